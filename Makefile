@@ -1,0 +1,34 @@
+# Everything a fresh machine needs is installed here: the venv, the pinned dependencies, Node 22 (a wheel).
+PYTHON ?= python3
+VENV ?= .venv
+RUNTIME ?= cdktf
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(RUNTIME)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: synth test test-cdktn bindings bench validate clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[$(RUNTIME),test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+synth: $(STAMP)  ## synthesize the example cluster into cdktf.out/
+	$(BIN)/python main.py
+
+test: $(STAMP)  ## run the test suite
+	$(BIN)/python -m pytest -q
+
+test-cdktn:  ## run the test suite on cdktn (the maintained fork) in a second venv
+	$(MAKE) test VENV=.venv-cdktn RUNTIME=cdktn
+
+bindings: $(STAMP)  ## regenerate pvecdk.bpg from the vendored provider schema
+	$(BIN)/python -m pvecdk._codegen
+
+bench: $(STAMP)  ## synthesis benchmark (figures, not a test)
+	$(BIN)/python bench/synth.py
+
+clean:
+	rm -rf $(VENV) .venv-cdktn cdktf.out

