@@ -4,8 +4,9 @@ Three nodes (pve1..pve3) on three networks: management 192.168.1.0/24, cluster (
 10.0.0.0/24 and storage (Ceph) 172.16.0.0/24; an NFS share for images, ISOs and container templates; the Ceph
 pool ``vm-pool`` (size 3, min_size 2); VM 100 under HA; and a nightly backup of every guest at 02:00.
 
-The endpoint and API token come from Terraform variables (the token is sensitive), so no secret is written
-into the synthesized files; leave both unset to use the provider's ``PROXMOX_VE_*`` environment variables.
+The endpoint is a Terraform variable; the API token comes from the provider's ``PROXMOX_VE_API_TOKEN``
+environment variable, so no secret is written into the synthesized files (a sensitive ``TerraformVariable`` is
+the other way: see the README).
 """
 
 from __future__ import annotations
@@ -55,16 +56,8 @@ class ExampleClusterStack(TerraformStack):
             default=f"https://{NODES[0].address(MANAGEMENT)}:8006/",
             description="URL of the PVE API of one node",
         )
-        api_token = TerraformVariable(
-            self,
-            "proxmox_api_token",
-            type="string",
-            sensitive=True,
-            nullable=True,
-            default=None,
-            description="API token (user@realm!id=secret); unset: PROXMOX_VE_API_TOKEN",
-        )
-        provider.ProxmoxProvider(self, "proxmox", endpoint=endpoint.string_value, api_token=api_token.string_value)
+        # The API token is read by the provider from PROXMOX_VE_API_TOKEN: nothing secret is in the stack.
+        provider.ProxmoxProvider(self, "proxmox", endpoint=endpoint.string_value)
 
         # Live migration over the cluster network, encrypted.
         cluster_options.ClusterOptions(self, "cluster-options", migration_cidr=str(CLUSTER), migration_type="secure")

@@ -63,6 +63,7 @@ TerraformCount = _runtime.TerraformCount
 ITerraformDependable = _runtime.ITerraformDependable
 ITerraformIterator = _runtime.ITerraformIterator
 ImportableResource = _runtime.ImportableResource
+IImportableConfig = _runtime.IImportableConfig
 IResolvable = _runtime.IResolvable
 SSHProvisionerConnection = _runtime.SSHProvisionerConnection
 WinrmProvisionerConnection = _runtime.WinrmProvisionerConnection
@@ -111,6 +112,7 @@ __all__ = [
     "FileProvisioner",
     "Fn",
     "IConstruct",
+    "IImportableConfig",
     "IResolvable",
     "ITerraformDependable",
     "ITerraformIterator",

@@ -544,10 +544,7 @@ def _emit_element(el: _Element, spec: ProviderSpec, w: _Writer) -> None:
         w("cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None", 2)
         w(") -> ImportableResource:", 1)
         w('"""Import an existing object: ``cdktf plan`` then writes its configuration."""', 2)
-        w("return ImportableResource(", 2)
-        w("scope, import_to_id, import_id=import_from_id, terraform_resource_type=cls.TF_RESOURCE_TYPE,", 3)
-        w("provider=provider,", 3)
-        w(")", 2)
+        w("return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]", 2)
     for a in el.args:
         w()
         w("@property", 1)

@@ -24,6 +24,8 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeAlias
 
+import jsii
+
 from pvecdk import _cdk
 from pvecdk.errors import ConfigError, Problem
 
@@ -596,7 +598,7 @@ class Provider(_Element, _cdk.TerraformProvider, metaclass=_ProviderMeta):
 
     def __init__(self, scope: _cdk.Construct, id_: str, config: Struct) -> None:
         values, meta = self._check(scope, id_, config)
-        alias = meta.get("alias")
+        self._alias: str | None = meta.get("alias")
         super().__init__(
             scope,
             id_,
@@ -605,8 +607,43 @@ class Provider(_Element, _cdk.TerraformProvider, metaclass=_ProviderMeta):
             terraform_provider_source=self._SOURCE,
         )
         self._values_tf = values
-        if alias is not None:
-            self.alias = alias
+
+    # TerraformProvider leaves ``alias`` to its subclasses; this override is read by the jsii side.
+    @property
+    def alias(self) -> str | None:
+        """The provider alias, when more than one configuration of the provider is in the stack."""
+        return self._alias
+
+    @alias.setter
+    def alias(self, value: str | None) -> None:
+        self._alias = value
+
+
+@jsii.implements(_cdk.IImportableConfig)
+class _ImportConfig:
+    """What ``ImportableResource`` reads (a jsii interface, so a small class rather than a dict)."""
+
+    def __init__(self, tf_type: str, import_id: str, provider: Any) -> None:
+        self._tf_type = tf_type
+        self._import_id = import_id
+        self._provider = provider
+
+    @property
+    def terraform_resource_type(self) -> str:
+        return self._tf_type
+
+    @property
+    def import_id(self) -> str:
+        return self._import_id
+
+    @property
+    def provider(self) -> Any:
+        return self._provider
+
+
+def importable(scope: Any, import_to_id: str, tf_type: str, import_from_id: str, provider: Any) -> Any:
+    """An ``import`` block for an existing object (``generate_config_for_import`` of every resource class)."""
+    return _cdk.ImportableResource(scope, import_to_id, _ImportConfig(tf_type, import_from_id, provider))
 
 
 # --------------------------------------------------------------------------------------------------- readers

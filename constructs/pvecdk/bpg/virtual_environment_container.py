@@ -1406,10 +1406,7 @@ class VirtualEnvironmentContainer(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return ImportableResource(
-            scope, import_to_id, import_id=import_from_id, terraform_resource_type=cls.TF_RESOURCE_TYPE,
-            provider=provider,
-        )
+        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
 
     @property
     def clone(self) -> VirtualEnvironmentContainerCloneOutputReference:

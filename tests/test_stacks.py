@@ -1,0 +1,91 @@
+"""The ready-made stacks: snapshots of their output, beside assertions of what the output means."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import pytest
+from conftest import normalise
+
+from stacks import STACKS
+
+
+@pytest.mark.parametrize("name", sorted(STACKS))
+def test_stack_snapshot(name: str, synth: Any, snapshot_json: Any) -> None:
+    config = synth(STACKS[name], name)
+    assert normalise(config) == snapshot_json
+
+
+@pytest.fixture(scope="module")
+def example() -> dict[str, Any]:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from pvecdk import _cdk
+
+    with tempfile.TemporaryDirectory() as out:
+        app = _cdk.App(outdir=out)
+        STACKS["example-cluster"](app, "example-cluster")
+        app.synth()
+        data: dict[str, Any] = json.loads((Path(out) / "stacks" / "example-cluster" / "cdk.tf.json").read_text())
+        return data
+
+
+def _only(config: dict[str, Any], tf_type: str) -> dict[str, Any]:
+    items = config["resource"][tf_type]
+    assert len(items) == 1, f"expected one {tf_type}, got {sorted(items)}"
+    return next(iter(items.values()))  # type: ignore[no-any-return]
+
+
+def test_example_pins_the_provider(example: dict[str, Any]) -> None:
+    assert example["terraform"]["required_providers"]["proxmox"] == {"source": "bpg/proxmox", "version": "0.111.1"}
+    (provider,) = example["provider"]["proxmox"]
+    assert provider["endpoint"] == "${var.proxmox_endpoint}"
+    assert "api_token" not in provider, "the token comes from PROXMOX_VE_API_TOKEN, never from the stack"
+    assert "insecure" not in provider, "TLS stays verified unless the user asks otherwise"
+
+
+def test_example_has_three_nodes_with_management_bridges(example: dict[str, Any]) -> None:
+    bridges = example["resource"]["proxmox_network_linux_bridge"].values()
+    assert sorted(b["node_name"] for b in bridges) == ["pve1", "pve2", "pve3"]
+    management = ipaddress.ip_network("192.168.1.0/24")
+    addresses = [ipaddress.ip_interface(b["address"]) for b in bridges]
+    assert all(a.network == management for a in addresses)
+    assert len({a.ip for a in addresses}) == 3
+    assert all(b["name"] == "vmbr0" for b in bridges)
+
+
+def test_example_migrates_over_the_cluster_network_securely(example: dict[str, Any]) -> None:
+    options = _only(example, "proxmox_cluster_options")
+    assert options["migration_cidr"] == "10.0.0.0/24"
+    assert options["migration_type"] == "secure"
+
+
+def test_example_nfs_storage(example: dict[str, Any]) -> None:
+    nfs = _only(example, "proxmox_storage_nfs")
+    assert nfs["id"] == "nfs-storage"
+    assert (nfs["server"], nfs["export"]) == ("192.168.1.100", "/srv/nfs/proxmox")
+    assert {"images", "iso", "vztmpl"} <= set(nfs["content"])
+
+
+def test_example_ceph_pool_keeps_three_copies(example: dict[str, Any]) -> None:
+    pool = _only(example, "proxmox_ceph_pool")
+    assert pool["name"] == "vm-pool"
+    assert (pool["size"], pool["min_size"]) == (3, 2)
+
+
+def test_example_protects_vm_100(example: dict[str, Any]) -> None:
+    ha = _only(example, "proxmox_haresource")
+    assert ha["resource_id"] == "vm:100"
+    assert (ha["max_restart"], ha["max_relocate"]) == (3, 1)
+
+
+def test_example_backs_up_nightly_to_nfs(example: dict[str, Any]) -> None:
+    job = _only(example, "proxmox_backup_job")
+    assert job["schedule"] == "02:00"
+    assert job["mode"] == "snapshot"
+    assert job["storage"] == "${proxmox_storage_nfs.nfs-storage.id}"
+    nfs = _only(example, "proxmox_storage_nfs")
+    assert "backup" in nfs["content"], "the backup target must hold backups"
