@@ -488,7 +488,10 @@ def _emit_element(el: _Element, spec: ProviderSpec, w: _Writer) -> None:
     for child in el.children:
         _emit_struct(child, w, readers=not provider)
     params = _params(el.args)
-    id_param = "id_" if any(a.py == "id" for a in el.args if a.is_arg) else "id"
+    # jsii appends "_" to a positional parameter whose name is also a keyword argument of the config.
+    settable = {a.py for a in el.args if a.is_arg}
+    scope_param = "scope_" if "scope" in settable else "scope"
+    id_param = "id_" if "id" in settable else "id"
     meta = [(n, h, False) for n, h in _META_PARAMS] if not provider else [("alias", "str", False)]
     all_params = params + meta
     passed = ", ".join(f"{n}={n}" for n, _, _ in all_params)
@@ -521,13 +524,15 @@ def _emit_element(el: _Element, spec: ProviderSpec, w: _Writer) -> None:
     w(f"TF_RESOURCE_TYPE: ClassVar[str] = {tf_type!r}", 1)
     w(f"_CONFIG = {cls}Config", 1)
     w(f"_ID_PARAM = {id_param!r}", 1)
+    if scope_param != "scope":
+        w(f"_SCOPE_PARAM = {scope_param!r}", 1)
     w("_PROVIDER_METADATA = _PROVIDER_METADATA", 1)
     if provider:
         w(f"_SOURCE = {spec.source!r}", 1)
     w()
-    _emit_signature(w, "__init__", ["self", "scope: Construct", f"{id_param}: str"], all_params, 1)
+    _emit_signature(w, "__init__", ["self", f"{scope_param}: Construct", f"{id_param}: str"], all_params, 1)
     w(f'"""Add a ``{tf_type}`` {"provider block" if provider else kind if kind == "resource" else "data source"}.', 2)
-    docs = ["scope: The construct to add it to.",
+    docs = [f"{scope_param}: The construct to add it to.",
             f"{id_param}: The construct id, unique in its scope; stable (renaming it replaces the object)."]
     _emit_args_doc(w, el.args, 2, docs)
     if provider:
@@ -536,7 +541,7 @@ def _emit_element(el: _Element, spec: ProviderSpec, w: _Writer) -> None:
         w("connection, count, depends_on, for_each, lifecycle, provider, provisioners: Terraform's", 3)
         w("meta-arguments.", 4)
     w('"""', 2)
-    w(f"super().__init__(scope, {id_param}, {cls}Config({passed}))", 2)
+    w(f"super().__init__({scope_param}, {id_param}, {cls}Config({passed}))", 2)
     if kind == "resource":
         w()
         w("@classmethod", 1)

@@ -425,11 +425,11 @@ class _ElementMeta(_JSIIMeta):  # type: ignore[misc,valid-type]
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         config: type[Struct] | None = getattr(cls, "_CONFIG", None)
         if config is not None:
-            scope = args[0] if args else kwargs.get("scope")
+            scope = args[0] if args else kwargs.get(cls._SCOPE_PARAM)
             id_ = args[1] if len(args) > 1 else kwargs.get(cls._ID_PARAM, "")
             path = _construct_path(scope, str(id_))
             checker = _Checker(path, getattr(cls, "TF_RESOURCE_TYPE", None))
-            named = {k for k in kwargs if k not in ("scope", cls._ID_PARAM)}
+            named = {k for k in kwargs if k not in (cls._SCOPE_PARAM, cls._ID_PARAM)}
             fields = config._FIELDS
             for name in sorted(named - set(fields) - set(config._EXTRA)):
                 checker._unknown({**fields, **{m: Field(m, "o") for m in config._EXTRA}}, name, "")
@@ -449,6 +449,7 @@ class _Element:
 
     _CONFIG: ClassVar[type[Struct] | None] = None
     _ID_PARAM: ClassVar[str] = "id"
+    _SCOPE_PARAM: ClassVar[str] = "scope"
     _DEPRECATED: ClassVar[str] = ""
     TF_RESOURCE_TYPE: ClassVar[str] = ""
     _values_tf: dict[str, Any]

@@ -78,11 +78,12 @@ class RealmSync(_l1.Resource):
     TF_RESOURCE_TYPE: ClassVar[str] = 'proxmox_realm_sync'
     _CONFIG = RealmSyncConfig
     _ID_PARAM = 'id'
+    _SCOPE_PARAM = 'scope_'
     _PROVIDER_METADATA = _PROVIDER_METADATA
 
     def __init__(
         self,
-        scope: Construct,
+        scope_: Construct,
         id: str,
         *,
         realm: str,
@@ -103,7 +104,7 @@ class RealmSync(_l1.Resource):
         """Add a ``proxmox_realm_sync`` resource.
 
         Args:
-            scope: The construct to add it to.
+            scope_: The construct to add it to.
             id: The construct id, unique in its scope; stable (renaming it replaces the object).
             dry_run: ``dry_run`` (optional).
             enable_new: ``enable_new`` (optional).
@@ -115,7 +116,7 @@ class RealmSync(_l1.Resource):
             connection, count, depends_on, for_each, lifecycle, provider, provisioners: Terraform's
                 meta-arguments.
         """
-        super().__init__(scope, id, RealmSyncConfig(realm=realm, dry_run=dry_run, enable_new=enable_new, full=full, purge=purge, remove_vanished=remove_vanished, scope=scope, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners))
+        super().__init__(scope_, id, RealmSyncConfig(realm=realm, dry_run=dry_run, enable_new=enable_new, full=full, purge=purge, remove_vanished=remove_vanished, scope=scope, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners))
 
     @classmethod
     def generate_config_for_import(
