@@ -6,23 +6,29 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(RUNTIME)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth test test-cdktn bindings bench validate clean
+.PHONY: synth test lint pytest test-cdktn bindings bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[$(RUNTIME),test]'
+	$(BIN)/python -m pip install --quiet -e '.[$(RUNTIME),test,dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 synth: $(STAMP)  ## synthesize the example cluster into cdktf.out/
 	$(BIN)/python main.py
 
-test: $(STAMP)  ## run the test suite
+test: lint pytest  ## lint, type-check and run the test suite
+
+lint: $(STAMP)  ## ruff and mypy (strict, generated bindings included)
+	$(BIN)/ruff check constructs stacks tests bench main.py
+	$(BIN)/mypy
+
+pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 test-cdktn:  ## run the test suite on cdktn (the maintained fork) in a second venv
-	$(MAKE) test VENV=.venv-cdktn RUNTIME=cdktn
+	$(MAKE) pytest VENV=.venv-cdktn RUNTIME=cdktn
 
 bindings: $(STAMP)  ## regenerate pvecdk.bpg from the vendored provider schema
 	$(BIN)/python -m pvecdk._codegen

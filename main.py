@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 from pvecdk.synth import synth_app
+
 from stacks import STACKS
 
 

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from syrupy.extensions.json import JSONSnapshotExtension
-
 from pvecdk import _cdk
+from syrupy.extensions.json import JSONSnapshotExtension
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from pvecdk import _codegen
 from pvecdk._codegen import BPG, attribute_name, camel, member_name, names_for_type, pascal, snake
 

@@ -6,15 +6,14 @@ import json
 from typing import Any
 
 import pytest
-
 from pvecdk import ConfigError, _cdk
 from pvecdk.bpg import (
     backup_job,
     ceph_pool,
     data_proxmox_virtual_environment_vms,
-    virtual_environment_hosts,
     provider,
     storage_nfs,
+    virtual_environment_hosts,
     virtual_environment_storage_nfs,
     virtual_environment_vm,
 )
@@ -147,7 +146,9 @@ def test_data_source(stack: Any) -> None:
 
 def test_attribute_getters_refer_to_the_resource(stack: Any) -> None:
     vm = virtual_environment_vm.VirtualEnvironmentVm(stack, "vm", node_name="pve1")
-    hosts_file = virtual_environment_hosts.VirtualEnvironmentHosts(stack, "hosts", node_name="pve1", entry=[{"address": "10.0.0.11", "hostnames": ["a"]}])
+    hosts_file = virtual_environment_hosts.VirtualEnvironmentHosts(
+        stack, "hosts", node_name="pve1", entry=[{"address": "10.0.0.11", "hostnames": ["a"]}]
+    )
     refs = {
         "id": vm.id,
         "cores": vm.cpu.cores,

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from pvecdk import ConfigError, _cdk
 from pvecdk.bpg import provider, user_token
+
 from stacks import STACKS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -68,7 +68,8 @@ def _escaped_camel(tf_name: str) -> str:
 
 
 def attribute_name(tf_name: str) -> str:
-    """The Python name of an attribute, with cdktf's renames (``node`` -> ``node_attribute``, ``get_x`` -> ``fetch_x``)."""
+    """The Python name of an attribute, with cdktf's renames (``node`` -> ``node_attribute``, ``get_x`` ->
+    ``fetch_x``)."""
     return _pyident(snake(_escaped_camel(tf_name)))
 
 
@@ -427,9 +428,12 @@ def _emit_struct(struct: Struct, w: _Writer, *, readers: bool) -> None:
             continue
         w()
         w("@property", 1)
-        hint = _arg_hint(a) if "r" in a.flags else f"{_arg_hint(a)} | None"
-        w(f"def {a.py}(self) -> {hint}:", 1)
-        w(f"return self._values.get({a.py!r})  # type: ignore[no-any-return]", 2)
+        if "r" in a.flags:
+            w(f"def {a.py}(self) -> {_arg_hint(a)}:", 1)
+            w(f"return self._values[{a.py!r}]  # type: ignore[no-any-return]", 2)
+        else:
+            w(f"def {a.py}(self) -> {_arg_hint(a)} | None:", 1)
+            w(f"return self._values.get({a.py!r})", 2)
     if not readers:
         return
     w()
@@ -549,7 +553,9 @@ def _emit_element(el: _Element, spec: ProviderSpec, w: _Writer) -> None:
         w("cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None", 2)
         w(") -> ImportableResource:", 1)
         w('"""Import an existing object: ``cdktf plan`` then writes its configuration."""', 2)
-        w("return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]", 2)
+        w("return _l1.importable(  # type: ignore[no-any-return]", 2)
+        w("scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider", 3)
+        w(")", 2)
     for a in el.args:
         w()
         w("@property", 1)

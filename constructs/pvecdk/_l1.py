@@ -191,6 +191,7 @@ class _Checker:
                 if self.value(field.type, value, where):
                     out[field.tf] = value
             else:
+                assert isinstance(field, Nested)
                 normalised = self.nested(field, value, where)
                 if normalised is not None:
                     out[field.tf] = normalised
@@ -321,7 +322,7 @@ class _StructMeta(type):
         missing = [n for n, f in fields.items() if f.required and n not in kwargs]
         if args or not (unknown or missing):
             return super().__call__(*args, **kwargs)
-        inst = cls.__new__(cls)
+        inst: Struct = object.__new__(cls)  # type: ignore[arg-type]
         inst._init(**{k: v for k, v in kwargs.items() if k in fields or k in extra})
         inst._unknown = tuple(unknown)
         return inst
@@ -354,7 +355,7 @@ class Struct(metaclass=_StructMeta):
         return inst
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other._values == self._values  # type: ignore[attr-defined]
+        return isinstance(other, Struct) and type(other) is type(self) and other._values == self._values
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -416,11 +417,11 @@ def _hcl(field: Field, value: Any) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------------------------- elements
 
-_JSIIMeta: type = type(_cdk.TerraformResource)
-
-
-class _ElementMeta(_JSIIMeta):  # type: ignore[misc,valid-type]
+class _ElementMeta(jsii.JSIIMeta):
     """Reports unknown and missing constructor arguments with the construct path, before anything is built."""
+
+    _SCOPE_PARAM: str
+    _ID_PARAM: str
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         config: type[Struct] | None = getattr(cls, "_CONFIG", None)
@@ -587,7 +588,7 @@ class DataSource(_Element, _cdk.TerraformDataSource, metaclass=_ElementMeta):
         self._values_tf = values
 
 
-class _ProviderMeta(_ElementMeta, type(_cdk.TerraformProvider)):  # type: ignore[misc]
+class _ProviderMeta(_ElementMeta, jsii.JSIIAbstractClass):
     """TerraformProvider is abstract on the jsii side, so its metaclass also derives from ABCMeta."""
 
 
@@ -644,7 +645,8 @@ class _ImportConfig:
 
 def importable(scope: Any, import_to_id: str, tf_type: str, import_from_id: str, provider: Any) -> Any:
     """An ``import`` block for an existing object (``generate_config_for_import`` of every resource class)."""
-    return _cdk.ImportableResource(scope, import_to_id, _ImportConfig(tf_type, import_from_id, provider))
+    config: Any = _ImportConfig(tf_type, import_from_id, provider)
+    return _cdk.ImportableResource(scope, import_to_id, config)
 
 
 # --------------------------------------------------------------------------------------------------- readers

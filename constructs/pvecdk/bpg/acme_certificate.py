@@ -54,15 +54,15 @@ class AcmeCertificateDomains(_l1.Struct):
 
     @property
     def alias(self) -> str | None:
-        return self._values.get('alias')  # type: ignore[no-any-return]
+        return self._values.get('alias')
 
     @property
     def domain(self) -> str:
-        return self._values.get('domain')  # type: ignore[no-any-return]
+        return self._values['domain']  # type: ignore[no-any-return]
 
     @property
     def plugin(self) -> str | None:
-        return self._values.get('plugin')  # type: ignore[no-any-return]
+        return self._values.get('plugin')
 
 
 class AcmeCertificateDomainsOutputReference(_l1.OutputReference):
@@ -170,7 +170,9 @@ class AcmeCertificate(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def account(self) -> str:

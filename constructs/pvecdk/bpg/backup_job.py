@@ -52,11 +52,11 @@ class BackupJobFleecing(_l1.Struct):
 
     @property
     def enabled(self) -> bool | IResolvable | None:
-        return self._values.get('enabled')  # type: ignore[no-any-return]
+        return self._values.get('enabled')
 
     @property
     def storage(self) -> str | None:
-        return self._values.get('storage')  # type: ignore[no-any-return]
+        return self._values.get('storage')
 
 
 class BackupJobFleecingOutputReference(_l1.OutputReference):
@@ -92,11 +92,11 @@ class BackupJobPerformance(_l1.Struct):
 
     @property
     def max_workers(self) -> float | None:
-        return self._values.get('max_workers')  # type: ignore[no-any-return]
+        return self._values.get('max_workers')
 
     @property
     def pbs_entries_max(self) -> float | None:
-        return self._values.get('pbs_entries_max')  # type: ignore[no-any-return]
+        return self._values.get('pbs_entries_max')
 
 
 class BackupJobPerformanceOutputReference(_l1.OutputReference):
@@ -302,7 +302,9 @@ class BackupJob(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def all(self) -> bool | IResolvable:

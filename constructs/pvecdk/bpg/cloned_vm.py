@@ -50,7 +50,7 @@ class ClonedVmCdrom(_l1.Struct):
 
     @property
     def file_id(self) -> str | None:
-        return self._values.get('file_id')  # type: ignore[no-any-return]
+        return self._values.get('file_id')
 
 
 class ClonedVmCdromOutputReference(_l1.OutputReference):
@@ -106,39 +106,39 @@ class ClonedVmClone(_l1.Struct):
 
     @property
     def bandwidth_limit(self) -> float | None:
-        return self._values.get('bandwidth_limit')  # type: ignore[no-any-return]
+        return self._values.get('bandwidth_limit')
 
     @property
     def full(self) -> bool | IResolvable | None:
-        return self._values.get('full')  # type: ignore[no-any-return]
+        return self._values.get('full')
 
     @property
     def pool_id(self) -> str | None:
-        return self._values.get('pool_id')  # type: ignore[no-any-return]
+        return self._values.get('pool_id')
 
     @property
     def retries(self) -> float | None:
-        return self._values.get('retries')  # type: ignore[no-any-return]
+        return self._values.get('retries')
 
     @property
     def snapshot_name(self) -> str | None:
-        return self._values.get('snapshot_name')  # type: ignore[no-any-return]
+        return self._values.get('snapshot_name')
 
     @property
     def source_node_name(self) -> str | None:
-        return self._values.get('source_node_name')  # type: ignore[no-any-return]
+        return self._values.get('source_node_name')
 
     @property
     def source_vm_id(self) -> float:
-        return self._values.get('source_vm_id')  # type: ignore[no-any-return]
+        return self._values['source_vm_id']  # type: ignore[no-any-return]
 
     @property
     def target_datastore(self) -> str | None:
-        return self._values.get('target_datastore')  # type: ignore[no-any-return]
+        return self._values.get('target_datastore')
 
     @property
     def target_format(self) -> str | None:
-        return self._values.get('target_format')  # type: ignore[no-any-return]
+        return self._values.get('target_format')
 
 
 class ClonedVmCloneOutputReference(_l1.OutputReference):
@@ -218,43 +218,43 @@ class ClonedVmCpu(_l1.Struct):
 
     @property
     def affinity(self) -> str | None:
-        return self._values.get('affinity')  # type: ignore[no-any-return]
+        return self._values.get('affinity')
 
     @property
     def architecture(self) -> str | None:
-        return self._values.get('architecture')  # type: ignore[no-any-return]
+        return self._values.get('architecture')
 
     @property
     def cores(self) -> float | None:
-        return self._values.get('cores')  # type: ignore[no-any-return]
+        return self._values.get('cores')
 
     @property
     def flags(self) -> Sequence[str] | None:
-        return self._values.get('flags')  # type: ignore[no-any-return]
+        return self._values.get('flags')
 
     @property
     def limit(self) -> float | None:
-        return self._values.get('limit')  # type: ignore[no-any-return]
+        return self._values.get('limit')
 
     @property
     def numa(self) -> bool | IResolvable | None:
-        return self._values.get('numa')  # type: ignore[no-any-return]
+        return self._values.get('numa')
 
     @property
     def sockets(self) -> float | None:
-        return self._values.get('sockets')  # type: ignore[no-any-return]
+        return self._values.get('sockets')
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
     @property
     def units(self) -> float | None:
-        return self._values.get('units')  # type: ignore[no-any-return]
+        return self._values.get('units')
 
     @property
     def vcpus(self) -> float | None:
-        return self._values.get('vcpus')  # type: ignore[no-any-return]
+        return self._values.get('vcpus')
 
 
 class ClonedVmCpuOutputReference(_l1.OutputReference):
@@ -322,11 +322,11 @@ class ClonedVmDelete(_l1.Struct):
 
     @property
     def disk(self) -> Sequence[str] | None:
-        return self._values.get('disk')  # type: ignore[no-any-return]
+        return self._values.get('disk')
 
     @property
     def network(self) -> Sequence[str] | None:
-        return self._values.get('network')  # type: ignore[no-any-return]
+        return self._values.get('network')
 
 
 class ClonedVmDeleteOutputReference(_l1.OutputReference):
@@ -386,59 +386,59 @@ class ClonedVmDisk(_l1.Struct):
 
     @property
     def aio(self) -> str | None:
-        return self._values.get('aio')  # type: ignore[no-any-return]
+        return self._values.get('aio')
 
     @property
     def backup(self) -> bool | IResolvable | None:
-        return self._values.get('backup')  # type: ignore[no-any-return]
+        return self._values.get('backup')
 
     @property
     def cache(self) -> str | None:
-        return self._values.get('cache')  # type: ignore[no-any-return]
+        return self._values.get('cache')
 
     @property
     def datastore_id(self) -> str | None:
-        return self._values.get('datastore_id')  # type: ignore[no-any-return]
+        return self._values.get('datastore_id')
 
     @property
     def discard(self) -> str | None:
-        return self._values.get('discard')  # type: ignore[no-any-return]
+        return self._values.get('discard')
 
     @property
     def file(self) -> str | None:
-        return self._values.get('file')  # type: ignore[no-any-return]
+        return self._values.get('file')
 
     @property
     def format(self) -> str | None:
-        return self._values.get('format')  # type: ignore[no-any-return]
+        return self._values.get('format')
 
     @property
     def import_from_attribute(self) -> str | None:
-        return self._values.get('import_from_attribute')  # type: ignore[no-any-return]
+        return self._values.get('import_from_attribute')
 
     @property
     def iothread(self) -> bool | IResolvable | None:
-        return self._values.get('iothread')  # type: ignore[no-any-return]
+        return self._values.get('iothread')
 
     @property
     def media(self) -> str | None:
-        return self._values.get('media')  # type: ignore[no-any-return]
+        return self._values.get('media')
 
     @property
     def replicate(self) -> bool | IResolvable | None:
-        return self._values.get('replicate')  # type: ignore[no-any-return]
+        return self._values.get('replicate')
 
     @property
     def serial(self) -> str | None:
-        return self._values.get('serial')  # type: ignore[no-any-return]
+        return self._values.get('serial')
 
     @property
     def size_gb(self) -> float | None:
-        return self._values.get('size_gb')  # type: ignore[no-any-return]
+        return self._values.get('size_gb')
 
     @property
     def ssd(self) -> bool | IResolvable | None:
-        return self._values.get('ssd')  # type: ignore[no-any-return]
+        return self._values.get('ssd')
 
 
 class ClonedVmDiskOutputReference(_l1.OutputReference):
@@ -538,23 +538,23 @@ class ClonedVmMemory(_l1.Struct):
 
     @property
     def balloon(self) -> float | None:
-        return self._values.get('balloon')  # type: ignore[no-any-return]
+        return self._values.get('balloon')
 
     @property
     def hugepages(self) -> str | None:
-        return self._values.get('hugepages')  # type: ignore[no-any-return]
+        return self._values.get('hugepages')
 
     @property
     def keep_hugepages(self) -> bool | IResolvable | None:
-        return self._values.get('keep_hugepages')  # type: ignore[no-any-return]
+        return self._values.get('keep_hugepages')
 
     @property
     def shares(self) -> float | None:
-        return self._values.get('shares')  # type: ignore[no-any-return]
+        return self._values.get('shares')
 
     @property
     def size(self) -> float | None:
-        return self._values.get('size')  # type: ignore[no-any-return]
+        return self._values.get('size')
 
 
 class ClonedVmMemoryOutputReference(_l1.OutputReference):
@@ -618,43 +618,43 @@ class ClonedVmNetwork(_l1.Struct):
 
     @property
     def bridge(self) -> str | None:
-        return self._values.get('bridge')  # type: ignore[no-any-return]
+        return self._values.get('bridge')
 
     @property
     def firewall(self) -> bool | IResolvable | None:
-        return self._values.get('firewall')  # type: ignore[no-any-return]
+        return self._values.get('firewall')
 
     @property
     def link_down(self) -> bool | IResolvable | None:
-        return self._values.get('link_down')  # type: ignore[no-any-return]
+        return self._values.get('link_down')
 
     @property
     def mac_address(self) -> str | None:
-        return self._values.get('mac_address')  # type: ignore[no-any-return]
+        return self._values.get('mac_address')
 
     @property
     def model(self) -> str | None:
-        return self._values.get('model')  # type: ignore[no-any-return]
+        return self._values.get('model')
 
     @property
     def mtu(self) -> float | None:
-        return self._values.get('mtu')  # type: ignore[no-any-return]
+        return self._values.get('mtu')
 
     @property
     def queues(self) -> float | None:
-        return self._values.get('queues')  # type: ignore[no-any-return]
+        return self._values.get('queues')
 
     @property
     def rate_limit(self) -> float | None:
-        return self._values.get('rate_limit')  # type: ignore[no-any-return]
+        return self._values.get('rate_limit')
 
     @property
     def tag(self) -> float | None:
-        return self._values.get('tag')  # type: ignore[no-any-return]
+        return self._values.get('tag')
 
     @property
     def trunks(self) -> Sequence[float] | None:
-        return self._values.get('trunks')  # type: ignore[no-any-return]
+        return self._values.get('trunks')
 
 
 class ClonedVmNetworkOutputReference(_l1.OutputReference):
@@ -734,15 +734,15 @@ class ClonedVmRng(_l1.Struct):
 
     @property
     def max_bytes(self) -> float | None:
-        return self._values.get('max_bytes')  # type: ignore[no-any-return]
+        return self._values.get('max_bytes')
 
     @property
     def period(self) -> float | None:
-        return self._values.get('period')  # type: ignore[no-any-return]
+        return self._values.get('period')
 
     @property
     def source(self) -> str | None:
-        return self._values.get('source')  # type: ignore[no-any-return]
+        return self._values.get('source')
 
 
 class ClonedVmRngOutputReference(_l1.OutputReference):
@@ -786,19 +786,19 @@ class ClonedVmTimeouts(_l1.Struct):
 
     @property
     def create(self) -> str | None:
-        return self._values.get('create')  # type: ignore[no-any-return]
+        return self._values.get('create')
 
     @property
     def delete(self) -> str | None:
-        return self._values.get('delete')  # type: ignore[no-any-return]
+        return self._values.get('delete')
 
     @property
     def read(self) -> str | None:
-        return self._values.get('read')  # type: ignore[no-any-return]
+        return self._values.get('read')
 
     @property
     def update(self) -> str | None:
-        return self._values.get('update')  # type: ignore[no-any-return]
+        return self._values.get('update')
 
 
 class ClonedVmTimeoutsOutputReference(_l1.OutputReference):
@@ -844,15 +844,15 @@ class ClonedVmVga(_l1.Struct):
 
     @property
     def clipboard(self) -> str | None:
-        return self._values.get('clipboard')  # type: ignore[no-any-return]
+        return self._values.get('clipboard')
 
     @property
     def memory(self) -> float | None:
-        return self._values.get('memory')  # type: ignore[no-any-return]
+        return self._values.get('memory')
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
 
 class ClonedVmVgaOutputReference(_l1.OutputReference):
@@ -1006,7 +1006,9 @@ class ClonedVm(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def cdrom(self) -> ClonedVmCdromMap:

@@ -52,11 +52,11 @@ class ClusterOptionsNextId(_l1.Struct):
 
     @property
     def lower(self) -> float | None:
-        return self._values.get('lower')  # type: ignore[no-any-return]
+        return self._values.get('lower')
 
     @property
     def upper(self) -> float | None:
-        return self._values.get('upper')  # type: ignore[no-any-return]
+        return self._values.get('upper')
 
 
 class ClusterOptionsNextIdOutputReference(_l1.OutputReference):
@@ -100,27 +100,27 @@ class ClusterOptionsNotify(_l1.Struct):
 
     @property
     def ha_fencing_mode(self) -> str | None:
-        return self._values.get('ha_fencing_mode')  # type: ignore[no-any-return]
+        return self._values.get('ha_fencing_mode')
 
     @property
     def ha_fencing_target(self) -> str | None:
-        return self._values.get('ha_fencing_target')  # type: ignore[no-any-return]
+        return self._values.get('ha_fencing_target')
 
     @property
     def package_updates(self) -> str | None:
-        return self._values.get('package_updates')  # type: ignore[no-any-return]
+        return self._values.get('package_updates')
 
     @property
     def package_updates_target(self) -> str | None:
-        return self._values.get('package_updates_target')  # type: ignore[no-any-return]
+        return self._values.get('package_updates_target')
 
     @property
     def replication(self) -> str | None:
-        return self._values.get('replication')  # type: ignore[no-any-return]
+        return self._values.get('replication')
 
     @property
     def replication_target(self) -> str | None:
-        return self._values.get('replication_target')  # type: ignore[no-any-return]
+        return self._values.get('replication_target')
 
 
 class ClusterOptionsNotifyOutputReference(_l1.OutputReference):
@@ -310,7 +310,9 @@ class ClusterOptions(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def bandwidth_limit_clone(self) -> float:

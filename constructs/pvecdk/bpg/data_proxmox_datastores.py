@@ -68,43 +68,43 @@ class DataProxmoxDatastoresDatastores(_l1.Struct):
 
     @property
     def active(self) -> bool | IResolvable | None:
-        return self._values.get('active')  # type: ignore[no-any-return]
+        return self._values.get('active')
 
     @property
     def enabled(self) -> bool | IResolvable | None:
-        return self._values.get('enabled')  # type: ignore[no-any-return]
+        return self._values.get('enabled')
 
     @property
     def id(self) -> str:
-        return self._values.get('id')  # type: ignore[no-any-return]
+        return self._values['id']  # type: ignore[no-any-return]
 
     @property
     def node_name(self) -> str:
-        return self._values.get('node_name')  # type: ignore[no-any-return]
+        return self._values['node_name']  # type: ignore[no-any-return]
 
     @property
     def shared(self) -> bool | IResolvable | None:
-        return self._values.get('shared')  # type: ignore[no-any-return]
+        return self._values.get('shared')
 
     @property
     def space_available(self) -> float | None:
-        return self._values.get('space_available')  # type: ignore[no-any-return]
+        return self._values.get('space_available')
 
     @property
     def space_total(self) -> float | None:
-        return self._values.get('space_total')  # type: ignore[no-any-return]
+        return self._values.get('space_total')
 
     @property
     def space_used(self) -> float | None:
-        return self._values.get('space_used')  # type: ignore[no-any-return]
+        return self._values.get('space_used')
 
     @property
     def space_used_fraction(self) -> float | None:
-        return self._values.get('space_used_fraction')  # type: ignore[no-any-return]
+        return self._values.get('space_used_fraction')
 
     @property
     def type(self) -> str:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values['type']  # type: ignore[no-any-return]
 
 
 class DataProxmoxDatastoresDatastoresOutputReference(_l1.OutputReference):
@@ -188,15 +188,15 @@ class DataProxmoxDatastoresFilters(_l1.Struct):
 
     @property
     def content_types(self) -> Sequence[str] | None:
-        return self._values.get('content_types')  # type: ignore[no-any-return]
+        return self._values.get('content_types')
 
     @property
     def id(self) -> str | None:
-        return self._values.get('id')  # type: ignore[no-any-return]
+        return self._values.get('id')
 
     @property
     def target(self) -> str | None:
-        return self._values.get('target')  # type: ignore[no-any-return]
+        return self._values.get('target')
 
 
 class DataProxmoxDatastoresFiltersOutputReference(_l1.OutputReference):

@@ -132,19 +132,19 @@ class DataProxmoxHardwarePciFilters(_l1.Struct):
 
     @property
     def class_(self) -> str | None:
-        return self._values.get('class_')  # type: ignore[no-any-return]
+        return self._values.get('class_')
 
     @property
     def device_id(self) -> str | None:
-        return self._values.get('device_id')  # type: ignore[no-any-return]
+        return self._values.get('device_id')
 
     @property
     def id(self) -> str | None:
-        return self._values.get('id')  # type: ignore[no-any-return]
+        return self._values.get('id')
 
     @property
     def vendor_id(self) -> str | None:
-        return self._values.get('vendor_id')  # type: ignore[no-any-return]
+        return self._values.get('vendor_id')
 
 
 class DataProxmoxHardwarePciFiltersOutputReference(_l1.OutputReference):

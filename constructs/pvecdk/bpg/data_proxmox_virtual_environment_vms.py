@@ -106,15 +106,15 @@ class DataProxmoxVirtualEnvironmentVmsFilter(_l1.Struct):
 
     @property
     def name(self) -> str:
-        return self._values.get('name')  # type: ignore[no-any-return]
+        return self._values['name']  # type: ignore[no-any-return]
 
     @property
     def regex(self) -> bool | IResolvable | None:
-        return self._values.get('regex')  # type: ignore[no-any-return]
+        return self._values.get('regex')
 
     @property
     def values(self) -> Sequence[str]:
-        return self._values.get('values')  # type: ignore[no-any-return]
+        return self._values['values']  # type: ignore[no-any-return]
 
 
 class DataProxmoxVirtualEnvironmentVmsFilterOutputReference(_l1.OutputReference):

@@ -170,7 +170,7 @@ class DataProxmoxVmTimeouts(_l1.Struct):
 
     @property
     def read(self) -> str | None:
-        return self._values.get('read')  # type: ignore[no-any-return]
+        return self._values.get('read')
 
 
 class DataProxmoxVmTimeoutsOutputReference(_l1.OutputReference):

@@ -52,11 +52,11 @@ class HardwareMappingDirMap(_l1.Struct):
 
     @property
     def node_attribute(self) -> str:
-        return self._values.get('node_attribute')  # type: ignore[no-any-return]
+        return self._values['node_attribute']  # type: ignore[no-any-return]
 
     @property
     def path(self) -> str:
-        return self._values.get('path')  # type: ignore[no-any-return]
+        return self._values['path']  # type: ignore[no-any-return]
 
 
 class HardwareMappingDirMapOutputReference(_l1.OutputReference):
@@ -157,7 +157,9 @@ class HardwareMappingDir(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def comment(self) -> str:

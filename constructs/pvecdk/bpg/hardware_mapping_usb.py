@@ -56,19 +56,19 @@ class HardwareMappingUsbMap(_l1.Struct):
 
     @property
     def comment(self) -> str | None:
-        return self._values.get('comment')  # type: ignore[no-any-return]
+        return self._values.get('comment')
 
     @property
     def id(self) -> str:
-        return self._values.get('id')  # type: ignore[no-any-return]
+        return self._values['id']  # type: ignore[no-any-return]
 
     @property
     def node_attribute(self) -> str:
-        return self._values.get('node_attribute')  # type: ignore[no-any-return]
+        return self._values['node_attribute']  # type: ignore[no-any-return]
 
     @property
     def path(self) -> str | None:
-        return self._values.get('path')  # type: ignore[no-any-return]
+        return self._values.get('path')
 
 
 class HardwareMappingUsbMapOutputReference(_l1.OutputReference):
@@ -177,7 +177,9 @@ class HardwareMappingUsb(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def comment(self) -> str:

@@ -52,11 +52,11 @@ class NodeDiskZfsDraidConfig(_l1.Struct):
 
     @property
     def data(self) -> float:
-        return self._values.get('data')  # type: ignore[no-any-return]
+        return self._values['data']  # type: ignore[no-any-return]
 
     @property
     def spares(self) -> float:
-        return self._values.get('spares')  # type: ignore[no-any-return]
+        return self._values['spares']  # type: ignore[no-any-return]
 
 
 class NodeDiskZfsDraidConfigOutputReference(_l1.OutputReference):
@@ -174,7 +174,9 @@ class NodeDiskZfs(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def add_storage(self) -> bool | IResolvable:

@@ -142,7 +142,9 @@ class NodeFirewall(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def enabled(self) -> bool | IResolvable:

@@ -54,15 +54,15 @@ class ProxmoxProviderSshNode(_l1.Struct):
 
     @property
     def address(self) -> str:
-        return self._values.get('address')  # type: ignore[no-any-return]
+        return self._values['address']  # type: ignore[no-any-return]
 
     @property
     def name(self) -> str:
-        return self._values.get('name')  # type: ignore[no-any-return]
+        return self._values['name']  # type: ignore[no-any-return]
 
     @property
     def port(self) -> float | None:
-        return self._values.get('port')  # type: ignore[no-any-return]
+        return self._values.get('port')
 
 
 class ProxmoxProviderSsh(_l1.Struct):
@@ -102,47 +102,47 @@ class ProxmoxProviderSsh(_l1.Struct):
 
     @property
     def agent(self) -> bool | IResolvable | None:
-        return self._values.get('agent')  # type: ignore[no-any-return]
+        return self._values.get('agent')
 
     @property
     def agent_forwarding(self) -> bool | IResolvable | None:
-        return self._values.get('agent_forwarding')  # type: ignore[no-any-return]
+        return self._values.get('agent_forwarding')
 
     @property
     def agent_socket(self) -> str | None:
-        return self._values.get('agent_socket')  # type: ignore[no-any-return]
+        return self._values.get('agent_socket')
 
     @property
     def node_attribute(self) -> Sequence[ProxmoxProviderSshNode | Mapping[str, Any]] | IResolvable | None:
-        return self._values.get('node_attribute')  # type: ignore[no-any-return]
+        return self._values.get('node_attribute')
 
     @property
     def node_address_source(self) -> str | None:
-        return self._values.get('node_address_source')  # type: ignore[no-any-return]
+        return self._values.get('node_address_source')
 
     @property
     def password(self) -> str | None:
-        return self._values.get('password')  # type: ignore[no-any-return]
+        return self._values.get('password')
 
     @property
     def private_key(self) -> str | None:
-        return self._values.get('private_key')  # type: ignore[no-any-return]
+        return self._values.get('private_key')
 
     @property
     def socks5_password(self) -> str | None:
-        return self._values.get('socks5_password')  # type: ignore[no-any-return]
+        return self._values.get('socks5_password')
 
     @property
     def socks5_server(self) -> str | None:
-        return self._values.get('socks5_server')  # type: ignore[no-any-return]
+        return self._values.get('socks5_server')
 
     @property
     def socks5_username(self) -> str | None:
-        return self._values.get('socks5_username')  # type: ignore[no-any-return]
+        return self._values.get('socks5_username')
 
     @property
     def username(self) -> str | None:
-        return self._values.get('username')  # type: ignore[no-any-return]
+        return self._values.get('username')
 
 
 class ProxmoxProviderConfig(_l1.Struct):

@@ -52,11 +52,11 @@ class SdnSubnetDhcpRange(_l1.Struct):
 
     @property
     def end_address(self) -> str:
-        return self._values.get('end_address')  # type: ignore[no-any-return]
+        return self._values['end_address']  # type: ignore[no-any-return]
 
     @property
     def start_address(self) -> str:
-        return self._values.get('start_address')  # type: ignore[no-any-return]
+        return self._values['start_address']  # type: ignore[no-any-return]
 
 
 class SdnSubnetDhcpRangeOutputReference(_l1.OutputReference):
@@ -162,7 +162,9 @@ class SdnSubnet(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def cidr(self) -> str:

@@ -64,35 +64,35 @@ class StorageNfsBackups(_l1.Struct):
 
     @property
     def keep_all(self) -> bool | IResolvable | None:
-        return self._values.get('keep_all')  # type: ignore[no-any-return]
+        return self._values.get('keep_all')
 
     @property
     def keep_daily(self) -> float | None:
-        return self._values.get('keep_daily')  # type: ignore[no-any-return]
+        return self._values.get('keep_daily')
 
     @property
     def keep_hourly(self) -> float | None:
-        return self._values.get('keep_hourly')  # type: ignore[no-any-return]
+        return self._values.get('keep_hourly')
 
     @property
     def keep_last(self) -> float | None:
-        return self._values.get('keep_last')  # type: ignore[no-any-return]
+        return self._values.get('keep_last')
 
     @property
     def keep_monthly(self) -> float | None:
-        return self._values.get('keep_monthly')  # type: ignore[no-any-return]
+        return self._values.get('keep_monthly')
 
     @property
     def keep_weekly(self) -> float | None:
-        return self._values.get('keep_weekly')  # type: ignore[no-any-return]
+        return self._values.get('keep_weekly')
 
     @property
     def keep_yearly(self) -> float | None:
-        return self._values.get('keep_yearly')  # type: ignore[no-any-return]
+        return self._values.get('keep_yearly')
 
     @property
     def max_protected_backups(self) -> float | None:
-        return self._values.get('max_protected_backups')  # type: ignore[no-any-return]
+        return self._values.get('max_protected_backups')
 
 
 class StorageNfsBackupsOutputReference(_l1.OutputReference):
@@ -242,7 +242,9 @@ class StorageNfs(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def backups(self) -> StorageNfsBackupsOutputReference:

@@ -54,15 +54,15 @@ class VirtualEnvironmentClusterFirewallLogRatelimit(_l1.Struct):
 
     @property
     def burst(self) -> float | None:
-        return self._values.get('burst')  # type: ignore[no-any-return]
+        return self._values.get('burst')
 
     @property
     def enabled(self) -> bool | IResolvable | None:
-        return self._values.get('enabled')  # type: ignore[no-any-return]
+        return self._values.get('enabled')
 
     @property
     def rate(self) -> str | None:
-        return self._values.get('rate')  # type: ignore[no-any-return]
+        return self._values.get('rate')
 
 
 class VirtualEnvironmentClusterFirewallLogRatelimitOutputReference(_l1.OutputReference):
@@ -172,7 +172,9 @@ class VirtualEnvironmentClusterFirewall(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def ebtables(self) -> bool | IResolvable:

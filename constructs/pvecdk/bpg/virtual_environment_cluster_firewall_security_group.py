@@ -74,55 +74,55 @@ class VirtualEnvironmentClusterFirewallSecurityGroupRule(_l1.Struct):
 
     @property
     def action(self) -> str | None:
-        return self._values.get('action')  # type: ignore[no-any-return]
+        return self._values.get('action')
 
     @property
     def comment(self) -> str | None:
-        return self._values.get('comment')  # type: ignore[no-any-return]
+        return self._values.get('comment')
 
     @property
     def dest(self) -> str | None:
-        return self._values.get('dest')  # type: ignore[no-any-return]
+        return self._values.get('dest')
 
     @property
     def dport(self) -> str | None:
-        return self._values.get('dport')  # type: ignore[no-any-return]
+        return self._values.get('dport')
 
     @property
     def enabled(self) -> bool | IResolvable | None:
-        return self._values.get('enabled')  # type: ignore[no-any-return]
+        return self._values.get('enabled')
 
     @property
     def iface(self) -> str | None:
-        return self._values.get('iface')  # type: ignore[no-any-return]
+        return self._values.get('iface')
 
     @property
     def log(self) -> str | None:
-        return self._values.get('log')  # type: ignore[no-any-return]
+        return self._values.get('log')
 
     @property
     def macro(self) -> str | None:
-        return self._values.get('macro')  # type: ignore[no-any-return]
+        return self._values.get('macro')
 
     @property
     def proto(self) -> str | None:
-        return self._values.get('proto')  # type: ignore[no-any-return]
+        return self._values.get('proto')
 
     @property
     def security_group(self) -> str | None:
-        return self._values.get('security_group')  # type: ignore[no-any-return]
+        return self._values.get('security_group')
 
     @property
     def source(self) -> str | None:
-        return self._values.get('source')  # type: ignore[no-any-return]
+        return self._values.get('source')
 
     @property
     def sport(self) -> str | None:
-        return self._values.get('sport')  # type: ignore[no-any-return]
+        return self._values.get('sport')
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
 
 class VirtualEnvironmentClusterFirewallSecurityGroupRuleOutputReference(_l1.OutputReference):
@@ -286,7 +286,9 @@ class VirtualEnvironmentClusterFirewallSecurityGroup(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def comment(self) -> str:

@@ -56,19 +56,19 @@ class VirtualEnvironmentContainerClone(_l1.Struct):
 
     @property
     def datastore_id(self) -> str | None:
-        return self._values.get('datastore_id')  # type: ignore[no-any-return]
+        return self._values.get('datastore_id')
 
     @property
     def full(self) -> bool | IResolvable | None:
-        return self._values.get('full')  # type: ignore[no-any-return]
+        return self._values.get('full')
 
     @property
     def node_name(self) -> str | None:
-        return self._values.get('node_name')  # type: ignore[no-any-return]
+        return self._values.get('node_name')
 
     @property
     def vm_id(self) -> float:
-        return self._values.get('vm_id')  # type: ignore[no-any-return]
+        return self._values['vm_id']  # type: ignore[no-any-return]
 
 
 class VirtualEnvironmentContainerCloneOutputReference(_l1.OutputReference):
@@ -114,15 +114,15 @@ class VirtualEnvironmentContainerConsole(_l1.Struct):
 
     @property
     def enabled(self) -> bool | IResolvable | None:
-        return self._values.get('enabled')  # type: ignore[no-any-return]
+        return self._values.get('enabled')
 
     @property
     def tty_count(self) -> float | None:
-        return self._values.get('tty_count')  # type: ignore[no-any-return]
+        return self._values.get('tty_count')
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
 
 class VirtualEnvironmentContainerConsoleOutputReference(_l1.OutputReference):
@@ -166,19 +166,19 @@ class VirtualEnvironmentContainerCpu(_l1.Struct):
 
     @property
     def architecture(self) -> str | None:
-        return self._values.get('architecture')  # type: ignore[no-any-return]
+        return self._values.get('architecture')
 
     @property
     def cores(self) -> float | None:
-        return self._values.get('cores')  # type: ignore[no-any-return]
+        return self._values.get('cores')
 
     @property
     def limit(self) -> float | None:
-        return self._values.get('limit')  # type: ignore[no-any-return]
+        return self._values.get('limit')
 
     @property
     def units(self) -> float | None:
-        return self._values.get('units')  # type: ignore[no-any-return]
+        return self._values.get('units')
 
 
 class VirtualEnvironmentContainerCpuOutputReference(_l1.OutputReference):
@@ -228,23 +228,23 @@ class VirtualEnvironmentContainerDevicePassthrough(_l1.Struct):
 
     @property
     def deny_write(self) -> bool | IResolvable | None:
-        return self._values.get('deny_write')  # type: ignore[no-any-return]
+        return self._values.get('deny_write')
 
     @property
     def gid(self) -> float | None:
-        return self._values.get('gid')  # type: ignore[no-any-return]
+        return self._values.get('gid')
 
     @property
     def mode(self) -> str | None:
-        return self._values.get('mode')  # type: ignore[no-any-return]
+        return self._values.get('mode')
 
     @property
     def path(self) -> str:
-        return self._values.get('path')  # type: ignore[no-any-return]
+        return self._values['path']  # type: ignore[no-any-return]
 
     @property
     def uid(self) -> float | None:
-        return self._values.get('uid')  # type: ignore[no-any-return]
+        return self._values.get('uid')
 
 
 class VirtualEnvironmentContainerDevicePassthroughOutputReference(_l1.OutputReference):
@@ -310,27 +310,27 @@ class VirtualEnvironmentContainerDisk(_l1.Struct):
 
     @property
     def acl(self) -> bool | IResolvable | None:
-        return self._values.get('acl')  # type: ignore[no-any-return]
+        return self._values.get('acl')
 
     @property
     def datastore_id(self) -> str | None:
-        return self._values.get('datastore_id')  # type: ignore[no-any-return]
+        return self._values.get('datastore_id')
 
     @property
     def mount_options(self) -> Sequence[str] | None:
-        return self._values.get('mount_options')  # type: ignore[no-any-return]
+        return self._values.get('mount_options')
 
     @property
     def quota(self) -> bool | IResolvable | None:
-        return self._values.get('quota')  # type: ignore[no-any-return]
+        return self._values.get('quota')
 
     @property
     def replicate(self) -> bool | IResolvable | None:
-        return self._values.get('replicate')  # type: ignore[no-any-return]
+        return self._values.get('replicate')
 
     @property
     def size(self) -> float | None:
-        return self._values.get('size')  # type: ignore[no-any-return]
+        return self._values.get('size')
 
 
 class VirtualEnvironmentContainerDiskOutputReference(_l1.OutputReference):
@@ -392,23 +392,23 @@ class VirtualEnvironmentContainerFeatures(_l1.Struct):
 
     @property
     def fuse(self) -> bool | IResolvable | None:
-        return self._values.get('fuse')  # type: ignore[no-any-return]
+        return self._values.get('fuse')
 
     @property
     def keyctl(self) -> bool | IResolvable | None:
-        return self._values.get('keyctl')  # type: ignore[no-any-return]
+        return self._values.get('keyctl')
 
     @property
     def mknod(self) -> bool | IResolvable | None:
-        return self._values.get('mknod')  # type: ignore[no-any-return]
+        return self._values.get('mknod')
 
     @property
     def mount(self) -> Sequence[str] | None:
-        return self._values.get('mount')  # type: ignore[no-any-return]
+        return self._values.get('mount')
 
     @property
     def nesting(self) -> bool | IResolvable | None:
-        return self._values.get('nesting')  # type: ignore[no-any-return]
+        return self._values.get('nesting')
 
 
 class VirtualEnvironmentContainerFeaturesOutputReference(_l1.OutputReference):
@@ -460,19 +460,19 @@ class VirtualEnvironmentContainerIdmap(_l1.Struct):
 
     @property
     def container_id(self) -> float:
-        return self._values.get('container_id')  # type: ignore[no-any-return]
+        return self._values['container_id']  # type: ignore[no-any-return]
 
     @property
     def host_id(self) -> float:
-        return self._values.get('host_id')  # type: ignore[no-any-return]
+        return self._values['host_id']  # type: ignore[no-any-return]
 
     @property
     def size(self) -> float:
-        return self._values.get('size')  # type: ignore[no-any-return]
+        return self._values['size']  # type: ignore[no-any-return]
 
     @property
     def type(self) -> str:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values['type']  # type: ignore[no-any-return]
 
 
 class VirtualEnvironmentContainerIdmapOutputReference(_l1.OutputReference):
@@ -528,15 +528,15 @@ class VirtualEnvironmentContainerInitializationDns(_l1.Struct):
 
     @property
     def domain(self) -> str | None:
-        return self._values.get('domain')  # type: ignore[no-any-return]
+        return self._values.get('domain')
 
     @property
     def server(self) -> str | None:
-        return self._values.get('server')  # type: ignore[no-any-return]
+        return self._values.get('server')
 
     @property
     def servers(self) -> Sequence[str] | None:
-        return self._values.get('servers')  # type: ignore[no-any-return]
+        return self._values.get('servers')
 
 
 class VirtualEnvironmentContainerInitializationDnsOutputReference(_l1.OutputReference):
@@ -576,11 +576,11 @@ class VirtualEnvironmentContainerInitializationIpConfigIpv4(_l1.Struct):
 
     @property
     def address(self) -> str | None:
-        return self._values.get('address')  # type: ignore[no-any-return]
+        return self._values.get('address')
 
     @property
     def gateway(self) -> str | None:
-        return self._values.get('gateway')  # type: ignore[no-any-return]
+        return self._values.get('gateway')
 
 
 class VirtualEnvironmentContainerInitializationIpConfigIpv4OutputReference(_l1.OutputReference):
@@ -616,11 +616,11 @@ class VirtualEnvironmentContainerInitializationIpConfigIpv6(_l1.Struct):
 
     @property
     def address(self) -> str | None:
-        return self._values.get('address')  # type: ignore[no-any-return]
+        return self._values.get('address')
 
     @property
     def gateway(self) -> str | None:
-        return self._values.get('gateway')  # type: ignore[no-any-return]
+        return self._values.get('gateway')
 
 
 class VirtualEnvironmentContainerInitializationIpConfigIpv6OutputReference(_l1.OutputReference):
@@ -656,11 +656,11 @@ class VirtualEnvironmentContainerInitializationIpConfig(_l1.Struct):
 
     @property
     def ipv4(self) -> VirtualEnvironmentContainerInitializationIpConfigIpv4 | Mapping[str, Any] | None:
-        return self._values.get('ipv4')  # type: ignore[no-any-return]
+        return self._values.get('ipv4')
 
     @property
     def ipv6(self) -> VirtualEnvironmentContainerInitializationIpConfigIpv6 | Mapping[str, Any] | None:
-        return self._values.get('ipv6')  # type: ignore[no-any-return]
+        return self._values.get('ipv6')
 
 
 class VirtualEnvironmentContainerInitializationIpConfigOutputReference(_l1.OutputReference):
@@ -706,11 +706,11 @@ class VirtualEnvironmentContainerInitializationUserAccount(_l1.Struct):
 
     @property
     def keys(self) -> Sequence[str] | None:
-        return self._values.get('keys')  # type: ignore[no-any-return]
+        return self._values.get('keys')
 
     @property
     def password(self) -> str | None:
-        return self._values.get('password')  # type: ignore[no-any-return]
+        return self._values.get('password')
 
 
 class VirtualEnvironmentContainerInitializationUserAccountOutputReference(_l1.OutputReference):
@@ -752,23 +752,23 @@ class VirtualEnvironmentContainerInitialization(_l1.Struct):
 
     @property
     def dns(self) -> VirtualEnvironmentContainerInitializationDns | Mapping[str, Any] | None:
-        return self._values.get('dns')  # type: ignore[no-any-return]
+        return self._values.get('dns')
 
     @property
     def entrypoint(self) -> str | None:
-        return self._values.get('entrypoint')  # type: ignore[no-any-return]
+        return self._values.get('entrypoint')
 
     @property
     def hostname(self) -> str | None:
-        return self._values.get('hostname')  # type: ignore[no-any-return]
+        return self._values.get('hostname')
 
     @property
     def ip_config(self) -> Sequence[VirtualEnvironmentContainerInitializationIpConfig | Mapping[str, Any]] | IResolvable | None:
-        return self._values.get('ip_config')  # type: ignore[no-any-return]
+        return self._values.get('ip_config')
 
     @property
     def user_account(self) -> VirtualEnvironmentContainerInitializationUserAccount | Mapping[str, Any] | None:
-        return self._values.get('user_account')  # type: ignore[no-any-return]
+        return self._values.get('user_account')
 
 
 class VirtualEnvironmentContainerInitializationOutputReference(_l1.OutputReference):
@@ -816,11 +816,11 @@ class VirtualEnvironmentContainerMemory(_l1.Struct):
 
     @property
     def dedicated(self) -> float | None:
-        return self._values.get('dedicated')  # type: ignore[no-any-return]
+        return self._values.get('dedicated')
 
     @property
     def swap(self) -> float | None:
-        return self._values.get('swap')  # type: ignore[no-any-return]
+        return self._values.get('swap')
 
 
 class VirtualEnvironmentContainerMemoryOutputReference(_l1.OutputReference):
@@ -872,43 +872,43 @@ class VirtualEnvironmentContainerMountPoint(_l1.Struct):
 
     @property
     def acl(self) -> bool | IResolvable | None:
-        return self._values.get('acl')  # type: ignore[no-any-return]
+        return self._values.get('acl')
 
     @property
     def backup(self) -> bool | IResolvable | None:
-        return self._values.get('backup')  # type: ignore[no-any-return]
+        return self._values.get('backup')
 
     @property
     def mount_options(self) -> Sequence[str] | None:
-        return self._values.get('mount_options')  # type: ignore[no-any-return]
+        return self._values.get('mount_options')
 
     @property
     def path(self) -> str:
-        return self._values.get('path')  # type: ignore[no-any-return]
+        return self._values['path']  # type: ignore[no-any-return]
 
     @property
     def quota(self) -> bool | IResolvable | None:
-        return self._values.get('quota')  # type: ignore[no-any-return]
+        return self._values.get('quota')
 
     @property
     def read_only(self) -> bool | IResolvable | None:
-        return self._values.get('read_only')  # type: ignore[no-any-return]
+        return self._values.get('read_only')
 
     @property
     def replicate(self) -> bool | IResolvable | None:
-        return self._values.get('replicate')  # type: ignore[no-any-return]
+        return self._values.get('replicate')
 
     @property
     def shared(self) -> bool | IResolvable | None:
-        return self._values.get('shared')  # type: ignore[no-any-return]
+        return self._values.get('shared')
 
     @property
     def size(self) -> str | None:
-        return self._values.get('size')  # type: ignore[no-any-return]
+        return self._values.get('size')
 
     @property
     def volume(self) -> str:
-        return self._values.get('volume')  # type: ignore[no-any-return]
+        return self._values['volume']  # type: ignore[no-any-return]
 
 
 class VirtualEnvironmentContainerMountPointOutputReference(_l1.OutputReference):
@@ -1004,39 +1004,39 @@ class VirtualEnvironmentContainerNetworkInterface(_l1.Struct):
 
     @property
     def bridge(self) -> str | None:
-        return self._values.get('bridge')  # type: ignore[no-any-return]
+        return self._values.get('bridge')
 
     @property
     def enabled(self) -> bool | IResolvable | None:
-        return self._values.get('enabled')  # type: ignore[no-any-return]
+        return self._values.get('enabled')
 
     @property
     def firewall(self) -> bool | IResolvable | None:
-        return self._values.get('firewall')  # type: ignore[no-any-return]
+        return self._values.get('firewall')
 
     @property
     def host_managed(self) -> bool | IResolvable | None:
-        return self._values.get('host_managed')  # type: ignore[no-any-return]
+        return self._values.get('host_managed')
 
     @property
     def mac_address(self) -> str | None:
-        return self._values.get('mac_address')  # type: ignore[no-any-return]
+        return self._values.get('mac_address')
 
     @property
     def mtu(self) -> float | None:
-        return self._values.get('mtu')  # type: ignore[no-any-return]
+        return self._values.get('mtu')
 
     @property
     def name(self) -> str:
-        return self._values.get('name')  # type: ignore[no-any-return]
+        return self._values['name']  # type: ignore[no-any-return]
 
     @property
     def rate_limit(self) -> float | None:
-        return self._values.get('rate_limit')  # type: ignore[no-any-return]
+        return self._values.get('rate_limit')
 
     @property
     def vlan_id(self) -> float | None:
-        return self._values.get('vlan_id')  # type: ignore[no-any-return]
+        return self._values.get('vlan_id')
 
 
 class VirtualEnvironmentContainerNetworkInterfaceOutputReference(_l1.OutputReference):
@@ -1110,11 +1110,11 @@ class VirtualEnvironmentContainerOperatingSystem(_l1.Struct):
 
     @property
     def template_file_id(self) -> str:
-        return self._values.get('template_file_id')  # type: ignore[no-any-return]
+        return self._values['template_file_id']  # type: ignore[no-any-return]
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
 
 class VirtualEnvironmentContainerOperatingSystemOutputReference(_l1.OutputReference):
@@ -1152,15 +1152,15 @@ class VirtualEnvironmentContainerStartup(_l1.Struct):
 
     @property
     def down_delay(self) -> float | None:
-        return self._values.get('down_delay')  # type: ignore[no-any-return]
+        return self._values.get('down_delay')
 
     @property
     def order(self) -> float | None:
-        return self._values.get('order')  # type: ignore[no-any-return]
+        return self._values.get('order')
 
     @property
     def up_delay(self) -> float | None:
-        return self._values.get('up_delay')  # type: ignore[no-any-return]
+        return self._values.get('up_delay')
 
 
 class VirtualEnvironmentContainerStartupOutputReference(_l1.OutputReference):
@@ -1200,11 +1200,11 @@ class VirtualEnvironmentContainerWaitForIp(_l1.Struct):
 
     @property
     def ipv4(self) -> bool | IResolvable | None:
-        return self._values.get('ipv4')  # type: ignore[no-any-return]
+        return self._values.get('ipv4')
 
     @property
     def ipv6(self) -> bool | IResolvable | None:
-        return self._values.get('ipv6')  # type: ignore[no-any-return]
+        return self._values.get('ipv6')
 
 
 class VirtualEnvironmentContainerWaitForIpOutputReference(_l1.OutputReference):
@@ -1406,7 +1406,9 @@ class VirtualEnvironmentContainer(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def clone(self) -> VirtualEnvironmentContainerCloneOutputReference:

@@ -60,27 +60,27 @@ class VirtualEnvironmentFileSourceFile(_l1.Struct):
 
     @property
     def changed(self) -> bool | IResolvable | None:
-        return self._values.get('changed')  # type: ignore[no-any-return]
+        return self._values.get('changed')
 
     @property
     def checksum(self) -> str | None:
-        return self._values.get('checksum')  # type: ignore[no-any-return]
+        return self._values.get('checksum')
 
     @property
     def file_name(self) -> str | None:
-        return self._values.get('file_name')  # type: ignore[no-any-return]
+        return self._values.get('file_name')
 
     @property
     def insecure(self) -> bool | IResolvable | None:
-        return self._values.get('insecure')  # type: ignore[no-any-return]
+        return self._values.get('insecure')
 
     @property
     def min_tls(self) -> str | None:
-        return self._values.get('min_tls')  # type: ignore[no-any-return]
+        return self._values.get('min_tls')
 
     @property
     def path(self) -> str:
-        return self._values.get('path')  # type: ignore[no-any-return]
+        return self._values['path']  # type: ignore[no-any-return]
 
 
 class VirtualEnvironmentFileSourceFileOutputReference(_l1.OutputReference):
@@ -134,15 +134,15 @@ class VirtualEnvironmentFileSourceRaw(_l1.Struct):
 
     @property
     def data(self) -> str:
-        return self._values.get('data')  # type: ignore[no-any-return]
+        return self._values['data']  # type: ignore[no-any-return]
 
     @property
     def file_name(self) -> str:
-        return self._values.get('file_name')  # type: ignore[no-any-return]
+        return self._values['file_name']  # type: ignore[no-any-return]
 
     @property
     def resize(self) -> float | None:
-        return self._values.get('resize')  # type: ignore[no-any-return]
+        return self._values.get('resize')
 
 
 class VirtualEnvironmentFileSourceRawOutputReference(_l1.OutputReference):
@@ -264,7 +264,9 @@ class VirtualEnvironmentFile(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def content_type(self) -> str:

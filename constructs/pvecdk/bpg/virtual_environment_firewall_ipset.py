@@ -54,15 +54,15 @@ class VirtualEnvironmentFirewallIpsetCidr(_l1.Struct):
 
     @property
     def comment(self) -> str | None:
-        return self._values.get('comment')  # type: ignore[no-any-return]
+        return self._values.get('comment')
 
     @property
     def name(self) -> str:
-        return self._values.get('name')  # type: ignore[no-any-return]
+        return self._values['name']  # type: ignore[no-any-return]
 
     @property
     def nomatch(self) -> bool | IResolvable | None:
-        return self._values.get('nomatch')  # type: ignore[no-any-return]
+        return self._values.get('nomatch')
 
 
 class VirtualEnvironmentFirewallIpsetCidrOutputReference(_l1.OutputReference):
@@ -182,7 +182,9 @@ class VirtualEnvironmentFirewallIpset(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def cidr(self) -> VirtualEnvironmentFirewallIpsetCidrList:

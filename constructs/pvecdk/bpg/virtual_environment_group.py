@@ -54,15 +54,15 @@ class VirtualEnvironmentGroupAcl(_l1.Struct):
 
     @property
     def path(self) -> str:
-        return self._values.get('path')  # type: ignore[no-any-return]
+        return self._values['path']  # type: ignore[no-any-return]
 
     @property
     def propagate(self) -> bool | IResolvable | None:
-        return self._values.get('propagate')  # type: ignore[no-any-return]
+        return self._values.get('propagate')
 
     @property
     def role_id(self) -> str:
-        return self._values.get('role_id')  # type: ignore[no-any-return]
+        return self._values['role_id']  # type: ignore[no-any-return]
 
 
 class VirtualEnvironmentGroupAclOutputReference(_l1.OutputReference):
@@ -171,7 +171,9 @@ class VirtualEnvironmentGroup(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def acl(self) -> VirtualEnvironmentGroupAclList:

@@ -88,11 +88,11 @@ class VirtualEnvironmentHostsEntry(_l1.Struct):
 
     @property
     def address(self) -> str:
-        return self._values.get('address')  # type: ignore[no-any-return]
+        return self._values['address']  # type: ignore[no-any-return]
 
     @property
     def hostnames(self) -> Sequence[str]:
-        return self._values.get('hostnames')  # type: ignore[no-any-return]
+        return self._values['hostnames']  # type: ignore[no-any-return]
 
 
 class VirtualEnvironmentHostsEntryOutputReference(_l1.OutputReference):
@@ -192,7 +192,9 @@ class VirtualEnvironmentHosts(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def addresses(self) -> list[str]:

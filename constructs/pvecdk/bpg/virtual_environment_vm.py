@@ -70,47 +70,47 @@ class VirtualEnvironmentVmNetworkDevice(_l1.Struct):
 
     @property
     def bridge(self) -> str | None:
-        return self._values.get('bridge')  # type: ignore[no-any-return]
+        return self._values.get('bridge')
 
     @property
     def disconnected(self) -> bool | IResolvable | None:
-        return self._values.get('disconnected')  # type: ignore[no-any-return]
+        return self._values.get('disconnected')
 
     @property
     def enabled(self) -> bool | IResolvable | None:
-        return self._values.get('enabled')  # type: ignore[no-any-return]
+        return self._values.get('enabled')
 
     @property
     def firewall(self) -> bool | IResolvable | None:
-        return self._values.get('firewall')  # type: ignore[no-any-return]
+        return self._values.get('firewall')
 
     @property
     def mac_address(self) -> str | None:
-        return self._values.get('mac_address')  # type: ignore[no-any-return]
+        return self._values.get('mac_address')
 
     @property
     def model(self) -> str | None:
-        return self._values.get('model')  # type: ignore[no-any-return]
+        return self._values.get('model')
 
     @property
     def mtu(self) -> float | None:
-        return self._values.get('mtu')  # type: ignore[no-any-return]
+        return self._values.get('mtu')
 
     @property
     def queues(self) -> float | None:
-        return self._values.get('queues')  # type: ignore[no-any-return]
+        return self._values.get('queues')
 
     @property
     def rate_limit(self) -> float | None:
-        return self._values.get('rate_limit')  # type: ignore[no-any-return]
+        return self._values.get('rate_limit')
 
     @property
     def trunks(self) -> str | None:
-        return self._values.get('trunks')  # type: ignore[no-any-return]
+        return self._values.get('trunks')
 
     @property
     def vlan_id(self) -> float | None:
-        return self._values.get('vlan_id')  # type: ignore[no-any-return]
+        return self._values.get('vlan_id')
 
 
 class VirtualEnvironmentVmNetworkDeviceOutputReference(_l1.OutputReference):
@@ -194,15 +194,15 @@ class VirtualEnvironmentVmAgentWaitForIp(_l1.Struct):
 
     @property
     def disabled(self) -> bool | IResolvable | None:
-        return self._values.get('disabled')  # type: ignore[no-any-return]
+        return self._values.get('disabled')
 
     @property
     def ipv4(self) -> bool | IResolvable | None:
-        return self._values.get('ipv4')  # type: ignore[no-any-return]
+        return self._values.get('ipv4')
 
     @property
     def ipv6(self) -> bool | IResolvable | None:
-        return self._values.get('ipv6')  # type: ignore[no-any-return]
+        return self._values.get('ipv6')
 
 
 class VirtualEnvironmentVmAgentWaitForIpOutputReference(_l1.OutputReference):
@@ -248,23 +248,23 @@ class VirtualEnvironmentVmAgent(_l1.Struct):
 
     @property
     def enabled(self) -> bool | IResolvable | None:
-        return self._values.get('enabled')  # type: ignore[no-any-return]
+        return self._values.get('enabled')
 
     @property
     def timeout(self) -> str | None:
-        return self._values.get('timeout')  # type: ignore[no-any-return]
+        return self._values.get('timeout')
 
     @property
     def trim(self) -> bool | IResolvable | None:
-        return self._values.get('trim')  # type: ignore[no-any-return]
+        return self._values.get('trim')
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
     @property
     def wait_for_ip(self) -> VirtualEnvironmentVmAgentWaitForIp | Mapping[str, Any] | None:
-        return self._values.get('wait_for_ip')  # type: ignore[no-any-return]
+        return self._values.get('wait_for_ip')
 
 
 class VirtualEnvironmentVmAgentOutputReference(_l1.OutputReference):
@@ -318,23 +318,23 @@ class VirtualEnvironmentVmAmdSev(_l1.Struct):
 
     @property
     def allow_smt(self) -> bool | IResolvable | None:
-        return self._values.get('allow_smt')  # type: ignore[no-any-return]
+        return self._values.get('allow_smt')
 
     @property
     def kernel_hashes(self) -> bool | IResolvable | None:
-        return self._values.get('kernel_hashes')  # type: ignore[no-any-return]
+        return self._values.get('kernel_hashes')
 
     @property
     def no_debug(self) -> bool | IResolvable | None:
-        return self._values.get('no_debug')  # type: ignore[no-any-return]
+        return self._values.get('no_debug')
 
     @property
     def no_key_sharing(self) -> bool | IResolvable | None:
-        return self._values.get('no_key_sharing')  # type: ignore[no-any-return]
+        return self._values.get('no_key_sharing')
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
 
 class VirtualEnvironmentVmAmdSevOutputReference(_l1.OutputReference):
@@ -384,15 +384,15 @@ class VirtualEnvironmentVmAudioDevice(_l1.Struct):
 
     @property
     def device(self) -> str | None:
-        return self._values.get('device')  # type: ignore[no-any-return]
+        return self._values.get('device')
 
     @property
     def driver(self) -> str | None:
-        return self._values.get('driver')  # type: ignore[no-any-return]
+        return self._values.get('driver')
 
     @property
     def enabled(self) -> bool | IResolvable | None:
-        return self._values.get('enabled')  # type: ignore[no-any-return]
+        return self._values.get('enabled')
 
 
 class VirtualEnvironmentVmAudioDeviceOutputReference(_l1.OutputReference):
@@ -434,15 +434,15 @@ class VirtualEnvironmentVmCdrom(_l1.Struct):
 
     @property
     def enabled(self) -> bool | IResolvable | None:
-        return self._values.get('enabled')  # type: ignore[no-any-return]
+        return self._values.get('enabled')
 
     @property
     def file_id(self) -> str | None:
-        return self._values.get('file_id')  # type: ignore[no-any-return]
+        return self._values.get('file_id')
 
     @property
     def interface(self) -> str | None:
-        return self._values.get('interface')  # type: ignore[no-any-return]
+        return self._values.get('interface')
 
 
 class VirtualEnvironmentVmCdromOutputReference(_l1.OutputReference):
@@ -488,23 +488,23 @@ class VirtualEnvironmentVmClone(_l1.Struct):
 
     @property
     def datastore_id(self) -> str | None:
-        return self._values.get('datastore_id')  # type: ignore[no-any-return]
+        return self._values.get('datastore_id')
 
     @property
     def full(self) -> bool | IResolvable | None:
-        return self._values.get('full')  # type: ignore[no-any-return]
+        return self._values.get('full')
 
     @property
     def node_name(self) -> str | None:
-        return self._values.get('node_name')  # type: ignore[no-any-return]
+        return self._values.get('node_name')
 
     @property
     def retries(self) -> float | None:
-        return self._values.get('retries')  # type: ignore[no-any-return]
+        return self._values.get('retries')
 
     @property
     def vm_id(self) -> float:
-        return self._values.get('vm_id')  # type: ignore[no-any-return]
+        return self._values['vm_id']  # type: ignore[no-any-return]
 
 
 class VirtualEnvironmentVmCloneOutputReference(_l1.OutputReference):
@@ -568,43 +568,43 @@ class VirtualEnvironmentVmCpu(_l1.Struct):
 
     @property
     def affinity(self) -> str | None:
-        return self._values.get('affinity')  # type: ignore[no-any-return]
+        return self._values.get('affinity')
 
     @property
     def architecture(self) -> str | None:
-        return self._values.get('architecture')  # type: ignore[no-any-return]
+        return self._values.get('architecture')
 
     @property
     def cores(self) -> float | None:
-        return self._values.get('cores')  # type: ignore[no-any-return]
+        return self._values.get('cores')
 
     @property
     def flags(self) -> Sequence[str] | None:
-        return self._values.get('flags')  # type: ignore[no-any-return]
+        return self._values.get('flags')
 
     @property
     def hotplugged(self) -> float | None:
-        return self._values.get('hotplugged')  # type: ignore[no-any-return]
+        return self._values.get('hotplugged')
 
     @property
     def limit(self) -> float | None:
-        return self._values.get('limit')  # type: ignore[no-any-return]
+        return self._values.get('limit')
 
     @property
     def numa(self) -> bool | IResolvable | None:
-        return self._values.get('numa')  # type: ignore[no-any-return]
+        return self._values.get('numa')
 
     @property
     def sockets(self) -> float | None:
-        return self._values.get('sockets')  # type: ignore[no-any-return]
+        return self._values.get('sockets')
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
     @property
     def units(self) -> float | None:
-        return self._values.get('units')  # type: ignore[no-any-return]
+        return self._values.get('units')
 
 
 class VirtualEnvironmentVmCpuOutputReference(_l1.OutputReference):
@@ -684,35 +684,35 @@ class VirtualEnvironmentVmDiskSpeed(_l1.Struct):
 
     @property
     def iops_read(self) -> float | None:
-        return self._values.get('iops_read')  # type: ignore[no-any-return]
+        return self._values.get('iops_read')
 
     @property
     def iops_read_burstable(self) -> float | None:
-        return self._values.get('iops_read_burstable')  # type: ignore[no-any-return]
+        return self._values.get('iops_read_burstable')
 
     @property
     def iops_write(self) -> float | None:
-        return self._values.get('iops_write')  # type: ignore[no-any-return]
+        return self._values.get('iops_write')
 
     @property
     def iops_write_burstable(self) -> float | None:
-        return self._values.get('iops_write_burstable')  # type: ignore[no-any-return]
+        return self._values.get('iops_write_burstable')
 
     @property
     def read(self) -> float | None:
-        return self._values.get('read')  # type: ignore[no-any-return]
+        return self._values.get('read')
 
     @property
     def read_burstable(self) -> float | None:
-        return self._values.get('read_burstable')  # type: ignore[no-any-return]
+        return self._values.get('read_burstable')
 
     @property
     def write(self) -> float | None:
-        return self._values.get('write')  # type: ignore[no-any-return]
+        return self._values.get('write')
 
     @property
     def write_burstable(self) -> float | None:
-        return self._values.get('write_burstable')  # type: ignore[no-any-return]
+        return self._values.get('write_burstable')
 
 
 class VirtualEnvironmentVmDiskSpeedOutputReference(_l1.OutputReference):
@@ -802,71 +802,71 @@ class VirtualEnvironmentVmDisk(_l1.Struct):
 
     @property
     def aio(self) -> str | None:
-        return self._values.get('aio')  # type: ignore[no-any-return]
+        return self._values.get('aio')
 
     @property
     def backup(self) -> bool | IResolvable | None:
-        return self._values.get('backup')  # type: ignore[no-any-return]
+        return self._values.get('backup')
 
     @property
     def cache(self) -> str | None:
-        return self._values.get('cache')  # type: ignore[no-any-return]
+        return self._values.get('cache')
 
     @property
     def datastore_id(self) -> str | None:
-        return self._values.get('datastore_id')  # type: ignore[no-any-return]
+        return self._values.get('datastore_id')
 
     @property
     def discard(self) -> str | None:
-        return self._values.get('discard')  # type: ignore[no-any-return]
+        return self._values.get('discard')
 
     @property
     def file_format(self) -> str | None:
-        return self._values.get('file_format')  # type: ignore[no-any-return]
+        return self._values.get('file_format')
 
     @property
     def file_id(self) -> str | None:
-        return self._values.get('file_id')  # type: ignore[no-any-return]
+        return self._values.get('file_id')
 
     @property
     def import_from_attribute(self) -> str | None:
-        return self._values.get('import_from_attribute')  # type: ignore[no-any-return]
+        return self._values.get('import_from_attribute')
 
     @property
     def interface(self) -> str:
-        return self._values.get('interface')  # type: ignore[no-any-return]
+        return self._values['interface']  # type: ignore[no-any-return]
 
     @property
     def iothread(self) -> bool | IResolvable | None:
-        return self._values.get('iothread')  # type: ignore[no-any-return]
+        return self._values.get('iothread')
 
     @property
     def path_in_datastore(self) -> str | None:
-        return self._values.get('path_in_datastore')  # type: ignore[no-any-return]
+        return self._values.get('path_in_datastore')
 
     @property
     def queues(self) -> float | None:
-        return self._values.get('queues')  # type: ignore[no-any-return]
+        return self._values.get('queues')
 
     @property
     def replicate(self) -> bool | IResolvable | None:
-        return self._values.get('replicate')  # type: ignore[no-any-return]
+        return self._values.get('replicate')
 
     @property
     def serial(self) -> str | None:
-        return self._values.get('serial')  # type: ignore[no-any-return]
+        return self._values.get('serial')
 
     @property
     def size(self) -> float | None:
-        return self._values.get('size')  # type: ignore[no-any-return]
+        return self._values.get('size')
 
     @property
     def speed(self) -> VirtualEnvironmentVmDiskSpeed | Mapping[str, Any] | None:
-        return self._values.get('speed')  # type: ignore[no-any-return]
+        return self._values.get('speed')
 
     @property
     def ssd(self) -> bool | IResolvable | None:
-        return self._values.get('ssd')  # type: ignore[no-any-return]
+        return self._values.get('ssd')
 
 
 class VirtualEnvironmentVmDiskOutputReference(_l1.OutputReference):
@@ -976,19 +976,19 @@ class VirtualEnvironmentVmEfiDisk(_l1.Struct):
 
     @property
     def datastore_id(self) -> str | None:
-        return self._values.get('datastore_id')  # type: ignore[no-any-return]
+        return self._values.get('datastore_id')
 
     @property
     def file_format(self) -> str | None:
-        return self._values.get('file_format')  # type: ignore[no-any-return]
+        return self._values.get('file_format')
 
     @property
     def pre_enrolled_keys(self) -> bool | IResolvable | None:
-        return self._values.get('pre_enrolled_keys')  # type: ignore[no-any-return]
+        return self._values.get('pre_enrolled_keys')
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
 
 class VirtualEnvironmentVmEfiDiskOutputReference(_l1.OutputReference):
@@ -1044,35 +1044,35 @@ class VirtualEnvironmentVmHostpci(_l1.Struct):
 
     @property
     def device(self) -> str:
-        return self._values.get('device')  # type: ignore[no-any-return]
+        return self._values['device']  # type: ignore[no-any-return]
 
     @property
     def id(self) -> str | None:
-        return self._values.get('id')  # type: ignore[no-any-return]
+        return self._values.get('id')
 
     @property
     def mapping(self) -> str | None:
-        return self._values.get('mapping')  # type: ignore[no-any-return]
+        return self._values.get('mapping')
 
     @property
     def mdev(self) -> str | None:
-        return self._values.get('mdev')  # type: ignore[no-any-return]
+        return self._values.get('mdev')
 
     @property
     def pcie(self) -> bool | IResolvable | None:
-        return self._values.get('pcie')  # type: ignore[no-any-return]
+        return self._values.get('pcie')
 
     @property
     def rom_file(self) -> str | None:
-        return self._values.get('rom_file')  # type: ignore[no-any-return]
+        return self._values.get('rom_file')
 
     @property
     def rombar(self) -> bool | IResolvable | None:
-        return self._values.get('rombar')  # type: ignore[no-any-return]
+        return self._values.get('rombar')
 
     @property
     def xvga(self) -> bool | IResolvable | None:
-        return self._values.get('xvga')  # type: ignore[no-any-return]
+        return self._values.get('xvga')
 
 
 class VirtualEnvironmentVmHostpciOutputReference(_l1.OutputReference):
@@ -1142,11 +1142,11 @@ class VirtualEnvironmentVmInitializationDns(_l1.Struct):
 
     @property
     def domain(self) -> str | None:
-        return self._values.get('domain')  # type: ignore[no-any-return]
+        return self._values.get('domain')
 
     @property
     def servers(self) -> Sequence[str] | None:
-        return self._values.get('servers')  # type: ignore[no-any-return]
+        return self._values.get('servers')
 
 
 class VirtualEnvironmentVmInitializationDnsOutputReference(_l1.OutputReference):
@@ -1182,11 +1182,11 @@ class VirtualEnvironmentVmInitializationIpConfigIpv4(_l1.Struct):
 
     @property
     def address(self) -> str | None:
-        return self._values.get('address')  # type: ignore[no-any-return]
+        return self._values.get('address')
 
     @property
     def gateway(self) -> str | None:
-        return self._values.get('gateway')  # type: ignore[no-any-return]
+        return self._values.get('gateway')
 
 
 class VirtualEnvironmentVmInitializationIpConfigIpv4OutputReference(_l1.OutputReference):
@@ -1222,11 +1222,11 @@ class VirtualEnvironmentVmInitializationIpConfigIpv6(_l1.Struct):
 
     @property
     def address(self) -> str | None:
-        return self._values.get('address')  # type: ignore[no-any-return]
+        return self._values.get('address')
 
     @property
     def gateway(self) -> str | None:
-        return self._values.get('gateway')  # type: ignore[no-any-return]
+        return self._values.get('gateway')
 
 
 class VirtualEnvironmentVmInitializationIpConfigIpv6OutputReference(_l1.OutputReference):
@@ -1262,11 +1262,11 @@ class VirtualEnvironmentVmInitializationIpConfig(_l1.Struct):
 
     @property
     def ipv4(self) -> VirtualEnvironmentVmInitializationIpConfigIpv4 | Mapping[str, Any] | None:
-        return self._values.get('ipv4')  # type: ignore[no-any-return]
+        return self._values.get('ipv4')
 
     @property
     def ipv6(self) -> VirtualEnvironmentVmInitializationIpConfigIpv6 | Mapping[str, Any] | None:
-        return self._values.get('ipv6')  # type: ignore[no-any-return]
+        return self._values.get('ipv6')
 
 
 class VirtualEnvironmentVmInitializationIpConfigOutputReference(_l1.OutputReference):
@@ -1314,15 +1314,15 @@ class VirtualEnvironmentVmInitializationUserAccount(_l1.Struct):
 
     @property
     def keys(self) -> Sequence[str] | None:
-        return self._values.get('keys')  # type: ignore[no-any-return]
+        return self._values.get('keys')
 
     @property
     def password(self) -> str | None:
-        return self._values.get('password')  # type: ignore[no-any-return]
+        return self._values.get('password')
 
     @property
     def username(self) -> str | None:
-        return self._values.get('username')  # type: ignore[no-any-return]
+        return self._values.get('username')
 
 
 class VirtualEnvironmentVmInitializationUserAccountOutputReference(_l1.OutputReference):
@@ -1382,51 +1382,51 @@ class VirtualEnvironmentVmInitialization(_l1.Struct):
 
     @property
     def datastore_id(self) -> str | None:
-        return self._values.get('datastore_id')  # type: ignore[no-any-return]
+        return self._values.get('datastore_id')
 
     @property
     def dns(self) -> VirtualEnvironmentVmInitializationDns | Mapping[str, Any] | None:
-        return self._values.get('dns')  # type: ignore[no-any-return]
+        return self._values.get('dns')
 
     @property
     def file_format(self) -> str | None:
-        return self._values.get('file_format')  # type: ignore[no-any-return]
+        return self._values.get('file_format')
 
     @property
     def interface(self) -> str | None:
-        return self._values.get('interface')  # type: ignore[no-any-return]
+        return self._values.get('interface')
 
     @property
     def ip_config(self) -> Sequence[VirtualEnvironmentVmInitializationIpConfig | Mapping[str, Any]] | IResolvable | None:
-        return self._values.get('ip_config')  # type: ignore[no-any-return]
+        return self._values.get('ip_config')
 
     @property
     def meta_data_file_id(self) -> str | None:
-        return self._values.get('meta_data_file_id')  # type: ignore[no-any-return]
+        return self._values.get('meta_data_file_id')
 
     @property
     def network_data_file_id(self) -> str | None:
-        return self._values.get('network_data_file_id')  # type: ignore[no-any-return]
+        return self._values.get('network_data_file_id')
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
     @property
     def upgrade(self) -> bool | IResolvable | None:
-        return self._values.get('upgrade')  # type: ignore[no-any-return]
+        return self._values.get('upgrade')
 
     @property
     def user_account(self) -> VirtualEnvironmentVmInitializationUserAccount | Mapping[str, Any] | None:
-        return self._values.get('user_account')  # type: ignore[no-any-return]
+        return self._values.get('user_account')
 
     @property
     def user_data_file_id(self) -> str | None:
-        return self._values.get('user_data_file_id')  # type: ignore[no-any-return]
+        return self._values.get('user_data_file_id')
 
     @property
     def vendor_data_file_id(self) -> str | None:
-        return self._values.get('vendor_data_file_id')  # type: ignore[no-any-return]
+        return self._values.get('vendor_data_file_id')
 
 
 class VirtualEnvironmentVmInitializationOutputReference(_l1.OutputReference):
@@ -1508,23 +1508,23 @@ class VirtualEnvironmentVmMemory(_l1.Struct):
 
     @property
     def dedicated(self) -> float | None:
-        return self._values.get('dedicated')  # type: ignore[no-any-return]
+        return self._values.get('dedicated')
 
     @property
     def floating(self) -> float | None:
-        return self._values.get('floating')  # type: ignore[no-any-return]
+        return self._values.get('floating')
 
     @property
     def hugepages(self) -> str | None:
-        return self._values.get('hugepages')  # type: ignore[no-any-return]
+        return self._values.get('hugepages')
 
     @property
     def keep_hugepages(self) -> bool | IResolvable | None:
-        return self._values.get('keep_hugepages')  # type: ignore[no-any-return]
+        return self._values.get('keep_hugepages')
 
     @property
     def shared(self) -> float | None:
-        return self._values.get('shared')  # type: ignore[no-any-return]
+        return self._values.get('shared')
 
 
 class VirtualEnvironmentVmMemoryOutputReference(_l1.OutputReference):
@@ -1578,23 +1578,23 @@ class VirtualEnvironmentVmNuma(_l1.Struct):
 
     @property
     def cpus(self) -> str:
-        return self._values.get('cpus')  # type: ignore[no-any-return]
+        return self._values['cpus']  # type: ignore[no-any-return]
 
     @property
     def device(self) -> str:
-        return self._values.get('device')  # type: ignore[no-any-return]
+        return self._values['device']  # type: ignore[no-any-return]
 
     @property
     def hostnodes(self) -> str | None:
-        return self._values.get('hostnodes')  # type: ignore[no-any-return]
+        return self._values.get('hostnodes')
 
     @property
     def memory(self) -> float:
-        return self._values.get('memory')  # type: ignore[no-any-return]
+        return self._values['memory']  # type: ignore[no-any-return]
 
     @property
     def policy(self) -> str | None:
-        return self._values.get('policy')  # type: ignore[no-any-return]
+        return self._values.get('policy')
 
 
 class VirtualEnvironmentVmNumaOutputReference(_l1.OutputReference):
@@ -1650,7 +1650,7 @@ class VirtualEnvironmentVmOperatingSystem(_l1.Struct):
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
 
 class VirtualEnvironmentVmOperatingSystemOutputReference(_l1.OutputReference):
@@ -1684,15 +1684,15 @@ class VirtualEnvironmentVmRng(_l1.Struct):
 
     @property
     def max_bytes(self) -> float | None:
-        return self._values.get('max_bytes')  # type: ignore[no-any-return]
+        return self._values.get('max_bytes')
 
     @property
     def period(self) -> float | None:
-        return self._values.get('period')  # type: ignore[no-any-return]
+        return self._values.get('period')
 
     @property
     def source(self) -> str:
-        return self._values.get('source')  # type: ignore[no-any-return]
+        return self._values['source']  # type: ignore[no-any-return]
 
 
 class VirtualEnvironmentVmRngOutputReference(_l1.OutputReference):
@@ -1740,7 +1740,7 @@ class VirtualEnvironmentVmSerialDevice(_l1.Struct):
 
     @property
     def device(self) -> str | None:
-        return self._values.get('device')  # type: ignore[no-any-return]
+        return self._values.get('device')
 
 
 class VirtualEnvironmentVmSerialDeviceOutputReference(_l1.OutputReference):
@@ -1792,31 +1792,31 @@ class VirtualEnvironmentVmSmbios(_l1.Struct):
 
     @property
     def family(self) -> str | None:
-        return self._values.get('family')  # type: ignore[no-any-return]
+        return self._values.get('family')
 
     @property
     def manufacturer(self) -> str | None:
-        return self._values.get('manufacturer')  # type: ignore[no-any-return]
+        return self._values.get('manufacturer')
 
     @property
     def product(self) -> str | None:
-        return self._values.get('product')  # type: ignore[no-any-return]
+        return self._values.get('product')
 
     @property
     def serial(self) -> str | None:
-        return self._values.get('serial')  # type: ignore[no-any-return]
+        return self._values.get('serial')
 
     @property
     def sku(self) -> str | None:
-        return self._values.get('sku')  # type: ignore[no-any-return]
+        return self._values.get('sku')
 
     @property
     def uuid(self) -> str | None:
-        return self._values.get('uuid')  # type: ignore[no-any-return]
+        return self._values.get('uuid')
 
     @property
     def version(self) -> str | None:
-        return self._values.get('version')  # type: ignore[no-any-return]
+        return self._values.get('version')
 
 
 class VirtualEnvironmentVmSmbiosOutputReference(_l1.OutputReference):
@@ -1874,15 +1874,15 @@ class VirtualEnvironmentVmStartup(_l1.Struct):
 
     @property
     def down_delay(self) -> float | None:
-        return self._values.get('down_delay')  # type: ignore[no-any-return]
+        return self._values.get('down_delay')
 
     @property
     def order(self) -> float | None:
-        return self._values.get('order')  # type: ignore[no-any-return]
+        return self._values.get('order')
 
     @property
     def up_delay(self) -> float | None:
-        return self._values.get('up_delay')  # type: ignore[no-any-return]
+        return self._values.get('up_delay')
 
 
 class VirtualEnvironmentVmStartupOutputReference(_l1.OutputReference):
@@ -1922,11 +1922,11 @@ class VirtualEnvironmentVmTpmState(_l1.Struct):
 
     @property
     def datastore_id(self) -> str | None:
-        return self._values.get('datastore_id')  # type: ignore[no-any-return]
+        return self._values.get('datastore_id')
 
     @property
     def version(self) -> str | None:
-        return self._values.get('version')  # type: ignore[no-any-return]
+        return self._values.get('version')
 
 
 class VirtualEnvironmentVmTpmStateOutputReference(_l1.OutputReference):
@@ -1964,15 +1964,15 @@ class VirtualEnvironmentVmUsb(_l1.Struct):
 
     @property
     def host(self) -> str | None:
-        return self._values.get('host')  # type: ignore[no-any-return]
+        return self._values.get('host')
 
     @property
     def mapping(self) -> str | None:
-        return self._values.get('mapping')  # type: ignore[no-any-return]
+        return self._values.get('mapping')
 
     @property
     def usb3(self) -> bool | IResolvable | None:
-        return self._values.get('usb3')  # type: ignore[no-any-return]
+        return self._values.get('usb3')
 
 
 class VirtualEnvironmentVmUsbOutputReference(_l1.OutputReference):
@@ -2024,15 +2024,15 @@ class VirtualEnvironmentVmVga(_l1.Struct):
 
     @property
     def clipboard(self) -> str | None:
-        return self._values.get('clipboard')  # type: ignore[no-any-return]
+        return self._values.get('clipboard')
 
     @property
     def memory(self) -> float | None:
-        return self._values.get('memory')  # type: ignore[no-any-return]
+        return self._values.get('memory')
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
 
 class VirtualEnvironmentVmVgaOutputReference(_l1.OutputReference):
@@ -2078,23 +2078,23 @@ class VirtualEnvironmentVmVirtiofs(_l1.Struct):
 
     @property
     def cache(self) -> str | None:
-        return self._values.get('cache')  # type: ignore[no-any-return]
+        return self._values.get('cache')
 
     @property
     def direct_io(self) -> bool | IResolvable | None:
-        return self._values.get('direct_io')  # type: ignore[no-any-return]
+        return self._values.get('direct_io')
 
     @property
     def expose_acl(self) -> bool | IResolvable | None:
-        return self._values.get('expose_acl')  # type: ignore[no-any-return]
+        return self._values.get('expose_acl')
 
     @property
     def expose_xattr(self) -> bool | IResolvable | None:
-        return self._values.get('expose_xattr')  # type: ignore[no-any-return]
+        return self._values.get('expose_xattr')
 
     @property
     def mapping(self) -> str:
-        return self._values.get('mapping')  # type: ignore[no-any-return]
+        return self._values['mapping']  # type: ignore[no-any-return]
 
 
 class VirtualEnvironmentVmVirtiofsOutputReference(_l1.OutputReference):
@@ -2154,15 +2154,15 @@ class VirtualEnvironmentVmWatchdog(_l1.Struct):
 
     @property
     def action(self) -> str | None:
-        return self._values.get('action')  # type: ignore[no-any-return]
+        return self._values.get('action')
 
     @property
     def enabled(self) -> bool | IResolvable | None:
-        return self._values.get('enabled')  # type: ignore[no-any-return]
+        return self._values.get('enabled')
 
     @property
     def model(self) -> str | None:
-        return self._values.get('model')  # type: ignore[no-any-return]
+        return self._values.get('model')
 
 
 class VirtualEnvironmentVmWatchdogOutputReference(_l1.OutputReference):
@@ -2476,7 +2476,9 @@ class VirtualEnvironmentVm(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def acpi(self) -> bool | IResolvable:

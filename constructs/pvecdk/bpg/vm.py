@@ -50,7 +50,7 @@ class VmCdrom(_l1.Struct):
 
     @property
     def file_id(self) -> str | None:
-        return self._values.get('file_id')  # type: ignore[no-any-return]
+        return self._values.get('file_id')
 
 
 class VmCdromOutputReference(_l1.OutputReference):
@@ -108,43 +108,43 @@ class VmCpu(_l1.Struct):
 
     @property
     def affinity(self) -> str | None:
-        return self._values.get('affinity')  # type: ignore[no-any-return]
+        return self._values.get('affinity')
 
     @property
     def architecture(self) -> str | None:
-        return self._values.get('architecture')  # type: ignore[no-any-return]
+        return self._values.get('architecture')
 
     @property
     def cores(self) -> float | None:
-        return self._values.get('cores')  # type: ignore[no-any-return]
+        return self._values.get('cores')
 
     @property
     def flags(self) -> Sequence[str] | None:
-        return self._values.get('flags')  # type: ignore[no-any-return]
+        return self._values.get('flags')
 
     @property
     def limit(self) -> float | None:
-        return self._values.get('limit')  # type: ignore[no-any-return]
+        return self._values.get('limit')
 
     @property
     def numa(self) -> bool | IResolvable | None:
-        return self._values.get('numa')  # type: ignore[no-any-return]
+        return self._values.get('numa')
 
     @property
     def sockets(self) -> float | None:
-        return self._values.get('sockets')  # type: ignore[no-any-return]
+        return self._values.get('sockets')
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
     @property
     def units(self) -> float | None:
-        return self._values.get('units')  # type: ignore[no-any-return]
+        return self._values.get('units')
 
     @property
     def vcpus(self) -> float | None:
-        return self._values.get('vcpus')  # type: ignore[no-any-return]
+        return self._values.get('vcpus')
 
 
 class VmCpuOutputReference(_l1.OutputReference):
@@ -214,15 +214,15 @@ class VmRng(_l1.Struct):
 
     @property
     def max_bytes(self) -> float | None:
-        return self._values.get('max_bytes')  # type: ignore[no-any-return]
+        return self._values.get('max_bytes')
 
     @property
     def period(self) -> float | None:
-        return self._values.get('period')  # type: ignore[no-any-return]
+        return self._values.get('period')
 
     @property
     def source(self) -> str | None:
-        return self._values.get('source')  # type: ignore[no-any-return]
+        return self._values.get('source')
 
 
 class VmRngOutputReference(_l1.OutputReference):
@@ -266,19 +266,19 @@ class VmTimeouts(_l1.Struct):
 
     @property
     def create(self) -> str | None:
-        return self._values.get('create')  # type: ignore[no-any-return]
+        return self._values.get('create')
 
     @property
     def delete(self) -> str | None:
-        return self._values.get('delete')  # type: ignore[no-any-return]
+        return self._values.get('delete')
 
     @property
     def read(self) -> str | None:
-        return self._values.get('read')  # type: ignore[no-any-return]
+        return self._values.get('read')
 
     @property
     def update(self) -> str | None:
-        return self._values.get('update')  # type: ignore[no-any-return]
+        return self._values.get('update')
 
 
 class VmTimeoutsOutputReference(_l1.OutputReference):
@@ -324,15 +324,15 @@ class VmVga(_l1.Struct):
 
     @property
     def clipboard(self) -> str | None:
-        return self._values.get('clipboard')  # type: ignore[no-any-return]
+        return self._values.get('clipboard')
 
     @property
     def memory(self) -> float | None:
-        return self._values.get('memory')  # type: ignore[no-any-return]
+        return self._values.get('memory')
 
     @property
     def type(self) -> str | None:
-        return self._values.get('type')  # type: ignore[no-any-return]
+        return self._values.get('type')
 
 
 class VmVgaOutputReference(_l1.OutputReference):
@@ -466,7 +466,9 @@ class Vm(_l1.Resource):
         cls, scope: Construct, import_to_id: str, import_from_id: str, provider: TerraformProvider | None = None
     ) -> ImportableResource:
         """Import an existing object: ``cdktf plan`` then writes its configuration."""
-        return _l1.importable(scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider)  # type: ignore[no-any-return]
+        return _l1.importable(  # type: ignore[no-any-return]
+            scope, import_to_id, cls.TF_RESOURCE_TYPE, import_from_id, provider
+        )
 
     @property
     def cdrom(self) -> VmCdromMap:
