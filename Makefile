@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[$(RUNTIME),test,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[$(RUNTIME),validate,test,dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -29,6 +29,12 @@ def specs(n: int) -> list[Spec]:
 
     The attribute names are the same in Python and Terraform for these types, so one dict serves as the
     keyword arguments of an L1 class and as the precomputed output of the bare class.
+
+    Args:
+        n: How many resources.
+
+    Returns:
+        (Terraform type, construct id, attributes) per resource; ids are unique and the same in both variants.
     """
     out: list[Spec] = []
     for i in range(n):
@@ -38,7 +44,7 @@ def specs(n: int) -> list[Spec]:
                 "content": ["images", "iso"], "backups": {"keep_daily": 3}}))
         elif i % 3 == 1:
             out.append(("proxmox_ceph_pool", f"pool-{i}",
-                        {"name": f"pool-{i}", "node_name": f"pve{i % 3 + 1}", "size": 3, "min_size": 2}))
+                        {"name": f"pool-{i}", "node_name": f"pve{i // 3 % 3 + 1}", "size": 3, "min_size": 2}))
         else:
             out.append(("proxmox_haresource", f"ha-{i}",
                         {"resource_id": f"vm:{100 + i}", "max_restart": 3, "max_relocate": 1}))
@@ -62,7 +68,16 @@ def _vm_hwm_kib(pid: int) -> int:
 
 
 def run_child(variant: str, n: int, outdir: str) -> dict[str, float]:
-    """Build and synthesize one stack in this (fresh) process; returns seconds and peak MiB."""
+    """Build and synthesize one stack in this (fresh) process.
+
+    Args:
+        variant: ``"pvecdk"`` (L1 classes) or ``"bare"`` (the minimal ``TerraformResource`` subclass).
+        n: How many resources.
+        outdir: The app's output directory (the parent compares the files written there).
+
+    Returns:
+        Seconds to construct, synthesize and both; peak memory in MiB of Python, Node and their sum.
+    """
     from pvecdk import _cdk  # first: it points JSII_NODE at the Node 22 wheel before cdktf loads
 
     resources = specs(n)  # outside the timings: both variants get the same ready-made input
@@ -76,7 +91,7 @@ def run_child(variant: str, n: int, outdir: str) -> dict[str, float]:
         def add(stack: Any, tf_type: str, cid: str, attrs: dict[str, Any]) -> None:
             classes[tf_type](stack, cid, **attrs)
     else:
-        class Bare(_cdk.TerraformResource):  # type: ignore[misc]
+        class Bare(_cdk.TerraformResource):
             """What cdktf needs at the least: a type, generator metadata and attributes to write."""
 
             def __init__(self, scope: Any, id: str, tf_type: str, attrs: dict[str, Any]) -> None:
@@ -104,12 +119,13 @@ def run_child(variant: str, n: int, outdir: str) -> dict[str, float]:
     # Peak memory: jsii runs TWO node processes (jsii-runtime.js, which spawns the kernel lib/program.js), and
     # RUSAGE_CHILDREN would not do: it counts only children already waited for (so the kernel would have to
     # be stopped through jsii internals first), and its ru_maxrss is the largest descendant's peak, not the
-    # sum. So each node process's own peak (VmHWM) is read from /proc while it is still alive. The sum of
-    # per-process peaks is an upper bound of the simultaneous peak; all of them peak during synthesis.
+    # sum. So each node process's own peak (VmHWM) is read from /proc while it is still alive. Summing
+    # per-process peaks gives an upper bound of the tree's simultaneous peak, measured alike for both variants.
     node_kib = sum(_vm_hwm_kib(pid) for pid in _descendants(os.getpid()))
     python_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return {"construct_s": built - start, "synth_s": done - built, "total_s": done - start,
-            "python_mb": python_kib / 1024, "node_mb": node_kib / 1024, "peak_mb": (python_kib + node_kib) / 1024}
+            "python_mb": python_kib / 1024, "node_mb": node_kib / 1024,
+            "peak_mb": (python_kib + node_kib) / 1024}
 
 
 def _measure(variant: str, n: int, outdir: Path) -> dict[str, float]:
@@ -128,12 +144,25 @@ def _without_comments(value: Any) -> Any:
 
 
 def verify(outdirs: dict[str, Path], n: int) -> None:
-    """Assert both variants synthesized the same resources, all N of them."""
+    """Check that both variants synthesized the same document, with all N resources.
+
+    Args:
+        outdirs: Variant -> the output directory of its run.
+        n: How many resources were asked for.
+
+    Raises:
+        AssertionError: The documents differ (``//`` metadata aside) or hold the wrong number of resources.
+    """
     docs = {v: json.loads((d / "stacks" / "bench" / "cdk.tf.json").read_text()) for v, d in outdirs.items()}
     bare, pvecdk = (_without_comments(docs[v]) for v in VARIANTS)
-    assert bare["resource"] == pvecdk["resource"], f"N={n}: the resource sections differ"
-    assert bare == pvecdk, f"N={n}: the documents differ outside the resource sections"
-    assert sum(len(r) for r in bare["resource"].values()) == n, f"N={n}: wrong resource count"
+    count = sum(len(r) for r in bare["resource"].values())
+    problems = [message for ok, message in (
+        (bare["resource"] == pvecdk["resource"], "the resource sections differ"),
+        (bare == pvecdk, "the documents differ outside the resource sections"),
+        (count == n, f"{count} resources instead of {n}"),
+    ) if not ok]
+    if problems:  # not `assert`: the check must also hold under `python -O`
+        raise AssertionError(f"N={n}: " + "; ".join(problems))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sizes = [int(s) for s in args.sizes.split(",")]
-    raw: dict[str, dict[str, list[dict[str, float]]]] = {}
+    raw: dict[int, dict[str, list[dict[str, float]]]] = {}
     with tempfile.TemporaryDirectory(prefix="pvecdk-bench-") as tmp:
         for n in sizes:
             runs: dict[str, list[dict[str, float]]] = {v: [] for v in VARIANTS}
@@ -161,13 +190,14 @@ def main(argv: list[str] | None = None) -> int:
                     runs[v].append(_measure(v, n, outdirs[v]))
                 verify(outdirs, n)
                 print(f"N={n} repeat {r + 1}/{args.repeat}: identical JSON", file=sys.stderr)
-            raw[str(n)] = runs
+            raw[n] = runs
 
     keys = ("construct_s", "synth_s", "total_s", "peak_mb")
     med = {(n, v): {k: statistics.median(run[k] for run in runs) for k in keys}
            for n, by_variant in raw.items() for v, runs in by_variant.items()}
-    print(f"{'N':>6}  {'variant':<12}{'construct s':>12}{'synth s':>9}{'total s':>9}{'peak MB (py+node)':>19}")
-    ratios: dict[str, tuple[float, float]] = {}
+    print(f"{'N':>6}  {'variant':<12}{'construct s':>12}{'synth s':>9}{'total s':>9}"
+          f"{'peak MB (py+node)':>19}")
+    ratios: dict[int, tuple[float, float]] = {}
     for n in raw:
         for v in VARIANTS:
             m = med[n, v]
@@ -176,17 +206,18 @@ def main(argv: list[str] | None = None) -> int:
         p, b = med[n, "pvecdk"], med[n, "bare"]
         ratios[n] = (p["total_s"] / b["total_s"], p["peak_mb"] / b["peak_mb"])
         print(f"{n:>6}  {'pvecdk/bare':<12}{'':>21}{ratios[n][0]:>8.2f}x{ratios[n][1]:>18.2f}x")
-    if str(TARGET_N) in ratios:
-        t, m = ratios[str(TARGET_N)]
-        met = "met" if t <= TARGET_RATIO and m <= TARGET_RATIO else "NOT met"
+    if TARGET_N in ratios:
+        time_x, memory_x = ratios[TARGET_N]
+        met = "met" if time_x <= TARGET_RATIO and memory_x <= TARGET_RATIO else "NOT met"
         print(f"target: pvecdk within {TARGET_RATIO}x of bare cdktf at N={TARGET_N}: {met} "
-              f"(time {t:.2f}x, memory {m:.2f}x)")
+              f"(time {time_x:.2f}x, memory {memory_x:.2f}x)")
     else:
         print(f"target: N={TARGET_N} not measured")
     if args.json:
-        args.json.write_text(json.dumps({"repeat": args.repeat, "runs": raw,
-                                         "ratios": {n: {"total_s": t, "peak_mb": m} for n, (t, m) in ratios.items()}},
-                                        indent=2) + "\n")
+        ratio_figures = {n: {"total_s": t, "peak_mb": m} for n, (t, m) in ratios.items()}
+        figures = {"repeat": args.repeat, "median": {f"{n} {v}": m for (n, v), m in med.items()},
+                   "ratios": ratio_figures, "runs": raw}
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
     return 0
 
 

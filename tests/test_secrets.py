@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from pvecdk import ConfigError, _cdk
-from pvecdk.bpg import provider, user_token
+from built_stacks import secret_stack
+
+from pvecdk.bpg import provider
 
 from stacks import STACKS
 
@@ -17,17 +19,6 @@ SECRETS = {
     "PROXMOX_VE_API_TOKEN": "root@pam!ci=6f1d3a52-secret-token",
     "PROXMOX_VE_PASSWORD": "s3cret-root-password",
 }
-
-
-def secret_stack(scope: Any, name: str) -> Any:
-    """A stack that takes its secrets the two allowed ways: sensitive variables and the environment."""
-    stack = _cdk.TerraformStack(scope, name)
-    token = _cdk.TerraformVariable(stack, "api_token", type="string", sensitive=True)
-    key = _cdk.TerraformVariable(stack, "ssh_key", type="string", sensitive=True)
-    provider.ProxmoxProvider(stack, "pve", endpoint="https://pve1:8006/", api_token=token.string_value,
-                             ssh={"username": "root", "private_key": key.string_value})
-    user_token.UserToken(stack, "ci", user_id="ci@pve", token_name="ci", privileges_separation=True)
-    return stack
 
 
 def scan(paths: list[Path]) -> list[str]:

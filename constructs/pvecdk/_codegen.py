@@ -354,6 +354,8 @@ def _fields_literal(args: list[Arg], w: _Writer, indent: int) -> None:
                 extra += f", min_items={arg.min_items}"
             if arg.max_items:
                 extra += f", max_items={arg.max_items}"
+            if arg.type is not None:  # a list of objects by type: Terraform wants every key in JSON
+                extra += ", complete=True"
             w(f"{arg.py!r}: _l1.nested({arg.tf!r}, {arg.struct.name}, {mode!r}, {arg.flags!r}, "
               f"block={arg.block}{extra}),", indent + 1)
     w("}", indent)

@@ -80,7 +80,7 @@ class Attr(Field):
 class Nested(Field):
     """A nested block (``block=True``) or a nested attribute of the plugin framework (``block=False``)."""
 
-    __slots__ = ("struct", "mode", "min_items", "max_items", "block")
+    __slots__ = ("struct", "mode", "min_items", "max_items", "block", "complete")
 
     def __init__(
         self,
@@ -92,6 +92,7 @@ class Nested(Field):
         block: bool,
         min_items: int = 0,
         max_items: int = 0,
+        complete: bool = False,
     ) -> None:
         super().__init__(tf, flags)
         self.struct = struct
@@ -99,6 +100,9 @@ class Nested(Field):
         self.min_items = min_items
         self.max_items = max_items
         self.block = block
+        # The schema types this argument as a list of objects, whose every key Terraform wants in JSON
+        # (an SDK "attribute as blocks", or a plain object type): unset keys are written as null.
+        self.complete = complete
 
     @property
     def single(self) -> bool:
@@ -112,10 +116,12 @@ def attr(tf: str, type_: CtyType, flags: str) -> Attr:
 
 
 def nested(
-    tf: str, struct: type[Struct], mode: str, flags: str, *, block: bool, min_items: int = 0, max_items: int = 0
+    tf: str, struct: type[Struct], mode: str, flags: str, *, block: bool, min_items: int = 0, max_items: int = 0,
+    complete: bool = False,
 ) -> Nested:
     """Declare a nested block or nested attribute (used by generated code)."""
-    return Nested(tf, struct, mode, flags, block=block, min_items=min_items, max_items=max_items)
+    return Nested(tf, struct, mode, flags, block=block, min_items=min_items, max_items=max_items,
+                  complete=complete)
 
 
 # --------------------------------------------------------------------------------------------------- checks
@@ -341,6 +347,15 @@ class Struct(metaclass=_StructMeta):
         self._tf: dict[str, Any] | None = None
 
     @classmethod
+    def _BY_TF(cls) -> Mapping[str, Field]:  # noqa: N802 - a class-level table, named like one
+        """Fields by Terraform name (computed once per class)."""
+        table: Mapping[str, Field] | None = cls.__dict__.get("_by_tf_cache")
+        if table is None:
+            table = {f.tf: f for f in cls._FIELDS.values()}
+            cls._by_tf_cache = table  # type: ignore[attr-defined]
+        return table
+
+    @classmethod
     def _from_mapping(cls, value: Mapping[str, Any]) -> Struct:
         inst: Struct = cls(**dict(value))
         return inst
@@ -370,9 +385,23 @@ class Struct(metaclass=_StructMeta):
 # --------------------------------------------------------------------------------------------------- synthesis
 
 
+def _json_field(field: Field | None, value: Any) -> Any:
+    """The JSON of one argument, with the nulls that ``complete`` object lists need."""
+    if isinstance(field, Nested) and field.complete:
+        if isinstance(value, Struct):
+            out = _json(value)
+            for f in field.struct._FIELDS.values():
+                out.setdefault(f.tf, _cdk.Token.null_value())
+            return out
+        if isinstance(value, (list, tuple)):
+            return [_json_field(field, v) for v in value]
+    return _json(value)
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, Struct):
-        return {k: _json(v) for k, v in (value._tf or {}).items()}
+        fields = type(value)._BY_TF()
+        return {k: _json_field(fields.get(k), v) for k, v in (value._tf or {}).items()}
     if isinstance(value, (list, tuple)):
         return [_json(v) for v in value]
     if isinstance(value, (set, frozenset)):
@@ -494,7 +523,9 @@ class _Element:
         self._values_tf.pop(self._field(name).tf, None)
 
     def _synthesize_attributes(self) -> Mapping[str, Any]:
-        return {k: _json(v) for k, v in self._values_tf.items()}
+        assert self._CONFIG is not None
+        fields = self._CONFIG._BY_TF()
+        return {k: _json_field(fields.get(k), v) for k, v in self._values_tf.items()}
 
     def _synthesize_hcl_attributes(self) -> Mapping[str, Any]:
         assert self._CONFIG is not None

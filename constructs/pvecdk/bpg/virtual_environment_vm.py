@@ -2212,7 +2212,7 @@ class VirtualEnvironmentVmConfig(_l1.Struct):
         'memory': _l1.nested('memory', VirtualEnvironmentVmMemory, 'list', 'o', block=True, max_items=1),
         'migrate': _l1.attr('migrate', "bool", 'o'),
         'name': _l1.attr('name', "string", 'o'),
-        'network_device': _l1.nested('network_device', VirtualEnvironmentVmNetworkDevice, 'list', 'o', block=True, max_items=32),
+        'network_device': _l1.nested('network_device', VirtualEnvironmentVmNetworkDevice, 'list', 'o', block=True, max_items=32, complete=True),
         'node_name': _l1.attr('node_name', "string", 'r'),
         'numa': _l1.nested('numa', VirtualEnvironmentVmNuma, 'list', 'o', block=True),
         'on_boot': _l1.attr('on_boot', "bool", 'o'),

