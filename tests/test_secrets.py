@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pvecdk import ConfigError, _cdk
 from built_stacks import secret_stack
-
+from pvecdk import ConfigError, _cdk
 from pvecdk.bpg import provider
 
 from stacks import STACKS

@@ -2,38 +2,36 @@
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 
 __all__ = ["controller", "controller_rpc", "pb", "rpc", "stdio_rpc"]
 
 
+def _load(name: str) -> ModuleType:
+    return importlib.import_module(f"tf.gen.{name}")
+
+
 def pb() -> ModuleType:
     """``tfplugin6`` messages."""
-    from tf.gen import tfplugin_pb2
-
-    return tfplugin_pb2
+    return _load("tfplugin_pb2")
 
 
 def rpc() -> ModuleType:
     """``tfplugin6.Provider`` service glue."""
-    from tf.gen import tfplugin_pb2_grpc
-
-    return tfplugin_pb2_grpc
+    return _load("tfplugin_pb2_grpc")
 
 
 def controller() -> ModuleType:
-    from tf.gen import grpc_controller_pb2
-
-    return grpc_controller_pb2
+    """go-plugin's controller messages."""
+    return _load("grpc_controller_pb2")
 
 
 def controller_rpc() -> ModuleType:
-    from tf.gen import grpc_controller_pb2_grpc
-
-    return grpc_controller_pb2_grpc
+    """go-plugin's controller service (Terraform asks the plugin to shut down through it)."""
+    return _load("grpc_controller_pb2_grpc")
 
 
 def stdio_rpc() -> ModuleType:
-    from tf.gen import grpc_stdio_pb2_grpc
-
-    return grpc_stdio_pb2_grpc
+    """go-plugin's stdio service."""
+    return _load("grpc_stdio_pb2_grpc")

@@ -167,7 +167,7 @@ class Schema:
         return cls(_block_from_proto(message.block), message.version)
 
 
-def _flags(data: Mapping[str, Any]) -> dict[str, bool]:
+def _flags(data: Mapping[str, Any]) -> dict[str, Any]:
     keys = ("required", "optional", "computed", "sensitive", "deprecated", "write_only")
     return {k: bool(data.get(k, False)) for k in keys}
 
@@ -276,8 +276,10 @@ def _write_only(message: Any) -> bool:
 
 
 def _attribute_from_proto(m: Any) -> Attribute:
-    flags = {"required": m.required, "optional": m.optional, "computed": m.computed, "sensitive": m.sensitive,
-             "deprecated": m.deprecated, "write_only": _write_only(m)}
+    flags: dict[str, Any] = {
+        "required": m.required, "optional": m.optional, "computed": m.computed, "sensitive": m.sensitive,
+        "deprecated": m.deprecated, "write_only": _write_only(m),
+    }
     if m.HasField("nested_type"):
         nesting = {v: k for k, v in _OBJECT_NESTING.items()}[m.nested_type.nesting]
         nested = NestedType(tuple(_attribute_from_proto(x) for x in m.nested_type.attributes), nesting,

@@ -170,8 +170,9 @@ class SchemaResource(ResourceType):
         return ApplyResult(_resolve(planned, self.schema.block.implied_type(), self.name))
 
     def import_state(self, id_: str) -> list[Any]:
-        state = {a.name: None for a in self.schema.block.attributes}
-        state.update({b.name: [] if b.nesting in (Nesting.LIST, Nesting.SET) else None for b in self.schema.block.blocks})
+        block = self.schema.block
+        state: dict[str, Any] = {a.name: None for a in block.attributes}
+        state.update({b.name: [] if b.nesting in (Nesting.LIST, Nesting.SET) else None for b in block.blocks})
         if self.schema.block.attribute("id") is not None:
             state["id"] = id_
         return [state]

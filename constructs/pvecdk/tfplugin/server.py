@@ -274,12 +274,12 @@ def serve(provider: Provider, environ: Mapping[str, str] | None = None) -> int:
     service = ProviderService(provider, on_stop=stopped.set)
     _proto.rpc().add_ProviderServicer_to_server(service, server)
 
-    class Controller(_proto.controller_rpc().GRPCControllerServicer):  # type: ignore[name-defined,misc]
+    class Controller(_proto.controller_rpc().GRPCControllerServicer):  # type: ignore[misc]
         def Shutdown(self, request: Any, context: Any) -> Any:
             stopped.set()
             return _proto.controller().Empty()
 
-    class Stdio(_proto.stdio_rpc().GRPCStdioServicer):  # type: ignore[name-defined,misc]
+    class Stdio(_proto.stdio_rpc().GRPCStdioServicer):  # type: ignore[misc]
         def StreamStdio(self, request: Any, context: Any) -> Any:
             stopped.wait()
             return iter(())
