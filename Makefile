@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(RUNTIME)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth test lint pytest test-cdktn bindings bench clean
+.PHONY: synth validate test lint pytest test-cdktn bindings bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 
 synth: $(STAMP)  ## synthesize the example cluster into cdktf.out/
 	$(BIN)/python main.py
+
+validate: synth  ## check the synthesized stacks with Terraform, offline
+	$(BIN)/pvecdk validate
 
 test: lint pytest  ## lint, type-check and run the test suite
 
