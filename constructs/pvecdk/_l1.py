@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeAlias
 
 import jsii
@@ -48,6 +48,39 @@ __all__ = [
 ]
 
 _META_ARGS = ("connection", "count", "depends_on", "for_each", "lifecycle", "provider", "provisioners")
+
+
+def _cache_jsii_overrides() -> None:
+    """Let jsii find a class's overridden members once per class instead of once per instance.
+
+    jsii's kernel walks the members of a Python subclass on every ``create`` to learn which of them override
+    members of the jsii class. The answer depends only on the class, and for generated L1 classes (dozens of
+    members each) the walk is most of what constructing one costs beyond cdktf itself. If the kernel's
+    internals differ from what this expects, nothing is changed.
+    """
+    import inspect
+
+    from jsii import _kernel
+
+    original = getattr(_kernel, "_get_overides", None)
+    if original is None or getattr(original, "_pvecdk_cached", False):
+        return
+    if list(inspect.signature(original).parameters) != ["klass", "obj"]:
+        return
+    cache: dict[tuple[type, type], list[Any]] = {}
+
+    def cached(klass: type, obj: Any) -> list[Any]:
+        key = (klass, type(obj))
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = original(klass, obj)
+        return list(found)
+
+    cached._pvecdk_cached = True  # type: ignore[attr-defined]
+    _kernel._get_overides = cached
+
+
+_cache_jsii_overrides()
 
 
 # --------------------------------------------------------------------------------------------------- fields
@@ -160,12 +193,22 @@ def _plural(type_: CtyType) -> str:
 
 
 class _Checker:
-    """Walks values against fields, normalising dicts into structs and collecting problems."""
+    """Walks values against fields, normalising dicts into structs and collecting problems.
 
-    def __init__(self, path: str, tf_type: str | None) -> None:
-        self.path = path
+    The construct path costs two jsii round trips, so it is read only when there is a problem to report.
+    """
+
+    def __init__(self, path: Callable[[], str], tf_type: str | None) -> None:
+        self._path = path
+        self._path_text: str | None = None
         self.tf_type = tf_type
         self.problems: list[Problem] = []
+
+    @property
+    def path(self) -> str:
+        if self._path_text is None:
+            self._path_text = self._path()
+        return self._path_text
 
     def add(self, field: str, problem: str, fix: str) -> None:
         self.problems.append(Problem(self.path, field, problem, fix, self.tf_type))
@@ -185,7 +228,7 @@ class _Checker:
                 if field.required or (isinstance(field, Nested) and field.min_items > 0):
                     self.add(where, "missing required argument", f"pass {name}=...")
                 continue
-            if field.sensitive and not _cdk.is_unresolved(value):
+            if field.sensitive and not (_is_token(value) or _cdk.is_unresolved(value)):
                 self.add(
                     where,
                     "a secret was given as a literal value (value hidden)",
@@ -301,7 +344,9 @@ def _is_sequence(value: Any) -> bool:
 
 
 def _is_token(value: Any) -> bool:
-    """A token or an unresolved expression; checked only when the value is not of a plain Python type."""
+    """A token, or a string holding a Terraform expression; a jsii call only for objects of unknown kinds."""
+    if isinstance(value, str):
+        return "${" in value or "#{TfToken[" in value
     if value is None or isinstance(value, (bool, int, float, list, tuple, dict, set, frozenset, Struct)):
         return False
     return _cdk.is_unresolved(value)
@@ -457,8 +502,7 @@ class _ElementMeta(jsii.JSIIMeta):
         if config is not None:
             scope = args[0] if args else kwargs.get(cls._SCOPE_PARAM)
             id_ = args[1] if len(args) > 1 else kwargs.get(cls._ID_PARAM, "")
-            path = _construct_path(scope, str(id_))
-            checker = _Checker(path, getattr(cls, "TF_RESOURCE_TYPE", None))
+            checker = _Checker(lambda: _construct_path(scope, str(id_)), getattr(cls, "TF_RESOURCE_TYPE", None))
             named = {k for k in kwargs if k not in (cls._SCOPE_PARAM, cls._ID_PARAM)}
             fields = config._FIELDS
             for name in sorted(named - set(fields) - set(config._EXTRA)):
@@ -488,7 +532,7 @@ class _Element:
     def _check(cls, scope: Any, id_: str, config: Struct) -> tuple[dict[str, Any], dict[str, Any]]:
         assert cls._CONFIG is not None
         fields = cls._CONFIG._FIELDS
-        checker = _Checker(_construct_path(scope, id_), cls.TF_RESOURCE_TYPE)
+        checker = _Checker(lambda: _construct_path(scope, id_), cls.TF_RESOURCE_TYPE)
         values = checker.struct_values(fields, config._values, "", config._unknown)
         if checker.problems:
             raise ConfigError(checker.problems)
@@ -507,7 +551,7 @@ class _Element:
         if value is None:
             self._values_tf.pop(field.tf, None)
             return
-        checker = _Checker(str(self.node.path), self.TF_RESOURCE_TYPE)  # type: ignore[attr-defined]
+        checker = _Checker(lambda: str(self.node.path), self.TF_RESOURCE_TYPE)  # type: ignore[attr-defined]
         checked = checker.struct_values({name: field}, {name: value}, "")
         if checker.problems:
             raise ConfigError(checker.problems)
