@@ -48,8 +48,11 @@ def test_main_prints_one_line_per_stack(tmp_path: Path) -> None:
                          cwd=tmp_path, check=True)
     from stacks import STACKS
 
-    lines = run.stdout.strip().splitlines()
+    lines = [line for line in run.stdout.strip().splitlines() if not line.startswith("  ")]
+    notes = [line.strip() for line in run.stdout.splitlines() if line.startswith("  ")]
     assert len(lines) == len(STACKS)
+    assert any(re.fullmatch(r"cluster \S+ \(PVE [\d.]+\): \d+ nodes.*, \d+ votes, quorum \d+, survives \d+ node "
+                            r"failures?; link0 \w+.*", note) for note in notes), notes
     for line, name in zip(lines, STACKS, strict=True):
         match = re.fullmatch(rf"{re.escape(name)}: (\d+) resources -> (.+/cdk\.tf\.json)", line)
         assert match, line

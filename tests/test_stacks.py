@@ -54,13 +54,41 @@ def test_example_has_three_nodes_with_management_bridges(example: dict[str, Any]
     addresses = [ipaddress.ip_interface(b["address"]) for b in bridges]
     assert all(a.network == management for a in addresses)
     assert len({a.ip for a in addresses}) == 3
-    assert all(b["name"] == "vmbr0" for b in bridges)
+    assert all(b["name"] == "vmbr0" and b["ports"] == ["eno1"] and b["gateway"] == "192.168.1.1" for b in bridges)
+
+
+def test_example_nodes_resolve_each_other_on_the_cluster_network(example: dict[str, Any]) -> None:
+    hosts = example["resource"]["proxmox_virtual_environment_hosts"].values()
+    assert len(hosts) == 3
+    cluster = ipaddress.ip_network("10.0.0.0/24")
+    for h in hosts:
+        named = {e["hostnames"][-1]: e["address"] for e in h["entry"]}
+        assert named["localhost"] == "127.0.0.1"
+        assert {n: ipaddress.ip_address(named[n]) in cluster for n in ("pve1", "pve2", "pve3")} == {
+            "pve1": True, "pve2": True, "pve3": True}
+    times = example["resource"]["proxmox_virtual_environment_time"].values()
+    assert {t["time_zone"] for t in times} == {"Europe/Berlin"}
 
 
 def test_example_migrates_over_the_cluster_network_securely(example: dict[str, Any]) -> None:
     options = _only(example, "proxmox_cluster_options")
     assert options["migration_cidr"] == "10.0.0.0/24"
     assert options["migration_type"] == "secure"
+
+
+def test_example_firewall_opens_only_what_pve_needs(example: dict[str, Any]) -> None:
+    fw = _only(example, "proxmox_virtual_environment_cluster_firewall")
+    assert fw["enabled"] is True and fw["input_policy"] == "DROP"
+    group = _only(example, "proxmox_virtual_environment_cluster_firewall_security_group")
+    opened = {(r["proto"], r["dport"], r["source"]) for r in group["rule"]}
+    assert opened == {
+        ("udp", "5404:5405", "+cluster"), ("udp", "5404:5405", "+management"),
+        ("tcp", "22", "+management"), ("tcp", "8006", "+management"), ("tcp", "3128", "+management"),
+        ("tcp", "5900:5999", "+management"), ("tcp", "22", "+cluster"),
+    }
+    assert all(r["action"] == "ACCEPT" and r["type"] == "in" for r in group["rule"])
+    ipsets = {i["name"]: i["cidr"][0]["name"] for i in example["resource"]["proxmox_virtual_environment_firewall_ipset"].values()}
+    assert ipsets == {"management": "192.168.1.0/24", "cluster": "10.0.0.0/24", "storage": "172.16.0.0/24"}
 
 
 def test_example_nfs_storage(example: dict[str, Any]) -> None:
@@ -86,6 +114,17 @@ def test_example_backs_up_nightly_to_nfs(example: dict[str, Any]) -> None:
     job = _only(example, "proxmox_backup_job")
     assert job["schedule"] == "02:00"
     assert job["mode"] == "snapshot"
-    assert job["storage"] == "${proxmox_storage_nfs.nfs-storage.id}"
+    assert job["storage"].startswith("${proxmox_storage_nfs.")
     nfs = _only(example, "proxmox_storage_nfs")
     assert "backup" in nfs["content"], "the backup target must hold backups"
+
+
+def test_example_automation_token_is_least_privilege(example: dict[str, Any]) -> None:
+    token = _only(example, "proxmox_user_token")
+    assert token["privileges_separation"] is True
+    acl = _only(example, "proxmox_acl")
+    assert acl["token_id"] == "automation@pve!pvecdk" and acl["path"] == "/"
+    role = _only(example, "proxmox_virtual_environment_role")
+    assert "Permissions.Modify" not in role["privileges"] and "User.Modify" not in role["privileges"]
+    (output,) = [o for o in example["output"].values()]
+    assert output["sensitive"] is True

@@ -47,9 +47,10 @@ except ImportError:  # pragma: no cover - exercised by `make test-cdktn`
             "or 'pvecdk[cdktn]' (cdktn 0.24)"
         ) from exc
 
-from constructs import Construct, IConstruct, Node  # noqa: E402
+from constructs import Construct, IConstruct, IValidation, Node  # noqa: E402
 
 App = _runtime.App
+Annotations = _runtime.Annotations
 TerraformStack = _runtime.TerraformStack
 TerraformResource = _runtime.TerraformResource
 TerraformDataSource = _runtime.TerraformDataSource
@@ -103,6 +104,7 @@ def is_unresolved(value: Any) -> bool:
 __all__ = [
     "RUNTIME",
     "VERSION",
+    "Annotations",
     "AnyMap",
     "App",
     "BooleanList",
@@ -113,6 +115,7 @@ __all__ = [
     "Fn",
     "IConstruct",
     "IImportableConfig",
+    "IValidation",
     "IResolvable",
     "ITerraformDependable",
     "ITerraformIterator",

@@ -17,17 +17,22 @@ StackFactory = Callable[[_cdk.Construct, str], _cdk.TerraformStack]
 
 @dataclass(frozen=True)
 class StackReport:
-    """One synthesized stack: its name, how many resources and data sources it declares, and its file."""
+    """One synthesized stack: its name, how many resources and data sources it declares, and its file.
+
+    ``notes`` holds each cluster's quorum summary and the policy's warnings, printed under the stack's line.
+    """
 
     name: str
     resources: int
     data_sources: int
     path: Path
+    notes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         path = os.path.relpath(self.path) if self.path.is_absolute() else str(self.path)
         data = f", {self.data_sources} data sources" if self.data_sources else ""
-        return f"{self.name}: {self.resources} resources{data} -> {path}"
+        return "\n".join([f"{self.name}: {self.resources} resources{data} -> {path}",
+                          *(f"  {note}" for note in self.notes)])
 
 
 def count_resources(config: Mapping[str, object]) -> tuple[int, int]:
@@ -46,14 +51,21 @@ def synth_app(stacks: Mapping[str, StackFactory], outdir: str | None = None) -> 
         stacks: Stack name -> a callable building the stack (usually the stack class).
         outdir: Where to write; defaults to what ``cdktf synth`` asks for, else ``cdktf.out``.
     """
+    from pvecdk import policy
+    from pvecdk.cluster import Cluster
+
     app = _cdk.App(outdir=outdir) if outdir else _cdk.App()
-    for name, factory in stacks.items():
-        factory(app, name)
+    built = {name: factory(app, name) for name, factory in stacks.items()}
+    warnings = policy.enforce(app)  # raises ConfigError before anything is written
     app.synth()
     root = Path(app.outdir)
     reports = []
-    for name in stacks:
+    for name, stack in built.items():
         path = root / "stacks" / name / "cdk.tf.json"
         resources, data = count_resources(json.loads(path.read_text()))
-        reports.append(StackReport(name, resources, data, path))
+        clusters = [c for c in stack.node.find_all() if isinstance(c, Cluster)]
+        prefix = f"{stack.node.path}/"
+        notes = [c.summary() for c in clusters]
+        notes += [f"warning: {w.problem}" for w in warnings if w.problem.path.startswith(prefix)]
+        reports.append(StackReport(name, resources, data, path, tuple(notes)))
     return reports

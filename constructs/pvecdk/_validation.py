@@ -1,0 +1,81 @@
+"""Props validation for L2 constructs: a private pydantic model per construct, problems as ConfigError.
+
+A validator states a problem as ``ValueError("what is wrong, got X; how to fix it")``; the part after the
+first ``"; "`` becomes the fix. Type errors found by pydantic itself get a fix from the expected type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from pvecdk.errors import ConfigError, Problem
+
+__all__ = ["Props", "check_props", "construct_path", "problem"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Props(BaseModel):
+    """Base of the private props models: frozen, unknown props refused, constructs allowed as values."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+def construct_path(scope: Any, id_: str) -> str:
+    """The path a construct will have (it is not in the tree until its props are valid)."""
+    parent = str(scope.node.path) if scope is not None else ""
+    return f"{parent}/{id_}" if parent else id_
+
+
+def problem(path: str, field: str, text: str) -> Problem:
+    """A problem from ``"what is wrong; how to fix it"``."""
+    what, _, fix = text.partition("; ")
+    return Problem(path, field, what, fix or "see the construct's documentation")
+
+
+_FIXES = {
+    "missing": "pass it",
+    "extra_forbidden": "remove it, or check its spelling",
+    "int_type": "pass a whole number",
+    "int_parsing": "pass a whole number",
+    "int_from_float": "pass a whole number",
+    "string_type": "pass a string",
+    "bool_type": "pass True or False",
+    "bool_parsing": "pass True or False",
+    "enum": "pass one of the listed values",
+    "greater_than_equal": "raise it",
+    "less_than_equal": "lower it",
+    "greater_than": "raise it",
+    "less_than": "lower it",
+    "list_type": "pass a list",
+    "is_instance_of": "pass the construct or value of the named type",
+}
+
+
+def _field(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(props)"
+
+
+def check_props(model: type[M], path: str, values: Mapping[str, Any]) -> M:
+    """Validate ``values`` with ``model``; every problem found is raised at once as a ConfigError."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = _field(tuple(err["loc"]))
+            if err["type"] == "value_error":
+                text = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
+                problems.append(problem(path, field, text))
+                continue
+            got = err.get("input")
+            shown = "" if err["type"] in ("missing",) else f", got {got!r}"[:80]
+            problems.append(Problem(path, field, err["msg"][0].lower() + err["msg"][1:] + shown,
+                                    _FIXES.get(err["type"], "see the construct's documentation")))
+        raise ConfigError(problems) from None

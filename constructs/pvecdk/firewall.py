@@ -1,0 +1,186 @@
+"""The cluster firewall: on, with rules that open only what PVE needs, and room for the user's own.
+
+PVE's ports, each open only from the network that uses it: corosync (UDP 5404-5405) from every corosync
+link's network; SSH (22), the web UI (8006), the SPICE proxy (3128) and VNC consoles (5900-5999) from the
+management network; SSH from the migration network too when migration runs there (``secure`` migration goes
+through SSH; ``insecure`` migration also needs TCP 60000-60050). The rules form the security group
+``pve-cluster``, applied at cluster level. Each network gets an IP set and an alias named after its role.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pvecdk import _cdk
+from pvecdk.bpg import (
+    virtual_environment_cluster_firewall,
+    virtual_environment_cluster_firewall_security_group,
+    virtual_environment_firewall_alias,
+    virtual_environment_firewall_ipset,
+    virtual_environment_firewall_rules,
+)
+from pvecdk.errors import ConfigError, Problem
+
+if TYPE_CHECKING:
+    from pvecdk.cluster import Cluster
+
+__all__ = ["Action", "ClusterFirewall", "Direction", "FirewallRule", "SecurityGroup"]
+
+PVE_GROUP = "pve-cluster"
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,17}$")
+
+
+class Direction(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class Action(enum.StrEnum):
+    ACCEPT = "ACCEPT"
+    DROP = "DROP"
+    REJECT = "REJECT"
+
+
+@dataclass(frozen=True)
+class FirewallRule:
+    """One firewall rule.
+
+    Args:
+        action: What to do with matching packets.
+        direction: ``in`` (default) or ``out``.
+        proto: ``tcp``, ``udp``, ``icmp``... Defaults to any.
+        dport: Destination port or range (``22``, ``5900:5999``). Defaults to any.
+        sport: Source port or range. Defaults to any.
+        source: Source address, CIDR, ``+ipset`` or alias. Defaults to any.
+        dest: Destination, likewise. Defaults to any.
+        macro: A PVE macro (``SSH``, ``Ceph``...) instead of proto and ports.
+        comment: Shown in PVE.
+        log: Log level (``nolog``, ``info``...). Defaults to PVE's.
+    """
+
+    action: Action
+    direction: Direction = Direction.IN
+    proto: str | None = None
+    dport: str | None = None
+    sport: str | None = None
+    source: str | None = None
+    dest: str | None = None
+    macro: str | None = None
+    comment: str | None = None
+    log: str | None = None
+
+    def render(self) -> dict[str, Any]:
+        out = {"type": self.direction.value, "action": self.action.value, "proto": self.proto, "dport": self.dport,
+               "sport": self.sport, "source": self.source, "dest": self.dest, "macro": self.macro,
+               "comment": self.comment, "log": self.log, "enabled": True}
+        return {k: v for k, v in out.items() if v is not None}
+
+
+def _depends_on(resource: Any, others: Sequence[Any]) -> None:
+    """Make ``resource`` wait for ``others``: firewall objects refer to each other by name, not by reference."""
+    resource.add_override("depends_on", [f"{o.terraform_resource_type}.{o.friendly_unique_id}" for o in others])
+
+
+def _check_name(path: str, field: str, name: str) -> None:
+    if not _NAME.match(name):
+        raise ConfigError([Problem(path, field, f"{name!r} is not a valid firewall name",
+                                   "use 2-18 letters, digits, '-' or '_', starting with a letter")])
+
+
+class SecurityGroup(_cdk.Construct):
+    """A firewall security group (``proxmox_virtual_environment_cluster_firewall_security_group``)."""
+
+    def __init__(self, scope: _cdk.Construct, id: str, *, name: str, rules: Sequence[FirewallRule],
+                 comment: str | None = None) -> None:
+        _check_name(f"{scope.node.path}/{id}", "name", name)
+        super().__init__(scope, id)
+        self.group_name = name
+        self._rules = list(rules)
+        self.resource = virtual_environment_cluster_firewall_security_group.VirtualEnvironmentClusterFirewallSecurityGroup(
+            self, "Resource", name=name, comment=comment, rule=[r.render() for r in self._rules])
+
+    @property
+    def rules(self) -> tuple[FirewallRule, ...]:
+        return tuple(self._rules)
+
+    def add_rule(self, rule: FirewallRule) -> None:
+        """Append a rule to the group."""
+        self._rules.append(rule)
+        self.resource.put_rule([r.render() for r in self._rules])
+
+
+class ClusterFirewall(_cdk.Construct):
+    """The cluster firewall, its IP sets and aliases, the ``pve-cluster`` group and the cluster-level rules.
+
+    Manages ``proxmox_virtual_environment_cluster_firewall`` (on, input DROP, output ACCEPT) and its rules.
+    """
+
+    def __init__(self, scope: Cluster, id: str, *, cluster: Cluster) -> None:
+        super().__init__(scope, id)
+        from pvecdk.cluster import MigrationType, NetworkRole
+
+        self.cluster = cluster
+        self.resource = virtual_environment_cluster_firewall.VirtualEnvironmentClusterFirewall(
+            self, "Resource", enabled=True, input_policy="DROP", output_policy="ACCEPT")
+        self.ipsets: dict[NetworkRole, virtual_environment_firewall_ipset.VirtualEnvironmentFirewallIpset] = {}
+        self.aliases: dict[NetworkRole, virtual_environment_firewall_alias.VirtualEnvironmentFirewallAlias] = {}
+        for role, network in cluster.defined_networks.items():
+            self.ipsets[role] = virtual_environment_firewall_ipset.VirtualEnvironmentFirewallIpset(
+                self, f"IpSet-{role.value}", name=role.value, comment=f"{role.value} network",
+                cidr=[{"name": str(network)}])
+            self.aliases[role] = virtual_environment_firewall_alias.VirtualEnvironmentFirewallAlias(
+                self, f"Alias-{role.value}", name=f"{role.value}-net", cidr=str(network),
+                comment=f"{role.value} network")
+        rules = [
+            FirewallRule(Action.ACCEPT, proto="udp", dport="5404:5405", source=f"+{link.network.value}",
+                         comment=f"corosync link{i}")
+            for i, link in enumerate(cluster.links)
+        ]
+        mgmt = f"+{NetworkRole.MANAGEMENT.value}"
+        rules += [
+            FirewallRule(Action.ACCEPT, proto="tcp", dport="22", source=mgmt, comment="SSH"),
+            FirewallRule(Action.ACCEPT, proto="tcp", dport="8006", source=mgmt, comment="web UI and API"),
+            FirewallRule(Action.ACCEPT, proto="tcp", dport="3128", source=mgmt, comment="SPICE proxy"),
+            FirewallRule(Action.ACCEPT, proto="tcp", dport="5900:5999", source=mgmt, comment="VNC consoles"),
+        ]
+        migration = NetworkRole.MIGRATION if cluster.migration_network else (
+            NetworkRole.CLUSTER if cluster.cluster_network else NetworkRole.MANAGEMENT)
+        if migration != NetworkRole.MANAGEMENT:
+            rules.append(FirewallRule(Action.ACCEPT, proto="tcp", dport="22", source=f"+{migration.value}",
+                                      comment="live migration over SSH"))
+        if cluster.props.migration_type == MigrationType.INSECURE:
+            rules.append(FirewallRule(Action.ACCEPT, proto="tcp", dport="60000:60050", source=f"+{migration.value}",
+                                      comment="live migration (insecure)"))
+        self.pve_group = SecurityGroup(self, "PveGroup", name=PVE_GROUP, rules=rules,
+                                       comment="what Proxmox VE needs")
+        # Rules name IP sets and groups by string, so Terraform learns the order from depends_on.
+        _depends_on(self.pve_group.resource, list(self.ipsets.values()))
+        self._cluster_rules: list[dict[str, Any]] = [{"security_group": PVE_GROUP, "comment": "Proxmox VE"}]
+        self._depends: list[Any] = [self.pve_group.resource]
+        self.rules = virtual_environment_firewall_rules.VirtualEnvironmentFirewallRules(
+            self, "Rules", rule=self._cluster_rules)
+        _depends_on(self.rules, self._depends)
+
+    def add_security_group(self, name: str, *, rules: Sequence[FirewallRule], comment: str | None = None,
+                           apply: bool = True) -> SecurityGroup:
+        """Add a security group; with ``apply`` (the default) it is also applied at cluster level.
+
+        Returns:
+            The group.
+        """
+        group = SecurityGroup(self, f"Group-{name}", name=name, rules=rules, comment=comment)
+        if apply:
+            self._cluster_rules.append({"security_group": name})
+            self.rules.put_rule(list(self._cluster_rules))
+            self._depends.append(group.resource)
+            _depends_on(self.rules, self._depends)
+        return group
+
+    def add_rule(self, rule: FirewallRule) -> None:
+        """Add a rule at cluster level, after the groups."""
+        self._cluster_rules.append(rule.render())
+        self.rules.put_rule(list(self._cluster_rules))

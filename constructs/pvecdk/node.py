@@ -1,0 +1,301 @@
+"""A cluster node: its membership (name, id, votes, addresses) and its configuration through the provider.
+
+Created by :meth:`pvecdk.cluster.Cluster.add_node`. Each node manages its DNS settings, an ``/etc/hosts`` that
+names every node on the cluster network (so nodes resolve each other without DNS), its time zone, the
+``vmbr0`` bridge on the management network, its firewall options and its package repository; further
+bridges, bonds and VLANs are added with :meth:`Node.add_bridge`, :meth:`Node.add_bond`, :meth:`Node.add_vlan`.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from pydantic import field_validator
+
+from pvecdk import _cdk
+from pvecdk._validation import Props, check_props, construct_path
+from pvecdk.bpg import (
+    apt_standard_repository,
+    network_linux_bond,
+    network_linux_bridge,
+    network_linux_vlan,
+    node_firewall,
+    virtual_environment_dns,
+    virtual_environment_hosts,
+    virtual_environment_time,
+)
+from pvecdk.errors import ConfigError, Problem
+
+if TYPE_CHECKING:
+    from pvecdk.cluster import Cluster, NetworkRole
+
+__all__ = ["BondMode", "Node"]
+
+_HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_IFACE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,14}$")
+MAX_NODE_ID = 2**32 - 1
+
+
+class BondMode(enum.StrEnum):
+    BALANCE_RR = "balance-rr"
+    ACTIVE_BACKUP = "active-backup"
+    BALANCE_XOR = "balance-xor"
+    BROADCAST = "broadcast"
+    LACP = "802.3ad"
+    BALANCE_TLB = "balance-tlb"
+    BALANCE_ALB = "balance-alb"
+
+
+class _NodeProps(Props):
+    name: str
+    node_id: int
+    votes: int
+    management_address: str
+    management_interface: str
+    cluster_address: str | None
+    storage_address: str | None
+    migration_address: str | None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _HOSTNAME.match(v):
+            raise ValueError(f"{v!r} is not a valid host name; use one DNS label: letters, digits and '-', "
+                             "not starting or ending with '-', at most 63 characters, no dots")
+        return v
+
+    @field_validator("node_id")
+    @classmethod
+    def _node_id(cls, v: int) -> int:
+        if not 1 <= v <= MAX_NODE_ID:
+            raise ValueError(f"node id must be 1 or more, got {v}; number nodes from 1")
+        return v
+
+    @field_validator("votes")
+    @classmethod
+    def _votes(cls, v: int) -> int:
+        if not 0 <= v <= 255:
+            raise ValueError(f"votes must be 0-255, got {v}; give each node 1 vote unless you have a reason")
+        return v
+
+    @field_validator("management_interface")
+    @classmethod
+    def _iface(cls, v: str) -> str:
+        if not _IFACE.match(v):
+            raise ValueError(f"{v!r} is not an interface name; give the NIC or bond vmbr0 bridges, such as eno1")
+        return v
+
+    @field_validator("management_address", "cluster_address", "storage_address", "migration_address")
+    @classmethod
+    def _address(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ipaddress.ip_address(v)
+            except ValueError:
+                raise ValueError(f"{v!r} is not an IP address; give the node's address without a prefix "
+                                 "length, such as 10.0.0.11") from None
+        return v
+
+
+class Node(_cdk.Construct):
+    """A member of a :class:`~pvecdk.cluster.Cluster` and its host configuration.
+
+    Manages ``proxmox_virtual_environment_dns``, ``..._hosts``, ``..._time``, ``proxmox_network_linux_bridge``
+    (vmbr0), ``proxmox_node_firewall`` and ``proxmox_apt_standard_repository``. Example::
+
+        pve1 = cluster.add_node("pve1", node_id=1, management_address="192.168.1.11",
+                                cluster_address="10.0.0.11", management_interface="eno1")
+        pve1.add_vlan("vmbr0.20", interface="vmbr0", vlan=20)
+    """
+
+    def __init__(
+        self,
+        scope: Cluster,
+        id: str,
+        *,
+        cluster: Cluster,
+        name: str,
+        node_id: int,
+        votes: int,
+        management_address: str,
+        management_interface: str,
+        cluster_address: str | None,
+        storage_address: str | None,
+        migration_address: str | None,
+    ) -> None:
+        from pvecdk.cluster import NetworkRole
+
+        path = construct_path(scope, id)
+        self.props = check_props(_NodeProps, path, dict(
+            name=name, node_id=node_id, votes=votes, management_address=management_address,
+            management_interface=management_interface, cluster_address=cluster_address,
+            storage_address=storage_address, migration_address=migration_address,
+        ))
+        addresses = {role: addr for role, addr in (
+            (NetworkRole.MANAGEMENT, management_address), (NetworkRole.CLUSTER, cluster_address),
+            (NetworkRole.STORAGE, storage_address), (NetworkRole.MIGRATION, migration_address),
+        ) if addr is not None}
+        self._check_addresses(cluster, path, addresses)
+        cluster._check_new_node(path, name, node_id, addresses)
+        super().__init__(scope, id)
+        self.cluster = cluster
+        self.addresses: dict[NetworkRole, str] = addresses
+        self._bridges: dict[str, network_linux_bridge.NetworkLinuxBridge] = {}
+        p = cluster.props
+        if p.dns_servers:
+            self.dns = virtual_environment_dns.VirtualEnvironmentDns(
+                self, "Dns", node_name=name, domain=p.search_domain, servers=list(p.dns_servers))
+        self.hosts = virtual_environment_hosts.VirtualEnvironmentHosts(
+            self, "Hosts", node_name=name, entry=[{"address": "127.0.0.1", "hostnames": ["localhost"]}])
+        self.time = virtual_environment_time.VirtualEnvironmentTime(
+            self, "Time", node_name=name, time_zone=p.time_zone)
+        mgmt = cluster.management_network
+        self.resource = self.add_bridge(
+            "vmbr0", address=f"{management_address}/{mgmt.prefixlen}", gateway=p.management_gateway,
+            ports=[self.props.management_interface], comment="management")
+        if p.firewall:
+            self.firewall = node_firewall.NodeFirewall(self, "Firewall", node_name=name, enabled=True)
+        if p.apt_repository is not None:
+            self.apt_repository = apt_standard_repository.AptStandardRepository(
+                self, "AptRepository", handle=p.apt_repository.value, node_attribute=name)
+
+    @staticmethod
+    def _check_addresses(cluster: Cluster, path: str, addresses: dict[NetworkRole, str]) -> None:
+        problems = []
+        for role, address in addresses.items():
+            network = cluster.network(role)
+            field = f"{role.value}_address"
+            if network is None:
+                problems.append(Problem(path, field, f"the cluster has no {role.value} network",
+                                        f"set {role.value}_network on the cluster, or leave {field} unset"))
+            elif ipaddress.ip_address(address) not in network:
+                problems.append(Problem(path, field, f"{address} is outside the {role.value} network {network}",
+                                        f"give an address inside {network}"))
+            elif ipaddress.ip_address(address) in (network.network_address, network.broadcast_address):
+                problems.append(Problem(path, field, f"{address} is the network's own or broadcast address",
+                                        f"give a host address inside {network}"))
+        for i, link in enumerate(cluster.links):
+            if link.network not in addresses:
+                problems.append(Problem(path, f"{link.network.value}_address",
+                                        f"corosync link{i} runs on the {link.network.value} network, but the node "
+                                        "has no address there",
+                                        f"give {link.network.value}_address=..."))
+        if problems:
+            raise ConfigError(problems)
+
+    # -- attributes
+
+    @property
+    def name(self) -> str:
+        return self.props.name
+
+    @property
+    def node_name(self) -> str:
+        """The node's name as PVE and the provider know it."""
+        return self.props.name
+
+    @property
+    def node_id(self) -> int:
+        return self.props.node_id
+
+    @property
+    def votes(self) -> int:
+        return self.props.votes
+
+    def link_address(self, link: int) -> str:
+        """The node's address on corosync link ``link``."""
+        return self.addresses[self.cluster.links[link].network]
+
+    def _render_hosts(self) -> None:
+        """Every node on the cluster network (link0's network when the cluster has none)."""
+        from pvecdk.cluster import NetworkRole
+
+        role = NetworkRole.CLUSTER if self.cluster.cluster_network else self.cluster.links[0].network
+        domain = self.cluster.props.search_domain
+        entries = [{"address": "127.0.0.1", "hostnames": ["localhost.localdomain", "localhost"]}]
+        entries += [{"address": n.addresses[role], "hostnames": [f"{n.name}.{domain}", n.name]}
+                    for n in sorted(self.cluster.nodes, key=lambda n: n.node_id)]
+        self.hosts.put_entry(entries)
+
+    # -- networking
+
+    def add_bridge(
+        self,
+        name: str,
+        *,
+        ports: Sequence[str] = (),
+        address: str | None = None,
+        gateway: str | None = None,
+        vlan_aware: bool | None = None,
+        mtu: int | None = None,
+        comment: str | None = None,
+    ) -> network_linux_bridge.NetworkLinuxBridge:
+        """Add a Linux bridge (``proxmox_network_linux_bridge``); returns it.
+
+        Args:
+            name: ``vmbrN``.
+            ports: Interfaces it bridges.
+            address: Address in CIDR notation (``192.168.1.11/24``). Defaults to none.
+            gateway: Default gateway. Defaults to none.
+            vlan_aware: Make the bridge VLAN aware. Defaults to PVE's (off).
+            mtu: MTU. Defaults to PVE's.
+            comment: Shown in PVE.
+        """
+        self._check_iface("add_bridge", name, r"^vmbr\d{1,4}$", "vmbrN, such as vmbr1")
+        bridge = network_linux_bridge.NetworkLinuxBridge(
+            self, f"Bridge-{name}", node_name=self.name, name=name, ports=list(ports) or None, address=address,
+            gateway=gateway, vlan_aware=vlan_aware, mtu=mtu, comment=comment, autostart=True)
+        self._bridges[name] = bridge
+        return bridge
+
+    def add_bond(
+        self,
+        name: str,
+        *,
+        slaves: Sequence[str],
+        mode: BondMode = BondMode.ACTIVE_BACKUP,
+        address: str | None = None,
+        mtu: int | None = None,
+        comment: str | None = None,
+    ) -> network_linux_bond.NetworkLinuxBond:
+        """Add a bond (``proxmox_network_linux_bond``); returns it. Defaults to active-backup, which needs no
+        switch configuration."""
+        self._check_iface("add_bond", name, r"^bond\d{1,4}$", "bondN, such as bond0")
+        if len(slaves) < 1:
+            raise ConfigError([Problem(f"{self.node.path}/Bond-{name}", "slaves", "a bond needs interfaces",
+                                       "give slaves=[...] with at least one interface")])
+        return network_linux_bond.NetworkLinuxBond(
+            self, f"Bond-{name}", node_name=self.name, name=name, slaves=list(slaves), bond_mode=mode.value,
+            address=address, mtu=mtu, comment=comment, autostart=True)
+
+    def add_vlan(
+        self,
+        name: str,
+        *,
+        interface: str,
+        vlan: int,
+        address: str | None = None,
+        comment: str | None = None,
+    ) -> network_linux_vlan.NetworkLinuxVlan:
+        """Add a VLAN interface (``proxmox_network_linux_vlan``) on ``interface``; returns it."""
+        if not 1 <= vlan <= 4094:
+            raise ConfigError([Problem(f"{self.node.path}/Vlan-{name}", "vlan", f"VLAN id must be 1-4094, got {vlan}",
+                                       "pick a VLAN id in 1-4094")])
+        self._check_iface("add_vlan", name, r"^[A-Za-z][A-Za-z0-9_]*\.\d{1,4}$|^vlan\d{1,4}$",
+                          "<interface>.<vlan>, such as vmbr0.20")
+        return network_linux_vlan.NetworkLinuxVlan(
+            self, f"Vlan-{name}", node_name=self.name, name=name, interface=interface, vlan=vlan,
+            address=address, comment=comment, autostart=True)
+
+    def _check_iface(self, method: str, name: str, pattern: str, example: str) -> None:
+        if not re.match(pattern, name):
+            raise ConfigError([Problem(str(self.node.path), f"{method}(name)", f"{name!r} is not a valid name",
+                                       f"name it {example}")])
+        if self.node.try_find_child(f"Bridge-{name}") or self.node.try_find_child(f"Bond-{name}") \
+                or self.node.try_find_child(f"Vlan-{name}"):
+            raise ConfigError([Problem(str(self.node.path), f"{method}(name)", f"interface {name} already exists",
+                                       "give every interface its own name")])

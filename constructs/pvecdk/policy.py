@@ -1,0 +1,142 @@
+"""Rules that span constructs, checked before synthesis.
+
+Quorum: corosync keeps a partition running only while it holds more than half of the expected votes. From
+the model's votes this module computes the quorum and how many node failures the cluster survives, and
+checks the field's rules:
+
+* fewer than three votes cannot fail over (unless two nodes plus a QDevice): a warning;
+* an even vote count without a QDevice risks a split with no majority: a warning;
+* HA on a cluster that cannot keep quorum after one node fails: an error;
+* a QDevice on an odd number of nodes adds no tie-break (PVE supports it only on even clusters): a warning;
+* corosync sharing the management network (no cluster network): a warning.
+
+:func:`enforce` runs every rule on every cluster in a construct tree and raises a ConfigError listing all
+errors; ``pvecdk.synth.synth_app`` calls it before writing anything. Each cluster also registers the rules as
+a cdktf validation, so ``app.synth()`` called directly refuses the same models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import jsii
+
+from pvecdk import _cdk
+from pvecdk.errors import ConfigError, Problem
+
+if TYPE_CHECKING:
+    from pvecdk.cluster import Cluster
+
+__all__ = ["Finding", "Quorum", "check", "enforce", "quorum", "register"]
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """Quorum figures of a cluster.
+
+    Attributes:
+        votes: Expected votes: every node's, plus the QDevice's.
+        quorum: Votes a partition needs to keep running.
+        tolerated_failures: Nodes that can fail (those with the most votes first) while the rest keep quorum.
+    """
+
+    votes: int
+    quorum: int
+    tolerated_failures: int
+    qdevice_votes: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # "error" or "warning"
+    problem: Problem
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.problem}"
+
+
+def quorum(cluster: Cluster) -> Quorum:
+    """The quorum figures of ``cluster`` as the model stands."""
+    node_votes = sorted((n.votes for n in cluster.nodes), reverse=True)
+    # With an even number of nodes the QDevice runs the ffsplit algorithm and holds one vote.
+    qdevice_votes = 1 if cluster.qdevice is not None else 0
+    votes = sum(node_votes) + qdevice_votes
+    needed = votes // 2 + 1
+    tolerated = 0
+    remaining = votes
+    for i, v in enumerate(node_votes):
+        if remaining - v < needed or i + 1 >= len(node_votes):
+            break
+        remaining -= v
+        tolerated += 1
+    if votes == 0 or remaining < needed:
+        tolerated = 0
+    return Quorum(votes, needed, tolerated, qdevice_votes)
+
+
+def check(cluster: Cluster) -> list[Finding]:
+    """Every quorum and topology finding for ``cluster``."""
+    path = str(cluster.node.path)
+    findings: list[Finding] = []
+    nodes = cluster.nodes
+    q = quorum(cluster)
+
+    def add(severity: str, field: str, text: str, fix: str) -> None:
+        findings.append(Finding(severity, Problem(path, field, text, fix)))
+
+    if not nodes:
+        add("error", "nodes", "the cluster has no node", "add nodes with cluster.add_node(...)")
+        return findings
+    two_plus_qdevice = len(nodes) == 2 and cluster.qdevice is not None
+    if q.votes < 3 and not two_plus_qdevice:
+        add("warning", "nodes", f"{q.votes} vote{'s' if q.votes != 1 else ''} cannot fail over: losing one node "
+            "loses quorum", "add a third node, or a QDevice to a two-node cluster")
+    if q.votes % 2 == 0 and cluster.qdevice is None:
+        add("warning", "qdevice", f"an even number of votes ({q.votes}) can split into two halves with no "
+            "majority", "add a node, or a QDevice (qdevice=QDevice(address=...))")
+    if cluster.qdevice is not None and len(nodes) % 2 == 1:
+        add("warning", "qdevice", f"a QDevice on an odd number of nodes ({len(nodes)}) breaks no tie and PVE "
+            "supports it only on even clusters", "remove the QDevice, or use an even number of nodes")
+    ha = cluster._ha
+    if ha is not None and ha.resources and q.tolerated_failures < 1:
+        add("error", "ha", f"HA is configured for {len(ha.resources)} guest(s), but with {q.votes} votes and "
+            f"quorum {q.quorum} the cluster cannot keep quorum after one node fails",
+            "add nodes (three or more), or two nodes plus a QDevice, before protecting guests")
+    if cluster.cluster_network is None:
+        add("warning", "cluster_network", "corosync shares the management network; traffic there can delay "
+            "corosync and fence nodes", "give the cluster a separate cluster_network")
+    return findings
+
+
+def _clusters(scope: Any) -> list[Cluster]:
+    from pvecdk.cluster import Cluster
+
+    return [c for c in scope.node.find_all() if isinstance(c, Cluster)]
+
+
+def enforce(scope: Any) -> list[Finding]:
+    """Check every cluster under ``scope``; raise a ConfigError with all errors, return the warnings."""
+    findings = [f for cluster in _clusters(scope) for f in check(cluster)]
+    errors = [f.problem for f in findings if f.severity == "error"]
+    if errors:
+        raise ConfigError(errors)
+    return [f for f in findings if f.severity == "warning"]
+
+
+@jsii.implements(_cdk.IValidation)
+class _ClusterValidation:
+    def __init__(self, cluster: Cluster) -> None:
+        self._cluster = cluster
+
+    def validate(self) -> list[str]:
+        findings = check(self._cluster)
+        for f in findings:
+            if f.severity == "warning":
+                _cdk.Annotations.of(self._cluster).add_warning(str(f.problem))
+        return [str(f.problem) for f in findings if f.severity == "error"]
+
+
+def register(cluster: Cluster) -> None:
+    """Run the cluster's rules as a cdktf validation too (for apps that call ``app.synth()`` directly)."""
+    cluster.node.add_validation(_ClusterValidation(cluster))
