@@ -81,4 +81,52 @@ def references_stack(scope: Any, name: str) -> Any:
     return stack
 
 
-BUILT_STACKS = {"secrets": secret_stack, "every-type": every_type_stack, "references": references_stack}
+def cluster_features_stack(scope: Any, name: str) -> Any:
+    """A cluster with what the example leaves out: QDevice, bonds, VLANs, own firewall rules, repositories."""
+    from pvecdk import (
+        Action,
+        AptRepository,
+        AutomationAccess,
+        Cluster,
+        CorosyncLink,
+        FirewallRule,
+        MigrationType,
+        NetworkRole,
+        NextIdRange,
+        QDevice,
+    )
+
+    stack = _cdk.TerraformStack(scope, name)
+    provider.ProxmoxProvider(stack, "proxmox")
+    cluster = Cluster(
+        stack, "Cluster", name="lab", pve_version="8.4", management_network="192.168.10.0/24",
+        cluster_network="10.10.0.0/24", storage_network="172.16.10.0/24", migration_network="10.20.0.0/24",
+        links=[CorosyncLink(NetworkRole.CLUSTER, 20), CorosyncLink(NetworkRole.STORAGE, 10)],
+        qdevice=QDevice("192.168.10.5"), migration_type=MigrationType.INSECURE, crs_mode="static",
+        bandwidth_limit_migration_kibps=512000, console="xtermjs", keyboard="en-us", mac_prefix="BC:24:11",
+        next_id=NextIdRange(1000, 99999), dns_servers=["192.168.10.1", "1.1.1.1"], search_domain="lab.internal",
+        management_gateway="192.168.10.1", apt_repository=AptRepository.NO_SUBSCRIPTION,
+    )
+    for i in (1, 2, 3, 4):
+        node = cluster.add_node(
+            f"pve{i}", node_id=i, management_interface="bond0", management_address=f"192.168.10.{i}",
+            cluster_address=f"10.10.0.{i}", storage_address=f"172.16.10.{i}", migration_address=f"10.20.0.{i}")
+        node.add_bond("bond0", slaves=["eno1", "eno2"], mode="802.3ad")
+        node.add_bridge("vmbr1", ports=["eno3"], vlan_aware=True)
+        node.add_vlan("vmbr1.30", interface="vmbr1", vlan=30, address=f"172.30.0.{i}/24")
+    assert cluster.firewall is not None
+    ceph = FirewallRule(Action.ACCEPT, macro="Ceph", source="+storage")
+    cluster.firewall.add_security_group("ceph", rules=[ceph])
+    cluster.firewall.add_rule(FirewallRule(Action.ACCEPT, proto="icmp", source="+management", comment="ping"))
+    cluster.ha.protect("vm:100", max_restart=2, max_relocate=2)
+    AutomationAccess(stack, "Automation", user_id="ci@pve", token_name="ci", role_id="CiDeploy",
+                     privileges=["VM.Audit", "Sys.Audit"], path="/vms")
+    return stack
+
+
+BUILT_STACKS = {
+    "cluster-features": cluster_features_stack,
+    "secrets": secret_stack,
+    "every-type": every_type_stack,
+    "references": references_stack,
+}

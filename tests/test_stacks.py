@@ -87,7 +87,8 @@ def test_example_firewall_opens_only_what_pve_needs(example: dict[str, Any]) -> 
         ("tcp", "5900:5999", "+management"), ("tcp", "22", "+cluster"),
     }
     assert all(r["action"] == "ACCEPT" and r["type"] == "in" for r in group["rule"])
-    ipsets = {i["name"]: i["cidr"][0]["name"] for i in example["resource"]["proxmox_virtual_environment_firewall_ipset"].values()}
+    ipset_resources = example["resource"]["proxmox_virtual_environment_firewall_ipset"].values()
+    ipsets = {i["name"]: i["cidr"][0]["name"] for i in ipset_resources}
     assert ipsets == {"management": "192.168.1.0/24", "cluster": "10.0.0.0/24", "storage": "172.16.0.0/24"}
 
 

@@ -100,7 +100,8 @@ class SecurityGroup(_cdk.Construct):
         super().__init__(scope, id)
         self.group_name = name
         self._rules = list(rules)
-        self.resource = virtual_environment_cluster_firewall_security_group.VirtualEnvironmentClusterFirewallSecurityGroup(
+        group = virtual_environment_cluster_firewall_security_group
+        self.resource = group.VirtualEnvironmentClusterFirewallSecurityGroup(
             self, "Resource", name=name, comment=comment, rule=[r.render() for r in self._rules])
 
     @property

@@ -42,7 +42,7 @@ class Ha(_cdk.Construct):
         """HA resource id -> its L1 resource."""
         return dict(self._resources)
 
-    def protect(self, resource_id: str, *, state: HaState = HaState.STARTED, max_restart: int = 1,
+    def protect(self, resource_id: str, *, state: HaState | str = HaState.STARTED, max_restart: int = 1,
                 max_relocate: int = 1, comment: str | None = None) -> haresource.Haresource:
         """Put a guest under HA (``proxmox_haresource``); returns the resource.
 
@@ -62,13 +62,16 @@ class Ha(_cdk.Construct):
         for field, value in (("max_restart", max_restart), ("max_relocate", max_relocate)):
             if not 0 <= value <= 10:
                 problems.append(Problem(path, field, f"must be 0-10, got {value}", "pick a value in 0-10"))
+        if state not in set(HaState):
+            problems.append(Problem(path, "state", f"{state!r} is not an HA state",
+                                    "pick one of " + ", ".join(s.value for s in HaState)))
         if resource_id in self._resources:
             problems.append(Problem(path, "resource_id", f"{resource_id} is already protected",
                                     "protect each guest once"))
         if problems:
             raise ConfigError(problems)
         resource = haresource.Haresource(
-            self, resource_id.replace(":", "-"), resource_id=resource_id, state=state.value,
+            self, resource_id.replace(":", "-"), resource_id=resource_id, state=HaState(state).value,
             max_restart=max_restart, max_relocate=max_relocate, comment=comment)
         self._resources[resource_id] = resource
         return resource

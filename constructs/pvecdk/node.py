@@ -63,6 +63,9 @@ class _NodeProps(Props):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
+        if "." in v and all(_HOSTNAME.match(part) for part in v.split(".")):
+            raise ValueError(f"{v!r} is a domain name, not a host name; give the short name "
+                             f"({v.split('.')[0]}) and set search_domain on the cluster")
         if not _HOSTNAME.match(v):
             raise ValueError(f"{v!r} is not a valid host name; use one DNS label: letters, digits and '-', "
                              "not starting or ending with '-', at most 63 characters, no dots")
@@ -257,7 +260,7 @@ class Node(_cdk.Construct):
         name: str,
         *,
         slaves: Sequence[str],
-        mode: BondMode = BondMode.ACTIVE_BACKUP,
+        mode: BondMode | str = BondMode.ACTIVE_BACKUP,
         address: str | None = None,
         mtu: int | None = None,
         comment: str | None = None,
@@ -265,11 +268,15 @@ class Node(_cdk.Construct):
         """Add a bond (``proxmox_network_linux_bond``); returns it. Defaults to active-backup, which needs no
         switch configuration."""
         self._check_iface("add_bond", name, r"^bond\d{1,4}$", "bondN, such as bond0")
+        path = f"{self.node.path}/Bond-{name}"
         if len(slaves) < 1:
-            raise ConfigError([Problem(f"{self.node.path}/Bond-{name}", "slaves", "a bond needs interfaces",
+            raise ConfigError([Problem(path, "slaves", "a bond needs interfaces",
                                        "give slaves=[...] with at least one interface")])
+        if mode not in set(BondMode):
+            raise ConfigError([Problem(path, "mode", f"{mode!r} is not a bond mode",
+                                       "pick one of " + ", ".join(m.value for m in BondMode))])
         return network_linux_bond.NetworkLinuxBond(
-            self, f"Bond-{name}", node_name=self.name, name=name, slaves=list(slaves), bond_mode=mode.value,
+            self, f"Bond-{name}", node_name=self.name, name=name, slaves=list(slaves), bond_mode=BondMode(mode).value,
             address=address, mtu=mtu, comment=comment, autostart=True)
 
     def add_vlan(
