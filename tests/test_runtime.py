@@ -62,7 +62,17 @@ def test_main_prints_one_line_per_stack(tmp_path: Path) -> None:
 
 
 def test_public_api_is_pinned() -> None:
-    public = sorted(n for n in vars(pvecdk) if not n.startswith("_") or n == "__version__")
-    public = [n for n in public if not isinstance(getattr(pvecdk, n), type(pvecdk))]
+    public = {n for n in dir(pvecdk) if not n.startswith("_") or n == "__version__"}
+    public = {n for n in public if not isinstance(getattr(pvecdk, n), type(pvecdk))}
+    public -= {"annotations", "importlib", "TYPE_CHECKING", "Any"}
     assert pvecdk.__all__ == sorted(pvecdk.__all__)
-    assert sorted(pvecdk.__all__) == sorted(n for n in public if n not in ("annotations",))
+    assert set(pvecdk.__all__) == public
+    for name in pvecdk.__all__:
+        assert getattr(pvecdk, name) is not None
+
+
+def test_plugins_do_not_load_the_cdk() -> None:
+    code = ("import sys, pvecdk, pvecdk.tfplugin.schema_provider, pvecdk.validate; "
+            "print([m for m in ('cdktf', 'cdktn', 'jsii', 'pvecdk.cluster') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -6,26 +6,74 @@ This package re-exports the public constructs and the errors.
 
 from __future__ import annotations
 
-from pvecdk.access import DEFAULT_AUTOMATION_PRIVILEGES, AutomationAccess
-from pvecdk.cluster import (
-    AptRepository,
-    Cluster,
-    Console,
-    CorosyncLink,
-    CrsMode,
-    FencingMode,
-    HaShutdownPolicy,
-    MigrationType,
-    NetworkRole,
-    NextIdRange,
-    PveVersion,
-    QDevice,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from pvecdk.errors import ConfigError, Problem, PvecdkError
-from pvecdk.firewall import Action, ClusterFirewall, Direction, FirewallRule, SecurityGroup
-from pvecdk.ha import Ha, HaState
-from pvecdk.node import BondMode, Node
-from pvecdk.policy import Quorum
+
+if TYPE_CHECKING:
+    from pvecdk.access import DEFAULT_AUTOMATION_PRIVILEGES, AutomationAccess
+    from pvecdk.cluster import (
+        AptRepository,
+        Cluster,
+        Console,
+        CorosyncLink,
+        CrsMode,
+        FencingMode,
+        HaShutdownPolicy,
+        MigrationType,
+        NetworkRole,
+        NextIdRange,
+        PveVersion,
+        QDevice,
+    )
+    from pvecdk.firewall import Action, ClusterFirewall, Direction, FirewallRule, SecurityGroup
+    from pvecdk.ha import Ha, HaState
+    from pvecdk.node import BondMode, Node
+    from pvecdk.policy import Quorum
+
+# The constructs are imported on first use, so `import pvecdk.engine` or `pvecdk.tfplugin` (the provider
+# plugins) never loads the CDK runtime.
+_LAZY = {
+    "Action": "pvecdk.firewall",
+    "AptRepository": "pvecdk.cluster",
+    "AutomationAccess": "pvecdk.access",
+    "BondMode": "pvecdk.node",
+    "Cluster": "pvecdk.cluster",
+    "ClusterFirewall": "pvecdk.firewall",
+    "Console": "pvecdk.cluster",
+    "CorosyncLink": "pvecdk.cluster",
+    "CrsMode": "pvecdk.cluster",
+    "DEFAULT_AUTOMATION_PRIVILEGES": "pvecdk.access",
+    "Direction": "pvecdk.firewall",
+    "FencingMode": "pvecdk.cluster",
+    "FirewallRule": "pvecdk.firewall",
+    "Ha": "pvecdk.ha",
+    "HaShutdownPolicy": "pvecdk.cluster",
+    "HaState": "pvecdk.ha",
+    "MigrationType": "pvecdk.cluster",
+    "NetworkRole": "pvecdk.cluster",
+    "NextIdRange": "pvecdk.cluster",
+    "Node": "pvecdk.node",
+    "PveVersion": "pvecdk.cluster",
+    "QDevice": "pvecdk.cluster",
+    "Quorum": "pvecdk.policy",
+    "SecurityGroup": "pvecdk.firewall",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pvecdk' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 
