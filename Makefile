@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-synth: $(STAMP)  ## synthesize the example cluster into cdktf.out/
+synth: $(STAMP)  ## synthesize the example cluster into cdktf.out/ (and install the pvecdk provider for Terraform)
 	$(BIN)/python main.py
+	$(BIN)/pvecdk provider install
 
 validate: synth  ## check the synthesized stacks with Terraform, offline
 	$(BIN)/pvecdk validate

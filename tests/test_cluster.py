@@ -221,6 +221,8 @@ def test_cluster_options() -> None:
     }, nodes=1, each=lambda c: None))
     (options,) = config["resource"]["proxmox_cluster_options"].values()
     options.pop("//", None)
+    (membership,) = config["resource"]["pvecdk_cluster"]
+    assert options.pop("depends_on") == [f"pvecdk_cluster.{membership}"], "options wait for the membership"
     assert options == {
         "migration_cidr": "10.1.0.0/24", "migration_type": "secure", "ha_shutdown_policy": "conditional",
         "crs_ha": "static", "bandwidth_limit_migration": 102400, "keyboard": "de", "mac_prefix": "BC:24:11",
@@ -329,3 +331,20 @@ def test_pve8_is_a_target_version() -> None:
     with pytest.raises(ConfigError) as excinfo:
         Cluster(stack, "Other", name="v", **NETS, pve_version="7.4")
     assert excinfo.value.problems[0].field == "pve_version"
+
+
+def test_membership_resource_lists_every_node_in_id_order() -> None:
+    config = synth(cluster_stack(nodes=2, each=add("pve9", node_id=5), cluster={
+        "links": [CorosyncLink(NetworkRole.CLUSTER, 10), CorosyncLink(NetworkRole.MANAGEMENT, 5)]}))
+    (membership,) = config["resource"]["pvecdk_cluster"].values()
+    assert membership["name"] == "lab" and membership["fencing"] == "watchdog" and membership["pve_version"] == "9.1"
+    assert membership["link"] == [{"priority": 10}, {"priority": 5}]
+    assert [(m["name"], m["node_id"], m["addresses"], m["endpoint"]) for m in membership["member"]] == [
+        ("pve1", 1, ["10.0.0.11", "192.168.1.11"], "https://192.168.1.11:8006"),
+        ("pve2", 2, ["10.0.0.12", "192.168.1.12"], "https://192.168.1.12:8006"),
+        ("pve9", 5, ["10.0.0.19", "192.168.1.19"], "https://192.168.1.19:8006"),
+    ]
+    assert membership["lifecycle"] == {"prevent_destroy": True}
+    assert "pvecdk" in config["provider"], "the pvecdk provider block is added to the stack"
+    for hosts in config["resource"]["proxmox_virtual_environment_hosts"].values():
+        assert hosts["depends_on"] == ["pvecdk_cluster." + next(iter(config["resource"]["pvecdk_cluster"]))]

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BPG", "ProviderSpec", "attribute_name", "camel", "elements", "generate", "main", "member_name",
-           "names_for_type", "pascal", "snake", "struct_candidate", "write"]
+__all__ = [
+    "BPG", "PVECDK", "ProviderSpec", "attribute_name", "camel", "elements", "export_pvecdk_schema", "generate", "main",
+    "member_name", "names_for_type", "pascal", "snake", "struct_candidate", "write",
+]
 
 # cdktf's escapes for attribute names (camelCase, as its generator applies them before jsii snake-cases them):
 # names that clash with members of the element classes or of a target language get ``Attribute``.
@@ -137,6 +139,8 @@ class ProviderSpec:
 
 
 BPG = ProviderSpec("proxmox", "bpg/proxmox", "0.111.1", "pvecdk.bpg", "schema/bpg-proxmox-0.111.1.schema.json")
+#: Our own provider; its schema file is written from the plugin's code (:func:`export_pvecdk_schema`).
+PVECDK = ProviderSpec("pvecdk", "pvecdk/pvecdk", "0.1.0", "pvecdk.provider", "schema/pvecdk-0.1.0.schema.json")
 
 
 # --------------------------------------------------------------------------------------------------- model
@@ -775,8 +779,22 @@ def write(spec: ProviderSpec = BPG) -> list[str]:
     return sorted(files)
 
 
+def export_pvecdk_schema() -> Path:
+    """Write the schema of ``pvecdk/pvecdk`` from the plugin's code, for the generator to read."""
+    from pvecdk.provider._plugin import schema_json
+
+    path = package_dir(PVECDK) / PVECDK.schema_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(schema_json(), indent=1, sort_keys=True) + "\n"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path
+
+
 def _iter_specs() -> Iterator[ProviderSpec]:
     yield BPG
+    export_pvecdk_schema()
+    yield PVECDK
 
 
 def main(argv: list[str] | None = None) -> int:

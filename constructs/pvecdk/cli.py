@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pvecdk.errors import PvecdkError
 
@@ -68,6 +69,89 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cluster_specs(outdir: Path) -> list[tuple[str, Any, str | None]]:
+    """(stack, ClusterSpec, target PVE release) for every ``pvecdk_cluster`` in the synthesized output."""
+    from pvecdk.provider._plugin import spec_from_config
+
+    found = []
+    for path in sorted((outdir / "stacks").glob("*/cdk.tf.json")):
+        config = json.loads(path.read_text())
+        for resource in (config.get("resource", {}).get("pvecdk_cluster") or {}).values():
+            found.append((path.parent.name, spec_from_config(resource), resource.get("pve_version")))
+    return found
+
+
+def _engine_client(spec: Any) -> Any:
+    from pvecdk.engine import Client
+
+    return Client(spec.endpoints)
+
+
+def _specs_or_fail(args: argparse.Namespace) -> list[tuple[str, Any, str | None]]:
+    outdir = Path(args.outdir)
+    if not (outdir / "stacks").is_dir():
+        raise PvecdkError(f"{outdir}: no synthesized stacks; run `make synth` (or cdktf synth) first")
+    specs = _cluster_specs(outdir)
+    if not specs:
+        raise PvecdkError(f"{outdir}: no cluster in the synthesized stacks")
+    return specs
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    from pvecdk.engine.preflight import preflight
+
+    failed = False
+    for stack, spec, release in _specs_or_fail(args):
+        with _engine_client(spec) as client:
+            reports = preflight(client, spec, pve_version=release, max_skew_seconds=args.max_skew)
+        print(f"{stack}: cluster {spec.name}")
+        print(f"  {'node':<12} {'check':<14} {'result':<6} detail")
+        for report in reports:
+            for check in report.checks:
+                print(f"  {report.node:<12} {check.name:<14} {'ok' if check.ok else 'FAIL':<6} {check.detail}")
+        failed = failed or not all(r.ok for r in reports)
+    print("preflight failed" if failed else "preflight passed")
+    return 1 if failed else 0
+
+
+def _bootstrap(args: argparse.Namespace) -> int:
+    from pvecdk.engine import PlanRefused, apply_changes, plan_changes, read_cluster
+
+    status = 0
+    for stack, spec, _release in _specs_or_fail(args):
+        with _engine_client(spec) as client:
+            live = read_cluster(client, spec)
+            steps, problems = plan_changes(spec, live)
+            print(f"{stack}: cluster {spec.name}: {len(steps)} step(s)")
+            for step in steps:
+                print(f"  {step}")
+            for problem in problems:
+                print(f"  refused: {problem}")
+            if problems:
+                status = 1
+                continue
+            if args.dry_run or not steps:
+                continue
+            password = os.environ.get("PVECDK_JOIN_PASSWORD") or os.environ.get("PROXMOX_VE_PASSWORD")
+            try:
+                apply_changes(client, spec, join_password=password,
+                              on_step=lambda step: print(f"  done: {step}", flush=True))
+            except PlanRefused as exc:
+                print(f"  refused: {exc}")
+                status = 1
+    return status
+
+
+def _provider_install(args: argparse.Namespace) -> int:
+    from pvecdk.provider._plugin import PROVIDER_SOURCE, PROVIDER_VERSION
+    from pvecdk.tfplugin.install import install_plugin
+
+    launcher = install_plugin(Path(args.dir).expanduser(), PROVIDER_SOURCE, PROVIDER_VERSION,
+                              [sys.executable, "-m", "pvecdk.provider._plugin"])
+    print(f"installed {PROVIDER_SOURCE} {PROVIDER_VERSION}: {launcher}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pvecdk", description="Proxmox VE clusters as code.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -83,10 +167,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     validate.add_argument("--no-plan", action="store_true", help="stop after `terraform validate`")
     validate.add_argument("--workspace", metavar="DIR",
                           help="keep Terraform's working directories here (default: a temporary directory)")
+    preflight = commands.add_parser(
+        "preflight", help="check every node of the model before deploying",
+        description="For every node of every cluster in the synthesized stacks, in parallel: reachable, the PVE "
+                    "release the model targets and the same as the others, clock skew, membership as the model "
+                    "expects, quorum. Credentials: PROXMOX_VE_API_TOKEN, or PROXMOX_VE_USERNAME and "
+                    "PROXMOX_VE_PASSWORD; PVECDK_CA_FILE for the nodes' CA. Exit 1 when a check fails.")
+    preflight.add_argument("--outdir", default="cdktf.out", help="synthesized output (default: cdktf.out)")
+    preflight.add_argument("--max-skew", type=float, default=2.0, help="clock skew limit in seconds (default 2)")
+    bootstrap = commands.add_parser(
+        "bootstrap", help="form the cluster: the provider's membership steps, from the command line",
+        description="Create the cluster on the first node and join the others, one at a time, as the provider "
+                    "would. Joins need the cluster's root@pam password in PVECDK_JOIN_PASSWORD.")
+    bootstrap.add_argument("--outdir", default="cdktf.out", help="synthesized output (default: cdktf.out)")
+    bootstrap.add_argument("--dry-run", action="store_true", help="print the steps, change nothing")
+    provider = commands.add_parser("provider", help="the pvecdk/pvecdk Terraform provider")
+    provider_commands = provider.add_subparsers(dest="provider_command", required=True)
+    install = provider_commands.add_parser(
+        "install", help="put the provider where Terraform finds it (its implied local mirror)")
+    install.add_argument("--dir", default="~/.terraform.d/plugins",
+                         help="plugin directory (default: ~/.terraform.d/plugins)")
     args = parser.parse_args(argv)
     try:
         if args.command == "validate":
             return _validate(args)
+        if args.command == "preflight":
+            return _preflight(args)
+        if args.command == "bootstrap":
+            return _bootstrap(args)
+        if args.command == "provider":
+            return _provider_install(args)
     except PvecdkError as exc:
         print(f"pvecdk {args.command}: {exc}", file=sys.stderr)
         return 2

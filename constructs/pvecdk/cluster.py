@@ -21,6 +21,8 @@ from pvecdk import _cdk
 from pvecdk._validation import Props, check_props, construct_path
 from pvecdk.bpg import cluster_options
 from pvecdk.errors import ConfigError, Problem
+from pvecdk.provider import cluster as membership_l1
+from pvecdk.provider import provider as pvecdk_provider
 
 if TYPE_CHECKING:
     from pvecdk.firewall import ClusterFirewall
@@ -268,6 +270,13 @@ class _ClusterProps(Props):
         return self
 
 
+def _ensure_pvecdk_provider(scope: _cdk.Construct) -> None:
+    """Add the ``pvecdk`` provider block to the stack unless it has one (it reads PROXMOX_VE_* then)."""
+    stack = _cdk.TerraformStack.of(scope)
+    if not any(isinstance(c, pvecdk_provider.PvecdkProvider) for c in stack.node.children):
+        pvecdk_provider.PvecdkProvider(stack, "pvecdk")
+
+
 class Cluster(_cdk.Construct):
     """A Proxmox VE cluster: networks, corosync links, quorum device, options and nodes.
 
@@ -362,8 +371,16 @@ class Cluster(_cdk.Construct):
         super().__init__(scope, id)
         self._nodes: list[Node] = []
         p = self.props
+        _ensure_pvecdk_provider(self)
+        # Membership (create, join, remove) goes through our own provider; everything else that needs the
+        # cluster waits for it. Terraform cannot dissolve a cluster, so destroying it is refused by default.
+        self.membership = membership_l1.Cluster(
+            self, "Membership", name=p.name, fencing=p.fencing.value, pve_version=p.pve_version.value,
+            link=[{"priority": link.priority} for link in self.links], member=[],
+            lifecycle=_cdk.TerraformResourceLifecycle(prevent_destroy=True),
+        )
         self.resource = cluster_options.ClusterOptions(
-            self, "Resource",
+            self, "Resource", depends_on=[self.membership],
             migration_cidr=str(self.migration_network or self.cluster_network or self.management_network),
             migration_type=p.migration_type.value,
             ha_shutdown_policy=p.ha_shutdown_policy.value,
@@ -476,6 +493,7 @@ class Cluster(_cdk.Construct):
         cluster_address: str | None = None,
         storage_address: str | None = None,
         migration_address: str | None = None,
+        endpoint: str | None = None,
     ) -> Node:
         """Add a node: its corosync membership, and its configuration (DNS, hosts, time, vmbr0, firewall).
 
@@ -488,6 +506,8 @@ class Cluster(_cdk.Construct):
             cluster_address: Its address on the cluster network (required when the cluster has one).
             storage_address: Its address on the storage network (required when the cluster has one).
             migration_address: Its address on the migration network (required when the cluster has one).
+            endpoint: Its API URL, which the engine uses to create, join and read the cluster. Defaults to
+                ``https://<management_address>:8006``.
 
         Returns:
             The node.
@@ -498,11 +518,20 @@ class Cluster(_cdk.Construct):
             self, name, cluster=self, name=name, node_id=node_id if node_id is not None else self._free_id(),
             votes=votes, management_address=management_address, management_interface=management_interface,
             cluster_address=cluster_address, storage_address=storage_address, migration_address=migration_address,
+            endpoint=endpoint,
         )
         self._nodes.append(node)
         for each in self._nodes:
             each._render_hosts()
+        self._render_members()
         return node
+
+    def _render_members(self) -> None:
+        self.membership.put_member([
+            {"name": n.name, "node_id": n.node_id, "votes": n.votes, "endpoint": n.endpoint,
+             "addresses": [n.link_address(i) for i in range(len(self.links))]}
+            for n in sorted(self._nodes, key=lambda n: n.node_id)
+        ])
 
     def _free_id(self) -> int:
         taken = {n.node_id for n in self._nodes}

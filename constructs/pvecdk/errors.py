@@ -3,7 +3,12 @@
 ::
 
     PvecdkError                  root: catch this to catch everything pvecdk raises
-    └── ConfigError              the model is wrong; .problems lists every problem found
+    ├── ConfigError              the model is wrong; .problems lists every problem found
+    └── EngineError              talking to PVE went wrong (raised by pvecdk.engine)
+        ├── ApiError             PVE answered with an error: .node, .method, .path, .status, .errors
+        ├── UnreachableError     no answer from a node (refused, timed out, dropped) after retries: .node, .path
+        └── TaskError            a task (UPID) failed or did not finish in time: .node, .upid, .exitstatus,
+                                 .log (last lines), .timed_out
 
 A ``ConfigError`` is raised before anything is written: a construct that fails validation is never added to
 the construct tree. Its message is a count line, then one line per problem::
@@ -20,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["ConfigError", "Problem", "PvecdkError"]
+__all__ = ["ApiError", "ConfigError", "EngineError", "Problem", "PvecdkError", "TaskError", "UnreachableError"]
 
 
 class PvecdkError(Exception):
@@ -64,3 +69,68 @@ class ConfigError(PvecdkError):
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} in the configuration"
         super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
+
+
+class EngineError(PvecdkError):
+    """Talking to PVE went wrong. Messages name the node and the call; they never hold a secret."""
+
+    def __init__(self, message: str, *, node: str) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+class ApiError(EngineError):
+    """PVE answered a call with an error.
+
+    Attributes:
+        node: The node asked.
+        method: HTTP method.
+        path: API path, such as ``/cluster/config/join``.
+        status: HTTP status.
+        message: PVE's message.
+        errors: PVE's per-parameter errors.
+    """
+
+    def __init__(self, *, node: str, method: str, path: str, status: int, message: str,
+                 errors: dict[str, str] | None = None) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.message = message
+        self.errors = dict(errors or {})
+        detail = "; ".join(f"{k}: {v}" for k, v in sorted(self.errors.items()))
+        text = f"{node}: {method} {path} failed with HTTP {status}: {message}" + (f" ({detail})" if detail else "")
+        super().__init__(text, node=node)
+
+
+class UnreachableError(EngineError):
+    """A node did not answer (connection refused, timed out or dropped), retries included."""
+
+    def __init__(self, *, node: str, method: str, path: str, reason: str, attempts: int) -> None:
+        self.method = method
+        self.path = path
+        self.reason = reason
+        self.attempts = attempts
+        super().__init__(f"{node}: {method} {path}: no answer after {attempts} attempt(s): {reason}", node=node)
+
+
+class TaskError(EngineError):
+    """A PVE task failed, or did not finish within its timeout.
+
+    Attributes:
+        upid: The task id.
+        exitstatus: PVE's exit status ("" when it timed out).
+        log: The last lines of the task log.
+        timed_out: Whether the wait gave up.
+    """
+
+    def __init__(self, *, node: str, upid: str, exitstatus: str, log: list[str], timed_out: bool,
+                 timeout_seconds: float | None = None) -> None:
+        self.upid = upid
+        self.exitstatus = exitstatus
+        self.log = list(log)
+        self.timed_out = timed_out
+        head = (f"{node}: task {upid} did not finish within {timeout_seconds:g} s" if timed_out
+                else f"{node}: task {upid} failed: {exitstatus}")
+        tail = "\n".join(f"  | {line}" for line in self.log)
+        super().__init__(head + (f"\n{tail}" if tail else ""), node=node)

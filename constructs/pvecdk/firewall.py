@@ -126,16 +126,17 @@ class ClusterFirewall(_cdk.Construct):
 
         self.cluster = cluster
         self.resource = virtual_environment_cluster_firewall.VirtualEnvironmentClusterFirewall(
-            self, "Resource", enabled=True, input_policy="DROP", output_policy="ACCEPT")
+            self, "Resource", enabled=True, input_policy="DROP", output_policy="ACCEPT",
+            depends_on=[cluster.membership])
         self.ipsets: dict[NetworkRole, virtual_environment_firewall_ipset.VirtualEnvironmentFirewallIpset] = {}
         self.aliases: dict[NetworkRole, virtual_environment_firewall_alias.VirtualEnvironmentFirewallAlias] = {}
         for role, network in cluster.defined_networks.items():
             self.ipsets[role] = virtual_environment_firewall_ipset.VirtualEnvironmentFirewallIpset(
                 self, f"IpSet-{role.value}", name=role.value, comment=f"{role.value} network",
-                cidr=[{"name": str(network)}])
+                cidr=[{"name": str(network)}], depends_on=[cluster.membership])
             self.aliases[role] = virtual_environment_firewall_alias.VirtualEnvironmentFirewallAlias(
                 self, f"Alias-{role.value}", name=f"{role.value}-net", cidr=str(network),
-                comment=f"{role.value} network")
+                comment=f"{role.value} network", depends_on=[cluster.membership])
         rules = [
             FirewallRule(Action.ACCEPT, proto="udp", dport="5404:5405", source=f"+{link.network.value}",
                          comment=f"corosync link{i}")

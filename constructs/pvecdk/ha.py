@@ -72,6 +72,7 @@ class Ha(_cdk.Construct):
             raise ConfigError(problems)
         resource = haresource.Haresource(
             self, resource_id.replace(":", "-"), resource_id=resource_id, state=HaState(state).value,
-            max_restart=max_restart, max_relocate=max_relocate, comment=comment)
+            max_restart=max_restart, max_relocate=max_relocate, comment=comment,
+            depends_on=[self.cluster.membership])
         self._resources[resource_id] = resource
         return resource

@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 
 __all__ = ["BondMode", "Node"]
 
+def _url_host(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
+
+
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _IFACE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,14}$")
 MAX_NODE_ID = 2**32 - 1
@@ -59,6 +63,14 @@ class _NodeProps(Props):
     cluster_address: str | None
     storage_address: str | None
     migration_address: str | None
+    endpoint: str
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, v: str) -> str:
+        if not re.match(r"^https://[^/\s]+(:\d+)?/?$", v):
+            raise ValueError(f"{v!r} is not an API endpoint; give https://<host>:8006")
+        return v
 
     @field_validator("name")
     @classmethod
@@ -129,6 +141,7 @@ class Node(_cdk.Construct):
         cluster_address: str | None,
         storage_address: str | None,
         migration_address: str | None,
+        endpoint: str | None = None,
     ) -> None:
         from pvecdk.cluster import NetworkRole
 
@@ -137,6 +150,7 @@ class Node(_cdk.Construct):
             name=name, node_id=node_id, votes=votes, management_address=management_address,
             management_interface=management_interface, cluster_address=cluster_address,
             storage_address=storage_address, migration_address=migration_address,
+            endpoint=endpoint or f"https://{_url_host(management_address)}:8006",
         ))
         addresses = {role: addr for role, addr in (
             (NetworkRole.MANAGEMENT, management_address), (NetworkRole.CLUSTER, cluster_address),
@@ -149,22 +163,27 @@ class Node(_cdk.Construct):
         self.addresses: dict[NetworkRole, str] = addresses
         self._bridges: dict[str, network_linux_bridge.NetworkLinuxBridge] = {}
         p = cluster.props
+        # Node settings wait for the membership: a node that is joining restarts its API.
+        after = [cluster.membership]
+        self._after = after
         if p.dns_servers:
             self.dns = virtual_environment_dns.VirtualEnvironmentDns(
-                self, "Dns", node_name=name, domain=p.search_domain, servers=list(p.dns_servers))
+                self, "Dns", node_name=name, domain=p.search_domain, servers=list(p.dns_servers), depends_on=after)
         self.hosts = virtual_environment_hosts.VirtualEnvironmentHosts(
-            self, "Hosts", node_name=name, entry=[{"address": "127.0.0.1", "hostnames": ["localhost"]}])
+            self, "Hosts", node_name=name, entry=[{"address": "127.0.0.1", "hostnames": ["localhost"]}],
+            depends_on=after)
         self.time = virtual_environment_time.VirtualEnvironmentTime(
-            self, "Time", node_name=name, time_zone=p.time_zone)
+            self, "Time", node_name=name, time_zone=p.time_zone, depends_on=after)
         mgmt = cluster.management_network
         self.resource = self.add_bridge(
             "vmbr0", address=f"{management_address}/{mgmt.prefixlen}", gateway=p.management_gateway,
             ports=[self.props.management_interface], comment="management")
         if p.firewall:
-            self.firewall = node_firewall.NodeFirewall(self, "Firewall", node_name=name, enabled=True)
+            self.firewall = node_firewall.NodeFirewall(self, "Firewall", node_name=name, enabled=True,
+                                                       depends_on=after)
         if p.apt_repository is not None:
             self.apt_repository = apt_standard_repository.AptStandardRepository(
-                self, "AptRepository", handle=p.apt_repository.value, node_attribute=name)
+                self, "AptRepository", handle=p.apt_repository.value, node_attribute=name, depends_on=after)
 
     @staticmethod
     def _check_addresses(cluster: Cluster, path: str, addresses: dict[NetworkRole, str]) -> None:
@@ -200,6 +219,11 @@ class Node(_cdk.Construct):
     def node_name(self) -> str:
         """The node's name as PVE and the provider know it."""
         return self.props.name
+
+    @property
+    def endpoint(self) -> str:
+        """The node's API URL."""
+        return self.props.endpoint
 
     @property
     def node_id(self) -> int:
@@ -251,7 +275,7 @@ class Node(_cdk.Construct):
         self._check_iface("add_bridge", name, r"^vmbr\d{1,4}$", "vmbrN, such as vmbr1")
         bridge = network_linux_bridge.NetworkLinuxBridge(
             self, f"Bridge-{name}", node_name=self.name, name=name, ports=list(ports) or None, address=address,
-            gateway=gateway, vlan_aware=vlan_aware, mtu=mtu, comment=comment, autostart=True)
+            gateway=gateway, vlan_aware=vlan_aware, mtu=mtu, comment=comment, autostart=True, depends_on=self._after)
         self._bridges[name] = bridge
         return bridge
 
@@ -277,7 +301,7 @@ class Node(_cdk.Construct):
                                        "pick one of " + ", ".join(m.value for m in BondMode))])
         return network_linux_bond.NetworkLinuxBond(
             self, f"Bond-{name}", node_name=self.name, name=name, slaves=list(slaves), bond_mode=BondMode(mode).value,
-            address=address, mtu=mtu, comment=comment, autostart=True)
+            address=address, mtu=mtu, comment=comment, autostart=True, depends_on=self._after)
 
     def add_vlan(
         self,
@@ -296,7 +320,7 @@ class Node(_cdk.Construct):
                           "<interface>.<vlan>, such as vmbr0.20")
         return network_linux_vlan.NetworkLinuxVlan(
             self, f"Vlan-{name}", node_name=self.name, name=name, interface=interface, vlan=vlan,
-            address=address, comment=comment, autostart=True)
+            address=address, comment=comment, autostart=True, depends_on=self._after)
 
     def _check_iface(self, method: str, name: str, pattern: str, example: str) -> None:
         if not re.match(pattern, name):

@@ -32,6 +32,7 @@ from pvecdk.tfplugin.install import install_plugin
 __all__ = ["OFFLINE_PROVIDERS", "Finding", "OfflineProvider", "StackCheck", "check_outdir", "check_stack"]
 
 _BPG_SCHEMA = Path(__file__).resolve().parent / "bpg" / "schema" / "bpg-proxmox-0.111.1.schema.json"
+_PVECDK_SCHEMA = Path(__file__).resolve().parent / "provider" / "schema" / "pvecdk-0.1.0.schema.json"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class OfflineProvider:
 #: Providers the offline check can serve, by source address.
 OFFLINE_PROVIDERS: dict[str, OfflineProvider] = {
     "bpg/proxmox": OfflineProvider("bpg/proxmox", "0.111.1", _BPG_SCHEMA),
+    "pvecdk/pvecdk": OfflineProvider("pvecdk/pvecdk", "0.1.0", _PVECDK_SCHEMA),
 }
 
 

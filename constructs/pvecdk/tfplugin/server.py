@@ -64,6 +64,22 @@ def _path(steps: Iterable[Any]) -> Any:
     return pb.AttributePath(steps=out)
 
 
+def _guarded(rpc: Any) -> Any:
+    """An exception in provider code becomes an error diagnostic, not a broken gRPC call."""
+    import functools
+
+    @functools.wraps(rpc)
+    def call(self: ProviderService, request: Any, context: Any) -> Any:
+        try:
+            return rpc(self, request, context)
+        except Exception as exc:  # noqa: BLE001 - reported to Terraform, which shows it to the user
+            response = getattr(_proto.pb(), rpc.__name__).Response
+            diag = error("Provider error", f"{type(exc).__name__}: {exc}")
+            return response(diagnostics=_diagnostics([diag]))
+
+    return call
+
+
 class ProviderService:
     """The ``tfplugin6.Provider`` service over a :class:`Provider` (methods are the protocol's RPCs)."""
 
@@ -113,11 +129,13 @@ class ProviderService:
             )
         return self._schema_response
 
+    @_guarded
     def ValidateProviderConfig(self, request: Any, context: Any) -> Any:
         config = self._decode(request.config, self.provider.schema)
         diags = self.provider.validate_config(config or {})
         return _proto.pb().ValidateProviderConfig.Response(diagnostics=_diagnostics(diags))
 
+    @_guarded
     def ValidateResourceConfig(self, request: Any, context: Any) -> Any:
         m = _proto.pb().ValidateResourceConfig
         resource = self._resource(request.type_name)
@@ -126,6 +144,7 @@ class ProviderService:
         config = self._decode(request.config, resource.schema)
         return m.Response(diagnostics=_diagnostics(resource.validate(config or {})))
 
+    @_guarded
     def ValidateDataResourceConfig(self, request: Any, context: Any) -> Any:
         m = _proto.pb().ValidateDataResourceConfig
         data = self._data_source(request.type_name)
@@ -134,6 +153,7 @@ class ProviderService:
         config = self._decode(request.config, data.schema)
         return m.Response(diagnostics=_diagnostics(data.validate(config or {})))
 
+    @_guarded
     def UpgradeResourceState(self, request: Any, context: Any) -> Any:
         m = _proto.pb().UpgradeResourceState
         resource = self._resource(request.type_name)
@@ -143,11 +163,13 @@ class ProviderService:
         upgraded = resource.upgrade_state(request.version, state)
         return m.Response(upgraded_state=self._encode(upgraded, resource.schema))
 
+    @_guarded
     def ConfigureProvider(self, request: Any, context: Any) -> Any:
         config = self._decode(request.config, self.provider.schema)
         diags = self.provider.configure(config or {}, request.terraform_version)
         return _proto.pb().ConfigureProvider.Response(diagnostics=_diagnostics(diags))
 
+    @_guarded
     def ReadResource(self, request: Any, context: Any) -> Any:
         m = _proto.pb().ReadResource
         resource = self._resource(request.type_name)
@@ -158,6 +180,7 @@ class ProviderService:
         return m.Response(new_state=self._encode(result.new_state, resource.schema),
                           diagnostics=_diagnostics(result.diagnostics), private=result.private)
 
+    @_guarded
     def PlanResourceChange(self, request: Any, context: Any) -> Any:
         m = _proto.pb().PlanResourceChange
         resource = self._resource(request.type_name)
@@ -176,6 +199,7 @@ class ProviderService:
             diagnostics=_diagnostics(result.diagnostics),
         )
 
+    @_guarded
     def ApplyResourceChange(self, request: Any, context: Any) -> Any:
         m = _proto.pb().ApplyResourceChange
         resource = self._resource(request.type_name)
@@ -187,6 +211,7 @@ class ProviderService:
         return m.Response(new_state=self._encode(result.new_state, schema), private=result.private,
                           diagnostics=_diagnostics(result.diagnostics))
 
+    @_guarded
     def ImportResourceState(self, request: Any, context: Any) -> Any:
         m = _proto.pb().ImportResourceState
         resource = self._resource(request.type_name)
@@ -205,6 +230,7 @@ class ProviderService:
         diag = error("Move not supported", "This provider does not move state between resource types.")
         return _proto.pb().MoveResourceState.Response(diagnostics=_diagnostics([diag]))
 
+    @_guarded
     def ReadDataSource(self, request: Any, context: Any) -> Any:
         m = _proto.pb().ReadDataSource
         data = self._data_source(request.type_name)

@@ -1,0 +1,362 @@
+"""Cluster membership through the PVE API: read what the nodes say, plan the steps, carry them out safely.
+
+The model (:class:`ClusterSpec`) says which nodes form the cluster. :func:`read_cluster` asks the nodes what
+they form now; :func:`plan_changes` turns the difference into steps (create the cluster on the first node,
+join each missing node, remove one departed node, set the fencing mode) and refuses what is unsafe:
+
+* two removals at once (one node per run keeps quorum checkable between steps);
+* removing a node that hosts guests or HA resources (migrate them first);
+* a removal after which the remaining online nodes would not be quorate;
+* changing the id, votes or addresses of an existing member (PVE cannot; remove and rejoin it);
+* any join or removal while the cluster has no quorum.
+
+:func:`apply_changes` carries out one step at a time and reads the cluster again after each, so a run that
+stopped half-way (a crash, a failed task) is simply continued by the next run: every step checks that it is
+still needed. It never removes a node the model still lists, and never touches nodes outside the model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pvecdk.engine.client import Client
+from pvecdk.errors import ApiError, EngineError, UnreachableError
+
+__all__ = [
+    "ClusterSpec",
+    "LiveCluster",
+    "LiveMember",
+    "MemberSpec",
+    "PlanRefused",
+    "Step",
+    "apply_changes",
+    "plan_changes",
+    "read_cluster",
+]
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    """A node the model puts in the cluster.
+
+    Attributes:
+        name: Node name.
+        node_id: Corosync node id.
+        votes: Corosync votes.
+        links: Its address on each corosync link, link0 first.
+        endpoint: Its API URL (``https://10.0.0.11:8006``).
+    """
+
+    name: str
+    node_id: int
+    links: tuple[str, ...]
+    endpoint: str
+    votes: int = 1
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """The cluster the model describes."""
+
+    name: str
+    members: tuple[MemberSpec, ...]
+    link_priorities: tuple[int, ...] = ()
+    fencing: str | None = None
+
+    def member(self, name: str) -> MemberSpec | None:
+        return next((m for m in self.members if m.name == name), None)
+
+    @property
+    def endpoints(self) -> dict[str, str]:
+        return {m.name: m.endpoint for m in self.members}
+
+    def ordered(self) -> list[MemberSpec]:
+        return sorted(self.members, key=lambda m: m.node_id)
+
+
+@dataclass(frozen=True)
+class LiveMember:
+    name: str
+    node_id: int
+    votes: int
+    links: tuple[str, ...]
+    online: bool
+
+
+@dataclass
+class LiveCluster:
+    """What the nodes report."""
+
+    name: str | None = None  # None: no node of the model is in a cluster
+    members: dict[str, LiveMember] = field(default_factory=dict)
+    quorate: bool = False
+    standalone: set[str] = field(default_factory=set)
+    unreachable: dict[str, str] = field(default_factory=dict)
+    foreign: dict[str, str] = field(default_factory=dict)  # node -> the other cluster it is in
+    fencing: str | None = None
+    guests: dict[str, list[str]] = field(default_factory=dict)  # node -> guest ids on it
+    ha_nodes: dict[str, list[str]] = field(default_factory=dict)  # node -> HA resources placed on it
+    answered_by: str | None = None  # the member whose view this is
+
+
+@dataclass(frozen=True)
+class Step:
+    """One membership change."""
+
+    action: str  # create, join, remove, options
+    node: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.node}: {self.detail}"
+
+
+class PlanRefused(EngineError):
+    """The change is unsafe; nothing was done. ``problems`` says why, one line each."""
+
+    def __init__(self, problems: Sequence[str], node: str = "-") -> None:
+        self.problems = list(problems)
+        super().__init__("refused: " + "; ".join(self.problems), node=node)
+
+
+# --------------------------------------------------------------------------------------------------- read
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def read_cluster(client: Client, spec: ClusterSpec) -> LiveCluster:
+    """Ask every node of the model what it is part of; the first member that answers speaks for the cluster."""
+    live = LiveCluster()
+    views: dict[str, list[dict[str, Any]]] = {}
+    for member in spec.ordered():
+        try:
+            views[member.name] = client.get(member.name, "/cluster/status") or []
+        except UnreachableError as exc:
+            live.unreachable[member.name] = exc.reason
+        except ApiError as exc:
+            live.unreachable[member.name] = exc.message
+    for name, status in views.items():
+        cluster = next((e for e in status if e.get("type") == "cluster"), None)
+        if cluster is None:
+            live.standalone.add(name)
+        elif cluster.get("name") != spec.name and live.name is None:
+            live.foreign[name] = str(cluster.get("name"))
+        elif live.name is None:
+            live.name = str(cluster.get("name"))
+            live.quorate = bool(_int(cluster.get("quorate")))
+            live.answered_by = name
+            online = {e.get("name"): bool(_int(e.get("online"))) for e in status if e.get("type") == "node"}
+            for entry in client.get(name, "/cluster/config/nodes") or []:
+                node = str(entry.get("node") or entry.get("name"))
+                links = []
+                for i in range(8):
+                    address = entry.get(f"ring{i}_addr") or entry.get(f"link{i}")
+                    if address is None:
+                        break
+                    links.append(str(address))
+                live.members[node] = LiveMember(node, _int(entry.get("nodeid")), _int(entry.get("quorum_votes"), 1),
+                                                tuple(links), online.get(node, False))
+    for name in list(live.standalone):
+        if name in live.members:  # a member that answered as standalone: removed behind our back
+            live.standalone.discard(name)
+    if live.answered_by is not None:
+        _read_placement(client, live)
+    return live
+
+
+def _read_placement(client: Client, live: LiveCluster) -> None:
+    node = live.answered_by
+    assert node is not None
+    try:
+        for r in client.get(node, "/cluster/resources", type="vm") or []:
+            live.guests.setdefault(str(r.get("node")), []).append(f"{r.get('type')}/{r.get('vmid')}")
+        sids = [str(r.get("sid")) for r in client.get(node, "/cluster/ha/resources") or []]
+        by_sid = {f"{kind}:{vmid}": host for host, ids in live.guests.items() for kind, vmid in
+                  (("vm" if g.startswith("qemu") else "ct", g.split("/")[1]) for g in ids)}
+        for sid in sids:
+            if sid in by_sid:
+                live.ha_nodes.setdefault(by_sid[sid], []).append(sid)
+        live.fencing = (client.get(node, "/cluster/options") or {}).get("fencing")
+    except (ApiError, UnreachableError):
+        pass  # placement is advisory for planning; a missing answer leaves the lists empty
+
+
+# --------------------------------------------------------------------------------------------------- plan
+
+
+def plan_changes(spec: ClusterSpec, live: LiveCluster) -> tuple[list[Step], list[str]]:
+    """The steps from ``live`` to ``spec``, and the reasons to refuse them (empty when safe)."""
+    problems: list[str] = []
+    steps: list[Step] = []
+    for node, other in live.foreign.items():
+        problems.append(f"{node} is already in cluster {other!r}, not {spec.name!r}; remove it from that cluster "
+                        "or from the model")
+    if live.name is not None and live.name != spec.name:
+        problems.append(f"the nodes form cluster {live.name!r}, but the model names it {spec.name!r}; PVE "
+                        "cannot rename a cluster")
+    ordered = spec.ordered()
+    if live.name is None:
+        first = ordered[0]
+        if first.name in live.unreachable:
+            problems.append(f"cannot reach {first.name} to create the cluster: {live.unreachable[first.name]}")
+        steps.append(Step("create", first.name, f"create cluster {spec.name} on {first.name}"))
+        joining = ordered[1:]
+    else:
+        joining = [m for m in ordered if m.name not in live.members]
+        if not live.quorate:
+            problems.append(f"cluster {live.name} has no quorum; no member can be added or removed until it is "
+                            "quorate again")
+    for member in joining:
+        if member.name in live.unreachable:
+            problems.append(f"cannot reach {member.name} to join it: {live.unreachable[member.name]}")
+        steps.append(Step("join", member.name, f"join {member.name} (node id {member.node_id}) to {spec.name}"))
+    for name, current in live.members.items():
+        wanted = spec.member(name)
+        if wanted is None:
+            continue
+        pairs = (("node_id", current.node_id, wanted.node_id), ("votes", current.votes, wanted.votes),
+                 ("links", current.links, wanted.links))
+        changed = [f for f, a, b in pairs if a != b]
+        if changed:
+            problems.append(f"{name}: {', '.join(changed)} of an existing member cannot change through the PVE API; "
+                            "remove the node in one run and add it back in the next")
+    removals = sorted(n for n in live.members if spec.member(n) is None)
+    if len(removals) > 1:
+        problems.append(f"{len(removals)} removals at once ({', '.join(removals)}); remove one node per run so quorum "
+                        "can be checked between steps")
+    for name in removals[:1]:
+        if live.guests.get(name):
+            problems.append(f"{name} hosts guests ({', '.join(live.guests[name])}); migrate them off before "
+                            "removing it")
+        if live.ha_nodes.get(name):
+            problems.append(f"{name} runs HA resources ({', '.join(live.ha_nodes[name])}); move or remove them first")
+        remaining = [m for n, m in live.members.items() if n != name]
+        expected = sum(m.votes for m in remaining)
+        online = sum(m.votes for m in remaining if m.online)
+        if expected == 0 or online < expected // 2 + 1:
+            problems.append(f"removing {name} leaves {online} of {expected} votes online, short of quorum "
+                            f"{expected // 2 + 1}; bring nodes online first")
+        steps.append(Step("remove", name, f"remove {name} from {spec.name}"))
+    if spec.fencing is not None and spec.fencing != (live.fencing or "watchdog"):
+        steps.append(Step("options", ordered[0].name, f"set fencing to {spec.fencing}"))
+    return steps, problems
+
+
+# --------------------------------------------------------------------------------------------------- apply
+
+
+def _link_params(spec: ClusterSpec, member: MemberSpec, *, with_priority: bool) -> dict[str, str]:
+    params = {}
+    for i, address in enumerate(member.links):
+        priority = spec.link_priorities[i] if i < len(spec.link_priorities) else None
+        params[f"link{i}"] = (f"address={address},priority={priority}" if with_priority and priority is not None
+                              else address)
+    return params
+
+
+def apply_changes(
+    client: Client,
+    spec: ClusterSpec,
+    *,
+    join_password: str | None,
+    task_timeout_seconds: float = 600.0,
+    quorum_timeout_seconds: float = 120.0,
+    on_step: Callable[[Step], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> LiveCluster:
+    """Bring the cluster to ``spec``, one step at a time; return what the nodes report at the end.
+
+    Args:
+        join_password: root@pam password of the cluster's members, which a join needs.
+        on_step: Called after each step completes (progress reporting; tests inject crashes here).
+
+    Raises:
+        PlanRefused: the change is unsafe (nothing was done in this call).
+        EngineError: a step failed; rerunning continues from where the nodes are.
+    """
+    for _ in range(2 * len(spec.members) + 4):
+        live = read_cluster(client, spec)
+        steps, problems = plan_changes(spec, live)
+        if problems and live.name is not None and not live.quorate and any(s.action != "options" for s in steps):
+            live = _wait_quorate(client, spec, live, quorum_timeout_seconds, sleep)
+            steps, problems = plan_changes(spec, live)
+        if problems:
+            raise PlanRefused(problems)
+        if not steps:
+            return live
+        step = steps[0]
+        _run(client, spec, live, step, join_password, task_timeout_seconds, quorum_timeout_seconds, sleep)
+        if on_step is not None:
+            on_step(step)
+    raise EngineError("membership did not converge; run again to continue", node=spec.ordered()[0].name)
+
+
+def _run(client: Client, spec: ClusterSpec, live: LiveCluster, step: Step, join_password: str | None,
+         task_timeout: float, quorum_timeout: float, sleep: Callable[[float], None]) -> None:
+    member = spec.member(step.node)
+    if step.action == "create":
+        assert member is not None
+        upid = client.post(member.name, "/cluster/config", clustername=spec.name, nodeid=member.node_id,
+                           votes=member.votes, **_link_params(spec, member, with_priority=True))
+        client.wait_task(member.name, str(upid), timeout_seconds=task_timeout)
+        _wait_member(client, spec, member.name, member.name, quorum_timeout, sleep)
+    elif step.action == "join":
+        assert member is not None
+        if not join_password:
+            raise EngineError("joining a node needs the root@pam password of the cluster: set "
+                              "PVECDK_JOIN_PASSWORD (or the provider's join_password)", node=member.name)
+        via = live.answered_by or spec.ordered()[0].name
+        info = client.get(via, "/cluster/config/join", node=via)
+        entry = next((n for n in info.get("nodelist", []) if n.get("name") == via), None)
+        if entry is None:
+            raise EngineError(f"{via} did not list itself in its join information", node=via)
+        via_spec = spec.member(via)
+        hostname = via_spec.links[0] if via_spec else str(entry.get("ring0_addr") or entry.get("pve_addr"))
+        upid = client.post(member.name, "/cluster/config/join", hostname=hostname, fingerprint=entry["pve_fp"],
+                           password=join_password, nodeid=member.node_id, votes=member.votes,
+                           **_link_params(spec, member, with_priority=False))
+        client.wait_task(member.name, str(upid), timeout_seconds=task_timeout)
+        _wait_member(client, spec, via, member.name, quorum_timeout, sleep)
+    elif step.action == "remove":
+        via = next(m.name for m in spec.ordered() if m.name in live.members and live.members[m.name].online)
+        client.delete(via, f"/cluster/config/nodes/{step.node}")
+        _wait_quorate(client, spec, read_cluster(client, spec), quorum_timeout, sleep)
+    elif step.action == "options":
+        client.put(step.node, "/cluster/options", fencing=spec.fencing)
+
+
+def _wait_member(client: Client, spec: ClusterSpec, via: str, name: str, timeout: float,
+                 sleep: Callable[[float], None]) -> None:
+    """After a create or join: wait until ``via`` sees ``name`` online and the cluster quorate."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = client.get(via, "/cluster/status") or []
+        cluster: dict[str, Any] = next((e for e in status if e.get("type") == "cluster"), {})
+        node: dict[str, Any] = next((e for e in status if e.get("type") == "node" and e.get("name") == name), {})
+        if _int(cluster.get("quorate")) and _int(node.get("online")):
+            return
+        if time.monotonic() >= deadline:
+            raise EngineError(f"{name} joined but {via} does not see it online in a quorate cluster after "
+                              f"{timeout:g} s; check corosync on the link networks", node=name)
+        sleep(0.2)
+
+
+def _wait_quorate(client: Client, spec: ClusterSpec, live: LiveCluster, timeout: float,
+                  sleep: Callable[[float], None]) -> LiveCluster:
+    deadline = time.monotonic() + timeout
+    while not live.quorate:
+        if time.monotonic() >= deadline:
+            raise EngineError(f"cluster {live.name} has had no quorum for {timeout:g} s; nothing was changed. "
+                              "Bring enough nodes online (or check corosync) and run again",
+                              node=live.answered_by or "-")
+        sleep(0.5)
+        live = read_cluster(client, spec)
+    return live
