@@ -17,12 +17,21 @@ SCHEMA = _codegen.load_schema(BPG)
 PACKAGE = _codegen.package_dir(BPG)
 
 
-def test_committed_bindings_match_the_generator() -> None:
-    files = _codegen.generate(SCHEMA, BPG)
-    on_disk = {p.name for p in PACKAGE.glob("*.py")}
+@pytest.mark.parametrize("spec", [_codegen.BPG, _codegen.PVECDK], ids=["bpg", "pvecdk"])
+def test_committed_bindings_match_the_generator(spec: _codegen.ProviderSpec) -> None:
+    package = _codegen.package_dir(spec)
+    files = _codegen.generate(_codegen.load_schema(spec), spec)
+    on_disk = {p.name for p in package.glob("*.py")}
     assert on_disk == set(files), "stale or missing modules: run `make bindings`"
-    stale = [name for name, text in files.items() if (PACKAGE / name).read_text() != text]
+    stale = [name for name, text in files.items() if (package / name).read_text() != text]
     assert stale == [], f"modules differ from the generator: {stale[:5]}; run `make bindings`"
+
+
+def test_pvecdk_schema_file_matches_the_plugin() -> None:
+    from pvecdk.provider._plugin import schema_json
+
+    path = _codegen.package_dir(_codegen.PVECDK) / _codegen.PVECDK.schema_file
+    assert json.loads(path.read_text()) == schema_json(), "run `make bindings`"
 
 
 def test_one_module_per_type() -> None:

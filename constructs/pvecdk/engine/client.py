@@ -4,8 +4,9 @@ Calls read like the API paths (``client.get("pve1", "/cluster/status")``). Every
 :class:`~pvecdk.errors.ApiError`, :class:`~pvecdk.errors.UnreachableError` or :class:`~pvecdk.errors.TaskError`;
 proxmoxer and requests exceptions never leave this module.
 
-Retries: a read (GET) is retried on any transport failure; a write only when the connection was never made
-(refused, or the connect timed out), because a write whose connection dropped may have been carried out.
+Retries: a read (GET) is retried on any transport failure and on a 5xx answer; a write only when the
+connection was never made (refused, or the connect timed out), because a write whose connection dropped may
+have been carried out.
 Waits back off exponentially up to a cap.
 """
 
@@ -205,7 +206,9 @@ class Client:
             try:
                 return call()
             except ResourceException as exc:
-                raise self._api_error(node, method, path, exc, params) from None
+                # A 5xx on a read is often passing ("cluster not ready"); a write's 5xx may have done something.
+                if not (idempotent and int(exc.status_code or 0) >= 500 and attempt <= self.retries):
+                    raise self._api_error(node, method, path, exc, params) from None
             except requests.exceptions.RequestException as exc:
                 refused = isinstance(exc, requests.exceptions.ConnectionError) and (
                     "NewConnectionError" in repr(exc) or "refused" in str(exc))
