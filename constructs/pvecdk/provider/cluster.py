@@ -10,6 +10,9 @@ from typing import Any, ClassVar
 
 from pvecdk import _l1
 from pvecdk._cdk import (
+    AnyMap,
+    BooleanList,
+    BooleanMap,
     Construct,
     FileProvisioner,
     ImportableResource,
@@ -17,8 +20,10 @@ from pvecdk._cdk import (
     ITerraformDependable,
     ITerraformIterator,
     LocalExecProvisioner,
+    NumberMap,
     RemoteExecProvisioner,
     SSHProvisionerConnection,
+    StringMap,
     TerraformCount,
     TerraformProvider,
     TerraformResourceLifecycle,

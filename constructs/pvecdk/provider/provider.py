@@ -5,13 +5,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from pvecdk import _l1
 from pvecdk._cdk import (
+    AnyMap,
+    BooleanList,
+    BooleanMap,
     Construct,
+    FileProvisioner,
+    ImportableResource,
     IResolvable,
+    ITerraformDependable,
+    ITerraformIterator,
+    LocalExecProvisioner,
+    NumberMap,
+    RemoteExecProvisioner,
+    SSHProvisionerConnection,
+    StringMap,
+    TerraformCount,
+    TerraformProvider,
+    TerraformResourceLifecycle,
+    WinrmProvisionerConnection,
 )
 
 _PROVIDER_METADATA = {'provider_name': 'pvecdk', 'provider_version': '0.1.0', 'provider_version_constraint': '~> 0.1'}
