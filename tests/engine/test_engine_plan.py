@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from pvecdk.engine import ClusterSpec, LiveCluster, LiveMember, MemberSpec, plan_changes
 
 

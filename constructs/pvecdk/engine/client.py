@@ -305,7 +305,7 @@ def _pin(api: Any, fingerprint: str) -> None:
 
     digest = fingerprint.replace(":", "").lower()
 
-    class Pinned(HTTPAdapter):  # type: ignore[misc]
+    class Pinned(HTTPAdapter):
         def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
             kwargs["assert_fingerprint"] = digest
             super().init_poolmanager(*args, **kwargs)

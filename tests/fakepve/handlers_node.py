@@ -1,0 +1,92 @@
+"""Node-level API methods: version, login, the node list, node time and worker tasks."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .auth import make_ticket, verify_ticket
+from .errors import ApiError, param_error
+from .routes import Call, Reply, route, target_node
+from .tasks import Task, decode_upid
+
+
+@route("GET", "/version")
+def version(call: Call) -> dict[str, Any]:
+    release = call.services.release
+    return {"version": release.version, "release": release.schema, "repoid": release.repoid}
+
+
+@route("GET", "/access/ticket")
+def ticket_index(call: Call) -> None:
+    return None  # PVE answers null: this GET only lets the GUI probe for a login form
+
+
+@route("POST", "/access/ticket")
+def login(call: Call) -> dict[str, Any]:
+    username = call.params["username"]
+    if "@" not in username and call.params.get("realm"):
+        username = f"{username}@{call.params['realm']}"
+    password = call.params["password"]
+    key = call.world.authkey(call.node)
+    now = time.time()
+    # A still valid ticket may stand in for the password: that is how clients renew tickets.
+    renewing = verify_ticket(key, password, now) == username
+    if username != "root@pam" or not (renewing or password == call.services.root_password):
+        raise ApiError(401, "authentication failure\n")
+    ticket, csrf = make_ticket(key, username, now)
+    data: dict[str, Any] = {"username": username, "ticket": ticket, "CSRFPreventionToken": csrf}
+    if call.node.cluster is not None:
+        data["clustername"] = call.node.cluster.name
+    return data
+
+
+@route("GET", "/nodes")
+def nodes(call: Call) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for node in call.world.members(call.node):
+        online = call.world.sees_online(call.node, node.name)
+        row: dict[str, Any] = {
+            "node": node.name,
+            "id": f"node/{node.name}",
+            "type": "node",
+            "status": "online" if online else "offline",
+            "ssl_fingerprint": call.services.fingerprint(node.name),
+            "level": "",
+        }
+        if online:
+            row.update(uptime=86400, cpu=0.01, maxcpu=8, mem=4 << 30, maxmem=32 << 30)
+        rows.append(row)
+    return rows
+
+
+@route("GET", "/nodes/{node}/time")
+def node_time(call: Call) -> dict[str, Any]:
+    node = target_node(call)
+    now = int(time.time() + node.clock_skew)
+    return {"time": now, "localtime": now, "timezone": "UTC"}
+
+
+def _task(call: Call) -> Task:
+    node = target_node(call)
+    upid = call.params["upid"]
+    if decode_upid(upid) is None:
+        raise param_error({"upid": "unable to parse worker upid"})
+    task = node.tasks.get(upid)
+    if task is None:
+        raise param_error({"upid": "no such task"})
+    return task
+
+
+@route("GET", "/nodes/{node}/tasks/{upid}/status")
+def task_status(call: Call) -> dict[str, Any]:
+    return _task(call).status_data()
+
+
+@route("GET", "/nodes/{node}/tasks/{upid}/log")
+def task_log(call: Call) -> Reply:
+    lines = _task(call).log
+    start = int(call.params.get("start", "0"))
+    limit = int(call.params.get("limit", "50")) or 50
+    chosen = [{"n": i + 1, "t": text} for i, text in enumerate(lines)][start : start + limit]
+    return Reply(chosen, {"total": len(lines)})

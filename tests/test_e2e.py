@@ -1,0 +1,103 @@
+"""End to end: a synthesized stack, real Terraform, our provider and the fake PVE cluster.
+
+The cluster forms with 3 nodes, then grows to 5; a second plan is empty; a node removed behind Terraform's
+back shows as drift; removing two nodes at once is refused at plan time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakepve import FakeCluster
+from pvecdk import Cluster, _cdk
+from pvecdk.bpg import provider
+from tfrun import Workspace, plugin_dir, terraform_env
+
+ADDRESSES = {f"pve{i}": f"10.0.0.{10 + i}" for i in range(1, 6)}
+
+
+def synthesize(fake: FakeCluster, nodes: list[str], outdir: Path) -> dict[str, Any]:
+    app = _cdk.App(outdir=str(outdir))
+    stack = _cdk.TerraformStack(app, "e2e")
+    provider.ProxmoxProvider(stack, "proxmox")
+    cluster = Cluster(stack, "Cluster", name="lab", management_network="192.168.1.0/24",
+                      cluster_network="10.0.0.0/24", firewall=False)
+    for name in nodes:
+        i = int(name.removeprefix("pve"))
+        cluster.add_node(name, node_id=i, management_interface="eno1", management_address=f"192.168.1.{10 + i}",
+                         cluster_address=ADDRESSES[name], endpoint=fake.endpoint(name))
+    app.synth()
+    data: dict[str, Any] = json.loads((outdir / "stacks" / "e2e" / "cdk.tf.json").read_text())
+    return data
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeCluster]:
+    with FakeCluster(nodes=ADDRESSES, version="9.1", root_password="s3cret-root", token_id="root@pam!pvecdk",
+                     token_secret="11111111-2222-3333-4444-555555555555", task_seconds=0.05) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def workspace(fake: FakeCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    root = tmp_path_factory.mktemp("e2e")
+    env = {"PROXMOX_VE_API_TOKEN": "root@pam!pvecdk=11111111-2222-3333-4444-555555555555",
+           "PVECDK_CA_FILE": str(fake.ca_file), "PVECDK_JOIN_PASSWORD": "s3cret-root",
+           "PVECDK_TIMEOUT_SECONDS": "5"}
+    with terraform_env(root, env):
+        yield Workspace(root, plugin_dir(root))
+
+
+def _members(fake: FakeCluster) -> list[str]:
+    return sorted(fake.state.members)
+
+
+def test_forms_three_then_five_then_plans_nothing(fake: FakeCluster, workspace: Workspace, tmp_path: Path) -> None:
+    workspace.write(synthesize(fake, ["pve1", "pve2", "pve3"], tmp_path / "three"))
+    code, changes, errors = workspace.plan()
+    assert errors == [] and code == 2
+    assert any(c["resource"]["resource_type"] == "pvecdk_cluster" and c["action"] == "create" for c in changes)
+    code, errors = workspace.apply()
+    assert (code, errors) == (0, [])
+    assert fake.state.cluster_name == "lab" and _members(fake) == ["pve1", "pve2", "pve3"]
+    assert fake.state.quorate
+
+    workspace.write(synthesize(fake, [f"pve{i}" for i in range(1, 6)], tmp_path / "five"))
+    code, errors = workspace.apply()
+    assert (code, errors) == (0, [])
+    assert _members(fake) == ["pve1", "pve2", "pve3", "pve4", "pve5"]
+    assert {m.nodeid for m in fake.state.members.values()} == {1, 2, 3, 4, 5}
+
+    code, changes, errors = workspace.plan()
+    assert (code, errors) == (0, []), changes
+    assert [c for c in changes if c.get("action") not in (None, "no-op")] == []
+
+
+def test_out_of_band_removal_shows_as_drift(fake: FakeCluster, workspace: Workspace) -> None:
+    fake.remove_member_out_of_band("pve5")
+    code, changes, errors = workspace.plan()
+    assert errors == [] and code == 2
+    cluster_changes = [c for c in changes if c["resource"]["resource_type"] == "pvecdk_cluster"]
+    assert cluster_changes and {c["action"] for c in cluster_changes} <= {"update", "create"}
+    code, errors = workspace.apply()  # converges: pve5 joins again
+    assert (code, errors) == (0, [])
+    assert "pve5" in fake.state.members
+
+
+def test_two_removals_at_once_are_refused_at_plan_time(fake: FakeCluster, workspace: Workspace,
+                                                       tmp_path: Path) -> None:
+    workspace.write(synthesize(fake, ["pve1", "pve2", "pve3"], tmp_path / "shrink"))
+    code, _changes, errors = workspace.plan()
+    assert code == 1
+    assert any("2 removals at once (pve4, pve5)" in e.get("detail", "") for e in errors), errors
+    assert _members(fake) == ["pve1", "pve2", "pve3", "pve4", "pve5"], "nothing was removed"
+
+
+def test_no_secret_in_state(fake: FakeCluster, workspace: Workspace) -> None:
+    state = (workspace.dir / "terraform.tfstate").read_text()
+    assert "s3cret-root" not in state and "11111111-2222-3333-4444-555555555555" not in state
+    assert '"name": "lab"' in state
