@@ -1,0 +1,157 @@
+"""The pvecdk/pvecdk provider's cluster resource, driven directly (no Terraform), against the fake cluster."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakepve import FakeCluster
+from pvecdk import Cluster, _cdk
+from pvecdk.bpg import provider as bpg_provider
+from pvecdk.cli import main as cli
+from pvecdk.provider._plugin import ClusterResource, PvecdkProvider
+from pvecdk.tfplugin import UNKNOWN
+
+TOKEN = "root@pam!pvecdk=11111111-2222-3333-4444-555555555555"
+ADDRESSES = {f"pve{i}": f"10.0.0.{10 + i}" for i in range(1, 5)}
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeCluster]:
+    with FakeCluster(nodes=ADDRESSES, version="9.1", root_password="s3cret-root", token_id="root@pam!pvecdk",
+                     token_secret="11111111-2222-3333-4444-555555555555", task_seconds=0.05) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def env(fake: FakeCluster) -> dict[str, str]:
+    return {"PROXMOX_VE_API_TOKEN": TOKEN, "PVECDK_CA_FILE": str(fake.ca_file), "PVECDK_JOIN_PASSWORD": "s3cret-root",
+            "PROXMOX_VE_ENDPOINT": fake.endpoint("pve1")}
+
+
+def resource(env: dict[str, str], config: dict[str, Any] | None = None) -> ClusterResource:
+    provider = PvecdkProvider(environ=env)
+    assert provider.configure(config or {}, "1.15.5") == []
+    res = provider.resources["pvecdk_cluster"]
+    assert isinstance(res, ClusterResource)
+    return res
+
+
+def config(fake: FakeCluster, *names: str, fencing: str | None = "watchdog") -> dict[str, Any]:
+    return {"id": None, "name": "lab", "fencing": fencing, "pve_version": "9.1", "quorate": None,
+            "link": [{"priority": 10}],
+            "member": [{"name": n, "node_id": int(n[3:]), "votes": 1, "addresses": [ADDRESSES[n]],
+                        "endpoint": fake.endpoint(n), "online": None} for n in names]}
+
+
+def test_configure_without_credentials_is_an_error() -> None:
+    (diag,) = PvecdkProvider(environ={}).configure({}, "1.15.5")
+    assert diag.summary == "No credentials for Proxmox VE"
+
+
+def test_plan_marks_the_outcome_unknown_and_apply_forms_the_cluster(fake: FakeCluster, env: dict[str, str]) -> None:
+    res = resource(env)
+    wanted = config(fake, "pve1", "pve2")
+    planned = res.plan(None, wanted, wanted, b"")
+    assert planned.diagnostics == [] and planned.planned_state["quorate"] is UNKNOWN
+    assert planned.planned_state["id"] == "lab"
+    applied = res.apply(None, planned.planned_state, wanted, b"")
+    assert applied.diagnostics == []
+    state = applied.new_state
+    assert state["quorate"] is True and [m["name"] for m in state["member"]] == ["pve1", "pve2"]
+    assert all(m["online"] is True for m in state["member"])
+    again = res.plan(state, {**wanted, "id": "lab", "quorate": True, "member": state["member"]}, wanted, b"")
+    assert again.diagnostics == [] and again.planned_state["quorate"] is True, "nothing left to do: nothing unknown"
+
+
+def test_plan_refuses_unsafe_changes_with_the_reason(fake: FakeCluster, env: dict[str, str]) -> None:
+    fake.form_cluster("lab", members=["pve1", "pve2", "pve3", "pve4"])
+    fake.add_ha_resource("vm:100")
+    fake.add_guest("pve4", 100)
+    wanted = config(fake, "pve1", "pve2", "pve3")
+    result = resource(env).plan(None, wanted, wanted, b"")
+    assert [d.summary for d in result.diagnostics] == ["Unsafe cluster change refused"] * 2
+    details = " ".join(d.detail for d in result.diagnostics)
+    assert "pve4 hosts guests (qemu/100)" in details and "pve4 runs HA resources (vm:100)" in details
+
+
+def test_renaming_forces_replacement(fake: FakeCluster, env: dict[str, str]) -> None:
+    prior = {**config(fake, "pve1"), "id": "lab"}
+    proposed = {**config(fake, "pve1"), "name": "other"}
+    result = resource(env).plan(prior, proposed, proposed, b"")
+    assert ("name",) in result.requires_replace
+
+
+def test_read_reports_a_missing_cluster_as_gone(fake: FakeCluster, env: dict[str, str]) -> None:
+    assert resource(env).read({**config(fake, "pve1"), "id": "lab"}, b"").new_state is None
+
+
+def test_import_adopts_an_existing_cluster(fake: FakeCluster, env: dict[str, str]) -> None:
+    fake.form_cluster("lab", members=["pve1", "pve2", "pve3"])
+    (state,) = resource(env).import_state("lab")
+    assert state["name"] == "lab" and [m["name"] for m in state["member"]] == ["pve1", "pve2", "pve3"]
+    assert resource(env).import_state("other") == []
+
+
+def test_destroy_leaves_the_cluster(fake: FakeCluster, env: dict[str, str]) -> None:
+    fake.form_cluster("lab", members=["pve1", "pve2"])
+    result = resource(env).apply({**config(fake, "pve1", "pve2"), "id": "lab"}, None, None, b"")
+    assert result.new_state is None and result.diagnostics[0].severity == "warning"
+    assert sorted(fake.state.members) == ["pve1", "pve2"]
+
+
+def test_fencing_goes_to_cluster_options(fake: FakeCluster, env: dict[str, str]) -> None:
+    wanted = config(fake, "pve1", fencing="hardware")
+    res = resource(env)
+    state = res.apply(None, res.plan(None, wanted, wanted, b"").planned_state, wanted, b"").new_state
+    assert fake.state.options.get("fencing") == "hardware" and state["fencing"] == "hardware"
+
+
+# ----------------------------------------------------------------------------------------------- commands
+
+
+def synthesize(fake: FakeCluster, outdir: Path) -> None:
+    app = _cdk.App(outdir=str(outdir))
+    stack = _cdk.TerraformStack(app, "lab")
+    bpg_provider.ProxmoxProvider(stack, "proxmox")
+    cluster = Cluster(stack, "Cluster", name="lab", management_network="192.168.1.0/24",
+                      cluster_network="10.0.0.0/24", firewall=False)
+    for name in ("pve1", "pve2", "pve3"):
+        i = int(name[3:])
+        cluster.add_node(name, node_id=i, management_interface="eno1", management_address=f"192.168.1.{10 + i}",
+                         cluster_address=ADDRESSES[name], endpoint=fake.endpoint(name))
+    app.synth()
+
+
+def test_preflight_and_bootstrap_commands(fake: FakeCluster, env: dict[str, str], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    synthesize(fake, tmp_path / "out")
+    assert cli(["preflight", "--outdir", str(tmp_path / "out")]) == 0
+    table = capsys.readouterr().out
+    assert re.search(r"pve2\s+membership\s+ok\s+standalone: will join lab", table), table
+    assert table.strip().endswith("preflight passed")
+
+    assert cli(["bootstrap", "--outdir", str(tmp_path / "out"), "--dry-run"]) == 0
+    assert "create pve1" in capsys.readouterr().out and fake.state.cluster_name is None
+
+    assert cli(["bootstrap", "--outdir", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("done:") == 3 and sorted(fake.state.members) == ["pve1", "pve2", "pve3"]
+    assert "s3cret-root" not in out and "11111111-2222" not in out
+
+    fake.set_offline("pve3", True)
+    assert cli(["preflight", "--outdir", str(tmp_path / "out")]) == 1
+    assert "preflight failed" in capsys.readouterr().out
+
+
+def test_provider_install_writes_a_launcher(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["provider", "install", "--dir", str(tmp_path)]) == 0
+    (launcher,) = tmp_path.glob("registry.terraform.io/pvecdk/pvecdk/0.1.0/*/terraform-provider-pvecdk_v0.1.0")
+    assert launcher.stat().st_mode & 0o111 and "-m pvecdk.provider._plugin" in launcher.read_text()
+    assert json.dumps(str(launcher))[1:-1] in capsys.readouterr().out
