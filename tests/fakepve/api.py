@@ -127,20 +127,21 @@ class Backend:
         """Answer one request; None means: close the connection without an answer."""
         url = urlsplit(target)
         path = unquote(url.path)
-        if method not in ("GET", "POST", "PUT", "DELETE"):
-            return self._error(ApiError(501, f"method '{method}' not available"))
         match = re.fullmatch(r"/api2/+([a-z][a-z0-9]+)(/.*)?", path)
         if match is None:
             return self._error(ApiError(501, f"no such file '{path}'\n"))
         fmt = match.group(1)
         rel = "/" + "/".join(p for p in (match.group(2) or "").split("/") if p)
-        if body and method not in ("POST", "PUT"):
-            return self._error(ApiError(501, f"Unexpected content for method '{method}'"))
         try:
             params = self._params(method, url.query, headers, body)
         except ValueError as exc:
+            self._record(node, method, rel, {})
             return self._error(ApiError(400, f"unable to parse request body - {exc}"))
         self._record(node, method, rel, params)
+        if method not in ("GET", "POST", "PUT", "DELETE"):
+            return self._error(ApiError(501, f"method '{method}' not available"))
+        if body and method not in ("POST", "PUT"):
+            return self._error(ApiError(501, f"Unexpected content for method '{method}'"))
         found = self._schema.resolve(rel)
         rule = self.faults.take_request(node, method, rel, found.template if found else None)
         if rule is not None and not rule.after:

@@ -187,7 +187,7 @@ class FakeCluster:
 
     def start(self) -> FakeCluster:
         if self._backend is not None:
-            raise RuntimeError("the fake cluster is already running")
+            raise RuntimeError("a FakeCluster starts once; make a new one for a fresh cluster")
         self._tmp = tempfile.TemporaryDirectory(prefix="fakepve-")
         ca = CertAuthority(Path(self._tmp.name))
         self._ca_file = ca.ca_file
@@ -296,6 +296,8 @@ class FakeCluster:
         (SLOW). TASK_FAIL concerns the next task the node starts; `message` then sets its exit status.
         """
         self._node(node)
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1 (or None for every matching request)")
         rule = FaultRule(node, kind, path, method.upper() if method else None, times, delay, message, after)
         self._running().faults.add(rule)
 
