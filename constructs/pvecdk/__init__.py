@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pvecdk.ha import Ha, HaState
     from pvecdk.node import BondMode, Node
     from pvecdk.policy import Quorum
+    from pvecdk.storage import ContentType, Storage
 
 # The constructs are imported on first use, so `import pvecdk.engine` or `pvecdk.tfplugin` (the provider
 # plugins) never loads the CDK runtime.
@@ -42,6 +43,7 @@ _LAZY = {
     "Cluster": "pvecdk.cluster",
     "ClusterFirewall": "pvecdk.firewall",
     "Console": "pvecdk.cluster",
+    "ContentType": "pvecdk.storage",
     "CorosyncLink": "pvecdk.cluster",
     "CrsMode": "pvecdk.cluster",
     "DEFAULT_AUTOMATION_PRIVILEGES": "pvecdk.access",
@@ -59,6 +61,7 @@ _LAZY = {
     "QDevice": "pvecdk.cluster",
     "Quorum": "pvecdk.policy",
     "SecurityGroup": "pvecdk.firewall",
+    "Storage": "pvecdk.storage",
 }
 
 
@@ -86,6 +89,7 @@ __all__ = [
     "ClusterFirewall",
     "ConfigError",
     "Console",
+    "ContentType",
     "CorosyncLink",
     "CrsMode",
     "DEFAULT_AUTOMATION_PRIVILEGES",
@@ -105,5 +109,6 @@ __all__ = [
     "QDevice",
     "Quorum",
     "SecurityGroup",
+    "Storage",
     "__version__",
 ]
