@@ -13,7 +13,14 @@ PROVIDER_VERSION = '0.1.0'
 
 #: (kind, Terraform type) -> (module, class), for the provider and every resource and data source type.
 TYPES: dict[tuple[str, str], tuple[str, str]] = {
+    ('resource', 'pvecdk_ceph'): ('ceph', 'Ceph'),
+    ('resource', 'pvecdk_ceph_fs'): ('ceph_fs', 'CephFs'),
+    ('resource', 'pvecdk_ceph_manager'): ('ceph_manager', 'CephManager'),
+    ('resource', 'pvecdk_ceph_mds'): ('ceph_mds', 'CephMds'),
+    ('resource', 'pvecdk_ceph_monitor'): ('ceph_monitor', 'CephMonitor'),
+    ('resource', 'pvecdk_ceph_osd'): ('ceph_osd', 'CephOsd'),
     ('resource', 'pvecdk_cluster'): ('cluster', 'Cluster'),
+    ('resource', 'pvecdk_storage'): ('storage', 'Storage'),
     ('provider', 'pvecdk'): ('provider', 'PvecdkProvider'),
 }
 

@@ -85,6 +85,10 @@ class ResourceType:
     def plan(self, prior: Any, proposed: Any, config: Any, private: bytes) -> PlanResult:
         return PlanResult(proposed)
 
+    def plan_destroy(self, prior: Any, private: bytes) -> PlanResult:
+        """Plan the destruction of ``prior``; an error diagnostic refuses it at plan time."""
+        return PlanResult(None)
+
     def apply(self, prior: Any, planned: Any, config: Any, private: bytes) -> ApplyResult:
         return ApplyResult(planned)
 

@@ -188,10 +188,11 @@ class ProviderService:
             return m.Response(diagnostics=self._unknown_type("resource", request.type_name))
         schema = resource.schema
         proposed = self._decode(request.proposed_new_state, schema)
-        if proposed is None:  # destroy: nothing to plan
-            return m.Response(planned_state=self._encode(None, schema))
-        result = resource.plan(self._decode(request.prior_state, schema), proposed,
-                               self._decode(request.config, schema), request.prior_private)
+        prior = self._decode(request.prior_state, schema)
+        if proposed is None:  # destroy: the type may refuse it (a destroy that loses data)
+            result = resource.plan_destroy(prior, request.prior_private)
+        else:
+            result = resource.plan(prior, proposed, self._decode(request.config, schema), request.prior_private)
         return m.Response(
             planned_state=self._encode(result.planned_state, schema),
             requires_replace=[_path(p) for p in result.requires_replace],

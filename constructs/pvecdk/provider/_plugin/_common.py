@@ -1,0 +1,48 @@
+"""What every resource type of the provider shares: value helpers and the engine client per resource."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from pvecdk.tfplugin import UNKNOWN, Diagnostic, error
+
+if TYPE_CHECKING:
+    from pvecdk.provider._plugin import PvecdkProvider
+
+__all__ = ["EngineResource", "has_unknown", "known", "replaced"]
+
+
+def has_unknown(value: Any) -> bool:
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_unknown(v) for v in value)
+    return False
+
+
+def known(value: Any) -> bool:
+    """Set and known at plan time (not null, not computed later)."""
+    return value is not None and not has_unknown(value)
+
+
+def replaced(prior: Mapping[str, Any] | None, proposed: Mapping[str, Any], *keys: str) -> list[tuple[Any, ...]]:
+    """The attribute paths among ``keys`` whose change forces a new object."""
+    if prior is None:
+        return []
+    return [(k,) for k in keys if known(proposed.get(k)) and prior.get(k) != proposed.get(k)]
+
+
+class EngineResource:
+    """Mixin: the provider that serves the type, and refusal diagnostics in one shape."""
+
+    provider: PvecdkProvider
+
+    def __init__(self, provider: PvecdkProvider) -> None:
+        self.provider = provider
+
+    @staticmethod
+    def refused(summary: str, problems: list[str], path: tuple[Any, ...] = ()) -> list[Diagnostic]:
+        return [error(summary, p, path) for p in problems]
