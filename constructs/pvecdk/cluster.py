@@ -26,6 +26,7 @@ from pvecdk.provider import provider as pvecdk_provider
 
 if TYPE_CHECKING:
     from pvecdk.firewall import ClusterFirewall
+    from pvecdk.guests import Guest
     from pvecdk.ha import Ha
     from pvecdk.node import Node
 
@@ -397,6 +398,7 @@ class Cluster(_cdk.Construct):
         )
         self._firewall: ClusterFirewall | None = None
         self._ha: Ha | None = None
+        self._guests: dict[int, Guest] = {}  # VMID -> guest, filled by the guests themselves
         if p.firewall:
             from pvecdk.firewall import ClusterFirewall
 
@@ -470,6 +472,11 @@ class Cluster(_cdk.Construct):
     def firewall(self) -> ClusterFirewall | None:
         """The cluster firewall (None when the cluster was defined with ``firewall=False``)."""
         return self._firewall
+
+    @property
+    def guests(self) -> tuple[Guest, ...]:
+        """The VMs and containers defined on the cluster's nodes, in the order defined."""
+        return tuple(self._guests.values())
 
     @property
     def ha(self) -> Ha:
