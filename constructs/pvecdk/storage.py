@@ -4,22 +4,72 @@
 its attributes say what the storage holds (:class:`ContentType`), whether every node sees the same data
 (``shared``) and on which nodes it is defined. :meth:`Storage.from_id` refers to a storage that already exists
 (``local``, ``local-lvm``) and adds nothing to the plan.
+
+The owned types create a storage definition: ``DirStorage``, ``NfsStorage``, ``CifsStorage``, ``LvmStorage``,
+``LvmThinStorage``, ``ZfsPoolStorage`` and ``PbsStorage`` through bpg/proxmox's resources, and ``RbdStorage``,
+``CephFsStorage``, ``IscsiStorage``, ``IscsiDirectStorage``, ``ZfsOverIscsiStorage`` and ``GlusterFsStorage``
+(PVE 8 only) through ``pvecdk_storage``. Their props are checked, before anything is added to the tree,
+against the options PVE takes for the type on the cluster's release (``data/storage-type-options.json``)
+and the content types the type can hold. A storage that holds data (anything but ISO images and container
+templates) is protected by ``prevent_destroy`` unless ``allow_destroy=True``: a changed option that PVE
+fixes at creation (an NFS export, a volume group) replaces the storage, and Terraform then refuses the plan
+instead of dropping the definition guests' disks live on.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+import functools
+import ipaddress
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import field_validator, model_validator
 
 from pvecdk import _cdk
-from pvecdk._validation import construct_path
+from pvecdk._validation import Props, check_props, construct_path
+from pvecdk.bpg import (
+    node_disk_zfs,
+    storage_cifs,
+    storage_directory,
+    storage_lvm,
+    storage_lvmthin,
+    storage_nfs,
+    storage_pbs,
+    storage_zfspool,
+)
 from pvecdk.errors import ConfigError, Problem
+from pvecdk.provider import storage as pvecdk_storage
 
 if TYPE_CHECKING:
+    from pvecdk.cluster import Cluster
     from pvecdk.node import Node
 
-__all__ = ["ContentType", "Storage"]
+__all__ = [
+    "CephFsStorage",
+    "CifsStorage",
+    "ContentType",
+    "DirStorage",
+    "GlusterFsStorage",
+    "GlusterTransport",
+    "IscsiDirectStorage",
+    "IscsiProvider",
+    "IscsiStorage",
+    "LvmStorage",
+    "LvmThinStorage",
+    "NfsStorage",
+    "PbsStorage",
+    "Preallocation",
+    "RbdStorage",
+    "Storage",
+    "ZfsCompression",
+    "ZfsOverIscsiStorage",
+    "ZfsPoolStorage",
+    "ZfsRaidLevel",
+]
 
 
 class ContentType(enum.StrEnum):
@@ -184,3 +234,1630 @@ class Storage(_cdk.Construct):
             return existing
         return Storage(scope, storage_id, storage_id=storage_id, storage_type=kind, content=holds,
                        shared=is_shared, nodes=nodes)
+
+
+# ------------------------------------------------------------------------------------------------ owned
+
+
+class Preallocation(enum.StrEnum):
+    """How file-based storage preallocates new qcow2/raw images (PVE's ``preallocation``)."""
+
+    OFF = "off"
+    METADATA = "metadata"
+    FALLOC = "falloc"
+    FULL = "full"
+
+
+class ZfsRaidLevel(enum.StrEnum):
+    """The layout of a zpool created on a node's disks."""
+
+    SINGLE = "single"
+    MIRROR = "mirror"
+    RAID10 = "raid10"
+    RAIDZ = "raidz"
+    RAIDZ2 = "raidz2"
+    RAIDZ3 = "raidz3"
+
+
+class ZfsCompression(enum.StrEnum):
+    ON = "on"
+    OFF = "off"
+    LZ4 = "lz4"
+    ZSTD = "zstd"
+    GZIP = "gzip"
+    LZJB = "lzjb"
+    ZLE = "zle"
+
+
+class IscsiProvider(enum.StrEnum):
+    """The iSCSI target software on a ZFS-over-iSCSI storage box (PVE's ``iscsiprovider``)."""
+
+    COMSTAR = "comstar"
+    ISTGT = "istgt"
+    IET = "iet"
+    LIO = "LIO"
+
+
+class GlusterTransport(enum.StrEnum):
+    TCP = "tcp"
+    RDMA = "rdma"
+    UNIX = "unix"
+
+
+_ALL = frozenset(ContentType)
+_C = ContentType
+# What each type can hold, and what PVE gives it when `content` is not set (pve-storage's plugindata).
+CONTENT: dict[str, tuple[frozenset[ContentType], frozenset[ContentType]]] = {
+    "dir": (_ALL, frozenset({_C.IMAGES, _C.ROOTDIR})),
+    "nfs": (_ALL, frozenset({_C.IMAGES})),
+    "cifs": (_ALL, frozenset({_C.IMAGES})),
+    "glusterfs": (_ALL - {_C.ROOTDIR}, frozenset({_C.IMAGES})),
+    "cephfs": (frozenset({_C.VZTMPL, _C.ISO, _C.BACKUP, _C.SNIPPETS, _C.IMPORT}), frozenset({_C.BACKUP})),
+    "lvm": (frozenset({_C.IMAGES, _C.ROOTDIR}), frozenset({_C.IMAGES})),
+    "lvmthin": (frozenset({_C.IMAGES, _C.ROOTDIR}), frozenset({_C.IMAGES, _C.ROOTDIR})),
+    "zfspool": (frozenset({_C.IMAGES, _C.ROOTDIR}), frozenset({_C.IMAGES, _C.ROOTDIR})),
+    "rbd": (frozenset({_C.IMAGES, _C.ROOTDIR}), frozenset({_C.IMAGES})),
+    "pbs": (frozenset({_C.BACKUP}), frozenset({_C.BACKUP})),
+    "iscsi": (frozenset({_C.IMAGES}), frozenset({_C.IMAGES})),
+    "iscsidirect": (frozenset({_C.IMAGES}), frozenset({_C.IMAGES})),
+    "zfs": (frozenset({_C.IMAGES}), frozenset({_C.IMAGES})),
+}
+
+# Content that is no loss when its storage definition goes: installation media only.
+_MEDIA = frozenset({ContentType.ISO, ContentType.VZTMPL})
+
+_STORAGE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+_FINGERPRINT = re.compile(r"^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$")
+_SECRET_FIX = ("pass a sensitive TerraformVariable (TerraformVariable(..., sensitive=True).string_value) "
+               "or another token")
+
+
+@functools.cache
+def _option_table() -> dict[str, Any]:
+    path = Path(__file__).resolve().parent / "data" / "storage-type-options.json"
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def type_options(storage_type: str, pve_major: int) -> dict[str, dict[str, bool]] | None:
+    """PVE's options for ``storage_type`` on PVE ``pve_major`` (option -> optional, fixed), or None when that
+    release has no such type."""
+    table: dict[str, dict[str, bool]] | None = _option_table()[f"pve{pve_major}"].get(storage_type)
+    return table
+
+
+def _created_by_default(storage_type: str) -> set[str]:
+    """Required options PVE fills on create (the mount point of network file systems)."""
+    defaults = _option_table()["create_defaults"]
+    return {opt for key, opts in defaults.items() if key.split(" ")[0] == storage_type for opt in opts}
+
+
+def _is_secret_token(value: Any) -> bool:
+    return isinstance(value, str) and _cdk.is_unresolved(value)
+
+
+def _secret(value: str | None, what: str) -> str | None:
+    if value is not None and not _is_secret_token(value):
+        raise ValueError(f"the {what} was given as a literal value (value hidden); {_SECRET_FIX}")
+    return value
+
+
+def _pve_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _dependable_ref(resource: Any) -> str:
+    """A ``depends_on`` entry (``type.name``) for a resource, for lists built after it was created."""
+    return f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"
+
+
+def _find_cluster(scope: _cdk.Construct) -> Cluster | None:
+    """The one cluster in the stack of ``scope``, or None when there is none or several."""
+    from pvecdk.cluster import Cluster
+
+    stack = _cdk.TerraformStack.of(scope)
+    clusters = [c for c in stack.node.find_all() if isinstance(c, Cluster)]
+    return clusters[0] if len(clusters) == 1 else None
+
+
+class _StorageProps(Props):
+    storage_id: str
+    content: tuple[ContentType, ...]
+    nodes: tuple[Any, ...] | None
+    cluster: Any
+    enabled: bool
+    allow_destroy: bool
+
+    @field_validator("storage_id")
+    @classmethod
+    def _storage_id(cls, v: str) -> str:
+        if not _STORAGE_ID.match(v):
+            raise ValueError(f"{v!r} is not a storage id; start with a letter, then letters, digits, '-', '_' "
+                             "or '.'")
+        return v
+
+    @field_validator("nodes")
+    @classmethod
+    def _nodes(cls, v: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+        from pvecdk.node import Node
+
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("an empty node list defines the storage nowhere; list nodes, or leave nodes unset "
+                             "for every node")
+        for item in v:
+            if not isinstance(item, Node):
+                raise ValueError(f"{item!r} is not a Node; pass the nodes cluster.add_node(...) returned")
+        names = [n.name for n in v]
+        if len(set(names)) != len(names):
+            raise ValueError(f"a node is listed twice in {names}; list each node once")
+        return v
+
+
+class _OwnedStorage(Storage):
+    """What every owned storage shares: validation against PVE's tables, nodes, protection, the L1."""
+
+    STORAGE_TYPE: ClassVar[str]
+    _PROPS: ClassVar[type[_StorageProps]]
+    # Python prop -> PVE option, for the props the type takes.
+    _OPTION_NAMES: ClassVar[Mapping[str, str]] = {}
+    _TF_TYPE: ClassVar[str] = "pvecdk_storage"
+
+    resource: Any
+
+    def __init__(self, scope: _cdk.Construct, id: str, values: dict[str, Any],
+                 extra_options: Mapping[str, str] | None = None,
+                 depends_on: Sequence[Any] = ()) -> None:
+        path = construct_path(scope, id)
+        values = dict(values)
+        if values.get("storage_id") is None:
+            values["storage_id"] = id
+        if values.get("content") is None:
+            values["content"] = tuple(sorted(CONTENT[self.STORAGE_TYPE][1]))
+        else:
+            values["content"] = tuple(values["content"])
+        if values.get("nodes") is not None:
+            values["nodes"] = tuple(values["nodes"])
+        props = check_props(self._PROPS, path, values)
+        cluster = self._resolve_cluster(scope, props)
+        self._check(path, props, cluster, dict(extra_options or {}))
+        super().__init__(scope, id, storage_id=props.storage_id, storage_type=self.STORAGE_TYPE,
+                         content=props.content, shared=self._is_shared(props), nodes=props.nodes)
+        self.props = props
+        self.cluster = cluster
+        self._extra_options = dict(extra_options or {})
+        after = [cluster.membership] if cluster is not None else []
+        self._depends_on = [*after, *depends_on]
+        self.resource = self._render()
+        self._storage_id = self.resource.id
+
+    # -- validation
+
+    @staticmethod
+    def _resolve_cluster(scope: _cdk.Construct, props: _StorageProps) -> Cluster | None:
+        if props.cluster is not None:
+            return props.cluster  # type: ignore[no-any-return]
+        if props.nodes:
+            return props.nodes[0].cluster  # type: ignore[no-any-return]
+        return _find_cluster(scope)
+
+    @classmethod
+    def _is_shared(cls, props: _StorageProps) -> bool:
+        return cls.STORAGE_TYPE in SHARED_TYPES
+
+    def _options_of(self, props: _StorageProps) -> dict[str, tuple[str, Any]]:
+        """PVE option -> (prop, value) for every option the props set."""
+        out: dict[str, tuple[str, Any]] = {"content": ("content", props.content)}
+        if props.nodes is not None:
+            out["nodes"] = ("nodes", props.nodes)
+        if not props.enabled:
+            out["disable"] = ("enabled", True)
+        for prop, option in self._OPTION_NAMES.items():
+            value = getattr(props, prop)
+            if value is not None:
+                out[option] = (prop, value)
+        return out
+
+    def _check(self, path: str, props: _StorageProps, cluster: Cluster | None, extra: dict[str, str]) -> None:
+        from pvecdk.cluster import Cluster, PveVersion
+
+        kind = self.STORAGE_TYPE
+        problems: list[Problem] = []
+
+        def add(field: str, text: str, fix: str) -> None:
+            problems.append(Problem(path, field, text, fix, self._TF_TYPE))
+
+        if props.cluster is not None and not isinstance(props.cluster, Cluster):
+            add("cluster", f"{props.cluster!r} is not a Cluster", "pass the Cluster construct")
+            raise ConfigError(problems)
+        version = cluster.pve_version if cluster is not None else PveVersion.V9_1
+        for node in props.nodes or ():
+            if cluster is not None and node.cluster is not cluster:
+                add("nodes", f"node {node.name} is not a node of cluster {cluster.name}",
+                    f"list nodes of {cluster.name} only")
+        allowed, _default = CONTENT[kind]
+        for item in props.content:
+            if item not in allowed:
+                add("content", f"{kind} storage cannot hold {item.value}",
+                    "pick from " + ", ".join(sorted(c.value for c in allowed)))
+        table = type_options(kind, version.major)
+        if table is None:
+            add("(type)", f"PVE {version.value} has no {kind} storage",
+                "target a PVE release that has it (GlusterFS storage ended with PVE 9), or use another type")
+            raise ConfigError(problems)
+        options = self._options_of(props)
+        for name, value in extra.items():
+            field = f"extra_options[{name}]"
+            typed = next((prop for prop, opt in self._OPTION_NAMES.items() if opt == name), None)
+            if name in ("content", "nodes", "disable") or typed is not None:
+                add(field, f"{name} is set through a prop", f"use {typed or name}= instead of extra_options")
+                continue
+            if kind == "cephfs" and name == "pool":
+                add(field, "CephFS storage has no pool option: its data lives in the file system's own pools",
+                    "remove pool; choose the file system with fs_name (RBD storage is the one that takes pool)")
+                continue
+            if not isinstance(value, str):
+                add(field, f"expected a string, got {type(value).__name__}", "pass PVE's value as a string")
+                continue
+            options[name] = (field, value)
+        for name, (field, _value) in options.items():
+            if name not in table:
+                other = type_options(kind, 9 if version.major == 8 else 8) or {}
+                hint = (f"it needs PVE {9 if version.major == 8 else 8}; remove it or target that release"
+                        if name in other else "remove it")
+                add(field, f"{kind} storage takes no {name!r} option on PVE {version.value}", hint)
+        defaults = _created_by_default(kind)
+        for name, spec in sorted(table.items()):
+            if not spec["optional"] and name not in options and name not in defaults:
+                prop = next((p for p, o in self._OPTION_NAMES.items() if o == name), name)
+                add(prop, f"missing required option {name!r} of {kind} storage", f"pass {prop}=...")
+        problems.extend(self._check_more(path, props))
+        if problems:
+            raise ConfigError(problems)
+
+    def _check_more(self, path: str, props: _StorageProps) -> list[Problem]:
+        """Rules of one type; none by default."""
+        return []
+
+    # -- rendering
+
+    @property
+    def holds_data(self) -> bool:
+        """Whether the storage holds anything but ISO images and container templates."""
+        return not self.content <= _MEDIA
+
+    @property
+    def allow_destroy(self) -> bool:
+        return self.props.allow_destroy
+
+    def _lifecycle(self) -> _cdk.TerraformResourceLifecycle | None:
+        if self.holds_data and not self.props.allow_destroy:
+            return _cdk.TerraformResourceLifecycle(prevent_destroy=True)
+        return None
+
+    def _common(self) -> dict[str, Any]:
+        """The arguments every bpg storage resource takes, from the shared props."""
+        p = self.props
+        return dict(
+            content=sorted(c.value for c in p.content),
+            nodes=sorted(n.name for n in p.nodes) if p.nodes is not None else None,
+            disable=None if p.enabled else True,
+            depends_on=self._depends_on or None,
+            lifecycle=self._lifecycle(),
+        )
+
+    def _render(self) -> Any:
+        raise NotImplementedError
+
+    def _add_dependency(self, *resources: Any) -> None:
+        """Create the storage after ``resources`` too (a Ceph pool or file system it lives on)."""
+        self._depends_on = [*self._depends_on, *resources]
+        self.resource.depends_on = [_dependable_ref(r) for r in self._depends_on]
+
+    @property
+    def fixed_options(self) -> frozenset[str]:
+        """The PVE options of this storage that PVE fixes at creation: changing one replaces the storage."""
+        from pvecdk.cluster import PveVersion
+
+        version = self.cluster.pve_version if self.cluster is not None else PveVersion.V9_1
+        table = type_options(self.STORAGE_TYPE, version.major) or {}
+        return frozenset(name for name, spec in table.items() if spec["fixed"])
+
+
+class _PvecdkStorage(_OwnedStorage):
+    """A storage type bpg/proxmox lacks, through our provider's ``pvecdk_storage``."""
+
+    _TF_TYPE = "pvecdk_storage"
+    _KEYRING: ClassVar[str | None] = None  # the prop holding a keyring, for the types that take one
+
+    def _check(self, path: str, props: _StorageProps, cluster: Cluster | None, extra: dict[str, str]) -> None:
+        if cluster is None or not cluster.nodes:
+            what = "no cluster" if cluster is None else f"cluster {cluster.name} has no node yet"
+            raise ConfigError([Problem(path, "cluster", f"{what}: pvecdk_storage needs a member's API endpoint",
+                                       "define the storage after cluster.add_node(...), or pass cluster=",
+                                       self._TF_TYPE)])
+        super()._check(path, props, cluster, extra)
+
+    def _render(self) -> pvecdk_storage.Storage:
+        p = self.props
+        assert self.cluster is not None
+        options = {name: _pve_value(value) for name, (field, value) in self._options_of(p).items()
+                   if name not in ("content", "nodes", "disable")}
+        options.update(self._extra_options)
+        keyring = getattr(p, self._KEYRING) if self._KEYRING else None
+        content = sorted(c.value for c in p.content) or ["none"]
+        # Any member's API serves /storage (the definition is cluster-wide): the first node's.
+        endpoint = (p.nodes or self.cluster.nodes)[0].endpoint
+        return pvecdk_storage.Storage(
+            self, "Resource", id=p.storage_id, type=self.STORAGE_TYPE, endpoint=endpoint, content=content,
+            nodes=sorted(n.name for n in p.nodes) if p.nodes is not None else None,
+            disable=None if p.enabled else True, options=options or None, keyring=keyring,
+            allow_destroy=p.allow_destroy, pve_version=self.cluster.pve_version.value,
+            depends_on=self._depends_on or None, lifecycle=self._lifecycle(),
+        )
+
+
+# -- bpg types
+
+
+class _DirProps(_StorageProps):
+    path: str
+    shared: bool
+    preallocation: Preallocation | None
+    create_base_path: bool | None
+    create_subdirs: bool | None
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        if not v.startswith("/") or v.rstrip("/") == "":
+            raise ValueError(f"{v!r} is not an absolute directory; give a path such as /mnt/data")
+        return v
+
+
+class DirStorage(_OwnedStorage):
+    """A directory on each node's file system (PVE type ``dir``).
+
+    Manages ``proxmox_storage_directory``. Example::
+
+        DirStorage(stack, "backups", path="/mnt/backup", content=[ContentType.BACKUP], nodes=[pve1])
+    """
+
+    STORAGE_TYPE = "dir"
+    _PROPS = _DirProps
+    _TF_TYPE = "proxmox_storage_directory"
+    _OPTION_NAMES = {"path": "path", "preallocation": "preallocation", "create_base_path": "create-base-path",
+                     "create_subdirs": "create-subdirs", "shared": "shared"}
+    resource: storage_directory.StorageDirectory
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        path: str,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        shared: bool = False,
+        preallocation: Preallocation | str | None = None,
+        create_base_path: bool | None = None,
+        create_subdirs: bool | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            path: The directory (``path``); fixed once created.
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: What it holds. Defaults to PVE's: disk images and container volumes.
+            nodes: The nodes it is defined on. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            shared: Declare the directory shared (a cluster file system mounted on every node). Defaults to no.
+            preallocation: Image preallocation. Defaults to PVE's (metadata).
+            create_base_path: Create ``path`` when missing. Defaults to PVE's (yes).
+            create_subdirs: Create the content subdirectories. Defaults to PVE's (yes).
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
+        """
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, path=path, shared=shared, preallocation=preallocation,
+            create_base_path=create_base_path, create_subdirs=create_subdirs,
+        ))
+
+    def _options_of(self, props: _StorageProps) -> dict[str, tuple[str, Any]]:
+        out = super()._options_of(props)
+        if not getattr(props, "shared", False):
+            out.pop("shared", None)
+        return out
+
+    @classmethod
+    def _is_shared(cls, props: _StorageProps) -> bool:
+        return bool(getattr(props, "shared", False))
+
+    def _render(self) -> storage_directory.StorageDirectory:
+        p = self.props
+        assert isinstance(p, _DirProps)
+        return storage_directory.StorageDirectory(
+            self, "Resource", id=p.storage_id, path=p.path, shared=p.shared,
+            preallocation=p.preallocation.value if p.preallocation else None,
+            create_base_path=p.create_base_path, create_subdirs=p.create_subdirs, **self._common())
+
+
+class _NfsProps(_StorageProps):
+    server: str
+    export: str
+    mount_options: str | None
+    preallocation: Preallocation | None
+    snapshot_as_volume_chain: bool | None
+    create_base_path: bool | None
+    create_subdirs: bool | None
+
+    @field_validator("export")
+    @classmethod
+    def _export(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError(f"{v!r} is not an export path; give the exported directory, such as /srv/nfs")
+        return v
+
+    @field_validator("server")
+    @classmethod
+    def _server(cls, v: str) -> str:
+        if not v or " " in v or "/" in v or ":/" in v:
+            raise ValueError(f"{v!r} is not a server address; give a host name or IP address, without the export")
+        return v
+
+
+class NfsStorage(_OwnedStorage):
+    """An NFS export, mounted by PVE on every node (PVE type ``nfs``).
+
+    Manages ``proxmox_storage_nfs``. Example::
+
+        NfsStorage(stack, "nfs", server="192.168.1.100", export="/srv/nfs/proxmox",
+                   content=[ContentType.IMAGES, ContentType.ISO, ContentType.BACKUP])
+    """
+
+    STORAGE_TYPE = "nfs"
+    _PROPS = _NfsProps
+    _TF_TYPE = "proxmox_storage_nfs"
+    _OPTION_NAMES = {"server": "server", "export": "export", "mount_options": "options",
+                     "preallocation": "preallocation", "snapshot_as_volume_chain": "snapshot-as-volume-chain",
+                     "create_base_path": "create-base-path", "create_subdirs": "create-subdirs"}
+    resource: storage_nfs.StorageNfs
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        server: str,
+        export: str,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        mount_options: str | None = None,
+        preallocation: Preallocation | str | None = None,
+        snapshot_as_volume_chain: bool | None = None,
+        create_base_path: bool | None = None,
+        create_subdirs: bool | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            server: The NFS server's address (``server``); fixed once created.
+            export: The exported directory (``export``); fixed once created.
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: What it holds. Defaults to PVE's: disk images.
+            nodes: The nodes it is defined on. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            mount_options: NFS mount options (PVE's ``options``), such as ``vers=4.2``. Defaults to the
+                client's.
+            preallocation: Image preallocation. Defaults to PVE's (metadata).
+            snapshot_as_volume_chain: Snapshots as qcow2 volume chains (PVE 9 only); fixed once created.
+                Defaults to PVE's (off).
+            create_base_path: Create the mount point when missing. Defaults to PVE's (yes).
+            create_subdirs: Create the content subdirectories. Defaults to PVE's (yes).
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
+        """
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, server=server, export=export, mount_options=mount_options,
+            preallocation=preallocation, snapshot_as_volume_chain=snapshot_as_volume_chain,
+            create_base_path=create_base_path, create_subdirs=create_subdirs,
+        ))
+
+    def _render(self) -> storage_nfs.StorageNfs:
+        p = self.props
+        assert isinstance(p, _NfsProps)
+        return storage_nfs.StorageNfs(
+            self, "Resource", id=p.storage_id, server=p.server, export=p.export, options=p.mount_options,
+            preallocation=p.preallocation.value if p.preallocation else None,
+            snapshot_as_volume_chain=p.snapshot_as_volume_chain, create_base_path=p.create_base_path,
+            create_subdirs=p.create_subdirs, **self._common())
+
+
+class _CifsProps(_StorageProps):
+    server: str
+    share: str
+    username: str
+    password: str
+    domain: str | None
+    subdirectory: str | None
+    mount_options: str | None
+    preallocation: Preallocation | None
+    snapshot_as_volume_chain: bool | None
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, v: str) -> str | None:
+        return _secret(v, "CIFS password")
+
+    @field_validator("share")
+    @classmethod
+    def _share(cls, v: str) -> str:
+        if not v or "/" in v or "\\" in v:
+            raise ValueError(f"{v!r} is not a share name; give the share's name alone, such as proxmox")
+        return v
+
+
+class CifsStorage(_OwnedStorage):
+    """An SMB/CIFS share, mounted by PVE on every node (PVE type ``cifs``).
+
+    Manages ``proxmox_storage_cifs``; the password is a sensitive variable's token, never a literal. Example::
+
+        password = TerraformVariable(stack, "smb_password", type="string", sensitive=True)
+        CifsStorage(stack, "smb", server="nas", share="pve", username="pve", password=password.string_value)
+    """
+
+    STORAGE_TYPE = "cifs"
+    _PROPS = _CifsProps
+    _TF_TYPE = "proxmox_storage_cifs"
+    _OPTION_NAMES = {"server": "server", "share": "share", "username": "username", "password": "password",
+                     "domain": "domain", "subdirectory": "subdir", "mount_options": "options",
+                     "preallocation": "preallocation", "snapshot_as_volume_chain": "snapshot-as-volume-chain"}
+    resource: storage_cifs.StorageCifs
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        server: str,
+        share: str,
+        username: str,
+        password: str,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        domain: str | None = None,
+        subdirectory: str | None = None,
+        mount_options: str | None = None,
+        preallocation: Preallocation | str | None = None,
+        snapshot_as_volume_chain: bool | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            server: The SMB server's address (``server``); fixed once created.
+            share: The share's name (``share``); fixed once created.
+            username: The SMB user (``username``).
+            password: The SMB password (``password``): a token of a sensitive variable, never a literal.
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: What it holds. Defaults to PVE's: disk images.
+            nodes: The nodes it is defined on. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            domain: The SMB domain (``domain``). Defaults to none.
+            subdirectory: A directory inside the share to use (``subdir``). Defaults to the share's root.
+            mount_options: Mount options (PVE's ``options``). Defaults to the client's.
+            preallocation: Image preallocation. Defaults to PVE's (metadata).
+            snapshot_as_volume_chain: Snapshots as qcow2 volume chains (PVE 9 only). Defaults to PVE's (off).
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
+        """
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, server=server, share=share, username=username, password=password,
+            domain=domain, subdirectory=subdirectory, mount_options=mount_options, preallocation=preallocation,
+            snapshot_as_volume_chain=snapshot_as_volume_chain,
+        ))
+
+    def _render(self) -> storage_cifs.StorageCifs:
+        p = self.props
+        assert isinstance(p, _CifsProps)
+        return storage_cifs.StorageCifs(
+            self, "Resource", id=p.storage_id, server=p.server, share=p.share, username=p.username,
+            password=p.password, domain=p.domain, subdirectory=p.subdirectory, options=p.mount_options,
+            preallocation=p.preallocation.value if p.preallocation else None,
+            snapshot_as_volume_chain=p.snapshot_as_volume_chain, **self._common())
+
+
+_VG_NAME = re.compile(r"^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$")
+
+
+def _vg(v: str, what: str) -> str:
+    if not _VG_NAME.match(v):
+        raise ValueError(f"{v!r} is not an LVM {what} name; use letters, digits, '+', '_', '.', '-'")
+    return v
+
+
+class _LvmProps(_StorageProps):
+    volume_group: str
+    shared: bool
+    wipe_removed_volumes: bool | None
+
+    @field_validator("volume_group")
+    @classmethod
+    def _volume_group(cls, v: str) -> str:
+        return _vg(v, "volume group")
+
+
+class LvmStorage(_OwnedStorage):
+    """An LVM volume group; shared when it sits on a LUN every node sees (PVE type ``lvm``).
+
+    Manages ``proxmox_storage_lvm``. Example::
+
+        LvmStorage(stack, "san", volume_group="vg_san", shared=True)
+    """
+
+    STORAGE_TYPE = "lvm"
+    _PROPS = _LvmProps
+    _TF_TYPE = "proxmox_storage_lvm"
+    _OPTION_NAMES = {"volume_group": "vgname", "shared": "shared", "wipe_removed_volumes": "saferemove"}
+    resource: storage_lvm.StorageLvm
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        volume_group: str,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        shared: bool = False,
+        wipe_removed_volumes: bool | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            volume_group: The volume group (``vgname``); fixed once created.
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: What it holds. Defaults to PVE's: disk images.
+            nodes: The nodes it is defined on. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            shared: The volume group is on shared block storage every node sees. Defaults to no.
+            wipe_removed_volumes: Zero removed volumes (``saferemove``). Defaults to PVE's (no).
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition. Defaults to no.
+        """
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, volume_group=volume_group, shared=shared,
+            wipe_removed_volumes=wipe_removed_volumes,
+        ))
+
+    def _options_of(self, props: _StorageProps) -> dict[str, tuple[str, Any]]:
+        out = super()._options_of(props)
+        if not getattr(props, "shared", False):
+            out.pop("shared", None)
+        return out
+
+    @classmethod
+    def _is_shared(cls, props: _StorageProps) -> bool:
+        return bool(getattr(props, "shared", False))
+
+    def _render(self) -> storage_lvm.StorageLvm:
+        p = self.props
+        assert isinstance(p, _LvmProps)
+        return storage_lvm.StorageLvm(
+            self, "Resource", id=p.storage_id, volume_group=p.volume_group, shared=p.shared,
+            wipe_removed_volumes=p.wipe_removed_volumes, **self._common())
+
+
+class _LvmThinProps(_StorageProps):
+    volume_group: str
+    thin_pool: str
+
+    @field_validator("volume_group")
+    @classmethod
+    def _volume_group(cls, v: str) -> str:
+        return _vg(v, "volume group")
+
+    @field_validator("thin_pool")
+    @classmethod
+    def _thin_pool(cls, v: str) -> str:
+        return _vg(v, "thin pool")
+
+
+class LvmThinStorage(_OwnedStorage):
+    """An LVM thin pool on each node (PVE type ``lvmthin``), like the installer's ``local-lvm``.
+
+    Manages ``proxmox_storage_lvmthin``. Example::
+
+        LvmThinStorage(stack, "fast", volume_group="nvme", thin_pool="data", nodes=[pve1, pve2])
+    """
+
+    STORAGE_TYPE = "lvmthin"
+    _PROPS = _LvmThinProps
+    _TF_TYPE = "proxmox_storage_lvmthin"
+    _OPTION_NAMES = {"volume_group": "vgname", "thin_pool": "thinpool"}
+    resource: storage_lvmthin.StorageLvmthin
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        volume_group: str,
+        thin_pool: str,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            volume_group: The volume group (``vgname``); fixed once created.
+            thin_pool: The thin pool in it (``thinpool``); fixed once created.
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: What it holds. Defaults to PVE's: disk images and container volumes.
+            nodes: The nodes it is defined on. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition. Defaults to no.
+        """
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, volume_group=volume_group, thin_pool=thin_pool,
+        ))
+
+    def _render(self) -> storage_lvmthin.StorageLvmthin:
+        p = self.props
+        assert isinstance(p, _LvmThinProps)
+        return storage_lvmthin.StorageLvmthin(
+            self, "Resource", id=p.storage_id, volume_group=p.volume_group, thin_pool=p.thin_pool, **self._common())
+
+
+_ZPOOL = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*(/[A-Za-z0-9_.:-]+)*$")
+# Fewest devices each layout takes.
+_RAID_MIN = {ZfsRaidLevel.SINGLE: 1, ZfsRaidLevel.MIRROR: 2, ZfsRaidLevel.RAID10: 4, ZfsRaidLevel.RAIDZ: 3,
+             ZfsRaidLevel.RAIDZ2: 4, ZfsRaidLevel.RAIDZ3: 5}
+
+
+class _ZfsPoolProps(_StorageProps):
+    pool: str
+    blocksize: str | None
+    sparse: bool | None
+    devices: tuple[str, ...] | None
+    raid_level: ZfsRaidLevel | None
+    ashift: int | None
+    compression: ZfsCompression | None
+
+    @field_validator("pool")
+    @classmethod
+    def _pool(cls, v: str) -> str:
+        if not _ZPOOL.match(v):
+            raise ValueError(f"{v!r} is not a ZFS pool or dataset; give a pool name such as tank, or a dataset "
+                             "such as rpool/data")
+        return v
+
+    @field_validator("blocksize")
+    @classmethod
+    def _blocksize(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^\d+[kKmM]?$", v):
+            raise ValueError(f"{v!r} is not a block size; give a size such as 16k")
+        return v
+
+    @field_validator("ashift")
+    @classmethod
+    def _ashift(cls, v: int | None) -> int | None:
+        if v is not None and not 9 <= v <= 16:
+            raise ValueError(f"ashift must be 9-16, got {v}; use 12 for 4K-sector disks")
+        return v
+
+    @field_validator("devices")
+    @classmethod
+    def _devices(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("no device to create the zpool on; list the disks, or leave devices unset to use an "
+                             "existing pool")
+        for d in v:
+            if not d.startswith("/dev/"):
+                raise ValueError(f"{d!r} is not a device path; give disks as /dev/sdX or /dev/disk/by-id/...")
+        if len(set(v)) != len(v):
+            raise ValueError(f"a device is listed twice in {list(v)}; list each disk once")
+        return v
+
+    @model_validator(mode="after")
+    def _zpool(self) -> _ZfsPoolProps:
+        if self.devices is None:
+            for name in ("raid_level", "ashift", "compression"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} is given but no zpool is created; pass devices=[...] to create the "
+                                     f"pool, or remove {name}")
+            return self
+        if "/" in self.pool:
+            raise ValueError(f"a zpool is created, but {self.pool!r} is a dataset; give a pool name without '/'")
+        if self.nodes is None:
+            raise ValueError("devices are given, but not on which nodes to create the zpool; pass nodes=[...]")
+        level = self.raid_level or default_raid_level(len(self.devices))
+        count = len(self.devices)
+        if count < _RAID_MIN[level] or (level is ZfsRaidLevel.SINGLE and count != 1) or (
+                level is ZfsRaidLevel.RAID10 and count % 2):
+            raise ValueError(f"{level.value} takes {'exactly 1' if level is ZfsRaidLevel.SINGLE else 'at least '}"
+                             f"{'' if level is ZfsRaidLevel.SINGLE else _RAID_MIN[level]} device(s)"
+                             f"{' in pairs' if level is ZfsRaidLevel.RAID10 else ''}, got {count}; "
+                             "change raid_level or the devices")
+        return self
+
+
+def default_raid_level(devices: int) -> ZfsRaidLevel:
+    """The layout for ``devices`` disks: one disk alone, two mirrored, an even number as striped mirrors
+    (the fastest for VM disks), an odd number of three or more as RAIDZ."""
+    if devices <= 1:
+        return ZfsRaidLevel.SINGLE
+    if devices == 2:
+        return ZfsRaidLevel.MIRROR
+    return ZfsRaidLevel.RAID10 if devices % 2 == 0 else ZfsRaidLevel.RAIDZ
+
+
+class ZfsPoolStorage(_OwnedStorage):
+    """A local ZFS pool (or dataset) on each node (PVE type ``zfspool``), optionally creating the zpool.
+
+    Manages ``proxmox_storage_zfspool``, and with ``devices`` a ``proxmox_node_disk_zfs`` per node in ``nodes``
+    (``.zpools``). Example::
+
+        ZfsPoolStorage(stack, "tank", pool="tank", nodes=[pve1], devices=["/dev/sdb", "/dev/sdc"])
+    """
+
+    STORAGE_TYPE = "zfspool"
+    _PROPS = _ZfsPoolProps
+    _TF_TYPE = "proxmox_storage_zfspool"
+    _OPTION_NAMES = {"pool": "pool", "blocksize": "blocksize", "sparse": "sparse"}
+    resource: storage_zfspool.StorageZfspool
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        pool: str,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        blocksize: str | None = None,
+        sparse: bool | None = None,
+        devices: Sequence[str] | None = None,
+        raid_level: ZfsRaidLevel | str | None = None,
+        ashift: int | None = None,
+        compression: ZfsCompression | str | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage, and the zpool when ``devices`` are given.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            pool: The pool or dataset (``pool``); fixed once created.
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: What it holds. Defaults to PVE's: disk images and container volumes.
+            nodes: The nodes it is defined on; required with ``devices``. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            blocksize: Block size of new zvols (``blocksize``), such as ``16k``. Defaults to PVE's (16k).
+            sparse: Thin-provision zvols (``sparse``). Defaults to PVE's (no).
+            devices: Disks to create the zpool on, on each node in ``nodes``. Defaults to none: the pool exists.
+            raid_level: The zpool's layout. Defaults to one disk alone, two mirrored, an even number as striped
+                mirrors, an odd number as RAIDZ.
+            ashift: The zpool's sector size exponent (9-16). Defaults to PVE's (12).
+            compression: The zpool's compression. Defaults to PVE's (on).
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition and the zpools it created. Defaults to no.
+        """
+        self.zpools: dict[str, node_disk_zfs.NodeDiskZfs] = {}
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, pool=pool, blocksize=blocksize, sparse=sparse,
+            devices=tuple(devices) if devices is not None else None, raid_level=raid_level, ashift=ashift,
+            compression=compression,
+        ))
+
+    def _render(self) -> storage_zfspool.StorageZfspool:
+        p = self.props
+        assert isinstance(p, _ZfsPoolProps)
+        if p.devices is not None:
+            level = p.raid_level or default_raid_level(len(p.devices))
+            # Destroying a zpool destroys its data, so it is protected like the storage.
+            lifecycle = None if p.allow_destroy else _cdk.TerraformResourceLifecycle(prevent_destroy=True)
+            for node in p.nodes or ():
+                self.zpools[node.name] = node_disk_zfs.NodeDiskZfs(
+                    self, f"Zpool-{node.name}", name=p.pool, node_name=node.name, raidlevel=level.value,
+                    devices=list(p.devices), ashift=p.ashift,
+                    compression=p.compression.value if p.compression else None, add_storage=False,
+                    depends_on=self._depends_on or None, lifecycle=lifecycle)
+            self._depends_on = [*self._depends_on, *self.zpools.values()]
+        return storage_zfspool.StorageZfspool(
+            self, "Resource", id=p.storage_id, zfs_pool=p.pool, blocksize=p.blocksize, thin_provision=p.sparse,
+            **self._common())
+
+
+class _PbsProps(_StorageProps):
+    server: str
+    datastore: str
+    username: str
+    password: str
+    fingerprint: str | None
+    namespace: str | None
+    encryption_key: str | None
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, v: str) -> str | None:
+        return _secret(v, "PBS password")
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _key(cls, v: str | None) -> str | None:
+        return _secret(v, "encryption key")
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, v: str) -> str:
+        if not re.match(r"^[^\s@!]+@[^\s@!]+(![^\s@!]+)?$", v):
+            raise ValueError(f"{v!r} is not a PBS user; give user@realm, or user@realm!token for an API token")
+        return v
+
+    @field_validator("fingerprint")
+    @classmethod
+    def _fingerprint(cls, v: str | None) -> str | None:
+        if v is not None and not _cdk.is_unresolved(v) and not _FINGERPRINT.match(v):
+            raise ValueError("the fingerprint is not a SHA-256 fingerprint; give 32 hex pairs separated by ':' "
+                             "(proxmox-backup-manager cert info)")
+        return v
+
+
+class PbsStorage(_OwnedStorage):
+    """A datastore on a Proxmox Backup Server (PVE type ``pbs``); it holds backups only.
+
+    Manages ``proxmox_storage_pbs``; the password (or API token secret) is a sensitive variable's token.
+    Example::
+
+        secret = TerraformVariable(stack, "pbs_secret", type="string", sensitive=True)
+        PbsStorage(stack, "pbs", server="pbs.example.internal", datastore="pve", username="pve@pbs!pvecdk",
+                   password=secret.string_value, fingerprint="AA:BB:...")
+    """
+
+    STORAGE_TYPE = "pbs"
+    _PROPS = _PbsProps
+    _TF_TYPE = "proxmox_storage_pbs"
+    _OPTION_NAMES = {"server": "server", "datastore": "datastore", "username": "username", "password": "password",
+                     "fingerprint": "fingerprint", "namespace": "namespace", "encryption_key": "encryption-key"}
+    resource: storage_pbs.StoragePbs
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        server: str,
+        datastore: str,
+        username: str,
+        password: str,
+        fingerprint: str | None = None,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        namespace: str | None = None,
+        encryption_key: str | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            server: The backup server's address (``server``); fixed once created.
+            datastore: The datastore (``datastore``); fixed once created.
+            username: ``user@realm`` or an API token ``user@realm!name`` (``username``).
+            password: Its password or token secret (``password``): a sensitive variable's token.
+            fingerprint: The server certificate's SHA-256 fingerprint. Defaults to none: the certificate must
+                then be trusted by the nodes.
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: What it holds; only backups. Defaults to backups.
+            nodes: The nodes it is defined on. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            namespace: The datastore namespace. Defaults to the root namespace.
+            encryption_key: A client-side encryption key (``encryption-key``): a sensitive variable's token.
+                Defaults to none: backups are not encrypted on the client.
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition. Defaults to no.
+        """
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, server=server, datastore=datastore, username=username, password=password,
+            fingerprint=fingerprint, namespace=namespace, encryption_key=encryption_key,
+        ))
+
+    def _render(self) -> storage_pbs.StoragePbs:
+        p = self.props
+        assert isinstance(p, _PbsProps)
+        return storage_pbs.StoragePbs(
+            self, "Resource", id=p.storage_id, server=p.server, datastore=p.datastore, username=p.username,
+            password=p.password, fingerprint=p.fingerprint, namespace=p.namespace,
+            encryption_key=p.encryption_key, **self._common())
+
+
+# -- types through pvecdk_storage
+
+
+def _host_list(v: tuple[str, ...] | None, what: str) -> tuple[str, ...] | None:
+    if v is None:
+        return v
+    if not v:
+        raise ValueError(f"an empty {what} list; list the addresses, or leave it unset")
+    for host in v:
+        bare = host.strip("[]").rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
+        try:
+            ipaddress.ip_address(bare.strip("[]"))
+        except ValueError:
+            if not re.match(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", bare):
+                raise ValueError(f"{host!r} is not an address; give IP addresses or host names, "
+                                 "optionally with :port") from None
+    return v
+
+
+class _CephClientProps(_StorageProps):
+    monhost: tuple[str, ...] | None
+    username: str | None
+    keyring: str | None
+
+    @field_validator("monhost")
+    @classmethod
+    def _monhost(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return _host_list(v, "monitor")
+
+    @field_validator("keyring")
+    @classmethod
+    def _keyring(cls, v: str | None) -> str | None:
+        return _secret(v, "keyring")
+
+    @model_validator(mode="after")
+    def _external(self) -> _CephClientProps:
+        if self.monhost is not None and self.keyring is None:
+            raise ValueError("an external Ceph cluster (monhost given) needs the client's keyring; pass keyring= "
+                             "as a sensitive variable's token")
+        if self.monhost is None and self.keyring is not None:
+            raise ValueError("a keyring is only taken for an external Ceph cluster; pass monhost=[...] too, or "
+                             "remove keyring (the cluster's own Ceph needs none)")
+        return self
+
+
+class _RbdProps(_CephClientProps):
+    pool: str
+    data_pool: str | None
+    namespace: str | None
+    krbd: bool | None
+
+
+def _ceph_name(v: str | None, what: str) -> str | None:
+    if v is not None and not _cdk.is_unresolved(v) and not re.match(r"^[A-Za-z0-9_.-]+$", v):
+        raise ValueError(f"{v!r} is not a Ceph {what} name; use letters, digits, '-', '_' and '.'")
+    return v
+
+
+class RbdStorage(_PvecdkStorage):
+    """Ceph RBD images, of the cluster's own Ceph or an external one (PVE type ``rbd``).
+
+    Manages ``pvecdk_storage``. Usually made by ``pool.as_storage()`` (see :mod:`pvecdk.ceph`); for an
+    external cluster pass ``monhost`` and ``keyring``. Example::
+
+        RbdStorage(stack, "ext-rbd", pool="pve", monhost=["10.9.0.1", "10.9.0.2", "10.9.0.3"],
+                   username="pve", keyring=keyring.string_value)
+    """
+
+    STORAGE_TYPE = "rbd"
+    _PROPS = _RbdProps
+    _OPTION_NAMES = {"pool": "pool", "data_pool": "data-pool", "namespace": "namespace", "krbd": "krbd",
+                     "monhost": "monhost", "username": "username"}
+    _KEYRING = "keyring"
+    resource: pvecdk_storage.Storage
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        pool: str,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        data_pool: str | None = None,
+        namespace: str | None = None,
+        krbd: bool | None = None,
+        monhost: Sequence[str] | None = None,
+        username: str | None = None,
+        keyring: str | None = None,
+        extra_options: Mapping[str, str] | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            pool: The RBD pool (``pool``).
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: What it holds: disk images, container volumes. Defaults to PVE's: disk images.
+            nodes: The nodes it is defined on. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            data_pool: The erasure-coded pool holding the data (``data-pool``). Defaults to none.
+            namespace: The RBD namespace. Defaults to none.
+            krbd: Map images through the kernel driver (``krbd``), as containers always do. Defaults to PVE's
+                (librbd for VMs).
+            monhost: Monitor addresses of an external Ceph cluster (``monhost``). Defaults to the cluster's
+                own Ceph.
+            username: The Ceph client id (``username``). Defaults to PVE's (admin).
+            keyring: The client keyring of an external cluster: a sensitive variable's token. Defaults to none.
+            extra_options: Further options by PVE's name (``bwlimit``...), checked against the type's
+                table. Defaults to none.
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition. Defaults to no.
+        """
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, pool=pool, data_pool=data_pool, namespace=namespace, krbd=krbd,
+            monhost=tuple(monhost) if monhost is not None else None, username=username, keyring=keyring,
+        ), extra_options)
+
+    @property
+    def pool(self) -> str:
+        """The RBD pool."""
+        p = self.props
+        assert isinstance(p, _RbdProps)
+        return p.pool
+
+
+class _CephFsProps(_CephClientProps):
+    fs_name: str | None
+    subdir: str | None
+    fuse: bool | None
+    mount_options: str | None
+
+    @field_validator("fs_name")
+    @classmethod
+    def _fs_name(cls, v: str | None) -> str | None:
+        return _ceph_name(v, "file system")
+
+
+class CephFsStorage(_PvecdkStorage):
+    """A CephFS file system mounted on every node (PVE type ``cephfs``): ISO images, templates, backups,
+    snippets. It takes no ``pool``: CephFS keeps its data in the file system's own pools.
+
+    Manages ``pvecdk_storage``. Usually made by ``fs.as_storage()`` (see :mod:`pvecdk.ceph`). Example::
+
+        CephFsStorage(stack, "cephfs", fs_name="cephfs", content=[ContentType.ISO, ContentType.VZTMPL])
+    """
+
+    STORAGE_TYPE = "cephfs"
+    _PROPS = _CephFsProps
+    _OPTION_NAMES = {"fs_name": "fs-name", "subdir": "subdir", "fuse": "fuse", "mount_options": "options",
+                     "monhost": "monhost", "username": "username"}
+    _KEYRING = "keyring"
+    resource: pvecdk_storage.Storage
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        fs_name: str | None = None,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        subdir: str | None = None,
+        fuse: bool | None = None,
+        mount_options: str | None = None,
+        monhost: Sequence[str] | None = None,
+        username: str | None = None,
+        keyring: str | None = None,
+        extra_options: Mapping[str, str] | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            fs_name: The file system (``fs-name``). Defaults to Ceph's default file system.
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: What it holds. Defaults to PVE's: backups.
+            nodes: The nodes it is defined on. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            subdir: The directory of the file system to mount (``subdir``). Defaults to its root.
+            fuse: Mount through FUSE instead of the kernel client (``fuse``). Defaults to PVE's (kernel).
+            mount_options: Mount options (PVE's ``options``). Defaults to none.
+            monhost: Monitor addresses of an external Ceph cluster. Defaults to the cluster's own Ceph.
+            username: The Ceph client id. Defaults to PVE's (admin).
+            keyring: The client secret of an external cluster: a sensitive variable's token. Defaults to none.
+            extra_options: Further options by PVE's name (``bwlimit``...), checked against the type's
+                table. Defaults to none.
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
+        """
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, fs_name=fs_name, subdir=subdir, fuse=fuse, mount_options=mount_options,
+            monhost=tuple(monhost) if monhost is not None else None, username=username, keyring=keyring,
+        ), extra_options)
+
+
+def _portal(v: str) -> str:
+    host = v.rsplit(":", 1)[0] if v.count(":") == 1 else v
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        if not re.match(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", host):
+            raise ValueError(f"{v!r} is not an iSCSI portal; give an address, optionally with :port "
+                             "(3260 by default)") from None
+    return v
+
+
+def _iqn(v: str) -> str:
+    if not re.match(r"^(iqn\.\d{4}-\d{2}\.[^\s:]+(:\S+)?|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16,32})$", v):
+        raise ValueError(f"{v!r} is not an iSCSI target name; give an IQN such as "
+                         "iqn.2003-01.org.example:storage")
+    return v
+
+
+class _IscsiProps(_StorageProps):
+    portal: str
+    target: str
+
+    @field_validator("portal")
+    @classmethod
+    def _portal(cls, v: str) -> str:
+        return _portal(v)
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, v: str) -> str:
+        return _iqn(v)
+
+
+class IscsiStorage(_PvecdkStorage):
+    """An iSCSI target, through the kernel's open-iscsi (PVE type ``iscsi``).
+
+    Manages ``pvecdk_storage``. ``content=[]`` defines the target without using its LUNs directly, as a base
+    for an :class:`LvmStorage`. Example::
+
+        IscsiStorage(stack, "san", portal="10.0.5.10", target="iqn.2003-01.org.example:pve", content=[])
+    """
+
+    STORAGE_TYPE = "iscsi"
+    _PROPS = _IscsiProps
+    _OPTION_NAMES = {"portal": "portal", "target": "target"}
+    resource: pvecdk_storage.Storage
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        portal: str,
+        target: str,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        extra_options: Mapping[str, str] | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            portal: The portal's address, optionally with a port (``portal``); fixed once created.
+            target: The target's IQN (``target``); fixed once created.
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: ``[ContentType.IMAGES]`` to use LUNs as disks, ``[]`` for none. Defaults to PVE's: images.
+            nodes: The nodes it is defined on. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            extra_options: Further options by PVE's name (``bwlimit``...), checked against the type's
+                table. Defaults to none.
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition. Defaults to no while guests use its LUNs.
+        """
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, portal=portal, target=target,
+        ), extra_options)
+
+    @property
+    def holds_data(self) -> bool:
+        return bool(self.content)
+
+
+class IscsiDirectStorage(_PvecdkStorage):
+    """An iSCSI target, through the user-space libiscsi in QEMU (PVE type ``iscsidirect``): VM disks only.
+
+    Manages ``pvecdk_storage``. Example::
+
+        IscsiDirectStorage(stack, "lun", portal="10.0.5.10", target="iqn.2003-01.org.example:pve")
+    """
+
+    STORAGE_TYPE = "iscsidirect"
+    _PROPS = _IscsiProps
+    _OPTION_NAMES = {"portal": "portal", "target": "target"}
+    resource: pvecdk_storage.Storage
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        portal: str,
+        target: str,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        extra_options: Mapping[str, str] | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            portal: The portal's address, optionally with a port (``portal``); fixed once created.
+            target: The target's IQN (``target``); fixed once created.
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: What it holds: disk images. Defaults to disk images.
+            nodes: The nodes it is defined on. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            extra_options: Further options by PVE's name (``bwlimit``...), checked against the type's
+                table. Defaults to none.
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition. Defaults to no.
+        """
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, portal=portal, target=target,
+        ), extra_options)
+
+
+class _ZfsIscsiProps(_IscsiProps):
+    pool: str
+    blocksize: str
+    iscsi_provider: IscsiProvider
+    lio_tpg: str | None
+    comstar_hg: str | None
+    comstar_tg: str | None
+    sparse: bool | None
+    nowritecache: bool | None
+    zfs_base_path: str | None
+
+    @field_validator("pool")
+    @classmethod
+    def _pool(cls, v: str) -> str:
+        if not _ZPOOL.match(v):
+            raise ValueError(f"{v!r} is not a ZFS pool or dataset on the storage box; give one such as tank/pve")
+        return v
+
+    @field_validator("blocksize")
+    @classmethod
+    def _blocksize(cls, v: str) -> str:
+        if not re.match(r"^\d+[kKmM]?$", v):
+            raise ValueError(f"{v!r} is not a block size; give a size such as 8k")
+        return v
+
+    @model_validator(mode="after")
+    def _provider(self) -> _ZfsIscsiProps:
+        if self.iscsi_provider is IscsiProvider.LIO and self.lio_tpg is None:
+            raise ValueError("the LIO provider needs its target portal group; pass lio_tpg='tpg1'")
+        if self.iscsi_provider is not IscsiProvider.LIO and self.lio_tpg is not None:
+            raise ValueError(f"lio_tpg applies to the LIO provider, not {self.iscsi_provider.value}; remove it")
+        if self.iscsi_provider is not IscsiProvider.COMSTAR and (self.comstar_hg or self.comstar_tg):
+            raise ValueError(f"comstar_hg and comstar_tg apply to COMSTAR, not {self.iscsi_provider.value}; "
+                             "remove them")
+        return self
+
+
+class ZfsOverIscsiStorage(_PvecdkStorage):
+    """ZFS volumes on a remote box exported over iSCSI (PVE type ``zfs``): VM disks with snapshots.
+
+    Manages ``pvecdk_storage``; PVE reaches the box over SSH as root, with the key under /etc/pve/priv/zfs.
+    Example::
+
+        ZfsOverIscsiStorage(stack, "zfs-san", portal="10.0.5.20", target="iqn.2003-01.org.linux-iscsi.san:pve",
+                            pool="tank/pve", blocksize="16k", iscsi_provider=IscsiProvider.LIO, lio_tpg="tpg1")
+    """
+
+    STORAGE_TYPE = "zfs"
+    _PROPS = _ZfsIscsiProps
+    _OPTION_NAMES = {"portal": "portal", "target": "target", "pool": "pool", "blocksize": "blocksize",
+                     "iscsi_provider": "iscsiprovider", "lio_tpg": "lio_tpg", "comstar_hg": "comstar_hg",
+                     "comstar_tg": "comstar_tg", "sparse": "sparse", "nowritecache": "nowritecache",
+                     "zfs_base_path": "zfs-base-path"}
+    resource: pvecdk_storage.Storage
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        portal: str,
+        target: str,
+        pool: str,
+        blocksize: str,
+        iscsi_provider: IscsiProvider | str,
+        lio_tpg: str | None = None,
+        comstar_hg: str | None = None,
+        comstar_tg: str | None = None,
+        sparse: bool | None = None,
+        nowritecache: bool | None = None,
+        zfs_base_path: str | None = None,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        extra_options: Mapping[str, str] | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            portal: The box's iSCSI portal (``portal``); fixed once created.
+            target: The target's IQN (``target``); fixed once created.
+            pool: The pool or dataset on the box (``pool``); fixed once created.
+            blocksize: Block size of new zvols (``blocksize``), such as ``16k``; fixed once created.
+            iscsi_provider: The box's iSCSI target software (``iscsiprovider``); fixed once created.
+            lio_tpg: The LIO target portal group (``lio_tpg``); required with LIO.
+            comstar_hg: The COMSTAR host group. Defaults to none.
+            comstar_tg: The COMSTAR target group. Defaults to none.
+            sparse: Thin-provision zvols. Defaults to PVE's (no).
+            nowritecache: Turn off the target's write cache. Defaults to PVE's (cache on).
+            zfs_base_path: Where the box exposes zvols (``zfs-base-path``). Defaults to PVE's (/dev).
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: What it holds: disk images. Defaults to disk images.
+            nodes: The nodes it is defined on. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            extra_options: Further options by PVE's name (``bwlimit``...), checked against the type's
+                table. Defaults to none.
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition. Defaults to no.
+        """
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, portal=portal, target=target, pool=pool, blocksize=blocksize,
+            iscsi_provider=iscsi_provider, lio_tpg=lio_tpg, comstar_hg=comstar_hg, comstar_tg=comstar_tg,
+            sparse=sparse, nowritecache=nowritecache, zfs_base_path=zfs_base_path,
+        ), extra_options)
+
+
+class _GlusterProps(_StorageProps):
+    server: str
+    volume: str
+    server2: str | None
+    transport: GlusterTransport | None
+    preallocation: Preallocation | None
+
+    @field_validator("server", "server2")
+    @classmethod
+    def _server(cls, v: str | None) -> str | None:
+        if v is not None:
+            _host_list((v,), "server")
+        return v
+
+    @field_validator("volume")
+    @classmethod
+    def _volume(cls, v: str) -> str:
+        if not re.match(r"^[A-Za-z0-9_.-]+$", v):
+            raise ValueError(f"{v!r} is not a GlusterFS volume name; use letters, digits, '-', '_' and '.'")
+        return v
+
+
+class GlusterFsStorage(_PvecdkStorage):
+    """A GlusterFS volume (PVE type ``glusterfs``). PVE 8 only: PVE 9 dropped GlusterFS storage.
+
+    Manages ``pvecdk_storage``. Example::
+
+        GlusterFsStorage(stack, "gluster", server="10.0.6.1", server2="10.0.6.2", volume="pve")
+    """
+
+    STORAGE_TYPE = "glusterfs"
+    _PROPS = _GlusterProps
+    _OPTION_NAMES = {"server": "server", "server2": "server2", "volume": "volume", "transport": "transport",
+                     "preallocation": "preallocation"}
+    resource: pvecdk_storage.Storage
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        server: str,
+        volume: str,
+        server2: str | None = None,
+        transport: GlusterTransport | str | None = None,
+        preallocation: Preallocation | str | None = None,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        extra_options: Mapping[str, str] | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            server: The first volfile server (``server``).
+            volume: The volume (``volume``); fixed once created.
+            server2: A backup volfile server (``server2``). Defaults to none.
+            transport: ``tcp``, ``rdma`` or ``unix``. Defaults to PVE's (tcp).
+            preallocation: Image preallocation. Defaults to PVE's (metadata).
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: What it holds. Defaults to PVE's: disk images.
+            nodes: The nodes it is defined on. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            extra_options: Further options by PVE's name (``bwlimit``...), checked against the type's
+                table. Defaults to none.
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
+        """
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, server=server, volume=volume, server2=server2, transport=transport,
+            preallocation=preallocation,
+        ), extra_options)
