@@ -24,7 +24,7 @@ from pvecdk.errors import ApiError, TaskError, UnreachableError
 
 __all__ = ["Client", "Credentials", "TlsSettings", "parse_upid"]
 
-_SECRET_PARAMS = frozenset({"password", "token", "ticket", "token_value", "new_password"})
+_SECRET_PARAMS = frozenset({"password", "token", "ticket", "token_value", "new_password", "keyring", "encryption-key"})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,573 @@
+"""Ceph through the PVE API: read what the cluster runs, plan the steps for one object, carry them out safely.
+
+An object is what one resource of the provider manages: Ceph initialised on the cluster
+(:class:`CephInit`), a monitor, a manager, an OSD on a device, a metadata server or a file system. For each,
+:func:`read_ceph` asks a node what Ceph looks like, :func:`plan_ceph` says what to do to create it (or
+destroy it) and what refuses the change, and :func:`apply_ceph` does it one step at a time, reading the
+cluster again before each step, so a run that stopped half-way continues where the cluster is.
+
+A plan separates two kinds of problem:
+
+* *refused*: the change is unsafe or impossible whatever else happens in the run (destroying an OSD without
+  ``allow_destroy``, removing a monitor that quorum needs, a device that does not exist); a plan shows these.
+* *missing*: a prerequisite is not there yet (Ceph not initialised, no monitor, no MDS for a file system).
+  Terraform creates prerequisites earlier in the same apply, so these fail only the apply, with a message
+  that says which resource to apply first.
+
+Destroying an OSD takes it out, stops it and destroys it, each step only when still needed. The PVE API
+cannot undo ``ceph/init`` or remove a file system; those stay where they are.
+"""
+
+from __future__ import annotations
+
+import configparser
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pvecdk.engine.client import Client
+from pvecdk.engine.membership import PlanRefused, Step
+from pvecdk.errors import ApiError, EngineError
+
+__all__ = [
+    "CephInit",
+    "CephObject",
+    "CephPlan",
+    "FileSystem",
+    "LiveCeph",
+    "LiveDaemon",
+    "LiveDisk",
+    "LiveFileSystem",
+    "LiveOsd",
+    "Manager",
+    "MetadataServer",
+    "Monitor",
+    "Osd",
+    "PrerequisiteMissing",
+    "apply_ceph",
+    "plan_ceph",
+    "read_ceph",
+]
+
+
+# --------------------------------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class CephInit:
+    """Ceph initialised on the cluster (``POST /nodes/{node}/ceph/init``), run on ``node``."""
+
+    node: str
+    network: str
+    cluster_network: str | None = None
+
+    @property
+    def label(self) -> str:
+        return "ceph"
+
+
+@dataclass(frozen=True)
+class Monitor:
+    """A monitor on ``node``; PVE names it after the node."""
+
+    node: str
+    address: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.node
+
+    @property
+    def label(self) -> str:
+        return f"mon.{self.node}"
+
+
+@dataclass(frozen=True)
+class Manager:
+    """A manager on ``node``, named after it."""
+
+    node: str
+
+    @property
+    def name(self) -> str:
+        return self.node
+
+    @property
+    def label(self) -> str:
+        return f"mgr.{self.node}"
+
+
+@dataclass(frozen=True)
+class Osd:
+    """An OSD on ``device`` of ``node``; DB and WAL sizes in GiB (PVE's ``db_dev_size``/``wal_dev_size``)."""
+
+    node: str
+    device: str
+    device_class: str | None = None
+    encrypted: bool | None = None
+    db_device: str | None = None
+    db_size_gib: float | None = None
+    wal_device: str | None = None
+    wal_size_gib: float | None = None
+
+    @property
+    def label(self) -> str:
+        return f"OSD on {self.node}:{self.device}"
+
+
+@dataclass(frozen=True)
+class MetadataServer:
+    """A CephFS metadata server on ``node``; ``name`` defaults to the node name, as in PVE."""
+
+    node: str
+    name: str = ""
+    hotstandby: bool | None = None
+
+    @property
+    def id(self) -> str:
+        return self.name or self.node
+
+    @property
+    def label(self) -> str:
+        return f"mds.{self.id}"
+
+
+@dataclass(frozen=True)
+class FileSystem:
+    """A CephFS, created through ``node`` with ``pg_num`` placement groups for its data pool."""
+
+    node: str
+    name: str
+    pg_num: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"CephFS {self.name}"
+
+
+CephObject = CephInit | Monitor | Manager | Osd | MetadataServer | FileSystem
+
+
+@dataclass(frozen=True)
+class LiveDaemon:
+    name: str
+    host: str | None
+    address: str | None
+    state: str | None
+    quorum: bool = False  # monitors only
+
+
+@dataclass(frozen=True)
+class LiveOsd:
+    id: int
+    host: str | None
+    device_class: str | None
+    up: bool
+    in_: bool
+
+
+@dataclass(frozen=True)
+class LiveDisk:
+    devpath: str
+    osd_id: int | None
+    used: str | None
+    size: int
+
+
+@dataclass(frozen=True)
+class LiveFileSystem:
+    name: str
+    data_pool: str
+    metadata_pool: str
+    data_pg_num: int | None = None
+
+
+@dataclass
+class LiveCeph:
+    """What one node reports about Ceph (the cluster's view; ``disks`` are that node's)."""
+
+    node: str
+    initialised: bool = False
+    fsid: str | None = None
+    network: str | None = None
+    cluster_network: str | None = None
+    monitors: dict[str, LiveDaemon] = field(default_factory=dict)
+    managers: dict[str, LiveDaemon] = field(default_factory=dict)
+    mds: dict[str, LiveDaemon] = field(default_factory=dict)
+    filesystems: dict[str, LiveFileSystem] = field(default_factory=dict)
+    osds: dict[int, LiveOsd] = field(default_factory=dict)
+    disks: dict[str, LiveDisk] = field(default_factory=dict)
+
+    def osd_on(self, device: str) -> int | None:
+        disk = self.disks.get(device)
+        return disk.osd_id if disk is not None else None
+
+
+@dataclass
+class CephPlan:
+    """The steps for one object, what refuses them, and the prerequisites still missing."""
+
+    steps: list[Step] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+class PrerequisiteMissing(EngineError):
+    """An object's prerequisite is not there (Ceph not initialised, no monitor, no MDS); nothing was done."""
+
+    def __init__(self, problems: Sequence[str], node: str) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems), node=node)
+
+
+# --------------------------------------------------------------------------------------------------- read
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.lower() in ("1", "true", "yes", "on", "up", "in")
+    return bool(value)
+
+
+def _not_initialised(exc: ApiError) -> bool:
+    """Whether a failed read of ceph.conf means "no Ceph here yet" rather than a broken node."""
+    text = exc.message.lower()
+    return exc.status in (400, 404) or any(w in text for w in (
+        "does not exist", "not initialized", "not initialised", "no such file", "not configured", "not installed"))
+
+
+def _parse_conf(raw: str) -> dict[str, str]:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    try:
+        parser.read_string(raw)
+    except configparser.Error:
+        return {}
+    if not parser.has_section("global"):
+        return {}
+    # Ceph accepts "public network", "public_network" and "public-network" alike.
+    return {k.replace(" ", "_").replace("-", "_"): v.strip() for k, v in parser.items("global")}
+
+
+def _daemons(entries: Any) -> dict[str, LiveDaemon]:
+    out = {}
+    for e in entries or []:
+        name = str(e.get("name") or "")
+        if not name:
+            continue
+        host = e.get("host")
+        out[name] = LiveDaemon(name, host if isinstance(host, str) else None, e.get("addr"), e.get("state"),
+                               _flag(e.get("quorum")))
+    return out
+
+
+def _osd_tree(node: Any, host: str | None, out: dict[int, LiveOsd]) -> None:
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if kind == "host":
+        host = str(node.get("name"))
+    if kind == "osd":
+        osd_id = _int(node.get("id"))
+        if osd_id is not None:
+            out[osd_id] = LiveOsd(osd_id, str(node.get("host") or host) if (node.get("host") or host) else None,
+                                  node.get("device_class"), str(node.get("status", "")) == "up",
+                                  _flag(node.get("in", 1)))
+    for child in node.get("children") or []:
+        _osd_tree(child, host, out)
+
+
+def read_ceph(client: Client, node: str, *, disks: bool = False, pools: bool = False) -> LiveCeph:
+    """What ``node`` reports about Ceph: config, daemons, file systems, OSDs; its own disks when asked.
+
+    Raises:
+        EngineError: the node did not answer, or answered with an error other than "no Ceph here".
+    """
+    live = LiveCeph(node)
+    try:
+        raw = client.get(node, f"/nodes/{node}/ceph/cfg/raw")
+    except ApiError as exc:
+        if not _not_initialised(exc):
+            raise
+        raw = ""
+    conf = _parse_conf(str(raw or ""))
+    live.initialised = bool(conf)
+    live.fsid = conf.get("fsid")
+    live.network = conf.get("public_network")
+    live.cluster_network = conf.get("cluster_network")
+    if live.initialised:
+        live.monitors = _daemons(client.get(node, f"/nodes/{node}/ceph/mon"))
+        live.managers = _daemons(client.get(node, f"/nodes/{node}/ceph/mgr"))
+        live.mds = _daemons(client.get(node, f"/nodes/{node}/ceph/mds"))
+        fss = client.get(node, f"/nodes/{node}/ceph/fs") or []
+        pg: dict[str, int | None] = {}
+        if pools and fss:
+            pg = {str(p.get("pool_name") or p.get("name")): _int(p.get("pg_num"))
+                  for p in client.get(node, f"/nodes/{node}/ceph/pool") or []}
+        for f in fss:
+            name = str(f.get("name"))
+            data_pool = str(f.get("data_pool") or "")
+            live.filesystems[name] = LiveFileSystem(name, data_pool, str(f.get("metadata_pool") or ""),
+                                                    pg.get(data_pool))
+        tree = client.get(node, f"/nodes/{node}/ceph/osd") or {}
+        _osd_tree(tree.get("root") if isinstance(tree, dict) else None, None, live.osds)
+    if disks:
+        for d in client.get(node, f"/nodes/{node}/disks/list") or []:
+            path = str(d.get("devpath") or "")
+            osd_id = _int(d.get("osdid"))
+            live.disks[path] = LiveDisk(path, osd_id if osd_id is not None and osd_id >= 0 else None,
+                                        d.get("used") or None, _int(d.get("size")) or 0)
+    return live
+
+
+# --------------------------------------------------------------------------------------------------- plan
+
+
+def plan_ceph(obj: CephObject, live: LiveCeph, *, present: bool = True, allow_destroy: bool = False) -> CephPlan:
+    """What it takes for ``obj`` to exist (``present``) or be gone, given ``live``.
+
+    Args:
+        allow_destroy: The user allows destroying data (an OSD). Without it, destroying one is refused.
+    """
+    plan = CephPlan()
+    if isinstance(obj, CephInit):
+        _plan_init(obj, live, present, plan)
+        return plan
+    if not live.initialised:
+        if not present:
+            return plan  # no Ceph, so nothing of it to remove
+        plan.missing.append(f"Ceph is not initialised on the cluster ({live.node} has no ceph.conf); apply "
+                            f"pvecdk_ceph first (POST /nodes/{{node}}/ceph/init) before the {obj.label}")
+    if isinstance(obj, Monitor):
+        _plan_monitor(obj, live, present, plan)
+    elif isinstance(obj, Manager):
+        _plan_manager(obj, live, present, plan)
+    elif isinstance(obj, Osd):
+        _plan_osd(obj, live, present, allow_destroy, plan)
+    elif isinstance(obj, MetadataServer):
+        _plan_mds(obj, live, present, plan)
+    else:
+        _plan_fs(obj, live, present, allow_destroy, plan)
+    return plan
+
+
+def _needs_monitor(obj: CephObject, live: LiveCeph, plan: CephPlan) -> None:
+    if live.initialised and not live.monitors:
+        plan.missing.append(f"the cluster has no Ceph monitor yet; apply a pvecdk_ceph_monitor before the "
+                            f"{obj.label}")
+
+
+def _plan_init(obj: CephInit, live: LiveCeph, present: bool, plan: CephPlan) -> None:
+    if not present:
+        return  # the API has no way back from init (pveceph purge is a node command); nothing to plan
+    if not live.initialised:
+        detail = f"initialise Ceph with public network {obj.network}" + (
+            f" and cluster network {obj.cluster_network}" if obj.cluster_network else "")
+        plan.steps.append(Step("init", obj.node, detail))
+        return
+    for what, wanted, current in (("public network", obj.network, live.network),
+                                  ("cluster network", obj.cluster_network, live.cluster_network)):
+        if wanted is not None and current is not None and wanted != current:
+            plan.refused.append(f"Ceph is initialised with {what} {current}, the model says {wanted}; the PVE "
+                                f"API cannot change it (edit /etc/pve/ceph.conf and restart the daemons, or "
+                                f"put {current} in the model)")
+
+
+def _plan_monitor(obj: Monitor, live: LiveCeph, present: bool, plan: CephPlan) -> None:
+    current = live.monitors.get(obj.name)
+    if present:
+        if current is None:
+            where = f" at {obj.address}" if obj.address else ""
+            plan.steps.append(Step("create_monitor", obj.node, f"create monitor mon.{obj.name}{where}"))
+        return
+    if current is None:
+        return
+    total = len(live.monitors)
+    if total == 1:
+        plan.refused.append(f"mon.{obj.name} is the cluster's last monitor; Ceph stops without one. Add another "
+                            "monitor first, or keep this one")
+        return
+    remaining = [m for n, m in live.monitors.items() if n != obj.name]
+    in_quorum = sum(1 for m in remaining if m.quorum)
+    needed = len(remaining) // 2 + 1
+    if in_quorum < needed:
+        plan.refused.append(f"removing mon.{obj.name} leaves {in_quorum} of {len(remaining)} monitors in quorum, "
+                            f"short of the majority {needed}; bring the other monitors back into quorum first")
+        return
+    plan.steps.append(Step("destroy_monitor", obj.node, f"destroy monitor mon.{obj.name}"))
+
+
+def _plan_manager(obj: Manager, live: LiveCeph, present: bool, plan: CephPlan) -> None:
+    current = live.managers.get(obj.name)
+    if present and current is None:
+        _needs_monitor(obj, live, plan)
+        plan.steps.append(Step("create_manager", obj.node, f"create manager mgr.{obj.name}"))
+    elif not present and current is not None:
+        plan.steps.append(Step("destroy_manager", obj.node, f"destroy manager mgr.{obj.name}"))
+
+
+def _osd_devices(obj: Osd, live: LiveCeph, plan: CephPlan) -> None:
+    known = ", ".join(sorted(live.disks)) or "none"
+    for what, device in (("device", obj.device), ("db_device", obj.db_device), ("wal_device", obj.wal_device)):
+        if device is not None and device not in live.disks:
+            plan.refused.append(f"{obj.node} has no disk {device} ({what}); its disks: {known}")
+
+
+def _plan_osd(obj: Osd, live: LiveCeph, present: bool, allow_destroy: bool, plan: CephPlan) -> None:
+    osd_id = live.osd_on(obj.device)
+    if present:
+        if osd_id is not None:
+            return
+        _osd_devices(obj, live, plan)
+        disk = live.disks.get(obj.device)
+        if disk is not None and disk.used:
+            plan.refused.append(f"{obj.node}:{obj.device} is in use ({disk.used}); wipe it "
+                                f"(PUT /nodes/{obj.node}/disks/wipedisk) or choose another device")
+        _needs_monitor(obj, live, plan)
+        plan.steps.append(Step("create_osd", obj.node, f"create an OSD on {obj.node}:{obj.device}"))
+        return
+    if osd_id is None:
+        return
+    if not allow_destroy:
+        plan.refused.append(f"destroying osd.{osd_id} on {obj.node}:{obj.device} wipes the data it holds; set "
+                            "allow_destroy = true on it, apply, then remove it")
+        return
+    osd = live.osds.get(osd_id)
+    if osd is None or osd.in_:
+        plan.steps.append(Step("out_osd", obj.node, f"mark osd.{osd_id} out"))
+    if osd is None or osd.up:
+        plan.steps.append(Step("stop_osd", obj.node, f"stop osd.{osd_id}"))
+    plan.steps.append(Step("destroy_osd", obj.node, f"destroy osd.{osd_id} and wipe {obj.device}"))
+
+
+def _plan_mds(obj: MetadataServer, live: LiveCeph, present: bool, plan: CephPlan) -> None:
+    current = live.mds.get(obj.id)
+    if present:
+        if current is None:
+            _needs_monitor(obj, live, plan)
+            plan.steps.append(Step("create_mds", obj.node, f"create metadata server mds.{obj.id}"))
+        return
+    if current is None:
+        return
+    if len(live.mds) == 1 and live.filesystems:
+        names = ", ".join(sorted(live.filesystems))
+        plan.refused.append(f"mds.{obj.id} is the last metadata server and CephFS {names} needs one; remove the "
+                            "file system first or add another metadata server")
+        return
+    plan.steps.append(Step("destroy_mds", obj.node, f"destroy metadata server mds.{obj.id}"))
+
+
+def _plan_fs(obj: FileSystem, live: LiveCeph, present: bool, allow_destroy: bool, plan: CephPlan) -> None:
+    current = live.filesystems.get(obj.name)
+    if present:
+        if current is None:
+            if live.initialised and not live.mds:
+                plan.missing.append(f"CephFS {obj.name} needs a metadata server; apply a pvecdk_ceph_mds first")
+            pgs = f" with {obj.pg_num} placement groups" if obj.pg_num else ""
+            plan.steps.append(Step("create_fs", obj.node, f"create CephFS {obj.name}{pgs}"))
+        elif obj.pg_num is not None and current.data_pg_num is not None and current.data_pg_num != obj.pg_num:
+            plan.steps.append(Step("resize_fs", obj.node, f"set pg_num of pool {current.data_pool} from "
+                                                          f"{current.data_pg_num} to {obj.pg_num}"))
+        return
+    if current is not None and not allow_destroy:
+        plan.refused.append(f"destroying CephFS {obj.name} loses the files in it; set allow_destroy = true on it, "
+                            "apply, then remove it")
+
+
+# --------------------------------------------------------------------------------------------------- apply
+
+
+def apply_ceph(
+    client: Client,
+    obj: CephObject,
+    *,
+    present: bool = True,
+    allow_destroy: bool = False,
+    task_timeout_seconds: float = 600.0,
+    on_step: Callable[[Step], None] | None = None,
+) -> LiveCeph:
+    """Bring ``obj`` into being (or remove it), one step at a time; return what the node reports at the end.
+
+    Raises:
+        PlanRefused: the change is unsafe (nothing was done in this call).
+        PrerequisiteMissing: something ``obj`` needs is not there (nothing was done).
+        EngineError: a step failed; rerunning continues from where the cluster is.
+    """
+    node = obj.node
+    for _ in range(8):
+        live = read_ceph(client, node, disks=isinstance(obj, Osd), pools=isinstance(obj, FileSystem))
+        plan = plan_ceph(obj, live, present=present, allow_destroy=allow_destroy)
+        if plan.refused:
+            raise PlanRefused(plan.refused, node=node)
+        if plan.missing:
+            raise PrerequisiteMissing(plan.missing, node=node)
+        if not plan.steps:
+            return live
+        step = plan.steps[0]
+        _run(client, obj, live, step, task_timeout_seconds)
+        if on_step is not None:
+            on_step(step)
+    raise EngineError(f"{obj.label} did not converge; run again to continue", node=node)
+
+
+def _wait(client: Client, node: str, result: Any, timeout: float) -> None:
+    # Most Ceph calls start a task; ceph/init and osd/out answer directly (null).
+    if isinstance(result, str) and result.startswith("UPID:"):
+        client.wait_task(node, result, timeout_seconds=timeout)
+
+
+def _gib(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def _run(client: Client, obj: CephObject, live: LiveCeph, step: Step, timeout: float) -> None:
+    n = obj.node
+    base = f"/nodes/{n}/ceph"
+    if isinstance(obj, CephInit):
+        _wait(client, n, client.post(n, f"{base}/init", network=obj.network,
+                                     **{"cluster-network": obj.cluster_network}), timeout)
+    elif isinstance(obj, Monitor):
+        if step.action == "create_monitor":
+            _wait(client, n, client.post(n, f"{base}/mon/{obj.name}", **{"mon-address": obj.address}), timeout)
+        else:
+            _wait(client, n, client.delete(n, f"{base}/mon/{obj.name}"), timeout)
+    elif isinstance(obj, Manager):
+        if step.action == "create_manager":
+            _wait(client, n, client.post(n, f"{base}/mgr/{obj.name}"), timeout)
+        else:
+            _wait(client, n, client.delete(n, f"{base}/mgr/{obj.name}"), timeout)
+    elif isinstance(obj, Osd):
+        if step.action == "create_osd":
+            _wait(client, n, client.post(
+                n, f"{base}/osd", dev=obj.device, encrypted=obj.encrypted, db_dev=obj.db_device,
+                db_dev_size=_gib(obj.db_size_gib), wal_dev=obj.wal_device, wal_dev_size=_gib(obj.wal_size_gib),
+                **{"crush-device-class": obj.device_class}), timeout)
+            return
+        osd_id = live.osd_on(obj.device)
+        if step.action == "out_osd":
+            _wait(client, n, client.post(n, f"{base}/osd/{osd_id}/out"), timeout)
+        elif step.action == "stop_osd":
+            _wait(client, n, client.post(n, f"{base}/stop", service=f"osd.{osd_id}"), timeout)
+        else:
+            _wait(client, n, client.delete(n, f"{base}/osd/{osd_id}", cleanup=True), timeout)
+    elif isinstance(obj, MetadataServer):
+        if step.action == "create_mds":
+            _wait(client, n, client.post(n, f"{base}/mds/{obj.id}", hotstandby=obj.hotstandby), timeout)
+        else:
+            _wait(client, n, client.delete(n, f"{base}/mds/{obj.id}"), timeout)
+    elif step.action == "create_fs":
+        # The storage definition is pvecdk_storage's job, so PVE is not asked to add one.
+        _wait(client, n, client.post(n, f"{base}/fs/{obj.name}", pg_num=obj.pg_num,
+                                     **{"add-storage": False}), timeout)
+    else:
+        current = live.filesystems[obj.name]
+        _wait(client, n, client.put(n, f"{base}/pool/{current.data_pool}", pg_num=obj.pg_num), timeout)
+
