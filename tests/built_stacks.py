@@ -130,3 +130,82 @@ BUILT_STACKS = {
     "every-type": every_type_stack,
     "references": references_stack,
 }
+
+
+def workloads_stack(pve_version: str) -> Any:
+    """Guests, HA, backups, replication and monitoring on a four-node cluster of one PVE release."""
+
+    def build(scope: Any, name: str) -> Any:
+        from pvecdk import (
+            BackupJob,
+            CloudInit,
+            Cluster,
+            Container,
+            Disk,
+            GraphiteServer,
+            HaOptions,
+            InfluxDbServer,
+            NetworkInterface,
+            OpenTelemetryServer,
+            Pool,
+            Retention,
+            Storage,
+            Vm,
+        )
+
+        stack = _cdk.TerraformStack(scope, name)
+        provider.ProxmoxProvider(stack, "proxmox")
+        cluster = Cluster(stack, "Cluster", name="work", pve_version=pve_version,
+                          management_network="192.168.20.0/24", cluster_network="10.30.0.0/24")
+        nodes = [cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
+                                  management_address=f"192.168.20.{i}", cluster_address=f"10.30.0.{i}")
+                 for i in (1, 2, 3, 4)]
+        for node in nodes:
+            node.add_bridge("vmbr1", ports=["eno2"], vlan_aware=True)
+        rbd = Storage.from_id(stack, "ceph-vm", storage_type="rbd", content=["images", "rootdir"])
+        zfs = Storage.from_id(stack, "local-zfs")
+        nfs = Storage.from_id(stack, "nfs-backup", storage_type="nfs", content=["backup", "iso"])
+        pool = Pool(stack, "Prod", pool_id="prod", comment="production guests")
+        web = Vm(stack, "web", node=nodes[0], vm_id=100, cores=4, memory_mib=8192, tags=["web", "prod"], pool=pool,
+                 disks=[Disk(rbd, size_gib=32), Disk(rbd, size_gib=100, interface="scsi1", ssd=True)],
+                 networks=[NetworkInterface(), NetworkInterface(bridge="vmbr1", vlan_id=20)],
+                 cloud_init=CloudInit(user="ops", ssh_keys=("ssh-ed25519 AAAAC3Nza ops@example",),
+                                      ipv4="192.168.20.100/24", ipv4_gateway="192.168.20.254"),
+                 boot_order=["scsi0", "net0"], migration_timeout_seconds=900,
+                 ha=HaOptions(max_restart=3, max_relocate=1, prefer=[nodes[0], nodes[1]]))
+        web2 = Vm(stack, "web2", node=nodes[1], vm_id=101, disks=[Disk(rbd)], pool=pool,
+                  ha=HaOptions(prefer=[nodes[0], nodes[1]]))
+        db = Vm(stack, "db", node=nodes[2], vm_id=110, memory_mib=16384, disks=[Disk(zfs, size_gib=200)])
+        db.replicate_to(nodes[3], schedule="*/5", rate_limit_mbps=200)
+        cluster.ha.protect(db, prefer={nodes[2]: 2, nodes[3]: 1}, strict=True)
+        dns = Container(stack, "dns", node=nodes[3], vm_id=200, template="local:vztmpl/debian-12-standard.tar.zst",
+                        disk=Disk(rbd, size_gib=8), hostname="dns1", nesting=True, ha=True,
+                        cloud_init=CloudInit(ipv4="192.168.20.53/24", ipv4_gateway="192.168.20.254",
+                                             ssh_keys=("ssh-ed25519 AAAAC3Nza ops@example",)))
+        Vm(stack, "lab", node=nodes[3], vm_id=900, cpu_type="host", allow_host_cpu=True, started=False,
+           disks=[Disk(zfs, size_gib=16)])
+        if pve_version.startswith("9"):
+            cluster.ha.keep_apart([web, web2])
+            cluster.ha.keep_together([db, dns], name="db-with-dns")
+        BackupJob(stack, "nightly", storage=nfs, schedule="02:00", exclude=[db],
+                  retention=Retention(keep_last=3, keep_daily=7, keep_weekly=4, keep_monthly=6),
+                  mail_to=["ops@example.org"], mail_notification="failure")
+        BackupJob(stack, "prod-hourly", storage=nfs, schedule="mon..fri 8..18:00", pool=pool, mode="suspend",
+                  compression="lzo", retention=Retention(keep_hourly=24))
+        BackupJob.stagger_per_node(cluster, storage=nfs, window_start="22:00", window_end="02:00", days="sat",
+                                   id_prefix="Weekly", retention=Retention(keep_weekly=8), bandwidth_limit_kibps=102400)
+        token = _cdk.TerraformVariable(stack, "influx_token", type="string", sensitive=True)
+        InfluxDbServer(stack, "influx", server="metrics.example.org", organization="ops", bucket="pve", token=token)
+        GraphiteServer(stack, "graphite", server="192.168.20.60", path_prefix="pve")
+        headers = _cdk.TerraformVariable(stack, "otel_headers", type="string", sensitive=True)
+        OpenTelemetryServer(stack, "otel", server="otel.example.org", headers=headers,
+                            resource_attributes={"deployment.environment": "prod"})
+        return stack
+
+    return build
+
+
+BUILT_STACKS.update({
+    "workloads-pve8": workloads_stack("8.4"),
+    "workloads-pve9": workloads_stack("9.1"),
+})

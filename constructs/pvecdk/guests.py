@@ -367,6 +367,11 @@ class Guest(_cdk.Construct):
         return self._disks
 
     @property
+    def volumes(self) -> tuple[Storage, ...]:
+        """The storage of each of its volumes, in the order of :attr:`disks`."""
+        return tuple(d.storage for d in self._disks)
+
+    @property
     def cpu_type(self) -> str | None:
         return self._cpu_type
 
@@ -707,9 +712,4 @@ class Container(Guest):
             depends_on=[node.cluster.membership],
         )
         self.ha = self._protect(ha)
-
-    @property
-    def volumes(self) -> tuple[Storage, ...]:
-        """Every storage the container has a volume on."""
-        return tuple(d.storage for d in self._disks)
 

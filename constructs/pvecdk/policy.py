@@ -10,6 +10,16 @@ checks the field's rules:
 * a QDevice on an odd number of nodes adds no tie-break (PVE supports it only on even clusters): a warning;
 * corosync sharing the management network (no cluster network): a warning.
 
+Guests and HA (:func:`check_guests`):
+
+* every volume of an HA guest is on shared storage, or on zfspool storage the guest replicates to another
+  node: otherwise HA cannot start it elsewhere: an error;
+* a ``host``/``max`` CPU type (the node's own CPU) under HA, or on a cluster of several nodes, without
+  ``allow_host_cpu=True``: an error (the guest could not migrate to a node with another CPU);
+* an HA guest on a bridge some node it may move to lacks: an error;
+* an HA affinity rule naming a guest that is not under HA, or keeping apart more guests than there are
+  nodes: an error.
+
 :func:`enforce` runs every rule on every cluster in a construct tree and raises a ConfigError listing all
 errors; ``pvecdk.synth.synth_app`` calls it before writing anything. Each cluster also registers the rules as
 a cdktf validation, so ``app.synth()`` called directly refuses the same models.
@@ -28,7 +38,7 @@ from pvecdk.errors import ConfigError, Problem
 if TYPE_CHECKING:
     from pvecdk.cluster import Cluster
 
-__all__ = ["Finding", "Quorum", "check", "enforce", "quorum", "register"]
+__all__ = ["Finding", "Quorum", "check", "check_guests", "enforce", "quorum", "register"]
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,72 @@ def check(cluster: Cluster) -> list[Finding]:
     if cluster.cluster_network is None:
         add("warning", "cluster_network", "corosync shares the management network; traffic there can delay "
             "corosync and fence nodes", "give the cluster a separate cluster_network")
+    findings += check_guests(cluster)
+    return findings
+
+
+def check_guests(cluster: Cluster) -> list[Finding]:
+    """The rules on the cluster's guests that HA and migration need (see the module docstring)."""
+    findings: list[Finding] = []
+    ha = cluster._ha
+    protected = ha._resources if ha is not None else {}
+    node_count = len(cluster.nodes)
+
+    def error(path: str, field: str, text: str, fix: str) -> None:
+        findings.append(Finding("error", Problem(path, field, text, fix)))
+
+    for guest in cluster._guests.values():
+        path = str(guest.node.path)
+        under_ha = guest.ha_resource_id in protected
+        if guest.cpu_type in ("host", "max") and not guest.allow_host_cpu and (under_ha or node_count > 1):
+            why = "it is under HA" if under_ha else f"the cluster has {node_count} nodes"
+            error(path, "cpu_type", f"{guest.cpu_type} passes the node's own CPU through, so the VM migrates only "
+                  f"to identical CPUs, and {why}",
+                  "use x86-64-v2-AES (or a model every node supports), or allow_host_cpu=True if every node has "
+                  "the same CPU")
+        if not under_ha:
+            continue
+        replicated = bool(guest.replications)
+        volumes = list(guest.volumes)
+        for i, storage in enumerate(volumes):
+            disk = guest.disks[i] if i < len(guest.disks) else None
+            if storage.shared:
+                continue
+            if storage.storage_type == "zfspool" and replicated and (disk is None or disk.replicate):
+                continue
+            field = ("disk.storage" if guest.KIND == "ct" else f"disks[{i}].storage") if disk is not None \
+                else "cloud_init.storage"
+            hint = " and replicate it with guest.replicate_to(node)" if storage.storage_type == "zfspool" else ""
+            error(path, field, f"the guest is under HA, but storage {storage.node.id} ({storage.storage_type}) is "
+                  "local to its node and not replicated, so HA cannot start it elsewhere",
+                  f"put the volume on shared storage (NFS, RBD, CephFS...), or on zfspool{hint}")
+        entry = protected[guest.ha_resource_id]
+        strict_nodes = None
+        if entry.rule is not None and entry.rule.resource.strict_input:
+            strict_nodes = set((entry.rule.resource.nodes_input or {}).keys())
+        elif entry.group is not None and entry.group.restricted_input:
+            strict_nodes = set((entry.group.nodes_input or {}).keys())
+        for bridge in guest.bridges:
+            if bridge == "vmbr0":
+                continue
+            lacking = [n.name for n in cluster.nodes if bridge not in n._bridges
+                       and (strict_nodes is None or n.name in strict_nodes)]
+            if lacking:
+                error(path, "networks", f"the guest is under HA on bridge {bridge}, which "
+                      f"{', '.join(lacking)} lack{'s' if len(lacking) == 1 else ''}",
+                      f"add {bridge} to every node it may move to (node.add_bridge), or restrict it with prefer=")
+    if ha is not None:
+        for name, rule in ha._rules.items():
+            if rule.kind != "resource-affinity":
+                continue
+            path = f"{ha.node.path}/Rule-{name}"
+            for member in rule.members:
+                if member.ha_resource_id not in protected:  # type: ignore[union-attr]
+                    error(path, "guests", f"{member.ha_resource_id} is in the rule but not under HA",  # type: ignore[union-attr]
+                          "protect it first (cluster.ha.protect(guest) or ha=True)")
+            if rule.resource.affinity_input == "negative" and len(rule.members) > node_count:
+                error(path, "guests", f"{len(rule.members)} guests kept apart on {node_count} nodes",
+                      "keep apart at most as many guests as the cluster has nodes")
     return findings
 
 
