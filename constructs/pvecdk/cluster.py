@@ -25,6 +25,7 @@ from pvecdk.provider import cluster as membership_l1
 from pvecdk.provider import provider as pvecdk_provider
 
 if TYPE_CHECKING:
+    from pvecdk.ceph import Ceph
     from pvecdk.firewall import ClusterFirewall
     from pvecdk.guests import Guest
     from pvecdk.ha import Ha
@@ -486,6 +487,36 @@ class Cluster(_cdk.Construct):
 
             self._ha = Ha(self, "Ha", cluster=self)
         return self._ha
+
+    # -- Ceph
+
+    @property
+    def ceph(self) -> Ceph | None:
+        """Ceph on this cluster (None until :meth:`enable_ceph`)."""
+        ceph: Ceph | None = getattr(self, "_ceph", None)
+        return ceph
+
+    def enable_ceph(
+        self,
+        *,
+        public_network: NetworkRole | str | None = None,
+        cluster_network: NetworkRole | str | None = None,
+        monitors: Sequence[Node] | None = None,
+        managers: Sequence[Node] | None = None,
+    ) -> Ceph:
+        """Initialise Ceph on the nodes, with monitors and managers; returns the :class:`~pvecdk.ceph.Ceph`.
+
+        Args:
+            public_network: Ceph's public network (clients, monitors): one of the cluster's networks
+                (``NetworkRole.STORAGE``) or a CIDR. Defaults to the storage network.
+            cluster_network: Ceph's replication network, as above. Defaults to the public network.
+            monitors: Nodes to run monitors on (an odd number, three or more). Defaults to the first three.
+            managers: Nodes to run managers on. Defaults to the monitor nodes.
+        """
+        from pvecdk.ceph import enable
+
+        return enable(self, public_network=public_network, cluster_network=cluster_network, monitors=monitors,
+                      managers=managers)
 
     # -- nodes
 

@@ -31,6 +31,7 @@ from pvecdk.bpg import (
 from pvecdk.errors import ConfigError, Problem
 
 if TYPE_CHECKING:
+    from pvecdk.ceph import DeviceClass, Osd
     from pvecdk.cluster import Cluster, NetworkRole
 
 __all__ = ["BondMode", "Node"]
@@ -247,6 +248,27 @@ class Node(_cdk.Construct):
         entries += [{"address": n.addresses[role], "hostnames": [f"{n.name}.{domain}", n.name]}
                     for n in sorted(self.cluster.nodes, key=lambda n: n.node_id)]
         self.hosts.put_entry(entries)
+
+    # -- Ceph
+
+    def add_osd(
+        self,
+        device: str,
+        *,
+        device_class: DeviceClass | str | None = None,
+        encrypted: bool = False,
+        db_device: str | None = None,
+        db_size_gib: float | None = None,
+        wal_device: str | None = None,
+        wal_size_gib: float | None = None,
+        allow_destroy: bool = False,
+    ) -> Osd:
+        """Create a Ceph OSD on one of this node's disks; returns it. See :meth:`pvecdk.ceph.Ceph.add_osd`."""
+        from pvecdk.ceph import add_osd
+
+        return add_osd(self, device, device_class=device_class, encrypted=encrypted, db_device=db_device,
+                       db_size_gib=db_size_gib, wal_device=wal_device, wal_size_gib=wal_size_gib,
+                       allow_destroy=allow_destroy)
 
     # -- networking
 
