@@ -38,7 +38,7 @@ from pvecdk.errors import ConfigError, Problem
 if TYPE_CHECKING:
     from pvecdk.cluster import Cluster
 
-__all__ = ["Finding", "Quorum", "check", "check_guests", "enforce", "quorum", "register"]
+__all__ = ["Finding", "Quorum", "check", "check_ceph", "check_guests", "enforce", "quorum", "register"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,7 @@ def check(cluster: Cluster) -> list[Finding]:
         add("warning", "cluster_network", "corosync shares the management network; traffic there can delay "
             "corosync and fence nodes", "give the cluster a separate cluster_network")
     findings += check_guests(cluster)
+    findings += check_ceph(cluster)
     return findings
 
 
@@ -182,6 +183,58 @@ def check_guests(cluster: Cluster) -> list[Finding]:
             if rule.resource.affinity_input == "negative" and len(rule.members) > node_count:
                 error(path, "guests", f"{len(rule.members)} guests kept apart on {node_count} nodes",
                       "keep apart at most as many guests as the cluster has nodes")
+    return findings
+
+
+def check_ceph(cluster: Cluster) -> list[Finding]:
+    """Ceph's rules over the whole model: monitor quorum, managers, pool sizes against the nodes with OSDs,
+    metadata servers for the file systems, and the networks Ceph shares."""
+    from pvecdk.cluster import NetworkRole
+
+    ceph = cluster.ceph
+    findings: list[Finding] = []
+    if ceph is None:
+        return findings
+    path = str(ceph.node.path)
+
+    def add(severity: str, where: str, field: str, text: str, fix: str) -> None:
+        findings.append(Finding(severity, Problem(where, field, text, fix)))
+
+    mons = len(ceph.monitors)
+    if mons % 2 == 0:
+        add("error", path, "monitors", f"{mons} monitors: an even number survives no more failures than one "
+            "fewer and can split with no majority", "run monitors on an odd number of nodes (3 or 5)")
+    elif mons < 3:
+        # A lab of one or two nodes cannot do better; a cluster with three nodes or more must.
+        severity = "error" if len(cluster.nodes) >= 3 else "warning"
+        add(severity, path, "monitors", f"{mons} monitor{'s' if mons != 1 else ''}: losing "
+            f"{'it' if mons == 1 else 'one'} stops Ceph", "run three monitors (on three nodes)")
+    if len(ceph.managers) == 1 and len(cluster.nodes) >= 3:
+        add("warning", path, "managers", "one manager: when it fails, nothing reports or balances until it returns",
+            "run a manager beside each monitor")
+    osd_nodes = len(ceph.osd_nodes)
+    for pool in ceph.pools.values():
+        where = str(pool.node.path)
+        if pool.size < 3:
+            add("warning", where, "size", f"size={pool.size} keeps {pool.size} cop{'y' if pool.size == 1 else 'ies'}: "
+                "a second failure during recovery loses data", "use size=3, min_size=2")
+        # OSDs already in the cluster but not in the model are unknown: only judge a model that has OSDs.
+        if ceph.osds and pool.erasure_coding is None and osd_nodes < pool.size:
+            severity = "error" if osd_nodes < pool.min_size else "warning"
+            add(severity, where, "size", f"size={pool.size} needs OSDs on {pool.size} nodes (one copy per host), "
+                f"the model has OSDs on {osd_nodes}", "add OSDs on more nodes, or lower size")
+    if ceph.filesystems and not ceph.metadata_servers:
+        add("error", path, "mds", "a CephFS file system without a metadata server cannot be mounted",
+            "add metadata servers (ceph.add_mds(node), or mds_nodes= on add_filesystem)")
+    elif ceph.filesystems and len(ceph.metadata_servers) <= len(ceph.filesystems):
+        add("warning", path, "mds", f"{len(ceph.metadata_servers)} metadata server(s) for "
+            f"{len(ceph.filesystems)} file system(s) leave no standby", "add a metadata server on another node")
+    if ceph.cluster_network is not None and ceph.cluster_network == cluster.cluster_network:
+        add("warning", path, "cluster_network", "Ceph replicates over the corosync network; recovery traffic "
+            "there can delay corosync and fence nodes", "put Ceph's cluster network on the storage network")
+    if ceph.public_role is NetworkRole.CLUSTER:
+        add("warning", path, "public_network", "Ceph's public network is the corosync network; its traffic can "
+            "delay corosync and fence nodes", "put Ceph on the storage network")
     return findings
 
 
