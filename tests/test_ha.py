@@ -1,0 +1,261 @@
+"""HA: groups on PVE 8, rules on PVE 9, from the same calls; the rules HA must follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from built_stacks import BUILT_STACKS
+from conftest import normalise
+from lab import lab, only, policy_errors, resources
+
+from pvecdk import ConfigError, Container, Disk, HaOptions, NetworkInterface, Vm
+
+
+def _vm(lab_: Any, vm_id: int, node: int = 0, **kwargs: Any) -> Vm:
+    kwargs.setdefault("disks", [Disk(lab_.rbd)])
+    return Vm(lab_.stack, f"vm{vm_id}", node=lab_.nodes[node], vm_id=vm_id, **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------- PVE 8 and 9
+
+
+def test_pve8_preferences_become_a_shared_group() -> None:
+    lab8 = lab(pve_version="8.4")
+    a, b = _vm(lab8, 100), _vm(lab8, 101, node=1)
+    pve1, pve2 = lab8.nodes[0], lab8.nodes[1]
+    ha_a = lab8.cluster.ha.protect(a, max_restart=3, max_relocate=1, prefer=[pve1, pve2])
+    lab8.cluster.ha.protect(b, prefer=[pve1, pve2])
+    assert ha_a.group is not None and ha_a.rule is None
+    (group,) = resources(lab8.stack, "proxmox_hagroup")
+    assert group["group"] == "prefer-pve1_2-pve2_1"
+    assert group["nodes"] == {"pve1": 2, "pve2": 1}
+    assert group["restricted"] is False
+    ha = {r["resource_id"]: r for r in resources(lab8.stack, "proxmox_haresource")}
+    assert set(ha) == {"vm:100", "vm:101"}
+    assert (ha["vm:100"]["max_restart"], ha["vm:100"]["max_relocate"], ha["vm:100"]["state"]) == (3, 1, "started")
+    assert all(r["group"].startswith("${proxmox_hagroup.") for r in ha.values())
+    assert resources(lab8.stack, "proxmox_harule") == []
+
+
+def test_pve9_preferences_become_a_node_affinity_rule() -> None:
+    lab9 = lab(pve_version="9.1")
+    a, b = _vm(lab9, 100), _vm(lab9, 101, node=1)
+    pve1, pve2 = lab9.nodes[0], lab9.nodes[1]
+    ha_a = lab9.cluster.ha.protect(a, max_restart=3, prefer=[pve1, pve2], failback=False)
+    lab9.cluster.ha.protect(b, prefer=[pve1, pve2])
+    assert ha_a.rule is not None and ha_a.group is None
+    (rule,) = resources(lab9.stack, "proxmox_harule")
+    assert (rule["type"], rule["rule"], rule["strict"]) == ("node-affinity", "prefer-pve1_2-pve2_1", False)
+    assert rule["nodes"] == {"pve1": 2, "pve2": 1}
+    assert len(rule["resources"]) == 2
+    assert all(r.startswith("${proxmox_haresource.") and r.endswith(".resource_id}") for r in rule["resources"])
+    ha = {r["resource_id"]: r for r in resources(lab9.stack, "proxmox_haresource")}
+    assert "group" not in ha["vm:100"], "PVE 9 has no HA groups"
+    assert ha["vm:100"]["failback"] is False
+    assert resources(lab9.stack, "proxmox_hagroup") == []
+
+
+def test_strict_preferences_restrict_the_group_or_rule() -> None:
+    for version, tf_type, field in (("8.4", "proxmox_hagroup", "restricted"), ("9.1", "proxmox_harule", "strict")):
+        lab_ = lab(pve_version=version)
+        lab_.cluster.ha.protect(_vm(lab_, 100), prefer={lab_.nodes[0]: 5, lab_.nodes[2]: 5}, strict=True)
+        (item,) = resources(lab_.stack, tf_type)
+        assert item[field] is True
+        assert item["nodes"] == {"pve1": 5, "pve3": 5}
+
+
+def test_resource_affinity_rules_on_pve9() -> None:
+    lab9 = lab()
+    a, b, c = _vm(lab9, 100, ha=True), _vm(lab9, 101, node=1, ha=True), _vm(lab9, 102, node=2, ha=True)
+    apart = lab9.cluster.ha.keep_apart([a, b, c])
+    together = lab9.cluster.ha.keep_together([a, c], name="app-and-cache", comment="latency")
+    assert (apart.name, together.name) == ("apart-100-101-102", "app-and-cache")
+    rules = {r["rule"]: r for r in resources(lab9.stack, "proxmox_harule")}
+    assert rules["apart-100-101-102"]["affinity"] == "negative"
+    assert rules["app-and-cache"]["affinity"] == "positive"
+    assert rules["app-and-cache"]["comment"] == "latency"
+    assert {r["type"] for r in rules.values()} == {"resource-affinity"}
+    assert len(rules["apart-100-101-102"]["resources"]) == 3
+    assert policy_errors(lab9.cluster) == []
+
+
+def test_rule_members_may_be_protected_after_the_rule() -> None:
+    lab9 = lab()
+    a, b = _vm(lab9, 100), _vm(lab9, 101, node=1)
+    lab9.cluster.ha.keep_apart([a, b])
+    lab9.cluster.ha.protect(a)
+    lab9.cluster.ha.protect(b)
+    (rule,) = resources(lab9.stack, "proxmox_harule")
+    assert all(r.startswith("${proxmox_haresource.") for r in rule["resources"])
+
+
+def test_ha_shortcut_and_string_form() -> None:
+    lab9 = lab()
+    vm = _vm(lab9, 100, ha=HaOptions(max_restart=2, state="stopped"))
+    ct = Container(lab9.stack, "ct", node=lab9.nodes[1], vm_id=200, template="local:vztmpl/debian.tar.zst",
+                   disk=Disk(lab9.rbd, size_gib=8), ha=True)
+    external = lab9.cluster.ha.protect("vm:900")
+    assert vm.ha is not None and vm.ha.resource_id == "vm:100" and vm.under_ha
+    assert ct.ha is not None and ct.ha.resource_id == "ct:200"
+    assert external.guest is None
+    ha = {r["resource_id"]: r for r in resources(lab9.stack, "proxmox_haresource")}
+    assert (ha["vm:100"]["max_restart"], ha["vm:100"]["state"]) == (2, "stopped")
+    assert any(d.startswith("proxmox_virtual_environment_vm.") for d in ha["vm:100"]["depends_on"]), \
+        "the HA resource is created after its VM"
+    assert set(lab9.cluster.ha.resources) == {"vm:100", "ct:200", "vm:900"}
+
+
+# ----------------------------------------------------------------------------------------------- rejections
+
+
+def test_rejects_failback_on_pve8() -> None:
+    lab8 = lab(pve_version="8.4")
+    with pytest.raises(ConfigError) as excinfo:
+        lab8.cluster.ha.protect(_vm(lab8, 100), failback=True)
+    p = only(excinfo)
+    assert (p.field, p.path) == ("failback", "test/Cluster/Ha/vm:100")
+    assert "from PVE 9" in p.problem and "PVE 8.4" in p.problem
+
+
+def test_rejects_resource_affinity_on_pve8() -> None:
+    lab8 = lab(pve_version="8.4")
+    a, b = _vm(lab8, 100, ha=True), _vm(lab8, 101, ha=True)
+    with pytest.raises(ConfigError) as excinfo:
+        lab8.cluster.ha.keep_apart([a, b])
+    p = only(excinfo)
+    assert p.field == "keep_apart"
+    assert "need PVE 9" in p.problem and "prefer=" in p.fix
+
+
+def test_rejects_protecting_twice() -> None:
+    lab9 = lab()
+    vm = _vm(lab9, 100, ha=True)
+    with pytest.raises(ConfigError) as excinfo:
+        lab9.cluster.ha.protect(vm)
+    assert only(excinfo).problem == "vm:100 is already protected"
+
+
+@pytest.mark.parametrize(("kwargs", "field", "words"), [
+    ({"max_restart": 11}, "max_restart", "must be 0-10, got 11"),
+    ({"max_relocate": -1}, "max_relocate", "must be 0-10, got -1"),
+    ({"state": "running"}, "state", "'running' is not an HA state"),
+    ({"strict": True}, "strict", "strict without preferred nodes"),
+    ({"prefer": []}, "prefer", "no node given"),
+    ({"prefer": ["pve1"]}, "prefer", "'pve1' is not a Node"),
+])
+def test_rejects_bad_protect_arguments(kwargs: dict[str, Any], field: str, words: str) -> None:
+    lab9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        lab9.cluster.ha.protect(_vm(lab9, 100), **kwargs)
+    p = only(excinfo)
+    assert p.field == field and words in p.problem
+
+
+def test_rejects_a_preferred_node_of_another_cluster() -> None:
+    lab_a, lab_b = lab(), lab()
+    with pytest.raises(ConfigError) as excinfo:
+        lab_a.cluster.ha.protect(_vm(lab_a, 100), prefer=[lab_b.nodes[0]])
+    p = only(excinfo)
+    assert p.field == "prefer" and "not in cluster lab" in p.problem
+
+
+def test_rejects_a_bad_resource_id_string() -> None:
+    lab9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        lab9.cluster.ha.protect("vm:42")
+    assert only(excinfo).field == "resource_id"
+
+
+def test_rejects_an_affinity_rule_of_one_guest_or_a_bad_name() -> None:
+    lab9 = lab()
+    a = _vm(lab9, 100, ha=True)
+    with pytest.raises(ConfigError) as excinfo:
+        lab9.cluster.ha.keep_together([a], name="9bad")
+    fields = [(p.field, p.problem) for p in excinfo.value.problems]
+    assert ("guests", "an affinity rule needs two or more guests, got 1") in fields
+    assert any(f == "name" and "not a valid rule id" in text for f, text in fields)
+
+
+def test_rejects_ha_on_a_cluster_that_cannot_fail_over() -> None:
+    two = lab(nodes=2)
+    _vm(two, 100, ha=True)
+    (p,) = policy_errors(two.cluster)
+    assert p.field == "ha" and "cannot keep quorum after one node fails" in p.problem
+
+
+def test_rejects_ha_guest_on_local_storage() -> None:
+    lab9 = lab()
+    vm = _vm(lab9, 100, disks=[Disk(lab9.rbd), Disk(lab9.lvm)], ha=True)
+    (p,) = policy_errors(lab9.cluster)
+    assert (p.path, p.field) == (str(vm.node.path), "disks[1].storage")
+    assert "storage local-lvm (lvmthin) is local to its node and not replicated" in p.problem
+    assert "shared storage" in p.fix
+
+
+def test_rejects_ha_guest_on_zfs_without_replication() -> None:
+    lab9 = lab()
+    vm = _vm(lab9, 100, disks=[Disk(lab9.zfs)], ha=True)
+    (p,) = policy_errors(lab9.cluster)
+    assert p.field == "disks[0].storage" and "replicate_to" in p.fix
+    vm.replicate_to(lab9.nodes[1])
+    assert policy_errors(lab9.cluster) == [], "a replicated ZFS disk may be under HA"
+
+
+def test_rejects_ha_container_on_local_storage() -> None:
+    lab9 = lab()
+    Container(lab9.stack, "ct", node=lab9.nodes[0], vm_id=200, template="local:vztmpl/debian.tar.zst",
+              disk=Disk(lab9.lvm, size_gib=8), ha=True)
+    (p,) = policy_errors(lab9.cluster)
+    assert p.field == "disk.storage"
+
+
+def test_rejects_ha_guest_on_a_bridge_other_nodes_lack() -> None:
+    lab9 = lab()
+    lab9.nodes[0].add_bridge("vmbr1", ports=["eno2"])
+    _vm(lab9, 100, networks=[NetworkInterface(bridge="vmbr1")], ha=True)
+    (p,) = policy_errors(lab9.cluster)
+    assert p.field == "networks" and "pve2, pve3 lack" in p.problem
+
+
+def test_a_strict_preference_limits_the_bridge_check() -> None:
+    lab9 = lab()
+    for node in lab9.nodes[:2]:
+        node.add_bridge("vmbr1", ports=["eno2"])
+    vm = _vm(lab9, 100, networks=[NetworkInterface(bridge="vmbr1")])
+    lab9.cluster.ha.protect(vm, prefer=lab9.nodes[:2], strict=True)
+    assert policy_errors(lab9.cluster) == []
+
+
+def test_rejects_affinity_with_an_unprotected_guest() -> None:
+    lab9 = lab()
+    a, b = _vm(lab9, 100, ha=True), _vm(lab9, 101)
+    lab9.cluster.ha.keep_together([a, b])
+    (p,) = policy_errors(lab9.cluster)
+    assert p.field == "guests" and p.problem == "vm:101 is in the rule but not under HA"
+
+
+def test_rejects_keeping_apart_more_guests_than_nodes() -> None:
+    lab9 = lab()
+    guests = [_vm(lab9, 100 + i, node=i % 3, ha=True) for i in range(4)]
+    lab9.cluster.ha.keep_apart(guests)
+    (p,) = policy_errors(lab9.cluster)
+    assert p.problem == "4 guests kept apart on 3 nodes"
+
+
+# ----------------------------------------------------------------------------------------------- snapshots
+
+
+@pytest.mark.parametrize("name", ["workloads-pve8", "workloads-pve9"])
+def test_workload_snapshot(name: str, synth: Any, snapshot_json: Any) -> None:
+    config = synth(BUILT_STACKS[name], name)
+    assert normalise(config) == snapshot_json
+    res = config["resource"]
+    if name.endswith("pve8"):
+        assert "proxmox_harule" not in res and len(res["proxmox_hagroup"]) == 2
+    else:
+        assert "proxmox_hagroup" not in res
+        kinds = sorted((r["type"], r.get("affinity")) for r in res["proxmox_harule"].values())
+        assert kinds == [("node-affinity", None), ("node-affinity", None), ("resource-affinity", "negative"),
+                         ("resource-affinity", "positive")]
+    assert {r["resource_id"] for r in res["proxmox_haresource"].values()} == {"vm:100", "vm:101", "vm:110", "ct:200"}
