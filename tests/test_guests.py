@@ -1,0 +1,234 @@
+"""Vm, Container, Disk, Pool: what they emit, and the input they refuse before synthesis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from lab import lab, only, policy_errors, resources
+
+from pvecdk import CloudInit, ConfigError, Container, Disk, NetworkInterface, Pool, Storage, Vm
+
+
+def test_vm_defaults_are_migratable_and_safe() -> None:
+    l9 = lab()
+    vm = Vm(l9.stack, "web", node=l9.nodes[0], vm_id=100, disks=[Disk(l9.rbd)])
+    (r,) = resources(l9.stack, "proxmox_virtual_environment_vm")
+    assert r["cpu"] == {"type": "x86-64-v2-AES", "cores": 2, "sockets": 1}
+    assert r["memory"] == {"dedicated": 2048}
+    assert (r["node_name"], r["vm_id"], r["name"]) == ("pve1", 100, "web")
+    assert r["migrate"] is True, "a node change migrates the VM instead of re-creating it"
+    assert r["on_boot"] is True and r["started"] is True and r["agent"] == {"enabled": True}
+    assert r["disk"] == [{"interface": "scsi0", "datastore_id": "ceph-vm", "size": 32, "discard": "on",
+                          "iothread": True, "backup": True, "replicate": True}]
+    assert r["scsi_hardware"] == "virtio-scsi-single"
+    (nic,) = r["network_device"]
+    assert (nic["bridge"], nic["model"], nic["firewall"]) == ("vmbr0", "virtio", True)
+    assert vm.ha_resource_id == "vm:100" and vm.node_name == "pve1" and vm.resource is vm.node.default_child
+    assert l9.cluster.guests == (vm,)
+
+
+def test_vm_settings_reach_the_resource() -> None:
+    l9 = lab()
+    l9.nodes[0].add_bridge("vmbr1", ports=["eno2"])
+    pool = Pool(l9.stack, "Prod", pool_id="prod")
+    Vm(l9.stack, "db", node=l9.nodes[0], vm_id=4242, name="db-1", cpu_type="EPYC-Rome", cores=8, sockets=2,
+       memory_mib=32768, balloon_mib=16384, tags=["prod", "db", "prod"], pool=pool, start_on_boot=False,
+       disks=[Disk(l9.rbd, size_gib=50, interface="virtio0", cache="writeback"), Disk(l9.rbd, size_gib=500, ssd=True)],
+       networks=[NetworkInterface(), NetworkInterface(bridge="vmbr1", vlan_id=30, firewall=False, mtu=9000)],
+       cloud_init=CloudInit(user="ops", ssh_keys=("ssh-ed25519 AAAA ops",), ipv4="10.1.0.5/24",
+                            ipv4_gateway="10.1.0.1", dns_servers=("10.1.0.2",), search_domain="example.org"),
+       boot_order=["virtio0", "net0"], migration_timeout_seconds=600, protection=True)
+    (r,) = resources(l9.stack, "proxmox_virtual_environment_vm")
+    assert r["cpu"] == {"type": "EPYC-Rome", "cores": 8, "sockets": 2}
+    assert r["memory"] == {"dedicated": 32768, "floating": 16384}
+    assert [d["interface"] for d in r["disk"]] == ["virtio0", "scsi0"]
+    assert r["disk"][0]["cache"] == "writeback" and r["disk"][1]["ssd"] is True
+    assert r["network_device"][1]["vlan_id"] == 30 and r["network_device"][1]["mtu"] == 9000
+    assert r["tags"] == ["db", "prod"]
+    assert r["pool_id"].startswith("${proxmox_virtual_environment_pool.")
+    init = r["initialization"]
+    assert init["ip_config"] == [{"ipv4": {"address": "10.1.0.5/24", "gateway": "10.1.0.1"}}]
+    assert init["user_account"] == {"username": "ops", "keys": ["ssh-ed25519 AAAA ops"]}
+    assert init["datastore_id"] == "ceph-vm", "the cloud-init drive defaults to the first disk's storage"
+    assert init["dns"] == {"servers": ["10.1.0.2"], "domain": "example.org"}
+    assert (r["boot_order"], r["timeout_migrate"], r["protection"], r["on_boot"]) == (
+        ["virtio0", "net0"], 600, True, False)
+    (p,) = resources(l9.stack, "proxmox_virtual_environment_pool")
+    assert p["pool_id"] == "prod"
+
+
+def test_container_defaults_and_settings() -> None:
+    l9 = lab()
+    Container(l9.stack, "dns", node=l9.nodes[1], vm_id=200, template="local:vztmpl/debian-12.tar.zst",
+              disk=Disk(l9.lvm, size_gib=8), nesting=True, tags=["infra"],
+              cloud_init=CloudInit(ipv4="10.1.0.53/24", ssh_keys=("ssh-ed25519 AAAA ops",)))
+    (r,) = resources(l9.stack, "proxmox_virtual_environment_container")
+    assert r["unprivileged"] is True, "containers are unprivileged unless asked otherwise"
+    assert r["disk"] == {"datastore_id": "local-lvm", "size": 8, "replicate": True}
+    assert r["operating_system"] == {"template_file_id": "local:vztmpl/debian-12.tar.zst"}
+    assert r["initialization"]["hostname"] == "dns"
+    assert r["initialization"]["user_account"] == {"keys": ["ssh-ed25519 AAAA ops"]}
+    assert r["network_interface"][0]["name"] == "eth0" and r["features"] == {"nesting": True}
+    assert (r["cpu"], r["memory"]) == ({"cores": 1}, {"dedicated": 512, "swap": 512})
+
+
+def test_pool_from_id_adds_nothing() -> None:
+    l9 = lab()
+    pool = Pool.from_id(l9.stack, "existing")
+    assert Pool.from_id(l9.stack, "existing") is pool and pool.pool_id == "existing"
+    Vm(l9.stack, "a", node=l9.nodes[0], vm_id=100, pool=pool)
+    assert resources(l9.stack, "proxmox_virtual_environment_pool") == []
+    (r,) = resources(l9.stack, "proxmox_virtual_environment_vm")
+    assert r["pool_id"] == "existing"
+
+
+def test_host_cpu_is_fine_on_a_single_node() -> None:
+    l1 = lab(nodes=1)
+    Vm(l1.stack, "a", node=l1.nodes[0], vm_id=100, cpu_type="host")
+    assert [p for p in policy_errors(l1.cluster) if p.field == "cpu_type"] == []
+
+
+def test_host_cpu_with_identical_nodes_declared() -> None:
+    l9 = lab()
+    Vm(l9.stack, "a", node=l9.nodes[0], vm_id=100, cpu_type="host", allow_host_cpu=True)
+    assert policy_errors(l9.cluster) == []
+
+
+# ----------------------------------------------------------------------------------------------- rejections
+
+
+def _vm_error(l9: Any, **kwargs: Any) -> Any:
+    kwargs.setdefault("node", l9.nodes[0])
+    kwargs.setdefault("vm_id", 100)
+    with pytest.raises(ConfigError) as excinfo:
+        Vm(l9.stack, "bad", **kwargs)
+    return excinfo
+
+
+@pytest.mark.parametrize("vm_id", [99, 1_000_000_000, 0, "100"])
+def test_rejects_vmid_out_of_range(vm_id: Any) -> None:
+    p = only(_vm_error(lab(), vm_id=vm_id))
+    assert (p.path, p.field) == ("test/bad", "vm_id")
+    assert "VMID must be 100-999999999" in p.problem
+
+
+def test_rejects_vmid_taken_twice_in_the_cluster() -> None:
+    l9 = lab()
+    Container(l9.stack, "ct", node=l9.nodes[1], vm_id=100, template="local:vztmpl/a.tar.zst", disk=Disk(l9.rbd))
+    p = only(_vm_error(l9, vm_id=100))
+    assert p.field == "vm_id" and p.problem == "VMID 100 is already taken by test/ct"
+    assert l9.stack.node.try_find_child("bad") is None, "a refused guest never enters the tree"
+
+
+def test_the_same_vmid_in_two_clusters_is_fine() -> None:
+    a, b = lab(), lab()
+    Vm(a.stack, "x", node=a.nodes[0], vm_id=100)
+    Vm(b.stack, "x", node=b.nodes[0], vm_id=100)
+
+
+def test_rejects_a_disk_on_storage_without_images() -> None:
+    l9 = lab()
+    p = only(_vm_error(l9, disks=[Disk(l9.rbd), Disk(l9.local)]))
+    assert p.field == "disks[1].storage"
+    assert p.problem == "storage local does not hold images (it holds backup, iso, vztmpl)"
+    assert "add images to local's content" in p.fix
+
+
+def test_rejects_a_container_volume_on_storage_without_rootdir() -> None:
+    l9 = lab()
+    images_only = Storage.from_id(l9.stack, "vm-only", storage_type="rbd", content=["images"])
+    with pytest.raises(ConfigError) as excinfo:
+        Container(l9.stack, "ct", node=l9.nodes[0], vm_id=200, template="local:vztmpl/a.tar.zst",
+                  disk=Disk(images_only))
+    p = only(excinfo)
+    assert p.field == "disk.storage" and "does not hold rootdir" in p.problem
+
+
+def test_rejects_a_disk_on_storage_not_defined_on_the_node() -> None:
+    l9 = lab()
+    only_pve2 = Storage.from_id(l9.stack, "fast", storage_type="lvmthin", content=["images"], nodes=[l9.nodes[1]])
+    p = only(_vm_error(l9, disks=[Disk(only_pve2)]))
+    assert p.field == "disks[0].storage" and p.problem == "storage fast is not defined on node pve1"
+
+
+def test_rejects_a_node_of_another_cluster() -> None:
+    l9, other = lab(), lab()
+    with pytest.raises(ConfigError) as excinfo:
+        Vm(l9.cluster, "bad", node=other.nodes[0], vm_id=100)
+    p = only(excinfo)
+    assert p.field == "node" and p.problem == "node pve1 is not in cluster lab"
+
+
+def test_rejects_a_node_that_is_not_a_node() -> None:
+    p = only(_vm_error(lab(), node="pve1"))
+    assert p.field == "node" and "is not a Node" in p.problem
+
+
+@pytest.mark.parametrize(("kwargs", "field", "words"), [
+    ({"cpu_type": "pentium9"}, "cpu_type", "'pentium9' is not a QEMU CPU model"),
+    ({"cores": 0}, "cores", "cores must be 1 or more"),
+    ({"memory_mib": 8}, "memory_mib", "at least 16 MiB"),
+    ({"sockets": 9}, "sockets", "sockets must be 1-4"),
+    ({"balloon_mib": 4096}, "balloon_mib", "must be 0-2048"),
+    ({"name": "web_1"}, "name", "'web_1' is not a DNS name"),
+    ({"tags": ["Prod Web"]}, "tags[0]", "is not a PVE tag"),
+    ({"networks": [NetworkInterface(bridge="br0")]}, "networks[0].bridge", "'br0' is not a bridge name"),
+    ({"networks": [NetworkInterface(bridge="vmbr7")]}, "networks[0].bridge", "node pve1 has no bridge vmbr7"),
+    ({"networks": [NetworkInterface(vlan_id=5000)]}, "networks[0].vlan_id", "VLAN id must be 1-4094"),
+    ({"boot_order": ["scsi3"]}, "boot_order", "'scsi3' is not a device of the VM"),
+    ({"migration_timeout_seconds": 0}, "migration_timeout_seconds", "must be positive"),
+    ({"pool": "prod"}, "pool", "'prod' is not a Pool"),
+])
+def test_rejects_bad_vm_settings(kwargs: dict[str, Any], field: str, words: str) -> None:
+    p = only(_vm_error(lab(), **kwargs))
+    assert p.field == field and words in p.problem, p
+
+
+def test_rejects_bad_disks() -> None:
+    l9 = lab()
+    excinfo = _vm_error(l9, disks=[Disk(l9.rbd, size_gib=0), Disk(l9.rbd, interface="scsi31"),
+                                   Disk(l9.rbd, interface="virtio0"), Disk(l9.rbd, interface="virtio0"),
+                                   "local-lvm:32"])
+    fields = [(p.field, p.problem) for p in excinfo.value.problems]
+    assert ("disks[0].size_gib", "size must be 1 GiB or more, got 0") in fields
+    assert ("disks[1].interface", "'scsi31' is not a disk slot") in fields
+    assert ("disks[3].interface", "virtio0 is used twice") in fields
+    assert ("disks[4]", "'local-lvm:32' is not a Disk") in fields
+
+
+def test_rejects_cloud_init_without_storage_or_with_a_bad_address() -> None:
+    l9 = lab()
+    excinfo = _vm_error(l9, cloud_init=CloudInit(ipv4="10.1.0.5"))
+    fields = {p.field for p in excinfo.value.problems}
+    assert fields == {"cloud_init.storage", "cloud_init.ipv4"}
+
+
+def test_rejects_a_bad_container_template() -> None:
+    l9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        Container(l9.stack, "ct", node=l9.nodes[0], vm_id=200, template="debian-12.tar.zst", disk=Disk(l9.rbd))
+    assert only(excinfo).field == "template"
+
+
+def test_rejects_host_cpu_under_ha() -> None:
+    l9 = lab()
+    vm = Vm(l9.stack, "a", node=l9.nodes[0], vm_id=100, cpu_type="host", disks=[Disk(l9.rbd)], ha=True)
+    (p,) = policy_errors(l9.cluster)
+    assert (p.path, p.field) == (str(vm.node.path), "cpu_type")
+    assert "migrates only to identical CPUs, and it is under HA" in p.problem
+    assert "allow_host_cpu=True" in p.fix
+
+
+def test_rejects_host_cpu_on_a_cluster_of_several_nodes() -> None:
+    l9 = lab()
+    Vm(l9.stack, "a", node=l9.nodes[0], vm_id=100, cpu_type="max")
+    (p,) = policy_errors(l9.cluster)
+    assert p.field == "cpu_type" and "the cluster has 3 nodes" in p.problem
+
+
+def test_message_shape() -> None:
+    excinfo = _vm_error(lab(), vm_id=5)
+    assert str(excinfo.value) == (
+        "1 problem in the configuration\n"
+        "  test/bad: vm_id: VMID must be 100-999999999, got 5; pick a free VMID in 100-999999999")
