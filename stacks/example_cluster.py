@@ -2,9 +2,10 @@
 
 Three nodes (pve1..pve3) on three networks: management 192.168.1.0/24, cluster (corosync, migration)
 10.0.0.0/24 and storage (Ceph) 172.16.0.0/24, with the cluster firewall on; an NFS share for images, ISOs,
-container templates and backups; the Ceph pool ``vm-pool`` (size 3, min_size 2); VM 100 under HA; and a
-nightly backup of every guest at 02:00. Storage, the Ceph pool and the backup job are still L1 classes of
-``pvecdk.bpg`` until their own constructs land.
+container templates and backups; Ceph on the storage network (monitors and managers on the three nodes, an
+OSD on each node's /dev/sdb) with the pool ``vm-pool`` (size 3, min_size 2) and its RBD storage; VM 100 under
+HA; and a nightly backup of every guest at 02:00. The backup job is still an L1 class of ``pvecdk.bpg`` until
+its own construct lands.
 
 The endpoint is a Terraform variable; the API token comes from the provider's ``PROXMOX_VE_API_TOKEN``
 environment variable, so no secret is written into the synthesized files.
@@ -14,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pvecdk import AutomationAccess, Cluster, CorosyncLink, NetworkRole
+from pvecdk import AutomationAccess, Cluster, ContentType, CorosyncLink, NetworkRole, NfsStorage
 from pvecdk._cdk import Construct, TerraformStack, TerraformVariable
-from pvecdk.bpg import backup_job, ceph_pool, provider, storage_nfs
+from pvecdk.bpg import backup_job, provider
 
 
 @dataclass(frozen=True)
@@ -63,17 +64,17 @@ class ExampleClusterStack(TerraformStack):
                 storage_address=f"172.16.0.{n.host}",
             )
 
-        nfs = storage_nfs.StorageNfs(
-            self, "nfs-storage", id="nfs-storage", server="192.168.1.100", export="/srv/nfs/proxmox",
-            content=["images", "iso", "vztmpl", "backup"],
+        nfs = NfsStorage(
+            self, "nfs-storage", server="192.168.1.100", export="/srv/nfs/proxmox",
+            content=[ContentType.IMAGES, ContentType.ISO, ContentType.VZTMPL, ContentType.BACKUP],
         )
-        ceph_pool.CephPool(
-            self, "vm-pool", name="vm-pool", node_name=NODES[0].name, size=3, min_size=2, application="rbd",
-            pg_autoscale_mode="on",
-        )
+        ceph = self.cluster.enable_ceph(public_network=NetworkRole.STORAGE)
+        for node in self.cluster.nodes:
+            node.add_osd("/dev/sdb")
+        ceph.add_pool("vm-pool", size=3, min_size=2).as_storage()
         self.cluster.ha.protect("vm:100", max_restart=3, max_relocate=1)
         backup_job.BackupJob(
-            self, "nightly-backup", id="nightly-backup", schedule="02:00", storage=nfs.id, all=True,
+            self, "nightly-backup", id="nightly-backup", schedule="02:00", storage=nfs.storage_id, all=True,
             mode="snapshot", compress="zstd",
         )
         AutomationAccess(self, "Automation")

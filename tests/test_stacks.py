@@ -92,17 +92,61 @@ def test_example_firewall_opens_only_what_pve_needs(example: dict[str, Any]) -> 
     assert ipsets == {"management": "192.168.1.0/24", "cluster": "10.0.0.0/24", "storage": "172.16.0.0/24"}
 
 
+def _address(config: dict[str, Any], tf_type: str) -> str:
+    (name,) = config["resource"][tf_type]
+    return f"{tf_type}.{name}"
+
+
 def test_example_nfs_storage(example: dict[str, Any]) -> None:
     nfs = _only(example, "proxmox_storage_nfs")
     assert nfs["id"] == "nfs-storage"
     assert (nfs["server"], nfs["export"]) == ("192.168.1.100", "/srv/nfs/proxmox")
-    assert {"images", "iso", "vztmpl"} <= set(nfs["content"])
+    assert sorted(nfs["content"]) == ["backup", "images", "iso", "vztmpl"]
+    assert nfs["lifecycle"] == {"prevent_destroy": True}, "it holds disks and backups"
+    assert nfs["depends_on"] == [_address(example, "pvecdk_cluster")]
 
 
 def test_example_ceph_pool_keeps_three_copies(example: dict[str, Any]) -> None:
     pool = _only(example, "proxmox_ceph_pool")
     assert pool["name"] == "vm-pool"
     assert (pool["size"], pool["min_size"]) == (3, 2)
+    assert pool["application"] == "rbd"
+    assert pool["lifecycle"] == {"prevent_destroy": True}
+
+
+def test_example_ceph_runs_on_the_storage_network(example: dict[str, Any]) -> None:
+    init = _only(example, "pvecdk_ceph")
+    assert init["network"] == "172.16.0.0/24" and "cluster_network" not in init
+    monitors = example["resource"]["pvecdk_ceph_monitor"].values()
+    assert sorted((m["node_name"], m["address"]) for m in monitors) == [
+        ("pve1", "172.16.0.11"), ("pve2", "172.16.0.12"), ("pve3", "172.16.0.13")]
+    assert sorted(m["node_name"] for m in example["resource"]["pvecdk_ceph_manager"].values()) == [
+        "pve1", "pve2", "pve3"]
+    osds = example["resource"]["pvecdk_ceph_osd"].values()
+    assert sorted((o["node_name"], o["device"]) for o in osds) == [
+        ("pve1", "/dev/sdb"), ("pve2", "/dev/sdb"), ("pve3", "/dev/sdb")]
+
+
+def test_example_ceph_is_applied_in_order(example: dict[str, Any]) -> None:
+    res = example["resource"]
+
+    def refs(tf_type: str) -> set[str]:
+        return {f"{tf_type}.{name}" for name in res[tf_type]}
+
+    assert set(_only(example, "pvecdk_ceph")["depends_on"]) == refs("pvecdk_cluster")
+    for before, after in (("pvecdk_ceph", "pvecdk_ceph_monitor"), ("pvecdk_ceph_monitor", "pvecdk_ceph_manager"),
+                          ("pvecdk_ceph_manager", "pvecdk_ceph_osd"), ("pvecdk_ceph_osd", "proxmox_ceph_pool")):
+        for item in res[after].values():
+            assert set(item["depends_on"]) == refs(before), (after, item)
+
+
+def test_example_rbd_storage_on_vm_pool(example: dict[str, Any]) -> None:
+    rbd = _only(example, "pvecdk_storage")
+    assert (rbd["type"], rbd["id"], rbd["options"]) == ("rbd", "vm-pool", {"pool": "vm-pool"})
+    assert sorted(rbd["content"]) == ["images", "rootdir"]
+    assert rbd["pve_version"] == "9.1" and rbd["endpoint"] == "https://192.168.1.11:8006"
+    assert _address(example, "proxmox_ceph_pool") in rbd["depends_on"]
+    assert rbd["lifecycle"] == {"prevent_destroy": True} and rbd["allow_destroy"] is False
 
 
 def test_example_protects_vm_100(example: dict[str, Any]) -> None:
