@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from lab import lab, only, resources
-
 from pvecdk import BackupJob, ConfigError, Container, Disk, Pool, Retention, Vm
 from pvecdk._calendar import check_calendar_event
 

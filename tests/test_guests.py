@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from lab import lab, only, policy_errors, resources
-
 from pvecdk import CloudInit, ConfigError, Container, Disk, NetworkInterface, Pool, Storage, Vm
 
 

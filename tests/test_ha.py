@@ -8,7 +8,6 @@ import pytest
 from built_stacks import BUILT_STACKS
 from conftest import normalise
 from lab import lab, only, policy_errors, resources
-
 from pvecdk import ConfigError, Container, Disk, HaOptions, NetworkInterface, Vm
 
 

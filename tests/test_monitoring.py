@@ -1,0 +1,92 @@
+"""Metrics servers: InfluxDB, Graphite and OpenTelemetry, with secrets only from sensitive variables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from lab import lab, only, resources, synth_json
+from pvecdk import ConfigError, GraphiteServer, InfluxDbServer, OpenTelemetryServer, _cdk
+
+
+def _token(stack: Any, sensitive: bool = True) -> Any:
+    return _cdk.TerraformVariable(stack, "token", type="string", sensitive=sensitive)
+
+
+def test_influxdb_over_https_with_a_token() -> None:
+    l9 = lab()
+    server = InfluxDbServer(l9.stack, "influx", server="metrics.example.org", organization="ops", bucket="pve",
+                            token=_token(l9.stack))
+    (r,) = resources(l9.stack, "proxmox_metrics_server")
+    assert (r["name"], r["type"], r["server"], r["port"]) == ("influx", "influxdb", "metrics.example.org", 8086)
+    assert (r["influx_db_proto"], r["influx_verify"]) == ("https", True)
+    assert (r["influx_organization"], r["influx_bucket"]) == ("ops", "pve")
+    assert r["influx_token"] == "${var.token}", "the token is the variable's reference, never its value"
+    assert synth_json(l9.stack)["variable"]["token"]["sensitive"] is True
+    assert server.name == "influx"
+
+
+def test_influxdb_over_udp_graphite_and_opentelemetry() -> None:
+    l9 = lab()
+    InfluxDbServer(l9.stack, "influx1", server="10.0.0.50", protocol="udp", mtu=9000, name="legacy")
+    GraphiteServer(l9.stack, "graphite", server="10.0.0.60", path_prefix="pve", enabled=False)
+    headers = _cdk.TerraformVariable(l9.stack, "otel_headers", type="string", sensitive=True)
+    OpenTelemetryServer(l9.stack, "otel", server="otel.example.org", headers=headers,
+                        resource_attributes={"env": "prod"})
+    by_name = {r["name"]: r for r in resources(l9.stack, "proxmox_metrics_server")}
+    assert (by_name["legacy"]["port"], by_name["legacy"]["influx_db_proto"], by_name["legacy"]["mtu"]) == (
+        8089, "udp", 9000)
+    assert "influx_verify" not in by_name["legacy"]
+    g = by_name["graphite"]
+    assert (g["type"], g["port"], g["graphite_proto"], g["graphite_path"], g["disable"]) == (
+        "graphite", 2003, "tcp", "pve", True)
+    o = by_name["otel"]
+    assert (o["type"], o["port"], o["opentelemetry_proto"], o["opentelemetry_compression"]) == (
+        "opentelemetry", 4318, "https", "gzip")
+    assert o["opentelemetry_headers"] == "${var.otel_headers}"
+    assert o["opentelemetry_resource_attributes"] == '{"env": "prod"}'
+
+
+def test_rejects_a_token_given_as_plain_text() -> None:
+    l9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        InfluxDbServer(l9.stack, "influx", server="m.example.org", token="s3cr3t-token")  # type: ignore[arg-type]
+    p = only(excinfo)
+    assert (p.path, p.field) == ("test/influx", "token")
+    assert "sensitive variable" in p.problem and "sensitive=True" in p.fix
+    assert "s3cr3t" not in str(excinfo.value), "the secret is never shown"
+
+
+def test_rejects_a_variable_that_is_not_sensitive() -> None:
+    l9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        InfluxDbServer(l9.stack, "influx", server="m.example.org", token=_token(l9.stack, sensitive=False))
+    assert "not sensitive" in only(excinfo).problem
+
+
+def test_rejects_a_token_over_plain_http() -> None:
+    l9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        InfluxDbServer(l9.stack, "influx", server="m.example.org", protocol="http", token=_token(l9.stack))
+    assert only(excinfo).field == "protocol"
+
+
+@pytest.mark.parametrize(("cls", "kwargs", "field", "words"), [
+    (InfluxDbServer, {"protocol": "tcp"}, "protocol", "'tcp' is not an InfluxDB protocol"),
+    (InfluxDbServer, {"protocol": "udp", "bucket": "pve"}, "bucket", "UDP has no bucket"),
+    (InfluxDbServer, {"mtu": 1400}, "mtu", "mtu applies to UDP only"),
+    (InfluxDbServer, {"port": 70000}, "port", "port must be 1-65535"),
+    (InfluxDbServer, {"server": "https://m.example.org/"}, "server", "is not a host name or address"),
+    (InfluxDbServer, {"name": "1st"}, "name", "is not a valid metrics server id"),
+    (GraphiteServer, {"protocol": "http"}, "protocol", "is not a Graphite protocol"),
+    (GraphiteServer, {"mtu": 1400}, "mtu", "mtu applies to UDP only"),
+    (OpenTelemetryServer, {"protocol": "grpc"}, "protocol", "is not an OTLP protocol"),
+    (OpenTelemetryServer, {"compression": "zstd"}, "compression", "is not a compression"),
+])
+def test_rejects_bad_metrics_server_settings(cls: Any, kwargs: dict[str, Any], field: str, words: str) -> None:
+    l9 = lab()
+    kwargs.setdefault("server", "m.example.org")
+    with pytest.raises(ConfigError) as excinfo:
+        cls(l9.stack, "metrics", **kwargs)
+    p = only(excinfo)
+    assert p.field == field and words in p.problem, p
