@@ -147,8 +147,9 @@ def check_storage(spec: StorageSpec, release: str | None = None) -> list[str]:
                 f"resource for {spec.type} storage"]
     major = _major(release)
     if spec.type == "glusterfs" and major is not None and int(major or 0) >= 9:
-        problems.append(f"type: GlusterFS storage is gone in PVE 9, the cluster runs {release}; use CephFS or "
-                        "NFS, or stay on PVE 8")
+        # The release's table has no glusterfs at all, so this one line says everything.
+        return [f"type: GlusterFS storage is gone in PVE 9, the cluster runs {release}; use CephFS or NFS, or "
+                "stay on PVE 8"]
     table = option_table(spec.type, release)
     for name in sorted(spec.options):
         if name in _ATTRIBUTES:

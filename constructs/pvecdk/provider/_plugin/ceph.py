@@ -244,7 +244,8 @@ class _CephType(EngineResource, ResourceType):
             return ApplyResult(prior, [error(f"{obj.label} not found after creating it",
                                              f"{obj.node} does not list the {obj.label} although its task "
                                              "succeeded; run the apply again.")])
-        return ApplyResult(state)
+        # What was planned and known stands (Terraform holds the provider to it); the rest comes from the cluster.
+        return ApplyResult({**state, **{k: v for k, v in planned.items() if v is not UNKNOWN}})
 
     def after_destroy(self, obj: CephObject) -> list[Diagnostic]:
         return []

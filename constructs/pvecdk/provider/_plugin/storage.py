@@ -178,7 +178,8 @@ class StorageResource(EngineResource, ResourceType):
         if live is None:
             return ApplyResult(prior, [error("Storage not found after creating it",
                                              f"{label} does not list storage {values['id']}; run the apply again.")])
-        return ApplyResult(_state(planned, live))
+        # What was planned and known stands (Terraform holds the provider to it); a refresh reports drift.
+        return ApplyResult({**_state(planned, live), **{k: v for k, v in planned.items() if v is not UNKNOWN}})
 
     def read(self, current: Any, private: bytes) -> ReadResult:
         client, label = self._client(str(current["endpoint"]))
