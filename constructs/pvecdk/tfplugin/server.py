@@ -107,7 +107,8 @@ class ProviderService:
         return _diagnostics([error(f"Unknown {kind} type", f"This provider has no {kind} type {name!r}.")])
 
     def _capabilities(self) -> Any:
-        return _proto.pb().ServerCapabilities(plan_destroy=False, get_provider_schema_optional=False)
+        # plan_destroy: Terraform asks the provider to plan destroys too, so a type can refuse one at plan time.
+        return _proto.pb().ServerCapabilities(plan_destroy=True, get_provider_schema_optional=False)
 
     # -- RPCs
 
