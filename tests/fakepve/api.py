@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import handlers_cluster, handlers_node  # noqa: F401  (importing them fills the route table)
+from . import handlers_ceph, handlers_cluster, handlers_node, handlers_storage  # noqa: F401  (they fill the route table)
 from .apischema import Route, load_schema, validate
 from .auth import Credentials, authenticate
 from .certs import CertAuthority, NodeCert
@@ -26,7 +26,10 @@ from .model import World
 from .routes import ROUTES, Call, Release, Reply
 from .tasks import TaskRunner
 
-SECRET_PARAMS = frozenset({"password", "new-password", "otp", "tfa-challenge", "token", "secret"})
+SECRET_PARAMS = frozenset(
+    {"password", "new-password", "otp", "tfa-challenge", "token", "secret"}
+    | {"keyring", "encryption-key", "master-pubkey"}  # storage secrets
+)
 REDACTED = "<redacted>"
 
 

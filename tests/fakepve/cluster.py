@@ -19,10 +19,13 @@ from .api import Backend, Request
 from .auth import Credentials
 from .certs import CertAuthority
 from .clusterops import Link, create_cluster, remove_member
+from .disks import DiskSpec, make_disks
 from .faults import Fault, FaultRule
-from .model import ClusterConf, CorosyncNode, Guest, World, corosync_conf
+from .model import ClusterConf, CorosyncNode, Guest, NodeState, World, corosync_conf
 from .routes import Release
 from .server import HOST, NodeServer
+from .storage import effective
+from .views import CephView, DiskView, StorageView, ceph_view, disk_view, storage_view
 
 RELEASES = {"9.1": "9.1.3", "8.4": "8.4.2"}
 _NODE_NAME = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?")
@@ -130,6 +133,40 @@ class ClusterState:
         with self._world.lock:
             return dict(self._world.ha_resources)
 
+    def _store_node(self) -> NodeState:
+        """A node of the main cluster, or the first standalone node with Ceph (else the first node)."""
+        cluster = self._world.main_cluster()
+        if cluster is not None:
+            return self._world.nodes[next(iter(cluster.nodes))]
+        nodes = list(self._world.nodes.values())
+        return next((n for n in nodes if n.local_ceph is not None), nodes[0])
+
+    @property
+    def ceph(self) -> CephView | None:
+        """The main cluster's Ceph (None before `pveceph init`): daemons, OSDs, pools, file systems, health."""
+        with self._world.lock:
+            return self.ceph_of(self._store_node().name)
+
+    def ceph_of(self, node: str) -> CephView | None:
+        with self._world.lock:
+            ceph = self._world.ceph(self._world.nodes[node])
+            return ceph_view(ceph, self._world.online) if ceph is not None else None
+
+    @property
+    def storage(self) -> dict[str, StorageView]:
+        """The main cluster's storage.cfg as PVE reads it ('local' always there), secrets left out."""
+        with self._world.lock:
+            return self.storage_of(self._store_node().name)
+
+    def storage_of(self, node: str) -> dict[str, StorageView]:
+        with self._world.lock:
+            return storage_view(effective(self._world.storage(self._world.nodes[node])))
+
+    def disks(self, node: str) -> dict[str, DiskView]:
+        """A node's disks and what uses them (an OSD's LVM, the system disk's partitions)."""
+        with self._world.lock:
+            return disk_view(self._world.nodes[node].disks)
+
 
 def _addresses(value: str | Sequence[str]) -> tuple[str, ...]:
     addresses = (value,) if isinstance(value, str) else tuple(value)
@@ -144,7 +181,10 @@ class FakeCluster:
     """Fake PVE nodes, each an HTTPS API endpoint on 127.0.0.1, sharing one modelled cluster state.
 
     `nodes` maps a node name to its own address (the corosync/cluster address a join's hostname names), or to
-    several addresses, the first being that one and the others further local addresses usable for links.
+    several addresses, the first being that one and the others further local addresses usable for links (and
+    for Ceph's public and cluster networks). `disks` gives a node's data disks besides its system disk
+    /dev/sda: device paths (1 TiB SSDs each) or paths with sizes in bytes; a node not named gets /dev/sdb,
+    /dev/sdc and /dev/sdd.
     """
 
     def __init__(
@@ -158,6 +198,7 @@ class FakeCluster:
         task_seconds: float = 0.2,
         rotate_certs_on_join: bool = True,
         auth_failure_delay: float = 0.0,
+        disks: Mapping[str, DiskSpec] | None = None,
     ) -> None:
         if version not in RELEASES:
             raise ValueError(f"version must be one of {sorted(RELEASES)}, not {version!r}")
@@ -176,6 +217,11 @@ class FakeCluster:
         self._rotate = rotate_certs_on_join
         self._auth_delay = auth_failure_delay
         self._world = World(self._node_addresses)
+        unknown = set(disks or {}) - set(nodes)
+        if unknown:
+            raise ValueError(f"disks given for unknown nodes: {sorted(unknown)}")
+        for name, node in self._world.nodes.items():
+            node.disks = make_disks(name, (disks or {}).get(name))
         self._backend: Backend | None = None
         self._servers: dict[str, NodeServer] = {}
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -365,6 +411,28 @@ class FakeCluster:
                 sid = f"{'ct' if guest is not None and guest.kind == 'lxc' else 'vm'}:{sid}"
             self._world.ha_resources[sid] = state
 
+    def add_rbd_image(self, pool: str, image: str, size_bytes: int = 32 << 30, *, node: str | None = None) -> None:
+        """Data in a Ceph pool of the main cluster (or of `node`'s cluster): an RBD image such as 'vm-100-disk-0'."""
+        with self._world.lock:
+            holder = self._world.nodes[node] if node else self.state._store_node()
+            ceph = self._world.ceph(holder)
+            if ceph is None or pool not in ceph.pools:
+                raise ValueError(f"no Ceph pool {pool!r} there")
+            ceph.pools[pool].images[image] = size_bytes
+
+    def set_ceph_daemon(self, service: str, running: bool) -> None:
+        """Stop or start a Ceph daemon behind the API's back ('osd.3', 'mon.pve2'): a crash, or its recovery."""
+        kind, _, ident = service.partition(".")
+        with self._world.lock:
+            ceph = self._world.ceph(self.state._store_node())
+            groups = {"mon": ceph.monitors, "mgr": ceph.managers, "mds": ceph.mds} if ceph else {}
+            if ceph is not None and kind == "osd" and ident.isdigit() and int(ident) in ceph.osds:
+                ceph.osds[int(ident)].running = running
+            elif kind in groups and ident in groups[kind]:
+                groups[kind][ident].running = running
+            else:
+                raise ValueError(f"no Ceph daemon {service!r}")
+
     def form_cluster(self, name: str, members: Iterable[str]) -> None:
         """Make a cluster without the API (nodeids 1.., one vote each, link0 = the node's address)."""
         names = list(members)
@@ -382,7 +450,7 @@ class FakeCluster:
                 cluster.nodes[node.name] = CorosyncNode(node.name, nodeid, 1, {0: node.address})
                 cluster.config_version += 1
                 node.cluster = cluster
-                node.local_options = {}
+                self._world.reset_local_store(node)
             if self._backend is not None:
                 for node in nodes[1:]:
                     self._backend.rotate_cert(node.name)

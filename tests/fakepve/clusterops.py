@@ -49,6 +49,8 @@ def create_cluster(world: World, node: NodeState, name: str, nodeid: int, votes:
         raise TaskFailed(f"cluster config '{CLUSTER_CONF}' already exists")
     links = links or {0: Link(node.address, None)}
     cluster = world.new_cluster(name, node.authkey, node.local_options)
+    # The new cluster's /etc/pve is the creator's: its storage.cfg and ceph.conf carry on.
+    cluster.storage, cluster.ceph = node.local_storage, node.local_ceph
     cluster.nodes[node.name] = CorosyncNode(node.name, nodeid, votes, {k: v.address for k, v in links.items()})
     for number, link in sorted(links.items()):
         iface = {"linknumber": str(number)}
@@ -207,7 +209,7 @@ def join_cluster(
         old.config_version += 1
     # The joined node's /etc/pve is replaced by the cluster's: its tickets and options are the cluster's now.
     node.cluster = cluster
-    node.local_options = {}
+    world.reset_local_store(node)
     lines += [
         "Join request OK, finishing setup locally",
         "stopping pve-cluster service",

@@ -19,6 +19,8 @@ _VMID_RE = re.compile(r"[1-9][0-9]{2,8}")
 _HA_SID_RE = re.compile(r"((vm|ct):)?[1-9][0-9]{2,8}")
 _MAC_PREFIX_RE = re.compile(r"[a-f0-9][02468ace](?::[a-f0-9]{2}){0,2}:?", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[^\s@]+@[^\s@]+")
+_STORAGE_ID_RE = re.compile(r"[a-z][a-z0-9\-_.]*[a-z0-9]", re.IGNORECASE)
+_CONTENT_TYPES = frozenset({"images", "rootdir", "vztmpl", "iso", "backup", "snippets", "import", "none"})
 # PVE splits list values on NUL, white space, commas and semicolons.
 _LIST_SPLIT = re.compile(r"[\0\s,;]+")
 
@@ -69,6 +71,10 @@ NAMED: dict[str, Callable[[str], None]] = {
         bool(_MAC_PREFIX_RE.fullmatch(v)), "value does not look like a valid MAC address prefix"
     ),
     "email": lambda v: _need(bool(_EMAIL_RE.fullmatch(v)), "value does not look like a valid email address"),
+    "pve-storage-id": lambda v: _need(
+        bool(_STORAGE_ID_RE.fullmatch(v)), f"storage ID '{v}' contains illegal characters"
+    ),
+    "pve-storage-content": lambda v: _need(v in _CONTENT_TYPES, f"invalid content type '{v}'"),
 }
 
 

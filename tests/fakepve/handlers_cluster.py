@@ -9,24 +9,11 @@ from .apischema import load_schema
 from .clusterops import CLUSTER_CONF, CREATE_LOG, create_cluster, delete_node, join_cluster, parse_links
 from .errors import ApiError
 from .formats import parse_property_string
+from .handlers_storage import status_row
 from .model import Guest, config_digest, nodelist_entry, totem
 from .routes import Call, route
-from .tasks import Action
-
-# The exit status of a task failed by Fault.TASK_FAIL, per task type: what such a worker typically dies of.
-TASK_FAILURES = {
-    "clustercreate": "command 'systemctl restart corosync pve-cluster' failed: exit code 1",
-    "clusterjoin": "starting pve-cluster failed: exit code 1",
-}
-
-
-def start_task(call: Call, kind: str, ident: str, action: Action) -> str:
-    rule = call.services.faults.take_task(call.node.name)
-    fail = None if rule is None else rule.message or TASK_FAILURES.get(kind, "command failed: exit code 1")
-    node = call.node
-    task = call.services.runner.start(node.name, node.clock_skew, kind, ident, call.user, action, fail)
-    node.tasks[task.upid] = task
-    return task.upid
+from .storage import effective
+from .workers import start_task
 
 
 @route("GET", "/cluster/status")
@@ -200,6 +187,29 @@ def resources(call: Call) -> list[dict[str, Any]]:
             rows.append(
                 {"id": f"node/{member.name}", "type": "node", "node": member.name, "status": status, "level": ""}
             )
+    if wanted in (None, "storage"):
+        # pvestatd reports a storage only from the nodes it is enabled on, which is where `nodes=` shows.
+        for member in members:
+            if not call.world.sees_online(call.node, member.name):
+                continue
+            for sid, entry in sorted(effective(call.world.storage(member)).items()):
+                usage = status_row(call.world, member, entry)
+                if not usage["enabled"]:
+                    continue
+                rows.append(
+                    {
+                        "id": f"storage/{member.name}/{sid}",
+                        "type": "storage",
+                        "storage": sid,
+                        "node": member.name,
+                        "status": "available" if usage["active"] else "unknown",
+                        "plugintype": entry.type,
+                        "content": usage["content"],
+                        "shared": usage["shared"],
+                        "disk": usage["used"],
+                        "maxdisk": usage["total"],
+                    }
+                )
     if wanted in (None, "vm"):
         for guest in call.world.guests_of([m.name for m in members]):
             row: dict[str, Any] = {

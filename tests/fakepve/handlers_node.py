@@ -1,4 +1,4 @@
-"""Node-level API methods: version, login, the node list, node time and worker tasks."""
+"""Node-level API methods: version, login, the node list, node time, worker tasks and the node's disks."""
 
 from __future__ import annotations
 
@@ -90,3 +90,19 @@ def task_log(call: Call) -> Reply:
     limit = int(call.params.get("limit", "50")) or 50
     chosen = [{"n": i + 1, "t": text} for i, text in enumerate(lines)][start : start + limit]
     return Reply(chosen, {"total": len(lines)})
+
+
+@route("GET", "/nodes/{node}/disks/list")
+def disks(call: Call) -> list[dict[str, Any]]:
+    """The node's disks, sorted; `type=unused` keeps free ones, `journal_disks` those a DB/WAL may go on."""
+    node = target_node(call)
+    wanted = call.params.get("type")
+    rows = []
+    for _, disk in sorted(node.disks.items()):
+        row = disk.row()
+        if wanted == "unused" and disk.used:
+            continue
+        if wanted == "journal_disks" and (row["osdid"] >= 0 or disk.used not in (None, "LVM", "partitions")):
+            continue
+        rows.append(row)
+    return rows

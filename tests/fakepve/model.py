@@ -1,8 +1,9 @@
 """The fake cluster's state: nodes, corosync configurations, guests and HA resources, under one lock.
 
 A node outside any cluster is standalone, with its own configuration store (/etc/pve in local mode).
-Clustered nodes share one ClusterConf: the corosync nodelist, the authkey that signs tickets and
-datacenter.cfg (the /cluster/options values). Several clusters may exist at once, as a faulty engine could make.
+Clustered nodes share one ClusterConf: the corosync nodelist, the authkey that signs tickets,
+datacenter.cfg (the /cluster/options values), storage.cfg and ceph.conf with the Ceph cluster it describes.
+Several clusters may exist at once, as a faulty engine could make. Disks belong to nodes, whatever their store.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from .ceph import CephCluster
+from .disks import Disk
 from .errors import ApiError
+from .storage import StorageEntry, default_storage
 from .tasks import Task
 
 NO_QUORUM = "cluster not ready - no quorum?\n"
@@ -35,6 +39,8 @@ class ClusterConf:
     nodes: dict[str, CorosyncNode] = field(default_factory=dict)
     interfaces: dict[int, dict[str, str]] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
+    storage: dict[str, StorageEntry] = field(default_factory=default_storage)
+    ceph: CephCluster | None = None
     config_version: int = 1
 
 
@@ -56,6 +62,9 @@ class NodeState:
     clock_skew: float = 0.0
     cluster: ClusterConf | None = None
     local_options: dict[str, str] = field(default_factory=dict)
+    local_storage: dict[str, StorageEntry] = field(default_factory=default_storage)
+    local_ceph: CephCluster | None = None
+    disks: dict[str, Disk] = field(default_factory=dict)
     tasks: dict[str, Task] = field(default_factory=dict)
 
     @property
@@ -94,7 +103,13 @@ class World:
         """Make a node standalone again: it leaves its cluster's stores behind and gets a key of its own."""
         node.cluster = None
         node.authkey = secrets.token_bytes(32)
+        self.reset_local_store(node)
+
+    def reset_local_store(self, node: NodeState) -> None:
+        """A fresh /etc/pve for a node that left its cluster's (or that took a cluster's in its place)."""
         node.local_options = {}
+        node.local_storage = default_storage()
+        node.local_ceph = None
 
     def node_by_address(self, address: str) -> NodeState | None:
         return next((n for n in self.nodes.values() if address in n.addresses), None)
@@ -137,6 +152,23 @@ class World:
 
     def options(self, node: NodeState) -> dict[str, str]:
         return node.cluster.options if node.cluster is not None else node.local_options
+
+    def storage(self, node: NodeState) -> dict[str, StorageEntry]:
+        return node.cluster.storage if node.cluster is not None else node.local_storage
+
+    def ceph(self, node: NodeState) -> CephCluster | None:
+        return node.cluster.ceph if node.cluster is not None else node.local_ceph
+
+    def set_ceph(self, node: NodeState, ceph: CephCluster) -> None:
+        if node.cluster is not None:
+            node.cluster.ceph = ceph
+        else:
+            node.local_ceph = ceph
+
+    def online(self, name: str) -> bool:
+        """Whether a node is up, as Ceph daemons see it (corosync partitions do not concern Ceph here)."""
+        node = self.nodes.get(name)
+        return node is not None and node.online
 
     def guests_of(self, names: list[str]) -> list[Guest]:
         return sorted((g for g in self.guests.values() if g.node in names), key=lambda g: g.vmid)
