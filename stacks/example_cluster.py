@@ -3,9 +3,10 @@
 Three nodes (pve1..pve3) on three networks: management 192.168.1.0/24, cluster (corosync, migration)
 10.0.0.0/24 and storage (Ceph) 172.16.0.0/24, with the cluster firewall on; an NFS share for images, ISOs,
 container templates and backups; Ceph on the storage network (monitors and managers on the three nodes, an
-OSD on each node's /dev/sdb) with the pool ``vm-pool`` (size 3, min_size 2) and its RBD storage; VM 100 under
-HA; and a nightly backup of every guest at 02:00. The backup job is still an L1 class of ``pvecdk.bpg`` until
-its own construct lands.
+OSD on each node's /dev/sdb) with the pool ``vm-pool`` (size 3, min_size 2) and its RBD storage; VM 100 on
+that RBD storage under HA (restarted three times, then moved once, preferring pve1 then pve2: an HA group on
+PVE 8, a node-affinity rule on PVE 9); a nightly snapshot backup of every guest at 02:00 to the NFS share,
+keeping 7 daily, 4 weekly and 6 monthly backups; and an InfluxDB metrics server.
 
 The endpoint is a Terraform variable; the API token comes from the provider's ``PROXMOX_VE_API_TOKEN``
 environment variable, so no secret is written into the synthesized files.
@@ -15,9 +16,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pvecdk import AutomationAccess, Cluster, ContentType, CorosyncLink, NetworkRole, NfsStorage
+from pvecdk import (
+    AutomationAccess,
+    BackupJob,
+    BackupMode,
+    Cluster,
+    ContentType,
+    CorosyncLink,
+    Disk,
+    HaOptions,
+    InfluxDbServer,
+    NetworkRole,
+    NfsStorage,
+    Retention,
+    Vm,
+)
 from pvecdk._cdk import Construct, TerraformStack, TerraformVariable
-from pvecdk.bpg import backup_job, provider
+from pvecdk.bpg import provider
 
 
 @dataclass(frozen=True)
@@ -71,10 +86,21 @@ class ExampleClusterStack(TerraformStack):
         ceph = self.cluster.enable_ceph(public_network=NetworkRole.STORAGE)
         for node in self.cluster.nodes:
             node.add_osd("/dev/sdb")
-        ceph.add_pool("vm-pool", size=3, min_size=2).as_storage()
-        self.cluster.ha.protect("vm:100", max_restart=3, max_relocate=1)
-        backup_job.BackupJob(
-            self, "nightly-backup", id="nightly-backup", schedule="02:00", storage=nfs.storage_id, all=True,
-            mode="snapshot", compress="zstd",
+        rbd = ceph.add_pool("vm-pool", size=3, min_size=2).as_storage()
+        pve1, pve2, _ = self.cluster.nodes
+        # On RBD every node sees the disk, so HA can start the VM on another node when pve1 fails.
+        self.vm = Vm(
+            self, "vm-100", node=pve1, vm_id=100, cores=2, memory_mib=4096, disks=[Disk(rbd, size_gib=32)],
+            ha=HaOptions(max_restart=3, max_relocate=1, prefer=[pve1, pve2]),
         )
+        BackupJob(
+            self, "nightly-backup", storage=nfs, schedule="02:00", mode=BackupMode.SNAPSHOT,
+            retention=Retention(keep_daily=7, keep_weekly=4, keep_monthly=6),
+        )
+        influxdb_token = TerraformVariable(
+            self, "influxdb_token", type="string", sensitive=True,
+            description="InfluxDB API token with write access to the proxmox bucket",
+        )
+        InfluxDbServer(self, "metrics", server="192.168.1.50", organization="proxmox", bucket="proxmox",
+                       token=influxdb_token)
         AutomationAccess(self, "Automation")

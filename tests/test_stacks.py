@@ -153,6 +153,14 @@ def test_example_protects_vm_100(example: dict[str, Any]) -> None:
     ha = _only(example, "proxmox_haresource")
     assert ha["resource_id"] == "vm:100"
     assert (ha["max_restart"], ha["max_relocate"]) == (3, 1)
+    vm = _only(example, "proxmox_virtual_environment_vm")
+    assert (vm["vm_id"], vm["node_name"], vm["cpu"]["type"]) == (100, "pve1", "x86-64-v2-AES")
+    (disk,) = vm["disk"]
+    (rbd,) = [k for k, v in example["resource"]["pvecdk_storage"].items() if v["type"] == "rbd"]
+    assert disk["datastore_id"] == f"${{pvecdk_storage.{rbd}.id}}", "the VM's disk is on the shared RBD storage"
+    rule = _only(example, "proxmox_harule")  # PVE 9.1: node preferences are an HA rule, not a group
+    assert (rule["type"], rule["nodes"], rule["strict"]) == ("node-affinity", {"pve1": 2, "pve2": 1}, False)
+    assert "proxmox_hagroup" not in example["resource"]
 
 
 def test_example_backs_up_nightly_to_nfs(example: dict[str, Any]) -> None:
@@ -162,6 +170,15 @@ def test_example_backs_up_nightly_to_nfs(example: dict[str, Any]) -> None:
     assert job["storage"].startswith("${proxmox_storage_nfs.")
     nfs = _only(example, "proxmox_storage_nfs")
     assert "backup" in nfs["content"], "the backup target must hold backups"
+    assert (job["all"], job["compress"]) == (True, "zstd")
+    assert job["prune_backups"] == {"keep-daily": "7", "keep-weekly": "4", "keep-monthly": "6"}
+
+
+def test_example_sends_metrics_with_a_secret_token(example: dict[str, Any]) -> None:
+    server = _only(example, "proxmox_metrics_server")
+    assert (server["type"], server["influx_db_proto"], server["influx_verify"]) == ("influxdb", "https", True)
+    assert server["influx_token"] == "${var.influxdb_token}"
+    assert example["variable"]["influxdb_token"]["sensitive"] is True
 
 
 def test_example_automation_token_is_least_privilege(example: dict[str, Any]) -> None:
