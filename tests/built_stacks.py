@@ -209,3 +209,102 @@ BUILT_STACKS.update({
     "workloads-pve8": workloads_stack("8.4"),
     "workloads-pve9": workloads_stack("9.1"),
 })
+
+
+def storage_stack(scope: Any, name: str) -> Any:
+    """Every storage type on a PVE 8.4 cluster (GlusterFS included), secrets from sensitive variables."""
+    from pvecdk import (
+        CephFsStorage,
+        CifsStorage,
+        Cluster,
+        ContentType,
+        DirStorage,
+        GlusterFsStorage,
+        IscsiDirectStorage,
+        IscsiProvider,
+        IscsiStorage,
+        LvmStorage,
+        LvmThinStorage,
+        NfsStorage,
+        PbsStorage,
+        Preallocation,
+        RbdStorage,
+        ZfsOverIscsiStorage,
+        ZfsPoolStorage,
+    )
+
+    stack = _cdk.TerraformStack(scope, name)
+    provider.ProxmoxProvider(stack, "proxmox")
+    cluster = Cluster(stack, "Cluster", name="store", pve_version="8.4", management_network="192.168.30.0/24",
+                      cluster_network="10.40.0.0/24", storage_network="172.16.40.0/24")
+    pve1, pve2, pve3 = (cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
+                                         management_address=f"192.168.30.{i}", cluster_address=f"10.40.0.{i}",
+                                         storage_address=f"172.16.40.{i}") for i in (1, 2, 3))
+    smb = _cdk.TerraformVariable(stack, "smb_password", type="string", sensitive=True)
+    pbs = _cdk.TerraformVariable(stack, "pbs_secret", type="string", sensitive=True)
+    keyring = _cdk.TerraformVariable(stack, "ceph_keyring", type="string", sensitive=True)
+    iqn = "iqn.2003-01.org.example.san:pve"
+    DirStorage(stack, "scratch", path="/mnt/scratch", content=[ContentType.IMAGES, ContentType.SNIPPETS],
+               nodes=[pve1], preallocation=Preallocation.OFF)
+    NfsStorage(stack, "nfs", server="172.16.40.100", export="/srv/pve", mount_options="vers=4.2",
+               content=[ContentType.IMAGES, ContentType.ISO, ContentType.BACKUP])
+    NfsStorage(stack, "isos", server="172.16.40.100", export="/srv/iso", content=[ContentType.ISO])
+    CifsStorage(stack, "smb", server="nas.example.internal", share="pve", username="pve", domain="EXAMPLE",
+                password=smb.string_value, content=[ContentType.BACKUP], subdirectory="/cluster")
+    IscsiStorage(stack, "san", portal="172.16.40.200", target=iqn, content=[])
+    LvmStorage(stack, "san-lvm", volume_group="vg_san", shared=True, wipe_removed_volumes=True)
+    LvmThinStorage(stack, "fast", volume_group="nvme", thin_pool="data", nodes=[pve2, pve3])
+    ZfsPoolStorage(stack, "tank", pool="tank", nodes=[pve2, pve3], devices=["/dev/sdb", "/dev/sdc"],
+                   sparse=True, blocksize="16k", compression="zstd")
+    PbsStorage(stack, "pbs", server="pbs.example.internal", datastore="pve", username="pve@pbs!pvecdk",
+               password=pbs.string_value, namespace="store",
+               fingerprint=":".join(["AB"] * 32))
+    RbdStorage(stack, "ext-rbd", pool="pve", monhost=["10.9.0.1", "10.9.0.2", "10.9.0.3"], username="pve",
+               keyring=keyring.string_value, krbd=True)
+    CephFsStorage(stack, "ext-cephfs", fs_name="shared", monhost=["10.9.0.1"], keyring=keyring.string_value,
+                  content=[ContentType.ISO, ContentType.VZTMPL])
+    IscsiDirectStorage(stack, "lun", portal="172.16.40.201:3260", target=iqn)
+    ZfsOverIscsiStorage(stack, "zfs-san", portal="172.16.40.202", target=iqn, pool="tank/pve", blocksize="16k",
+                        iscsi_provider=IscsiProvider.LIO, lio_tpg="tpg1", sparse=True)
+    GlusterFsStorage(stack, "gluster", server="172.16.40.210", server2="172.16.40.211", volume="pve",
+                     content=[ContentType.IMAGES, ContentType.BACKUP], extra_options={"bwlimit": "default=102400"})
+    return stack
+
+
+def ceph_stack(scope: Any, name: str) -> Any:
+    """Ceph from nothing to RBD and CephFS storage, added in an order unlike the one Ceph needs."""
+    from pvecdk import Cluster, ContentType, DeviceClass, ErasureCoding, NetworkRole
+
+    stack = _cdk.TerraformStack(scope, name)
+    provider.ProxmoxProvider(stack, "proxmox")
+    cluster = Cluster(stack, "Cluster", name="hci", management_network="192.168.40.0/24",
+                      cluster_network="10.50.0.0/24", storage_network="172.16.50.0/24",
+                      migration_network="10.60.0.0/24")
+    nodes = [cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
+                              management_address=f"192.168.40.{i}", cluster_address=f"10.50.0.{i}",
+                              storage_address=f"172.16.50.{i}", migration_address=f"10.60.0.{i}")
+             for i in (1, 2, 3, 4, 5)]
+    ceph = cluster.enable_ceph(public_network=NetworkRole.STORAGE, cluster_network="10.60.0.0/24",
+                               monitors=nodes[:3], managers=nodes[:2])
+    vms = ceph.add_pool("vms", pg_num=128, target_size_ratio=0.6)
+    vms.as_storage(content=[ContentType.IMAGES])
+    vms.as_storage("vms-krbd", content=[ContentType.ROOTDIR], krbd=True)
+    archive = ceph.add_pool("archive", erasure_coding=ErasureCoding(k=2, m=1, device_class=DeviceClass.HDD),
+                            pg_autoscale_mode="warn")
+    archive.as_storage()
+    for node in nodes:
+        node.add_osd("/dev/nvme0n1", device_class=DeviceClass.NVME, encrypted=True)
+        node.add_osd("/dev/sdb", device_class=DeviceClass.HDD, db_device="/dev/nvme1n1", db_size_gib=64)
+        node.add_osd("/dev/sdc", device_class=DeviceClass.HDD, db_device="/dev/nvme1n1", db_size_gib=64,
+                     wal_device="/dev/nvme2n1", wal_size_gib=4)
+    ceph.add_monitor(nodes[3])
+    ceph.add_monitor(nodes[4])
+    fs = ceph.add_filesystem("cephfs", pg_num=64, mds_nodes=nodes[:3])
+    fs.as_storage(content=[ContentType.ISO, ContentType.VZTMPL, ContentType.SNIPPETS])
+    return stack
+
+
+BUILT_STACKS.update({
+    "storage": storage_stack,
+    "ceph": ceph_stack,
+})

@@ -18,6 +18,7 @@ instead of dropping the definition guests' disks live on.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import ipaddress
@@ -369,8 +370,8 @@ def _find_cluster(scope: _cdk.Construct) -> Cluster | None:
 class _StorageProps(Props):
     storage_id: str
     content: tuple[ContentType, ...]
-    nodes: tuple[Any, ...] | None
-    cluster: Any
+    nodes: tuple[Any, ...] | None = None
+    cluster: Any = None
     enabled: bool
     allow_destroy: bool
 
@@ -425,7 +426,12 @@ class _OwnedStorage(Storage):
             values["content"] = tuple(values["content"])
         if values.get("nodes") is not None:
             values["nodes"] = tuple(values["nodes"])
-        props = check_props(self._PROPS, path, values)
+        # A prop left at None is unset: a required one is then reported missing, not as a wrong type.
+        try:
+            props = check_props(self._PROPS, path, {k: v for k, v in values.items() if v is not None})
+        except ConfigError as exc:
+            # Name the Terraform type in every problem, as the type's own checks do.
+            raise ConfigError(dataclasses.replace(p, type=self._TF_TYPE) for p in exc.problems) from None
         cluster = self._resolve_cluster(scope, props)
         self._check(path, props, cluster, dict(extra_options or {}))
         super().__init__(scope, id, storage_id=props.storage_id, storage_type=self.STORAGE_TYPE,
@@ -610,9 +616,9 @@ class _PvecdkStorage(_OwnedStorage):
 class _DirProps(_StorageProps):
     path: str
     shared: bool
-    preallocation: Preallocation | None
-    create_base_path: bool | None
-    create_subdirs: bool | None
+    preallocation: Preallocation | None = None
+    create_base_path: bool | None = None
+    create_subdirs: bool | None = None
 
     @field_validator("path")
     @classmethod
@@ -699,11 +705,11 @@ class DirStorage(_OwnedStorage):
 class _NfsProps(_StorageProps):
     server: str
     export: str
-    mount_options: str | None
-    preallocation: Preallocation | None
-    snapshot_as_volume_chain: bool | None
-    create_base_path: bool | None
-    create_subdirs: bool | None
+    mount_options: str | None = None
+    preallocation: Preallocation | None = None
+    snapshot_as_volume_chain: bool | None = None
+    create_base_path: bool | None = None
+    create_subdirs: bool | None = None
 
     @field_validator("export")
     @classmethod
@@ -799,11 +805,11 @@ class _CifsProps(_StorageProps):
     share: str
     username: str
     password: str
-    domain: str | None
-    subdirectory: str | None
-    mount_options: str | None
-    preallocation: Preallocation | None
-    snapshot_as_volume_chain: bool | None
+    domain: str | None = None
+    subdirectory: str | None = None
+    mount_options: str | None = None
+    preallocation: Preallocation | None = None
+    snapshot_as_volume_chain: bool | None = None
 
     @field_validator("password")
     @classmethod
@@ -906,7 +912,7 @@ def _vg(v: str, what: str) -> str:
 class _LvmProps(_StorageProps):
     volume_group: str
     shared: bool
-    wipe_removed_volumes: bool | None
+    wipe_removed_volumes: bool | None = None
 
     @field_validator("volume_group")
     @classmethod
@@ -1059,12 +1065,12 @@ _RAID_MIN = {ZfsRaidLevel.SINGLE: 1, ZfsRaidLevel.MIRROR: 2, ZfsRaidLevel.RAID10
 
 class _ZfsPoolProps(_StorageProps):
     pool: str
-    blocksize: str | None
-    sparse: bool | None
-    devices: tuple[str, ...] | None
-    raid_level: ZfsRaidLevel | None
-    ashift: int | None
-    compression: ZfsCompression | None
+    blocksize: str | None = None
+    sparse: bool | None = None
+    devices: tuple[str, ...] | None = None
+    raid_level: ZfsRaidLevel | None = None
+    ashift: int | None = None
+    compression: ZfsCompression | None = None
 
     @field_validator("pool")
     @classmethod
@@ -1222,9 +1228,9 @@ class _PbsProps(_StorageProps):
     datastore: str
     username: str
     password: str
-    fingerprint: str | None
-    namespace: str | None
-    encryption_key: str | None
+    fingerprint: str | None = None
+    namespace: str | None = None
+    encryption_key: str | None = None
 
     @field_validator("password")
     @classmethod
@@ -1345,9 +1351,9 @@ def _host_list(v: tuple[str, ...] | None, what: str) -> tuple[str, ...] | None:
 
 
 class _CephClientProps(_StorageProps):
-    monhost: tuple[str, ...] | None
-    username: str | None
-    keyring: str | None
+    monhost: tuple[str, ...] | None = None
+    username: str | None = None
+    keyring: str | None = None
 
     @field_validator("monhost")
     @classmethod
@@ -1372,9 +1378,9 @@ class _CephClientProps(_StorageProps):
 
 class _RbdProps(_CephClientProps):
     pool: str
-    data_pool: str | None
-    namespace: str | None
-    krbd: bool | None
+    data_pool: str | None = None
+    namespace: str | None = None
+    krbd: bool | None = None
 
 
 def _ceph_name(v: str | None, what: str) -> str | None:
@@ -1458,10 +1464,10 @@ class RbdStorage(_PvecdkStorage):
 
 
 class _CephFsProps(_CephClientProps):
-    fs_name: str | None
-    subdir: str | None
-    fuse: bool | None
-    mount_options: str | None
+    fs_name: str | None = None
+    subdir: str | None = None
+    fuse: bool | None = None
+    mount_options: str | None = None
 
     @field_validator("fs_name")
     @classmethod
@@ -1675,12 +1681,12 @@ class _ZfsIscsiProps(_IscsiProps):
     pool: str
     blocksize: str
     iscsi_provider: IscsiProvider
-    lio_tpg: str | None
-    comstar_hg: str | None
-    comstar_tg: str | None
-    sparse: bool | None
-    nowritecache: bool | None
-    zfs_base_path: str | None
+    lio_tpg: str | None = None
+    comstar_hg: str | None = None
+    comstar_tg: str | None = None
+    sparse: bool | None = None
+    nowritecache: bool | None = None
+    zfs_base_path: str | None = None
 
     @field_validator("pool")
     @classmethod
@@ -1786,9 +1792,9 @@ class ZfsOverIscsiStorage(_PvecdkStorage):
 class _GlusterProps(_StorageProps):
     server: str
     volume: str
-    server2: str | None
-    transport: GlusterTransport | None
-    preallocation: Preallocation | None
+    server2: str | None = None
+    transport: GlusterTransport | None = None
+    preallocation: Preallocation | None = None
 
     @field_validator("server", "server2")
     @classmethod

@@ -1,0 +1,523 @@
+"""Storage constructs: every PVE type with good and bad props, checked against PVE's option tables."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Any
+
+import pytest
+from built_stacks import storage_stack
+from conftest import normalise
+from pvecdk import (
+    CephFsStorage,
+    CifsStorage,
+    Cluster,
+    ConfigError,
+    ContentType,
+    DirStorage,
+    GlusterFsStorage,
+    IscsiDirectStorage,
+    IscsiProvider,
+    IscsiStorage,
+    LvmStorage,
+    LvmThinStorage,
+    NfsStorage,
+    PbsStorage,
+    RbdStorage,
+    Storage,
+    ZfsOverIscsiStorage,
+    ZfsPoolStorage,
+    ZfsRaidLevel,
+    _cdk,
+)
+from pvecdk.bpg import provider
+from pvecdk.storage import CONTENT, _created_by_default, type_options
+
+IQN = "iqn.2003-01.org.example:pve"
+
+
+def lab(version: str = "9.1", nodes: int = 3) -> tuple[Any, Cluster]:
+    """A stack with a cluster of ``nodes`` nodes on PVE ``version``."""
+    app = _cdk.Testing.app()
+    stack = _cdk.TerraformStack(app, "lab")
+    provider.ProxmoxProvider(stack, "proxmox")
+    cluster = Cluster(stack, "Cluster", name="lab", pve_version=version, management_network="192.168.1.0/24",
+                      cluster_network="10.0.0.0/24")
+    for i in range(1, nodes + 1):
+        cluster.add_node(f"pve{i}", management_address=f"192.168.1.{10 + i}", cluster_address=f"10.0.0.{10 + i}",
+                         management_interface="eno1")
+    return stack, cluster
+
+
+def secret(stack: Any, name: str = "secret") -> str:
+    return str(_cdk.TerraformVariable(stack, name, type="string", sensitive=True).string_value)
+
+
+def resources(stack: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_cdk.Testing.synth(stack))
+    return data.get("resource", {})
+
+
+def only(stack: Any, tf_type: str) -> dict[str, Any]:
+    (item,) = resources(stack)[tf_type].values()
+    return item  # type: ignore[no-any-return]
+
+
+# One row per type: the class, the props of a good definition, the PVE version it needs, the Terraform type,
+# a required prop, a content type it cannot hold, an option it does not take (props, on a PVE version), and a
+# prop PVE fixes at creation with another value.
+CASES: dict[str, dict[str, Any]] = {
+    "dir": dict(cls=DirStorage, props=dict(path="/mnt/data"), tf="proxmox_storage_directory", required="path",
+                option=None, fixed=("path", "/mnt/other")),
+    "nfs": dict(cls=NfsStorage, props=dict(server="192.168.1.100", export="/srv/nfs"), tf="proxmox_storage_nfs",
+                required="server", option=(dict(snapshot_as_volume_chain=True), "8.4"), fixed=("export", "/srv/x")),
+    "cifs": dict(cls=CifsStorage, props=dict(server="nas", share="pve", username="pve", password="$secret"),
+                 tf="proxmox_storage_cifs", required="share",
+                 option=(dict(snapshot_as_volume_chain=True), "8.4"), fixed=("share", "other")),
+    "lvm": dict(cls=LvmStorage, props=dict(volume_group="vg_san"), tf="proxmox_storage_lvm", required="volume_group",
+                wrong=ContentType.ISO, option=None, fixed=("volume_group", "vg_other")),
+    "lvmthin": dict(cls=LvmThinStorage, props=dict(volume_group="pve", thin_pool="data"),
+                    tf="proxmox_storage_lvmthin", required="thin_pool", wrong=ContentType.BACKUP, option=None,
+                    fixed=("thin_pool", "fast")),
+    "zfspool": dict(cls=ZfsPoolStorage, props=dict(pool="rpool/data"), tf="proxmox_storage_zfspool",
+                    required="pool", wrong=ContentType.VZTMPL, option=None, fixed=("pool", "tank")),
+    "pbs": dict(cls=PbsStorage, props=dict(server="pbs", datastore="pve", username="pve@pbs", password="$secret"),
+                tf="proxmox_storage_pbs", required="datastore", wrong=ContentType.IMAGES, option=None,
+                fixed=("datastore", "other")),
+    "rbd": dict(cls=RbdStorage, props=dict(pool="vm-pool"), tf="pvecdk_storage", required="pool",
+                wrong=ContentType.ISO, option=(dict(extra_options={"export": "/srv"}), "9.1"), fixed=None),
+    "cephfs": dict(cls=CephFsStorage, props=dict(fs_name="cephfs"), tf="pvecdk_storage", required=None,
+                   wrong=ContentType.IMAGES, option=(dict(extra_options={"krbd": "1"}), "9.1"), fixed=None),
+    "iscsi": dict(cls=IscsiStorage, props=dict(portal="10.0.5.10", target=IQN), tf="pvecdk_storage",
+                  required="target", wrong=ContentType.ISO, option=(dict(extra_options={"pool": "x"}), "9.1"),
+                  fixed=("target", IQN + "2")),
+    "iscsidirect": dict(cls=IscsiDirectStorage, props=dict(portal="10.0.5.10", target=IQN), tf="pvecdk_storage",
+                        required="portal", wrong=ContentType.ROOTDIR,
+                        option=(dict(extra_options={"content-dirs": "iso=x"}), "9.1"), fixed=("portal", "10.0.5.11")),
+    "zfs": dict(cls=ZfsOverIscsiStorage, props=dict(portal="10.0.5.20", target=IQN, pool="tank/pve", blocksize="16k",
+                                                    iscsi_provider=IscsiProvider.LIO, lio_tpg="tpg1"),
+                tf="pvecdk_storage", required="blocksize", wrong=ContentType.ROOTDIR,
+                option=(dict(extra_options={"krbd": "1"}), "9.1"), fixed=("pool", "tank/other")),
+    "glusterfs": dict(cls=GlusterFsStorage, props=dict(server="10.0.6.1", volume="pve"), tf="pvecdk_storage",
+                      version="8.4", required="volume", wrong=ContentType.ROOTDIR,
+                      option=(dict(extra_options={"krbd": "1"}), "8.4"), fixed=("volume", "other")),
+}
+
+
+def build(kind: str, version: str | None = None, **overrides: Any) -> tuple[Any, Any]:
+    case = CASES[kind]
+    stack, cluster = lab(version or case.get("version", "9.1"))
+    props = {k: (secret(stack) if v == "$secret" else v) for k, v in {**case["props"], **overrides}.items()}
+    return stack, case["cls"](stack, "store", **props)
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_good_definition(kind: str) -> None:
+    stack, storage = build(kind)
+    case = CASES[kind]
+    item = only(stack, case["tf"])
+    assert storage.storage_type == kind and storage.resource.node.id == "Resource"
+    assert item["id"] == "store"
+    default = CONTENT[kind][1]
+    assert storage.content == default and sorted(item["content"]) == sorted(c.value for c in default)
+    assert storage.shared == (kind not in ("dir", "lvm", "lvmthin", "zfspool"))
+    assert item["lifecycle"] == {"prevent_destroy": True}, "a storage holding data is protected"
+    assert item["depends_on"] == [f"pvecdk_cluster.{next(iter(resources(stack)['pvecdk_cluster']))}"]
+    if case["tf"] == "pvecdk_storage":
+        assert item["type"] == kind and item["endpoint"] == "https://192.168.1.11:8006"
+        assert item["pve_version"] == case.get("version", "9.1")
+        assert item["allow_destroy"] is False
+
+
+@pytest.mark.parametrize("kind", sorted(k for k in CASES if CASES[k]["required"]))
+def test_rejects_missing_required(kind: str) -> None:
+    field = CASES[kind]["required"]
+    with pytest.raises(ConfigError) as excinfo:
+        build(kind, **{field: None})
+    (problem,) = excinfo.value.problems
+    assert (problem.path, problem.field, problem.problem, problem.fix) == ("lab/store", field, "field required",
+                                                                          "pass it")
+
+
+@pytest.mark.parametrize("kind", sorted(k for k in CASES if CASES[k].get("wrong")))
+def test_rejects_wrong_content(kind: str) -> None:
+    wrong = CASES[kind]["wrong"]
+    with pytest.raises(ConfigError) as excinfo:
+        build(kind, content=[wrong])
+    (problem,) = excinfo.value.problems
+    assert problem.field == "content"
+    assert problem.problem == f"{kind} storage cannot hold {wrong.value}"
+    assert problem.fix.startswith("pick from ") and all(c.value in problem.fix for c in CONTENT[kind][0])
+
+
+@pytest.mark.parametrize("kind", sorted(k for k in CASES if CASES[k]["option"]))
+def test_rejects_option_the_type_does_not_take(kind: str) -> None:
+    props, version = CASES[kind]["option"]
+    with pytest.raises(ConfigError) as excinfo:
+        build(kind, version=version, **props)
+    (problem,) = excinfo.value.problems
+    if "extra_options" in props:
+        (name,) = props["extra_options"]
+        assert problem.field == f"extra_options[{name}]"
+        if kind == "cephfs" or name != "pool":
+            assert problem.problem == f"{kind} storage takes no {name!r} option on PVE {version}"
+    else:
+        assert problem.field == "snapshot_as_volume_chain"
+        assert problem.problem == f"{kind} storage takes no 'snapshot-as-volume-chain' option on PVE 8.4"
+        assert problem.fix == "it needs PVE 9; remove it or target that release"
+
+
+def test_version_only_option_is_taken_on_pve_9() -> None:
+    stack, _ = build("nfs", snapshot_as_volume_chain=True)
+    assert only(stack, "proxmox_storage_nfs")["snapshot_as_volume_chain"] is True
+
+
+@pytest.mark.parametrize("kind", sorted(k for k in CASES if CASES[k]["fixed"]))
+def test_fixed_option_change_replaces_a_protected_storage(kind: str) -> None:
+    """PVE cannot change a fixed option in place: the provider replaces the storage, and prevent_destroy then
+    makes Terraform refuse the plan instead of dropping the definition guests' volumes live on."""
+    prop, other = CASES[kind]["fixed"]
+    case = CASES[kind]
+    option = case["cls"]._OPTION_NAMES[prop]
+    first_stack, first = build(kind)
+    second_stack, second = build(kind, **{prop: other})
+    assert option in first.fixed_options
+    before, after = only(first_stack, case["tf"]), only(second_stack, case["tf"])
+    for item, value in ((before, case["props"][prop]), (after, other)):
+        shown = item.get("options", item).get(option, item.get(prop, item.get("zfs_pool")))
+        assert shown == str(value)
+        assert item["lifecycle"] == {"prevent_destroy": True}
+
+
+def test_fixed_options_follow_pves_table() -> None:
+    for kind, case in CASES.items():
+        version = case.get("version", "9.1")
+        table = type_options(kind, int(version[0]))
+        assert table is not None
+        _, storage = build(kind)
+        assert storage.fixed_options == {name for name, spec in table.items() if spec["fixed"]}
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_required_options_are_required_props(kind: str) -> None:
+    """Every option PVE requires on create (and does not fill itself) is a required keyword of the construct,
+    and every typed prop is an option the type takes on some PVE release."""
+    cls = CASES[kind]["cls"]
+    params = inspect.signature(cls.__init__).parameters
+    required = {n for n, p in params.items() if p.kind is p.KEYWORD_ONLY and p.default is p.empty}
+    names = dict(cls._OPTION_NAMES)
+    for major in (8, 9):
+        table = type_options(kind, major)
+        if table is None:
+            continue
+        for option, spec in table.items():
+            if not spec["optional"] and option not in _created_by_default(kind):
+                assert option in names.values(), (kind, option)
+                assert next(p for p, o in names.items() if o == option) in required, (kind, option)
+    every = {*(type_options(kind, 8) or {}), *(type_options(kind, 9) or {})}
+    assert set(names.values()) <= every, set(names.values()) - every
+
+
+def test_rejects_glusterfs_on_pve_9() -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        build("glusterfs", version="9.1")
+    (problem,) = excinfo.value.problems
+    assert (problem.field, problem.problem) == ("(type)", "PVE 9.1 has no glusterfs storage")
+    assert "GlusterFS storage ended with PVE 9" in problem.fix
+
+
+def test_rejects_cephfs_pool_option() -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        build("cephfs", extra_options={"pool": "cephfs_data"})
+    (problem,) = excinfo.value.problems
+    assert problem.field == "extra_options[pool]"
+    assert problem.problem.startswith("CephFS storage has no pool option")
+    assert "RBD storage is the one that takes pool" in problem.fix
+
+
+def test_rejects_typed_option_through_extra_options() -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        build("rbd", extra_options={"pool": "other", "content": "iso"})
+    assert [(p.field, p.fix) for p in excinfo.value.problems] == [
+        ("extra_options[pool]", "use pool= instead of extra_options"),
+        ("extra_options[content]", "use content= instead of extra_options")]
+
+
+def test_extra_options_reach_the_provider() -> None:
+    stack, _ = build("rbd", extra_options={"bwlimit": "default=102400"}, krbd=True, namespace="pve")
+    assert only(stack, "pvecdk_storage")["options"] == {"pool": "vm-pool", "bwlimit": "default=102400",
+                                                        "krbd": "1", "namespace": "pve"}
+
+
+def test_iscsi_without_content_uses_no_luns_directly() -> None:
+    stack, storage = build("iscsi", content=[])
+    item = only(stack, "pvecdk_storage")
+    assert item["content"] == ["none"] and storage.content == frozenset()
+    assert "lifecycle" not in item, "a target whose LUNs no guest uses directly holds no data"
+
+
+# ----------------------------------------------------------------------------------------------- secrets
+
+
+@pytest.mark.parametrize("kind", ["cifs", "pbs"])
+def test_rejects_literal_password(kind: str) -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        build(kind, password="hunter2")
+    (problem,) = excinfo.value.problems
+    assert problem.field == "password"
+    assert "literal value (value hidden)" in problem.problem and "sensitive TerraformVariable" in problem.fix
+    assert "hunter2" not in str(excinfo.value)
+
+
+def test_rejects_literal_encryption_key() -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        build("pbs", encryption_key="{\"kdf\": null}")
+    assert [p.field for p in excinfo.value.problems] == ["encryption_key"]
+    assert "kdf" not in str(excinfo.value)
+
+
+def test_external_rbd_takes_its_keyring_as_a_token() -> None:
+    stack, cluster = lab()
+    RbdStorage(stack, "ext", pool="pve", monhost=["10.9.0.1", "10.9.0.2:6789"], username="pve",
+               keyring=secret(stack, "keyring"))
+    item = only(stack, "pvecdk_storage")
+    assert item["keyring"] == "${var.keyring}"
+    assert item["options"]["monhost"] == "10.9.0.1,10.9.0.2:6789"
+    with pytest.raises(ConfigError) as excinfo:
+        RbdStorage(stack, "ext2", pool="pve", monhost=["10.9.0.1"], keyring="AQBsecret==")
+    (problem,) = excinfo.value.problems
+    assert problem.field == "keyring" and "AQBsecret" not in str(excinfo.value)
+
+
+def test_rejects_monhost_without_keyring_and_keyring_without_monhost() -> None:
+    stack, _ = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        RbdStorage(stack, "a", pool="pve", monhost=["10.9.0.1"])
+    assert "needs the client's keyring" in excinfo.value.problems[0].problem
+    with pytest.raises(ConfigError) as excinfo:
+        CephFsStorage(stack, "b", keyring=secret(stack))
+    assert "only taken for an external Ceph cluster" in excinfo.value.problems[0].problem
+
+
+# ----------------------------------------------------------------------------------------------- nodes
+
+
+def test_nodes_restrict_the_storage() -> None:
+    stack, cluster = lab()
+    pve1, pve2, _ = cluster.nodes
+    storage = DirStorage(stack, "backup", path="/mnt/backup", content=[ContentType.BACKUP], nodes=[pve2, pve1])
+    assert only(stack, "proxmox_storage_directory")["nodes"] == ["pve1", "pve2"]
+    assert storage.nodes == (pve2, pve1) and storage.available_on(pve1)
+    assert not storage.available_on(cluster.nodes[2])
+
+
+def test_rejects_nodes_of_another_cluster() -> None:
+    stack, cluster = lab()
+    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24")
+    stray = other.add_node("px1", management_address="192.168.9.11", cluster_address="10.9.0.11",
+                           management_interface="eno1")
+    with pytest.raises(ConfigError) as excinfo:
+        NfsStorage(stack, "nfs", server="nas", export="/srv", cluster=cluster, nodes=[cluster.nodes[0], stray])
+    (problem,) = excinfo.value.problems
+    assert (problem.field, problem.problem) == ("nodes", "node px1 is not a node of cluster lab")
+
+
+@pytest.mark.parametrize(("nodes", "words"), [
+    ([], "an empty node list defines the storage nowhere"),
+    (["pve1"], "is not a Node"),
+    ("twice", "is listed twice"),
+])
+def test_rejects_bad_node_list(nodes: Any, words: str) -> None:
+    stack, cluster = lab()
+    if nodes == "twice":
+        nodes = [cluster.nodes[0], cluster.nodes[0]]
+    with pytest.raises(ConfigError) as excinfo:
+        LvmThinStorage(stack, "thin", volume_group="pve", thin_pool="data", nodes=nodes)
+    (problem,) = excinfo.value.problems
+    assert problem.field == "nodes" and words in problem.problem
+
+
+def test_rejects_pvecdk_storage_without_a_cluster() -> None:
+    app = _cdk.Testing.app()
+    stack = _cdk.TerraformStack(app, "bare")
+    with pytest.raises(ConfigError) as excinfo:
+        RbdStorage(stack, "rbd", pool="vm")
+    (problem,) = excinfo.value.problems
+    assert problem.field == "cluster" and "needs a member's API endpoint" in problem.problem
+
+
+def test_bpg_storage_without_a_cluster_has_no_dependency() -> None:
+    app = _cdk.Testing.app()
+    stack = _cdk.TerraformStack(app, "bare")
+    provider.ProxmoxProvider(stack, "proxmox")
+    NfsStorage(stack, "nfs", server="nas", export="/srv")
+    assert "depends_on" not in only(stack, "proxmox_storage_nfs")
+
+
+# ----------------------------------------------------------------------------------------------- protection
+
+
+def test_media_only_storage_is_not_protected() -> None:
+    stack, _ = build("nfs", content=[ContentType.ISO, ContentType.VZTMPL])
+    assert "lifecycle" not in only(stack, "proxmox_storage_nfs")
+
+
+def test_allow_destroy_lifts_the_protection() -> None:
+    stack, storage = build("rbd", allow_destroy=True)
+    item = only(stack, "pvecdk_storage")
+    assert "lifecycle" not in item and item["allow_destroy"] is True
+    assert storage.holds_data and storage.allow_destroy
+
+
+def test_disabled_storage() -> None:
+    stack, _ = build("lvm", enabled=False)
+    assert only(stack, "proxmox_storage_lvm")["disable"] is True
+
+
+# ----------------------------------------------------------------------------------------------- ZFS pools
+
+
+def test_zfs_pool_created_on_each_node() -> None:
+    stack, cluster = lab()
+    pve1, pve2, _ = cluster.nodes
+    storage = ZfsPoolStorage(stack, "tank", pool="tank", nodes=[pve1, pve2],
+                             devices=["/dev/sdb", "/dev/sdc", "/dev/sdd", "/dev/sde"], ashift=12, compression="lz4")
+    zpools = resources(stack)["proxmox_node_disk_zfs"]
+    assert sorted(z["node_name"] for z in zpools.values()) == ["pve1", "pve2"]
+    for z in zpools.values():
+        assert (z["name"], z["raidlevel"], z["ashift"], z["compression"]) == ("tank", "raid10", 12, "lz4")
+        assert z["add_storage"] is False, "the storage definition is the construct's own"
+        assert z["lifecycle"] == {"prevent_destroy": True}
+    item = only(stack, "proxmox_storage_zfspool")
+    assert {f"proxmox_node_disk_zfs.{name}" for name in zpools} <= set(item["depends_on"])
+    assert sorted(storage.zpools) == ["pve1", "pve2"]
+
+
+@pytest.mark.parametrize(("devices", "level"), [(1, "single"), (2, "mirror"), (3, "raidz"), (6, "raid10")])
+def test_zfs_raid_level_default(devices: int, level: str) -> None:
+    stack, cluster = lab()
+    ZfsPoolStorage(stack, "tank", pool="tank", nodes=[cluster.nodes[0]],
+                   devices=[f"/dev/sd{chr(98 + i)}" for i in range(devices)])
+    assert only(stack, "proxmox_node_disk_zfs")["raidlevel"] == level
+
+
+@pytest.mark.parametrize(("props", "field", "words"), [
+    (dict(devices=["/dev/sdb"]), "(props)", "not on which nodes to create the zpool"),
+    (dict(devices=["/dev/sdb", "/dev/sdc"], raid_level=ZfsRaidLevel.RAIDZ2, nodes="pve1"), "(props)",
+     "raidz2 takes at least 4 device(s), got 2"),
+    (dict(devices=["/dev/sdb", "/dev/sdb"], nodes="pve1"), "devices", "listed twice"),
+    (dict(devices=["sdb"], nodes="pve1"), "devices", "is not a device path"),
+    (dict(pool="rpool/data", devices=["/dev/sdb"], nodes="pve1"), "(props)", "is a dataset"),
+    (dict(raid_level="mirror"), "(props)", "raid_level is given but no zpool is created"),
+    (dict(ashift=20, devices=["/dev/sdb"], nodes="pve1"), "ashift", "ashift must be 9-16"),
+])
+def test_rejects_bad_zpool(props: dict[str, Any], field: str, words: str) -> None:
+    stack, cluster = lab()
+    if props.get("nodes") == "pve1":
+        props["nodes"] = [cluster.nodes[0]]
+    with pytest.raises(ConfigError) as excinfo:
+        ZfsPoolStorage(stack, "tank", **{"pool": "tank", **props})
+    (problem,) = excinfo.value.problems
+    assert problem.field == field and words in problem.problem, problem
+
+
+# ----------------------------------------------------------------------------------------------- other props
+
+
+@pytest.mark.parametrize(("kind", "props", "field", "words"), [
+    ("nfs", dict(export="srv/nfs"), "export", "is not an export path"),
+    ("nfs", dict(server="nas:/srv"), "server", "is not a server address"),
+    ("dir", dict(path="data"), "path", "is not an absolute directory"),
+    ("pbs", dict(username="pve"), "username", "is not a PBS user"),
+    ("pbs", dict(fingerprint="AA:BB"), "fingerprint", "is not a SHA-256 fingerprint"),
+    ("iscsi", dict(target="pve-target"), "target", "is not an iSCSI target name"),
+    ("iscsi", dict(portal="10.0.5.10/24"), "portal", "is not an iSCSI portal"),
+    ("zfs", dict(lio_tpg=None), "(props)", "the LIO provider needs its target portal group"),
+    ("zfs", dict(iscsi_provider="istgt"), "(props)", "lio_tpg applies to the LIO provider"),
+    ("zfs", dict(iscsi_provider="ctld"), "iscsi_provider", "input should be"),
+    ("lvm", dict(volume_group="vg san"), "volume_group", "is not an LVM volume group name"),
+    ("cifs", dict(share="pve/sub"), "share", "is not a share name"),
+    ("dir", dict(storage_id="1st"), "storage_id", "is not a storage id"),
+    ("dir", dict(content=["disks"]), "content[0]", "input should be"),
+])
+def test_rejects_bad_prop(kind: str, props: dict[str, Any], field: str, words: str) -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        build(kind, **props)
+    problem = excinfo.value.problems[0]
+    assert problem.field == field and words.lower() in problem.problem.lower(), problem
+
+
+def test_rejection_message_shape() -> None:
+    stack, _ = lab(version="8.4")
+    with pytest.raises(ConfigError) as excinfo:
+        PbsStorage(stack, "pbs", server="pbs", datastore="pve", username="pve@pbs", password=secret(stack),
+                   content=[ContentType.IMAGES, ContentType.ISO])
+    assert str(excinfo.value) == "\n".join([
+        "2 problems in the configuration",
+        "  lab/pbs (proxmox_storage_pbs): content: pbs storage cannot hold images; pick from backup",
+        "  lab/pbs (proxmox_storage_pbs): content: pbs storage cannot hold iso; pick from backup",
+    ])
+
+
+def test_nothing_enters_the_tree_when_rejected() -> None:
+    stack, _ = lab()
+    with pytest.raises(ConfigError):
+        LvmStorage(stack, "lvm", volume_group="vg", content=[ContentType.ISO])
+    assert stack.node.try_find_child("lvm") is None
+    LvmStorage(stack, "lvm", volume_group="vg")
+
+
+# ----------------------------------------------------------------------------------------------- references
+
+
+def test_from_id_refers_to_the_installers_storage() -> None:
+    stack, _ = lab()
+    local_lvm = Storage.from_id(stack, "local-lvm")
+    assert (local_lvm.storage_id, local_lvm.storage_type, local_lvm.shared) == ("local-lvm", "lvmthin", False)
+    assert local_lvm.holds(ContentType.IMAGES) and local_lvm.holds("rootdir") and not local_lvm.holds("iso")
+    assert not local_lvm.holds("nonsense")
+    assert Storage.from_id(stack, "local-lvm") is local_lvm
+    assert Storage.from_id(stack, "local").holds(ContentType.ISO)
+    nas = Storage.from_id(stack, "nas", content=["backup"], storage_type="nfs")
+    assert nas.shared and nas.content == {ContentType.BACKUP} and nas.nodes is None
+    assert "resource" not in json.loads(_cdk.Testing.synth(_cdk.TerraformStack(_cdk.Testing.app(), "empty")))
+    assert "proxmox_storage_nfs" not in resources(stack), "a reference adds nothing to the plan"
+
+
+def test_from_id_rejects_unknown_attributes() -> None:
+    stack, _ = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        Storage.from_id(stack, "nas")
+    assert [p.field for p in excinfo.value.problems] == ["content", "storage_type"]
+    with pytest.raises(ConfigError) as excinfo:
+        Storage.from_id(stack, "nas", content=["disks"], storage_type="nfs")
+    assert [p.field for p in excinfo.value.problems] == ["content"]
+    Storage.from_id(stack, "local")
+    with pytest.raises(ConfigError) as excinfo:
+        Storage.from_id(stack, "local", content=["images"])
+    assert "already referenced here with other attributes" in excinfo.value.problems[0].problem
+
+
+def test_owned_storage_id_is_a_reference() -> None:
+    stack, _ = build("nfs")
+    _, storage = build("lvm")
+    assert _cdk.is_unresolved(storage.storage_id)
+
+
+# ----------------------------------------------------------------------------------------------- stack
+
+
+def test_storage_stack_snapshot(synth: Any, snapshot_json: Any) -> None:
+    config = synth(storage_stack, "storage")
+    res = config["resource"]
+    assert sorted(s["type"] for s in res["pvecdk_storage"].values()) == [
+        "cephfs", "glusterfs", "iscsi", "iscsidirect", "rbd", "zfs"]
+    for tf_type in ("proxmox_storage_directory", "proxmox_storage_cifs", "proxmox_storage_lvm",
+                    "proxmox_storage_lvmthin", "proxmox_storage_zfspool", "proxmox_storage_pbs"):
+        assert len(res[tf_type]) == 1, tf_type
+    nfs = {n["id"]: n for n in res["proxmox_storage_nfs"].values()}
+    assert "lifecycle" not in nfs["isos"] and nfs["nfs"]["lifecycle"] == {"prevent_destroy": True}
+    assert len(res["proxmox_node_disk_zfs"]) == 2
+    assert "hunter" not in json.dumps(config)
+    assert normalise(config) == snapshot_json
