@@ -174,12 +174,11 @@ class Ceph(_cdk.Construct):
         if not cluster.nodes:
             raise ConfigError([Problem(path, "monitors", "the cluster has no node to run Ceph on",
                                        "add nodes with cluster.add_node(...) before enable_ceph()")])
-        if public_network is None:
-            if cluster.storage_network is None:
-                problems.append(Problem(path, "public_network", "no public network: the cluster has no storage "
-                                        "network", "set storage_network on the cluster, or pass public_network="))
-            public_network = NetworkRole.STORAGE
-        public, public_role = _resolve_network(cluster, public_network, "public_network", path, problems)
+        if public_network is None and cluster.storage_network is None:
+            problems.append(Problem(path, "public_network", "no public network: the cluster has no storage "
+                                    "network", "set storage_network on the cluster, or pass public_network="))
+        public, public_role = _resolve_network(cluster, public_network or NetworkRole.STORAGE, "public_network",
+                                               path, problems) if not problems else (None, None)
         private, private_role = _resolve_network(cluster, cluster_network, "cluster_network", path, problems)
         mons = tuple(monitors) if monitors is not None else cluster.nodes[:DEFAULT_MONITORS]
         mgrs = tuple(managers) if managers is not None else mons
@@ -187,7 +186,7 @@ class Ceph(_cdk.Construct):
             self._check_nodes(cluster, path, field, nodes, problems)
         if public_role is not None and public is not None:
             for node in mons:
-                if public_role not in node.addresses:
+                if getattr(node, "cluster", None) is cluster and public_role not in node.addresses:
                     problems.append(Problem(path, "monitors", f"monitor node {node.name} has no address on the "
                                             f"{public_role.value} network (Ceph's public network)",
                                             f"give {node.name} a {public_role.value}_address"))
