@@ -266,7 +266,8 @@ def test_rejects_literal_password(kind: str) -> None:
         build(kind, password="hunter2")
     (problem,) = excinfo.value.problems
     assert problem.field == "password"
-    assert "literal value (value hidden)" in problem.problem and "sensitive TerraformVariable" in problem.fix
+    assert problem.problem.endswith("was given as a literal value (value hidden)")
+    assert "sensitive TerraformVariable" in problem.fix
     assert "hunter2" not in str(excinfo.value)
 
 
@@ -521,3 +522,11 @@ def test_storage_stack_snapshot(synth: Any, snapshot_json: Any) -> None:
     assert len(res["proxmox_node_disk_zfs"]) == 2
     assert "hunter" not in json.dumps(config)
     assert normalise(config) == snapshot_json
+
+
+def test_secret_of_the_wrong_type_is_not_shown() -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        build("cifs", password=987654321)
+    (problem,) = excinfo.value.problems
+    assert problem.field == "password" and problem.problem.endswith("(value hidden)")
+    assert "987654321" not in str(excinfo.value)

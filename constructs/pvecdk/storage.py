@@ -309,6 +309,7 @@ _MEDIA = frozenset({ContentType.ISO, ContentType.VZTMPL})
 
 _STORAGE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 _FINGERPRINT = re.compile(r"^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$")
+_SECRETS = frozenset({"password", "keyring", "encryption_key"})
 _SECRET_FIX = ("pass a sensitive TerraformVariable (TerraformVariable(..., sensitive=True).string_value) "
                "or another token")
 
@@ -430,8 +431,13 @@ class _OwnedStorage(Storage):
         try:
             props = check_props(self._PROPS, path, {k: v for k, v in values.items() if v is not None})
         except ConfigError as exc:
-            # Name the Terraform type in every problem, as the type's own checks do.
-            raise ConfigError(dataclasses.replace(p, type=self._TF_TYPE) for p in exc.problems) from None
+            # Name the Terraform type in every problem, as the type's own checks do; a secret's value is
+            # never shown, even when it has the wrong type.
+            raise ConfigError(dataclasses.replace(
+                p, type=self._TF_TYPE,
+                problem=p.problem.split(", got ")[0] + " (value hidden)"
+                if p.field in _SECRETS and ", got " in p.problem else p.problem)
+                for p in exc.problems) from None
         cluster = self._resolve_cluster(scope, props)
         self._check(path, props, cluster, dict(extra_options or {}))
         super().__init__(scope, id, storage_id=props.storage_id, storage_type=self.STORAGE_TYPE,
