@@ -291,7 +291,7 @@ def read_ceph(client: Client, node: str, *, disks: bool = False, pools: bool = F
     """
     live = LiveCeph(node)
     try:
-        raw = client.get(node, f"/nodes/{node}/ceph/cfg/raw")
+        raw = client.probe(node, f"/nodes/{node}/ceph/cfg/raw")
     except ApiError as exc:
         if not _not_initialised(exc):
             raise
@@ -303,6 +303,9 @@ def read_ceph(client: Client, node: str, *, disks: bool = False, pools: bool = F
     live.cluster_network = conf.get("cluster_network")
     if live.initialised:
         live.monitors = _daemons(client.get(node, f"/nodes/{node}/ceph/mon"))
+    # Managers, MDS, file systems and OSDs are listed through the monitors (RADOS); without a monitor there
+    # are none, and asking would only fail.
+    if live.monitors:
         live.managers = _daemons(client.get(node, f"/nodes/{node}/ceph/mgr"))
         live.mds = _daemons(client.get(node, f"/nodes/{node}/ceph/mds"))
         fss = client.get(node, f"/nodes/{node}/ceph/fs") or []

@@ -177,6 +177,11 @@ class Client:
     def get(self, node: str, path: str, /, **params: Any) -> Any:
         return self._call(node, "GET", path, params)
 
+    def probe(self, node: str, path: str, /, **params: Any) -> Any:
+        """A GET whose server error is an answer, not a passing fault (``ceph/cfg/raw`` before ``ceph/init``):
+        retried on transport failures only."""
+        return self._call(node, "GET", path, params, retry_server_errors=False)
+
     def post(self, node: str, path: str, /, **params: Any) -> Any:
         return self._call(node, "POST", path, params)
 
@@ -186,16 +191,17 @@ class Client:
     def delete(self, node: str, path: str, /, **params: Any) -> Any:
         return self._call(node, "DELETE", path, params)
 
-    def _call(self, node: str, method: str, path: str, params: Mapping[str, Any]) -> Any:
+    def _call(self, node: str, method: str, path: str, params: Mapping[str, Any], *,
+              retry_server_errors: bool = True) -> Any:
         session = self._session(node)
         clean = {k: _encode(v) for k, v in params.items() if v is not None}
         resource = session(path.lstrip("/"))
         verb = getattr(resource, method.lower())
         return self._with_retries(node, method, path, lambda: verb(**clean), idempotent=method == "GET",
-                                  params=clean)
+                                  params=clean, retry_server_errors=retry_server_errors)
 
     def _with_retries(self, node: str, method: str, path: str, call: Callable[[], Any], *, idempotent: bool,
-                      params: Mapping[str, Any] | None = None) -> Any:
+                      params: Mapping[str, Any] | None = None, retry_server_errors: bool = True) -> Any:
         import requests
         from proxmoxer import ResourceException
 
@@ -207,7 +213,8 @@ class Client:
                 return call()
             except ResourceException as exc:
                 # A 5xx on a read is often passing ("cluster not ready"); a write's 5xx may have done something.
-                if not (idempotent and int(exc.status_code or 0) >= 500 and attempt <= self.retries):
+                if not (idempotent and retry_server_errors and int(exc.status_code or 0) >= 500
+                        and attempt <= self.retries):
                     raise self._api_error(node, method, path, exc, params) from None
             except requests.exceptions.RequestException as exc:
                 refused = isinstance(exc, requests.exceptions.ConnectionError) and (

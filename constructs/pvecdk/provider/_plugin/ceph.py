@@ -272,6 +272,9 @@ class _CephType(EngineResource, ResourceType):
         base.update(values, endpoint=endpoint)
         obj = self.obj(base)
         with self.provider.client({obj.node: endpoint}) as client:
+            members = {str(n.get("node")) for n in client.get(obj.node, "/nodes") or []}
+            if obj.node not in members:
+                return []
             live = read_ceph(client, obj.node, disks=isinstance(obj, Osd), pools=isinstance(obj, FileSystem))
         state = self.state(base, obj, live)
         return [state] if state is not None else []

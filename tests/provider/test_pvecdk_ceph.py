@@ -1,0 +1,196 @@
+"""The Ceph resources of pvecdk/pvecdk, driven directly (no Terraform), against the fake cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fakepve import FakeCluster, Fault
+from pvecdk.engine import Client, Credentials, TlsSettings, read_ceph
+from pvecdk.provider._plugin import PvecdkProvider
+from pvecdk.tfplugin import UNKNOWN, Diagnostic, ResourceType
+
+TOKEN = "root@pam!pvecdk=11111111-2222-3333-4444-555555555555"
+NODES = ("pve1", "pve2", "pve3")
+ADDRESSES = {n: f"10.0.0.{10 + int(n[3:])}" for n in NODES}
+NETWORK = "10.0.0.0/24"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeCluster]:
+    with FakeCluster(nodes=ADDRESSES, version="9.1", token_id="root@pam!pvecdk",
+                     token_secret="11111111-2222-3333-4444-555555555555", task_seconds=0.02) as cluster:
+        cluster.form_cluster("lab", members=NODES)
+        yield cluster
+
+
+@pytest.fixture
+def provider(fake: FakeCluster) -> PvecdkProvider:
+    p = PvecdkProvider(environ={"PROXMOX_VE_API_TOKEN": TOKEN, "PVECDK_CA_FILE": fake.ca_file,
+                                "PROXMOX_VE_ENDPOINT": fake.endpoint("pve1")})
+    assert p.configure({}, "1.15.5") == []
+    return p
+
+
+def config(res: ResourceType, **values: Any) -> dict[str, Any]:
+    """A configuration as Terraform sends it: every attribute, null when unset."""
+    out: dict[str, Any] = {a.name: None for a in res.schema.block.attributes}
+    out.update(values)
+    return out
+
+
+def errors(diags: list[Diagnostic]) -> list[str]:
+    return [f"{d.summary}: {d.detail}" for d in diags if d.severity == "error"]
+
+
+def create(res: ResourceType, wanted: dict[str, Any]) -> dict[str, Any]:
+    planned = res.plan(None, wanted, wanted, b"")
+    assert errors(planned.diagnostics) == []
+    applied = res.apply(None, planned.planned_state, wanted, b"")
+    assert errors(applied.diagnostics) == []
+    state: dict[str, Any] = applied.new_state
+    return state
+
+
+def on(fake: FakeCluster, node: str, **values: Any) -> dict[str, Any]:
+    return {"node_name": node, "endpoint": fake.endpoint(node), **values}
+
+
+def live(fake: FakeCluster, node: str = "pve1", **kwargs: Any) -> Any:
+    with Client({node: fake.endpoint(node)}, Credentials.from_token(TOKEN), TlsSettings(ca_file=fake.ca_file)) as c:
+        return read_ceph(c, node, **kwargs)
+
+
+def bootstrap(fake: FakeCluster, provider: PvecdkProvider) -> dict[str, dict[str, Any]]:
+    """Ceph initialised with three monitors, a manager and an OSD per node; the states by name."""
+    r = provider.resources
+    states = {"ceph": create(r["pvecdk_ceph"], config(r["pvecdk_ceph"], **on(fake, "pve1", network=NETWORK)))}
+    for n in NODES:
+        states[f"mon.{n}"] = create(r["pvecdk_ceph_monitor"], config(r["pvecdk_ceph_monitor"], **on(fake, n)))
+    states["mgr.pve1"] = create(r["pvecdk_ceph_manager"], config(r["pvecdk_ceph_manager"], **on(fake, "pve1")))
+    for n in NODES:
+        states[f"osd.{n}"] = create(r["pvecdk_ceph_osd"],
+                                    config(r["pvecdk_ceph_osd"], **on(fake, n, device="/dev/sdb")))
+    return states
+
+
+def test_plan_leaves_the_computed_values_to_apply(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    res = provider.resources["pvecdk_ceph"]
+    wanted = config(res, **on(fake, "pve1", network=NETWORK))
+    planned = res.plan(None, wanted, wanted, b"")
+    assert planned.diagnostics == [] and planned.planned_state["fsid"] is UNKNOWN
+    state = res.apply(None, planned.planned_state, wanted, b"").new_state
+    assert state["fsid"] and state["id"] == state["fsid"] and state["network"] == NETWORK
+    again = res.plan(state, {**wanted, "id": state["id"], "fsid": state["fsid"]}, wanted, b"")
+    assert again.diagnostics == [] and again.planned_state == state, "nothing left to do"
+
+
+def test_bootstraps_ceph_in_order(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    view = live(fake)
+    assert sorted(view.monitors) == list(NODES) and "pve1" in view.managers
+    assert {s["osd_id"] for k, s in states.items() if k.startswith("osd.")} == set(view.osds)
+    assert states["mon.pve2"]["id"] == "mon.pve2" and states["osd.pve1"]["id"] == f"osd.{states['osd.pve1']['osd_id']}"
+
+
+def test_apply_says_which_prerequisite_is_missing(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    res = provider.resources["pvecdk_ceph_monitor"]
+    wanted = config(res, **on(fake, "pve1"))
+    planned = res.plan(None, wanted, wanted, b"")
+    assert errors(planned.diagnostics) == [], "the plan allows it: pvecdk_ceph may come earlier in the same apply"
+    (problem,) = errors(res.apply(None, planned.planned_state, wanted, b"").diagnostics)
+    assert problem.startswith("Ceph prerequisite missing: Ceph is not initialised on the cluster")
+    assert "apply pvecdk_ceph first" in problem
+
+
+def test_rejects_destroying_an_osd_without_allow_destroy(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    res = provider.resources["pvecdk_ceph_osd"]
+    osd = states["osd.pve2"]
+    (problem,) = errors(res.plan_destroy(osd, b"").diagnostics)
+    assert f"destroying osd.{osd['osd_id']} on pve2:/dev/sdb wipes the data it holds" in problem
+    assert "set allow_destroy = true" in problem
+    allowed = {**osd, "allow_destroy": True}
+    assert errors(res.plan_destroy(allowed, b"").diagnostics) == []
+    assert errors(res.apply(allowed, None, None, b"").diagnostics) == []
+    assert osd["osd_id"] not in live(fake).osds
+
+
+def test_changing_the_device_replaces_the_osd_and_is_refused(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    res = provider.resources["pvecdk_ceph_osd"]
+    prior = states["osd.pve1"]
+    proposed = {**prior, "device": "/dev/sdc"}
+    result = res.plan(prior, proposed, proposed, b"")
+    assert ("device",) in result.requires_replace and result.planned_state["osd_id"] is UNKNOWN
+    (problem,) = errors(result.diagnostics)
+    assert "wipes the data it holds" in problem and "changing device replaces the OSD on pve1:/dev/sdb" in problem
+
+
+def test_rejects_removing_the_last_monitor(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    r = provider.resources
+    create(r["pvecdk_ceph"], config(r["pvecdk_ceph"], **on(fake, "pve1", network=NETWORK)))
+    only = create(r["pvecdk_ceph_monitor"], config(r["pvecdk_ceph_monitor"], **on(fake, "pve1")))
+    (problem,) = errors(r["pvecdk_ceph_monitor"].plan_destroy(only, b"").diagnostics)
+    assert "mon.pve1 is the cluster's last monitor" in problem
+    second = create(r["pvecdk_ceph_monitor"], config(r["pvecdk_ceph_monitor"], **on(fake, "pve2")))
+    assert errors(r["pvecdk_ceph_monitor"].plan_destroy(second, b"").diagnostics) == [], "one of two may go"
+
+
+def test_a_monitor_removed_out_of_band_leaves_the_state(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    res = provider.resources["pvecdk_ceph_monitor"]
+    with Client({"pve3": fake.endpoint("pve3")}, Credentials.from_token(TOKEN), TlsSettings(ca_file=fake.ca_file)) as c:
+        upid = c.delete("pve3", "/nodes/pve3/ceph/mon/pve3")
+        c.wait_task("pve3", upid)
+    assert res.read(states["mon.pve3"], b"").new_state is None
+    assert res.read(states["mon.pve2"], b"").new_state == states["mon.pve2"]
+
+
+def test_import_adopts_daemons(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    r = provider.resources
+    (mon,) = r["pvecdk_ceph_monitor"].import_state("pve2")
+    assert mon["node_name"] == "pve2" and mon["id"] == "mon.pve2"
+    (osd,) = r["pvecdk_ceph_osd"].import_state(f"osd.{states['osd.pve1']['osd_id']}")
+    assert (osd["node_name"], osd["device"]) == ("pve1", "/dev/sdb")
+    (ceph,) = r["pvecdk_ceph"].import_state("pve1")
+    assert ceph["fsid"] == states["ceph"]["fsid"] and ceph["network"] == NETWORK
+    assert r["pvecdk_ceph_monitor"].import_state("pve9") == []
+
+
+def test_cephfs_needs_an_mds_and_cannot_be_removed_through_the_api(fake: FakeCluster,
+                                                                   provider: PvecdkProvider) -> None:
+    bootstrap(fake, provider)
+    r = provider.resources
+    fs_res = r["pvecdk_ceph_fs"]
+    wanted = config(fs_res, **on(fake, "pve1", name="cephfs", pg_num=32))
+    planned = fs_res.plan(None, wanted, wanted, b"")
+    (problem,) = errors(fs_res.apply(None, planned.planned_state, wanted, b"").diagnostics)
+    assert "CephFS cephfs needs a metadata server; apply a pvecdk_ceph_mds first" in problem
+    mds = create(r["pvecdk_ceph_mds"], config(r["pvecdk_ceph_mds"], **on(fake, "pve1")))
+    assert mds["name"] == "pve1" and mds["id"] == "mds.pve1"
+    fs = create(fs_res, wanted)
+    assert fs["id"] == "cephfs" and fs["data_pool"] and fs["metadata_pool"]
+    assert "loses the files in it" in errors(fs_res.plan_destroy(fs, b"").diagnostics)[0]
+    (problem,) = errors(r["pvecdk_ceph_mds"].plan_destroy(mds, b"").diagnostics)
+    assert "last metadata server and CephFS cephfs needs one" in problem
+    gone = fs_res.apply({**fs, "allow_destroy": True}, None, None, b"")
+    assert gone.new_state is None and "pveceph fs destroy cephfs" in gone.diagnostics[0].detail
+
+
+def test_a_crash_after_a_step_converges_on_rerun(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    r = provider.resources
+    create(r["pvecdk_ceph"], config(r["pvecdk_ceph"], **on(fake, "pve1", network=NETWORK)))
+    res = r["pvecdk_ceph_monitor"]
+    wanted = config(res, **on(fake, "pve1"))
+    planned = res.plan(None, wanted, wanted, b"").planned_state
+    # The monitor is created, but the answer is lost: the apply fails like a crash half-way.
+    fake.fault("pve1", Fault.DROP, path="/nodes/pve1/ceph/mon/pve1", method="POST", after=True)
+    failed = res.apply(None, planned, wanted, b"")
+    assert failed.new_state is None and "Run the apply again" in errors(failed.diagnostics)[0]
+    rerun = res.apply(None, res.plan(None, wanted, wanted, b"").planned_state, wanted, b"")
+    assert errors(rerun.diagnostics) == [] and rerun.new_state["id"] == "mon.pve1"
+    posts = [q for q in fake.requests if q.method == "POST" and q.path == "/nodes/pve1/ceph/mon/pve1"]
+    assert len(posts) == 1, "the rerun found the monitor and did not create it again"
