@@ -430,13 +430,23 @@ class Struct(metaclass=_StructMeta):
 # --------------------------------------------------------------------------------------------------- synthesis
 
 
+_NULL: list[Any] = []
+
+
+def _null() -> Any:
+    """cdktf's null token, asked for once: it holds no state, and each request is a jsii round trip."""
+    if not _NULL:
+        _NULL.append(_cdk.Token.null_value())
+    return _NULL[0]
+
+
 def _json_field(field: Field | None, value: Any) -> Any:
     """The JSON of one argument, with the nulls that ``complete`` object lists need."""
     if isinstance(field, Nested) and field.complete:
         if isinstance(value, Struct):
             out = _json(value)
             for f in field.struct._FIELDS.values():
-                out.setdefault(f.tf, _cdk.Token.null_value())
+                out.setdefault(f.tf, _null())
             return out
         if isinstance(value, (list, tuple)):
             return [_json_field(field, v) for v in value]

@@ -204,7 +204,22 @@ class Pool(_cdk.Construct):
         return cls(scope, pool_id, pool_id=pool_id, _existing=True)
 
 
-def _ipv4(value: str, field_name: str, path: str, problems: list[Problem]) -> None:
+class _Path:
+    """A construct path read only when a problem is reported: reading it costs two jsii round trips, which
+    adds up over thousands of guests."""
+
+    def __init__(self, scope: _cdk.Construct, id: str) -> None:
+        self._scope = scope
+        self._id = id
+        self._value: str | None = None
+
+    def __call__(self) -> str:
+        if self._value is None:
+            self._value = construct_path(self._scope, self._id)
+        return self._value
+
+
+def _ipv4(value: str, field_name: str, path: _Path, problems: list[Problem]) -> None:
     if value == "dhcp":
         return
     try:
@@ -212,7 +227,7 @@ def _ipv4(value: str, field_name: str, path: str, problems: list[Problem]) -> No
         if "/" not in value:
             raise ValueError
     except ValueError:
-        problems.append(Problem(path, field_name, f"{value!r} is neither dhcp nor an address in CIDR notation",
+        problems.append(Problem(path(), field_name, f"{value!r} is neither dhcp nor an address in CIDR notation",
                                 "give dhcp, or an address such as 10.0.0.5/24"))
 
 
@@ -234,17 +249,20 @@ class Guest(_cdk.Construct):
         from pvecdk.cluster import Cluster
         from pvecdk.node import Node
 
-        path = construct_path(scope, id)
+        path = _Path(scope, id)
         problems: list[Problem] = []
 
         def add(field_name: str, text: str, fix: str) -> None:
-            problems.append(Problem(path, field_name, text, fix))
+            problems.append(Problem(path(), field_name, text, fix))
 
         if not isinstance(node, Node):
             add("node", f"{node!r} is not a Node", "pass a node returned by cluster.add_node")
             return problems
         cluster = node.cluster
-        enclosing = next((s for s in reversed(scope.node.scopes) if isinstance(s, Cluster)), None)
+        # A guest defined in a stack (the common case) has no enclosing cluster; asking jsii for the scopes
+        # of every guest would cost round trips for nothing.
+        enclosing = None if isinstance(scope, _cdk.TerraformStack) else next(
+            (s for s in reversed(scope.node.scopes) if isinstance(s, Cluster)), None)
         if enclosing is not None and enclosing is not cluster:
             add("node", f"node {node.name} is not in cluster {enclosing.name}",
                 f"pick a node of {enclosing.name}, or define the guest outside that cluster")
@@ -298,20 +316,20 @@ class Guest(_cdk.Construct):
         return problems
 
     @staticmethod
-    def _check_storage(path: str, field_name: str, storage: Any, content: ContentType, node: Node,
+    def _check_storage(path: _Path, field_name: str, storage: Any, content: ContentType, node: Node,
                        problems: list[Problem]) -> None:
         if not isinstance(storage, Storage):
-            problems.append(Problem(path, field_name, f"{storage!r} is not a Storage",
+            problems.append(Problem(path(), field_name, f"{storage!r} is not a Storage",
                                     "pass a storage construct, or Storage.from_id(scope, 'local-lvm')"))
             return
         if not storage.holds(content):
             held = ", ".join(sorted(c.value for c in storage.content)) or "nothing"
-            problems.append(Problem(path, field_name, f"storage {storage.node.id} does not hold {content.value} "
+            problems.append(Problem(path(), field_name, f"storage {storage.node.id} does not hold {content.value} "
                                     f"(it holds {held})",
                                     f"put the disk on a storage with {content.value} in its content, or add "
                                     f"{content.value} to {storage.node.id}'s content"))
         elif not storage.available_on(node):
-            problems.append(Problem(path, field_name, f"storage {storage.node.id} is not defined on node {node.name}",
+            problems.append(Problem(path(), field_name, f"storage {storage.node.id} is not defined on node {node.name}",
                                     f"use a storage defined on {node.name}, or add {node.name} to its nodes"))
 
     def _register(self, *, node: Node, vm_id: int, disks: Sequence[Disk], cpu_type: str | None,
@@ -503,23 +521,23 @@ class Vm(Guest):
         problems = self._common(scope, id, node=node, vm_id=vm_id, name=name, cores=cores, memory_mib=memory_mib,
                                 disks=disk_list, networks=nic_list, tags=tags, pool=pool, cpu_type=cpu_type,
                                 allow_host_cpu=allow_host_cpu)
-        path = construct_path(scope, id)
+        path = _Path(scope, id)
         if isinstance(sockets, bool) or not isinstance(sockets, int) or not 1 <= sockets <= 4:
-            problems.append(Problem(path, "sockets", f"sockets must be 1-4, got {sockets!r}", "give 1-4 sockets"))
+            problems.append(Problem(path(), "sockets", f"sockets must be 1-4, got {sockets!r}", "give 1-4 sockets"))
         if balloon_mib is not None and (not isinstance(balloon_mib, int) or not 0 <= balloon_mib <= memory_mib):
-            problems.append(Problem(path, "balloon_mib", f"must be 0-{memory_mib} (memory_mib), got {balloon_mib!r}",
+            problems.append(Problem(path(), "balloon_mib", f"must be 0-{memory_mib} (memory_mib), got {balloon_mib!r}",
                                     "give at most memory_mib, or leave it unset"))
         interfaces = self._interfaces(path, disk_list, problems)
         if cloud_init is not None:
             self._check_cloud_init(path, cloud_init, disk_list, node, problems)
         if migration_timeout_seconds is not None and migration_timeout_seconds < 1:
-            problems.append(Problem(path, "migration_timeout_seconds", f"must be positive, got "
+            problems.append(Problem(path(), "migration_timeout_seconds", f"must be positive, got "
                                     f"{migration_timeout_seconds}", "give seconds, or leave it unset"))
         if boot_order is not None:
             known = set(interfaces) | {f"net{i}" for i in range(len(nic_list))} | {"ide2"}
             for device in boot_order:
                 if device not in known:
-                    problems.append(Problem(path, "boot_order", f"{device!r} is not a device of the VM",
+                    problems.append(Problem(path(), "boot_order", f"{device!r} is not a device of the VM",
                                             "list its disks (" + ", ".join(interfaces) + ") or net interfaces"))
         if problems:
             raise ConfigError(problems)
@@ -547,7 +565,7 @@ class Vm(Guest):
         self.ha = self._protect(ha)
 
     @staticmethod
-    def _interfaces(path: str, disks: list[Disk], problems: list[Problem]) -> list[str]:
+    def _interfaces(path: _Path, disks: list[Disk], problems: list[Problem]) -> list[str]:
         given = [d.interface for d in disks if isinstance(d, Disk) and d.interface is not None]
         out: list[str] = []
         n = 0
@@ -561,18 +579,18 @@ class Vm(Guest):
                 out.append(f"scsi{n}")
                 continue
             if not _VM_DISK.match(d.interface):
-                problems.append(Problem(path, f"disks[{i}].interface", f"{d.interface!r} is not a disk slot",
+                problems.append(Problem(path(), f"disks[{i}].interface", f"{d.interface!r} is not a disk slot",
                                         "use scsi0-30, virtio0-15, sata0-5 or ide0-3"))
             elif d.interface in out:
-                problems.append(Problem(path, f"disks[{i}].interface", f"{d.interface} is used twice",
+                problems.append(Problem(path(), f"disks[{i}].interface", f"{d.interface} is used twice",
                                         "give every disk its own slot"))
             out.append(d.interface)
         return out
 
-    def _check_cloud_init(self, path: str, ci: CloudInit, disks: list[Disk], node: Node,
+    def _check_cloud_init(self, path: _Path, ci: CloudInit, disks: list[Disk], node: Node,
                           problems: list[Problem]) -> None:
         if ci.storage is None and not disks:
-            problems.append(Problem(path, "cloud_init.storage", "no storage for the cloud-init drive",
+            problems.append(Problem(path(), "cloud_init.storage", "no storage for the cloud-init drive",
                                     "pass CloudInit(storage=...), or give the VM a disk"))
         elif ci.storage is not None:
             self._check_storage(path, "cloud_init.storage", ci.storage, ContentType.IMAGES, node, problems)
@@ -675,12 +693,12 @@ class Container(Guest):
         problems = self._common(scope, id, node=node, vm_id=vm_id, name=hostname or None, cores=cores,
                                 memory_mib=memory_mib, disks=[disk], networks=nic_list, tags=tags, pool=pool,
                                 cpu_type=None, allow_host_cpu=False)
-        path = construct_path(scope, id)
+        path = _Path(scope, id)
         if not isinstance(template, str) or not _TEMPLATE.match(template):
-            problems.append(Problem(path, "template", f"{template!r} is not a container template volume id",
+            problems.append(Problem(path(), "template", f"{template!r} is not a container template volume id",
                                     "give <storage>:vztmpl/<file>, such as local:vztmpl/debian-12-standard.tar.zst"))
         if not isinstance(swap_mib, int) or swap_mib < 0:
-            problems.append(Problem(path, "swap_mib", f"swap must be 0 or more MiB, got {swap_mib!r}",
+            problems.append(Problem(path(), "swap_mib", f"swap must be 0 or more MiB, got {swap_mib!r}",
                                     "give swap in MiB, or 0"))
         if cloud_init is not None:
             _ipv4(cloud_init.ipv4, "cloud_init.ipv4", path, problems)

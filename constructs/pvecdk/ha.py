@@ -128,6 +128,18 @@ class HaRule:
         return tuple(self._l1._members)
 
 
+class _LazyPath:
+    """The path of a child of ``scope``, read only when a problem is reported (each read is two jsii round
+    trips, which add up over thousands of guests)."""
+
+    def __init__(self, scope: _cdk.Construct, id: str) -> None:
+        self._scope = scope
+        self._id = id
+
+    def __call__(self) -> str:
+        return f"{self._scope.node.path}/{self._id}"
+
+
 def _preference_name(priorities: Mapping[str, int], strict: bool) -> str:
     """A readable, stable name for a set of node priorities: ``prefer-pve1_2-pve2_1[-strict]``."""
     ordered = sorted(priorities.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -213,32 +225,32 @@ class Ha(_cdk.Construct):
 
         cluster = self.cluster
         resource_id = guest.ha_resource_id if isinstance(guest, Guest) else guest
-        path = f"{self.node.path}/{resource_id}"
+        path = _LazyPath(self, str(resource_id))
         problems: list[Problem] = []
         if isinstance(guest, Guest):
             if guest.cluster is not cluster:
-                problems.append(Problem(path, "guest", f"{guest.node.path} belongs to cluster "
+                problems.append(Problem(path(), "guest", f"{guest.node.path} belongs to cluster "
                                         f"{guest.cluster.name}, not {cluster.name}",
                                         "protect it through its own cluster's ha"))
         elif not isinstance(guest, str) or not (m := _RESOURCE_ID.match(guest)) \
                 or not 100 <= int(m.group(2)) <= 999_999_999:
-            problems.append(Problem(path, "resource_id", f"{guest!r} is not an HA resource id",
+            problems.append(Problem(path(), "resource_id", f"{guest!r} is not an HA resource id",
                                     "pass the Vm or Container, or vm:<vmid> / ct:<vmid> with a vmid of 100 or more"))
         for field, value in (("max_restart", max_restart), ("max_relocate", max_relocate)):
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
-                problems.append(Problem(path, field, f"must be 0-10, got {value!r}", "pick a value in 0-10"))
+                problems.append(Problem(path(), field, f"must be 0-10, got {value!r}", "pick a value in 0-10"))
         if state not in set(HaState):
-            problems.append(Problem(path, "state", f"{state!r} is not an HA state",
+            problems.append(Problem(path(), "state", f"{state!r} is not an HA state",
                                     "pick one of " + ", ".join(s.value for s in HaState)))
         if resource_id in self._resources:
-            problems.append(Problem(path, "guest", f"{resource_id} is already protected", "protect each guest once"))
+            problems.append(Problem(path(), "guest", f"{resource_id} is already protected", "protect each guest once"))
         priorities = self._priorities(path, prefer, problems)
         if strict and not priorities:
-            problems.append(Problem(path, "strict", "strict without preferred nodes would keep the guest nowhere",
+            problems.append(Problem(path(), "strict", "strict without preferred nodes would keep the guest nowhere",
                                     "pass prefer=[...] with the nodes it may run on, or drop strict"))
         v9 = cluster.pve_version.major >= 9
         if failback is not None and not v9:
-            problems.append(Problem(path, "failback", f"failback is a per-resource option from PVE 9; the "
+            problems.append(Problem(path(), "failback", f"failback is a per-resource option from PVE 9; the "
                                     f"cluster runs PVE {cluster.pve_version.value}",
                                     "leave failback unset on PVE 8 (HA groups fail back), or target PVE 9"))
         if problems:
@@ -264,7 +276,7 @@ class Ha(_cdk.Construct):
         self._resources[resource_id] = protected
         return protected
 
-    def _priorities(self, path: str, prefer: Sequence[Node] | Mapping[Node, int] | None,
+    def _priorities(self, path: _LazyPath, prefer: Sequence[Node] | Mapping[Node, int] | None,
                     problems: list[Problem]) -> dict[str, int]:
         from pvecdk.node import Node
 
@@ -276,20 +288,21 @@ class Ha(_cdk.Construct):
             nodes = list(prefer)
             pairs = [(n, len(nodes) - i) for i, n in enumerate(nodes)]
         if not pairs:
-            problems.append(Problem(path, "prefer", "no node given", "list the preferred nodes, or leave prefer unset"))
+            problems.append(Problem(path(), "prefer", "no node given",
+                                    "list the preferred nodes, or leave prefer unset"))
         out: dict[str, int] = {}
         for node, priority in pairs:
             if not isinstance(node, Node):
-                problems.append(Problem(path, "prefer", f"{node!r} is not a Node",
+                problems.append(Problem(path(), "prefer", f"{node!r} is not a Node",
                                         "pass the nodes returned by cluster.add_node"))
                 continue
             if node.cluster is not self.cluster:
-                problems.append(Problem(path, "prefer", f"node {node.name} is not in cluster {self.cluster.name}",
+                problems.append(Problem(path(), "prefer", f"node {node.name} is not in cluster {self.cluster.name}",
                                         "prefer nodes of the guest's own cluster"))
             if node.name in out:
-                problems.append(Problem(path, "prefer", f"node {node.name} is listed twice", "list each node once"))
+                problems.append(Problem(path(), "prefer", f"node {node.name} is listed twice", "list each node once"))
             if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= MAX_PRIORITY:
-                problems.append(Problem(path, "prefer", f"priority of {node.name} must be 0-{MAX_PRIORITY}, "
+                problems.append(Problem(path(), "prefer", f"priority of {node.name} must be 0-{MAX_PRIORITY}, "
                                         f"got {priority!r}", f"give a whole number in 0-{MAX_PRIORITY}"))
             out[node.name] = priority
         return out

@@ -121,6 +121,16 @@ def check(cluster: Cluster) -> list[Finding]:
     return findings
 
 
+class _GuestPath:
+    """A guest's construct path, read from jsii only when a problem is reported."""
+
+    def __init__(self, guest: Any) -> None:
+        self._guest = guest
+
+    def __str__(self) -> str:
+        return str(self._guest.node.path)
+
+
 def check_guests(cluster: Cluster) -> list[Finding]:
     """The rules on the cluster's guests that HA and migration need (see the module docstring)."""
     findings: list[Finding] = []
@@ -128,11 +138,11 @@ def check_guests(cluster: Cluster) -> list[Finding]:
     protected = ha._resources if ha is not None else {}
     node_count = len(cluster.nodes)
 
-    def error(path: str, field: str, text: str, fix: str) -> None:
-        findings.append(Finding("error", Problem(path, field, text, fix)))
+    def error(path: str | _GuestPath, field: str, text: str, fix: str) -> None:
+        findings.append(Finding("error", Problem(str(path), field, text, fix)))
 
     for guest in cluster._guests.values():
-        path = str(guest.node.path)
+        path = _GuestPath(guest)
         under_ha = guest.ha_resource_id in protected
         if guest.cpu_type in ("host", "max") and not guest.allow_host_cpu and (under_ha or node_count > 1):
             why = "it is under HA" if under_ha else f"the cluster has {node_count} nodes"
@@ -175,13 +185,13 @@ def check_guests(cluster: Cluster) -> list[Finding]:
         for name, rule in ha._rules.items():
             if rule.kind != "resource-affinity":
                 continue
-            path = f"{ha.node.path}/Rule-{name}"
+            rule_path = f"{ha.node.path}/Rule-{name}"
             for member in rule.members:
                 if member.ha_resource_id not in protected:  # type: ignore[union-attr]
-                    error(path, "guests", f"{member.ha_resource_id} is in the rule but not under HA",  # type: ignore[union-attr]
+                    error(rule_path, "guests", f"{member.ha_resource_id} is in the rule but not under HA",  # type: ignore[union-attr]
                           "protect it first (cluster.ha.protect(guest) or ha=True)")
             if rule.resource.affinity_input == "negative" and len(rule.members) > node_count:
-                error(path, "guests", f"{len(rule.members)} guests kept apart on {node_count} nodes",
+                error(rule_path, "guests", f"{len(rule.members)} guests kept apart on {node_count} nodes",
                       "keep apart at most as many guests as the cluster has nodes")
     return findings
 
