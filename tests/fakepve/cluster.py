@@ -17,6 +17,7 @@ from types import TracebackType
 
 from .api import Backend, Request
 from .auth import Credentials
+from .ceph import Manager, Mds, Monitor, Osd
 from .certs import CertAuthority
 from .clusterops import Link, create_cluster, remove_member
 from .disks import DiskSpec, make_disks
@@ -422,16 +423,17 @@ class FakeCluster:
 
     def set_ceph_daemon(self, service: str, running: bool) -> None:
         """Stop or start a Ceph daemon behind the API's back ('osd.3', 'mon.pve2'): a crash, or its recovery."""
-        kind, _, ident = service.partition(".")
         with self._world.lock:
             ceph = self._world.ceph(self.state._store_node())
-            groups = {"mon": ceph.monitors, "mgr": ceph.managers, "mds": ceph.mds} if ceph else {}
-            if ceph is not None and kind == "osd" and ident.isdigit() and int(ident) in ceph.osds:
-                ceph.osds[int(ident)].running = running
-            elif kind in groups and ident in groups[kind]:
-                groups[kind][ident].running = running
-            else:
+            daemons: dict[str, Monitor | Manager | Osd | Mds] = {}
+            if ceph is not None:
+                daemons.update({f"mon.{k}": v for k, v in ceph.monitors.items()})
+                daemons.update({f"mgr.{k}": v for k, v in ceph.managers.items()})
+                daemons.update({f"mds.{k}": v for k, v in ceph.mds.items()})
+                daemons.update({f"osd.{k}": v for k, v in ceph.osds.items()})
+            if service not in daemons:
                 raise ValueError(f"no Ceph daemon {service!r}")
+            daemons[service].running = running
 
     def form_cluster(self, name: str, members: Iterable[str]) -> None:
         """Make a cluster without the API (nodeids 1.., one vote each, link0 = the node's address)."""
