@@ -229,6 +229,7 @@ def storage_stack(scope: Any, name: str) -> Any:
         PbsStorage,
         Preallocation,
         RbdStorage,
+        Retention,
         ZfsOverIscsiStorage,
         ZfsPoolStorage,
     )
@@ -250,7 +251,8 @@ def storage_stack(scope: Any, name: str) -> Any:
                content=[ContentType.IMAGES, ContentType.ISO, ContentType.BACKUP])
     NfsStorage(stack, "isos", server="172.16.40.100", export="/srv/iso", content=[ContentType.ISO])
     CifsStorage(stack, "smb", server="nas.example.internal", share="pve", username="pve", domain="EXAMPLE",
-                password=smb.string_value, content=[ContentType.BACKUP], subdirectory="/cluster")
+                password=smb.string_value, content=[ContentType.BACKUP], subdirectory="/cluster",
+                retention=Retention(keep_daily=7, keep_weekly=4), max_protected_backups=3)
     IscsiStorage(stack, "san", portal="172.16.40.200", target=iqn, content=[])
     LvmStorage(stack, "san-lvm", volume_group="vg_san", shared=True, wipe_removed_volumes=True)
     LvmThinStorage(stack, "fast", volume_group="nvme", thin_pool="data", nodes=[pve2, pve3])
@@ -267,7 +269,8 @@ def storage_stack(scope: Any, name: str) -> Any:
     ZfsOverIscsiStorage(stack, "zfs-san", portal="172.16.40.202", target=iqn, pool="tank/pve", blocksize="16k",
                         iscsi_provider=IscsiProvider.LIO, lio_tpg="tpg1", sparse=True)
     GlusterFsStorage(stack, "gluster", server="172.16.40.210", server2="172.16.40.211", volume="pve",
-                     content=[ContentType.IMAGES, ContentType.BACKUP], extra_options={"bwlimit": "default=102400"})
+                     content=[ContentType.IMAGES, ContentType.BACKUP], extra_options={"bwlimit": "default=102400"},
+                     retention=Retention(keep_last=2))
     return stack
 
 

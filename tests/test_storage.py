@@ -530,3 +530,36 @@ def test_secret_of_the_wrong_type_is_not_shown() -> None:
     (problem,) = excinfo.value.problems
     assert problem.field == "password" and problem.problem.endswith("(value hidden)")
     assert "987654321" not in str(excinfo.value)
+
+
+# ----------------------------------------------------------------------------------------------- retention
+
+
+@pytest.mark.parametrize("kind", ["dir", "nfs", "cifs", "pbs"])
+def test_retention_on_bpg_storage(kind: str) -> None:
+    from pvecdk import Retention
+
+    content = None if kind == "pbs" else [ContentType.BACKUP]
+    stack, _ = build(kind, content=content, retention=Retention(keep_last=3, keep_daily=7), max_protected_backups=2)
+    item = only(stack, CASES[kind]["tf"])
+    assert item["backups"] == {"keep_last": 3, "keep_daily": 7, "max_protected_backups": 2}
+
+
+@pytest.mark.parametrize("kind", ["cephfs", "glusterfs"])
+def test_retention_on_pvecdk_storage(kind: str) -> None:
+    from pvecdk import Retention
+
+    stack, _ = build(kind, content=[ContentType.BACKUP], retention=Retention(keep_weekly=4, keep_monthly=6))
+    assert only(stack, "pvecdk_storage")["options"]["prune-backups"] == "keep-weekly=4,keep-monthly=6"
+
+
+def test_rejects_retention_without_backups() -> None:
+    from pvecdk import Retention
+
+    with pytest.raises(ConfigError) as excinfo:
+        build("nfs", content=[ContentType.IMAGES], retention=Retention(keep_last=1))
+    (problem,) = excinfo.value.problems
+    assert problem.problem == "retention applies to backups, but the storage holds none"
+    with pytest.raises(ConfigError) as excinfo:
+        build("dir", content=[ContentType.BACKUP], retention={"keep_last": 1})
+    assert excinfo.value.problems[0].field == "retention"

@@ -46,6 +46,7 @@ from pvecdk.errors import ConfigError, Problem
 from pvecdk.provider import storage as pvecdk_storage
 
 if TYPE_CHECKING:
+    from pvecdk.backup import Retention
     from pvecdk.cluster import Cluster
     from pvecdk.node import Node
 
@@ -351,6 +352,8 @@ def _pve_value(value: Any) -> str:
         return str(value.value)
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
+    if hasattr(value, "as_prune_backups"):
+        return ",".join(f"{k}={v}" for k, v in value.as_prune_backups().items())
     return str(value)
 
 
@@ -401,6 +404,51 @@ class _StorageProps(Props):
         if len(set(names)) != len(names):
             raise ValueError(f"a node is listed twice in {names}; list each node once")
         return v
+
+
+class _BackupProps(_StorageProps):
+    """Props of the types that hold backups: how many PVE keeps (``prune-backups``)."""
+
+    retention: Any = None
+    max_protected_backups: int | None = None
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, v: Any) -> Any:
+        from pvecdk.backup import Retention
+
+        if v is not None and not isinstance(v, Retention):
+            raise ValueError(f"{v!r} is not a Retention; pass Retention(keep_daily=7, ...)")
+        return v
+
+    @field_validator("max_protected_backups")
+    @classmethod
+    def _protected(cls, v: int | None) -> int | None:
+        if v is not None and v < -1:
+            raise ValueError(f"max_protected_backups must be -1 (no limit) or more, got {v}; pass a count")
+        return v
+
+    @model_validator(mode="after")
+    def _backups_held(self) -> _BackupProps:
+        if (self.retention is not None or self.max_protected_backups is not None) \
+                and ContentType.BACKUP not in self.content:
+            raise ValueError("retention applies to backups, but the storage holds none; add ContentType.BACKUP "
+                             "to content, or remove retention and max_protected_backups")
+        return self
+
+
+def _bpg_backups(props: _StorageProps) -> dict[str, Any] | None:
+    """bpg's ``backups`` block from the retention props."""
+    retention = getattr(props, "retention", None)
+    protected = getattr(props, "max_protected_backups", None)
+    if retention is None and protected is None:
+        return None
+    out: dict[str, Any] = dict(vars(retention)) if retention is not None else {}
+    out["max_protected_backups"] = protected
+    return {k: v for k, v in out.items() if v is not None}
+
+
+_BACKUP_OPTIONS = {"retention": "prune-backups", "max_protected_backups": "max-protected-backups"}
 
 
 class _OwnedStorage(Storage):
@@ -619,7 +667,7 @@ class _PvecdkStorage(_OwnedStorage):
 # -- bpg types
 
 
-class _DirProps(_StorageProps):
+class _DirProps(_BackupProps):
     path: str
     shared: bool
     preallocation: Preallocation | None = None
@@ -645,7 +693,8 @@ class DirStorage(_OwnedStorage):
     STORAGE_TYPE = "dir"
     _PROPS = _DirProps
     _TF_TYPE = "proxmox_storage_directory"
-    _OPTION_NAMES = {"path": "path", "preallocation": "preallocation", "create_base_path": "create-base-path",
+    _OPTION_NAMES = {**_BACKUP_OPTIONS, "path": "path", "preallocation": "preallocation",
+                     "create_base_path": "create-base-path",
                      "create_subdirs": "create-subdirs", "shared": "shared"}
     resource: storage_directory.StorageDirectory
 
@@ -663,6 +712,8 @@ class DirStorage(_OwnedStorage):
         preallocation: Preallocation | str | None = None,
         create_base_path: bool | None = None,
         create_subdirs: bool | None = None,
+        retention: Retention | None = None,
+        max_protected_backups: int | None = None,
         enabled: bool = True,
         allow_destroy: bool = False,
     ) -> None:
@@ -680,11 +731,16 @@ class DirStorage(_OwnedStorage):
             preallocation: Image preallocation. Defaults to PVE's (metadata).
             create_base_path: Create ``path`` when missing. Defaults to PVE's (yes).
             create_subdirs: Create the content subdirectories. Defaults to PVE's (yes).
+            retention: Which backups PVE keeps (``prune-backups``). Defaults to keeping every backup
+                (or what the backup job says).
+            max_protected_backups: Protected backups allowed per guest (-1: no limit). Defaults to
+                PVE's (5).
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
         """
         super().__init__(scope, id, dict(
             storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            retention=retention, max_protected_backups=max_protected_backups,
             allow_destroy=allow_destroy, path=path, shared=shared, preallocation=preallocation,
             create_base_path=create_base_path, create_subdirs=create_subdirs,
         ))
@@ -705,10 +761,11 @@ class DirStorage(_OwnedStorage):
         return storage_directory.StorageDirectory(
             self, "Resource", id=p.storage_id, path=p.path, shared=p.shared,
             preallocation=p.preallocation.value if p.preallocation else None,
-            create_base_path=p.create_base_path, create_subdirs=p.create_subdirs, **self._common())
+            create_base_path=p.create_base_path, create_subdirs=p.create_subdirs, backups=_bpg_backups(p),
+            **self._common())
 
 
-class _NfsProps(_StorageProps):
+class _NfsProps(_BackupProps):
     server: str
     export: str
     mount_options: str | None = None
@@ -744,7 +801,7 @@ class NfsStorage(_OwnedStorage):
     STORAGE_TYPE = "nfs"
     _PROPS = _NfsProps
     _TF_TYPE = "proxmox_storage_nfs"
-    _OPTION_NAMES = {"server": "server", "export": "export", "mount_options": "options",
+    _OPTION_NAMES = {**_BACKUP_OPTIONS, "server": "server", "export": "export", "mount_options": "options",
                      "preallocation": "preallocation", "snapshot_as_volume_chain": "snapshot-as-volume-chain",
                      "create_base_path": "create-base-path", "create_subdirs": "create-subdirs"}
     resource: storage_nfs.StorageNfs
@@ -765,6 +822,8 @@ class NfsStorage(_OwnedStorage):
         snapshot_as_volume_chain: bool | None = None,
         create_base_path: bool | None = None,
         create_subdirs: bool | None = None,
+        retention: Retention | None = None,
+        max_protected_backups: int | None = None,
         enabled: bool = True,
         allow_destroy: bool = False,
     ) -> None:
@@ -786,11 +845,16 @@ class NfsStorage(_OwnedStorage):
                 Defaults to PVE's (off).
             create_base_path: Create the mount point when missing. Defaults to PVE's (yes).
             create_subdirs: Create the content subdirectories. Defaults to PVE's (yes).
+            retention: Which backups PVE keeps (``prune-backups``). Defaults to keeping every backup
+                (or what the backup job says).
+            max_protected_backups: Protected backups allowed per guest (-1: no limit). Defaults to
+                PVE's (5).
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
         """
         super().__init__(scope, id, dict(
             storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            retention=retention, max_protected_backups=max_protected_backups,
             allow_destroy=allow_destroy, server=server, export=export, mount_options=mount_options,
             preallocation=preallocation, snapshot_as_volume_chain=snapshot_as_volume_chain,
             create_base_path=create_base_path, create_subdirs=create_subdirs,
@@ -803,10 +867,10 @@ class NfsStorage(_OwnedStorage):
             self, "Resource", id=p.storage_id, server=p.server, export=p.export, options=p.mount_options,
             preallocation=p.preallocation.value if p.preallocation else None,
             snapshot_as_volume_chain=p.snapshot_as_volume_chain, create_base_path=p.create_base_path,
-            create_subdirs=p.create_subdirs, **self._common())
+            create_subdirs=p.create_subdirs, backups=_bpg_backups(p), **self._common())
 
 
-class _CifsProps(_StorageProps):
+class _CifsProps(_BackupProps):
     server: str
     share: str
     username: str
@@ -842,7 +906,8 @@ class CifsStorage(_OwnedStorage):
     STORAGE_TYPE = "cifs"
     _PROPS = _CifsProps
     _TF_TYPE = "proxmox_storage_cifs"
-    _OPTION_NAMES = {"server": "server", "share": "share", "username": "username", "password": "password",
+    _OPTION_NAMES = {**_BACKUP_OPTIONS, "server": "server", "share": "share", "username": "username",
+                     "password": "password",
                      "domain": "domain", "subdirectory": "subdir", "mount_options": "options",
                      "preallocation": "preallocation", "snapshot_as_volume_chain": "snapshot-as-volume-chain"}
     resource: storage_cifs.StorageCifs
@@ -865,6 +930,8 @@ class CifsStorage(_OwnedStorage):
         mount_options: str | None = None,
         preallocation: Preallocation | str | None = None,
         snapshot_as_volume_chain: bool | None = None,
+        retention: Retention | None = None,
+        max_protected_backups: int | None = None,
         enabled: bool = True,
         allow_destroy: bool = False,
     ) -> None:
@@ -886,11 +953,16 @@ class CifsStorage(_OwnedStorage):
             mount_options: Mount options (PVE's ``options``). Defaults to the client's.
             preallocation: Image preallocation. Defaults to PVE's (metadata).
             snapshot_as_volume_chain: Snapshots as qcow2 volume chains (PVE 9 only). Defaults to PVE's (off).
+            retention: Which backups PVE keeps (``prune-backups``). Defaults to keeping every backup
+                (or what the backup job says).
+            max_protected_backups: Protected backups allowed per guest (-1: no limit). Defaults to
+                PVE's (5).
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
         """
         super().__init__(scope, id, dict(
             storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            retention=retention, max_protected_backups=max_protected_backups,
             allow_destroy=allow_destroy, server=server, share=share, username=username, password=password,
             domain=domain, subdirectory=subdirectory, mount_options=mount_options, preallocation=preallocation,
             snapshot_as_volume_chain=snapshot_as_volume_chain,
@@ -903,7 +975,7 @@ class CifsStorage(_OwnedStorage):
             self, "Resource", id=p.storage_id, server=p.server, share=p.share, username=p.username,
             password=p.password, domain=p.domain, subdirectory=p.subdirectory, options=p.mount_options,
             preallocation=p.preallocation.value if p.preallocation else None,
-            snapshot_as_volume_chain=p.snapshot_as_volume_chain, **self._common())
+            snapshot_as_volume_chain=p.snapshot_as_volume_chain, backups=_bpg_backups(p), **self._common())
 
 
 _VG_NAME = re.compile(r"^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$")
@@ -1229,7 +1301,7 @@ class ZfsPoolStorage(_OwnedStorage):
             **self._common())
 
 
-class _PbsProps(_StorageProps):
+class _PbsProps(_BackupProps):
     server: str
     datastore: str
     username: str
@@ -1278,7 +1350,8 @@ class PbsStorage(_OwnedStorage):
     STORAGE_TYPE = "pbs"
     _PROPS = _PbsProps
     _TF_TYPE = "proxmox_storage_pbs"
-    _OPTION_NAMES = {"server": "server", "datastore": "datastore", "username": "username", "password": "password",
+    _OPTION_NAMES = {**_BACKUP_OPTIONS, "server": "server", "datastore": "datastore", "username": "username",
+                     "password": "password",
                      "fingerprint": "fingerprint", "namespace": "namespace", "encryption_key": "encryption-key"}
     resource: storage_pbs.StoragePbs
 
@@ -1298,6 +1371,8 @@ class PbsStorage(_OwnedStorage):
         cluster: Cluster | None = None,
         namespace: str | None = None,
         encryption_key: str | None = None,
+        retention: Retention | None = None,
+        max_protected_backups: int | None = None,
         enabled: bool = True,
         allow_destroy: bool = False,
     ) -> None:
@@ -1319,11 +1394,16 @@ class PbsStorage(_OwnedStorage):
             namespace: The datastore namespace. Defaults to the root namespace.
             encryption_key: A client-side encryption key (``encryption-key``): a sensitive variable's token.
                 Defaults to none: backups are not encrypted on the client.
+            retention: Which backups PVE keeps (``prune-backups``). Defaults to keeping every backup
+                (or what the backup job says).
+            max_protected_backups: Protected backups allowed per guest (-1: no limit). Defaults to
+                PVE's (5).
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no.
         """
         super().__init__(scope, id, dict(
             storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            retention=retention, max_protected_backups=max_protected_backups,
             allow_destroy=allow_destroy, server=server, datastore=datastore, username=username, password=password,
             fingerprint=fingerprint, namespace=namespace, encryption_key=encryption_key,
         ))
@@ -1334,7 +1414,7 @@ class PbsStorage(_OwnedStorage):
         return storage_pbs.StoragePbs(
             self, "Resource", id=p.storage_id, server=p.server, datastore=p.datastore, username=p.username,
             password=p.password, fingerprint=p.fingerprint, namespace=p.namespace,
-            encryption_key=p.encryption_key, **self._common())
+            encryption_key=p.encryption_key, backups=_bpg_backups(p), **self._common())
 
 
 # -- types through pvecdk_storage
@@ -1469,7 +1549,7 @@ class RbdStorage(_PvecdkStorage):
         return p.pool
 
 
-class _CephFsProps(_CephClientProps):
+class _CephFsProps(_CephClientProps, _BackupProps):
     fs_name: str | None = None
     subdir: str | None = None
     fuse: bool | None = None
@@ -1492,7 +1572,8 @@ class CephFsStorage(_PvecdkStorage):
 
     STORAGE_TYPE = "cephfs"
     _PROPS = _CephFsProps
-    _OPTION_NAMES = {"fs_name": "fs-name", "subdir": "subdir", "fuse": "fuse", "mount_options": "options",
+    _OPTION_NAMES = {**_BACKUP_OPTIONS, "fs_name": "fs-name", "subdir": "subdir", "fuse": "fuse",
+                     "mount_options": "options",
                      "monhost": "monhost", "username": "username"}
     _KEYRING = "keyring"
     resource: pvecdk_storage.Storage
@@ -1514,6 +1595,8 @@ class CephFsStorage(_PvecdkStorage):
         username: str | None = None,
         keyring: str | None = None,
         extra_options: Mapping[str, str] | None = None,
+        retention: Retention | None = None,
+        max_protected_backups: int | None = None,
         enabled: bool = True,
         allow_destroy: bool = False,
     ) -> None:
@@ -1535,11 +1618,16 @@ class CephFsStorage(_PvecdkStorage):
             keyring: The client secret of an external cluster: a sensitive variable's token. Defaults to none.
             extra_options: Further options by PVE's name (``bwlimit``...), checked against the type's
                 table. Defaults to none.
+            retention: Which backups PVE keeps (``prune-backups``). Defaults to keeping every backup
+                (or what the backup job says).
+            max_protected_backups: Protected backups allowed per guest (-1: no limit). Defaults to
+                PVE's (5).
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
         """
         super().__init__(scope, id, dict(
             storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            retention=retention, max_protected_backups=max_protected_backups,
             allow_destroy=allow_destroy, fs_name=fs_name, subdir=subdir, fuse=fuse, mount_options=mount_options,
             monhost=tuple(monhost) if monhost is not None else None, username=username, keyring=keyring,
         ), extra_options)
@@ -1795,7 +1883,7 @@ class ZfsOverIscsiStorage(_PvecdkStorage):
         ), extra_options)
 
 
-class _GlusterProps(_StorageProps):
+class _GlusterProps(_BackupProps):
     server: str
     volume: str
     server2: str | None = None
@@ -1827,7 +1915,8 @@ class GlusterFsStorage(_PvecdkStorage):
 
     STORAGE_TYPE = "glusterfs"
     _PROPS = _GlusterProps
-    _OPTION_NAMES = {"server": "server", "server2": "server2", "volume": "volume", "transport": "transport",
+    _OPTION_NAMES = {**_BACKUP_OPTIONS, "server": "server", "server2": "server2", "volume": "volume",
+                     "transport": "transport",
                      "preallocation": "preallocation"}
     resource: pvecdk_storage.Storage
 
@@ -1846,6 +1935,8 @@ class GlusterFsStorage(_PvecdkStorage):
         nodes: Sequence[Node] | None = None,
         cluster: Cluster | None = None,
         extra_options: Mapping[str, str] | None = None,
+        retention: Retention | None = None,
+        max_protected_backups: int | None = None,
         enabled: bool = True,
         allow_destroy: bool = False,
     ) -> None:
@@ -1865,11 +1956,16 @@ class GlusterFsStorage(_PvecdkStorage):
             cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
             extra_options: Further options by PVE's name (``bwlimit``...), checked against the type's
                 table. Defaults to none.
+            retention: Which backups PVE keeps (``prune-backups``). Defaults to keeping every backup
+                (or what the backup job says).
+            max_protected_backups: Protected backups allowed per guest (-1: no limit). Defaults to
+                PVE's (5).
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
         """
         super().__init__(scope, id, dict(
             storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            retention=retention, max_protected_backups=max_protected_backups,
             allow_destroy=allow_destroy, server=server, volume=volume, server2=server2, transport=transport,
             preallocation=preallocation,
         ), extra_options)
