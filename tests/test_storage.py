@@ -494,6 +494,9 @@ def test_from_id_rejects_unknown_attributes() -> None:
     with pytest.raises(ConfigError) as excinfo:
         Storage.from_id(stack, "nas", content=["disks"], storage_type="nfs")
     assert [p.field for p in excinfo.value.problems] == ["content"]
+    with pytest.raises(ConfigError) as excinfo:
+        Storage.from_id(stack, "local-zfs", nodes=["pve1"])  # type: ignore[list-item]
+    assert [(p.field, p.problem) for p in excinfo.value.problems] == [("nodes", "'pve1' is not a Node")]
     Storage.from_id(stack, "local")
     with pytest.raises(ConfigError) as excinfo:
         Storage.from_id(stack, "local", content=["images"])

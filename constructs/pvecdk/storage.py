@@ -217,6 +217,12 @@ class Storage(_cdk.Construct):
         if storage_type is None and installer is None:
             problems.append(Problem(path, "storage_type", f"the type of {storage_id!r} is unknown",
                                     "pass storage_type=, such as 'nfs' or 'lvmthin'"))
+        from pvecdk.node import Node
+
+        for item in nodes or ():
+            if not isinstance(item, Node):
+                problems.append(Problem(path, "nodes", f"{item!r} is not a Node",
+                                        "pass the nodes cluster.add_node(...) returned"))
         try:
             wanted = _content_set(content) if content is not None else None
         except ValueError as exc:
