@@ -504,9 +504,9 @@ def test_from_id_rejects_unknown_attributes() -> None:
 
 
 def test_owned_storage_id_is_a_reference() -> None:
-    stack, _ = build("nfs")
-    _, storage = build("lvm")
+    stack, storage = build("lvm")
     assert _cdk.is_unresolved(storage.storage_id)
+    assert storage.props.storage_id == "store"
 
 
 # ----------------------------------------------------------------------------------------------- stack
