@@ -303,7 +303,8 @@ class CephResource(_CephType):
 
     name = "pvecdk_ceph"
     schema = CEPH_SCHEMA
-    # The node that ran init changes nothing afterwards; the networks cannot change through the API.
+    # The node that ran init changes nothing afterwards. The networks cannot change through the API: the plan
+    # marks them for replacement and the engine refuses a change that differs from what ceph.conf says.
     replace_keys = ("network", "cluster_network")
     computed = ("id", "fsid")
 
@@ -316,16 +317,6 @@ class CephResource(_CephType):
         cluster_network = live.cluster_network if base.get("cluster_network") is not None else None
         return {**base, "id": live.fsid or "ceph", "fsid": live.fsid, "network": live.network or base["network"],
                 "cluster_network": cluster_network}
-
-    def plan(self, prior: Any, proposed: Any, config: Any, private: bytes) -> PlanResult:
-        result = super().plan(prior, proposed, config, private)
-        if result.requires_replace:
-            changed = ", ".join(str(r[0]) for r in result.requires_replace)
-            result.diagnostics.append(error(
-                "Ceph networks cannot change", f"{changed} of an initialised Ceph cannot change through the PVE "
-                "API, and replacing Ceph would need a purge; edit /etc/pve/ceph.conf on a node and restart the "
-                "daemons, then put the new value in the model."))
-        return result
 
     def after_destroy(self, obj: CephObject) -> list[Diagnostic]:
         return [warning("Ceph left as it is", "The PVE API cannot undo ceph/init, so Terraform only stops "
