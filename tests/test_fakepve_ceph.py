@@ -622,3 +622,31 @@ def test_secret_free_requests_and_the_osd_listing_shape(fake: FakeCluster, api: 
     journal = [d["devpath"] for d in api.nodes("pve1").disks.list.get(type="journal_disks")]
     assert journal == ["/dev/sda", "/dev/sdc", "/dev/sdd"]
     assert [r["name"] for r in api.nodes("pve1").ceph.rules.get()] == ["replicated_rule"]
+
+
+def test_cmd_safety_says_what_ceph_would(fake: FakeCluster, api: ProxmoxAPI) -> None:
+    bootstrap(api)
+    ok(api, api.nodes("pve1").ceph.pool.post(name="vm-pool", size=3, min_size=2, pg_num=32))
+    ok(api, api.nodes("pve1").ceph.mds("pve1").post())
+    ok(api, api.nodes("pve1").ceph.fs("cephfs").post(pg_num=16))
+    safety = api.nodes("pve1").ceph("cmd-safety").get
+
+    def ask(service: str, action: str, ident: str) -> tuple[int, str]:
+        answer = safety(service=service, action=action, id=ident)
+        return answer["safe"], answer["status"]
+
+    assert ask("mon", "stop", "pve3") == (1, "quorum should be preserved (pve1,pve2) after stopping [pve3]")
+    assert ask("mon", "destroy", "pve3") == (1, "safe to remove mon.pve3, new quorum should be (pve1,pve2)")
+    assert ask("osd", "stop", "2") == (1, "OSD(s) 2 are ok to stop without reducing availability")
+    assert ask("osd", "destroy", "2")[0] == 0  # still in: its PGs are mapped to it
+    assert ask("mds", "stop", "pve1") == (
+        0,
+        "one or more filesystems would be left without an active MDS after stopping mds.pve1",
+    )
+    fake.set_ceph_daemon("mon.pve2", running=False)
+    assert ask("mon", "stop", "pve3") == (0, "not enough monitors would be available (pve1) after stopping mons [pve3]")
+    fake.set_ceph_daemon("osd.1", running=False)  # two hosts left of three: one more and PGs go inactive
+    assert ask("osd", "stop", "2") == (0, "unsafe to stop osd(s) at this time (57 PGs are or would become offline)")
+    with pytest.raises(ResourceException) as caught:
+        safety(service="mds", action="destroy", id="pve1")
+    assert caught.value.errors == {"action": "unsupported action for service 'mds'"}

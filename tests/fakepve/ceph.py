@@ -419,3 +419,54 @@ def conf_text(ceph: CephCluster) -> str:
         out += [f"\t{k} = {v}" for k, v in sorted(sections[name].items())]
         out.append("")
     return "\n".join(out)
+
+
+# --- cmd-safety: what Ceph answers to ok-to-stop, safe-to-destroy and ok-to-rm -----------------------------
+
+
+def safety(ceph: CephCluster, online: Online, service: str, action: str, ident: str) -> tuple[bool, str]:
+    """(safe, Ceph's status message) for stopping or destroying one daemon, judged on the state now."""
+    if service == "mon":
+        mon = ceph.monitors.get(ident)
+        if mon is None:
+            return False, f"mon.{ident} does not exist"
+        rest = [m.name for m in mons_up(ceph, online) if m is not mon]
+        # A removed monitor shrinks the monmap too; a stopped one still counts towards the majority.
+        total = len(ceph.monitors) - (1 if action == "destroy" else 0)
+        if len(rest) > total // 2:
+            if action == "destroy":
+                return True, f"safe to remove mon.{ident}, new quorum should be ({','.join(rest)})"
+            return True, f"quorum should be preserved ({','.join(rest)}) after stopping [{ident}]"
+        if action == "destroy":
+            return False, f"removing mon.{ident} would break quorum (current quorum: {','.join(rest)})"
+        return False, f"not enough monitors would be available ({','.join(rest)}) after stopping mons [{ident}]"
+    if service == "osd":
+        osd = ceph.osds.get(int(ident)) if ident.isdigit() else None
+        if osd is None:
+            return False, f"osd.{ident} does not exist"
+        was_running, was_in = osd.running, osd.is_in
+        osd.running = False
+        if action == "destroy":
+            osd.is_in = False
+        offline = sum(
+            p.pg_num for p in ceph.pools.values() if pg_state(ceph, p, online) in ("unknown", "undersized+peered")
+        )
+        undersized = sum(p.pg_num for p in ceph.pools.values() if "undersized" in pg_state(ceph, p, online))
+        osd.running, osd.is_in = was_running, was_in
+        if action == "stop":
+            if offline:
+                return False, f"unsafe to stop osd(s) at this time ({offline} PGs are or would become offline)"
+            return True, f"OSD(s) {ident} are ok to stop without reducing availability"
+        if was_in or undersized or offline:
+            pgs = sum(p.pg_num for p in ceph.pools.values())
+            return False, f"OSD(s) {ident} have {pgs} pgs currently mapped to them."
+        return True, f"OSD(s) {ident} are safe to destroy without reducing data durability."
+    mds = ceph.mds.get(ident)
+    if mds is None:
+        return False, f"mds.{ident} does not exist"
+    states = mds_states(ceph, online)
+    state, _ = states[ident]
+    spare = any(s.startswith("up:standby") for n, (s, _) in states.items() if n != ident)
+    if state == "up:active" and not spare:
+        return False, f"one or more filesystems would be left without an active MDS after stopping mds.{ident}"
+    return True, f"mds.{ident} is ok to stop"

@@ -9,6 +9,7 @@ needs an active manager. Ceph being installed on every node is assumed (`pveceph
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .apischema import load_schema
@@ -30,6 +31,7 @@ from .ceph import (
     osd_network_ok,
     osd_up,
     rados,
+    safety,
     status,
 )
 from .cephpools import create_pool, ensure_mgr_pool, mon_error, pool_row, pool_status, set_pool
@@ -56,7 +58,7 @@ def _ceph(call: Call) -> tuple[NodeState, CephCluster]:
     return node, ceph
 
 
-def _in_task(check: Any, *args: Any) -> None:
+def _in_task(check: Callable[..., None], *args: Any) -> None:
     """Run a pre-fork check again inside the worker: state may have moved meanwhile, and then the task fails."""
     try:
         check(*args)
@@ -131,6 +133,18 @@ def crush_rules(call: Call) -> list[dict[str, str]]:
     _, ceph = _ceph(call)
     rados(ceph, call.world.online)
     return [{"name": n} for n in ceph.rules]
+
+
+@route("GET", "/nodes/{node}/ceph/cmd-safety")
+def cmd_safety(call: Call) -> dict[str, Any]:
+    """Whether stopping or destroying a daemon keeps the cluster available, as the GUI asks before doing it."""
+    _, ceph = _ceph(call)
+    rados(ceph, call.world.online)
+    service, action = call.params["service"], call.params["action"]
+    if service == "mds" and action != "stop":
+        raise param_error({"action": f"unsupported action for service '{service}'"})
+    safe, message = safety(ceph, call.world.online, service, action, call.params["id"])
+    return {"safe": int(safe), "status": message}
 
 
 @route("POST", "/nodes/{node}/ceph/init")
