@@ -650,3 +650,20 @@ def test_cmd_safety_says_what_ceph_would(fake: FakeCluster, api: ProxmoxAPI) -> 
     with pytest.raises(ResourceException) as caught:
         safety(service="mds", action="destroy", id="pve1")
     assert caught.value.errors == {"action": "unsupported action for service 'mds'"}
+
+
+def test_osd_map_flags_and_stable_device_names(fake: FakeCluster, api: ProxmoxAPI) -> None:
+    bootstrap(api, osds=("pve1", "pve2"))
+    link = next(d["by_id_link"] for d in api.nodes("pve3").disks.list.get() if d["devpath"] == "/dev/sdc")
+    task = ok(api, api.nodes("pve3").ceph.osd.post(dev=link))
+    assert task.ident == "sdc"  # PVE names the task after the resolved device
+    assert fake.state.ceph is not None and fake.state.ceph.osds[2].dev == "/dev/sdc"
+    flags = api.cluster.ceph.flags
+    assert ok(api, flags.put(noout=1, noscrub=1)).kind == "cephsetflags"
+    assert {f["name"]: f["value"] for f in flags.get()}["noout"] == 1
+    assert flags("noscrub").get() == 1
+    assert api.nodes("pve1").ceph.osd.get()["flags"].endswith(",noout,noscrub")
+    health = api.cluster.ceph.status.get()["health"]
+    assert health["checks"]["OSDMAP_FLAGS"]["summary"]["message"] == "noout,noscrub flag(s) set"
+    assert flags("noout").put(value=0) is None and flags("noscrub").put(value=0) is None
+    assert fake.state.ceph is not None and fake.state.ceph.health == "HEALTH_OK"

@@ -105,6 +105,7 @@ class CephCluster:
     rules: dict[str, int] = field(default_factory=lambda: {"replicated_rule": 0})
     ec_profiles: dict[str, dict[str, str]] = field(default_factory=dict)
     hosts: list[str] = field(default_factory=list)  # CRUSH host buckets, in the order their first OSD came
+    flags: set[str] = field(default_factory=set)  # OSD map flags set by an operator (noout, ...)
     next_pool_id: int = 1
     epoch: int = 1
 
@@ -268,6 +269,8 @@ def health(ceph: CephCluster, online: Online) -> dict[str, Any]:
             _check(
                 checks, "OSD_HOST_DOWN", "HEALTH_WARN", f"{len(hosts_down)} host ({osds} osds) down", len(hosts_down)
             )
+    if ceph.flags:
+        _check(checks, "OSDMAP_FLAGS", "HEALTH_WARN", f"{','.join(sorted(ceph.flags))} flag(s) set")
     states = {p.name: pg_state(ceph, p, online) for p in ceph.pools.values()}
     inactive = sum(p.pg_num for p in ceph.pools.values() if states[p.name] in ("unknown", "undersized+peered"))
     if inactive:

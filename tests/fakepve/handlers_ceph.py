@@ -81,7 +81,7 @@ def _version(ceph: CephCluster) -> dict[str, str]:
 
 @route("GET", "/cluster/ceph")
 def cluster_index(call: Call) -> list[dict[str, str]]:
-    return [{"name": n} for n in ("flags", "metadata", "status")]
+    return [{"name": n} for n in ("flags", "metadata", "status")]  # metadata is not modelled (501)
 
 
 @route("GET", "/nodes/{node}/ceph")
@@ -133,6 +133,63 @@ def crush_rules(call: Call) -> list[dict[str, str]]:
     _, ceph = _ceph(call)
     rados(ceph, call.world.online)
     return [{"name": n} for n in ceph.rules]
+
+
+FLAG_NAMES = ("nobackfill", "nodeep-scrub", "nodown", "noin", "noout", "norebalance", "norecover", "noscrub",
+              "notieragent", "noup", "pause")  # fmt: skip
+
+
+@route("GET", "/cluster/ceph/flags")
+def list_flags(call: Call) -> list[dict[str, Any]]:
+    ceph = call.world.ceph(call.node)
+    if ceph is None:
+        raise ApiError(500, NOT_INITIALISED)
+    rados(ceph, call.world.online)
+    return [{"name": f, "value": int(f in ceph.flags)} for f in FLAG_NAMES]
+
+
+@route("GET", "/cluster/ceph/flags/{flag}")
+def get_flag(call: Call) -> int:
+    ceph = call.world.ceph(call.node)
+    if ceph is None:
+        raise ApiError(500, NOT_INITIALISED)
+    rados(ceph, call.world.online)
+    return int(call.params["flag"] in ceph.flags)
+
+
+def _set_flags(ceph: CephCluster, wanted: dict[str, str]) -> None:
+    for flag, value in wanted.items():
+        if value == "1":
+            ceph.flags.add(flag)
+        else:
+            ceph.flags.discard(flag)
+    ceph.epoch += 1
+
+
+@route("PUT", "/cluster/ceph/flags/{flag}")
+def set_flag(call: Call) -> None:
+    ceph = call.world.ceph(call.node)
+    if ceph is None:
+        raise ApiError(500, NOT_INITIALISED)
+    rados(ceph, call.world.online)
+    _set_flags(ceph, {call.params["flag"]: call.params["value"]})
+
+
+@route("PUT", "/cluster/ceph/flags")
+def set_flags(call: Call) -> str:
+    """Several flags at once, in a worker (PVE's 'cephsetflags' task)."""
+    ceph = call.world.ceph(call.node)
+    if ceph is None:
+        raise ApiError(500, NOT_INITIALISED)
+    world = call.world
+    wanted = {f: call.params[f] for f in FLAG_NAMES if f in call.params}
+
+    def action() -> list[str]:
+        _in_task(rados, ceph, world.online)
+        _set_flags(ceph, wanted)
+        return [f"{'set' if v == '1' else 'unset'} {f}" for f, v in wanted.items()]
+
+    return start_task(call, "cephsetflags", "", action)
 
 
 @route("GET", "/nodes/{node}/ceph/cmd-safety")
@@ -389,13 +446,15 @@ def osd_tree(call: Call) -> dict[str, Any]:
         children = [_osd_row(ceph, o, online) for o in osds]
         hosts.append({"id": -3 - 2 * index, "name": host, "type": "host", "leaf": 0, "children": children})
     default = {"id": -1, "name": "default", "type": "root", "leaf": 0, "children": hosts}
-    return {"root": {"name": "root", "leaf": 0, "children": [default]}, "flags": OSD_FLAGS}
+    flags = ",".join([OSD_FLAGS, *sorted(ceph.flags)])
+    return {"root": {"name": "root", "leaf": 0, "children": [default]}, "flags": flags}
 
 
 def _blockdev(node: NodeState, path: str) -> Disk:
     if not path.startswith("/dev/"):
         raise ApiError(500, f"got unusual device path '{path}'\n")
-    disk = node.disks.get(path)
+    # PVE resolves the path first, so a stable /dev/disk/by-id link names the same disk as /dev/sdX.
+    disk = node.disks.get(path) or next((d for d in node.disks.values() if d.row()["by_id_link"] == path), None)
     if disk is None:
         raise ApiError(500, "not a valid block device\n")
     return disk
