@@ -3,12 +3,13 @@
 The stack is written from the L1 classes (init, monitors, a manager, OSDs, bpg's pool, RBD storage), chained
 with depends_on in the order Ceph needs. Plan, apply, and a second plan is empty; a crash after a step is
 followed by a rerun that converges; destroying an OSD is refused at plan time; a monitor removed behind
-Terraform's back is created again.
+Terraform's back is created again; storage and daemons are imported through the provider's endpoint.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -166,3 +167,24 @@ def test_the_keyring_stays_out_of_plans_and_errors(fake: FakeCluster, workspace:
     (ext,) = [r for r in state["resources"] if r["type"] == "pvecdk_storage" and r["name"] == "External"]
     assert {"type": "get_attr", "value": "keyring"} in ext["instances"][0]["sensitive_attributes"][0] or any(
         "keyring" in json.dumps(p) for p in ext["instances"][0]["sensitive_attributes"])
+
+
+def test_import_adopts_storage_and_a_monitor(fake: FakeCluster, workspace: Workspace, tmp_path: Path) -> None:
+    workspace.write(synthesize(fake, tmp_path / "import", cephfs=True, external=True))
+    forgotten = workspace.cli.state_rm("pvecdk_storage.Rbd", "pvecdk_ceph_monitor.Mon-pve2", lock=False)
+    assert forgotten.retcode == 0, forgotten.error
+    for addr, node, id_ in (("pvecdk_storage.Rbd", "pve1", "vm-pool"), ("pvecdk_ceph_monitor.Mon-pve2", "pve2",
+                                                                        "pve2")):
+        os.environ["PROXMOX_VE_ENDPOINT"] = fake.endpoint(node)
+        try:
+            result = workspace.cli.import_resource(addr, id_, lock=False, check=False)
+        finally:
+            os.environ.pop("PROXMOX_VE_ENDPOINT", None)
+        assert result.retcode == 0, result.error or result.value
+    code, changes, errors = workspace.plan()
+    assert errors == [] and code in (0, 2)
+    assert {c["action"] for c in effective(changes)} <= {"update"}, effective(changes)
+    writes = len([q for q in fake.requests if q.method != "GET"])
+    code, errors = workspace.apply()
+    assert (code, errors) == (0, [])
+    assert len([q for q in fake.requests if q.method != "GET"]) == writes, "adopting changed nothing on PVE"

@@ -194,3 +194,13 @@ def test_a_crash_after_a_step_converges_on_rerun(fake: FakeCluster, provider: Pv
     assert errors(rerun.diagnostics) == [] and rerun.new_state["id"] == "mon.pve1"
     posts = [q for q in fake.requests if q.method == "POST" and q.path == "/nodes/pve1/ceph/mon/pve1"]
     assert len(posts) == 1, "the rerun found the monitor and did not create it again"
+
+
+def test_rejects_removing_a_monitor_that_quorum_needs(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    fake.set_ceph_daemon("mon.pve2", False)
+    res = provider.resources["pvecdk_ceph_monitor"]
+    (problem,) = errors(res.plan_destroy(states["mon.pve1"], b"").diagnostics)
+    assert "removing mon.pve1 leaves 1 of 2 monitors in quorum, short of the majority 2" in problem
+    fake.set_ceph_daemon("mon.pve2", True)
+    assert errors(res.plan_destroy(states["mon.pve1"], b"").diagnostics) == []

@@ -147,6 +147,9 @@ class StorageResource(EngineResource, ResourceType):
         previous = spec_from_values(prior) if prior is not None and not replace else None
         if prior is None and live is not None and live.type == spec.type:
             previous = spec  # adopted: an earlier apply created it and stopped before saving the state
+            diags.append(warning(f"Storage {spec.id} exists already", f"PVE has a {live.type} storage {spec.id}; "
+                                 "the apply adopts it and sets the options the model gives. Import it instead "
+                                 f"(terraform import <address> {spec.id}) to see its current options first."))
         plan = plan_storage(spec.id, spec, None if replace else live, previous=previous, release=release)
         diags += _problem_diags(plan.refused)
         return PlanResult(planned, replace, diags)
