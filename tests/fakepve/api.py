@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import handlers_ceph, handlers_cluster, handlers_node, handlers_storage  # noqa: F401  (they fill the route table)
+# Importing the handler modules fills the route table.
+from . import (  # noqa: F401
+    handlers_ceph,
+    handlers_ceph_daemons,
+    handlers_ceph_osds,
+    handlers_ceph_pools,
+    handlers_cluster,
+    handlers_node,
+    handlers_storage,
+)
 from .apischema import Route, load_schema, validate
 from .auth import Credentials, authenticate
 from .certs import CertAuthority, NodeCert
