@@ -71,13 +71,23 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _cluster_specs(outdir: Path) -> list[tuple[str, Any, str | None]]:
     """(stack, ClusterSpec, target PVE release) for every ``pvecdk_cluster`` in the synthesized output."""
+    return [(stack, spec, release) for stack, spec, release, _ in _cluster_models(outdir)]
+
+
+def _cluster_models(outdir: Path) -> list[tuple[str, Any, str | None, dict[str, Any]]]:
+    """As :func:`_cluster_specs`, with what else the stack models: Ceph, and the storage ids it defines."""
     from pvecdk.provider._plugin import spec_from_config
 
     found = []
     for path in sorted((outdir / "stacks").glob("*/cdk.tf.json")):
         config = json.loads(path.read_text())
-        for resource in (config.get("resource", {}).get("pvecdk_cluster") or {}).values():
-            found.append((path.parent.name, spec_from_config(resource), resource.get("pve_version")))
+        resources = config.get("resource", {})
+        storages = sorted({str(r["id"]) for kind, items in resources.items()
+                           if kind == "pvecdk_storage" or kind.startswith("proxmox_storage_")
+                           for r in items.values() if isinstance(r.get("id"), str) and "${" not in r["id"]})
+        extra = {"ceph": bool(resources.get("pvecdk_ceph")), "storages": storages}
+        for resource in (resources.get("pvecdk_cluster") or {}).values():
+            found.append((path.parent.name, spec_from_config(resource), resource.get("pve_version"), extra))
     return found
 
 
@@ -101,9 +111,10 @@ def _preflight(args: argparse.Namespace) -> int:
     from pvecdk.engine.preflight import preflight
 
     failed = False
-    for stack, spec, release in _specs_or_fail(args):
+    _specs_or_fail(args)
+    for stack, spec, release, extra in _cluster_models(Path(args.outdir)):
         with _engine_client(spec) as client:
-            reports = preflight(client, spec, pve_version=release, max_skew_seconds=args.max_skew)
+            reports = preflight(client, spec, pve_version=release, max_skew_seconds=args.max_skew, **extra)
         print(f"{stack}: cluster {spec.name}")
         print(f"  {'node':<12} {'check':<14} {'result':<6} detail")
         for report in reports:

@@ -173,3 +173,31 @@ def test_storage_converges_and_keeps_the_keyring_out_of_errors(fake: FakeCluster
         with pytest.raises(PlanRefused, match="set allow_destroy = true"):
             apply_storage(c, "pve2", "ext", None)
         assert apply_storage(c, "pve2", "ext", None, allow_destroy=True) is None
+
+
+def test_preflight_reports_ceph_health_and_storage(fake: FakeCluster) -> None:
+    from pvecdk.engine import ClusterSpec, MemberSpec
+    from pvecdk.engine.preflight import preflight
+
+    spec = ClusterSpec("lab", tuple(MemberSpec(n, int(n[3:]), (ADDRESSES[n],), fake.endpoint(n)) for n in NODES))
+
+    def checks(name: str) -> dict[str, tuple[bool, str]]:
+        with client(fake) as c:
+            reports = preflight(c, spec, ceph=True, storages=["ext"], max_skew_seconds=60)
+        return {r.node: (c.ok, c.detail) for r in reports for c in r.checks if c.name == name}
+
+    assert checks("ceph") == {"pve1": (True, "not initialised yet: the apply will")}
+    assert checks("storage")["pve2"] == (True, "ext to be added")
+    with client(fake) as c:
+        bootstrap(c, 8)
+        apply_storage(c, "pve1", "ext", StorageSpec("ext", "rbd", content=frozenset({"images"}),
+                                                    options={"pool": "rbd"}, nodes=frozenset({"pve1", "pve2"})))
+    ok, detail = checks("ceph")["pve1"]
+    assert ok and detail.startswith(("HEALTH_OK", "HEALTH_WARN"))
+    storage = checks("storage")
+    assert storage["pve3"] == (True, "ext not on this node") and storage["pve1"][1].startswith("ext ")
+    with client(fake) as c:
+        bootstrap(c)
+    fake.set_ceph_daemon("mds.pve1", False)  # the file system's only MDS stops: Ceph reports HEALTH_ERR
+    ok, detail = checks("ceph")["pve1"]
+    assert not ok and detail.startswith("HEALTH_ERR") and "MDS_ALL_DOWN" in detail

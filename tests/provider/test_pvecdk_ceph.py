@@ -204,3 +204,26 @@ def test_rejects_removing_a_monitor_that_quorum_needs(fake: FakeCluster, provide
     assert "removing mon.pve1 leaves 1 of 2 monitors in quorum, short of the majority 2" in problem
     fake.set_ceph_daemon("mon.pve2", True)
     assert errors(res.plan_destroy(states["mon.pve1"], b"").diagnostics) == []
+
+
+def test_preflight_command_shows_ceph_and_storage(fake: FakeCluster, tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from pvecdk.cli import main as cli
+
+    members = [{"name": n, "node_id": int(n[3:]), "addresses": [ADDRESSES[n]], "endpoint": fake.endpoint(n)}
+               for n in NODES]
+    stack = {"resource": {
+        "pvecdk_cluster": {"Cluster": {"name": "lab", "member": members}},
+        "pvecdk_ceph": {"Ceph": on(fake, "pve1", network=NETWORK)},
+        "pvecdk_storage": {"Rbd": {"id": "vm-pool", "type": "rbd", "endpoint": fake.endpoint("pve1")}},
+    }}
+    (tmp_path / "stacks" / "lab").mkdir(parents=True)
+    (tmp_path / "stacks" / "lab" / "cdk.tf.json").write_text(json.dumps(stack))
+    monkeypatch.setenv("PROXMOX_VE_API_TOKEN", TOKEN)
+    monkeypatch.setenv("PVECDK_CA_FILE", fake.ca_file)
+    assert cli(["preflight", "--outdir", str(tmp_path), "--max-skew", "60"]) == 0
+    table = capsys.readouterr().out
+    assert "pve1         ceph           ok     not initialised yet: the apply will" in table, table
+    assert "pve3         storage        ok     vm-pool to be added" in table, table

@@ -3,12 +3,14 @@
 For each node: it answers; it runs the PVE release the model targets, like every other node; its clock is
 within ``max_skew_seconds`` of this machine's; its membership is what the model expects (in the model's
 cluster with the model's node id, or standalone and ready to join); and, once clustered, the cluster is
-quorate.
+quorate. Where the model has them: the storage definitions it names are active on the node (or not defined
+yet), and Ceph, once initialised, reports its health (``HEALTH_ERR`` fails; a warning passes with its checks).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +41,7 @@ class NodeReport:
 
 
 def _node(client: Client, spec: ClusterSpec, member: MemberSpec, pve_version: str | None,
-          max_skew_seconds: float) -> NodeReport:
+          max_skew_seconds: float, storages: Sequence[str] = ()) -> NodeReport:
     report = NodeReport(member.name, [])
     add = report.checks.append
     try:
@@ -74,15 +76,62 @@ def _node(client: Client, spec: ClusterSpec, member: MemberSpec, pve_version: st
                                                                   else f", the model says {member.node_id}")))
         add(Check("quorum", bool(int(cluster.get("quorate") or 0)),
                   "quorate" if int(cluster.get("quorate") or 0) else "no quorum"))
+    if storages:
+        add(_storage_check(client, member.name, storages))
     return report
 
 
+def _storage_check(client: Client, node: str, storages: Sequence[str]) -> Check:
+    """The modelled storages on ``node``: active ones pass, missing ones will be added; inactive ones fail."""
+    try:
+        rows = {str(r.get("storage")): r for r in client.get(node, f"/nodes/{node}/storage") or []}
+    except EngineError as exc:
+        return Check("storage", False, str(exc))
+    inactive, fine = [], []
+    for sid in sorted(storages):
+        row = rows.get(sid)
+        if row is None:
+            fine.append(f"{sid} to be added")
+        elif not int(row.get("enabled", 1) or 0):
+            fine.append(f"{sid} not on this node")
+        elif int(row.get("active", 0) or 0):
+            fine.append(f"{sid} active")
+        else:
+            inactive.append(f"{sid} inactive (PVE cannot reach or mount it)")
+    return Check("storage", not inactive, ", ".join(inactive + fine))
+
+
+def _ceph_check(client: Client, node: str) -> Check:
+    from pvecdk.engine.ceph import read_ceph
+
+    try:
+        if not read_ceph(client, node).initialised:
+            return Check("ceph", True, "not initialised yet: the apply will")
+        health = (client.get(node, "/cluster/ceph/status") or {}).get("health") or {}
+    except EngineError as exc:
+        return Check("ceph", False, str(exc))
+    status = str(health.get("status", "unknown"))
+    checks = health.get("checks") or {}
+    detail = "; ".join(f"{name}: {(c.get('summary') or {}).get('message', '')}" for name, c in sorted(checks.items()))
+    return Check("ceph", status in ("HEALTH_OK", "HEALTH_WARN"), status + (f" ({detail})" if detail else ""))
+
+
 def preflight(client: Client, spec: ClusterSpec, *, pve_version: str | None = None,
-              max_skew_seconds: float = 2.0) -> list[NodeReport]:
-    """Check every node of ``spec`` in parallel; the reports come back in node-id order."""
+              max_skew_seconds: float = 2.0, ceph: bool = False, storages: Sequence[str] = ()) -> list[NodeReport]:
+    """Check every node of ``spec`` in parallel; the reports come back in node-id order.
+
+    Args:
+        ceph: The model has Ceph: its health is checked once, through the first quorate member.
+        storages: Storage ids the model defines, checked on every node.
+    """
     members = spec.ordered()
     with ThreadPoolExecutor(max_workers=max(1, min(16, len(members)))) as pool:
-        reports = list(pool.map(lambda m: _node(client, spec, m, pve_version, max_skew_seconds), members))
+        reports = list(pool.map(lambda m: _node(client, spec, m, pve_version, max_skew_seconds, storages),
+                                members))
+    if ceph:
+        speaker = next((r for r in reports if any(c.name == "quorum" and c.ok for c in r.checks)), None)
+        if speaker is not None:
+            speaker.checks.append(_ceph_check(client, speaker.node))
     versions = {r.version for r in reports if r.version}
     if len(versions) > 1:
         for r in reports:
