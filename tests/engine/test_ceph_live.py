@@ -130,6 +130,7 @@ def test_a_failed_task_brings_its_log(fake: FakeCluster) -> None:
 def test_destroying_an_osd_steps_out_stop_destroy_and_survives_crashes(fake: FakeCluster) -> None:
     with client(fake) as c:
         bootstrap(c, 8)
+        apply_ceph(c, Osd("pve1", "/dev/sdc"))  # a second OSD on pve1 takes over the data of the first
         osd = Osd("pve1", "/dev/sdb")
         with pytest.raises(PlanRefused, match="set allow_destroy = true"):
             apply_ceph(c, osd, present=False)
@@ -201,3 +202,17 @@ def test_preflight_reports_ceph_health_and_storage(fake: FakeCluster) -> None:
     fake.set_ceph_daemon("mds.pve1", False)  # the file system's only MDS stops: Ceph reports HEALTH_ERR
     ok, detail = checks("ceph")["pve1"]
     assert not ok and detail.startswith("HEALTH_ERR") and "MDS_ALL_DOWN" in detail
+
+
+def test_an_osd_whose_data_has_nowhere_to_go_is_taken_out_but_not_destroyed(fake: FakeCluster) -> None:
+    with client(fake) as c:
+        bootstrap(c, 8)
+        c.wait_task("pve1", c.post("pve1", "/nodes/pve1/ceph/pool", name="vm-pool", size=3, min_size=2, pg_num=32))
+        osd = Osd("pve3", "/dev/sdb")
+        done: list[str] = []
+        with pytest.raises(PlanRefused) as excinfo:
+            apply_ceph(c, osd, present=False, allow_destroy=True, on_step=lambda s: done.append(s.action))
+        assert done == ["out_osd"], "marked out, so Ceph moves its data; neither stopped nor destroyed"
+        assert "Ceph is moving its data to other OSDs; apply again when that is done" in str(excinfo.value)
+        osd_id = read_ceph(c, "pve3", disks=True).osd_on("/dev/sdb")
+        assert osd_id is not None and read_ceph(c, "pve1").osds[osd_id].up

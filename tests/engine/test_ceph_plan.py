@@ -212,3 +212,32 @@ def test_reads_osds_from_the_crush_tree() -> None:
             {"id": 0, "name": "osd.0", "type": "osd", "status": "up", "in": 1, "device_class": "ssd"},
             {"id": 1, "name": "osd.1", "type": "osd", "status": "down", "in": 0}]}]}, None, out)
     assert out[0] == LiveOsd(0, "pve1", "ssd", True, True) and out[1] == LiveOsd(1, "pve1", None, False, False)
+
+
+# -- Ceph's own answer (cmd-safety)
+
+
+def test_cephs_answer_refuses_what_it_says_is_unsafe() -> None:
+    live = ceph("pve1", "pve2", "pve3", disks=disks(sdb=3), osds={3: LiveOsd(3, "pve1", "ssd", True, True)})
+    live.safety["osd.3:stop"] = (False, "unsafe to stop osd(s) at this time (64 PGs are or would become offline)")
+    plan = plan_ceph(Osd("pve1", "/dev/sdb"), live, present=False, allow_destroy=True)
+    assert plan.steps == [] and plan.refused == [
+        "taking osd.3 out of service: Ceph says unsafe to stop osd(s) at this time (64 PGs are or would become "
+        "offline); add OSDs or lower the pools' size first"]
+    live.osds[3] = LiveOsd(3, "pve1", "ssd", True, False)
+    live.safety = {"osd.3:destroy": (False, "OSD(s) 3 have 64 pgs currently mapped to them.")}
+    (problem,) = plan_ceph(Osd("pve1", "/dev/sdb"), live, present=False, allow_destroy=True).refused
+    assert problem.endswith("it is out and Ceph is moving its data to other OSDs; apply again when that is done")
+    live.safety = {"osd.3:destroy": (True, "OSD(s) 3 are safe to destroy without reducing data durability.")}
+    assert actions(plan_ceph(Osd("pve1", "/dev/sdb"), live, present=False, allow_destroy=True)) == [
+        "stop_osd", "destroy_osd"]
+
+
+def test_cephs_answer_on_monitors_and_metadata_servers() -> None:
+    live = ceph("pve1", "pve2", "pve3", mds={"pve1": mon("pve1"), "pve2": mon("pve2")})
+    live.safety = {"mon.pve3:destroy": (False, "removing mon.pve3 would break quorum (current quorum: pve3)"),
+                   "mds.pve2:stop": (False, "one or more filesystems would be left without an active MDS")}
+    assert "Ceph says removing mon.pve3 would break quorum" in plan_ceph(Monitor("pve3"), live,
+                                                                          present=False).refused[0]
+    assert "add a standby metadata server first" in plan_ceph(MetadataServer("pve2"), live, present=False).refused[0]
+    assert actions(plan_ceph(MetadataServer("pve1"), live, present=False)) == ["destroy_mds"]

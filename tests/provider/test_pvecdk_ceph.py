@@ -113,6 +113,10 @@ def test_rejects_destroying_an_osd_without_allow_destroy(fake: FakeCluster, prov
     assert "set allow_destroy = true" in problem
     allowed = {**osd, "allow_destroy": True}
     assert errors(res.plan_destroy(allowed, b"").diagnostics) == []
+    refused = res.apply(allowed, None, None, b"")
+    assert "Ceph says OSD(s)" in errors(refused.diagnostics)[0], "its data has nowhere to go: three hosts, size 3"
+    assert refused.new_state == allowed, "still managed: it is out, not destroyed"
+    create(res, config(res, **on(fake, "pve2", device="/dev/sdc")))  # somewhere for pve2's data to go
     assert errors(res.apply(allowed, None, None, b"").diagnostics) == []
     assert osd["osd_id"] not in live(fake).osds
 

@@ -14,8 +14,12 @@ A plan separates two kinds of problem:
   Terraform creates prerequisites earlier in the same apply, so these fail only the apply, with a message
   that says which resource to apply first.
 
-Destroying an OSD takes it out, stops it and destroys it, each step only when still needed. The PVE API
-cannot undo ``ceph/init`` or remove a file system; those stay where they are.
+Destroying an OSD takes it out, stops it and destroys it, each step only when still needed. Before a daemon
+is stopped or destroyed, Ceph itself is asked (``GET /nodes/{node}/ceph/cmd-safety``, what the GUI asks):
+an OSD is stopped only when no placement group goes offline, and destroyed only once Ceph has moved its
+data off (marked out, it backfills elsewhere; until then the apply stops and says to run again later); a
+monitor is removed only when quorum survives, an MDS stopped only when every file system keeps one.
+The PVE API cannot undo ``ceph/init`` or remove a file system; those stay where they are.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ __all__ = [
     "apply_ceph",
     "plan_ceph",
     "read_ceph",
+    "read_for",
 ]
 
 
@@ -197,6 +202,8 @@ class LiveCeph:
     filesystems: dict[str, LiveFileSystem] = field(default_factory=dict)
     osds: dict[int, LiveOsd] = field(default_factory=dict)
     disks: dict[str, LiveDisk] = field(default_factory=dict)
+    #: Ceph's answers to cmd-safety, by ``service.id:action`` (``osd.3:destroy``): (safe, its message).
+    safety: dict[str, tuple[bool, str]] = field(default_factory=dict)
 
     def osd_on(self, device: str) -> int | None:
         disk = self.disks.get(device)
@@ -329,6 +336,41 @@ def read_ceph(client: Client, node: str, *, disks: bool = False, pools: bool = F
     return live
 
 
+def _safety_questions(obj: CephObject, live: LiveCeph) -> list[tuple[str, str, str]]:
+    """The cmd-safety questions (service, action, id) the removal of ``obj`` depends on now."""
+    if isinstance(obj, Monitor) and obj.name in live.monitors:
+        return [("mon", "destroy", obj.name)]
+    if isinstance(obj, MetadataServer) and obj.id in live.mds:
+        return [("mds", "stop", obj.id)]
+    if isinstance(obj, Osd):
+        osd_id = live.osd_on(obj.device)
+        osd = live.osds.get(osd_id) if osd_id is not None else None
+        if osd is not None:
+            # While in, the question is whether stopping it would take data offline; once out, whether its
+            # data has moved off so destroying it loses nothing.
+            return [("osd", "stop" if osd.in_ else "destroy", str(osd.id))]
+    return []
+
+
+def read_for(client: Client, obj: CephObject, *, present: bool = True) -> LiveCeph:
+    """:func:`read_ceph` with what planning ``obj`` needs: the node's disks for an OSD, pools for a file
+    system, and for a removal Ceph's own view of whether it is safe.
+
+    A cluster that cannot answer cmd-safety (an older release, no quorum) leaves the question to the checks
+    here.
+    """
+    live = read_ceph(client, obj.node, disks=isinstance(obj, Osd), pools=isinstance(obj, FileSystem))
+    if not present and live.monitors:
+        for service, action, ident in _safety_questions(obj, live):
+            try:
+                answer = client.get(obj.node, f"/nodes/{obj.node}/ceph/cmd-safety", service=service,
+                                    action=action, id=ident) or {}
+            except ApiError:
+                continue
+            live.safety[f"{service}.{ident}:{action}"] = (_flag(answer.get("safe")), str(answer.get("status", "")))
+    return live
+
+
 # --------------------------------------------------------------------------------------------------- plan
 
 
@@ -403,7 +445,18 @@ def _plan_monitor(obj: Monitor, live: LiveCeph, present: bool, plan: CephPlan) -
         plan.refused.append(f"removing mon.{obj.name} leaves {in_quorum} of {len(remaining)} monitors in quorum, "
                             f"short of the majority {needed}; bring the other monitors back into quorum first")
         return
+    if _unsafe(live, f"mon.{obj.name}:destroy", plan, f"removing mon.{obj.name}"):
+        return
     plan.steps.append(Step("destroy_monitor", obj.node, f"destroy monitor mon.{obj.name}"))
+
+
+def _unsafe(live: LiveCeph, key: str, plan: CephPlan, what: str, hint: str = "") -> bool:
+    """Refuse ``what`` when Ceph said it is unsafe (cmd-safety); whether it did."""
+    answer = live.safety.get(key)
+    if answer is None or answer[0]:
+        return False
+    plan.refused.append(f"{what}: Ceph says {answer[1].strip().rstrip('.')}" + (f"; {hint}" if hint else ""))
+    return True
 
 
 def _plan_manager(obj: Manager, live: LiveCeph, present: bool, plan: CephPlan) -> None:
@@ -442,6 +495,12 @@ def _plan_osd(obj: Osd, live: LiveCeph, present: bool, allow_destroy: bool, plan
                             "allow_destroy = true on it, apply, then remove it")
         return
     osd = live.osds.get(osd_id)
+    if _unsafe(live, f"osd.{osd_id}:stop", plan, f"taking osd.{osd_id} out of service",
+               "add OSDs or lower the pools' size first"):
+        return
+    if _unsafe(live, f"osd.{osd_id}:destroy", plan, f"destroying osd.{osd_id}",
+               "it is out and Ceph is moving its data to other OSDs; apply again when that is done"):
+        return
     if osd is None or osd.in_:
         plan.steps.append(Step("out_osd", obj.node, f"mark osd.{osd_id} out"))
     if osd is None or osd.up:
@@ -462,6 +521,8 @@ def _plan_mds(obj: MetadataServer, live: LiveCeph, present: bool, plan: CephPlan
         names = ", ".join(sorted(live.filesystems))
         plan.refused.append(f"mds.{obj.id} is the last metadata server and CephFS {names} needs one; remove the "
                             "file system first or add another metadata server")
+        return
+    if _unsafe(live, f"mds.{obj.id}:stop", plan, f"removing mds.{obj.id}", "add a standby metadata server first"):
         return
     plan.steps.append(Step("destroy_mds", obj.node, f"destroy metadata server mds.{obj.id}"))
 
@@ -504,7 +565,7 @@ def apply_ceph(
     """
     node = obj.node
     for _ in range(8):
-        live = read_ceph(client, node, disks=isinstance(obj, Osd), pools=isinstance(obj, FileSystem))
+        live = read_for(client, obj, present=present)
         plan = plan_ceph(obj, live, present=present, allow_destroy=allow_destroy)
         if plan.refused:
             raise PlanRefused(plan.refused, node=node)

@@ -25,6 +25,7 @@ from pvecdk.engine.ceph import (
     apply_ceph,
     plan_ceph,
     read_ceph,
+    read_for,
 )
 from pvecdk.engine.client import Client
 from pvecdk.engine.membership import PlanRefused
@@ -155,9 +156,9 @@ class _CephType(EngineResource, ResourceType):
     def _client(self, values: Mapping[str, Any]) -> Client:
         return self.provider.client({values["node_name"]: values["endpoint"]})
 
-    def _read(self, values: Mapping[str, Any], obj: CephObject) -> LiveCeph:
+    def _read(self, values: Mapping[str, Any], obj: CephObject, *, present: bool = True) -> LiveCeph:
         with self._client(values) as client:
-            return read_ceph(client, obj.node, disks=isinstance(obj, Osd), pools=isinstance(obj, FileSystem))
+            return read_for(client, obj, present=present)
 
     # -- validation shared by the types
 
@@ -194,7 +195,7 @@ class _CephType(EngineResource, ResourceType):
             allow = _bool(proposed.get("allow_destroy")) or _bool(prior.get("allow_destroy"))
             old = self.obj(prior)
             try:
-                old_live = live if old.node == obj.node else self._read(prior, old)
+                old_live = self._read(prior, old, present=False)
             except EngineError as exc:
                 return PlanResult(planned, replace, [error(f"Cannot read Ceph on {old.node}", str(exc))])
             gone = plan_ceph(old, old_live, present=False, allow_destroy=allow)
@@ -213,7 +214,7 @@ class _CephType(EngineResource, ResourceType):
     def plan_destroy(self, prior: Any, private: bytes) -> PlanResult:
         obj = self.obj(prior)
         try:
-            live = self._read(prior, obj)
+            live = self._read(prior, obj, present=False)
         except EngineError as exc:
             if self.holds_data:
                 return PlanResult(None, diagnostics=[error(f"Cannot read Ceph on {obj.node}", str(exc))])
