@@ -82,6 +82,11 @@ class HaResource:
         # A reference to the HA resource's id, so rules listing it are created after it.
         self._ref: str = resource.resource_id
 
+    @property
+    def ha_resource_id(self) -> str:
+        """The same as :attr:`resource_id` (guests have it too, so rule members read alike)."""
+        return self.resource_id
+
 
 class _RuleL1(harule.Harule):
     """A ``proxmox_harule`` whose member list is rendered at synthesis, so the order of calls never matters."""
@@ -92,9 +97,12 @@ class _RuleL1(harule.Harule):
     def _render(self) -> None:
         refs = []
         for member in self._members:
-            ha = member if isinstance(member, HaResource) else self._ha._resources.get(member.ha_resource_id)
+            if isinstance(member, HaResource):
+                refs.append(member._ref)
+                continue
+            ha = self._ha._resources.get(member.ha_resource_id)
             # A guest missing from HA is reported by the policy before synthesis; its id keeps the list whole.
-            refs.append(ha._ref if ha is not None else member.ha_resource_id)  # type: ignore[union-attr]
+            refs.append(ha._ref if ha is not None else member.ha_resource_id)
         self.resources = refs
 
     def _synthesize_attributes(self) -> Mapping[str, Any]:

@@ -187,8 +187,8 @@ def check_guests(cluster: Cluster) -> list[Finding]:
                 continue
             rule_path = f"{ha.node.path}/Rule-{name}"
             for member in rule.members:
-                if member.ha_resource_id not in protected:  # type: ignore[union-attr]
-                    error(rule_path, "guests", f"{member.ha_resource_id} is in the rule but not under HA",  # type: ignore[union-attr]
+                if member.ha_resource_id not in protected:
+                    error(rule_path, "guests", f"{member.ha_resource_id} is in the rule but not under HA",
                           "protect it first (cluster.ha.protect(guest) or ha=True)")
             if rule.resource.affinity_input == "negative" and len(rule.members) > node_count:
                 error(rule_path, "guests", f"{len(rule.members)} guests kept apart on {node_count} nodes",
