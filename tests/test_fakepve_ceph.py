@@ -662,6 +662,7 @@ def test_osd_map_flags_and_stable_device_names(fake: FakeCluster, api: ProxmoxAP
     assert ok(api, flags.put(noout=1, noscrub=1)).kind == "cephsetflags"
     assert {f["name"]: f["value"] for f in flags.get()}["noout"] == 1
     assert flags("noscrub").get() == 1
+    assert fake.state.ceph is not None and fake.state.ceph.flags == {"noout", "noscrub"}
     assert api.nodes("pve1").ceph.osd.get()["flags"].endswith(",noout,noscrub")
     health = api.cluster.ceph.status.get()["health"]
     assert health["checks"]["OSDMAP_FLAGS"]["summary"]["message"] == "noout,noscrub flag(s) set"

@@ -85,6 +85,7 @@ class CephView:
     pools: dict[str, PoolView]
     health: str  # HEALTH_OK, HEALTH_WARN or HEALTH_ERR
     health_checks: tuple[str, ...]  # the names of the checks raised (MON_DOWN, TOO_FEW_OSDS, ...)
+    flags: frozenset[str]  # OSD map flags an operator set (noout, ...)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ def ceph_view(ceph: CephCluster, online: Online) -> CephView:
         },
         health=checks["status"],
         health_checks=tuple(sorted(checks["checks"])),
+        flags=frozenset(ceph.flags),
     )
 
 
