@@ -668,3 +668,18 @@ def test_osd_map_flags_and_stable_device_names(fake: FakeCluster, api: ProxmoxAP
     assert health["checks"]["OSDMAP_FLAGS"]["summary"]["message"] == "noout,noscrub flag(s) set"
     assert flags("noout").put(value=0) is None and flags("noscrub").put(value=0) is None
     assert fake.state.ceph is not None and fake.state.ceph.health == "HEALTH_OK"
+
+
+def test_a_nodes_ceph_services_stop_and_start_together(fake: FakeCluster, api: ProxmoxAPI) -> None:
+    bootstrap(api)
+    stopped = ok(api, api.nodes("pve3").ceph.stop.post())
+    assert (stopped.node, stopped.kind, stopped.ident) == ("pve3", "srvstop", "ceph")
+    ceph = fake.state.ceph
+    assert ceph is not None and not ceph.monitors["pve3"].running and not ceph.osds[2].up
+    assert ceph.managers["pve3"].state == "stopped" and {"MON_DOWN", "OSD_DOWN"} <= set(ceph.health_checks)
+    ok(api, api.nodes("pve3").ceph.start.post(service="mon"))
+    ceph = fake.state.ceph
+    assert ceph is not None and ceph.monitors["pve3"].running and not ceph.osds[2].up
+    assert ok(api, api.nodes("pve3").ceph.restart.post(service="osd.2")).kind == "srvrestart"
+    ok(api, api.nodes("pve3").ceph.start.post(service="mgr"))
+    assert fake.state.ceph is not None and fake.state.ceph.health == "HEALTH_OK"

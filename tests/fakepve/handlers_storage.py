@@ -1,8 +1,10 @@
 """Storage API methods: the definitions (/storage) and what each node sees of them (/nodes/{node}/storage).
 
 As in pve-storage, option checks before the config lock answer their bare message, and refusals under the
-lock carry the operation's prefix ('create storage failed: ...'). PVE does not look at the backing store
-when a definition is added (an RBD pool, an NFS export): neither does the fake; the node's status shows it.
+lock carry the operation's prefix ('create storage failed: ...'). PVE activates a new storage on the node
+that adds it, which for RBD checks nothing (the pool need not exist yet) but mounts NFS, CIFS or CephFS and
+so fails on an unreachable server. The fake reaches no server: it accepts every backing store, and only a
+node's status tells whether storage on this cluster's own Ceph could be used.
 """
 
 from __future__ import annotations
