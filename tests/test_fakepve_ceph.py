@@ -262,12 +262,12 @@ def test_nothing_ceph_works_before_init(api: ProxmoxAPI) -> None:
 
 
 def test_init_is_once_per_cluster(fake: FakeCluster, api: ProxmoxAPI) -> None:
-    api.nodes("pve1").ceph.init.post(network="10.0.0.0/24", size=2, min_size=1)
-    fsid = fake.state.ceph.fsid if fake.state.ceph else None
-    # The same again, from another member, changes nothing (PVE keeps the existing ceph.conf).
-    assert api.nodes("pve3").ceph.init.post(network="10.0.0.0/24") is None
-    status, message = refused(api.nodes("pve2").ceph.init.post, network="10.9.0.0/24")
-    assert status == 500 and message.startswith("ceph already initialized with public_network '10.0.0.0/24'")
+    api.nodes("pve1").ceph.init.post(network="10.9.0.0/24", size=2, min_size=1)
+    ceph = fake.state.ceph
+    assert ceph is not None and (ceph.public_network, ceph.cluster_network) == ("10.9.0.0/24", "10.9.0.0/24")
+    fsid = ceph.fsid
+    # Again, from another member: [global] stays, and with no monitor yet the networks may still change.
+    assert api.nodes("pve3").ceph.init.post(network="10.0.0.0/24", size=3) is None
     ceph = fake.state.ceph
     assert ceph is not None and (ceph.fsid, ceph.public_network, ceph.size, ceph.min_size) == (
         fsid,
@@ -275,6 +275,15 @@ def test_init_is_once_per_cluster(fake: FakeCluster, api: ProxmoxAPI) -> None:
         2,
         1,
     )
+    ok(api, api.nodes("pve1").ceph.mon("pve1").post())
+    assert api.nodes("pve2").ceph.init.post(network="10.0.0.0/24") is None
+    assert api.nodes("pve2").ceph.init.post() is None
+    status, message = refused(api.nodes("pve2").ceph.init.post, network="10.9.0.0/24")
+    assert status == 500 and message == (
+        "ceph already initialized with public_network '10.0.0.0/24' and cluster_network '10.0.0.0/24' - "
+        "refusing to change the networks under running monitors"
+    )
+    assert fake.state.ceph is not None and fake.state.ceph.public_network == "10.0.0.0/24"
 
 
 def test_init_parameters_are_checked_by_the_schema(api: ProxmoxAPI) -> None:

@@ -1,7 +1,8 @@
 """Ceph API methods for the cluster as a whole: init, status, ceph.conf, CRUSH rules, flags, cmd-safety and
 starting or stopping a node's Ceph services.
 
-One rule is the fake's own, marked where it is made: a second init may not change the networks.
+One rule is the fake's own, marked where it is made: a second init may not change the networks once
+monitors run.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def cmd_safety(call: Call) -> dict[str, Any]:
 
 @route("POST", "/nodes/{node}/ceph/init")
 def init(call: Call) -> None:
-    """Write ceph.conf once per cluster; a repeat with the same networks changes nothing, as in PVE."""
+    """Write ceph.conf once per cluster. A repeat keeps fsid, size and min_size, as PVE keeps [global]."""
     node = target_node(call)
     if not call.world.quorate(node):
         raise ApiError(500, CONF_NO_QUORUM + "\n")
@@ -152,17 +153,20 @@ def init(call: Call) -> None:
     if existing is None:
         call.world.set_ceph(node, wanted)
         return None
-    # The fake's own rule: PVE would rewrite public_network/cluster_network of a running Ceph cluster
-    # (cutting monitors off their addresses); refusing makes an engine that re-inits differently visible.
     changed = "network" in call.params and (
         wanted.public_network != existing.public_network or wanted.cluster_network != existing.cluster_network
     )
-    if changed:
+    if not changed:
+        return None
+    if existing.monitors:
+        # The fake's own rule: PVE would rewrite the networks under running monitors, cutting them off their
+        # addresses; refusing makes an engine that re-inits with other networks visible.
         raise ApiError(
             500,
             f"ceph already initialized with public_network '{existing.public_network}' and cluster_network "
-            f"'{existing.cluster_network}' - refusing to change the networks of an initialized cluster\n",
+            f"'{existing.cluster_network}' - refusing to change the networks under running monitors\n",
         )
+    existing.public_network, existing.cluster_network = wanted.public_network, wanted.cluster_network
     return None
 
 
