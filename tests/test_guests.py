@@ -166,7 +166,7 @@ def test_rejects_a_node_that_is_not_a_node() -> None:
 
 @pytest.mark.parametrize(("kwargs", "field", "words"), [
     ({"cpu_type": "pentium9"}, "cpu_type", "'pentium9' is not a QEMU CPU model"),
-    ({"cores": 0}, "cores", "cores must be 1 or more"),
+    ({"cores": 0}, "cores", "cores must be 1-8192"),
     ({"memory_mib": 8}, "memory_mib", "at least 16 MiB"),
     ({"sockets": 9}, "sockets", "sockets must be 1-4"),
     ({"balloon_mib": 4096}, "balloon_mib", "must be 0-2048"),

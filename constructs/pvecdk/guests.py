@@ -244,7 +244,7 @@ class Guest(_cdk.Construct):
 
     def _common(self, scope: _cdk.Construct, id: str, *, node: Node, vm_id: int, name: str | None,
                 cores: int, memory_mib: int, disks: Sequence[Disk], networks: Sequence[NetworkInterface],
-                tags: Sequence[str], pool: Pool | None, cpu_type: str | None, allow_host_cpu: bool) -> list[Problem]:
+                tags: Sequence[str], pool: Pool | None, cpu_type: str | None) -> list[Problem]:
         """Check what both kinds share; returns the problems found (the caller raises)."""
         from pvecdk.cluster import Cluster
         from pvecdk.node import Node
@@ -279,7 +279,7 @@ class Guest(_cdk.Construct):
         if name is not None and not _NAME.match(name):
             add("name", f"{name!r} is not a DNS name", "use letters, digits and '-', such as web-1")
         if isinstance(cores, bool) or not isinstance(cores, int) or not 1 <= cores <= 8192:
-            add("cores", f"cores must be 1 or more, got {cores!r}", "give a whole number of cores")
+            add("cores", f"cores must be 1-8192, got {cores!r}", "give a whole number of cores")
         if isinstance(memory_mib, bool) or not isinstance(memory_mib, int) or memory_mib < 16:
             add("memory_mib", f"memory must be at least 16 MiB, got {memory_mib!r}",
                 "give the memory in MiB, such as 2048")
@@ -519,8 +519,7 @@ class Vm(Guest):
         disk_list = list(disks)
         nic_list = list(networks)
         problems = self._common(scope, id, node=node, vm_id=vm_id, name=name, cores=cores, memory_mib=memory_mib,
-                                disks=disk_list, networks=nic_list, tags=tags, pool=pool, cpu_type=cpu_type,
-                                allow_host_cpu=allow_host_cpu)
+                                disks=disk_list, networks=nic_list, tags=tags, pool=pool, cpu_type=cpu_type)
         path = _Path(scope, id)
         if isinstance(sockets, bool) or not isinstance(sockets, int) or not 1 <= sockets <= 4:
             problems.append(Problem(path(), "sockets", f"sockets must be 1-4, got {sockets!r}", "give 1-4 sockets"))
@@ -692,7 +691,7 @@ class Container(Guest):
         nic_list = list(networks)
         problems = self._common(scope, id, node=node, vm_id=vm_id, name=hostname or None, cores=cores,
                                 memory_mib=memory_mib, disks=[disk], networks=nic_list, tags=tags, pool=pool,
-                                cpu_type=None, allow_host_cpu=False)
+                                cpu_type=None)
         path = _Path(scope, id)
         if not isinstance(template, str) or not _TEMPLATE.match(template):
             problems.append(Problem(path(), "template", f"{template!r} is not a container template volume id",
