@@ -194,11 +194,37 @@ def test_rejects_ha_guest_on_local_storage() -> None:
 
 def test_rejects_ha_guest_on_zfs_without_replication() -> None:
     lab9 = lab()
-    vm = _vm(lab9, 100, disks=[Disk(lab9.zfs)], ha=True)
+    _vm(lab9, 100, disks=[Disk(lab9.zfs)], ha=True)
     (p,) = policy_errors(lab9.cluster)
     assert p.field == "disks[0].storage" and "replicate_to" in p.fix
+
+
+def test_replicated_zfs_guest_restricted_to_its_replicas_may_be_under_ha() -> None:
+    lab9 = lab()
+    vm = _vm(lab9, 100, disks=[Disk(lab9.zfs)])
     vm.replicate_to(lab9.nodes[1])
-    assert policy_errors(lab9.cluster) == [], "a replicated ZFS disk may be under HA"
+    lab9.cluster.ha.protect(vm, prefer=lab9.nodes[:2], strict=True)
+    assert policy_errors(lab9.cluster) == []
+
+
+def test_rejects_replicated_ha_guest_that_may_start_without_its_replica() -> None:
+    lab9 = lab()
+    vm = _vm(lab9, 100, disks=[Disk(lab9.zfs)])
+    vm.replicate_to(lab9.nodes[1])
+    lab9.cluster.ha.protect(vm)
+    (p,) = policy_errors(lab9.cluster)
+    assert p.field == "ha"
+    assert p.problem == "the guest's ZFS volumes exist only on pve1, pve2, but HA may start it on any node"
+    assert "strict=True" in p.fix
+
+
+def test_rejects_replicated_ha_guest_preferring_a_node_without_its_replica() -> None:
+    lab9 = lab()
+    vm = _vm(lab9, 100, disks=[Disk(lab9.zfs)])
+    vm.replicate_to(lab9.nodes[1])
+    lab9.cluster.ha.protect(vm, prefer=lab9.nodes, strict=True)
+    (p,) = policy_errors(lab9.cluster)
+    assert p.problem.endswith("but HA may start it on pve3")
 
 
 def test_rejects_ha_container_on_local_storage() -> None:

@@ -14,6 +14,7 @@ Guests and HA (:func:`check_guests`):
 
 * every volume of an HA guest is on shared storage, or on zfspool storage the guest replicates to another
   node: otherwise HA cannot start it elsewhere: an error;
+* an HA guest that relies on ZFS replicas, not restricted (``strict``) to the nodes that hold them: an error;
 * a ``host``/``max`` CPU type (the node's own CPU) under HA, or on a cluster of several nodes, without
   ``allow_host_cpu=True``: an error (the guest could not migrate to a node with another CPU);
 * an HA guest on a bridge some node it may move to lacks: an error;
@@ -154,11 +155,13 @@ def check_guests(cluster: Cluster) -> list[Finding]:
             continue
         replicated = bool(guest.replications)
         volumes = list(guest.volumes)
+        relies_on_replicas = False
         for i, storage in enumerate(volumes):
             disk = guest.disks[i] if i < len(guest.disks) else None
             if storage.shared:
                 continue
             if storage.storage_type == "zfspool" and replicated and (disk is None or disk.replicate):
+                relies_on_replicas = True
                 continue
             field = ("disk.storage" if guest.KIND == "ct" else f"disks[{i}].storage") if disk is not None \
                 else "cloud_init.storage"
@@ -172,6 +175,15 @@ def check_guests(cluster: Cluster) -> list[Finding]:
             strict_nodes = set((entry.rule.resource.nodes_input or {}).keys())
         elif entry.group is not None and entry.group.restricted_input:
             strict_nodes = set((entry.group.nodes_input or {}).keys())
+        if relies_on_replicas:
+            # HA recovers a guest on local ZFS only where a replica is: its own node and the targets.
+            holders = {guest.node_name, *(r.target.name for r in guest.replications)}
+            if strict_nodes is None or not strict_nodes <= holders:
+                where = ", ".join(sorted(holders))
+                error(path, "ha", "the guest's ZFS volumes exist only on " + where + ", but HA may start it "
+                      + ("on any node" if strict_nodes is None else "on " + ", ".join(sorted(strict_nodes - holders))),
+                      f"restrict it to the nodes with a replica: prefer=[...] of {where} with strict=True, or "
+                      "replicate to the other nodes too")
         for bridge in guest.bridges:
             if bridge == "vmbr0":
                 continue
