@@ -1,9 +1,16 @@
 """Backups: scheduled vzdump jobs (``proxmox_backup_job``).
 
-:class:`BackupJob` backs up every guest (of a node, a pool, or a list) on a schedule in PVE's calendar-event
-syntax (checked here; the accepted subset is described in ``pvecdk._calendar``), to a storage that holds
+:class:`BackupJob` backs up every guest (of a node, a pool, or a list) on a schedule, to a storage that holds
 backups, in snapshot mode with zstd by default. :meth:`BackupJob.stagger_per_node` spreads one job per node
 across a time window so the nodes do not all read their disks and write to the backup storage at once.
+
+Schedules are PVE calendar events, checked before synthesis. Accepted: the names ``minutely``, ``hourly``,
+``daily``, ``weekly``, ``monthly``, ``yearly`` (``annually``), ``quarterly``, ``semiannually`` on their own;
+otherwise ``[weekdays] [date] [time]`` in that order, where weekdays are ``mon``..``sun`` as a list or forward
+ranges (``mon..fri``, ``sat,sun``), the date is ``[years-]months-days`` (``*-*-01``, ``12-24``), and the time
+is ``hours:minutes[:seconds]``, or minutes alone (``*/15``). Each number part takes ``*``, values, lists,
+forward ranges ``a..b`` and repetitions ``start/step`` or ``*/step``, within 0-23 hours, 0-59 minutes and
+seconds, 1-12 months, 1-31 days. Examples: ``02:00``, ``sat 03:30``, ``mon..fri 22:00``, ``*-*-01 04:00``.
 """
 
 from __future__ import annotations
@@ -134,7 +141,7 @@ class BackupJob(_cdk.Construct):
             id: Construct id; stable.
             storage: Where backups go; must hold ``backup``.
             schedule: When it runs, a PVE calendar event (``02:00``, ``sat 03:30``, ``mon..fri 22:00``,
-                ``daily``...). Defaults to every day at 02:00.
+                ``daily``...; see the module docstring for what is accepted). Defaults to every day at 02:00.
             job_id: PVE's job id. Defaults to the construct id.
             mode: ``snapshot`` (no downtime), ``suspend`` or ``stop``. Defaults to snapshot.
             compression: ``zstd``, ``gzip``, ``lzo`` or none (``0``). Defaults to zstd.
