@@ -203,6 +203,15 @@ def test_rejects_cloud_init_without_storage_or_with_a_bad_address() -> None:
     assert fields == {"cloud_init.storage", "cloud_init.ipv4"}
 
 
+def test_rejects_a_construct_id_that_is_no_dns_name_as_default_name() -> None:
+    l9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        Vm(l9.stack, "Web_1", node=l9.nodes[0], vm_id=100)
+    p = only(excinfo)
+    assert p.field == "name" and "defaults to the construct id" in p.problem
+    Vm(l9.stack, "Web_2", node=l9.nodes[0], vm_id=101, name="web-2")
+
+
 def test_rejects_a_bad_container_template() -> None:
     l9 = lab()
     with pytest.raises(ConfigError) as excinfo:

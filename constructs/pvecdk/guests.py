@@ -242,7 +242,7 @@ class Guest(_cdk.Construct):
 
     resource: Any
 
-    def _common(self, scope: _cdk.Construct, id: str, *, node: Node, vm_id: int, name: str | None,
+    def _common(self, scope: _cdk.Construct, id: str, *, node: Node, vm_id: int, name: str,
                 cores: int, memory_mib: int, disks: Sequence[Disk], networks: Sequence[NetworkInterface],
                 tags: Sequence[str], pool: Pool | None, cpu_type: str | None) -> list[Problem]:
         """Check what both kinds share; returns the problems found (the caller raises)."""
@@ -276,8 +276,9 @@ class Guest(_cdk.Construct):
             if other is not None:
                 add("vm_id", f"VMID {vm_id} is already taken by {other.node.path}",
                     "give every guest of the cluster its own VMID")
-        if name is not None and not _NAME.match(name):
-            add("name", f"{name!r} is not a DNS name", "use letters, digits and '-', such as web-1")
+        if not _NAME.match(name):
+            add("name", f"{name!r} is not a DNS name (it defaults to the construct id)",
+                "pass a name of letters, digits and '-', such as web-1")
         if isinstance(cores, bool) or not isinstance(cores, int) or not 1 <= cores <= 8192:
             add("cores", f"cores must be 1-8192, got {cores!r}", "give a whole number of cores")
         if isinstance(memory_mib, bool) or not isinstance(memory_mib, int) or memory_mib < 16:
@@ -518,7 +519,7 @@ class Vm(Guest):
         """
         disk_list = list(disks)
         nic_list = list(networks)
-        problems = self._common(scope, id, node=node, vm_id=vm_id, name=name, cores=cores, memory_mib=memory_mib,
+        problems = self._common(scope, id, node=node, vm_id=vm_id, name=name or id, cores=cores, memory_mib=memory_mib,
                                 disks=disk_list, networks=nic_list, tags=tags, pool=pool, cpu_type=cpu_type)
         path = _Path(scope, id)
         if isinstance(sockets, bool) or not isinstance(sockets, int) or not 1 <= sockets <= 4:
@@ -689,7 +690,7 @@ class Container(Guest):
             ha: Put it under HA (``True`` or :class:`~pvecdk.ha.HaOptions`). Defaults to no HA.
         """
         nic_list = list(networks)
-        problems = self._common(scope, id, node=node, vm_id=vm_id, name=hostname or None, cores=cores,
+        problems = self._common(scope, id, node=node, vm_id=vm_id, name=hostname or id, cores=cores,
                                 memory_mib=memory_mib, disks=[disk], networks=nic_list, tags=tags, pool=pool,
                                 cpu_type=None)
         path = _Path(scope, id)
