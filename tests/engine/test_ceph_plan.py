@@ -145,8 +145,14 @@ def test_rejects_removing_the_last_metadata_server_of_a_file_system() -> None:
 
 
 def test_creates_an_osd_on_a_free_device() -> None:
-    plan = plan_ceph(Osd("pve1", "/dev/sdb", db_device="/dev/sdc"), ceph("pve1", disks=disks()))
+    plan = plan_ceph(Osd("pve1", "/dev/sdb", db_device="/dev/sdc"),
+                     ceph("pve1", disks=disks(), managers={"pve1": mon("pve1")}))
     assert (actions(plan), plan.refused, plan.missing) == (["create_osd"], [], [])
+
+
+def test_an_osd_needs_a_manager() -> None:
+    (missing,) = plan_ceph(Osd("pve1", "/dev/sdb"), ceph("pve1", disks=disks())).missing
+    assert missing.startswith("the cluster has no Ceph manager yet; apply a pvecdk_ceph_manager before the OSD")
 
 
 def test_an_osd_already_on_the_device_is_adopted() -> None:

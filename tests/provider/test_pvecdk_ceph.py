@@ -231,3 +231,11 @@ def test_preflight_command_shows_ceph_and_storage(fake: FakeCluster, tmp_path: A
     table = capsys.readouterr().out
     assert "pve1         ceph           ok     not initialised yet: the apply will" in table, table
     assert "pve3         storage        ok     vm-pool to be added" in table, table
+
+
+def test_unsetting_a_create_time_attribute_replaces_the_osd(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    res = provider.resources["pvecdk_ceph_osd"]
+    prior = config(res, **on(fake, "pve1", device="/dev/sdb", db_device="/dev/sdc"), id="osd.0", osd_id=0)
+    proposed = {**prior, "db_device": None, "endpoint": fake.endpoint("pve2")}
+    result = res.plan(prior, proposed, proposed, b"")
+    assert result.requires_replace == [("db_device",)], "a new endpoint is only where to call"

@@ -486,6 +486,10 @@ def _plan_osd(obj: Osd, live: LiveCeph, present: bool, allow_destroy: bool, plan
             plan.refused.append(f"{obj.node}:{obj.device} is in use ({disk.used}); wipe it "
                                 f"(PUT /nodes/{obj.node}/disks/wipedisk) or choose another device")
         _needs_monitor(obj, live, plan)
+        if live.monitors and not live.managers:
+            # Ceph runs OSDs without one, but nothing reports on them (and PVE's OSD list needs a manager).
+            plan.missing.append(f"the cluster has no Ceph manager yet; apply a pvecdk_ceph_manager before the "
+                                f"{obj.label}")
         plan.steps.append(Step("create_osd", obj.node, f"create an OSD on {obj.node}:{obj.device}"))
         return
     if osd_id is None:

@@ -29,10 +29,10 @@ def known(value: Any) -> bool:
 
 
 def replaced(prior: Mapping[str, Any] | None, proposed: Mapping[str, Any], *keys: str) -> list[tuple[Any, ...]]:
-    """The attribute paths among ``keys`` whose change forces a new object."""
+    """The attribute paths among ``keys`` whose change forces a new object (unsetting one is a change too)."""
     if prior is None:
         return []
-    return [(k,) for k in keys if known(proposed.get(k)) and prior.get(k) != proposed.get(k)]
+    return [(k,) for k in keys if not has_unknown(proposed.get(k)) and prior.get(k) != proposed.get(k)]
 
 
 class EngineResource:

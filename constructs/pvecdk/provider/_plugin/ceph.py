@@ -324,11 +324,11 @@ class CephResource(_CephType):
                         "managing it; Ceph keeps running. To remove it, run pveceph purge on each node.")]
 
     def import_values(self, id_: str, client: Client, node: str) -> dict[str, Any] | None:
-        target = id_ or node
+        """``terraform import pvecdk_ceph.x <node name or fsid>``."""
         live = read_ceph(client, node)
-        if not live.initialised or (id_ not in (node, live.fsid) and id_):
+        if not live.initialised:
             return None
-        return {"node_name": node if target == live.fsid else target, "network": live.network,
+        return {"node_name": node if id_ in ("", live.fsid) else id_, "network": live.network,
                 "cluster_network": live.cluster_network}
 
 
