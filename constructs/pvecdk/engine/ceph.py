@@ -290,8 +290,22 @@ def _osd_tree(node: Any, host: str | None, out: dict[int, LiveOsd]) -> None:
         _osd_tree(child, host, out)
 
 
-def read_ceph(client: Client, node: str, *, disks: bool = False, pools: bool = False) -> LiveCeph:
-    """What ``node`` reports about Ceph: config, daemons, file systems, OSDs; its own disks when asked.
+#: What planning each kind of object needs to know besides ceph.conf and the monitors.
+_PARTS: dict[type, frozenset[str]] = {
+    CephInit: frozenset(),
+    Monitor: frozenset(),
+    Manager: frozenset({"mgr"}),
+    Osd: frozenset({"mgr", "osd", "disks"}),
+    MetadataServer: frozenset({"mds", "fs"}),
+    FileSystem: frozenset({"mds", "fs", "pools"}),
+}
+_ALL = frozenset({"mgr", "mds", "fs", "osd"})
+
+
+def read_ceph(client: Client, node: str, *, disks: bool = False, pools: bool = False,
+              parts: frozenset[str] = _ALL) -> LiveCeph:
+    """What ``node`` reports about Ceph: config, monitors, and the ``parts`` asked for (managers ``mgr``,
+    metadata servers ``mds``, file systems ``fs``, ``osd``s; all by default); its own disks when asked.
 
     Raises:
         EngineError: the node did not answer, or answered with an error other than "no Ceph here".
@@ -313,9 +327,11 @@ def read_ceph(client: Client, node: str, *, disks: bool = False, pools: bool = F
     # Managers, MDS, file systems and OSDs are listed through the monitors (RADOS); without a monitor there
     # are none, and asking would only fail.
     if live.monitors:
-        live.managers = _daemons(client.get(node, f"/nodes/{node}/ceph/mgr"))
-        live.mds = _daemons(client.get(node, f"/nodes/{node}/ceph/mds"))
-        fss = client.get(node, f"/nodes/{node}/ceph/fs") or []
+        if "mgr" in parts:
+            live.managers = _daemons(client.get(node, f"/nodes/{node}/ceph/mgr"))
+        if "mds" in parts:
+            live.mds = _daemons(client.get(node, f"/nodes/{node}/ceph/mds"))
+        fss = (client.get(node, f"/nodes/{node}/ceph/fs") or []) if "fs" in parts else []
         pg: dict[str, int | None] = {}
         if pools and fss:
             pg = {str(p.get("pool_name") or p.get("name")): _int(p.get("pg_num"))
@@ -325,8 +341,9 @@ def read_ceph(client: Client, node: str, *, disks: bool = False, pools: bool = F
             data_pool = str(f.get("data_pool") or "")
             live.filesystems[name] = LiveFileSystem(name, data_pool, str(f.get("metadata_pool") or ""),
                                                     pg.get(data_pool))
-        tree = client.get(node, f"/nodes/{node}/ceph/osd") or {}
-        _osd_tree(tree.get("root") if isinstance(tree, dict) else None, None, live.osds)
+        if "osd" in parts:
+            tree = client.get(node, f"/nodes/{node}/ceph/osd") or {}
+            _osd_tree(tree.get("root") if isinstance(tree, dict) else None, None, live.osds)
     if disks:
         for d in client.get(node, f"/nodes/{node}/disks/list") or []:
             path = str(d.get("devpath") or "")
@@ -359,7 +376,8 @@ def read_for(client: Client, obj: CephObject, *, present: bool = True) -> LiveCe
     A cluster that cannot answer cmd-safety (an older release, no quorum) leaves the question to the checks
     here.
     """
-    live = read_ceph(client, obj.node, disks=isinstance(obj, Osd), pools=isinstance(obj, FileSystem))
+    parts = _PARTS[type(obj)]
+    live = read_ceph(client, obj.node, disks="disks" in parts, pools="pools" in parts, parts=parts)
     if not present and live.monitors:
         for service, action, ident in _safety_questions(obj, live):
             try:
