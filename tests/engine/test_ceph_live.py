@@ -216,3 +216,12 @@ def test_an_osd_whose_data_has_nowhere_to_go_is_taken_out_but_not_destroyed(fake
         assert "Ceph is moving its data to other OSDs; apply again when that is done" in str(excinfo.value)
         osd_id = read_ceph(c, "pve3", disks=True).osd_on("/dev/sdb")
         assert osd_id is not None and read_ceph(c, "pve1").osds[osd_id].up
+
+
+def test_a_new_pg_num_goes_to_the_file_systems_data_pool(fake: FakeCluster) -> None:
+    with client(fake) as c:
+        bootstrap(c)
+        steps: list[str] = []
+        live = apply_ceph(c, FileSystem("pve1", "cephfs", 64), on_step=lambda s: steps.append(s.detail))
+        assert steps == ["set pg_num of pool cephfs_data from 32 to 64"]
+        assert live.filesystems["cephfs"].data_pg_num == 64

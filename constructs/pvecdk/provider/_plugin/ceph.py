@@ -119,8 +119,6 @@ CEPH_SCHEMAS: dict[str, Schema] = {
     "pvecdk_ceph_fs": CEPH_FS_SCHEMA,
 }
 
-
-
 _NAME = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?")
 _FS_NAME = re.compile(r"[^:/\s]+")
 _IP = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9a-fA-F:]*:[0-9a-fA-F:]+\]?)")
