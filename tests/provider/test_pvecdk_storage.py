@@ -147,3 +147,22 @@ def test_a_lost_answer_then_rerun_adopts_what_was_created(fake: FakeCluster, res
     assert errors(again.diagnostics) == []
     state = res.apply(None, again.planned_state, wanted, b"").new_state
     assert state is not None and state["id"] == "ceph-ext"
+
+
+GLUSTER = {"id": "gv0", "type": "glusterfs", "content": ["images", "iso"],
+           "options": {"server": "10.0.6.1", "volume": "gv0"}}
+
+
+def test_glusterfs_is_refused_on_a_pve9_cluster_the_model_does_not_name(fake: FakeCluster, res: ResourceType) -> None:
+    wanted = config(fake, **GLUSTER)
+    assert res.validate(wanted) == [], "the model does not say which release"
+    (problem,) = errors(res.plan(None, wanted, wanted, b"").diagnostics)
+    assert problem.startswith("type: GlusterFS storage is gone in PVE 9, the cluster runs 9.1")
+
+
+def test_glusterfs_on_pve8() -> None:
+    with FakeCluster(nodes={"pve1": "10.0.0.11"}, version="8.4", task_seconds=0.02) as old:
+        p = PvecdkProvider(environ={"PROXMOX_VE_API_TOKEN": TOKEN, "PVECDK_CA_FILE": old.ca_file})
+        assert p.configure({}, "1.15.5") == []
+        state = create(p.resources["pvecdk_storage"], config(old, **GLUSTER))
+        assert state["type"] == "glusterfs" and state["shared"] is True
