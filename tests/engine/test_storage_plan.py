@@ -28,24 +28,24 @@ def live_rbd(**options: str) -> LiveStorage:
 @pytest.mark.parametrize("storage_type", STORAGE_TYPES)
 def test_accepts_good_options_of_every_type(storage_type: str) -> None:
     release = "8.4" if storage_type == "glusterfs" else "9.1"
-    assert check_storage(StorageSpec("s", storage_type, options=GOOD[storage_type]), release) == []
+    assert check_storage(StorageSpec("s1", storage_type, options=GOOD[storage_type]), release) == []
 
 
 @pytest.mark.parametrize(("storage_type", "missing"), [("iscsi", "portal"), ("iscsidirect", "target"),
                                                        ("zfs", "iscsiprovider"), ("glusterfs", "volume")])
 def test_rejects_a_missing_required_option(storage_type: str, missing: str) -> None:
     options = {k: v for k, v in GOOD[storage_type].items() if k != missing}
-    assert check_storage(StorageSpec("s", storage_type, options=options), "8.4") == [
+    assert check_storage(StorageSpec("s1", storage_type, options=options), "8.4") == [
         f"options.{missing}: required for {storage_type} storage; add it to options"]
 
 
 def test_cephfs_path_is_filled_in_by_pve() -> None:
     assert not option_table("cephfs")["path"]["optional"]
-    assert check_storage(StorageSpec("s", "cephfs"), "9.1") == []
+    assert check_storage(StorageSpec("s1", "cephfs"), "9.1") == []
 
 
 def test_rejects_pool_on_cephfs_with_the_reason() -> None:
-    (problem,) = check_storage(StorageSpec("s", "cephfs", options={"pool": "x"}), "9.1")
+    (problem,) = check_storage(StorageSpec("s1", "cephfs", options={"pool": "x"}), "9.1")
     assert problem == ("options.pool: not an option of cephfs storage on PVE 9.1; CephFS storage has no pool "
                        "option (RBD does); name the file system with fs-name")
 
@@ -61,19 +61,19 @@ def test_rejects_an_option_that_has_its_own_attribute() -> None:
 
 
 def test_rejects_glusterfs_on_pve9_and_the_release_table_applies() -> None:
-    spec = StorageSpec("g", "glusterfs", options=GOOD["glusterfs"])
+    spec = StorageSpec("g1", "glusterfs", options=GOOD["glusterfs"])
     assert check_storage(spec, "9.1")[0].startswith("type: GlusterFS storage is gone in PVE 9")
     assert check_storage(spec, None) == [], "release unknown: either release's table"
     # maxfiles went away in PVE 9
-    assert check_storage(StorageSpec("c", "cephfs", options={"maxfiles": "1"}), "8.4") == []
-    assert check_storage(StorageSpec("c", "cephfs", options={"maxfiles": "1"}), "9.1") != []
+    assert check_storage(StorageSpec("c1", "cephfs", options={"maxfiles": "1"}), "8.4") == []
+    assert check_storage(StorageSpec("c1", "cephfs", options={"maxfiles": "1"}), "9.1") != []
 
 
 def test_rejects_other_types_and_wrong_content() -> None:
-    assert "use the bpg/proxmox resource for nfs storage" in check_storage(StorageSpec("n", "nfs"))[0]
-    assert check_storage(StorageSpec("r", "rbd", content=frozenset({"iso", "images"}))) == [
+    assert "use the bpg/proxmox resource for nfs storage" in check_storage(StorageSpec("n1", "nfs"))[0]
+    assert check_storage(StorageSpec("r1", "rbd", content=frozenset({"iso", "images"}))) == [
         "content: rbd storage cannot hold iso; it takes images, rootdir"]
-    assert check_storage(StorageSpec("i", "iscsi", options=GOOD["iscsi"], keyring="k")) == [
+    assert check_storage(StorageSpec("i1", "iscsi", options=GOOD["iscsi"], keyring="k")) == [
         "keyring: iscsi storage takes no keyring; leave it unset"]
 
 
@@ -112,10 +112,10 @@ def test_the_keyring_is_named_but_never_shown() -> None:
 
 
 def test_rejects_a_fixed_option_changed_in_place() -> None:
-    spec = StorageSpec("i", "iscsi", options={"portal": "10.0.5.2", "target": "t"})
-    live = LiveStorage("i", "iscsi", None, None, False, True, {"portal": "10.0.5.1", "target": "t"})
-    (problem,) = plan_storage("i", spec, live).refused
-    assert problem.startswith("storage i: portal cannot change after create")
+    spec = StorageSpec("i1", "iscsi", options={"portal": "10.0.5.2", "target": "t"})
+    live = LiveStorage("i1", "iscsi", None, None, False, True, {"portal": "10.0.5.1", "target": "t"})
+    (problem,) = plan_storage("i1", spec, live).refused
+    assert problem.startswith("storage i1: portal cannot change after create")
 
 
 def test_rejects_a_type_change_and_a_removal_without_allow_destroy() -> None:
@@ -125,3 +125,11 @@ def test_rejects_a_type_change_and_a_removal_without_allow_destroy() -> None:
     assert [s.action for s in plan_storage("ceph-vm", None, live_rbd(), allow_destroy=True).steps] == [
         "delete_storage"]
     assert plan_storage("ceph-vm", None, None).steps == []
+
+
+def test_rejects_a_bad_storage_id_and_node_name() -> None:
+    spec = StorageSpec("9lives", "rbd", nodes=frozenset({"pve_1"}))
+    assert check_storage(spec) == [
+        "id: '9lives' is not a PVE storage id; start with a letter, then letters, digits, '-', '_' or '.', ending "
+        "in a letter or digit",
+        "nodes: 'pve_1' is not a PVE node name; use the node's name, such as pve1"]

@@ -239,3 +239,10 @@ def test_unsetting_a_create_time_attribute_replaces_the_osd(fake: FakeCluster, p
     proposed = {**prior, "db_device": None, "endpoint": fake.endpoint("pve2")}
     result = res.plan(prior, proposed, proposed, b"")
     assert result.requires_replace == [("db_device",)], "a new endpoint is only where to call"
+
+
+def test_rejects_a_monitor_address_that_is_not_an_ip(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    res = provider.resources["pvecdk_ceph_monitor"]
+    assert res.validate(config(res, **on(fake, "pve1", address="10.0.0.11"))) == []
+    (diag,) = res.validate(config(res, **on(fake, "pve1", address="pve1.lan")))
+    assert diag.path == ("address",) and "'pve1.lan' is not an IP address" in diag.detail

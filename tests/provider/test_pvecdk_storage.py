@@ -71,7 +71,7 @@ def test_rejects_a_missing_required_option(fake: FakeCluster, res: ResourceType)
 
 
 def test_rejects_glusterfs_when_the_model_targets_pve9(fake: FakeCluster, res: ResourceType) -> None:
-    gluster = config(fake, id="g", type="glusterfs", content=["images"],
+    gluster = config(fake, id="gv0", type="glusterfs", content=["images"],
                      options={"server": "10.0.6.1", "volume": "gv0"})
     assert res.validate({**gluster, "pve_version": "8.4"}) == []
     (diag,) = res.validate({**gluster, "pve_version": "9.1"})

@@ -14,6 +14,7 @@ against PVE's ``1`` is no change. A keyring is sent to PVE and never read back (
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -60,6 +61,10 @@ _BOOLEAN = frozenset({"krbd", "fuse", "sparse", "nowritecache", "create-base-pat
                       "disable", "is_mountpoint", "shared", "tagged_only"})
 
 _SECRET_OPTIONS = frozenset({"keyring", "password", "encryption-key"})
+
+# PVE's storage id (pve-storage-id) and node name formats.
+_STORAGE_ID = re.compile(r"[a-z][a-z0-9\-_.]*[a-z0-9]", re.IGNORECASE)
+_NODE = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?")
 
 
 @lru_cache(maxsize=1)
@@ -145,11 +150,17 @@ def check_storage(spec: StorageSpec, release: str | None = None) -> list[str]:
     if spec.type not in STORAGE_TYPES:
         return [f"type: pvecdk_storage manages {', '.join(STORAGE_TYPES)}, got {spec.type!r}; use the bpg/proxmox "
                 f"resource for {spec.type} storage"]
+    if not _STORAGE_ID.fullmatch(spec.id):
+        problems.append(f"id: {spec.id!r} is not a PVE storage id; start with a letter, then letters, digits, "
+                        "'-', '_' or '.', ending in a letter or digit")
+    for node in sorted(spec.nodes or ()):
+        if not _NODE.fullmatch(node):
+            problems.append(f"nodes: {node!r} is not a PVE node name; use the node's name, such as pve1")
     major = _major(release)
     if spec.type == "glusterfs" and major is not None and int(major or 0) >= 9:
         # The release's table has no glusterfs at all, so this one line says everything.
-        return [f"type: GlusterFS storage is gone in PVE 9, the cluster runs {release}; use CephFS or NFS, or "
-                "stay on PVE 8"]
+        return [*problems, f"type: GlusterFS storage is gone in PVE 9, the cluster runs {release}; use CephFS or "
+                           "NFS, or stay on PVE 8"]
     table = option_table(spec.type, release)
     for name in sorted(spec.options):
         if name in _ATTRIBUTES:

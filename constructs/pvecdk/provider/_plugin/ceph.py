@@ -8,6 +8,7 @@ says what is missing. Pools are bpg's ``proxmox_ceph_pool``.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -336,6 +337,18 @@ class CephMonitorResource(_CephType):
     name = "pvecdk_ceph_monitor"
     schema = CEPH_MONITOR_SCHEMA
     replace_keys = ("node_name", "address")
+
+    def validate(self, config: Mapping[str, Any]) -> list[Diagnostic]:
+        diags = super().validate(config)
+        address = config.get("address")
+        if address is not None and known(address):
+            for part in re.split(r"[,;\s]+", str(address).strip()):
+                try:
+                    ipaddress.ip_address(part)
+                except ValueError:
+                    diags.append(error("Invalid monitor address", f"{part!r} is not an IP address; give the "
+                                       "node's address on the Ceph public network.", ("address",)))
+        return diags
 
     def obj(self, values: Mapping[str, Any]) -> CephObject:
         return Monitor(values["node_name"], values.get("address"))

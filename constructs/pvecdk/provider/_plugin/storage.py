@@ -89,7 +89,7 @@ def _path(problem: str) -> tuple[Any, ...]:
     head = problem.split(":", 1)[0]
     if head.startswith("options."):
         return ("options", ("key", head.removeprefix("options.")))
-    return (head,) if head in ("type", "content", "keyring") else ()
+    return (head,) if head in ("id", "type", "content", "nodes", "keyring") else ()
 
 
 def _problem_diags(problems: list[str]) -> list[Diagnostic]:
