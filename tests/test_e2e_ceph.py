@@ -188,3 +188,42 @@ def test_import_adopts_storage_and_a_monitor(fake: FakeCluster, workspace: Works
     code, errors = workspace.apply()
     assert (code, errors) == (0, [])
     assert len([q for q in fake.requests if q.method != "GET"]) == writes, "adopting changed nothing on PVE"
+
+
+def test_the_constructs_form_a_cluster_with_ceph_and_rbd_storage(tmp_path: Path) -> None:
+    """The same path from the L2 constructs: standalone nodes to a cluster with Ceph, a pool, RBD and CephFS."""
+    from pvecdk import Cluster
+
+    with FakeCluster(nodes=ADDRESSES, token_id="root@pam!pvecdk", token_secret=TOKEN.split("=", 1)[1],
+                     task_seconds=0.02) as fake:
+        app = _cdk.App(outdir=str(tmp_path / "out"))
+        stack = _cdk.TerraformStack(app, "l2")
+        bpg_provider.ProxmoxProvider(stack, "proxmox")
+        cluster = Cluster(stack, "Cluster", name="lab", management_network="192.168.1.0/24",
+                          cluster_network="10.0.0.0/24", firewall=False)
+        nodes = [cluster.add_node(n, node_id=int(n[3:]), management_interface="eno1",
+                                  management_address=f"192.168.1.{10 + int(n[3:])}", cluster_address=ADDRESSES[n],
+                                  endpoint=fake.endpoint(n)) for n in NODES]
+        ceph_ = cluster.enable_ceph(public_network="10.0.0.0/24")
+        for node in nodes:
+            node.add_osd("/dev/sdb")
+        ceph_.add_pool("vm-pool", pg_num=32).as_storage()
+        ceph_.add_mds(nodes[0])
+        ceph_.add_filesystem("cephfs", pg_num=32)
+        app.synth()
+        config = json.loads((tmp_path / "out" / "stacks" / "l2" / "cdk.tf.json").read_text())
+        root = tmp_path / "tf"
+        root.mkdir()
+        env = {"PROXMOX_VE_API_TOKEN": TOKEN, "PVECDK_CA_FILE": fake.ca_file, "PVECDK_JOIN_PASSWORD": "s3cret-root",
+               "PVECDK_TIMEOUT_SECONDS": "5"}
+        with terraform_env(root, env):
+            ws = Workspace(root, plugin_dir(root))
+            ws.write(config)
+            code, errors = ws.apply()
+            assert (code, errors) == (0, [])
+            code, changes, errors = ws.plan()
+            assert (code, errors, effective(changes)) == (0, [], [])
+        assert sorted(fake.state.members) == list(NODES)
+        view = fake.state.ceph
+        assert view is not None and sorted(view.monitors) == list(NODES) and len(view.osds) == 3
+        assert "cephfs" in view.filesystems and "vm-pool" in fake.state.storage
