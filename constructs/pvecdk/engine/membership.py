@@ -104,9 +104,9 @@ class LiveCluster:
 
 @dataclass(frozen=True)
 class Step:
-    """One membership change."""
+    """One change the engine makes: a membership step, or one step of a Ceph object or storage definition."""
 
-    action: str  # create, join, remove, options
+    action: str  # membership: create, join, remove, options; Ceph and storage steps name theirs (create_osd, ...)
     node: str
     detail: str
 
