@@ -166,3 +166,13 @@ def test_glusterfs_on_pve8() -> None:
         assert p.configure({}, "1.15.5") == []
         state = create(p.resources["pvecdk_storage"], config(old, **GLUSTER))
         assert state["type"] == "glusterfs" and state["shared"] is True
+
+
+def test_rejects_renaming_onto_an_existing_storage(fake: FakeCluster, res: ResourceType) -> None:
+    create(res, config(fake, id="taken"))
+    state = create(res, config(fake))
+    renamed = {**state, "id": "taken", "allow_destroy": True}
+    result = res.plan(state, renamed, renamed, b"")
+    assert ("id",) in result.requires_replace
+    assert errors(result.diagnostics) == ["storage taken exists already (rbd); choose another id, or import it "
+                                          "(terraform import <address> taken)"]

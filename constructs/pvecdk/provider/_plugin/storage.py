@@ -144,6 +144,9 @@ class StorageResource(EngineResource, ResourceType):
                                f"changing {changed} replaces storage {prior.get('id')}: it is removed and added "
                                "again, and guests lose access to its disks meanwhile; set allow_destroy = true "
                                "on it to allow that, or put the old value back"))
+        if prior is not None and prior.get("id") != spec.id and live is not None:
+            diags.append(error("Storage id taken", f"storage {spec.id} exists already ({live.type}); choose another "
+                               f"id, or import it (terraform import <address> {spec.id})", ("id",)))
         previous = spec_from_values(prior) if prior is not None and not replace else None
         if prior is None and live is not None and live.type == spec.type:
             previous = spec  # adopted: an earlier apply created it and stopped before saving the state
