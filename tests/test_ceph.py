@@ -385,6 +385,16 @@ def test_rejects_bad_filesystem() -> None:
     assert excinfo.value.problems[0].problem == "node pve1 already runs a metadata server"
 
 
+@pytest.mark.parametrize("name", ["mds_a", "mds.a", "-a", "a-"])
+def test_rejects_mds_name_pve_refuses(name: str) -> None:
+    stack, cluster, ceph = ceph_lab()
+    with pytest.raises(ConfigError) as excinfo:
+        ceph.add_mds(cluster.nodes[1], name=name)
+    (problem,) = excinfo.value.problems
+    assert (problem.field, problem.problem) == ("name", f"{name!r} is not a metadata server name")
+    ceph.add_mds(cluster.nodes[1], name="mds-b2")
+
+
 def test_rejects_cephfs_storage_content_it_cannot_hold() -> None:
     stack, cluster, ceph = ceph_lab()
     with pytest.raises(ConfigError) as excinfo:

@@ -50,6 +50,8 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 DEFAULT_MONITORS = 3
 MAX_PG_NUM = 32768
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+# PVE's pattern for a metadata server's name (POST /nodes/{node}/ceph/mds/{name}): no '_' or '.'.
+_MDS_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,198}[A-Za-z0-9])?$")
 
 
 class DeviceClass(enum.StrEnum):
@@ -318,9 +320,9 @@ class Ceph(_cdk.Construct):
         if not problems and node.name in self._mds:
             problems.append(Problem(path, "mds", f"node {node.name} already runs a metadata server",
                                     "run one metadata server per node"))
-        if name is not None and not _NAME.match(name):
-            problems.append(Problem(path, "name", f"{name!r} is not a daemon name",
-                                    "use letters, digits, '-', '_' and '.'"))
+        if name is not None and not _MDS_NAME.match(name):
+            problems.append(Problem(path, "name", f"{name!r} is not a metadata server name",
+                                    "use letters, digits and '-', starting and ending with a letter or digit"))
         if problems:
             raise ConfigError(problems)
         self._mds[node.name] = ceph_mds.CephMds(

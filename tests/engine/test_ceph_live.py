@@ -103,6 +103,23 @@ def test_a_crash_after_each_step_converges_on_rerun(fake: FakeCluster, index: in
         assert sorted(live.monitors) == list(NODES) and "cephfs" in live.filesystems and len(live.osds) == 3
 
 
+def test_a_rerun_waits_for_the_task_a_crashed_run_left_running() -> None:
+    # Tasks that take a while: the rerun comes while the lost call's monitor is still being made.
+    with FakeCluster(nodes=ADDRESSES, token_id=TOKEN_ID, token_secret=SECRET, task_seconds=0.8) as fake:
+        fake.form_cluster("lab", members=NODES)
+        with client(fake) as c:
+            bootstrap(c, 2)
+            fake.fault("pve2", Fault.DROP, path="/nodes/pve2/ceph/mon/pve2", method="POST", after=True)
+            with pytest.raises(EngineError):
+                apply_ceph(c, Monitor("pve2"))
+            running = c.get("pve2", "/nodes/pve2/tasks", source="active")
+            assert [t["type"] for t in running] == ["cephcreatemon"], "the lost call's task is still running"
+            apply_ceph(c, Monitor("pve2"))
+            assert sorted(read_ceph(c, "pve1").monitors) == ["pve1", "pve2"]
+        posts = [q for q in fake.requests if q.method == "POST" and q.path == "/nodes/pve2/ceph/mon/pve2"]
+        assert len(posts) == 1, "the rerun waited for the running task instead of creating the monitor again"
+
+
 def test_each_object_names_its_missing_prerequisite(fake: FakeCluster) -> None:
     with client(fake) as c:
         with pytest.raises(PrerequisiteMissing, match="Ceph is not initialised on the cluster"):

@@ -78,6 +78,30 @@ def _task(call: Call) -> Task:
     return task
 
 
+@route("GET", "/nodes/{node}/tasks")
+def task_list(call: Call) -> Reply:
+    """The node's tasks, newest first: finished ones (``source=archive``, PVE's default), running ones
+    (``active``) or both; ``typefilter`` keeps one task type. Running tasks carry no status, as in PVE."""
+    node = target_node(call)
+    source = call.params.get("source", "archive")
+    wanted = call.params.get("typefilter")
+    rows = []
+    for task in sorted(node.tasks.values(), key=lambda t: (t.starttime, t.pid), reverse=True):
+        running = task.status == "running"
+        if (source == "active" and not running) or (source == "archive" and running):
+            continue
+        if wanted and task.kind != wanted:
+            continue
+        row = {k: v for k, v in task.status_data().items() if k not in ("status", "exitstatus", "tokenid")}
+        if not running:
+            row["status"] = task.exitstatus
+            row["endtime"] = task.endtime
+        rows.append(row)
+    start = int(call.params.get("start", "0"))
+    limit = int(call.params.get("limit", "50"))
+    return Reply(rows[start : start + limit] if limit else rows[start:], {"total": len(rows)})
+
+
 @route("GET", "/nodes/{node}/tasks/{upid}/status")
 def task_status(call: Call) -> dict[str, Any]:
     return _task(call).status_data()

@@ -31,7 +31,7 @@ from typing import Any
 
 from pvecdk.engine.client import Client
 from pvecdk.engine.membership import PlanRefused, Step
-from pvecdk.errors import ApiError, EngineError
+from pvecdk.errors import ApiError, EngineError, TaskError
 
 __all__ = [
     "CephInit",
@@ -586,6 +586,7 @@ def apply_ceph(
         EngineError: a step failed; rerunning continues from where the cluster is.
     """
     node = obj.node
+    awaited = False
     for _ in range(8):
         live = read_for(client, obj, present=present)
         plan = plan_ceph(obj, live, present=present, allow_destroy=allow_destroy)
@@ -595,11 +596,32 @@ def apply_ceph(
             raise PrerequisiteMissing(plan.missing, node=node)
         if not plan.steps:
             return live
+        if not awaited:
+            awaited = True
+            if _await_running_tasks(client, node, task_timeout_seconds):
+                continue  # what those tasks did is read back before anything is planned on top of it
         step = plan.steps[0]
         _run(client, obj, live, step, task_timeout_seconds)
         if on_step is not None:
             on_step(step)
     raise EngineError(f"{obj.label} did not converge; run again to continue", node=node)
+
+
+def _await_running_tasks(client: Client, node: str, timeout: float) -> bool:
+    """Wait for the Ceph tasks still running on ``node``; True when there were any.
+
+    A run that ended while its task was still running (a crash, a lost answer) leaves the daemon half made:
+    not yet listed, but its name and address taken. Starting it again would fail, so a rerun lets the task
+    finish first; whether it succeeded is read back from the cluster afterwards.
+    """
+    running = [t for t in client.get(node, f"/nodes/{node}/tasks", source="active") or []
+               if str(t.get("type", "")).startswith("ceph") and t.get("upid")]
+    for task in running:
+        try:
+            client.wait_task(node, str(task["upid"]), timeout_seconds=timeout)
+        except TaskError:
+            pass  # a failed attempt leaves nothing to adopt: the next plan creates the object again
+    return bool(running)
 
 
 def _wait(client: Client, node: str, result: Any, timeout: float) -> None:
