@@ -7,8 +7,10 @@
     └── EngineError              talking to PVE went wrong (raised by pvecdk.engine)
         ├── ApiError             PVE answered with an error: .node, .method, .path, .status, .errors
         ├── UnreachableError     no answer from a node (refused, timed out, dropped) after retries: .node, .path
-        └── TaskError            a task (UPID) failed or did not finish in time: .node, .upid, .exitstatus,
-                                 .log (last lines), .timed_out
+        ├── TaskError            a task (UPID) failed or did not finish in time: .node, .upid, .exitstatus,
+        │                        .log (last lines), .timed_out
+        ├── PlanRefused          (pvecdk.engine) the change is unsafe, nothing was done: .problems
+        └── PrerequisiteMissing  (pvecdk.engine) a Ceph object's prerequisite is not there yet: .problems
 
 A ``ConfigError`` is raised before anything is written: a construct that fails validation is never added to
 the construct tree. Its message is a count line, then one line per problem::
