@@ -37,8 +37,9 @@ test-cdktn:  ## run the test suite on cdktn (the maintained fork) in a second ve
 bindings: $(STAMP)  ## regenerate pvecdk.bpg from the vendored provider schema
 	$(BIN)/python -m pvecdk._codegen
 
-bench: $(STAMP)  ## synthesis benchmark (figures, not a test)
+bench: $(STAMP)  ## synthesis benchmarks, L1 resources and the cluster model (figures, not a test)
 	$(BIN)/python bench/synth.py
+	$(BIN)/python bench/synth.py --scenario cluster
 
 clean:
 	rm -rf $(VENV) .venv-cdktn cdktf.out
