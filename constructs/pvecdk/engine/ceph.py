@@ -597,9 +597,11 @@ def apply_ceph(
         if not plan.steps:
             return live
         if not awaited:
+            # Read again after the wait, even when nothing was running by then: a task that ended between
+            # the read above and the task list has changed what the plan was made from.
             awaited = True
-            if _await_running_tasks(client, node, task_timeout_seconds):
-                continue  # what those tasks did is read back before anything is planned on top of it
+            _await_running_tasks(client, node, task_timeout_seconds)
+            continue
         step = plan.steps[0]
         _run(client, obj, live, step, task_timeout_seconds)
         if on_step is not None:
@@ -607,8 +609,8 @@ def apply_ceph(
     raise EngineError(f"{obj.label} did not converge; run again to continue", node=node)
 
 
-def _await_running_tasks(client: Client, node: str, timeout: float) -> bool:
-    """Wait for the Ceph tasks still running on ``node``; True when there were any.
+def _await_running_tasks(client: Client, node: str, timeout: float) -> None:
+    """Wait for the Ceph tasks still running on ``node``.
 
     A run that ended while its task was still running (a crash, a lost answer) leaves the daemon half made:
     not yet listed, but its name and address taken. Starting it again would fail, so a rerun lets the task
@@ -621,7 +623,6 @@ def _await_running_tasks(client: Client, node: str, timeout: float) -> bool:
             client.wait_task(node, str(task["upid"]), timeout_seconds=timeout)
         except TaskError:
             pass  # a failed attempt leaves nothing to adopt: the next plan creates the object again
-    return bool(running)
 
 
 def _wait(client: Client, node: str, result: Any, timeout: float) -> None:
