@@ -87,7 +87,7 @@ def check_named(fmt: str, value: str) -> None:
     base, _, variant = fmt.rpartition("-")
     check = NAMED.get(base)
     if check is None:
-        return  # a format this fake does not know: accepted, as the brief allows
+        return  # a format this fake does not know: accepted (only the formats the engine sends are checked)
     if variant == "list":
         for item in _LIST_SPLIT.split(value):
             if item:
