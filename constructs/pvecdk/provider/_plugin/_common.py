@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from pvecdk.engine.client import Client
 from pvecdk.tfplugin import UNKNOWN, Diagnostic, error
 
 if TYPE_CHECKING:
     from pvecdk.provider._plugin import PvecdkProvider
 
-__all__ = ["EngineResource", "has_unknown", "known", "replaced"]
+__all__ = ["EngineResource", "destroy_allowed", "has_unknown", "known", "local_node", "replaced"]
 
 
 def has_unknown(value: Any) -> bool:
@@ -33,6 +34,18 @@ def replaced(prior: Mapping[str, Any] | None, proposed: Mapping[str, Any], *keys
     if prior is None:
         return []
     return [(k,) for k in keys if not has_unknown(proposed.get(k)) and prior.get(k) != proposed.get(k)]
+
+
+def destroy_allowed(*values: Mapping[str, Any] | None) -> bool:
+    """Whether any of ``values`` (a plan, a state) sets ``allow_destroy = true``."""
+    return any(v is not None and v.get("allow_destroy") is True for v in values)
+
+
+def local_node(client: Client, label: str) -> str | None:
+    """The name of the node behind ``label``'s endpoint, as its ``/cluster/status`` says (None: it does not)."""
+    status = client.get(label, "/cluster/status") or []
+    local = next((e.get("name") for e in status if e.get("type") == "node" and e.get("local")), None)
+    return None if local is None else str(local)
 
 
 class EngineResource:

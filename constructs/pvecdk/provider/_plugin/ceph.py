@@ -31,7 +31,7 @@ from pvecdk.engine.ceph import (
 from pvecdk.engine.client import Client
 from pvecdk.engine.membership import PlanRefused
 from pvecdk.errors import EngineError
-from pvecdk.provider._plugin._common import EngineResource, has_unknown, known, replaced
+from pvecdk.provider._plugin._common import EngineResource, destroy_allowed, has_unknown, known, local_node, replaced
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -125,10 +125,6 @@ _FS_NAME = re.compile(r"[^:/\s]+")
 _IP = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9a-fA-F:]*:[0-9a-fA-F:]+\]?)")
 
 
-def _bool(value: Any) -> bool:
-    return value is True
-
-
 class _CephType(EngineResource, ResourceType):
     """What the six Ceph types share: read, plan, apply and import around one engine object."""
 
@@ -191,7 +187,7 @@ class _CephType(EngineResource, ResourceType):
         plan = plan_ceph(obj, live, present=True)
         diags += self.refused("Unsafe Ceph change refused", plan.refused)
         if replace:
-            allow = _bool(proposed.get("allow_destroy")) or _bool(prior.get("allow_destroy"))
+            allow = destroy_allowed(proposed, prior)
             old = self.obj(prior)
             try:
                 old_live = self._read(prior, old, present=False)
@@ -218,7 +214,7 @@ class _CephType(EngineResource, ResourceType):
             if self.holds_data:
                 return PlanResult(None, diagnostics=[error(f"Cannot read Ceph on {obj.node}", str(exc))])
             return PlanResult(None, diagnostics=[warning(f"Cannot read Ceph on {obj.node}", str(exc))])
-        plan = plan_ceph(obj, live, present=False, allow_destroy=_bool(prior.get("allow_destroy")))
+        plan = plan_ceph(obj, live, present=False, allow_destroy=destroy_allowed(prior))
         return PlanResult(None, diagnostics=self.refused("Unsafe Ceph change refused", plan.refused))
 
     # -- apply
@@ -229,7 +225,7 @@ class _CephType(EngineResource, ResourceType):
         present = planned is not None
         try:
             with self._client(values) as client:
-                live = apply_ceph(client, obj, present=present, allow_destroy=_bool(values.get("allow_destroy")))
+                live = apply_ceph(client, obj, present=present, allow_destroy=destroy_allowed(values))
         except PlanRefused as exc:
             return ApplyResult(prior, self.refused("Unsafe Ceph change refused", exc.problems))
         except PrerequisiteMissing as exc:
@@ -263,7 +259,9 @@ class _CephType(EngineResource, ResourceType):
     def import_state(self, id_: str) -> list[Any]:
         endpoint = self.provider.import_endpoint(f"a {self.name}")
         with self.provider.client({"import": endpoint}) as probe:
-            node = _local_node(probe, "import")
+            node = local_node(probe, "import")
+        if node is None:
+            raise EngineError("the endpoint did not name its node in /cluster/status", node="import")
         with self.provider.client({node: endpoint}) as client:
             values = self.import_values(id_, client, node)
         if values is None:
@@ -278,15 +276,6 @@ class _CephType(EngineResource, ResourceType):
             live = read_ceph(client, obj.node, disks=isinstance(obj, Osd), pools=isinstance(obj, FileSystem))
         state = self.state(base, obj, live)
         return [state] if state is not None else []
-
-
-def _local_node(client: Client, label: str) -> str:
-    """The name of the node behind ``label``'s endpoint."""
-    status = client.get(label, "/cluster/status") or []
-    local = next((e.get("name") for e in status if e.get("type") == "node" and e.get("local")), None)
-    if local is None:
-        raise EngineError("the endpoint did not name its node in /cluster/status", node=label)
-    return str(local)
 
 
 def _split_id(id_: str, default_node: str) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from pvecdk.engine.membership import (
     read_cluster,
 )
 from pvecdk.errors import EngineError
-from pvecdk.provider._plugin._common import EngineResource, has_unknown
+from pvecdk.provider._plugin._common import EngineResource, has_unknown, local_node
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -170,8 +170,7 @@ class ClusterResource(EngineResource, ResourceType):
     def import_state(self, id_: str) -> list[Any]:
         endpoint = self.provider.import_endpoint("a cluster")
         with self.provider.client({"import": endpoint}) as client:
-            status = client.get("import", "/cluster/status") or []
-        local = next((e["name"] for e in status if e.get("type") == "node" and e.get("local")), None)
+            local = local_node(client, "import")
         if local is None:
             return []
         spec = ClusterSpec(id_, (MemberSpec(local, 1, (), endpoint),))

@@ -28,7 +28,7 @@ from pvecdk.engine.storage import (
     same_value,
 )
 from pvecdk.errors import EngineError
-from pvecdk.provider._plugin._common import EngineResource, has_unknown, known
+from pvecdk.provider._plugin._common import EngineResource, destroy_allowed, has_unknown, known
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -63,7 +63,6 @@ STORAGE_SCHEMA = Schema(Block((
 )))
 
 
-
 def _set(value: Any) -> frozenset[str] | None:
     return None if value is None else frozenset(str(v) for v in value)
 
@@ -94,10 +93,6 @@ def _path(problem: str) -> tuple[Any, ...]:
 
 def _problem_diags(problems: list[str]) -> list[Diagnostic]:
     return [error("Invalid storage definition", p, _path(p)) for p in problems]
-
-
-def _destroy_allowed(*values: Mapping[str, Any] | None) -> bool:
-    return any(v is not None and v.get("allow_destroy") is True for v in values)
 
 
 class StorageResource(EngineResource, ResourceType):
@@ -138,7 +133,7 @@ class StorageResource(EngineResource, ResourceType):
         except EngineError as exc:
             return PlanResult(planned, replace, [error("Cannot read the storage", str(exc))])
         diags: list[Diagnostic] = []
-        if replace and not _destroy_allowed(proposed, prior):
+        if replace and not destroy_allowed(proposed, prior):
             changed = ", ".join(str(r[-1][1]) if isinstance(r[-1], tuple) else str(r[-1]) for r in replace)
             diags.append(error("Storage replacement refused",
                                f"changing {changed} replaces storage {prior.get('id')}: it is removed and added "
@@ -158,7 +153,7 @@ class StorageResource(EngineResource, ResourceType):
         return PlanResult(planned, replace, diags)
 
     def plan_destroy(self, prior: Any, private: bytes) -> PlanResult:
-        if not _destroy_allowed(prior):
+        if not destroy_allowed(prior):
             return PlanResult(None, diagnostics=[error(
                 "Storage removal refused",
                 f"removing storage {prior.get('id')} takes the disks and backups on it out of PVE's reach; set "
@@ -174,7 +169,7 @@ class StorageResource(EngineResource, ResourceType):
         try:
             with client:
                 live = apply_storage(client, label, str(values["id"]), spec, previous=previous,
-                                     allow_destroy=_destroy_allowed(prior, planned), keyring_changed=keyring_changed)
+                                     allow_destroy=destroy_allowed(prior, planned), keyring_changed=keyring_changed)
         except PlanRefused as exc:
             return ApplyResult(prior, _problem_diags(exc.problems))
         except EngineError as exc:
