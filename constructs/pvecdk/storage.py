@@ -1672,7 +1672,53 @@ class _IscsiProps(_StorageProps):
         return _iqn(v)
 
 
-class IscsiStorage(_PvecdkStorage):
+class _IscsiTargetStorage(_PvecdkStorage):
+    """What the two iSCSI types share: a portal and a target, VM disks at most (``iscsi``, ``iscsidirect``)."""
+
+    _PROPS = _IscsiProps
+    _OPTION_NAMES = {"portal": "portal", "target": "target"}
+    resource: pvecdk_storage.Storage
+
+    def __init__(
+        self,
+        scope: _cdk.Construct,
+        id: str,
+        *,
+        portal: str,
+        target: str,
+        storage_id: str | None = None,
+        content: Iterable[ContentType | str] | None = None,
+        nodes: Sequence[Node] | None = None,
+        cluster: Cluster | None = None,
+        extra_options: Mapping[str, str] | None = None,
+        enabled: bool = True,
+        allow_destroy: bool = False,
+    ) -> None:
+        """Define the storage.
+
+        Args:
+            scope: The construct it belongs to.
+            id: Construct id; stable.
+            portal: The portal's address, optionally with a port (``portal``); fixed once created.
+            target: The target's IQN (``target``); fixed once created.
+            storage_id: PVE's storage id. Defaults to the construct id.
+            content: What it holds: ``[ContentType.IMAGES]`` to use LUNs as disks, ``[]`` for none. Defaults to
+                PVE's: disk images.
+            nodes: The nodes it is defined on. Defaults to every node.
+            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
+            extra_options: Further options by PVE's name (``bwlimit``...), checked against the type's
+                table. Defaults to none.
+            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
+            allow_destroy: Let Terraform remove the definition. Defaults to no while guests use its LUNs
+                (``content`` holds disk images).
+        """
+        super().__init__(scope, id, dict(
+            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
+            allow_destroy=allow_destroy, portal=portal, target=target,
+        ), extra_options)
+
+
+class IscsiStorage(_IscsiTargetStorage):
     """An iSCSI target, through the kernel's open-iscsi (PVE type ``iscsi``).
 
     Manages ``pvecdk_storage``. ``content=[]`` defines the target without using its LUNs directly, as a base
@@ -1682,52 +1728,9 @@ class IscsiStorage(_PvecdkStorage):
     """
 
     STORAGE_TYPE = "iscsi"
-    _PROPS = _IscsiProps
-    _OPTION_NAMES = {"portal": "portal", "target": "target"}
-    resource: pvecdk_storage.Storage
-
-    def __init__(
-        self,
-        scope: _cdk.Construct,
-        id: str,
-        *,
-        portal: str,
-        target: str,
-        storage_id: str | None = None,
-        content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
-        extra_options: Mapping[str, str] | None = None,
-        enabled: bool = True,
-        allow_destroy: bool = False,
-    ) -> None:
-        """Define the storage.
-
-        Args:
-            scope: The construct it belongs to.
-            id: Construct id; stable.
-            portal: The portal's address, optionally with a port (``portal``); fixed once created.
-            target: The target's IQN (``target``); fixed once created.
-            storage_id: PVE's storage id. Defaults to the construct id.
-            content: ``[ContentType.IMAGES]`` to use LUNs as disks, ``[]`` for none. Defaults to PVE's: images.
-            nodes: The nodes it is defined on. Defaults to every node.
-            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
-            extra_options: Further options by PVE's name (``bwlimit``...), checked against the type's
-                table. Defaults to none.
-            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
-            allow_destroy: Let Terraform remove the definition. Defaults to no while guests use its LUNs.
-        """
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            allow_destroy=allow_destroy, portal=portal, target=target,
-        ), extra_options)
-
-    @property
-    def holds_data(self) -> bool:
-        return bool(self.content)
 
 
-class IscsiDirectStorage(_PvecdkStorage):
+class IscsiDirectStorage(_IscsiTargetStorage):
     """An iSCSI target, through the user-space libiscsi in QEMU (PVE type ``iscsidirect``): VM disks only.
 
     Manages ``pvecdk_storage``. Example::
@@ -1736,45 +1739,6 @@ class IscsiDirectStorage(_PvecdkStorage):
     """
 
     STORAGE_TYPE = "iscsidirect"
-    _PROPS = _IscsiProps
-    _OPTION_NAMES = {"portal": "portal", "target": "target"}
-    resource: pvecdk_storage.Storage
-
-    def __init__(
-        self,
-        scope: _cdk.Construct,
-        id: str,
-        *,
-        portal: str,
-        target: str,
-        storage_id: str | None = None,
-        content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
-        extra_options: Mapping[str, str] | None = None,
-        enabled: bool = True,
-        allow_destroy: bool = False,
-    ) -> None:
-        """Define the storage.
-
-        Args:
-            scope: The construct it belongs to.
-            id: Construct id; stable.
-            portal: The portal's address, optionally with a port (``portal``); fixed once created.
-            target: The target's IQN (``target``); fixed once created.
-            storage_id: PVE's storage id. Defaults to the construct id.
-            content: What it holds: disk images. Defaults to disk images.
-            nodes: The nodes it is defined on. Defaults to every node.
-            cluster: The cluster. Defaults to the nodes' cluster, or the stack's only cluster.
-            extra_options: Further options by PVE's name (``bwlimit``...), checked against the type's
-                table. Defaults to none.
-            enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
-            allow_destroy: Let Terraform remove the definition. Defaults to no.
-        """
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            allow_destroy=allow_destroy, portal=portal, target=target,
-        ), extra_options)
 
 
 class _ZfsIscsiProps(_IscsiProps):
@@ -1826,7 +1790,7 @@ class ZfsOverIscsiStorage(_PvecdkStorage):
 
     STORAGE_TYPE = "zfs"
     _PROPS = _ZfsIscsiProps
-    _OPTION_NAMES = {"portal": "portal", "target": "target", "pool": "pool", "blocksize": "blocksize",
+    _OPTION_NAMES = {**_IscsiTargetStorage._OPTION_NAMES, "pool": "pool", "blocksize": "blocksize",
                      "iscsi_provider": "iscsiprovider", "lio_tpg": "lio_tpg", "comstar_hg": "comstar_hg",
                      "comstar_tg": "comstar_tg", "sparse": "sparse", "nowritecache": "nowritecache",
                      "zfs_base_path": "zfs-base-path"}
