@@ -260,6 +260,17 @@ def test_rejects_affinity_with_an_unprotected_guest() -> None:
     assert p.field == "guests" and p.problem == "vm:101 is in the rule but not under HA"
 
 
+def test_rule_problems_name_the_rule() -> None:
+    lab9 = lab()
+    a, b = _vm(lab9, 100, ha=True), _vm(lab9, 101)
+    lab9.cluster.ha.keep_together([a, b])
+    (p,) = policy_errors(lab9.cluster)
+    assert p.path == "test/Cluster/Ha/Rule-together-100-101"
+    with pytest.raises(ConfigError) as excinfo:
+        lab9.cluster.ha.keep_apart([a])
+    assert only(excinfo).path == "test/Cluster/Ha/Rule-apart-100"
+
+
 def test_rejects_keeping_apart_more_guests_than_nodes() -> None:
     lab9 = lab()
     guests = [_vm(lab9, 100 + i, node=i % 3, ha=True) for i in range(4)]

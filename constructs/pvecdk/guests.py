@@ -204,9 +204,9 @@ class Pool(_cdk.Construct):
         return cls(scope, pool_id, pool_id=pool_id, _existing=True)
 
 
-class _Path:
-    """A construct path read only when a problem is reported: reading it costs two jsii round trips, which
-    adds up over thousands of guests."""
+class _LazyPath:
+    """The path a construct will have (:func:`~pvecdk._validation.construct_path`), read only when a problem is
+    reported: reading it costs two jsii round trips, which add up over thousands of guests."""
 
     def __init__(self, scope: _cdk.Construct, id: str) -> None:
         self._scope = scope
@@ -219,7 +219,7 @@ class _Path:
         return self._value
 
 
-def _ipv4(value: str, field_name: str, path: _Path, problems: list[Problem]) -> None:
+def _ipv4(value: str, field_name: str, path: _LazyPath, problems: list[Problem]) -> None:
     if value == "dhcp":
         return
     try:
@@ -242,14 +242,13 @@ class Guest(_cdk.Construct):
 
     resource: Any
 
-    def _common(self, scope: _cdk.Construct, id: str, *, node: Node, vm_id: int, name: str,
+    def _common(self, scope: _cdk.Construct, path: _LazyPath, *, node: Node, vm_id: int, name: str,
                 cores: int, memory_mib: int, disks: Sequence[Disk], networks: Sequence[NetworkInterface],
                 tags: Sequence[str], pool: Pool | None, cpu_type: str | None) -> list[Problem]:
         """Check what both kinds share; returns the problems found (the caller raises)."""
         from pvecdk.cluster import Cluster
         from pvecdk.node import Node
 
-        path = _Path(scope, id)
         problems: list[Problem] = []
 
         def add(field_name: str, text: str, fix: str) -> None:
@@ -317,7 +316,7 @@ class Guest(_cdk.Construct):
         return problems
 
     @staticmethod
-    def _check_storage(path: _Path, field_name: str, storage: Any, content: ContentType, node: Node,
+    def _check_storage(path: _LazyPath, field_name: str, storage: Any, content: ContentType, node: Node,
                        problems: list[Problem]) -> None:
         if not isinstance(storage, Storage):
             problems.append(Problem(path(), field_name, f"{storage!r} is not a Storage",
@@ -519,9 +518,10 @@ class Vm(Guest):
         """
         disk_list = list(disks)
         nic_list = list(networks)
-        problems = self._common(scope, id, node=node, vm_id=vm_id, name=name or id, cores=cores, memory_mib=memory_mib,
-                                disks=disk_list, networks=nic_list, tags=tags, pool=pool, cpu_type=cpu_type)
-        path = _Path(scope, id)
+        path = _LazyPath(scope, id)
+        problems = self._common(scope, path, node=node, vm_id=vm_id, name=name or id, cores=cores,
+                                memory_mib=memory_mib, disks=disk_list, networks=nic_list, tags=tags, pool=pool,
+                                cpu_type=cpu_type)
         if isinstance(sockets, bool) or not isinstance(sockets, int) or not 1 <= sockets <= 4:
             problems.append(Problem(path(), "sockets", f"sockets must be 1-4, got {sockets!r}", "give 1-4 sockets"))
         if balloon_mib is not None and (not isinstance(balloon_mib, int) or not 0 <= balloon_mib <= memory_mib):
@@ -565,7 +565,7 @@ class Vm(Guest):
         self.ha = self._protect(ha)
 
     @staticmethod
-    def _interfaces(path: _Path, disks: list[Disk], problems: list[Problem]) -> list[str]:
+    def _interfaces(path: _LazyPath, disks: list[Disk], problems: list[Problem]) -> list[str]:
         given = [d.interface for d in disks if isinstance(d, Disk) and d.interface is not None]
         out: list[str] = []
         n = 0
@@ -587,7 +587,7 @@ class Vm(Guest):
             out.append(d.interface)
         return out
 
-    def _check_cloud_init(self, path: _Path, ci: CloudInit, disks: list[Disk], node: Node,
+    def _check_cloud_init(self, path: _LazyPath, ci: CloudInit, disks: list[Disk], node: Node,
                           problems: list[Problem]) -> None:
         if ci.storage is None and not disks:
             problems.append(Problem(path(), "cloud_init.storage", "no storage for the cloud-init drive",
@@ -690,10 +690,10 @@ class Container(Guest):
             ha: Put it under HA (``True`` or :class:`~pvecdk.ha.HaOptions`). Defaults to no HA.
         """
         nic_list = list(networks)
-        problems = self._common(scope, id, node=node, vm_id=vm_id, name=hostname or id, cores=cores,
+        path = _LazyPath(scope, id)
+        problems = self._common(scope, path, node=node, vm_id=vm_id, name=hostname or id, cores=cores,
                                 memory_mib=memory_mib, disks=[disk], networks=nic_list, tags=tags, pool=pool,
                                 cpu_type=None)
-        path = _Path(scope, id)
         if not isinstance(template, str) or not _TEMPLATE.match(template):
             problems.append(Problem(path(), "template", f"{template!r} is not a container template volume id",
                                     "give <storage>:vztmpl/<file>, such as local:vztmpl/debian-12-standard.tar.zst"))

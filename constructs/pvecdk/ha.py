@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pvecdk import _cdk
 from pvecdk.bpg import hagroup, haresource, harule
 from pvecdk.errors import ConfigError, Problem
+from pvecdk.guests import _LazyPath
 
 if TYPE_CHECKING:
     from pvecdk.cluster import Cluster
@@ -134,18 +135,6 @@ class HaRule:
     def members(self) -> tuple[HaResource | Guest, ...]:
         """The HA resources (node affinity) or guests (resource affinity) the rule applies to."""
         return tuple(self._l1._members)
-
-
-class _LazyPath:
-    """The path of a child of ``scope``, read only when a problem is reported (each read is two jsii round
-    trips, which add up over thousands of guests)."""
-
-    def __init__(self, scope: _cdk.Construct, id: str) -> None:
-        self._scope = scope
-        self._id = id
-
-    def __call__(self) -> str:
-        return f"{self._scope.node.path}/{self._id}"
 
 
 def _preference_name(priorities: Mapping[str, int], strict: bool) -> str:
@@ -371,30 +360,31 @@ class Ha(_cdk.Construct):
         members = list(guests)
         ids = [g.vm_id for g in members if isinstance(g, Guest)]
         rule_name = name or f"{word}-" + "-".join(str(i) for i in ids)
-        path = f"{self.node.path}/Rule-{rule_name}"
+        path = _LazyPath(self, f"Rule-{rule_name}")
         method = f"keep_{word}"
-        problems = []
+        problems: list[Problem] = []
+
+        def add(field: str, text: str, fix: str) -> None:
+            problems.append(Problem(path(), field, text, fix))
+
         v = self.cluster.pve_version
         if v.major < 9:
-            problems.append(Problem(path, method, f"resource affinity rules need PVE 9; the cluster runs PVE {v.value}",
-                                    "target PVE 9 (pve_version='9.1'), or place the guests with prefer= on protect"))
+            add(method, f"resource affinity rules need PVE 9; the cluster runs PVE {v.value}",
+                "target PVE 9 (pve_version='9.1'), or place the guests with prefer= on protect")
         if len(ids) != len(members):
-            problems.append(Problem(path, "guests", "every member must be a Vm or Container",
-                                    "pass the guest constructs"))
+            add("guests", "every member must be a Vm or Container", "pass the guest constructs")
         if len(members) < 2:
-            problems.append(Problem(path, "guests", f"an affinity rule needs two or more guests, got {len(members)}",
-                                    "list at least two guests"))
+            add("guests", f"an affinity rule needs two or more guests, got {len(members)}", "list at least two guests")
         if len(set(ids)) != len(ids):
-            problems.append(Problem(path, "guests", "a guest is listed twice", "list each guest once"))
+            add("guests", "a guest is listed twice", "list each guest once")
         for g in members:
             if isinstance(g, Guest) and g.cluster is not self.cluster:
-                problems.append(Problem(path, "guests", f"guest {g.vm_id} is in cluster {g.cluster.name}",
-                                        "relate guests of the same cluster"))
+                add("guests", f"guest {g.vm_id} is in cluster {g.cluster.name}", "relate guests of the same cluster")
         if not _RULE_NAME.match(rule_name):
-            problems.append(Problem(path, "name", f"{rule_name!r} is not a valid rule id",
-                                    "start with a letter; use letters, digits, '-' and '_' (at most 63)"))
+            add("name", f"{rule_name!r} is not a valid rule id",
+                "start with a letter; use letters, digits, '-' and '_' (at most 63)")
         elif rule_name in self._rules:
-            problems.append(Problem(path, "name", f"rule {rule_name!r} already exists", "give each rule its own name"))
+            add("name", f"rule {rule_name!r} already exists", "give each rule its own name")
         if problems:
             raise ConfigError(problems)
         rule = self._new_rule(rule_name, "resource-affinity", affinity=affinity, comment=comment)

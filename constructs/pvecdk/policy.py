@@ -122,16 +122,6 @@ def check(cluster: Cluster) -> list[Finding]:
     return findings
 
 
-class _GuestPath:
-    """A guest's construct path, read from jsii only when a problem is reported."""
-
-    def __init__(self, guest: Any) -> None:
-        self._guest = guest
-
-    def __str__(self) -> str:
-        return str(self._guest.node.path)
-
-
 def check_guests(cluster: Cluster) -> list[Finding]:
     """The rules on the cluster's guests that HA and migration need (see the module docstring)."""
     findings: list[Finding] = []
@@ -139,15 +129,15 @@ def check_guests(cluster: Cluster) -> list[Finding]:
     protected = ha._resources if ha is not None else {}
     node_count = len(cluster.nodes)
 
-    def error(path: str | _GuestPath, field: str, text: str, fix: str) -> None:
-        findings.append(Finding("error", Problem(str(path), field, text, fix)))
+    def error(where: _cdk.Construct, field: str, text: str, fix: str) -> None:
+        # The path is read from jsii only here, when a problem is reported.
+        findings.append(Finding("error", Problem(str(where.node.path), field, text, fix)))
 
     for guest in cluster._guests.values():
-        path = _GuestPath(guest)
         under_ha = guest.ha_resource_id in protected
         if guest.cpu_type in ("host", "max") and not guest.allow_host_cpu and (under_ha or node_count > 1):
             why = "it is under HA" if under_ha else f"the cluster has {node_count} nodes"
-            error(path, "cpu_type", f"{guest.cpu_type} passes the node's own CPU through, so the VM migrates only "
+            error(guest, "cpu_type", f"{guest.cpu_type} passes the node's own CPU through, so the VM migrates only "
                   f"to identical CPUs, and {why}",
                   "use x86-64-v2-AES (or a model every node supports), or allow_host_cpu=True if every node has "
                   "the same CPU")
@@ -166,7 +156,7 @@ def check_guests(cluster: Cluster) -> list[Finding]:
             field = ("disk.storage" if guest.KIND == "ct" else f"disks[{i}].storage") if disk is not None \
                 else "cloud_init.storage"
             hint = " and replicate it with guest.replicate_to(node)" if storage.storage_type == "zfspool" else ""
-            error(path, field, f"the guest is under HA, but storage {storage.node.id} ({storage.storage_type}) is "
+            error(guest, field, f"the guest is under HA, but storage {storage.node.id} ({storage.storage_type}) is "
                   "local to its node and not replicated, so HA cannot start it elsewhere",
                   f"put the volume on shared storage (NFS, RBD, CephFS...), or on zfspool{hint}")
         entry = protected[guest.ha_resource_id]
@@ -180,7 +170,7 @@ def check_guests(cluster: Cluster) -> list[Finding]:
             holders = {guest.node_name, *(r.target.name for r in guest.replications)}
             if strict_nodes is None or not strict_nodes <= holders:
                 where = ", ".join(sorted(holders))
-                error(path, "ha", "the guest's ZFS volumes exist only on " + where + ", but HA may start it "
+                error(guest, "ha", "the guest's ZFS volumes exist only on " + where + ", but HA may start it "
                       + ("on any node" if strict_nodes is None else "on " + ", ".join(sorted(strict_nodes - holders))),
                       f"restrict it to the nodes with a replica: prefer=[...] of {where} with strict=True, or "
                       "replicate to the other nodes too")
@@ -190,20 +180,19 @@ def check_guests(cluster: Cluster) -> list[Finding]:
             lacking = [n.name for n in cluster.nodes if bridge not in n._bridges
                        and (strict_nodes is None or n.name in strict_nodes)]
             if lacking:
-                error(path, "networks", f"the guest is under HA on bridge {bridge}, which "
+                error(guest, "networks", f"the guest is under HA on bridge {bridge}, which "
                       f"{', '.join(lacking)} lack{'s' if len(lacking) == 1 else ''}",
                       f"add {bridge} to every node it may move to (node.add_bridge), or restrict it with prefer=")
     if ha is not None:
-        for name, rule in ha._rules.items():
+        for rule in ha._rules.values():
             if rule.kind != "resource-affinity":
                 continue
-            rule_path = f"{ha.node.path}/Rule-{name}"
             for member in rule.members:
                 if member.ha_resource_id not in protected:
-                    error(rule_path, "guests", f"{member.ha_resource_id} is in the rule but not under HA",
+                    error(rule.resource, "guests", f"{member.ha_resource_id} is in the rule but not under HA",
                           "protect it first (cluster.ha.protect(guest) or ha=True)")
             if rule.resource.affinity_input == "negative" and len(rule.members) > node_count:
-                error(rule_path, "guests", f"{len(rule.members)} guests kept apart on {node_count} nodes",
+                error(rule.resource, "guests", f"{len(rule.members)} guests kept apart on {node_count} nodes",
                       "keep apart at most as many guests as the cluster has nodes")
     return findings
 
