@@ -27,7 +27,7 @@ from __future__ import annotations
 import configparser
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from pvecdk.engine.client import Client
 from pvecdk.engine.membership import PlanRefused, Step
@@ -71,35 +71,44 @@ class CephInit:
         return "ceph"
 
 
-@dataclass(frozen=True)
-class Monitor:
-    """A monitor on ``node``; PVE names it after the node."""
+class _Daemon:
+    """What monitors, managers and metadata servers share: PVE's ``{service}/{id}`` path under
+    ``/nodes/{node}/ceph`` and Ceph's ``service.id`` name; PVE names the daemon after its node."""
 
+    service: ClassVar[str]
+    node: str
+
+    @property
+    def id(self) -> str:
+        return self.node
+
+    @property
+    def label(self) -> str:
+        return f"{self.service}.{self.id}"
+
+    def create_params(self) -> dict[str, Any]:
+        """The parameters of ``POST /nodes/{node}/ceph/{service}/{id}`` besides the path."""
+        return {}
+
+
+@dataclass(frozen=True)
+class Monitor(_Daemon):
+    """A monitor on ``node``, named after it."""
+
+    service = "mon"
     node: str
     address: str | None = None
 
-    @property
-    def name(self) -> str:
-        return self.node
-
-    @property
-    def label(self) -> str:
-        return f"mon.{self.node}"
+    def create_params(self) -> dict[str, Any]:
+        return {"mon-address": self.address}
 
 
 @dataclass(frozen=True)
-class Manager:
+class Manager(_Daemon):
     """A manager on ``node``, named after it."""
 
+    service = "mgr"
     node: str
-
-    @property
-    def name(self) -> str:
-        return self.node
-
-    @property
-    def label(self) -> str:
-        return f"mgr.{self.node}"
 
 
 @dataclass(frozen=True)
@@ -121,9 +130,10 @@ class Osd:
 
 
 @dataclass(frozen=True)
-class MetadataServer:
+class MetadataServer(_Daemon):
     """A CephFS metadata server on ``node``; ``name`` defaults to the node name, as in PVE."""
 
+    service = "mds"
     node: str
     name: str = ""
     hotstandby: bool | None = None
@@ -132,9 +142,8 @@ class MetadataServer:
     def id(self) -> str:
         return self.name or self.node
 
-    @property
-    def label(self) -> str:
-        return f"mds.{self.id}"
+    def create_params(self) -> dict[str, Any]:
+        return {"hotstandby": self.hotstandby}
 
 
 @dataclass(frozen=True)
@@ -355,10 +364,10 @@ def read_ceph(client: Client, node: str, *, disks: bool = False, pools: bool = F
 
 def _safety_questions(obj: CephObject, live: LiveCeph) -> list[tuple[str, str, str]]:
     """The cmd-safety questions (service, action, id) the removal of ``obj`` depends on now."""
-    if isinstance(obj, Monitor) and obj.name in live.monitors:
-        return [("mon", "destroy", obj.name)]
+    if isinstance(obj, Monitor) and obj.id in live.monitors:
+        return [(obj.service, "destroy", obj.id)]
     if isinstance(obj, MetadataServer) and obj.id in live.mds:
-        return [("mds", "stop", obj.id)]
+        return [(obj.service, "stop", obj.id)]
     if isinstance(obj, Osd):
         osd_id = live.osd_on(obj.device)
         osd = live.osds.get(osd_id) if osd_id is not None else None
@@ -443,29 +452,29 @@ def _plan_init(obj: CephInit, live: LiveCeph, present: bool, plan: CephPlan) -> 
 
 
 def _plan_monitor(obj: Monitor, live: LiveCeph, present: bool, plan: CephPlan) -> None:
-    current = live.monitors.get(obj.name)
+    current = live.monitors.get(obj.id)
     if present:
         if current is None:
             where = f" at {obj.address}" if obj.address else ""
-            plan.steps.append(Step("create_monitor", obj.node, f"create monitor mon.{obj.name}{where}"))
+            plan.steps.append(Step("create_monitor", obj.node, f"create monitor {obj.label}{where}"))
         return
     if current is None:
         return
     total = len(live.monitors)
     if total == 1:
-        plan.refused.append(f"mon.{obj.name} is the cluster's last monitor; Ceph stops without one. Add another "
+        plan.refused.append(f"{obj.label} is the cluster's last monitor; Ceph stops without one. Add another "
                             "monitor first, or keep this one")
         return
-    remaining = [m for n, m in live.monitors.items() if n != obj.name]
+    remaining = [m for n, m in live.monitors.items() if n != obj.id]
     in_quorum = sum(1 for m in remaining if m.quorum)
     needed = len(remaining) // 2 + 1
     if in_quorum < needed:
-        plan.refused.append(f"removing mon.{obj.name} leaves {in_quorum} of {len(remaining)} monitors in quorum, "
+        plan.refused.append(f"removing {obj.label} leaves {in_quorum} of {len(remaining)} monitors in quorum, "
                             f"short of the majority {needed}; bring the other monitors back into quorum first")
         return
-    if _unsafe(live, f"mon.{obj.name}:destroy", plan, f"removing mon.{obj.name}"):
+    if _unsafe(live, f"{obj.label}:destroy", plan, f"removing {obj.label}"):
         return
-    plan.steps.append(Step("destroy_monitor", obj.node, f"destroy monitor mon.{obj.name}"))
+    plan.steps.append(Step("destroy_monitor", obj.node, f"destroy monitor {obj.label}"))
 
 
 def _unsafe(live: LiveCeph, key: str, plan: CephPlan, what: str, hint: str = "") -> bool:
@@ -478,12 +487,12 @@ def _unsafe(live: LiveCeph, key: str, plan: CephPlan, what: str, hint: str = "")
 
 
 def _plan_manager(obj: Manager, live: LiveCeph, present: bool, plan: CephPlan) -> None:
-    current = live.managers.get(obj.name)
+    current = live.managers.get(obj.id)
     if present and current is None:
         _needs_monitor(obj, live, plan)
-        plan.steps.append(Step("create_manager", obj.node, f"create manager mgr.{obj.name}"))
+        plan.steps.append(Step("create_manager", obj.node, f"create manager {obj.label}"))
     elif not present and current is not None:
-        plan.steps.append(Step("destroy_manager", obj.node, f"destroy manager mgr.{obj.name}"))
+        plan.steps.append(Step("destroy_manager", obj.node, f"destroy manager {obj.label}"))
 
 
 def _osd_devices(obj: Osd, live: LiveCeph, plan: CephPlan) -> None:
@@ -535,18 +544,18 @@ def _plan_mds(obj: MetadataServer, live: LiveCeph, present: bool, plan: CephPlan
     if present:
         if current is None:
             _needs_monitor(obj, live, plan)
-            plan.steps.append(Step("create_mds", obj.node, f"create metadata server mds.{obj.id}"))
+            plan.steps.append(Step("create_mds", obj.node, f"create metadata server {obj.label}"))
         return
     if current is None:
         return
     if len(live.mds) == 1 and live.filesystems:
         names = ", ".join(sorted(live.filesystems))
-        plan.refused.append(f"mds.{obj.id} is the last metadata server and CephFS {names} needs one; remove the "
+        plan.refused.append(f"{obj.label} is the last metadata server and CephFS {names} needs one; remove the "
                             "file system first or add another metadata server")
         return
-    if _unsafe(live, f"mds.{obj.id}:stop", plan, f"removing mds.{obj.id}", "add a standby metadata server first"):
+    if _unsafe(live, f"{obj.label}:stop", plan, f"removing {obj.label}", "add a standby metadata server first"):
         return
-    plan.steps.append(Step("destroy_mds", obj.node, f"destroy metadata server mds.{obj.id}"))
+    plan.steps.append(Step("destroy_mds", obj.node, f"destroy metadata server {obj.label}"))
 
 
 def _plan_fs(obj: FileSystem, live: LiveCeph, present: bool, allow_destroy: bool, plan: CephPlan) -> None:
@@ -643,16 +652,12 @@ def _run(client: Client, obj: CephObject, live: LiveCeph, step: Step, timeout: f
     if isinstance(obj, CephInit):
         _wait(client, n, client.post(n, f"{base}/init", network=obj.network,
                                      **{"cluster-network": obj.cluster_network}), timeout)
-    elif isinstance(obj, Monitor):
-        if step.action == "create_monitor":
-            _wait(client, n, client.post(n, f"{base}/mon/{obj.name}", **{"mon-address": obj.address}), timeout)
+    elif isinstance(obj, _Daemon):
+        path = f"{base}/{obj.service}/{obj.id}"
+        if step.action.startswith("create_"):
+            _wait(client, n, client.post(n, path, **obj.create_params()), timeout)
         else:
-            _wait(client, n, client.delete(n, f"{base}/mon/{obj.name}"), timeout)
-    elif isinstance(obj, Manager):
-        if step.action == "create_manager":
-            _wait(client, n, client.post(n, f"{base}/mgr/{obj.name}"), timeout)
-        else:
-            _wait(client, n, client.delete(n, f"{base}/mgr/{obj.name}"), timeout)
+            _wait(client, n, client.delete(n, path), timeout)
     elif isinstance(obj, Osd):
         if step.action == "create_osd":
             _wait(client, n, client.post(
@@ -667,11 +672,6 @@ def _run(client: Client, obj: CephObject, live: LiveCeph, step: Step, timeout: f
             _wait(client, n, client.post(n, f"{base}/stop", service=f"osd.{osd_id}"), timeout)
         else:
             _wait(client, n, client.delete(n, f"{base}/osd/{osd_id}", cleanup=True), timeout)
-    elif isinstance(obj, MetadataServer):
-        if step.action == "create_mds":
-            _wait(client, n, client.post(n, f"{base}/mds/{obj.id}", hotstandby=obj.hotstandby), timeout)
-        else:
-            _wait(client, n, client.delete(n, f"{base}/mds/{obj.id}"), timeout)
     elif step.action == "create_fs":
         # The storage definition is pvecdk_storage's job, so PVE is not asked to add one.
         _wait(client, n, client.post(n, f"{base}/fs/{obj.name}", pg_num=obj.pg_num,

@@ -344,14 +344,14 @@ class CephMonitorResource(_CephType):
 
     def state(self, base: Mapping[str, Any], obj: CephObject, live: LiveCeph) -> dict[str, Any] | None:
         assert isinstance(obj, Monitor)
-        mon = live.monitors.get(obj.name)
+        mon = live.monitors.get(obj.id)
         if mon is None:
             return None
         address = base.get("address")
         if address is not None and mon.address and str(address) not in mon.address:
             found = _IP.search(mon.address)
             address = found.group(1).strip("[]") if found else mon.address
-        return {**base, "id": f"mon.{obj.name}", "address": address}
+        return {**base, "id": obj.label, "address": address}
 
     def import_values(self, id_: str, client: Client, node: str) -> dict[str, Any] | None:
         name = id_.removeprefix("mon.")
@@ -369,7 +369,7 @@ class CephManagerResource(_CephType):
 
     def state(self, base: Mapping[str, Any], obj: CephObject, live: LiveCeph) -> dict[str, Any] | None:
         assert isinstance(obj, Manager)
-        return {**base, "id": f"mgr.{obj.name}"} if obj.name in live.managers else None
+        return {**base, "id": obj.label} if obj.id in live.managers else None
 
     def import_values(self, id_: str, client: Client, node: str) -> dict[str, Any] | None:
         return {"node_name": id_.removeprefix("mgr.")}
@@ -462,7 +462,7 @@ class CephMdsResource(_CephType):
 
     def state(self, base: Mapping[str, Any], obj: CephObject, live: LiveCeph) -> dict[str, Any] | None:
         assert isinstance(obj, MetadataServer)
-        return {**base, "id": f"mds.{obj.id}", "name": obj.id} if obj.id in live.mds else None
+        return {**base, "id": obj.label, "name": obj.id} if obj.id in live.mds else None
 
     def import_values(self, id_: str, client: Client, node: str) -> dict[str, Any] | None:
         host, name = _split_id(id_.removeprefix("mds."), "")
