@@ -637,6 +637,20 @@ class _OwnedStorage(Storage):
         return frozenset(name for name, spec in table.items() if spec["fixed"])
 
 
+class _DeclaredSharedStorage(_OwnedStorage):
+    """A type PVE treats as local unless declared shared (``shared``): a directory, an LVM volume group."""
+
+    def _options_of(self, props: _StorageProps) -> dict[str, tuple[str, Any]]:
+        out = super()._options_of(props)
+        if not getattr(props, "shared", False):
+            out.pop("shared", None)
+        return out
+
+    @classmethod
+    def _is_shared(cls, props: _StorageProps) -> bool:
+        return bool(getattr(props, "shared", False))
+
+
 class _PvecdkStorage(_OwnedStorage):
     """A storage type bpg/proxmox lacks, through our provider's ``pvecdk_storage``."""
 
@@ -688,7 +702,7 @@ class _DirProps(_BackupProps):
         return v
 
 
-class DirStorage(_OwnedStorage):
+class DirStorage(_DeclaredSharedStorage):
     """A directory on each node's file system (PVE type ``dir``).
 
     Manages ``proxmox_storage_directory``. Example::
@@ -750,16 +764,6 @@ class DirStorage(_OwnedStorage):
             allow_destroy=allow_destroy, path=path, shared=shared, preallocation=preallocation,
             create_base_path=create_base_path, create_subdirs=create_subdirs,
         ))
-
-    def _options_of(self, props: _StorageProps) -> dict[str, tuple[str, Any]]:
-        out = super()._options_of(props)
-        if not getattr(props, "shared", False):
-            out.pop("shared", None)
-        return out
-
-    @classmethod
-    def _is_shared(cls, props: _StorageProps) -> bool:
-        return bool(getattr(props, "shared", False))
 
     def _render(self) -> storage_directory.StorageDirectory:
         p = self.props
@@ -1004,7 +1008,7 @@ class _LvmProps(_StorageProps):
         return _vg(v, "volume group")
 
 
-class LvmStorage(_OwnedStorage):
+class LvmStorage(_DeclaredSharedStorage):
     """An LVM volume group; shared when it sits on a LUN every node sees (PVE type ``lvm``).
 
     Manages ``proxmox_storage_lvm``. Example::
@@ -1053,16 +1057,6 @@ class LvmStorage(_OwnedStorage):
             allow_destroy=allow_destroy, volume_group=volume_group, shared=shared,
             wipe_removed_volumes=wipe_removed_volumes,
         ))
-
-    def _options_of(self, props: _StorageProps) -> dict[str, tuple[str, Any]]:
-        out = super()._options_of(props)
-        if not getattr(props, "shared", False):
-            out.pop("shared", None)
-        return out
-
-    @classmethod
-    def _is_shared(cls, props: _StorageProps) -> bool:
-        return bool(getattr(props, "shared", False))
 
     def _render(self) -> storage_lvm.StorageLvm:
         p = self.props
