@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from lab import lab, only, resources
-from pvecdk import BackupJob, ConfigError, Container, Disk, Pool, Retention, Vm
+from pvecdk import BackupJob, ConfigError, Container, Disk, Pool, Retention, Vm, _cdk
 from pvecdk._calendar import check_calendar_event
 
 ACCEPTED = ["02:00", "2:5", "daily", "weekly", "monthly", "yearly", "hourly", "minutely", "quarterly",
@@ -136,6 +136,16 @@ def test_rejects_a_bad_schedule() -> None:
     p = only(_job_error(schedule="mon..fri 25:00"))
     assert p.field == "schedule" and p.problem == "time '25:00': hour 25 is out of range"
     assert p.fix == "give hour as 0-23"
+
+
+def test_rejects_a_schedule_that_is_no_string_and_leaves_tokens_to_pve() -> None:
+    p = only(_job_error(schedule=5))
+    assert (p.field, p.problem, p.fix) == ("schedule", "5 is not a calendar event", "give a string such as 02:00")
+    l9 = lab()
+    when = _cdk.TerraformVariable(l9.stack, "when", type="string")
+    BackupJob(l9.stack, "job", storage=l9.nfs, schedule=when.string_value)
+    (r,) = resources(l9.stack, "proxmox_backup_job")
+    assert r["schedule"] == "${var.when}"
 
 
 @pytest.mark.parametrize(("kwargs", "field", "words"), [

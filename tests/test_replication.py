@@ -81,3 +81,12 @@ def test_rejects_a_guest_without_disks_bad_schedule_and_rate() -> None:
         vm.replicate_to(l9.nodes[1], schedule="every 5 minutes", rate_limit_mbps=0)
     fields = [p.field for p in excinfo.value.problems]
     assert fields == ["guest", "schedule", "rate_limit_mbps"]
+
+
+def test_rejects_a_schedule_that_is_no_string() -> None:
+    l9 = lab()
+    vm = Vm(l9.stack, "db", node=l9.nodes[0], vm_id=120, disks=[Disk(l9.zfs)])
+    with pytest.raises(ConfigError) as excinfo:
+        vm.replicate_to(l9.nodes[1], schedule=15)  # type: ignore[arg-type]
+    p = only(excinfo)
+    assert (p.field, p.problem, p.fix) == ("schedule", "15 is not a calendar event", "give a string such as */15")

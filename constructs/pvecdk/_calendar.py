@@ -20,7 +20,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NAMED_EVENTS", "WEEKDAYS", "check_calendar_event", "minutes_of_day"]
+from pvecdk import _cdk
+from pvecdk._validation import problem
+from pvecdk.errors import Problem
+
+__all__ = ["NAMED_EVENTS", "WEEKDAYS", "check_calendar_event", "check_schedule", "check_weekdays", "minutes_of_day"]
 
 NAMED_EVENTS = frozenset({"minutely", "hourly", "daily", "weekly", "monthly", "yearly", "annually", "quarterly",
                           "semiannually"})
@@ -29,7 +33,12 @@ _EXAMPLES = "such as 02:00, daily, sat 03:30 or mon..fri 22:00"
 _NUMBER = re.compile(r"^\d{1,4}$")
 
 
-def _weekdays(token: str) -> None:
+def check_weekdays(token: str) -> None:
+    """Check a weekdays part: names ``mon``..``sun`` as a list or forward ranges (``mon..fri``, ``sat,sun``).
+
+    Raises:
+        ValueError: ``"what is wrong; how to fix it"``.
+    """
     for item in token.split(","):
         first, dots, last = item.partition("..")
         names = [first, last] if dots else [first]
@@ -109,7 +118,7 @@ def check_calendar_event(text: str) -> None:
                              f"{_EXAMPLES}")
         seen.append(kind)
         try:
-            (_weekdays, _date, _time)[kind](token)
+            (check_weekdays, _date, _time)[kind](token)
         except ValueError as exc:
             what, _, fix = str(exc).partition("; ")
             raise ValueError(f"{order[kind]} {token!r}: {what}; {fix}") from None
@@ -125,3 +134,22 @@ def minutes_of_day(text: str) -> int:
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         raise ValueError(f"{text!r} is not a time of day; give HH:MM, such as 01:00")
     return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def check_schedule(path: str, schedule: object, example: str, problems: list[Problem]) -> None:
+    """Add to ``problems`` what is wrong with a job's ``schedule`` (a token is left to PVE).
+
+    Args:
+        path: The job's construct path.
+        schedule: The value given.
+        example: A calendar event the fix suggests when ``schedule`` is no string.
+        problems: Where the problem goes.
+    """
+    if not isinstance(schedule, str):
+        problems.append(Problem(path, "schedule", f"{schedule!r} is not a calendar event",
+                                f"give a string such as {example}"))
+    elif not _cdk.is_unresolved(schedule):
+        try:
+            check_calendar_event(schedule)
+        except ValueError as exc:
+            problems.append(problem(path, "schedule", str(exc)))

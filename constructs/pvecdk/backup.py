@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pvecdk import _calendar, _cdk
-from pvecdk._validation import construct_path
+from pvecdk._validation import construct_path, problem
 from pvecdk.bpg import backup_job
 from pvecdk.errors import ConfigError, Problem
 from pvecdk.storage import ContentType, Storage
@@ -180,14 +180,7 @@ class BackupJob(_cdk.Construct):
             held = ", ".join(sorted(c.value for c in storage.content)) or "nothing"
             add("storage", f"storage {storage.node.id} does not hold backups (it holds {held})",
                 f"back up to a storage with backup in its content, or add backup to {storage.node.id}'s content")
-        if not isinstance(schedule, str):
-            add("schedule", f"{schedule!r} is not a calendar event", "give a string such as 02:00")
-        elif not _cdk.is_unresolved(schedule):
-            try:
-                _calendar.check_calendar_event(schedule)
-            except ValueError as exc:
-                what, _, fix = str(exc).partition("; ")
-                add("schedule", what, fix)
+        _calendar.check_schedule(path, schedule, "02:00", problems)
         if mode not in set(BackupMode):
             add("mode", f"{mode!r} is not a backup mode", "pick one of " + ", ".join(m.value for m in BackupMode))
         if compression not in set(Compression):
@@ -334,14 +327,12 @@ class BackupJob(_cdk.Construct):
             try:
                 minutes.append(_calendar.minutes_of_day(value))
             except ValueError as exc:
-                what, _, fix = str(exc).partition("; ")
-                problems.append(Problem(path, field, what, fix))
+                problems.append(problem(path, field, str(exc)))
         if days is not None:
             try:
-                _calendar._weekdays(days)
+                _calendar.check_weekdays(days)
             except ValueError as exc:
-                what, _, fix = str(exc).partition("; ")
-                problems.append(Problem(path, "days", what, fix))
+                problems.append(problem(path, "days", str(exc)))
         nodes = sorted(cluster.nodes, key=lambda n: n.node_id)
         if not nodes:
             problems.append(Problem(path, "cluster", "the cluster has no node yet", "add the nodes first"))

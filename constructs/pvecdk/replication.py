@@ -93,14 +93,7 @@ class Replication(_cdk.Construct):
             elif isinstance(target, Node) and not storage.available_on(target):
                 add(where, f"storage {storage.node.id} is not defined on the target node {target.name}",
                     f"define {storage.node.id} on {target.name} too")
-        if not isinstance(schedule, str):
-            add("schedule", f"{schedule!r} is not a calendar event", "give a string such as */15")
-        elif not _cdk.is_unresolved(schedule):
-            try:
-                _calendar.check_calendar_event(schedule)
-            except ValueError as exc:
-                what, _, fix = str(exc).partition("; ")
-                add("schedule", what, fix)
+        _calendar.check_schedule(path, schedule, "*/15", problems)
         if rate_limit_mbps is not None and (isinstance(rate_limit_mbps, bool) or rate_limit_mbps <= 0):
             add("rate_limit_mbps", f"must be positive (MB/s), got {rate_limit_mbps!r}", "leave it unset for no limit")
         if problems:
