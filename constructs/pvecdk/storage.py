@@ -655,7 +655,6 @@ class _PvecdkStorage(_OwnedStorage):
     """A storage type bpg/proxmox lacks, through our provider's ``pvecdk_storage``."""
 
     _TF_TYPE = "pvecdk_storage"
-    _KEYRING: ClassVar[str | None] = None  # the prop holding a keyring, for the types that take one
 
     def _check(self, path: str, props: _StorageProps, cluster: Cluster | None, extra: dict[str, str]) -> None:
         if cluster is None or not cluster.nodes:
@@ -671,16 +670,14 @@ class _PvecdkStorage(_OwnedStorage):
         options = {name: _pve_value(value) for name, (field, value) in self._options_of(p).items()
                    if name not in ("content", "nodes", "disable")}
         options.update(self._extra_options)
-        keyring = getattr(p, self._KEYRING) if self._KEYRING else None
-        content = sorted(c.value for c in p.content) or ["none"]
+        common = self._common()
+        common["content"] = common["content"] or ["none"]
         # Any member's API serves /storage (the definition is cluster-wide): the first node's.
         endpoint = (p.nodes or self.cluster.nodes)[0].endpoint
         return pvecdk_storage.Storage(
-            self, "Resource", id=p.storage_id, type=self.STORAGE_TYPE, endpoint=endpoint, content=content,
-            nodes=sorted(n.name for n in p.nodes) if p.nodes is not None else None,
-            disable=None if p.enabled else True, options=options or None, keyring=keyring,
-            allow_destroy=p.allow_destroy, pve_version=self.cluster.pve_version.value,
-            depends_on=self._depends_on or None, lifecycle=self._lifecycle(),
+            self, "Resource", id=p.storage_id, type=self.STORAGE_TYPE, endpoint=endpoint,
+            options=options or None, keyring=p.keyring if isinstance(p, _CephClientProps) else None,
+            allow_destroy=p.allow_destroy, pve_version=self.cluster.pve_version.value, **common,
         )
 
 
@@ -1436,6 +1433,10 @@ def _host_list(v: tuple[str, ...] | None, what: str) -> tuple[str, ...] | None:
     return v
 
 
+# The options of a Ceph client (RBD, CephFS) of an external cluster; its keyring is no option but a secret.
+_CEPH_CLIENT_OPTIONS = {"monhost": "monhost", "username": "username"}
+
+
 class _CephClientProps(_StorageProps):
     monhost: tuple[str, ...] | None = None
     username: str | None = None
@@ -1488,8 +1489,7 @@ class RbdStorage(_PvecdkStorage):
     STORAGE_TYPE = "rbd"
     _PROPS = _RbdProps
     _OPTION_NAMES = {"pool": "pool", "data_pool": "data-pool", "namespace": "namespace", "krbd": "krbd",
-                     "monhost": "monhost", "username": "username"}
-    _KEYRING = "keyring"
+                     **_CEPH_CLIENT_OPTIONS}
     resource: pvecdk_storage.Storage
 
     def __init__(
@@ -1573,9 +1573,7 @@ class CephFsStorage(_PvecdkStorage):
     STORAGE_TYPE = "cephfs"
     _PROPS = _CephFsProps
     _OPTION_NAMES = {**_BACKUP_OPTIONS, "fs_name": "fs-name", "subdir": "subdir", "fuse": "fuse",
-                     "mount_options": "options",
-                     "monhost": "monhost", "username": "username"}
-    _KEYRING = "keyring"
+                     "mount_options": "options", **_CEPH_CLIENT_OPTIONS}
     resource: pvecdk_storage.Storage
 
     def __init__(
