@@ -246,3 +246,10 @@ def test_rejects_a_monitor_address_that_is_not_an_ip(fake: FakeCluster, provider
     assert res.validate(config(res, **on(fake, "pve1", address="10.0.0.11"))) == []
     (diag,) = res.validate(config(res, **on(fake, "pve1", address="pve1.lan")))
     assert diag.path == ("address",) and "'pve1.lan' is not an IP address" in diag.detail
+
+
+def test_import_finds_an_osd_on_another_node_by_its_id(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    (osd,) = provider.resources["pvecdk_ceph_osd"].import_state(f"osd.{states['osd.pve2']['osd_id']}")
+    assert (osd["node_name"], osd["device"], osd["osd_id"]) == ("pve2", "/dev/sdb", states["osd.pve2"]["osd_id"])
+    assert osd["endpoint"] == fake.endpoint("pve1"), "reached through the provider's endpoint"

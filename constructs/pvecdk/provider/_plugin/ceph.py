@@ -260,20 +260,20 @@ class _CephType(EngineResource, ResourceType):
         endpoint = self.provider.import_endpoint(f"a {self.name}")
         with self.provider.client({"import": endpoint}) as probe:
             node = local_node(probe, "import")
+            members = {str(n.get("node")) for n in probe.get("import", "/nodes") or []}
         if node is None:
             raise EngineError("the endpoint did not name its node in /cluster/status", node="import")
-        with self.provider.client({node: endpoint}) as client:
+        # Every member is asked through the import endpoint: PVE forwards /nodes/{other}/... to that node.
+        with self.provider.client(dict.fromkeys(members | {node}, endpoint)) as client:
             values = self.import_values(id_, client, node)
-        if values is None:
-            return []
-        base: dict[str, Any] = {a.name: None for a in self.schema.block.attributes}
-        base.update(values, endpoint=endpoint)
-        obj = self.obj(base)
-        with self.provider.client({obj.node: endpoint}) as client:
-            members = {str(n.get("node")) for n in client.get(obj.node, "/nodes") or []}
+            if values is None:
+                return []
+            base: dict[str, Any] = {a.name: None for a in self.schema.block.attributes}
+            base.update(values, endpoint=endpoint)
+            obj = self.obj(base)
             if obj.node not in members:
                 return []
-            live = read_ceph(client, obj.node, disks=isinstance(obj, Osd), pools=isinstance(obj, FileSystem))
+            live = read_for(client, obj)
         state = self.state(base, obj, live)
         return [state] if state is not None else []
 
@@ -313,7 +313,7 @@ class CephResource(_CephType):
 
     def import_values(self, id_: str, client: Client, node: str) -> dict[str, Any] | None:
         """``terraform import pvecdk_ceph.x <node name or fsid>``."""
-        live = read_ceph(client, node)
+        live = read_ceph(client, node, parts=frozenset())
         if not live.initialised:
             return None
         return {"node_name": node if id_ in ("", live.fsid) else id_, "network": live.network,
@@ -428,11 +428,10 @@ class CephOsdResource(_CephType):
     def import_values(self, id_: str, client: Client, node: str) -> dict[str, Any] | None:
         if id_.startswith("osd."):
             osd_id = int(id_.removeprefix("osd."))
-            live = read_ceph(client, node)
-            osd = live.osds.get(osd_id)
+            osd = read_ceph(client, node, parts=frozenset({"osd"})).osds.get(osd_id)
             if osd is None or osd.host is None:
                 return None
-            disks = read_ceph(client, osd.host, disks=True).disks
+            disks = read_ceph(client, osd.host, disks=True, parts=frozenset()).disks
             device = next((d.devpath for d in disks.values() if d.osd_id == osd_id), None)
             return {"node_name": osd.host, "device": device} if device else None
         host, device = _split_id(id_, node)
@@ -466,8 +465,7 @@ class CephMdsResource(_CephType):
 
     def import_values(self, id_: str, client: Client, node: str) -> dict[str, Any] | None:
         host, name = _split_id(id_.removeprefix("mds."), "")
-        live = read_ceph(client, node)
-        mds = live.mds.get(name)
+        mds = read_ceph(client, node, parts=frozenset({"mds"})).mds.get(name)
         if mds is None:
             return None
         return {"node_name": host or mds.host or node, "name": name}
