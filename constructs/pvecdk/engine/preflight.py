@@ -15,8 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from pvecdk.engine.ceph import read_ceph
 from pvecdk.engine.client import Client
 from pvecdk.engine.membership import ClusterSpec, MemberSpec
+from pvecdk.engine.storage import release_of
 from pvecdk.errors import EngineError
 
 __all__ = ["Check", "NodeReport", "preflight"]
@@ -51,7 +53,7 @@ def _node(client: Client, spec: ClusterSpec, member: MemberSpec, pve_version: st
         return report
     report.version = str(version.get("version", ""))
     add(Check("reachable", True, member.endpoint))
-    release = str(version.get("release") or ".".join(report.version.split(".")[:2]))
+    release = release_of(version)
     if pve_version is not None:
         add(Check("version", release == pve_version,
                   f"PVE {report.version}" + ("" if release == pve_version else f", the model targets {pve_version}")))
@@ -102,10 +104,8 @@ def _storage_check(client: Client, node: str, storages: Sequence[str]) -> Check:
 
 
 def _ceph_check(client: Client, node: str) -> Check:
-    from pvecdk.engine.ceph import read_ceph
-
     try:
-        if not read_ceph(client, node).initialised:
+        if not read_ceph(client, node, parts=frozenset()).initialised:
             return Check("ceph", True, "not initialised yet: the apply will")
         health = (client.get(node, "/cluster/ceph/status") or {}).get("health") or {}
     except EngineError as exc:

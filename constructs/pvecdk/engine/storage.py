@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +38,7 @@ __all__ = [
     "option_table",
     "plan_storage",
     "read_storage",
+    "release_of",
 ]
 
 #: The types this module manages; bpg/proxmox has resources for the others.
@@ -210,11 +211,14 @@ def same_value(name: str, a: Any, b: Any) -> bool:
     return str(a).strip() == str(b).strip()
 
 
+def release_of(version: Mapping[str, Any]) -> str:
+    """The release (``9.1``) in a ``GET /version`` answer; empty when it names none."""
+    return str(version.get("release") or ".".join(str(version.get("version", "")).split(".")[:2]))
+
+
 def cluster_release(client: Client, node: str) -> str | None:
     """The PVE release a node runs (``9.1``), or None when it does not say."""
-    version = client.get(node, "/version") or {}
-    release = version.get("release") or ".".join(str(version.get("version", "")).split(".")[:2])
-    return str(release) or None
+    return release_of(client.get(node, "/version") or {}) or None
 
 
 def read_storage(client: Client, node: str, storage_id: str) -> LiveStorage | None:
@@ -379,8 +383,3 @@ def apply_storage(
         if spec is not None and step.action == "create_storage":
             previous = spec
     return read_storage(client, node, storage_id)
-
-
-def secrets_of(spec: StorageSpec | None) -> Sequence[str]:
-    """The secret values a message about ``spec`` must never hold."""
-    return [spec.keyring] if spec is not None and spec.keyring else []
