@@ -72,6 +72,22 @@ def test_container_defaults_and_settings() -> None:
     assert (r["cpu"], r["memory"]) == ({"cores": 1}, {"dedicated": 512, "swap": 512})
 
 
+def test_container_network_settings_reach_the_resource() -> None:
+    l9 = lab()
+    Container(l9.stack, "dns", node=l9.nodes[0], vm_id=200, template="local:vztmpl/debian-12.tar.zst",
+              disk=Disk(l9.rbd), networks=[NetworkInterface(vlan_id=20, mac_address="BC:24:11:00:00:01", mtu=9000)],
+              cloud_init=CloudInit(ipv4="10.1.0.53/24", ipv4_gateway="10.1.0.1", dns_servers=("10.1.0.2",),
+                                   search_domain="example.org"))
+    (r,) = resources(l9.stack, "proxmox_virtual_environment_container")
+    init = r["initialization"]
+    assert init["ip_config"] == [{"ipv4": {"address": "10.1.0.53/24", "gateway": "10.1.0.1"}}]
+    assert init["dns"] == {"servers": ["10.1.0.2"], "domain": "example.org"}
+    assert "user_account" not in init
+    (nic,) = r["network_interface"]
+    assert nic == {"name": "eth0", "bridge": "vmbr0", "vlan_id": 20, "firewall": True,
+                   "mac_address": "BC:24:11:00:00:01", "mtu": 9000}
+
+
 def test_pool_from_id_adds_nothing() -> None:
     l9 = lab()
     pool = Pool.from_id(l9.stack, "existing")

@@ -333,13 +333,13 @@ class Guest(_cdk.Construct):
                                     f"use a storage defined on {node.name}, or add {node.name} to its nodes"))
 
     def _register(self, *, node: Node, vm_id: int, disks: Sequence[Disk], cpu_type: str | None,
-                  allow_host_cpu: bool, bridges: Sequence[str]) -> None:
+                  allow_host_cpu: bool, networks: Sequence[NetworkInterface]) -> None:
         self._node = node
         self._vm_id = vm_id
         self._disks = tuple(disks)
         self._cpu_type = cpu_type
         self._allow_host_cpu = allow_host_cpu
-        self._bridges = tuple(bridges)
+        self._bridges = tuple(n.bridge_name for n in networks)
         self._replications: list[Replication] = []
         node.cluster._guests[vm_id] = self
 
@@ -425,9 +425,21 @@ class Guest(_cdk.Construct):
                            schedule=schedule, rate_limit_mbps=rate_limit_mbps, enabled=enabled, comment=comment)
 
 
-def _nic_vm(nic: NetworkInterface) -> dict[str, Any]:
-    return {"bridge": nic.bridge_name, "vlan_id": nic.vlan_id, "firewall": nic.firewall, "model": nic.model,
+def _nic(nic: NetworkInterface) -> dict[str, Any]:
+    """What a VM's ``network_device`` and a container's ``network_interface`` share."""
+    return {"bridge": nic.bridge_name, "vlan_id": nic.vlan_id, "firewall": nic.firewall,
             "mac_address": nic.mac_address, "rate_limit": nic.rate_limit_mbps, "mtu": nic.mtu}
+
+
+def _network_init(ci: CloudInit) -> dict[str, Any]:
+    """The ``initialization`` a VM and a container share: the first interface's address and the DNS."""
+    ipv4: dict[str, Any] = {"address": ci.ipv4}
+    if ci.ipv4_gateway:
+        ipv4["gateway"] = ci.ipv4_gateway
+    out: dict[str, Any] = {"ip_config": [{"ipv4": ipv4}]}
+    if ci.dns_servers or ci.search_domain:
+        out["dns"] = {"servers": list(ci.dns_servers) or None, "domain": ci.search_domain}
+    return out
 
 
 class Vm(Guest):
@@ -543,7 +555,7 @@ class Vm(Guest):
             raise ConfigError(problems)
         super().__init__(scope, id)
         self._register(node=node, vm_id=vm_id, disks=disk_list, cpu_type=cpu_type, allow_host_cpu=allow_host_cpu,
-                       bridges=[n.bridge_name for n in nic_list])
+                       networks=nic_list)
         self._cloud_init = cloud_init
         disk_blocks = [{"interface": iface, "datastore_id": d.storage.storage_id, "size": d.size_gib,
                         "ssd": d.ssd or None, "discard": "on" if d.discard else None,
@@ -553,9 +565,9 @@ class Vm(Guest):
             self, "Resource", node_name=node.name, vm_id=vm_id, name=name or id,
             cpu={"type": cpu_type, "cores": cores, "sockets": sockets},
             memory={"dedicated": memory_mib, "floating": balloon_mib},
-            disk=disk_blocks or None, network_device=[_nic_vm(n) for n in nic_list] or None,
+            disk=disk_blocks or None, network_device=[{**_nic(n), "model": n.model} for n in nic_list] or None,
             scsi_hardware="virtio-scsi-single" if any(i.startswith("scsi") for i in interfaces) else None,
-            initialization=self._initialization(cloud_init, disk_list) if cloud_init else None,
+            initialization=self._initialization(cloud_init) if cloud_init else None,
             boot_order=list(boot_order) if boot_order is not None else None,
             operating_system={"type": os_type}, agent={"enabled": agent}, on_boot=start_on_boot,
             started=started, tags=sorted(set(tags)) or None, pool_id=pool.pool_id if pool else None,
@@ -596,20 +608,17 @@ class Vm(Guest):
             self._check_storage(path, "cloud_init.storage", ci.storage, ContentType.IMAGES, node, problems)
         _ipv4(ci.ipv4, "cloud_init.ipv4", path, problems)
 
-    @staticmethod
-    def _initialization(ci: CloudInit, disks: list[Disk]) -> dict[str, Any]:
-        storage = ci.storage or disks[0].storage
-        ipv4: dict[str, Any] = {"address": ci.ipv4}
-        if ci.ipv4_gateway:
-            ipv4["gateway"] = ci.ipv4_gateway
-        out: dict[str, Any] = {"datastore_id": storage.storage_id, "ip_config": [{"ipv4": ipv4}]}
+    def _initialization(self, ci: CloudInit) -> dict[str, Any]:
+        out: dict[str, Any] = {"datastore_id": self._cloud_init_storage(ci).storage_id, **_network_init(ci)}
         if ci.user or ci.ssh_keys:
             out["user_account"] = {"username": ci.user, "keys": list(ci.ssh_keys) or None}
-        if ci.dns_servers or ci.search_domain:
-            out["dns"] = {"servers": list(ci.dns_servers) or None, "domain": ci.search_domain}
         if ci.user_data_file_id:
             out["user_data_file_id"] = ci.user_data_file_id
         return out
+
+    def _cloud_init_storage(self, ci: CloudInit) -> Storage:
+        """Where the cloud-init drive lives: its own storage, or the first disk's."""
+        return ci.storage or self._disks[0].storage
 
     @property
     def cloud_init(self) -> CloudInit | None:
@@ -620,7 +629,7 @@ class Vm(Guest):
         """Every storage the VM has a volume on (disks, then the cloud-init drive's)."""
         out = [d.storage for d in self._disks]
         if self._cloud_init is not None:
-            out.append(self._cloud_init.storage or self._disks[0].storage)
+            out.append(self._cloud_init_storage(self._cloud_init))
         return tuple(out)
 
 
@@ -706,23 +715,16 @@ class Container(Guest):
             raise ConfigError(problems)
         super().__init__(scope, id)
         self._register(node=node, vm_id=vm_id, disks=[disk], cpu_type=None, allow_host_cpu=False,
-                       bridges=[n.bridge_name for n in nic_list])
+                       networks=nic_list)
         ci = cloud_init or CloudInit()
-        ipv4: dict[str, Any] = {"address": ci.ipv4}
-        if ci.ipv4_gateway:
-            ipv4["gateway"] = ci.ipv4_gateway
-        init: dict[str, Any] = {"hostname": hostname or id, "ip_config": [{"ipv4": ipv4}]}
+        init: dict[str, Any] = {"hostname": hostname or id, **_network_init(ci)}
         if ci.ssh_keys:
             init["user_account"] = {"keys": list(ci.ssh_keys)}
-        if ci.dns_servers or ci.search_domain:
-            init["dns"] = {"servers": list(ci.dns_servers) or None, "domain": ci.search_domain}
         self.resource = virtual_environment_container.VirtualEnvironmentContainer(
             self, "Resource", node_name=node.name, vm_id=vm_id,
             cpu={"cores": cores}, memory={"dedicated": memory_mib, "swap": swap_mib},
             disk={"datastore_id": disk.storage.storage_id, "size": disk.size_gib, "replicate": disk.replicate},
-            network_interface=[{"name": f"eth{i}", "bridge": n.bridge_name, "vlan_id": n.vlan_id,
-                                "firewall": n.firewall, "mac_address": n.mac_address,
-                                "rate_limit": n.rate_limit_mbps, "mtu": n.mtu} for i, n in enumerate(nic_list)] or None,
+            network_interface=[{"name": f"eth{i}", **_nic(n)} for i, n in enumerate(nic_list)] or None,
             operating_system={"template_file_id": template, "type": os_type},
             initialization=init, unprivileged=unprivileged, features={"nesting": True} if nesting else None,
             start_on_boot=start_on_boot, started=started, tags=sorted(set(tags)) or None,
