@@ -232,9 +232,7 @@ def read_storage(client: Client, node: str, storage_id: str) -> LiveStorage | No
         if "does not exist" in exc.message:  # removed between the two calls
             return None
         raise
-    options = {str(k): str(v) for k, v in entry.items()
-               if k not in ("storage", "type", "content", "nodes", "disable", "shared", "digest")
-               and k not in _SECRET_OPTIONS}
+    options = {str(k): str(v) for k, v in entry.items() if k not in _ATTRIBUTES and k not in _SECRET_OPTIONS}
     return LiveStorage(
         id=storage_id, type=str(entry.get("type", "")), content=_split(entry.get("content")),
         nodes=_split(entry.get("nodes")), disable=_truth(entry.get("disable", 0)),
@@ -289,8 +287,7 @@ def plan_storage(
         plan.refused.append(f"storage {storage_id}: {', '.join(stuck)} cannot change after create; replace the "
                             "storage (allow_destroy = true) or put the current value back")
     elif changes or deletes:
-        names = sorted({*(k for k in changes if k not in _SECRET_OPTIONS), *deletes}
-                       | ({"keyring"} if "keyring" in changes else set()))
+        names = sorted({*(k for k in changes if k == "keyring" or k not in _SECRET_OPTIONS), *deletes})
         plan.steps.append(Step("update_storage", storage_id, f"update {', '.join(names)} of storage {storage_id}"))
     return plan
 
