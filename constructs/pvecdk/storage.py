@@ -47,7 +47,7 @@ from pvecdk.provider import storage as pvecdk_storage
 
 if TYPE_CHECKING:
     from pvecdk.backup import Retention
-    from pvecdk.cluster import Cluster
+    from pvecdk.cluster import Cluster, PveVersion
     from pvecdk.node import Node
 
 __all__ = [
@@ -368,6 +368,18 @@ def _dependable_ref(resource: Any) -> str:
     return f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"
 
 
+def _pve_version(cluster: Cluster | None) -> PveVersion:
+    """The PVE release a storage is checked against: its cluster's, or the newest without a cluster."""
+    from pvecdk.cluster import PveVersion
+
+    return cluster.pve_version if cluster is not None else PveVersion.V9_1
+
+
+def _protection(allow_destroy: bool) -> _cdk.TerraformResourceLifecycle | None:
+    """``prevent_destroy`` for a resource holding data, unless its construct has ``allow_destroy``."""
+    return None if allow_destroy else _cdk.TerraformResourceLifecycle(prevent_destroy=True)
+
+
 def _find_cluster(scope: _cdk.Construct) -> Cluster | None:
     """The one cluster in the stack of ``scope``, or None when there is none or several."""
     from pvecdk.cluster import Cluster
@@ -493,12 +505,13 @@ class _OwnedStorage(Storage):
                 if p.field in _SECRETS and ", got " in p.problem else p.problem)
                 for p in exc.problems) from None
         cluster = self._resolve_cluster(scope, props)
-        self._check(path, props, cluster, dict(extra_options or {}))
+        extra = dict(extra_options or {})
+        self._check(path, props, cluster, extra)
         super().__init__(scope, id, storage_id=props.storage_id, storage_type=self.STORAGE_TYPE,
                          content=props.content, shared=self._is_shared(props), nodes=props.nodes)
         self.props = props
         self.cluster = cluster
-        self._extra_options = dict(extra_options or {})
+        self._extra_options = extra
         after = [cluster.membership] if cluster is not None else []
         self._depends_on = [*after, *depends_on]
         self.resource = self._render()
@@ -532,7 +545,7 @@ class _OwnedStorage(Storage):
         return out
 
     def _check(self, path: str, props: _StorageProps, cluster: Cluster | None, extra: dict[str, str]) -> None:
-        from pvecdk.cluster import Cluster, PveVersion
+        from pvecdk.cluster import Cluster
 
         kind = self.STORAGE_TYPE
         problems: list[Problem] = []
@@ -543,7 +556,7 @@ class _OwnedStorage(Storage):
         if props.cluster is not None and not isinstance(props.cluster, Cluster):
             add("cluster", f"{props.cluster!r} is not a Cluster", "pass the Cluster construct")
             raise ConfigError(problems)
-        version = cluster.pve_version if cluster is not None else PveVersion.V9_1
+        version = _pve_version(cluster)
         for node in props.nodes or ():
             if cluster is not None and node.cluster is not cluster:
                 add("nodes", f"node {node.name} is not a node of cluster {cluster.name}",
@@ -559,9 +572,10 @@ class _OwnedStorage(Storage):
                 "target a PVE release that has it (GlusterFS storage ended with PVE 9), or use another type")
             raise ConfigError(problems)
         options = self._options_of(props)
+        prop_of = {option: prop for prop, option in self._OPTION_NAMES.items()}
         for name, value in extra.items():
             field = f"extra_options[{name}]"
-            typed = next((prop for prop, opt in self._OPTION_NAMES.items() if opt == name), None)
+            typed = prop_of.get(name)
             if name in ("content", "nodes", "disable") or typed is not None:
                 add(field, f"{name} is set through a prop", f"use {typed or name}= instead of extra_options")
                 continue
@@ -582,7 +596,7 @@ class _OwnedStorage(Storage):
         defaults = _created_by_default(kind)
         for name, spec in sorted(table.items()):
             if not spec["optional"] and name not in options and name not in defaults:
-                prop = next((p for p, o in self._OPTION_NAMES.items() if o == name), name)
+                prop = prop_of.get(name, name)
                 add(prop, f"missing required option {name!r} of {kind} storage", f"pass {prop}=...")
         problems.extend(self._check_more(path, props))
         if problems:
@@ -604,9 +618,7 @@ class _OwnedStorage(Storage):
         return self.props.allow_destroy
 
     def _lifecycle(self) -> _cdk.TerraformResourceLifecycle | None:
-        if self.holds_data and not self.props.allow_destroy:
-            return _cdk.TerraformResourceLifecycle(prevent_destroy=True)
-        return None
+        return _protection(self.props.allow_destroy or not self.holds_data)
 
     def _common(self) -> dict[str, Any]:
         """The arguments every bpg storage resource takes, from the shared props."""
@@ -630,10 +642,7 @@ class _OwnedStorage(Storage):
     @property
     def fixed_options(self) -> frozenset[str]:
         """The PVE options of this storage that PVE fixes at creation: changing one replaces the storage."""
-        from pvecdk.cluster import PveVersion
-
-        version = self.cluster.pve_version if self.cluster is not None else PveVersion.V9_1
-        table = type_options(self.STORAGE_TYPE, version.major) or {}
+        table = type_options(self.STORAGE_TYPE, _pve_version(self.cluster).major) or {}
         return frozenset(name for name, spec in table.items() if spec["fixed"])
 
 
@@ -1285,7 +1294,7 @@ class ZfsPoolStorage(_OwnedStorage):
         if p.devices is not None:
             level = p.raid_level or default_raid_level(len(p.devices))
             # Destroying a zpool destroys its data, so it is protected like the storage.
-            lifecycle = None if p.allow_destroy else _cdk.TerraformResourceLifecycle(prevent_destroy=True)
+            lifecycle = _protection(p.allow_destroy)
             for node in p.nodes or ():
                 self.zpools[node.name] = node_disk_zfs.NodeDiskZfs(
                     self, f"Zpool-{node.name}", name=p.pool, node_name=node.name, raidlevel=level.value,
