@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from typing import Any
 
 import pytest
 from built_stacks import BUILT_STACKS
 from conftest import normalise
 from lab import lab, only, policy_errors, resources
-from pvecdk import ConfigError, Container, Disk, HaOptions, NetworkInterface, Vm
+from pvecdk import ConfigError, Container, Disk, Ha, HaOptions, NetworkInterface, Vm
 
 
 def _vm(lab_: Any, vm_id: int, node: int = 0, **kwargs: Any) -> Vm:
@@ -103,6 +105,12 @@ def test_ha_shortcut_and_string_form() -> None:
     assert any(d.startswith("proxmox_virtual_environment_vm.") for d in ha["vm:100"]["depends_on"]), \
         "the HA resource is created after its VM"
     assert set(lab9.cluster.ha.resources) == {"vm:100", "ct:200", "vm:900"}
+
+
+def test_ha_options_are_the_keyword_arguments_of_protect() -> None:
+    params = inspect.signature(Ha.protect).parameters
+    keywords = {n: p.default for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    assert {f.name: f.default for f in dataclasses.fields(HaOptions)} == keywords
 
 
 # ----------------------------------------------------------------------------------------------- rejections

@@ -349,9 +349,7 @@ class Guest(_cdk.Construct):
         if ha is None or ha is False:
             return None
         options = ha if isinstance(ha, HaOptions) else HaOptions()
-        return self.cluster.ha.protect(self, state=options.state, max_restart=options.max_restart,
-                                       max_relocate=options.max_relocate, prefer=options.prefer,
-                                       strict=options.strict, failback=options.failback, comment=options.comment)
+        return self.cluster.ha.protect(self, **vars(options))  # its fields are protect's keyword arguments
 
     # -- attributes
 
