@@ -10,7 +10,7 @@ import pytest
 from built_stacks import BUILT_STACKS
 from conftest import normalise
 from lab import lab, only, policy_errors, resources
-from pvecdk import ConfigError, Container, Disk, Ha, HaOptions, NetworkInterface, Vm
+from pvecdk import CloudInit, ConfigError, Container, Disk, Ha, HaOptions, NetworkInterface, Vm
 
 
 def _vm(lab_: Any, vm_id: int, node: int = 0, **kwargs: Any) -> Vm:
@@ -198,6 +198,13 @@ def test_rejects_ha_guest_on_local_storage() -> None:
     assert (p.path, p.field) == (str(vm.node.path), "disks[1].storage")
     assert "storage local-lvm (lvmthin) is local to its node and not replicated" in p.problem
     assert "shared storage" in p.fix
+
+
+def test_rejects_ha_guest_with_its_cloud_init_drive_on_local_storage() -> None:
+    lab9 = lab()
+    _vm(lab9, 100, cloud_init=CloudInit(storage=lab9.lvm), ha=True)
+    (p,) = policy_errors(lab9.cluster)
+    assert p.field == "cloud_init.storage" and "storage local-lvm (lvmthin)" in p.problem
 
 
 def test_rejects_ha_guest_on_zfs_without_replication() -> None:

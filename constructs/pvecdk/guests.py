@@ -293,7 +293,7 @@ class Guest(_cdk.Construct):
             add("cpu_type", f"{cpu_type!r} is not a QEMU CPU model",
                 f"use {DEFAULT_CPU_TYPE} (migrates anywhere), a model such as EPYC-Rome, or custom-<name>")
         for i, disk in enumerate(disks):
-            where = f"disks[{i}]" if self.KIND == "vm" else "disk"
+            where = self._disk_prop(i)
             if not isinstance(disk, Disk):
                 add(where, f"{disk!r} is not a Disk", "pass Disk(storage, size_gib=...)")
                 continue
@@ -314,6 +314,11 @@ class Guest(_cdk.Construct):
             if nic.vlan_id is not None and not 1 <= nic.vlan_id <= 4094:
                 add(f"networks[{i}].vlan_id", f"VLAN id must be 1-4094, got {nic.vlan_id}", "pick a VLAN in 1-4094")
         return problems
+
+    @staticmethod
+    def _disk_prop(index: int) -> str:
+        """The prop that gives the guest's disk ``index``, as problems name it."""
+        return f"disks[{index}]"
 
     @staticmethod
     def _check_storage(path: _LazyPath, field_name: str, storage: Any, content: ContentType, node: Node,
@@ -643,6 +648,10 @@ class Container(Guest):
 
     KIND = "ct"
     _ROOT_CONTENT = ContentType.ROOTDIR
+
+    @staticmethod
+    def _disk_prop(index: int) -> str:
+        return "disk"  # a container has one volume, its root
 
     def __init__(
         self,

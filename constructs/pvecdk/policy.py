@@ -153,8 +153,7 @@ def check_guests(cluster: Cluster) -> list[Finding]:
             if storage.storage_type == "zfspool" and replicated and (disk is None or disk.replicate):
                 relies_on_replicas = True
                 continue
-            field = ("disk.storage" if guest.KIND == "ct" else f"disks[{i}].storage") if disk is not None \
-                else "cloud_init.storage"
+            field = f"{guest._disk_prop(i)}.storage" if disk is not None else "cloud_init.storage"
             hint = " and replicate it with guest.replicate_to(node)" if storage.storage_type == "zfspool" else ""
             error(guest, field, f"the guest is under HA, but storage {storage.node.id} ({storage.storage_type}) is "
                   "local to its node and not replicated, so HA cannot start it elsewhere",
