@@ -253,3 +253,16 @@ def test_import_finds_an_osd_on_another_node_by_its_id(fake: FakeCluster, provid
     (osd,) = provider.resources["pvecdk_ceph_osd"].import_state(f"osd.{states['osd.pve2']['osd_id']}")
     assert (osd["node_name"], osd["device"], osd["osd_id"]) == ("pve2", "/dev/sdb", states["osd.pve2"]["osd_id"])
     assert osd["endpoint"] == fake.endpoint("pve1"), "reached through the provider's endpoint"
+
+
+def test_a_replacement_through_the_same_node_reads_it_once(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    res = provider.resources["pvecdk_ceph_osd"]
+    prior = {**states["osd.pve1"], "allow_destroy": True}
+    proposed = {**prior, "device": "/dev/sdc"}
+    seen = len(fake.requests)
+    result = res.plan(prior, proposed, proposed, b"")
+    assert ("device",) in result.requires_replace
+    paths = [q.path for q in fake.requests[seen:] if q.method == "GET"]
+    assert paths.count("/nodes/pve1/ceph/cfg/raw") == 1 and paths.count("/nodes/pve1/disks/list") == 1
+    assert "/nodes/pve1/ceph/cmd-safety" in paths, "the removal of the old OSD is still asked about"

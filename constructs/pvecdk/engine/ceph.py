@@ -25,6 +25,7 @@ The PVE API cannot undo ``ceph/init`` or remove a file system; those stay where 
 from __future__ import annotations
 
 import configparser
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -378,15 +379,22 @@ def _safety_questions(obj: CephObject, live: LiveCeph) -> list[tuple[str, str, s
     return []
 
 
-def read_for(client: Client, obj: CephObject, *, present: bool = True) -> LiveCeph:
+def read_for(client: Client, obj: CephObject, *, present: bool = True, read: LiveCeph | None = None) -> LiveCeph:
     """:func:`read_ceph` with what planning ``obj`` needs: the node's disks for an OSD, pools for a file
     system, and for a removal Ceph's own view of whether it is safe.
+
+    Args:
+        read: What ``obj.node`` reported for an object of the same type in this plan; then only the removal's
+            questions are asked (a replacement plans the new object and the removal of the old one).
 
     A cluster that cannot answer cmd-safety (an older release, no quorum) leaves the question to the checks
     here.
     """
     parts = _PARTS[type(obj)]
-    live = read_ceph(client, obj.node, disks="disks" in parts, pools="pools" in parts, parts=parts)
+    if read is None:
+        live = read_ceph(client, obj.node, disks="disks" in parts, pools="pools" in parts, parts=parts)
+    else:
+        live = dataclasses.replace(read, safety={})
     if not present and live.monitors:
         for service, action, ident in _safety_questions(obj, live):
             try:

@@ -151,9 +151,10 @@ class _CephType(EngineResource, ResourceType):
     def _client(self, values: Mapping[str, Any]) -> Client:
         return self.provider.client({values["node_name"]: values["endpoint"]})
 
-    def _read(self, values: Mapping[str, Any], obj: CephObject, *, present: bool = True) -> LiveCeph:
+    def _read(self, values: Mapping[str, Any], obj: CephObject, *, present: bool = True,
+              read: LiveCeph | None = None) -> LiveCeph:
         with self._client(values) as client:
-            return read_for(client, obj, present=present)
+            return read_for(client, obj, present=present, read=read)
 
     # -- validation shared by the types
 
@@ -190,7 +191,9 @@ class _CephType(EngineResource, ResourceType):
             allow = destroy_allowed(proposed, prior)
             old = self.obj(prior)
             try:
-                old_live = self._read(prior, old, present=False)
+                # Through the same node, the removal is planned from the read above plus Ceph's safety answers.
+                same_node = all(prior.get(k) == planned.get(k) for k in ("node_name", "endpoint"))
+                old_live = self._read(prior, old, present=False, read=live if same_node else None)
             except EngineError as exc:
                 return PlanResult(planned, replace, [error(f"Cannot read Ceph on {old.node}", str(exc))])
             gone = plan_ceph(old, old_live, present=False, allow_destroy=allow)
