@@ -193,3 +193,22 @@ def test_rejects_bad_stagger_arguments() -> None:
     with pytest.raises(ConfigError) as excinfo:
         BackupJob.stagger_per_node(l9.cluster, storage=l9.nfs, window_start="01:00", window_end="01:00")
     assert only(excinfo).field == "window_end"
+
+
+def test_stagger_problems_name_the_jobs_it_would_add() -> None:
+    l9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        BackupJob.stagger_per_node(l9.cluster, storage=l9.nfs, node=l9.nodes[0])
+    assert only(excinfo).path == "test/Cluster/Backup-*"
+    with pytest.raises(ConfigError) as excinfo:
+        BackupJob.stagger_per_node(l9.cluster, storage=l9.nfs, scope=l9.stack, id_prefix="Night", job_id="x")
+    assert only(excinfo).path == "test/Night-*"
+
+
+def test_rejects_an_exclusion_of_another_node() -> None:
+    l9 = lab()
+    vm = Vm(l9.stack, "a", node=l9.nodes[0], vm_id=100)
+    with pytest.raises(ConfigError) as excinfo:
+        BackupJob(l9.stack, "job", storage=l9.nfs, exclude=[vm], node=l9.nodes[1])
+    p = only(excinfo)
+    assert p.field == "exclude[0]" and p.problem == "guest 100 runs on pve1, not on pve2"

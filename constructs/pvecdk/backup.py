@@ -210,7 +210,8 @@ class BackupJob(_cdk.Construct):
                 "drop exclude, or drop guests/pool")
         if guests is not None and not list(guests):
             add("guests", "the list is empty", "list the guests, or leave guests unset for every guest")
-        for field, items in (("guests", list(guests or ())), ("exclude", list(exclude))):
+        selections = (("guests", list(guests or ())), ("exclude", list(exclude)))
+        for field, items in selections:
             for i, g in enumerate(items):
                 if not isinstance(g, Guest):
                     add(f"{field}[{i}]", f"{g!r} is not a Vm or Container", "pass guest constructs")
@@ -226,8 +227,8 @@ class BackupJob(_cdk.Construct):
         clusters = {hash(c): c for c in self._clusters(guests, exclude, node)}
         if len(clusters) > 1:
             add("guests", "the guests and node belong to different clusters", "back up one cluster per job")
-        elif node is not None and isinstance(node, Node):
-            for field, items in (("guests", list(guests or ())), ("exclude", list(exclude))):
+        elif isinstance(node, Node):
+            for field, items in selections:
                 for i, g in enumerate(items):
                     if isinstance(g, Guest) and g.guest_node is not node:
                         add(f"{field}[{i}]", f"guest {g.vm_id} runs on {g.node_name}, not on {node.name}",
@@ -316,7 +317,7 @@ class BackupJob(_cdk.Construct):
         Returns:
             The jobs.
         """
-        path = f"{(scope or cluster).node.path}/{id_prefix}-*"
+        path = construct_path(scope or cluster, f"{id_prefix}-*")
         problems = []
         for taken in ("schedule", "node", "guests", "job_id"):
             if taken in props:
