@@ -101,10 +101,10 @@ class Replication(_cdk.Construct):
         super().__init__(scope, id)
         self._guest: Guest = guest
         self._target: Node = target
-        job_number = len(guest._replications)
+        self._job_id = f"{guest.vm_id}-{len(guest._replications)}"  # the guest's jobs are numbered from 0
         guest._replications.append(self)
         self.resource = replication.Replication(
-            self, "Resource", id=f"{guest.vm_id}-{job_number}", target=target.name, type="local",
+            self, "Resource", id=self._job_id, target=target.name, type="local",
             schedule=schedule, rate=rate_limit_mbps, disable=not enabled or None, comment=comment,
             depends_on=[guest.resource],
         )
@@ -120,4 +120,4 @@ class Replication(_cdk.Construct):
     @property
     def job_id(self) -> str:
         """PVE's id of the job: ``<vmid>-<job number>``."""
-        return f"{self._guest.vm_id}-{self._guest._replications.index(self)}"
+        return self._job_id
