@@ -114,8 +114,6 @@ class ClusterResource(EngineResource, ResourceType):
         return diags
 
     def plan(self, prior: Any, proposed: Any, config: Any, private: bytes) -> PlanResult:
-        if proposed is None:
-            return PlanResult(None)
         planned = dict(proposed)
         planned["id"] = proposed["name"]
         if has_unknown(proposed.get("member")) or proposed.get("name") is UNKNOWN:
