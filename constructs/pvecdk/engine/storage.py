@@ -39,6 +39,7 @@ __all__ = [
     "plan_storage",
     "read_storage",
     "release_of",
+    "removal_refused",
 ]
 
 #: The types this module manages; bpg/proxmox has resources for the others.
@@ -267,8 +268,7 @@ def plan_storage(
         if live is None:
             return plan
         if not allow_destroy:
-            plan.refused.append(f"removing storage {storage_id} takes the disks and backups on it out of PVE's "
-                                "reach; set allow_destroy = true on it, apply, then remove it")
+            plan.refused.append(removal_refused(storage_id))
             return plan
         plan.steps.append(Step("delete_storage", storage_id, f"remove storage {storage_id} ({live.type})"))
         return plan
@@ -290,6 +290,12 @@ def plan_storage(
         names = sorted({*(k for k in changes if k == "keyring" or k not in _SECRET_OPTIONS), *deletes})
         plan.steps.append(Step("update_storage", storage_id, f"update {', '.join(names)} of storage {storage_id}"))
     return plan
+
+
+def removal_refused(storage_id: str) -> str:
+    """Why removing ``storage_id`` without ``allow_destroy`` is refused, and the way out."""
+    return (f"removing storage {storage_id} takes the disks and backups on it out of PVE's reach; set "
+            "allow_destroy = true on it, apply, then remove it")
 
 
 def update_params(spec: StorageSpec, live: LiveStorage, previous: StorageSpec | None, *,

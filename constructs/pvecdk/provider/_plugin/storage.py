@@ -25,6 +25,7 @@ from pvecdk.engine.storage import (
     fixed_options,
     plan_storage,
     read_storage,
+    removal_refused,
     same_value,
 )
 from pvecdk.errors import EngineError
@@ -154,10 +155,7 @@ class StorageResource(EngineResource, ResourceType):
 
     def plan_destroy(self, prior: Any, private: bytes) -> PlanResult:
         if not destroy_allowed(prior):
-            return PlanResult(None, diagnostics=[error(
-                "Storage removal refused",
-                f"removing storage {prior.get('id')} takes the disks and backups on it out of PVE's reach; set "
-                "allow_destroy = true on it, apply, then remove it")])
+            return PlanResult(None, diagnostics=[error("Storage removal refused", removal_refused(str(prior.get("id"))))])
         return PlanResult(None)
 
     def apply(self, prior: Any, planned: Any, config: Any, private: bytes) -> ApplyResult:
