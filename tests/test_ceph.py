@@ -428,6 +428,20 @@ def test_stage_without_members_is_skipped() -> None:
     assert set(pool["depends_on"]) == refs(res, "pvecdk_ceph_manager"), "no OSD in the model: after the managers"
 
 
+def test_stage_filled_later_is_waited_for() -> None:
+    """A stage that gains a member after the later stages exist: the next stage waits for every member."""
+    stack, cluster, ceph = ceph_lab(4, monitors=None)
+    ceph.add_pool("vm-pool")
+    cluster.nodes[0].add_osd("/dev/sdb")
+    cluster.nodes[1].add_osd("/dev/sdb")
+    ceph.add_manager(cluster.nodes[3])
+    res = resources(stack)
+    (pool,) = res["proxmox_ceph_pool"].values()
+    assert set(pool["depends_on"]) == refs(res, "pvecdk_ceph_osd")
+    for osd in res["pvecdk_ceph_osd"].values():
+        assert set(osd["depends_on"]) == refs(res, "pvecdk_ceph_manager") and len(osd["depends_on"]) == 4
+
+
 # ----------------------------------------------------------------------------------------------- policy
 
 

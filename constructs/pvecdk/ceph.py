@@ -291,7 +291,7 @@ class Ceph(_cdk.Construct):
         address = node.addresses.get(self.public_role) if self.public_role is not None else None
         self._monitors[node.name] = ceph_monitor.CephMonitor(
             self, f"Monitor-{node.name}", node_name=node.name, endpoint=node.endpoint, address=address)
-        self._wire()
+        self._wire(self._monitors[node.name])
         return self._monitors[node.name]
 
     def add_manager(self, node: Node) -> ceph_manager.CephManager:
@@ -304,7 +304,7 @@ class Ceph(_cdk.Construct):
             raise ConfigError(problems)
         self._managers[node.name] = ceph_manager.CephManager(
             self, f"Manager-{node.name}", node_name=node.name, endpoint=node.endpoint)
-        self._wire()
+        self._wire(self._managers[node.name])
         return self._managers[node.name]
 
     def add_mds(self, node: Node, *, name: str | None = None, hotstandby: bool = False) -> ceph_mds.CephMds:
@@ -328,7 +328,7 @@ class Ceph(_cdk.Construct):
         self._mds[node.name] = ceph_mds.CephMds(
             self, f"Mds-{node.name}", node_name=node.name, endpoint=node.endpoint, name=name,
             hotstandby=hotstandby or None)
-        self._wire()
+        self._wire(self._mds[node.name])
         return self._mds[node.name]
 
     # -- OSDs, pools, file systems
@@ -439,8 +439,12 @@ class Ceph(_cdk.Construct):
             raise ConfigError([Problem(path, "name", f"pool {clashes[0]} already exists in this Ceph",
                                        "give every pool and file system its own name")])
 
-    def _wire(self) -> None:
-        """Chain the stages with depends_on: each waits for everything in the last non-empty stage before it."""
+    def _wire(self, added: Any) -> None:
+        """Chain the stages with depends_on: each waits for everything in the last non-empty stage before it.
+
+        Only what ``added`` (a resource just put in its stage) changes is set again: its own depends_on, and
+        that of the next non-empty stage, which now waits for ``added`` too.
+        """
         stages: list[list[Any]] = [
             [self.resource],
             list(self._monitors.values()),
@@ -450,13 +454,13 @@ class Ceph(_cdk.Construct):
             list(self._mds.values()),
             [f.resource for f in self._filesystems.values()],
         ]
-        before: list[Any] = stages[0]
-        for stage in stages[1:]:
-            refs = [_dependable_ref(r) for r in before]
-            for resource in stage:
-                resource.depends_on = refs
-            if stage:
-                before = stage
+        at = next(i for i, stage in enumerate(stages) if any(r is added for r in stage))
+        before = next(stage for stage in reversed(stages[:at]) if stage)
+        added.depends_on = [_dependable_ref(r) for r in before]
+        after = next((stage for stage in stages[at + 1:] if stage), [])
+        refs = [_dependable_ref(r) for r in stages[at]] if after else []
+        for resource in after:
+            resource.depends_on = refs
 
 
 class Osd(_cdk.Construct):
@@ -532,7 +536,7 @@ class Osd(_cdk.Construct):
             lifecycle=None if allow_destroy else _cdk.TerraformResourceLifecycle(prevent_destroy=True),
         )
         ceph._osds.append(self)
-        ceph._wire()
+        ceph._wire(self.resource)
 
     @property
     def node_name(self) -> str:
@@ -637,7 +641,7 @@ class CephPool(_cdk.Construct):
         )
         self._storages: list[RbdStorage] = []
         ceph._pools[name] = self
-        ceph._wire()
+        ceph._wire(self.resource)
 
     def as_storage(
         self,
@@ -708,7 +712,7 @@ class CephFs(_cdk.Construct):
             lifecycle=None if allow_destroy else _cdk.TerraformResourceLifecycle(prevent_destroy=True),
         )
         ceph._filesystems[name] = self
-        ceph._wire()
+        ceph._wire(self.resource)
 
     def as_storage(
         self,
