@@ -90,3 +90,12 @@ def test_rejects_bad_metrics_server_settings(cls: Any, kwargs: dict[str, Any], f
         cls(l9.stack, "metrics", **kwargs)
     p = only(excinfo)
     assert p.field == field and words in p.problem, p
+
+
+@pytest.mark.parametrize("cls", [InfluxDbServer, GraphiteServer, OpenTelemetryServer])
+def test_shared_problems_name_the_server(cls: Any) -> None:
+    l9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        cls(l9.stack, "metrics", server="m.example.org", port=0)
+    p = only(excinfo)
+    assert (p.path, p.field) == ("test/metrics", "port")

@@ -34,6 +34,11 @@ class MetricsServerType(enum.StrEnum):
     OPENTELEMETRY = "opentelemetry"
 
 
+def _mtu_without_udp(path: str) -> Problem:
+    """The problem of an ``mtu`` given for a protocol other than UDP."""
+    return Problem(path, "mtu", "mtu applies to UDP only", "drop mtu, or use protocol udp")
+
+
 def _secret(path: str, field: str, value: Any, problems: list[Problem]) -> str | None:
     """The string token of a sensitive variable; anything else is refused without showing it."""
     if value is None:
@@ -57,10 +62,10 @@ class MetricsServer(_cdk.Construct):
 
     TYPE: MetricsServerType
 
-    def _define(self, scope: _cdk.Construct, id: str, *, name: str | None, server: str, port: int,
+    def _define(self, scope: _cdk.Construct, id: str, path: str, *, name: str | None, server: str, port: int,
                 enabled: bool, mtu: int | None, timeout_seconds: int | None, problems: list[Problem],
                 **attrs: Any) -> None:
-        path = construct_path(scope, id)
+        """Check the shared props into the kind's ``problems``, raise them all, or add the L1 resource."""
         server_name = name if name is not None else id
         if not isinstance(server_name, str) or not _NAME.match(server_name):
             problems.append(Problem(path, "name", f"{server_name!r} is not a valid metrics server id",
@@ -164,12 +169,12 @@ class InfluxDbServer(MetricsServer):
                     problems.append(Problem(path, field, f"{field} is for HTTP(S); UDP has no {field}",
                                             "use protocol https, or drop " + field))
         elif mtu is not None:
-            problems.append(Problem(path, "mtu", "mtu applies to UDP only", "drop mtu, or use protocol udp"))
+            problems.append(_mtu_without_udp(path))
         if proto is InfluxDbProtocol.HTTP and token is not None:
             problems.append(Problem(path, "protocol", "the token would cross the network in clear text over http",
                                     "use protocol https"))
         default_port = 8089 if proto is InfluxDbProtocol.UDP else 8086
-        self._define(scope, id, name=name, server=server, port=port if port is not None else default_port,
+        self._define(scope, id, path, name=name, server=server, port=port if port is not None else default_port,
                      enabled=enabled, mtu=mtu, timeout_seconds=timeout_seconds, problems=problems,
                      influx_db_proto=proto.value, influx_organization=organization, influx_bucket=bucket,
                      influx_token=secret, influx_api_path_prefix=api_path_prefix,
@@ -220,8 +225,8 @@ class GraphiteServer(MetricsServer):
         if protocol not in set(GraphiteProtocol):
             problems.append(Problem(path, "protocol", f"{protocol!r} is not a Graphite protocol", "pick tcp or udp"))
         elif GraphiteProtocol(protocol) is GraphiteProtocol.TCP and mtu is not None:
-            problems.append(Problem(path, "mtu", "mtu applies to UDP only", "drop mtu, or use protocol udp"))
-        self._define(scope, id, name=name, server=server, port=port, enabled=enabled, mtu=mtu,
+            problems.append(_mtu_without_udp(path))
+        self._define(scope, id, path, name=name, server=server, port=port, enabled=enabled, mtu=mtu,
                      timeout_seconds=timeout_seconds, problems=problems,
                      graphite_proto=str(protocol), graphite_path=path_prefix)
 
@@ -279,7 +284,7 @@ class OpenTelemetryServer(MetricsServer):
             problems.append(Problem(where, "protocol", "the headers would cross the network in clear text over http",
                                     "use protocol https"))
         secret = _secret(where, "headers", headers, problems)
-        self._define(scope, id, name=name, server=server, port=port, enabled=enabled, mtu=None,
+        self._define(scope, id, where, name=name, server=server, port=port, enabled=enabled, mtu=None,
                      timeout_seconds=None, problems=problems, opentelemetry_proto=protocol,
                      opentelemetry_path=path, opentelemetry_headers=secret,
                      opentelemetry_resource_attributes=json.dumps(dict(resource_attributes), sort_keys=True)
