@@ -507,10 +507,11 @@ class CephFsResource(_CephType):
         return {**base, "id": fs.name, "data_pool": fs.data_pool, "metadata_pool": fs.metadata_pool}
 
     def after_destroy(self, obj: CephObject) -> list[Diagnostic]:
-        return [warning(f"CephFS {getattr(obj, 'name', '')} left on the cluster",
+        assert isinstance(obj, FileSystem)
+        return [warning(f"{obj.label} left on the cluster",
                         "The PVE API has no call to remove a CephFS, so Terraform only stops managing it. To "
-                        f"remove it, run on {obj.node}: pveceph fs destroy {getattr(obj, 'name', '')} "
-                        "--remove-storages --remove-pools")]
+                        f"remove it, run on {obj.node}: pveceph fs destroy {obj.name} --remove-storages "
+                        "--remove-pools")]
 
     def import_values(self, id_: str, client: Client, node: str) -> dict[str, Any] | None:
         return {"node_name": node, "name": id_}
