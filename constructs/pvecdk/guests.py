@@ -414,7 +414,7 @@ class Guest(_cdk.Construct):
     def under_ha(self) -> bool:
         """Whether the guest is under HA."""
         ha = self.cluster._ha
-        return ha is not None and self.ha_resource_id in ha._resources
+        return ha is not None and ha.is_protected(self)
 
     def replicate_to(self, target: Node, *, schedule: str = "*/15", rate_limit_mbps: float | None = None,
                      enabled: bool = True, comment: str | None = None) -> Replication:

@@ -256,20 +256,17 @@ class Ha(_cdk.Construct):
         after: list[_cdk.ITerraformDependable] = [cluster.membership]
         if isinstance(guest, Guest):
             after.append(guest.resource)
-        group: hagroup.Hagroup | None = None
-        rule: HaRule | None = None
-        if priorities and not v9:
-            group = self._group(priorities, strict)
+        # Node preferences: an HA group on PVE 8, a node-affinity rule (listing the resource) on PVE 9.
+        group = self._group(priorities, strict) if priorities and not v9 else None
         resource = haresource.Haresource(
             self, resource_id.replace(":", "-"), resource_id=resource_id, state=HaState(state).value,
             max_restart=max_restart, max_relocate=max_relocate, comment=comment,
             group=group.group if group is not None else None, failback=failback, depends_on=after)
+        rule = self._node_rule(priorities, strict) if priorities and v9 else None
         protected = HaResource(resource_id=resource_id, guest=guest if isinstance(guest, Guest) else None,
-                               resource=resource, group=group, rule=None)
-        if priorities and v9:
-            rule = self._node_rule(priorities, strict)
+                               resource=resource, group=group, rule=rule)
+        if rule is not None:
             rule._l1._members.append(protected)
-            protected.rule = rule
         self._resources[resource_id] = protected
         return protected
 
