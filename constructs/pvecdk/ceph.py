@@ -19,11 +19,12 @@ import enum
 import ipaddress
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pvecdk import _cdk
+from pvecdk._validation import construct_path
 from pvecdk.bpg import ceph_pool
 from pvecdk.errors import ConfigError, Problem
 from pvecdk.provider import ceph as ceph_l1
@@ -171,7 +172,7 @@ class Ceph(_cdk.Construct):
         """Initialise Ceph; see :meth:`pvecdk.cluster.Cluster.enable_ceph` for the props."""
         from pvecdk.cluster import NetworkRole
 
-        path = f"{scope.node.path}/{id}"
+        path = construct_path(scope, id)
         problems: list[Problem] = []
         if not cluster.nodes:
             raise ConfigError([Problem(path, "monitors", "the cluster has no node to run Ceph on",
@@ -185,7 +186,7 @@ class Ceph(_cdk.Construct):
         mons = tuple(monitors) if monitors is not None else cluster.nodes[:DEFAULT_MONITORS]
         mgrs = tuple(managers) if managers is not None else mons
         for field, nodes in (("monitors", mons), ("managers", mgrs)):
-            self._check_nodes(cluster, path, field, nodes, problems)
+            problems += [Problem(path, field, what, fix) for what, fix in self._node_faults(cluster, field, nodes)]
         if public_role is not None and public is not None:
             for node in mons:
                 if getattr(node, "cluster", None) is cluster and public_role not in node.addresses:
@@ -219,21 +220,23 @@ class Ceph(_cdk.Construct):
             self.add_manager(node)
 
     @staticmethod
-    def _check_nodes(cluster: Cluster, path: str, field: str, nodes: Sequence[Any],
-                     problems: list[Problem]) -> None:
+    def _node_faults(cluster: Cluster, field: str, nodes: Sequence[Any]) -> list[tuple[str, str]]:
+        """What is wrong with ``nodes`` given as ``field``, as (problem, fix) pairs."""
         from pvecdk.node import Node
 
+        faults: list[tuple[str, str]] = []
         if not nodes:
-            problems.append(Problem(path, field, f"no {field[:-1]} node", f"list at least one node in {field}"))
+            faults.append((f"no {field[:-1]} node", f"list at least one node in {field}"))
         names: list[str] = []
         for node in nodes:
             if not isinstance(node, Node) or node.cluster is not cluster:
-                problems.append(Problem(path, field, f"{getattr(node, 'name', node)!r} is not a node of cluster "
-                                        f"{cluster.name}", "pass nodes that cluster.add_node(...) returned"))
+                faults.append((f"{getattr(node, 'name', node)!r} is not a node of cluster {cluster.name}",
+                               "pass nodes that cluster.add_node(...) returned"))
                 continue
             if node.name in names:
-                problems.append(Problem(path, field, f"node {node.name} is listed twice", "list each node once"))
+                faults.append((f"node {node.name} is listed twice", "list each node once"))
             names.append(node.name)
+        return faults
 
     # -- attributes
 
@@ -271,10 +274,16 @@ class Ceph(_cdk.Construct):
 
     # -- daemons
 
-    def _node_problem(self, node: Any, field: str, what: str) -> list[Problem]:
-        problems: list[Problem] = []
-        self._check_nodes(self.cluster, str(self.node.path), field, [node], problems)
-        return problems
+    def _node_problems(self, node: Any, field: str, daemon: str = "", running: Container[str] = ()) -> list[Problem]:
+        """The problems of putting something on ``node``: a node of another cluster, or one already running
+        the ``daemon`` (``running`` names the nodes that do). The construct path is read only for a problem."""
+        faults = self._node_faults(self.cluster, field, [node])
+        if not faults and node.name in running:
+            faults.append((f"node {node.name} already runs a {daemon}", f"run one {daemon} per node"))
+        if not faults:
+            return []
+        path = str(self.node.path)
+        return [Problem(path, field, what, fix) for what, fix in faults]
 
     def add_monitor(self, node: Node) -> ceph_monitor.CephMonitor:
         """Run a monitor on ``node`` (``pvecdk_ceph_monitor``); returns it.
@@ -282,10 +291,7 @@ class Ceph(_cdk.Construct):
         Its address is the node's address on the public network when that is one of the cluster's networks;
         otherwise PVE picks the node's address inside the public network.
         """
-        problems = self._node_problem(node, "monitors", "monitor")
-        if not problems and node.name in self._monitors:
-            problems.append(Problem(str(self.node.path), "monitors", f"node {node.name} already runs a monitor",
-                                    "run one monitor per node"))
+        problems = self._node_problems(node, "monitors", "monitor", self._monitors)
         if problems:
             raise ConfigError(problems)
         address = node.addresses.get(self.public_role) if self.public_role is not None else None
@@ -296,10 +302,7 @@ class Ceph(_cdk.Construct):
 
     def add_manager(self, node: Node) -> ceph_manager.CephManager:
         """Run a manager on ``node`` (``pvecdk_ceph_manager``); returns it."""
-        problems = self._node_problem(node, "managers", "manager")
-        if not problems and node.name in self._managers:
-            problems.append(Problem(str(self.node.path), "managers", f"node {node.name} already runs a manager",
-                                    "run one manager per node"))
+        problems = self._node_problems(node, "managers", "manager", self._managers)
         if problems:
             raise ConfigError(problems)
         self._managers[node.name] = ceph_manager.CephManager(
@@ -315,13 +318,9 @@ class Ceph(_cdk.Construct):
             name: The daemon's name. Defaults to PVE's (the node's name).
             hotstandby: Follow the active server's journal to take over faster. Defaults to no.
         """
-        path = str(self.node.path)
-        problems = self._node_problem(node, "mds", "metadata server")
-        if not problems and node.name in self._mds:
-            problems.append(Problem(path, "mds", f"node {node.name} already runs a metadata server",
-                                    "run one metadata server per node"))
+        problems = self._node_problems(node, "mds", "metadata server", self._mds)
         if name is not None and not _MDS_NAME.match(name):
-            problems.append(Problem(path, "name", f"{name!r} is not a metadata server name",
+            problems.append(Problem(str(self.node.path), "name", f"{name!r} is not a metadata server name",
                                     "use letters, digits and '-', starting and ending with a letter or digit"))
         if problems:
             raise ConfigError(problems)
@@ -431,12 +430,14 @@ class Ceph(_cdk.Construct):
 
     # -- ordering
 
-    def _claim_pool_names(self, path: str, names: Iterable[str]) -> None:
+    def _claim_pool_names(self, scope: _cdk.Construct, id: str, names: Iterable[str]) -> None:
+        """Refuse pool names another pool or file system of this Ceph has; the new construct is ``scope/id``."""
         taken = {n for pool in self._pools.values() for n in pool.pool_names}
         taken |= {n for fs in self._filesystems.values() for n in fs.pool_names}
         clashes = sorted(set(names) & taken)
         if clashes:
-            raise ConfigError([Problem(path, "name", f"pool {clashes[0]} already exists in this Ceph",
+            raise ConfigError([Problem(construct_path(scope, id), "name",
+                                       f"pool {clashes[0]} already exists in this Ceph",
                                        "give every pool and file system its own name")])
 
     def _wire(self, added: Any) -> None:
@@ -485,13 +486,12 @@ class Osd(_cdk.Construct):
         wal_size_gib: float | None,
         allow_destroy: bool,
     ) -> None:
-        path = f"{scope.node.path}/{id}"
-        problems = ceph._node_problem(node, "node", "OSD")
+        problems = ceph._node_problems(node, "node")
         if problems:
             raise ConfigError(problems)
 
-        def add(field: str, text: str, fix: str) -> None:
-            problems.append(Problem(path, field, text, fix, "pvecdk_ceph_osd"))
+        def add(field: str, text: str, fix: str) -> None:  # the path is read only for a problem
+            problems.append(Problem(construct_path(scope, id), field, text, fix, "pvecdk_ceph_osd"))
 
         for field, value in (("device", device), ("db_device", db_device), ("wal_device", wal_device)):
             if value is not None and not re.match(r"^/dev/\S+$", value):
@@ -578,11 +578,10 @@ class CephPool(_cdk.Construct):
         allow_unsafe: bool,
         allow_destroy: bool,
     ) -> None:
-        path = f"{scope.node.path}/{id}"
         problems: list[Problem] = []
 
-        def add(field: str, text: str, fix: str) -> None:
-            problems.append(Problem(path, field, text, fix, "proxmox_ceph_pool"))
+        def add(field: str, text: str, fix: str) -> None:  # the path is read only for a problem
+            problems.append(Problem(construct_path(scope, id), field, text, fix, "proxmox_ceph_pool"))
 
         if not _NAME.match(name):
             add("name", f"{name!r} is not a pool name", "use letters, digits, '-', '_' and '.', not starting with '.'")
@@ -621,7 +620,7 @@ class CephPool(_cdk.Construct):
         if problems:
             raise ConfigError(problems)
         names = ([f"{name}-data", f"{name}-metadata"] if erasure_coding is not None else [name])
-        ceph._claim_pool_names(path, names)
+        ceph._claim_pool_names(scope, id, names)
         super().__init__(scope, id)
         self.ceph = ceph
         self.pool_name = name
@@ -686,21 +685,22 @@ class CephFs(_cdk.Construct):
 
     def __init__(self, scope: Ceph, id: str, *, ceph: Ceph, name: str, pg_num: int | None,
                  allow_destroy: bool) -> None:
-        path = f"{scope.node.path}/{id}"
         problems: list[Problem] = []
+
+        def add(field: str, text: str, fix: str) -> None:  # the path is read only for a problem
+            problems.append(Problem(construct_path(scope, id), field, text, fix, "pvecdk_ceph_fs"))
+
         if not _NAME.match(name):
-            problems.append(Problem(path, "name", f"{name!r} is not a file system name",
-                                    "use letters, digits, '-', '_' and '.'", "pvecdk_ceph_fs"))
+            add("name", f"{name!r} is not a file system name", "use letters, digits, '-', '_' and '.'")
         if pg_num is not None and (not isinstance(pg_num, int) or not _power_of_two(pg_num) or pg_num > MAX_PG_NUM):
-            problems.append(Problem(path, "pg_num", f"must be a power of two up to {MAX_PG_NUM}, got {pg_num!r}",
-                                    "pick 32, 64, 128, ..., or leave it unset", "pvecdk_ceph_fs"))
+            add("pg_num", f"must be a power of two up to {MAX_PG_NUM}, got {pg_num!r}",
+                "pick 32, 64, 128, ..., or leave it unset")
         if name in ceph._filesystems:
-            problems.append(Problem(path, "name", f"file system {name} already exists",
-                                    "give every file system its own name", "pvecdk_ceph_fs"))
+            add("name", f"file system {name} already exists", "give every file system its own name")
         if problems:
             raise ConfigError(problems)
         names = (f"{name}_data", f"{name}_metadata")
-        ceph._claim_pool_names(path, names)
+        ceph._claim_pool_names(scope, id, names)
         super().__init__(scope, id)
         self.ceph = ceph
         self.fs_name = name
