@@ -29,7 +29,7 @@ from pvecdk.bpg import ceph_pool
 from pvecdk.errors import ConfigError, Problem
 from pvecdk.provider import ceph as ceph_l1
 from pvecdk.provider import ceph_fs, ceph_manager, ceph_mds, ceph_monitor, ceph_osd
-from pvecdk.storage import CephFsStorage, ContentType, RbdStorage, _dependable_ref
+from pvecdk.storage import CephFsStorage, ContentType, RbdStorage, _dependable_ref, _protection
 
 if TYPE_CHECKING:
     from pvecdk.cluster import Cluster, NetworkRole
@@ -533,7 +533,7 @@ class Osd(_cdk.Construct):
             device_class=self.device_class.value if self.device_class else None, encrypted=encrypted or None,
             db_device=db_device, db_size_gib=db_size_gib, wal_device=wal_device, wal_size_gib=wal_size_gib,
             allow_destroy=allow_destroy,
-            lifecycle=None if allow_destroy else _cdk.TerraformResourceLifecycle(prevent_destroy=True),
+            lifecycle=_protection(allow_destroy),
         )
         ceph._osds.append(self)
         ceph._wire(self.resource)
@@ -549,8 +549,9 @@ class Osd(_cdk.Construct):
         return self.resource.osd_id
 
 
-def _power_of_two(value: int) -> bool:
-    return value > 0 and value & (value - 1) == 0
+def _valid_pg_num(pg_num: Any) -> bool:
+    """Whether ``pg_num`` is unset, or a power of two up to MAX_PG_NUM."""
+    return pg_num is None or (isinstance(pg_num, int) and 0 < pg_num <= MAX_PG_NUM and pg_num & (pg_num - 1) == 0)
 
 
 class CephPool(_cdk.Construct):
@@ -597,7 +598,7 @@ class CephPool(_cdk.Construct):
             elif size == 1 and not allow_unsafe:
                 add("size", "size=1 keeps one copy: any failed disk loses data",
                     "use size=3, or pass allow_unsafe=True for scratch data")
-        if pg_num is not None and (not isinstance(pg_num, int) or not _power_of_two(pg_num) or pg_num > MAX_PG_NUM):
+        if not _valid_pg_num(pg_num):
             add("pg_num", f"must be a power of two up to {MAX_PG_NUM}, got {pg_num!r}",
                 "pick 32, 64, 128, ..., or leave it unset for the autoscaler")
         if pg_autoscale_mode not in set(PgAutoscaleMode):
@@ -636,7 +637,7 @@ class CephPool(_cdk.Construct):
             application=self.application.value, crush_rule=crush_rule,
             erasure_coding=erasure_coding.render() if erasure_coding is not None else None,
             target_size_ratio=target_size_ratio,
-            lifecycle=None if allow_destroy else _cdk.TerraformResourceLifecycle(prevent_destroy=True),
+            lifecycle=_protection(allow_destroy),
         )
         self._storages: list[RbdStorage] = []
         ceph._pools[name] = self
@@ -692,7 +693,7 @@ class CephFs(_cdk.Construct):
 
         if not _NAME.match(name):
             add("name", f"{name!r} is not a file system name", "use letters, digits, '-', '_' and '.'")
-        if pg_num is not None and (not isinstance(pg_num, int) or not _power_of_two(pg_num) or pg_num > MAX_PG_NUM):
+        if not _valid_pg_num(pg_num):
             add("pg_num", f"must be a power of two up to {MAX_PG_NUM}, got {pg_num!r}",
                 "pick 32, 64, 128, ..., or leave it unset")
         if name in ceph._filesystems:
@@ -709,7 +710,7 @@ class CephFs(_cdk.Construct):
         self.resource = ceph_fs.CephFs(
             self, "Resource", name=name, node_name=ceph.init_node.name, endpoint=ceph.init_node.endpoint,
             pg_num=pg_num, allow_destroy=allow_destroy,
-            lifecycle=None if allow_destroy else _cdk.TerraformResourceLifecycle(prevent_destroy=True),
+            lifecycle=_protection(allow_destroy),
         )
         ceph._filesystems[name] = self
         ceph._wire(self.resource)
