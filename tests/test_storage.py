@@ -339,6 +339,16 @@ def test_rejects_bad_node_list(nodes: Any, words: str) -> None:
     assert problem.field == "nodes" and words in problem.problem
 
 
+@pytest.mark.parametrize("kind", ["nfs", "rbd"])
+def test_rejects_cluster_that_is_not_a_cluster(kind: str) -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        build(kind, cluster="lab")
+    (problem,) = excinfo.value.problems
+    assert (problem.field, problem.problem, problem.fix) == ("cluster", "'lab' is not a Cluster",
+                                                             "pass the Cluster construct")
+    assert problem.type == CASES[kind]["tf"]
+
+
 def test_rejects_pvecdk_storage_without_a_cluster() -> None:
     app = _cdk.Testing.app()
     stack = _cdk.TerraformStack(app, "bare")

@@ -504,7 +504,7 @@ class _OwnedStorage(Storage):
                 problem=p.problem.split(", got ")[0] + " (value hidden)"
                 if p.field in _SECRETS and ", got " in p.problem else p.problem)
                 for p in exc.problems) from None
-        cluster = self._resolve_cluster(scope, props)
+        cluster = self._resolve_cluster(scope, path, props)
         extra = dict(extra_options or {})
         self._check(path, props, cluster, extra)
         super().__init__(scope, id, storage_id=props.storage_id, storage_type=self.STORAGE_TYPE,
@@ -519,10 +519,15 @@ class _OwnedStorage(Storage):
 
     # -- validation
 
-    @staticmethod
-    def _resolve_cluster(scope: _cdk.Construct, props: _StorageProps) -> Cluster | None:
+    def _resolve_cluster(self, scope: _cdk.Construct, path: str, props: _StorageProps) -> Cluster | None:
+        """The cluster given, else the nodes', else the stack's only one; checked before any rule reads it."""
+        from pvecdk.cluster import Cluster
+
         if props.cluster is not None:
-            return props.cluster  # type: ignore[no-any-return]
+            if not isinstance(props.cluster, Cluster):
+                raise ConfigError([Problem(path, "cluster", f"{props.cluster!r} is not a Cluster",
+                                           "pass the Cluster construct", self._TF_TYPE)])
+            return props.cluster
         if props.nodes:
             return props.nodes[0].cluster  # type: ignore[no-any-return]
         return _find_cluster(scope)
@@ -545,17 +550,12 @@ class _OwnedStorage(Storage):
         return out
 
     def _check(self, path: str, props: _StorageProps, cluster: Cluster | None, extra: dict[str, str]) -> None:
-        from pvecdk.cluster import Cluster
-
         kind = self.STORAGE_TYPE
         problems: list[Problem] = []
 
         def add(field: str, text: str, fix: str) -> None:
             problems.append(Problem(path, field, text, fix, self._TF_TYPE))
 
-        if props.cluster is not None and not isinstance(props.cluster, Cluster):
-            add("cluster", f"{props.cluster!r} is not a Cluster", "pass the Cluster construct")
-            raise ConfigError(problems)
         version = _pve_version(cluster)
         for node in props.nodes or ():
             if cluster is not None and node.cluster is not cluster:
