@@ -88,6 +88,20 @@ def test_container_network_settings_reach_the_resource() -> None:
                    "mac_address": "BC:24:11:00:00:01", "mtu": 9000}
 
 
+def test_vm_and_container_share_placement_tags_pool_and_protection() -> None:
+    l9 = lab()
+    pool = Pool.from_id(l9.stack, "prod")
+    Vm(l9.stack, "vm", node=l9.nodes[0], vm_id=100, tags=["web", "prod", "web"], pool=pool, protection=True,
+       started=False)
+    Container(l9.stack, "ct", node=l9.nodes[1], vm_id=200, template="local:vztmpl/a.tar.zst", disk=Disk(l9.rbd),
+              tags=["web", "prod", "web"], pool=pool, protection=True, started=False)
+    for kind, node in (("vm", "pve1"), ("container", "pve2")):
+        (r,) = resources(l9.stack, f"proxmox_virtual_environment_{kind}")
+        assert (r["node_name"], r["tags"], r["pool_id"], r["protection"], r["started"]) == (
+            node, ["prod", "web"], "prod", True, False)
+        assert any(d.startswith("pvecdk_cluster.") for d in r["depends_on"]), "created after the membership"
+
+
 def test_pool_from_id_adds_nothing() -> None:
     l9 = lab()
     pool = Pool.from_id(l9.stack, "existing")

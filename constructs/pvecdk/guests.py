@@ -348,6 +348,13 @@ class Guest(_cdk.Construct):
         self._replications: list[Replication] = []
         node.cluster._guests[vm_id] = self
 
+    def _common_attrs(self, *, tags: Sequence[str], pool: Pool | None, started: bool,
+                      protection: bool) -> dict[str, Any]:
+        """The L1 arguments of VMs and containers alike; the guest is created after the cluster's membership."""
+        return {"node_name": self._node.name, "vm_id": self._vm_id, "started": started,
+                "tags": sorted(set(tags)) or None, "pool_id": pool.pool_id if pool else None,
+                "protection": protection or None, "depends_on": [self.cluster.membership]}
+
     def _protect(self, ha: bool | HaOptions | None) -> HaResource | None:
         from pvecdk.ha import HaOptions
 
@@ -565,17 +572,15 @@ class Vm(Guest):
                         "iothread": d.iothread or None, "cache": d.cache, "backup": d.backup,
                         "replicate": d.replicate} for iface, d in zip(interfaces, disk_list, strict=True)]
         self.resource = virtual_environment_vm.VirtualEnvironmentVm(
-            self, "Resource", node_name=node.name, vm_id=vm_id, name=name or id,
-            cpu={"type": cpu_type, "cores": cores, "sockets": sockets},
+            self, "Resource", **self._common_attrs(tags=tags, pool=pool, started=started, protection=protection),
+            name=name or id, cpu={"type": cpu_type, "cores": cores, "sockets": sockets},
             memory={"dedicated": memory_mib, "floating": balloon_mib},
             disk=disk_blocks or None, network_device=[{**_nic(n), "model": n.model} for n in nic_list] or None,
             scsi_hardware="virtio-scsi-single" if any(i.startswith("scsi") for i in interfaces) else None,
             initialization=self._initialization(cloud_init) if cloud_init else None,
             boot_order=list(boot_order) if boot_order is not None else None,
             operating_system={"type": os_type}, agent={"enabled": agent}, on_boot=start_on_boot,
-            started=started, tags=sorted(set(tags)) or None, pool_id=pool.pool_id if pool else None,
-            protection=protection or None, migrate=migrate, timeout_migrate=migration_timeout_seconds,
-            depends_on=[node.cluster.membership],
+            migrate=migrate, timeout_migrate=migration_timeout_seconds,
         )
         self.ha = self._protect(ha)
 
@@ -728,15 +733,13 @@ class Container(Guest):
         if ci.ssh_keys:
             init["user_account"] = {"keys": list(ci.ssh_keys)}
         self.resource = virtual_environment_container.VirtualEnvironmentContainer(
-            self, "Resource", node_name=node.name, vm_id=vm_id,
+            self, "Resource", **self._common_attrs(tags=tags, pool=pool, started=started, protection=protection),
             cpu={"cores": cores}, memory={"dedicated": memory_mib, "swap": swap_mib},
             disk={"datastore_id": disk.storage.storage_id, "size": disk.size_gib, "replicate": disk.replicate},
             network_interface=[{"name": f"eth{i}", **_nic(n)} for i, n in enumerate(nic_list)] or None,
             operating_system={"template_file_id": template, "type": os_type},
             initialization=init, unprivileged=unprivileged, features={"nesting": True} if nesting else None,
-            start_on_boot=start_on_boot, started=started, tags=sorted(set(tags)) or None,
-            pool_id=pool.pool_id if pool else None, protection=protection or None,
-            depends_on=[node.cluster.membership],
+            start_on_boot=start_on_boot,
         )
         self.ha = self._protect(ha)
 
