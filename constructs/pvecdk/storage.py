@@ -382,10 +382,9 @@ def _protection(allow_destroy: bool) -> _cdk.TerraformResourceLifecycle | None:
 
 def _find_cluster(scope: _cdk.Construct) -> Cluster | None:
     """The one cluster in the stack of ``scope``, or None when there is none or several."""
-    from pvecdk.cluster import Cluster
+    from pvecdk.policy import _clusters
 
-    stack = _cdk.TerraformStack.of(scope)
-    clusters = [c for c in stack.node.find_all() if isinstance(c, Cluster)]
+    clusters = _clusters(_cdk.TerraformStack.of(scope))
     return clusters[0] if len(clusters) == 1 else None
 
 
