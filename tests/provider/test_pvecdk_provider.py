@@ -53,6 +53,22 @@ def test_configure_without_credentials_is_an_error() -> None:
     assert diag.summary == "No credentials for Proxmox VE"
 
 
+def test_the_provider_block_wins_over_the_environment() -> None:
+    environ = {"PROXMOX_VE_USERNAME": "root@pam", "PROXMOX_VE_PASSWORD": "env-secret", "PROXMOX_VE_INSECURE": "true",
+               "PROXMOX_VE_ENDPOINT": "https://10.0.0.11:8006", "PVECDK_TIMEOUT_SECONDS": "5"}
+    provider = PvecdkProvider(environ=environ)
+    assert provider.configure({"api_token": TOKEN, "insecure": False, "ca_file": "/etc/ca.pem", "timeout_seconds": 30,
+                               "endpoint": None}, "1.15.5") == []
+    client = provider.client({"pve1": "https://10.0.0.11:8006"})
+    assert client.credentials.token_id == "root@pam!pvecdk" and client.credentials.password is None
+    assert (client.tls.insecure, client.tls.ca_file, client.timeout_seconds) == (False, "/etc/ca.pem", 30.0)
+    assert provider.endpoint == "https://10.0.0.11:8006", "unset in the block: the environment's"
+    assert provider.join_password is None, "a token login has no root password to reuse"
+    bare = PvecdkProvider(environ=environ)
+    assert bare.configure({}, "1.15.5") == []
+    assert bare.client({}).tls.insecure and bare.join_password == "env-secret", "root@pam's password joins"
+
+
 def test_plan_marks_the_outcome_unknown_and_apply_forms_the_cluster(fake: FakeCluster, env: dict[str, str]) -> None:
     res = resource(env)
     wanted = config(fake, "pve1", "pve2")

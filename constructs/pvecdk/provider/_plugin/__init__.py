@@ -51,6 +51,12 @@ PROVIDER_SCHEMA = Schema(Block((
     Attribute("timeout_seconds", type=t.NUMBER, optional=True),
 )))
 
+#: The provider block's settings and the variables they stand for (a setting in the block wins).
+_VARIABLES = {"endpoint": "PROXMOX_VE_ENDPOINT", "api_token": "PROXMOX_VE_API_TOKEN",
+              "username": "PROXMOX_VE_USERNAME", "password": "PROXMOX_VE_PASSWORD",
+              "join_password": "PVECDK_JOIN_PASSWORD", "insecure": "PROXMOX_VE_INSECURE",
+              "ca_file": "PVECDK_CA_FILE", "timeout_seconds": "PVECDK_TIMEOUT_SECONDS"}
+
 RESOURCE_SCHEMAS: dict[str, Schema] = {"pvecdk_cluster": CLUSTER_SCHEMA, **CEPH_SCHEMAS,
                                        "pvecdk_storage": STORAGE_SCHEMA}
 
@@ -90,17 +96,23 @@ class PvecdkProvider(Provider):
                           "PROXMOX_VE_USERNAME and PROXMOX_VE_PASSWORD).")]
         return []
 
+    def _environ(self) -> dict[str, str]:
+        """The environment with the provider block's settings over it, under the variables' names."""
+        env = dict(self._env)
+        for key, variable in _VARIABLES.items():
+            value = self.config.get(key)
+            if isinstance(value, bool):
+                env[variable] = str(value).lower()
+            elif value:
+                env[variable] = str(value)
+        return env
+
     def _credentials(self) -> Credentials:
-        token = self.config.get("api_token") or self._env.get("PROXMOX_VE_API_TOKEN")
-        if token:
-            return Credentials.from_token(token)
-        return Credentials(username=self.config.get("username") or self._env.get("PROXMOX_VE_USERNAME"),
-                           password=self.config.get("password") or self._env.get("PROXMOX_VE_PASSWORD"))
+        return Credentials.from_env(self._environ())
 
     @property
     def endpoint(self) -> str | None:
-        value = self.config.get("endpoint") or self._env.get("PROXMOX_VE_ENDPOINT")
-        return str(value) if value else None
+        return self._environ().get("PROXMOX_VE_ENDPOINT") or None
 
     def import_endpoint(self, what: str) -> str:
         """The endpoint an import talks to (the resource's own endpoint is not in an import id)."""
@@ -111,20 +123,16 @@ class PvecdkProvider(Provider):
 
     @property
     def join_password(self) -> str | None:
-        value = self.config.get("join_password") or self._env.get("PVECDK_JOIN_PASSWORD")
+        value = self._environ().get("PVECDK_JOIN_PASSWORD")
         if not value and (self._credentials().username or "").endswith("@pam"):
             value = self._credentials().password
         return str(value) if value else None
 
     def client(self, endpoints: Mapping[str, str]) -> Client:
         """Sessions to ``endpoints`` (node name -> API URL) with the provider's credentials and TLS settings."""
-        insecure = self.config.get("insecure")
-        if insecure is None:
-            insecure = self._env.get("PROXMOX_VE_INSECURE", "").lower() in ("1", "true", "yes")
-        tls = TlsSettings(ca_file=self.config.get("ca_file") or self._env.get("PVECDK_CA_FILE") or None,
-                          insecure=bool(insecure))
-        timeout = float(self.config.get("timeout_seconds") or self._env.get("PVECDK_TIMEOUT_SECONDS") or 10)
-        return Client(endpoints, self._credentials(), tls, timeout_seconds=timeout)
+        env = self._environ()
+        timeout = float(env.get("PVECDK_TIMEOUT_SECONDS") or 10)
+        return Client(endpoints, Credentials.from_env(env), TlsSettings.from_env(env), timeout_seconds=timeout)
 
 
 def main() -> int:
