@@ -1140,6 +1140,7 @@ class LvmThinStorage(_OwnedStorage):
             self, "Resource", id=p.storage_id, volume_group=p.volume_group, thin_pool=p.thin_pool, **self._common())
 
 
+_BLOCKSIZE = re.compile(r"^\d+[kKmM]?$")
 _ZPOOL = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*(/[A-Za-z0-9_.:-]+)*$")
 # Fewest devices each layout takes.
 _RAID_MIN = {ZfsRaidLevel.SINGLE: 1, ZfsRaidLevel.MIRROR: 2, ZfsRaidLevel.RAID10: 4, ZfsRaidLevel.RAIDZ: 3,
@@ -1166,7 +1167,7 @@ class _ZfsPoolProps(_StorageProps):
     @field_validator("blocksize")
     @classmethod
     def _blocksize(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^\d+[kKmM]?$", v):
+        if v is not None and not _BLOCKSIZE.match(v):
             raise ValueError(f"{v!r} is not a block size; give a size such as 16k")
         return v
 
@@ -1425,6 +1426,18 @@ class PbsStorage(_OwnedStorage):
 # -- types through pvecdk_storage
 
 
+_HOST_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+def _is_address(host: str) -> bool:
+    """Whether ``host`` (no port; an IPv6 address may be in brackets) is an IP address or a host name."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return bool(_HOST_NAME.match(host))
+    return True
+
+
 def _host_list(v: tuple[str, ...] | None, what: str) -> tuple[str, ...] | None:
     if v is None:
         return v
@@ -1432,12 +1445,8 @@ def _host_list(v: tuple[str, ...] | None, what: str) -> tuple[str, ...] | None:
         raise ValueError(f"an empty {what} list; list the addresses, or leave it unset")
     for host in v:
         bare = host.strip("[]").rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
-        try:
-            ipaddress.ip_address(bare.strip("[]"))
-        except ValueError:
-            if not re.match(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", bare):
-                raise ValueError(f"{host!r} is not an address; give IP addresses or host names, "
-                                 "optionally with :port") from None
+        if not _is_address(bare):
+            raise ValueError(f"{host!r} is not an address; give IP addresses or host names, optionally with :port")
     return v
 
 
@@ -1641,12 +1650,8 @@ class CephFsStorage(_PvecdkStorage):
 
 def _portal(v: str) -> str:
     host = v.rsplit(":", 1)[0] if v.count(":") == 1 else v
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        if not re.match(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", host):
-            raise ValueError(f"{v!r} is not an iSCSI portal; give an address, optionally with :port "
-                             "(3260 by default)") from None
+    if not _is_address(host):
+        raise ValueError(f"{v!r} is not an iSCSI portal; give an address, optionally with :port (3260 by default)")
     return v
 
 
@@ -1762,7 +1767,7 @@ class _ZfsIscsiProps(_IscsiProps):
     @field_validator("blocksize")
     @classmethod
     def _blocksize(cls, v: str) -> str:
-        if not re.match(r"^\d+[kKmM]?$", v):
+        if not _BLOCKSIZE.match(v):
             raise ValueError(f"{v!r} is not a block size; give a size such as 8k")
         return v
 
