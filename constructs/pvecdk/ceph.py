@@ -639,7 +639,6 @@ class CephPool(_cdk.Construct):
             target_size_ratio=target_size_ratio,
             lifecycle=_protection(allow_destroy),
         )
-        self._storages: list[RbdStorage] = []
         ceph._pools[name] = self
         ceph._wire(self.resource)
 
@@ -673,7 +672,6 @@ class CephPool(_cdk.Construct):
             content=content if content is not None else (ContentType.IMAGES, ContentType.ROOTDIR),
             allow_destroy=allow_destroy)
         storage._add_dependency(self.resource)
-        self._storages.append(storage)
         return storage
 
 
