@@ -257,14 +257,17 @@ class Ceph(_cdk.Construct):
 
     @property
     def osds(self) -> tuple[Osd, ...]:
+        """The OSDs, in the order added."""
         return tuple(self._osds)
 
     @property
     def pools(self) -> dict[str, CephPool]:
+        """The pools by name (a copy)."""
         return dict(self._pools)
 
     @property
     def filesystems(self) -> dict[str, CephFs]:
+        """The CephFS file systems by name (a copy)."""
         return dict(self._filesystems)
 
     @property

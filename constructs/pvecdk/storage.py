@@ -268,6 +268,8 @@ class ZfsRaidLevel(enum.StrEnum):
 
 
 class ZfsCompression(enum.StrEnum):
+    """The compression of a zpool created on a node's disks (ZFS's ``compression``)."""
+
     ON = "on"
     OFF = "off"
     LZ4 = "lz4"
@@ -287,6 +289,8 @@ class IscsiProvider(enum.StrEnum):
 
 
 class GlusterTransport(enum.StrEnum):
+    """How PVE reaches a GlusterFS volume (PVE's ``transport``)."""
+
     TCP = "tcp"
     RDMA = "rdma"
     UNIX = "unix"
