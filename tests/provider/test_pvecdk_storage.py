@@ -176,3 +176,10 @@ def test_rejects_renaming_onto_an_existing_storage(fake: FakeCluster, res: Resou
     assert ("id",) in result.requires_replace
     assert errors(result.diagnostics) == ["storage taken exists already (rbd); choose another id, or import it "
                                           "(terraform import <address> taken)"]
+
+
+def test_a_refresh_reads_the_definition_in_one_call(fake: FakeCluster, res: ResourceType) -> None:
+    state = create(res, config(fake))
+    seen = len(fake.requests)
+    assert res.read(state, b"").new_state == state
+    assert [(q.method, q.path) for q in fake.requests[seen:]] == [("GET", "/storage")]

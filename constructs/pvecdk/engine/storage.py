@@ -23,7 +23,6 @@ from typing import Any
 
 from pvecdk.engine.client import Client
 from pvecdk.engine.membership import PlanRefused, Step
-from pvecdk.errors import ApiError
 
 __all__ = [
     "CONTENT_TYPES",
@@ -223,16 +222,14 @@ def cluster_release(client: Client, node: str) -> str | None:
 
 
 def read_storage(client: Client, node: str, storage_id: str) -> LiveStorage | None:
-    """The definition of ``storage_id`` as ``node`` reports it; None when there is none."""
-    listed = client.get(node, "/storage") or []
-    if not any(str(s.get("storage")) == storage_id for s in listed):
+    """The definition of ``storage_id`` as ``node`` reports it; None when there is none.
+
+    One call: PVE lists each definition as ``GET /storage/{storage}`` returns it, and asking for a missing one
+    is an error rather than an empty answer.
+    """
+    entry = next((s for s in client.get(node, "/storage") or [] if str(s.get("storage")) == storage_id), None)
+    if entry is None:
         return None
-    try:
-        entry = client.get(node, f"/storage/{storage_id}") or {}
-    except ApiError as exc:
-        if "does not exist" in exc.message:  # removed between the two calls
-            return None
-        raise
     options = {str(k): str(v) for k, v in entry.items() if k not in _ATTRIBUTES and k not in _SECRET_OPTIONS}
     return LiveStorage(
         id=storage_id, type=str(entry.get("type", "")), content=_split(entry.get("content")),
