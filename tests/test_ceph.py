@@ -252,6 +252,10 @@ UNSAFE = "min_size=1 lets a pool accept writes with a single copy, which the nex
     (dict(application="nfs"), "application", "'nfs' is not a pool application"),
     (dict(erasure_coding=ErasureCoding(k=1, m=0)), "erasure_coding", "k=1, m=0 cannot survive a failure"),
     (dict(name=".hidden"), "name", "'.hidden' is not a pool name"),
+    (dict(name=7), "name", "7 is not a pool name"),
+    (dict(target_size_ratio="half"), "target_size_ratio", "must be positive, got half"),
+    (dict(erasure_coding=ErasureCoding(k="2", m=1)), "erasure_coding",  # type: ignore[arg-type]
+     "k and m must be whole numbers, got k='2', m=1"),
 ])
 def test_rejects_bad_pool(props: dict[str, Any], field: str, words: str) -> None:
     stack, cluster, ceph = ceph_lab()

@@ -552,6 +552,11 @@ class Osd(_cdk.Construct):
         return self.resource.osd_id
 
 
+def _is_name(value: Any) -> bool:
+    """Whether ``value`` is a Ceph name (pool, file system, CRUSH rule)."""
+    return isinstance(value, str) and bool(_NAME.match(value))
+
+
 def _valid_pg_num(pg_num: Any) -> bool:
     """Whether ``pg_num`` is unset, or a power of two up to MAX_PG_NUM."""
     return pg_num is None or (isinstance(pg_num, int) and 0 < pg_num <= MAX_PG_NUM and pg_num & (pg_num - 1) == 0)
@@ -587,7 +592,7 @@ class CephPool(_cdk.Construct):
         def add(field: str, text: str, fix: str) -> None:  # the path is read only for a problem
             problems.append(Problem(construct_path(scope, id), field, text, fix, "proxmox_ceph_pool"))
 
-        if not _NAME.match(name):
+        if not _is_name(name):
             add("name", f"{name!r} is not a pool name", "use letters, digits, '-', '_' and '.', not starting with '.'")
         for field, value in (("size", size), ("min_size", min_size)):
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 7:
@@ -614,12 +619,16 @@ class CephPool(_cdk.Construct):
             ec = erasure_coding
             if not isinstance(ec, ErasureCoding):
                 add("erasure_coding", f"{ec!r} is not an ErasureCoding", "pass ErasureCoding(k=..., m=...)")
+            elif ec.profile is None and not (isinstance(ec.k, int) and isinstance(ec.m, int)):
+                add("erasure_coding", f"k and m must be whole numbers, got k={ec.k!r}, m={ec.m!r}",
+                    "pass whole numbers, such as k=2, m=1")
             elif ec.profile is None and (ec.k < 2 or ec.m < 1):
                 add("erasure_coding", f"k={ec.k}, m={ec.m} cannot survive a failure",
                     "use k of 2 or more and m of 1 or more, such as k=2, m=1")
-        if target_size_ratio is not None and not (0 < target_size_ratio):
+        if target_size_ratio is not None and not (isinstance(target_size_ratio, (int, float))
+                                                  and 0 < target_size_ratio):
             add("target_size_ratio", f"must be positive, got {target_size_ratio}", "give a ratio such as 0.5")
-        if crush_rule is not None and not _NAME.match(crush_rule):
+        if crush_rule is not None and not _is_name(crush_rule):
             add("crush_rule", f"{crush_rule!r} is not a CRUSH rule name", "give an existing rule's name")
         if problems:
             raise ConfigError(problems)
@@ -692,7 +701,7 @@ class CephFs(_cdk.Construct):
         def add(field: str, text: str, fix: str) -> None:  # the path is read only for a problem
             problems.append(Problem(construct_path(scope, id), field, text, fix, "pvecdk_ceph_fs"))
 
-        if not _NAME.match(name):
+        if not _is_name(name):
             add("name", f"{name!r} is not a file system name", "use letters, digits, '-', '_' and '.'")
         if not _valid_pg_num(pg_num):
             add("pg_num", f"must be a power of two up to {MAX_PG_NUM}, got {pg_num!r}",
