@@ -205,41 +205,39 @@ class Storage(_cdk.Construct):
         Returns:
             The referenced storage.
         """
-        path = construct_path(scope, storage_id)
         installer = _INSTALLER.get(storage_id)
-        problems = []
+        faults: list[tuple[str, str, str]] = []  # (field, problem, fix); the path is read only for a problem
         if not storage_id or _cdk.is_unresolved(storage_id):
-            problems.append(Problem(path, "storage_id", f"{storage_id!r} is not a storage id",
-                                    "give the id of an existing storage, such as local-lvm"))
+            faults.append(("storage_id", f"{storage_id!r} is not a storage id",
+                           "give the id of an existing storage, such as local-lvm"))
         if content is None and installer is None:
-            problems.append(Problem(path, "content", f"what {storage_id!r} holds is unknown",
-                                    "pass content=[ContentType.IMAGES, ...] as the storage is configured"))
+            faults.append(("content", f"what {storage_id!r} holds is unknown",
+                           "pass content=[ContentType.IMAGES, ...] as the storage is configured"))
         if storage_type is None and installer is None:
-            problems.append(Problem(path, "storage_type", f"the type of {storage_id!r} is unknown",
-                                    "pass storage_type=, such as 'nfs' or 'lvmthin'"))
+            faults.append(("storage_type", f"the type of {storage_id!r} is unknown",
+                           "pass storage_type=, such as 'nfs' or 'lvmthin'"))
         from pvecdk.node import Node
 
         for item in nodes or ():
             if not isinstance(item, Node):
-                problems.append(Problem(path, "nodes", f"{item!r} is not a Node",
-                                        "pass the nodes cluster.add_node(...) returned"))
+                faults.append(("nodes", f"{item!r} is not a Node", "pass the nodes cluster.add_node(...) returned"))
         try:
             wanted = _content_set(content) if content is not None else None
         except ValueError as exc:
-            problems.append(Problem(path, "content", str(exc),
-                                    "pick from " + ", ".join(c.value for c in ContentType)))
+            faults.append(("content", str(exc), "pick from " + ", ".join(c.value for c in ContentType)))
             wanted = None
-        if problems:
-            raise ConfigError(problems)
         kind = storage_type or (installer[0] if installer else "")
         holds = wanted if wanted is not None else (installer[1] if installer else frozenset())
         is_shared = shared if shared is not None else kind in SHARED_TYPES
-        existing = scope.node.try_find_child(storage_id)
+        existing = None if faults else scope.node.try_find_child(storage_id)
         if isinstance(existing, Storage):
-            if (existing.storage_type, existing.content, existing.shared) != (kind, holds, is_shared):
-                raise ConfigError([Problem(path, "storage_id", f"{storage_id!r} is already referenced here with "
-                                           "other attributes", "refer to it once, or with the same attributes")])
-            return existing
+            if (existing.storage_type, existing.content, existing.shared) == (kind, holds, is_shared):
+                return existing
+            faults.append(("storage_id", f"{storage_id!r} is already referenced here with other attributes",
+                           "refer to it once, or with the same attributes"))
+        if faults:
+            path = construct_path(scope, storage_id)
+            raise ConfigError(Problem(path, field, what, fix) for field, what, fix in faults)
         return Storage(scope, storage_id, storage_id=storage_id, storage_type=kind, content=holds,
                        shared=is_shared, nodes=nodes)
 
