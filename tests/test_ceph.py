@@ -248,6 +248,7 @@ UNSAFE = "min_size=1 lets a pool accept writes with a single copy, which the nex
     (dict(size=1, min_size=1), "min_size", UNSAFE),
     (dict(size=0), "size", "must be 1-7, got 0"),
     (dict(pg_num=100), "pg_num", "must be a power of two up to 32768, got 100"),
+    (dict(pg_num=True), "pg_num", "must be a power of two up to 32768, got True"),
     (dict(pg_autoscale_mode="auto"), "pg_autoscale_mode", "'auto' is not an autoscale mode"),
     (dict(application="nfs"), "application", "'nfs' is not a pool application"),
     (dict(erasure_coding=ErasureCoding(k=1, m=0)), "erasure_coding", "k=1, m=0 cannot survive a failure"),

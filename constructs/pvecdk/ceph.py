@@ -559,7 +559,8 @@ def _is_name(value: Any) -> bool:
 
 def _valid_pg_num(pg_num: Any) -> bool:
     """Whether ``pg_num`` is unset, or a power of two up to MAX_PG_NUM."""
-    return pg_num is None or (isinstance(pg_num, int) and 0 < pg_num <= MAX_PG_NUM and pg_num & (pg_num - 1) == 0)
+    return pg_num is None or (isinstance(pg_num, int) and not isinstance(pg_num, bool) and 0 < pg_num <= MAX_PG_NUM
+                              and pg_num & (pg_num - 1) == 0)
 
 
 class CephPool(_cdk.Construct):
