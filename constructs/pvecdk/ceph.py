@@ -769,8 +769,6 @@ def enable(
                                    "call enable_ceph() once and keep the Ceph it returns (cluster.ceph)")])
     ceph = Ceph(cluster, "Ceph", cluster=cluster, public_network=public_network, cluster_network=cluster_network,
                 monitors=monitors, managers=managers)
-    # The cluster keeps its Ceph without a declared attribute, so its constructor needs no Ceph-specific line.
-    setattr(cluster, "_ceph", ceph)  # noqa: B010
     return ceph
 
 

@@ -400,6 +400,7 @@ class Cluster(_cdk.Construct):
         self._firewall: ClusterFirewall | None = None
         self._ha: Ha | None = None
         self._guests: dict[int, Guest] = {}  # VMID -> guest, filled by the guests themselves
+        self._ceph: Ceph | None = None
         if p.firewall:
             from pvecdk.firewall import ClusterFirewall
 
@@ -493,8 +494,7 @@ class Cluster(_cdk.Construct):
     @property
     def ceph(self) -> Ceph | None:
         """Ceph on this cluster (None until :meth:`enable_ceph`)."""
-        ceph: Ceph | None = getattr(self, "_ceph", None)
-        return ceph
+        return self._ceph
 
     def enable_ceph(
         self,
@@ -515,8 +515,9 @@ class Cluster(_cdk.Construct):
         """
         from pvecdk.ceph import enable
 
-        return enable(self, public_network=public_network, cluster_network=cluster_network, monitors=monitors,
-                      managers=managers)
+        self._ceph = enable(self, public_network=public_network, cluster_network=cluster_network,
+                            monitors=monitors, managers=managers)
+        return self._ceph
 
     # -- nodes
 
