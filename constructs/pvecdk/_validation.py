@@ -6,7 +6,7 @@ first ``"; "`` becomes the fix. Type errors found by pydantic itself get a fix f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -62,20 +62,25 @@ def _field(loc: tuple[int | str, ...]) -> str:
     return out or "(props)"
 
 
-def check_props(model: type[M], path: str, values: Mapping[str, Any]) -> M:
-    """Validate ``values`` with ``model``; every problem found is raised at once as a ConfigError."""
+def check_props(model: type[M], path: str | Callable[[], str], values: Mapping[str, Any]) -> M:
+    """Validate ``values`` with ``model``; every problem found is raised at once as a ConfigError.
+
+    ``path`` may be a function returning it, called only when there is a problem: reading a construct's path
+    costs jsii round trips, which add up over many constructs.
+    """
     try:
         return model(**values)
     except ValidationError as exc:
+        where = path() if callable(path) else path
         problems = []
         for err in exc.errors():
             field = _field(tuple(err["loc"]))
             if err["type"] == "value_error":
                 text = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
-                problems.append(problem(path, field, text))
+                problems.append(problem(where, field, text))
                 continue
             got = err.get("input")
             shown = "" if err["type"] in ("missing",) else f", got {got!r}"[:80]
-            problems.append(Problem(path, field, err["msg"][0].lower() + err["msg"][1:] + shown,
+            problems.append(Problem(where, field, err["msg"][0].lower() + err["msg"][1:] + shown,
                                     _FIXES.get(err["type"], "see the construct's documentation")))
         raise ConfigError(problems) from None
