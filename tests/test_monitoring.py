@@ -32,7 +32,7 @@ def test_influxdb_over_udp_graphite_and_opentelemetry() -> None:
     GraphiteServer(l9.stack, "graphite", server="10.0.0.60", path_prefix="pve", enabled=False)
     headers = _cdk.TerraformVariable(l9.stack, "otel_headers", type="string", sensitive=True)
     OpenTelemetryServer(l9.stack, "otel", server="otel.example.org", headers=headers,
-                        resource_attributes={"env": "prod"})
+                        resource_attributes={"env": "prod"}, timeout_seconds=5)
     by_name = {r["name"]: r for r in resources(l9.stack, "proxmox_metrics_server")}
     assert (by_name["legacy"]["port"], by_name["legacy"]["influx_db_proto"], by_name["legacy"]["mtu"]) == (
         8089, "udp", 9000)
@@ -45,6 +45,7 @@ def test_influxdb_over_udp_graphite_and_opentelemetry() -> None:
         "opentelemetry", 4318, "https", "gzip")
     assert o["opentelemetry_headers"] == "${var.otel_headers}"
     assert o["opentelemetry_resource_attributes"] == '{"env": "prod"}'
+    assert o["opentelemetry_timeout"] == 5 and "timeout" not in o, "OpenTelemetry has a timeout of its own"
 
 
 def test_rejects_a_token_given_as_plain_text() -> None:
@@ -69,6 +70,25 @@ def test_rejects_a_token_over_plain_http() -> None:
     with pytest.raises(ConfigError) as excinfo:
         InfluxDbServer(l9.stack, "influx", server="m.example.org", protocol="http", token=_token(l9.stack))
     assert only(excinfo).field == "protocol"
+
+
+def test_rejects_an_opentelemetry_timeout_that_is_not_positive() -> None:
+    l9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        OpenTelemetryServer(l9.stack, "otel", server="otel.example.org", timeout_seconds=0)
+    p = only(excinfo)
+    assert (p.path, p.field, p.problem, p.fix) == (
+        "test/otel", "timeout_seconds", "must be positive, got 0", "give seconds, or leave it unset")
+
+
+def test_rejects_headers_over_plain_http() -> None:
+    l9 = lab()
+    headers = _cdk.TerraformVariable(l9.stack, "otel_headers", type="string", sensitive=True)
+    with pytest.raises(ConfigError) as excinfo:
+        OpenTelemetryServer(l9.stack, "otel", server="otel.example.org", protocol="http", headers=headers)
+    p = only(excinfo)
+    assert (p.path, p.field) == ("test/otel", "protocol")
+    assert p.problem == "the headers would cross the network in clear text over http"
 
 
 @pytest.mark.parametrize(("cls", "kwargs", "field", "words"), [

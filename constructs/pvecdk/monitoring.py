@@ -14,18 +14,21 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Self
+
+from pydantic import ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails
 
 from pvecdk import _cdk
-from pvecdk._validation import construct_path
+from pvecdk._validation import Props, check_props, construct_path
 from pvecdk.bpg import metrics_server
-from pvecdk.errors import ConfigError, Problem
 
 __all__ = ["GraphiteProtocol", "GraphiteServer", "InfluxDbProtocol", "InfluxDbServer", "MetricsServer",
            "MetricsServerType", "OpenTelemetryServer"]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
+_MTU_WITHOUT_UDP = "mtu applies to UDP only; drop mtu, or use protocol udp"
 
 
 class MetricsServerType(enum.StrEnum):
@@ -34,24 +37,90 @@ class MetricsServerType(enum.StrEnum):
     OPENTELEMETRY = "opentelemetry"
 
 
-def _mtu_without_udp(path: str) -> Problem:
-    """The problem of an ``mtu`` given for a protocol other than UDP."""
-    return Problem(path, "mtu", "mtu applies to UDP only", "drop mtu, or use protocol udp")
-
-
-def _secret(path: str, field: str, value: Any, problems: list[Problem]) -> str | None:
+def _secret(value: object) -> str | None:
     """The string token of a sensitive variable; anything else is refused without showing it."""
     if value is None:
         return None
-    if isinstance(value, _cdk.TerraformVariable):
-        if value.sensitive:
-            return str(value.string_value)
-        problems.append(Problem(path, field, "the variable is not sensitive, so its value would show in plans",
-                                "declare it with TerraformVariable(..., sensitive=True)"))
-        return None
-    problems.append(Problem(path, field, f"a secret must come from a sensitive variable, got a {type(value).__name__}",
-                            "pass TerraformVariable(stack, 'name', type='string', sensitive=True)"))
-    return None
+    if not isinstance(value, _cdk.TerraformVariable):
+        raise ValueError(f"a secret must come from a sensitive variable, got a {type(value).__name__}; "
+                         "pass TerraformVariable(stack, 'name', type='string', sensitive=True)")
+    if not value.sensitive:
+        raise ValueError("the variable is not sensitive, so its value would show in plans; declare it with "
+                         "TerraformVariable(..., sensitive=True)")
+    return str(value.string_value)
+
+
+def _clear_text(field: str) -> str:
+    return f"the {field} would cross the network in clear text over http; use protocol https"
+
+
+def _raise_at(located: Sequence[tuple[str, str]]) -> None:
+    """Raise ``(field, "what; fix")`` pairs as pydantic errors on those fields.
+
+    A model validator's own ValueError names no field; raised this way, each problem between props keeps the
+    field it is about.
+    """
+    if located:
+        raise ValidationError.from_exception_data("props", [
+            InitErrorDetails(type="value_error", loc=(field,), input=None, ctx={"error": ValueError(text)})
+            for field, text in located])
+
+
+class _MetricsServerProps(Props):
+    """What every kind checks; a kind adds its own props and the rules between them (:meth:`_conflicts`)."""
+
+    name: str
+    server: str
+    port: int
+    enabled: bool
+    mtu: int | None = None  # OpenTelemetry has none
+    timeout_seconds: int | None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v: object) -> object:
+        if not isinstance(v, str) or not _NAME.match(v):
+            raise ValueError(f"{v!r} is not a valid metrics server id; start with a letter; use letters, digits, "
+                             "'-' and '_' (or pass name=)")
+        return v
+
+    @field_validator("server", mode="before")
+    @classmethod
+    def _server(cls, v: object) -> object:
+        if not isinstance(v, str) or not v or any(c.isspace() for c in v) or "/" in v:
+            raise ValueError(f"{v!r} is not a host name or address; give the server's host name or IP address, "
+                             "without a scheme or path")
+        return v
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port(cls, v: object) -> object:
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 65535:
+            raise ValueError(f"port must be 1-65535, got {v!r}; give the server's port")
+        return v
+
+    @field_validator("mtu")
+    @classmethod
+    def _mtu(cls, v: int | None) -> int | None:
+        if v is not None and not 512 <= v <= 65536:
+            raise ValueError(f"MTU must be 512-65536, got {v}; give the network's MTU")
+        return v
+
+    @field_validator("timeout_seconds")
+    @classmethod
+    def _timeout(cls, v: int | None) -> int | None:
+        if v is not None and v < 1:
+            raise ValueError(f"must be positive, got {v}; give seconds, or leave it unset")
+        return v
+
+    def _conflicts(self) -> list[tuple[str, str]]:
+        """The kind's problems between props, as ``(field, "what; fix")``."""
+        return []
+
+    @model_validator(mode="after")
+    def _between(self) -> Self:
+        _raise_at(self._conflicts())
+        return self
 
 
 class MetricsServer(_cdk.Construct):
@@ -62,31 +131,13 @@ class MetricsServer(_cdk.Construct):
 
     TYPE: MetricsServerType
 
-    def _define(self, scope: _cdk.Construct, id: str, path: str, *, name: str | None, server: str, port: int,
-                enabled: bool, mtu: int | None, timeout_seconds: int | None, problems: list[Problem],
-                **attrs: Any) -> None:
-        """Check the shared props into the kind's ``problems``, raise them all, or add the L1 resource."""
-        server_name = name if name is not None else id
-        if not isinstance(server_name, str) or not _NAME.match(server_name):
-            problems.append(Problem(path, "name", f"{server_name!r} is not a valid metrics server id",
-                                    "start with a letter; use letters, digits, '-' and '_' (or pass name=)"))
-        if not isinstance(server, str) or not server or any(c.isspace() for c in server) or "/" in server:
-            problems.append(Problem(path, "server", f"{server!r} is not a host name or address",
-                                    "give the server's host name or IP address, without a scheme or path"))
-        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            problems.append(Problem(path, "port", f"port must be 1-65535, got {port!r}", "give the server's port"))
-        if mtu is not None and not 512 <= mtu <= 65536:
-            problems.append(Problem(path, "mtu", f"MTU must be 512-65536, got {mtu}", "give the network's MTU"))
-        if timeout_seconds is not None and timeout_seconds < 1:
-            problems.append(Problem(path, "timeout_seconds", f"must be positive, got {timeout_seconds}",
-                                    "give seconds, or leave it unset"))
-        if problems:
-            raise ConfigError(problems)
+    def _define(self, scope: _cdk.Construct, id: str, props: _MetricsServerProps, **attrs: Any) -> None:
+        """Add the L1 resource from the validated shared props and the kind's ``attrs`` (None: PVE's default)."""
         super().__init__(scope, id)
-        self._name = server_name
+        self._name = props.name
         self.resource = metrics_server.MetricsServer(
-            self, "Resource", name=server_name, server=server, port=port, type=self.TYPE.value,
-            disable=None if enabled else True, mtu=mtu, timeout=timeout_seconds,
+            self, "Resource", name=props.name, server=props.server, port=props.port, type=self.TYPE.value,
+            disable=None if props.enabled else True, mtu=props.mtu,
             **{k: v for k, v in attrs.items() if v is not None})
 
     @property
@@ -99,6 +150,41 @@ class InfluxDbProtocol(enum.StrEnum):
     UDP = "udp"
     HTTP = "http"
     HTTPS = "https"
+
+
+class _InfluxDbProps(_MetricsServerProps):
+    protocol: InfluxDbProtocol
+    organization: str | None
+    bucket: str | None
+    token: str | None
+    api_path_prefix: str | None
+    max_body_size_bytes: int | None
+    verify_tls: bool
+
+    @field_validator("protocol", mode="before")
+    @classmethod
+    def _protocol(cls, v: object) -> object:
+        if not isinstance(v, str) or v not in set(InfluxDbProtocol):
+            raise ValueError(f"{v!r} is not an InfluxDB protocol; pick https, http or udp")
+        return v
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _token(cls, v: object) -> str | None:
+        return _secret(v)
+
+    def _conflicts(self) -> list[tuple[str, str]]:
+        out = []
+        if self.protocol is InfluxDbProtocol.UDP:
+            for field in ("token", "organization", "bucket", "api_path_prefix"):
+                if getattr(self, field) is not None:
+                    out.append((field, f"{field} is for HTTP(S), UDP has no {field}; use protocol https, or drop "
+                                + field))
+        elif self.mtu is not None:
+            out.append(("mtu", _MTU_WITHOUT_UDP))
+        if self.protocol is InfluxDbProtocol.HTTP and self.token is not None:
+            out.append(("protocol", _clear_text("token")))
+        return out
 
 
 class InfluxDbServer(MetricsServer):
@@ -153,38 +239,38 @@ class InfluxDbServer(MetricsServer):
             timeout_seconds: Request timeout. Defaults to PVE's (1 s).
             enabled: Whether nodes send metrics. Defaults to on.
         """
-        path = construct_path(scope, id)
-        problems: list[Problem] = []
-        if protocol not in set(InfluxDbProtocol):
-            problems.append(Problem(path, "protocol", f"{protocol!r} is not an InfluxDB protocol",
-                                    "pick https, http or udp"))
-            proto = InfluxDbProtocol.HTTPS
-        else:
-            proto = InfluxDbProtocol(protocol)
-        secret = _secret(path, "token", token, problems)
-        if proto is InfluxDbProtocol.UDP:
-            for field, value in (("token", token), ("organization", organization), ("bucket", bucket),
-                                 ("api_path_prefix", api_path_prefix)):
-                if value is not None:
-                    problems.append(Problem(path, field, f"{field} is for HTTP(S); UDP has no {field}",
-                                            "use protocol https, or drop " + field))
-        elif mtu is not None:
-            problems.append(_mtu_without_udp(path))
-        if proto is InfluxDbProtocol.HTTP and token is not None:
-            problems.append(Problem(path, "protocol", "the token would cross the network in clear text over http",
-                                    "use protocol https"))
-        default_port = 8089 if proto is InfluxDbProtocol.UDP else 8086
-        self._define(scope, id, path, name=name, server=server, port=port if port is not None else default_port,
-                     enabled=enabled, mtu=mtu, timeout_seconds=timeout_seconds, problems=problems,
-                     influx_db_proto=proto.value, influx_organization=organization, influx_bucket=bucket,
-                     influx_token=secret, influx_api_path_prefix=api_path_prefix,
-                     influx_max_body_size=max_body_size_bytes,
-                     influx_verify=None if proto is not InfluxDbProtocol.HTTPS else verify_tls)
+        default_port = 8089 if protocol == InfluxDbProtocol.UDP else 8086
+        props = check_props(_InfluxDbProps, lambda: construct_path(scope, id), dict(
+            name=name if name is not None else id, server=server, port=port if port is not None else default_port,
+            enabled=enabled, mtu=mtu, timeout_seconds=timeout_seconds, protocol=protocol, organization=organization,
+            bucket=bucket, token=token, api_path_prefix=api_path_prefix, max_body_size_bytes=max_body_size_bytes,
+            verify_tls=verify_tls))
+        self._define(scope, id, props, timeout=props.timeout_seconds, influx_db_proto=props.protocol.value,
+                     influx_organization=props.organization, influx_bucket=props.bucket, influx_token=props.token,
+                     influx_api_path_prefix=props.api_path_prefix, influx_max_body_size=props.max_body_size_bytes,
+                     influx_verify=props.verify_tls if props.protocol is InfluxDbProtocol.HTTPS else None)
 
 
 class GraphiteProtocol(enum.StrEnum):
     UDP = "udp"
     TCP = "tcp"
+
+
+class _GraphiteProps(_MetricsServerProps):
+    protocol: GraphiteProtocol
+    path_prefix: str | None
+
+    @field_validator("protocol", mode="before")
+    @classmethod
+    def _protocol(cls, v: object) -> object:
+        if not isinstance(v, str) or v not in set(GraphiteProtocol):
+            raise ValueError(f"{v!r} is not a Graphite protocol; pick tcp or udp")
+        return v
+
+    def _conflicts(self) -> list[tuple[str, str]]:
+        if self.protocol is GraphiteProtocol.TCP and self.mtu is not None:
+            return [("mtu", _MTU_WITHOUT_UDP)]
+        return []
 
 
 class GraphiteServer(MetricsServer):
@@ -220,15 +306,45 @@ class GraphiteServer(MetricsServer):
             timeout_seconds: TCP timeout. Defaults to PVE's (1 s).
             enabled: Whether nodes send metrics. Defaults to on.
         """
-        path = construct_path(scope, id)
-        problems: list[Problem] = []
-        if protocol not in set(GraphiteProtocol):
-            problems.append(Problem(path, "protocol", f"{protocol!r} is not a Graphite protocol", "pick tcp or udp"))
-        elif GraphiteProtocol(protocol) is GraphiteProtocol.TCP and mtu is not None:
-            problems.append(_mtu_without_udp(path))
-        self._define(scope, id, path, name=name, server=server, port=port, enabled=enabled, mtu=mtu,
-                     timeout_seconds=timeout_seconds, problems=problems,
-                     graphite_proto=str(protocol), graphite_path=path_prefix)
+        props = check_props(_GraphiteProps, lambda: construct_path(scope, id), dict(
+            name=name if name is not None else id, server=server, port=port, enabled=enabled, mtu=mtu,
+            timeout_seconds=timeout_seconds, protocol=protocol, path_prefix=path_prefix))
+        self._define(scope, id, props, timeout=props.timeout_seconds, graphite_proto=props.protocol.value,
+                     graphite_path=props.path_prefix)
+
+
+class _OpenTelemetryProps(_MetricsServerProps):
+    protocol: str
+    path: str | None
+    headers: str | None
+    resource_attributes: Mapping[str, str] | None
+    compression: str | None
+    verify_tls: bool
+    max_body_size_bytes: int | None
+
+    @field_validator("protocol", mode="before")
+    @classmethod
+    def _protocol(cls, v: object) -> object:
+        if v not in ("https", "http"):
+            raise ValueError(f"{v!r} is not an OTLP protocol; pick https or http")
+        return v
+
+    @field_validator("compression", mode="before")
+    @classmethod
+    def _compression(cls, v: object) -> object:
+        if v not in (None, "gzip", "none"):
+            raise ValueError(f"{v!r} is not a compression; pick gzip or none")
+        return v
+
+    @field_validator("headers", mode="before")
+    @classmethod
+    def _headers(cls, v: object) -> str | None:
+        return _secret(v)
+
+    def _conflicts(self) -> list[tuple[str, str]]:
+        if self.protocol == "http" and self.headers is not None:
+            return [("protocol", _clear_text("headers"))]
+        return []
 
 
 class OpenTelemetryServer(MetricsServer):
@@ -273,22 +389,17 @@ class OpenTelemetryServer(MetricsServer):
             timeout_seconds: Request timeout. Defaults to PVE's.
             enabled: Whether nodes send metrics. Defaults to on.
         """
-        where = construct_path(scope, id)
-        problems: list[Problem] = []
-        if protocol not in ("https", "http"):
-            problems.append(Problem(where, "protocol", f"{protocol!r} is not an OTLP protocol", "pick https or http"))
-        if compression not in (None, "gzip", "none"):
-            problems.append(Problem(where, "compression", f"{compression!r} is not a compression",
-                                    "pick gzip or none"))
-        if protocol == "http" and headers is not None:
-            problems.append(Problem(where, "protocol", "the headers would cross the network in clear text over http",
-                                    "use protocol https"))
-        secret = _secret(where, "headers", headers, problems)
-        self._define(scope, id, where, name=name, server=server, port=port, enabled=enabled, mtu=None,
-                     timeout_seconds=None, problems=problems, opentelemetry_proto=protocol,
-                     opentelemetry_path=path, opentelemetry_headers=secret,
-                     opentelemetry_resource_attributes=json.dumps(dict(resource_attributes), sort_keys=True)
-                     if resource_attributes else None,
-                     opentelemetry_compression=compression, opentelemetry_verify_ssl=verify_tls if protocol == "https"
-                     else None, opentelemetry_max_body_size=max_body_size_bytes,
-                     opentelemetry_timeout=timeout_seconds)
+        props = check_props(_OpenTelemetryProps, lambda: construct_path(scope, id), dict(
+            name=name if name is not None else id, server=server, port=port, enabled=enabled,
+            timeout_seconds=timeout_seconds, protocol=protocol, path=path, headers=headers,
+            resource_attributes=resource_attributes, compression=compression, verify_tls=verify_tls,
+            max_body_size_bytes=max_body_size_bytes))
+        attributes = props.resource_attributes
+        self._define(scope, id, props, opentelemetry_proto=props.protocol, opentelemetry_path=props.path,
+                     opentelemetry_headers=props.headers,
+                     opentelemetry_resource_attributes=json.dumps(dict(attributes), sort_keys=True)
+                     if attributes else None,
+                     opentelemetry_compression=props.compression,
+                     opentelemetry_verify_ssl=props.verify_tls if props.protocol == "https" else None,
+                     opentelemetry_max_body_size=props.max_body_size_bytes,
+                     opentelemetry_timeout=props.timeout_seconds)
