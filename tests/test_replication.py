@@ -44,6 +44,17 @@ def test_rejects_a_guest_not_on_zfs() -> None:
     assert "replicate=False" in p.fix
 
 
+def test_rejects_a_container_not_on_zfs() -> None:
+    l9 = lab()
+    ct = Container(l9.stack, "ct", node=l9.nodes[0], vm_id=200, template="local:vztmpl/a.tar.zst",
+                   disk=Disk(l9.lvm))
+    with pytest.raises(ConfigError) as excinfo:
+        ct.replicate_to(l9.nodes[1])
+    p = only(excinfo)
+    assert (p.path, p.field) == ("test/ct/Replication-pve2", "guest.disk.storage"), "a container's prop is disk"
+    assert p.problem == "storage local-lvm is lvmthin, and PVE replicates only zfspool storage"
+
+
 def test_rejects_replicating_to_the_guests_own_node() -> None:
     l9 = lab()
     vm = Vm(l9.stack, "db", node=l9.nodes[0], vm_id=120, disks=[Disk(l9.zfs)])

@@ -7,18 +7,107 @@ Replication works only with ``zfspool`` storage, and the target node needs a sto
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails
 
 from pvecdk import _calendar, _cdk
-from pvecdk._validation import construct_path
+from pvecdk._validation import Props, check_props, construct_path
 from pvecdk.bpg import replication
-from pvecdk.errors import ConfigError, Problem
 
 if TYPE_CHECKING:
     from pvecdk.guests import Guest
     from pvecdk.node import Node
 
 __all__ = ["Replication"]
+
+
+def _raise_at(located: Sequence[tuple[str, str]]) -> None:
+    """Raise ``(field, "what; fix")`` pairs as pydantic errors on those fields.
+
+    A model validator's own ValueError names no field; raised this way, each problem between props keeps the
+    field it is about.
+    """
+    if located:
+        raise ValidationError.from_exception_data("props", [
+            InitErrorDetails(type="value_error", loc=(field,), input=None, ctx={"error": ValueError(text)})
+            for field, text in located])
+
+
+class _ReplicationProps(Props):
+    guest: Any
+    target: Any
+    schedule: str
+    rate_limit_mbps: float | None
+    enabled: bool
+    comment: str | None
+
+    @field_validator("guest")
+    @classmethod
+    def _guest(cls, v: Any) -> Any:
+        from pvecdk.guests import Guest
+
+        if not isinstance(v, Guest):
+            raise ValueError(f"{v!r} is not a Vm or Container; pass a guest construct")
+        if not any(d.replicate for d in v.disks):
+            raise ValueError(f"guest {v.vm_id} has no disk to replicate; replicate a guest with disks on zfspool")
+        return v
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, v: Any) -> Any:
+        from pvecdk.node import Node
+
+        if not isinstance(v, Node):
+            raise ValueError(f"{v!r} is not a Node; pass a node returned by cluster.add_node")
+        return v
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _schedule(cls, v: object) -> object:
+        if not isinstance(v, str):
+            raise ValueError(f"{v!r} is not a calendar event; give a string such as */15")
+        if not _cdk.is_unresolved(v):
+            _calendar.check_calendar_event(v)
+        return v
+
+    @field_validator("rate_limit_mbps", mode="before")
+    @classmethod
+    def _rate(cls, v: object) -> object:
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or v <= 0):
+            raise ValueError(f"must be positive (MB/s), got {v!r}; leave it unset for no limit")
+        return v
+
+    @model_validator(mode="after")
+    def _between(self) -> _ReplicationProps:
+        """The target against the guest's cluster and jobs, and each replicated disk's storage against both."""
+        guest, target = self.guest, self.target
+        located: list[tuple[str, str]] = []
+        if target.cluster is not guest.cluster:
+            located.append(("target", f"node {target.name} is not in cluster {guest.cluster.name}; replicate to a "
+                            "node of the guest's cluster"))
+        elif target is guest.guest_node:
+            located.append(("target", f"guest {guest.vm_id} already runs on {target.name}; replicate to another "
+                            "node of the cluster"))
+        elif any(r.target is target for r in guest.replications):
+            located.append(("target", f"guest {guest.vm_id} is already replicated to {target.name}; add one job "
+                            "per target node"))
+        for i, disk in enumerate(guest.disks):
+            if not disk.replicate:
+                continue
+            field = f"guest.{guest._disk_prop(i)}.storage"
+            storage = disk.storage
+            if storage.storage_type != "zfspool":
+                located.append((field, f"storage {storage.node.id} is {storage.storage_type or 'of unknown type'}, "
+                                "and PVE replicates only zfspool storage; put the disk on ZFS (ZfsPoolStorage), use "
+                                "shared storage instead of replication, or set replicate=False on the disk"))
+            elif not storage.available_on(target):
+                located.append((field, f"storage {storage.node.id} is not defined on the target node {target.name}; "
+                                f"define {storage.node.id} on {target.name} too"))
+        _raise_at(located)
+        return self
 
 
 class Replication(_cdk.Construct):
@@ -55,58 +144,18 @@ class Replication(_cdk.Construct):
             enabled: Whether the job runs. Defaults to on.
             comment: Shown in PVE.
         """
-        from pvecdk.guests import Guest
-        from pvecdk.node import Node
-
-        path = construct_path(scope, id)
-        problems: list[Problem] = []
-
-        def add(field: str, text: str, fix: str) -> None:
-            problems.append(Problem(path, field, text, fix))
-
-        if not isinstance(guest, Guest):
-            raise ConfigError([Problem(path, "guest", f"{guest!r} is not a Vm or Container", "pass a guest construct")])
-        if not isinstance(target, Node):
-            add("target", f"{target!r} is not a Node", "pass a node returned by cluster.add_node")
-        elif target.cluster is not guest.cluster:
-            add("target", f"node {target.name} is not in cluster {guest.cluster.name}",
-                "replicate to a node of the guest's cluster")
-        elif target is guest.guest_node:
-            add("target", f"guest {guest.vm_id} already runs on {target.name}",
-                "replicate to another node of the cluster")
-        elif any(r._target is target for r in guest._replications):
-            add("target", f"guest {guest.vm_id} is already replicated to {target.name}",
-                "add one job per target node")
-        replicated = [d for d in guest.disks if d.replicate]
-        if not replicated:
-            add("guest", f"guest {guest.vm_id} has no disk to replicate", "replicate a guest with disks on zfspool")
-        for i, disk in enumerate(guest.disks):
-            if not disk.replicate:
-                continue
-            where = f"guest.disks[{i}].storage"
-            storage = disk.storage
-            if storage.storage_type != "zfspool":
-                add(where, f"storage {storage.node.id} is {storage.storage_type or 'of unknown type'}, and PVE "
-                    "replicates only zfspool storage",
-                    "put the disk on ZFS (ZfsPoolStorage), use shared storage instead of replication, or set "
-                    "replicate=False on the disk")
-            elif isinstance(target, Node) and not storage.available_on(target):
-                add(where, f"storage {storage.node.id} is not defined on the target node {target.name}",
-                    f"define {storage.node.id} on {target.name} too")
-        _calendar.check_schedule(path, schedule, "*/15", problems)
-        if rate_limit_mbps is not None and (isinstance(rate_limit_mbps, bool) or rate_limit_mbps <= 0):
-            add("rate_limit_mbps", f"must be positive (MB/s), got {rate_limit_mbps!r}", "leave it unset for no limit")
-        if problems:
-            raise ConfigError(problems)
+        props = check_props(_ReplicationProps, lambda: construct_path(scope, id), dict(
+            guest=guest, target=target, schedule=schedule, rate_limit_mbps=rate_limit_mbps, enabled=enabled,
+            comment=comment))
         super().__init__(scope, id)
-        self._guest: Guest = guest
-        self._target: Node = target
+        self._guest: Guest = props.guest
+        self._target: Node = props.target
         self._job_id = f"{guest.vm_id}-{len(guest._replications)}"  # the guest's jobs are numbered from 0
         guest._replications.append(self)
         self.resource = replication.Replication(
             self, "Resource", id=self._job_id, target=target.name, type="local",
-            schedule=schedule, rate=rate_limit_mbps, disable=not enabled or None, comment=comment,
-            depends_on=[guest.resource],
+            schedule=props.schedule, rate=props.rate_limit_mbps, disable=not props.enabled or None,
+            comment=props.comment, depends_on=[guest.resource],
         )
 
     @property
