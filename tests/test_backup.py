@@ -165,6 +165,24 @@ def test_rejects_bad_job_settings(kwargs: dict[str, Any], field: str, words: str
     assert p.field == field and words in p.problem, p
 
 
+def test_rejects_mail_to_given_as_one_string() -> None:
+    p = only(_job_error(mail_to="root"))
+    assert (p.path, p.field) == ("test/job", "mail_to"), "a string is not taken letter by letter"
+    assert p.problem == "expected a list of addresses, got the string 'root'"
+    assert p.fix == "pass a list, such as ['root']"
+
+
+def test_rejects_guests_of_two_clusters() -> None:
+    l9, other = lab(), lab()
+    mine = Vm(l9.stack, "a", node=l9.nodes[0], vm_id=100)
+    theirs = Vm(other.stack, "b", node=other.nodes[0], vm_id=101)
+    with pytest.raises(ConfigError) as excinfo:
+        BackupJob(l9.stack, "job", storage=l9.nfs, guests=[mine, theirs])
+    p = only(excinfo)
+    assert (p.path, p.field) == ("test/job", "guests")
+    assert p.problem == "the guests and node belong to different clusters"
+
+
 def test_rejects_two_selections_at_once() -> None:
     l9 = lab()
     vm = Vm(l9.stack, "a", node=l9.nodes[0], vm_id=100)

@@ -19,12 +19,14 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import AfterValidator, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails
 
 from pvecdk import _calendar, _cdk
-from pvecdk._validation import construct_path, problem
+from pvecdk._validation import Props, check_props, construct_path
 from pvecdk.bpg import backup_job
-from pvecdk.errors import ConfigError, Problem
 from pvecdk.storage import ContentType, Storage
 
 if TYPE_CHECKING:
@@ -36,6 +38,20 @@ __all__ = ["BackupJob", "BackupMode", "Compression", "MailNotification", "Retent
 
 _JOB_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,127}$")
 _MAIL = re.compile(r"^[^@\s]+(@[^@\s]+\.[^@\s]+)?$")  # an address, or a local user such as root
+#: The BackupJob arguments stagger_per_node sets for each node.
+_PER_NODE = ("schedule", "node", "guests", "job_id")
+
+
+def _raise_at(located: Sequence[tuple[str, str]]) -> None:
+    """Raise ``(field, "what; fix")`` pairs as pydantic errors on those fields.
+
+    A model validator's own ValueError names no field; raised this way, each problem between props keeps the
+    field it is about.
+    """
+    if located:
+        raise ValidationError.from_exception_data("props", [
+            InitErrorDetails(type="value_error", loc=(field,), input=None, ctx={"error": ValueError(text)})
+            for field, text in located])
 
 
 class BackupMode(enum.StrEnum):
@@ -97,6 +113,234 @@ class _JobL1(backup_job.BackupJob):
     def _synthesize_hcl_attributes(self) -> Mapping[str, Any]:
         self._owner._render()
         return super()._synthesize_hcl_attributes()
+
+
+def _guest(v: Any) -> Any:
+    from pvecdk.guests import Guest
+
+    if not isinstance(v, Guest):
+        raise ValueError(f"{v!r} is not a Vm or Container; pass guest constructs")
+    return v
+
+
+def _mail_address(v: Any) -> Any:
+    if not isinstance(v, str) or not _MAIL.match(v):
+        raise ValueError(f"{v!r} is not a mail address; give an address such as ops@example.org")
+    return v
+
+
+class _BackupJobProps(Props):
+    job_id: str
+    storage: Any
+    schedule: str
+    mode: BackupMode
+    compression: Compression
+    mail_notification: MailNotification | None
+    retention: Any
+    mail_to: tuple[Annotated[Any, AfterValidator(_mail_address)], ...]
+    guests: tuple[Annotated[Any, AfterValidator(_guest)], ...] | None
+    exclude: tuple[Annotated[Any, AfterValidator(_guest)], ...]
+    pool: Any
+    node: Any
+    bandwidth_limit_kibps: int | None
+    zstd_threads: int | None
+    notes_template: str | None
+    repeat_missed: bool
+    enabled: bool
+
+    @field_validator("job_id", mode="before")
+    @classmethod
+    def _job_id(cls, v: object) -> object:
+        if not isinstance(v, str) or not _JOB_ID.match(v):
+            raise ValueError(f"{v!r} is not a valid job id; start with a letter; use letters, digits, '-' and '_' "
+                             "(or pass job_id=)")
+        return v
+
+    @field_validator("storage")
+    @classmethod
+    def _storage(cls, v: Any) -> Any:
+        if not isinstance(v, Storage):
+            raise ValueError(f"{v!r} is not a Storage; pass a storage construct, or Storage.from_id(...)")
+        if not v.holds(ContentType.BACKUP):
+            held = ", ".join(sorted(c.value for c in v.content)) or "nothing"
+            raise ValueError(f"storage {v.node.id} does not hold backups (it holds {held}); back up to a storage "
+                             f"with backup in its content, or add backup to {v.node.id}'s content")
+        return v
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _schedule(cls, v: object) -> object:
+        if not isinstance(v, str):
+            raise ValueError(f"{v!r} is not a calendar event; give a string such as 02:00")
+        if not _cdk.is_unresolved(v):
+            _calendar.check_calendar_event(v)
+        return v
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, v: object) -> object:
+        if not isinstance(v, str) or v not in set(BackupMode):
+            raise ValueError(f"{v!r} is not a backup mode; pick one of " + ", ".join(m.value for m in BackupMode))
+        return v
+
+    @field_validator("compression", mode="before")
+    @classmethod
+    def _compression(cls, v: object) -> object:
+        if not isinstance(v, str) or v not in set(Compression):
+            raise ValueError(f"{v!r} is not a compression; pick one of " + ", ".join(c.value for c in Compression))
+        return v
+
+    @field_validator("mail_notification", mode="before")
+    @classmethod
+    def _mail_notification(cls, v: object) -> object:
+        if v is not None and (not isinstance(v, str) or v not in set(MailNotification)):
+            raise ValueError(f"{v!r} is not a notification setting; pick always or failure")
+        return v
+
+    @field_validator("mail_to", mode="before")
+    @classmethod
+    def _mail_list(cls, v: object) -> object:
+        # A string is a sequence too: taken letter by letter, "root" would mail r, o, o and t.
+        if isinstance(v, str):
+            raise ValueError(f"expected a list of addresses, got the string {v!r}; pass a list, such as [{v!r}]")
+        return v
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if not isinstance(v, Retention):
+            raise ValueError(f"{v!r} is not a Retention; pass Retention(keep_daily=7, ...)")
+        _raise_at([(name, f"must be 1 or more, got {value!r}; give a whole number of backups, or leave it unset")
+                   for name, value in vars(v).items()
+                   if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1)])
+        if all(value is None for value in vars(v).values()):
+            raise ValueError("keeps nothing: every field is unset; set at least one keep_*, or pass retention=None "
+                             "for the storage's")
+        return v
+
+    @field_validator("guests")
+    @classmethod
+    def _guests(cls, v: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+        if v is not None and not v:
+            raise ValueError("the list is empty; list the guests, or leave guests unset for every guest")
+        return v
+
+    @field_validator("pool")
+    @classmethod
+    def _pool(cls, v: Any) -> Any:
+        from pvecdk.guests import Pool
+
+        if v is not None and not isinstance(v, Pool):
+            raise ValueError(f"{v!r} is not a Pool; pass Pool(...) or Pool.from_id(...)")
+        return v
+
+    @field_validator("node")
+    @classmethod
+    def _node(cls, v: Any) -> Any:
+        from pvecdk.node import Node
+
+        if v is not None and not isinstance(v, Node):
+            raise ValueError(f"{v!r} is not a Node; pass a node returned by cluster.add_node")
+        return v
+
+    @field_validator("bandwidth_limit_kibps")
+    @classmethod
+    def _bandwidth(cls, v: int | None) -> int | None:
+        if v is not None and v <= 0:
+            raise ValueError(f"must be positive (KiB/s), got {v}; leave it unset for no limit")
+        return v
+
+    @field_validator("zstd_threads")
+    @classmethod
+    def _zstd_threads(cls, v: int | None) -> int | None:
+        if v is not None and v < 0:
+            raise ValueError(f"must be 0 or more, got {v}; give 0 (half the cores) or more")
+        return v
+
+    def clusters(self) -> list[Cluster]:
+        """The clusters of the listed guests and the node, each once."""
+        found = [g.cluster for g in (*(self.guests or ()), *self.exclude)]
+        if self.node is not None:
+            found.append(self.node.cluster)
+        return list({hash(c): c for c in found}.values())
+
+    @model_validator(mode="after")
+    def _between(self) -> _BackupJobProps:
+        """One way of selecting guests, from one cluster, on the node when one is given."""
+        located: list[tuple[str, str]] = []
+        if self.guests is not None and self.pool is not None:
+            located.append(("guests", "both guests and pool select guests; pass one of guests= and pool="))
+        if self.exclude and (self.guests is not None or self.pool is not None):
+            located.append(("exclude", "exclude applies to every guest, not to a list or a pool; drop exclude, or "
+                            "drop guests/pool"))
+        if len(self.clusters()) > 1:
+            located.append(("guests", "the guests and node belong to different clusters; back up one cluster per "
+                            "job"))
+        elif self.node is not None:
+            for field, items in (("guests", self.guests or ()), ("exclude", self.exclude)):
+                located += [(f"{field}[{i}]", f"guest {g.vm_id} runs on {g.node_name}, not on {self.node.name}; "
+                             "list guests of that node, or drop node=")
+                            for i, g in enumerate(items) if g.guest_node is not self.node]
+        _raise_at(located)
+        return self
+
+
+class _StaggerProps(Props):
+    """The arguments of :meth:`BackupJob.stagger_per_node`; the jobs it adds check the others."""
+
+    schedule: Any = None
+    node: Any = None
+    guests: Any = None
+    job_id: Any = None
+    window_start: str
+    window_end: str
+    days: str | None
+    cluster: Any
+
+    @field_validator(*_PER_NODE, mode="before")
+    @classmethod
+    def _set_per_node(cls, v: object, info: ValidationInfo) -> object:
+        raise ValueError(f"{info.field_name} is set per node by stagger_per_node; drop {info.field_name}=, or "
+                         "define the jobs yourself")
+
+    @field_validator("window_start", "window_end")
+    @classmethod
+    def _time_of_day(cls, v: str) -> str:
+        _calendar.minutes_of_day(v)
+        return v
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: str | None) -> str | None:
+        if v is not None:
+            _calendar.check_weekdays(v)
+        return v
+
+    @field_validator("cluster")
+    @classmethod
+    def _cluster(cls, v: Any) -> Any:
+        from pvecdk.cluster import Cluster
+
+        if not isinstance(v, Cluster):
+            raise ValueError(f"{v!r} is not a Cluster; pass the Cluster construct")
+        if not v.nodes:
+            raise ValueError("the cluster has no node yet; add the nodes first")
+        return v
+
+    @property
+    def window(self) -> tuple[int, int]:
+        """Start and end of the window, in minutes after midnight."""
+        return _calendar.minutes_of_day(self.window_start), _calendar.minutes_of_day(self.window_end)
+
+    @model_validator(mode="after")
+    def _between(self) -> _StaggerProps:
+        start, end = self.window
+        if start == end:
+            _raise_at([("window_end", f"the window {self.window_start}-{self.window_end} is empty; give a "
+                        "window_end after window_start")])
+        return self
 
 
 class BackupJob(_cdk.Construct):
@@ -161,110 +405,33 @@ class BackupJob(_cdk.Construct):
             repeat_missed: Run a missed job as soon as the node is back. Defaults to on.
             enabled: Whether the job runs. Defaults to on.
         """
-        from pvecdk.guests import Guest, Pool
-        from pvecdk.node import Node
-
-        path = construct_path(scope, id)
-        problems: list[Problem] = []
-
-        def add(field: str, text: str, fix: str) -> None:
-            problems.append(Problem(path, field, text, fix))
-
-        jid = job_id if job_id is not None else id
-        if not isinstance(jid, str) or not _JOB_ID.match(jid):
-            add("job_id", f"{jid!r} is not a valid job id",
-                "start with a letter; use letters, digits, '-' and '_' (or pass job_id=)")
-        if not isinstance(storage, Storage):
-            add("storage", f"{storage!r} is not a Storage", "pass a storage construct, or Storage.from_id(...)")
-        elif not storage.holds(ContentType.BACKUP):
-            held = ", ".join(sorted(c.value for c in storage.content)) or "nothing"
-            add("storage", f"storage {storage.node.id} does not hold backups (it holds {held})",
-                f"back up to a storage with backup in its content, or add backup to {storage.node.id}'s content")
-        _calendar.check_schedule(path, schedule, "02:00", problems)
-        if mode not in set(BackupMode):
-            add("mode", f"{mode!r} is not a backup mode", "pick one of " + ", ".join(m.value for m in BackupMode))
-        if compression not in set(Compression):
-            add("compression", f"{compression!r} is not a compression",
-                "pick one of " + ", ".join(c.value for c in Compression))
-        if mail_notification is not None and mail_notification not in set(MailNotification):
-            add("mail_notification", f"{mail_notification!r} is not a notification setting",
-                "pick always or failure")
-        if retention is not None:
-            if not isinstance(retention, Retention):
-                add("retention", f"{retention!r} is not a Retention", "pass Retention(keep_daily=7, ...)")
-            else:
-                for name, value in retention.__dict__.items():
-                    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                        add(f"retention.{name}", f"must be 1 or more, got {value!r}",
-                            "give a whole number of backups, or leave it unset")
-                if not any(v is not None for v in retention.__dict__.values()):
-                    add("retention", "keeps nothing: every field is unset",
-                        "set at least one keep_*, or pass retention=None for the storage's")
-        for i, address in enumerate(mail_to):
-            if not isinstance(address, str) or not _MAIL.match(address):
-                add(f"mail_to[{i}]", f"{address!r} is not a mail address", "give an address such as ops@example.org")
-        if guests is not None and pool is not None:
-            add("guests", "both guests and pool select guests", "pass one of guests= and pool=")
-        if exclude and (guests is not None or pool is not None):
-            add("exclude", "exclude applies to every guest, not to a list or a pool",
-                "drop exclude, or drop guests/pool")
-        if guests is not None and not list(guests):
-            add("guests", "the list is empty", "list the guests, or leave guests unset for every guest")
-        selections = (("guests", list(guests or ())), ("exclude", list(exclude)))
-        for field, items in selections:
-            for i, g in enumerate(items):
-                if not isinstance(g, Guest):
-                    add(f"{field}[{i}]", f"{g!r} is not a Vm or Container", "pass guest constructs")
-        if pool is not None and not isinstance(pool, Pool):
-            add("pool", f"{pool!r} is not a Pool", "pass Pool(...) or Pool.from_id(...)")
-        if node is not None and not isinstance(node, Node):
-            add("node", f"{node!r} is not a Node", "pass a node returned by cluster.add_node")
-        if bandwidth_limit_kibps is not None and bandwidth_limit_kibps <= 0:
-            add("bandwidth_limit_kibps", f"must be positive (KiB/s), got {bandwidth_limit_kibps}",
-                "leave it unset for no limit")
-        if zstd_threads is not None and zstd_threads < 0:
-            add("zstd_threads", f"must be 0 or more, got {zstd_threads}", "give 0 (half the cores) or more")
-        clusters = {hash(c): c for c in self._clusters(guests, exclude, node)}
-        if len(clusters) > 1:
-            add("guests", "the guests and node belong to different clusters", "back up one cluster per job")
-        elif isinstance(node, Node):
-            for field, items in selections:
-                for i, g in enumerate(items):
-                    if isinstance(g, Guest) and g.guest_node is not node:
-                        add(f"{field}[{i}]", f"guest {g.vm_id} runs on {g.node_name}, not on {node.name}",
-                            "list guests of that node, or drop node=")
-        if problems:
-            raise ConfigError(problems)
+        props = check_props(_BackupJobProps, lambda: construct_path(scope, id), dict(
+            job_id=job_id if job_id is not None else id, storage=storage, schedule=schedule, mode=mode,
+            compression=compression, mail_notification=mail_notification, retention=retention, mail_to=mail_to,
+            guests=guests, exclude=exclude, pool=pool, node=node, bandwidth_limit_kibps=bandwidth_limit_kibps,
+            zstd_threads=zstd_threads, notes_template=notes_template, repeat_missed=repeat_missed, enabled=enabled))
         super().__init__(scope, id)
-        self._storage = storage
-        self._guests = tuple(guests) if guests is not None else None
-        self._exclude = tuple(exclude)
-        self._node = node
-        self._cluster: Cluster | None = next(iter(clusters.values()), None)
-        self._job_id = jid
+        self._storage: Storage = props.storage
+        self._guests: tuple[Guest, ...] | None = props.guests
+        self._exclude: tuple[Guest, ...] = props.exclude
+        self._node: Node | None = props.node
+        self._cluster: Cluster | None = next(iter(props.clusters()), None)
+        self._job_id = props.job_id
         self.resource = _JobL1(
-            self, "Resource", id=jid, schedule=schedule, storage=storage.storage_id, mode=BackupMode(mode).value,
-            compress=Compression(compression).value, all=guests is None and pool is None and not exclude,
+            self, "Resource", id=props.job_id, schedule=props.schedule, storage=self._storage.storage_id,
+            mode=props.mode.value, compress=props.compression.value,
+            all=self._guests is None and props.pool is None and not self._exclude,
             vmid=[str(g.vm_id) for g in self._guests] if self._guests is not None else None,
-            pool=pool.pool_id if pool is not None else None, node_attribute=node.name if node else None,
-            prune_backups=retention.as_prune_backups() if retention else None,
-            mailto=list(mail_to) or None,
-            mailnotification=MailNotification(mail_notification).value if mail_notification else None,
-            bwlimit=bandwidth_limit_kibps, zstd=zstd_threads, notes_template=notes_template,
-            repeat_missed=repeat_missed, enabled=enabled,
+            pool=props.pool.pool_id if props.pool is not None else None,
+            node_attribute=self._node.name if self._node is not None else None,
+            prune_backups=props.retention.as_prune_backups() if props.retention is not None else None,
+            mailto=list(props.mail_to) or None,
+            mailnotification=props.mail_notification.value if props.mail_notification is not None else None,
+            bwlimit=props.bandwidth_limit_kibps, zstd=props.zstd_threads, notes_template=props.notes_template,
+            repeat_missed=props.repeat_missed, enabled=props.enabled,
             depends_on=[g.resource for g in self._guests] if self._guests else None,
         )
         self.resource._owner = self
-
-    @staticmethod
-    def _clusters(guests: Sequence[Guest] | None, exclude: Sequence[Guest], node: Node | None) -> list[Cluster]:
-        from pvecdk.guests import Guest
-        from pvecdk.node import Node
-
-        out = [g.cluster for g in [*(guests or ()), *exclude] if isinstance(g, Guest)]
-        if isinstance(node, Node):
-            out.append(node.cluster)
-        return out
 
     def _render(self) -> None:
         if not self._exclude or self._cluster is None:
@@ -317,32 +484,11 @@ class BackupJob(_cdk.Construct):
         Returns:
             The jobs.
         """
-        path = construct_path(scope or cluster, f"{id_prefix}-*")
-        problems = []
-        for taken in ("schedule", "node", "guests", "job_id"):
-            if taken in props:
-                problems.append(Problem(path, taken, f"{taken} is set per node by stagger_per_node",
-                                        f"drop {taken}=, or define the jobs yourself"))
-        minutes: list[int] = []
-        for field, value in (("window_start", window_start), ("window_end", window_end)):
-            try:
-                minutes.append(_calendar.minutes_of_day(value))
-            except ValueError as exc:
-                problems.append(problem(path, field, str(exc)))
-        if days is not None:
-            try:
-                _calendar.check_weekdays(days)
-            except ValueError as exc:
-                problems.append(problem(path, "days", str(exc)))
+        checked = check_props(_StaggerProps, lambda: construct_path(scope or cluster, f"{id_prefix}-*"), dict(
+            window_start=window_start, window_end=window_end, days=days, cluster=cluster,
+            **{name: props[name] for name in _PER_NODE if name in props}))
+        start, end = checked.window
         nodes = sorted(cluster.nodes, key=lambda n: n.node_id)
-        if not nodes:
-            problems.append(Problem(path, "cluster", "the cluster has no node yet", "add the nodes first"))
-        if len(minutes) == 2 and minutes[0] == minutes[1]:
-            problems.append(Problem(path, "window_end", f"the window {window_start}-{window_end} is empty",
-                                    "give a window_end after window_start"))
-        if problems:
-            raise ConfigError(problems)
-        start, end = minutes
         width = (end - start) % (24 * 60)
         jobs = []
         exclude = list(props.pop("exclude", ()))
