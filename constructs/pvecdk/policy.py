@@ -39,7 +39,8 @@ from pvecdk.errors import ConfigError, Problem
 if TYPE_CHECKING:
     from pvecdk.cluster import Cluster
 
-__all__ = ["Finding", "Quorum", "check", "check_ceph", "check_guests", "enforce", "quorum", "register"]
+__all__ = ["Finding", "Quorum", "check", "check_ceph", "check_guests", "clusters_in", "enforce", "quorum",
+           "register"]
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,8 @@ def check_ceph(cluster: Cluster) -> list[Finding]:
     return findings
 
 
-def _clusters(scope: Any) -> list[Cluster]:
+def clusters_in(scope: Any) -> list[Cluster]:
+    """Every cluster in the construct tree under ``scope`` (``scope`` included), in tree order."""
     from pvecdk.cluster import Cluster
 
     return [c for c in scope.node.find_all() if isinstance(c, Cluster)]
@@ -256,7 +258,7 @@ def _clusters(scope: Any) -> list[Cluster]:
 
 def enforce(scope: Any) -> list[Finding]:
     """Check every cluster under ``scope``; raise a ConfigError with all errors, return the warnings."""
-    findings = [f for cluster in _clusters(scope) for f in check(cluster)]
+    findings = [f for cluster in clusters_in(scope) for f in check(cluster)]
     errors = [f.problem for f in findings if f.severity == "error"]
     if errors:
         raise ConfigError(errors)

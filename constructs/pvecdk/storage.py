@@ -384,9 +384,9 @@ def _protection(allow_destroy: bool) -> _cdk.TerraformResourceLifecycle | None:
 
 def _find_cluster(scope: _cdk.Construct) -> Cluster | None:
     """The one cluster in the stack of ``scope``, or None when there is none or several."""
-    from pvecdk.policy import _clusters
+    from pvecdk.policy import clusters_in
 
-    clusters = _clusters(_cdk.TerraformStack.of(scope))
+    clusters = clusters_in(_cdk.TerraformStack.of(scope))
     return clusters[0] if len(clusters) == 1 else None
 
 
