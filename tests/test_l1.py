@@ -76,6 +76,55 @@ def test_meta_arguments_pass_through(stack: Any) -> None:
     assert out["count"] == 2
 
 
+def _every_meta_argument(stack: Any, suffix: str, **extra: Any) -> None:
+    first = storage_nfs.StorageNfs(stack, f"first{suffix}", **NFS)
+    alias = provider.ProxmoxProvider(stack, f"other{suffix}", alias=f"other{suffix}")
+    ceph_pool.CephPool(stack, f"pool{suffix}", name="p", node_name="pve1", depends_on=[first], count=2,
+                       lifecycle=_cdk.TerraformResourceLifecycle(prevent_destroy=True, ignore_changes=["size"]),
+                       provider=alias, **extra)
+
+
+def test_meta_arguments_synthesize_as_cdktfs_own_constructor_writes_them(stack: Any, monkeypatch: Any) -> None:
+    # The generated classes create common elements without cdktf's run-time type checks: the result must be
+    # what cdktf's constructor makes of the same arguments.
+    from pvecdk import _l1
+
+    _every_meta_argument(stack, "")
+    monkeypatch.setattr(_l1, "_create_element", lambda *args: False)
+    _every_meta_argument(stack, "-cdktf")
+    pools = synth(stack)["resource"]["proxmox_ceph_pool"]
+    ours, theirs = ({k: v for k, v in pools[name].items() if k != "//"} for name in ("pool", "pool-cdktf"))
+    assert ours["lifecycle"] == {"prevent_destroy": True, "ignore_changes": ["size"]}
+    assert ours["provider"] == "proxmox.other"
+    assert (ours["depends_on"], theirs["depends_on"]) == (["proxmox_storage_nfs.first"],
+                                                          ["proxmox_storage_nfs.first-cdktf"])
+    assert {**ours, "depends_on": None, "provider": None} == {**theirs, "depends_on": None, "provider": None}
+
+
+def test_common_meta_arguments_skip_cdktfs_constructor(stack: Any, monkeypatch: Any) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("cdktf's TerraformResource constructor was called")
+
+    monkeypatch.setattr(_cdk.TerraformResource, "__init__", refuse)
+    _every_meta_argument(stack, "")
+    with pytest.raises(AssertionError, match="constructor was called"):  # a dict form is left to cdktf
+        ceph_pool.CephPool(stack, "dict-form", name="p", node_name="pve1", lifecycle={"prevent_destroy": True})
+
+
+def test_rejects_an_address_string_in_depends_on(stack: Any) -> None:
+    with pytest.raises(ConfigError) as err:
+        ceph_pool.CephPool(stack, "pool", name="p", node_name="pve1", depends_on=["proxmox_storage_nfs.x"])
+    (problem,) = err.value.problems
+    assert (problem.path, problem.field) == ("test/pool", "depends_on[0]")
+    assert "'proxmox_storage_nfs.x'" in problem.problem and "construct itself" in problem.fix
+
+
+def test_other_meta_argument_forms_are_left_to_cdktf(stack: Any) -> None:
+    pool = ceph_pool.CephPool(stack, "dict-form", name="p", node_name="pve1", lifecycle={"prevent_destroy": True})
+    assert synth(stack)["resource"]["proxmox_ceph_pool"]["dict-form"]["lifecycle"] == {"prevent_destroy": True}
+    assert pool.node.id == "dict-form"
+
+
 def test_tokens_pass_wherever_a_value_may_be_computed(stack: Any) -> None:
     nfs = storage_nfs.StorageNfs(stack, "nfs", **NFS)
     size = _cdk.TerraformVariable(stack, "size", type="number")

@@ -60,6 +60,7 @@ TerraformOutput = _runtime.TerraformOutput
 TerraformElement = _runtime.TerraformElement
 TerraformProviderGeneratorMetadata = _runtime.TerraformProviderGeneratorMetadata
 TerraformResourceLifecycle = _runtime.TerraformResourceLifecycle
+TerraformResourceConfig = _runtime.TerraformResourceConfig
 TerraformCount = _runtime.TerraformCount
 ITerraformDependable = _runtime.ITerraformDependable
 ITerraformIterator = _runtime.ITerraformIterator
@@ -135,6 +136,7 @@ __all__ = [
     "TerraformProvider",
     "TerraformProviderGeneratorMetadata",
     "TerraformResource",
+    "TerraformResourceConfig",
     "TerraformResourceLifecycle",
     "TerraformStack",
     "TerraformVariable",
