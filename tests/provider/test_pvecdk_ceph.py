@@ -248,6 +248,15 @@ def test_rejects_a_monitor_address_that_is_not_an_ip(fake: FakeCluster, provider
     assert diag.path == ("address",) and "'pve1.lan' is not an IP address" in diag.detail
 
 
+def test_rejects_a_node_name_or_mds_name_pve_does_not_take(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    res = provider.resources["pvecdk_ceph_mds"]
+    assert res.validate(config(res, **on(fake, "pve1", name="pve1-a"))) == []
+    (diag,) = res.validate({**config(res, **on(fake, "pve1")), "node_name": "pve_1"})
+    assert diag.path == ("node_name",) and diag.summary == "Invalid node name"
+    (diag,) = res.validate(config(res, **on(fake, "pve1", name="-a")))
+    assert diag.path == ("name",) and diag.summary == "Invalid MDS name"
+
+
 def test_import_finds_an_osd_on_another_node_by_its_id(fake: FakeCluster, provider: PvecdkProvider) -> None:
     states = bootstrap(fake, provider)
     (osd,) = provider.resources["pvecdk_ceph_osd"].import_state(f"osd.{states['osd.pve2']['osd_id']}")

@@ -26,6 +26,7 @@ from pvecdk.engine.membership import PlanRefused, Step
 
 __all__ = [
     "CONTENT_TYPES",
+    "NODE_NAME",
     "STORAGE_TYPES",
     "LiveStorage",
     "StoragePlan",
@@ -63,9 +64,10 @@ _BOOLEAN = frozenset({"krbd", "fuse", "sparse", "nowritecache", "create-base-pat
 
 _SECRET_OPTIONS = frozenset({"keyring", "password", "encryption-key"})
 
-# PVE's storage id (pve-storage-id) and node name formats.
+# PVE's storage id format (pve-storage-id).
 _STORAGE_ID = re.compile(r"[a-z][a-z0-9\-_.]*[a-z0-9]", re.IGNORECASE)
-_NODE = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?")
+#: PVE's node name format (pve-node); use it with ``fullmatch``.
+NODE_NAME = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?")
 
 
 @lru_cache(maxsize=1)
@@ -155,7 +157,7 @@ def check_storage(spec: StorageSpec, release: str | None = None) -> list[str]:
         problems.append(f"id: {spec.id!r} is not a PVE storage id; start with a letter, then letters, digits, "
                         "'-', '_' or '.', ending in a letter or digit")
     for node in sorted(spec.nodes or ()):
-        if not _NODE.fullmatch(node):
+        if not NODE_NAME.fullmatch(node):
             problems.append(f"nodes: {node!r} is not a PVE node name; use the node's name, such as pve1")
     major = _major(release)
     if spec.type == "glusterfs" and major is not None and int(major or 0) >= 9:

@@ -30,6 +30,7 @@ from pvecdk.engine.ceph import (
 )
 from pvecdk.engine.client import Client
 from pvecdk.engine.membership import PlanRefused
+from pvecdk.engine.storage import NODE_NAME
 from pvecdk.errors import EngineError
 from pvecdk.provider._plugin._common import EngineResource, destroy_allowed, has_unknown, known, local_node, replaced
 from pvecdk.tfplugin import (
@@ -120,7 +121,6 @@ CEPH_SCHEMAS: dict[str, Schema] = {
     "pvecdk_ceph_fs": CEPH_FS_SCHEMA,
 }
 
-_NAME = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?")
 _FS_NAME = re.compile(r"[^:/\s]+")
 _IP = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9a-fA-F:]*:[0-9a-fA-F:]+\]?)")
 
@@ -161,7 +161,7 @@ class _CephType(EngineResource, ResourceType):
     def validate(self, config: Mapping[str, Any]) -> list[Diagnostic]:
         diags = []
         node = config.get("node_name")
-        if known(node) and not _NAME.fullmatch(str(node)):
+        if known(node) and not NODE_NAME.fullmatch(str(node)):
             diags.append(error("Invalid node name", f"{node!r} is not a PVE node name.", ("node_name",)))
         endpoint = config.get("endpoint")
         if known(endpoint) and not str(endpoint).startswith(("https://", "http://")):
@@ -455,7 +455,8 @@ class CephMdsResource(_CephType):
     def validate(self, config: Mapping[str, Any]) -> list[Diagnostic]:
         diags = super().validate(config)
         name = config.get("name")
-        if known(name) and not _NAME.fullmatch(str(name)):
+        # An MDS id defaults to its node's name and takes the same format.
+        if known(name) and not NODE_NAME.fullmatch(str(name)):
             diags.append(error("Invalid MDS name", f"{name!r}: letters, digits and inner hyphens only.", ("name",)))
         return diags
 
