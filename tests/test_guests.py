@@ -249,6 +249,19 @@ def test_rejects_a_bad_container_template() -> None:
     assert only(excinfo).field == "template"
 
 
+@pytest.mark.parametrize(("pool_id", "problem", "fix"), [
+    ("bad id", "'bad id' is not a pool id", "use 1-64 letters, digits, '-', '_' or '.'"),
+    (5, "input should be a valid string, got 5", "pass a string"),
+])
+def test_rejects_a_bad_pool_id(pool_id: Any, problem: str, fix: str) -> None:
+    l9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        Pool(l9.stack, "Prod", pool_id=pool_id)
+    p = only(excinfo)
+    assert (p.path, p.field, p.problem, p.fix) == ("test/Prod", "pool_id", problem, fix)
+    assert l9.stack.node.try_find_child("Prod") is None
+
+
 def test_rejects_host_cpu_under_ha() -> None:
     l9 = lab()
     vm = Vm(l9.stack, "a", node=l9.nodes[0], vm_id=100, cpu_type="host", disks=[Disk(l9.rbd)], ha=True)

@@ -21,10 +21,12 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+
+from pydantic import AfterValidator
 
 from pvecdk import _cdk
-from pvecdk._validation import construct_path
+from pvecdk._validation import Props, check_props, construct_path
 from pvecdk.bpg import (
     network_linux_bridge,
     virtual_environment_container,
@@ -174,10 +176,7 @@ class Pool(_cdk.Construct):
             pool_id: PVE's pool id (letters, digits, ``-``, ``_``, ``.``).
             comment: Shown in PVE.
         """
-        path = construct_path(scope, id)
-        if not isinstance(pool_id, str) or not _POOL_ID.match(pool_id):
-            raise ConfigError([Problem(path, "pool_id", f"{pool_id!r} is not a pool id",
-                                       "use 1-64 letters, digits, '-', '_' or '.'")])
+        check_props(_PoolProps, _LazyPath(scope, id), {"pool_id": pool_id})
         super().__init__(scope, id)
         self._pool_id = pool_id
         self.resource: virtual_environment_pool.VirtualEnvironmentPool | None = None
@@ -217,6 +216,16 @@ class _LazyPath:
         if self._value is None:
             self._value = construct_path(self._scope, self._id)
         return self._value
+
+
+def _pool_id(value: str) -> str:
+    if not _POOL_ID.match(value):
+        raise ValueError(f"{value!r} is not a pool id; use 1-64 letters, digits, '-', '_' or '.'")
+    return value
+
+
+class _PoolProps(Props):
+    pool_id: Annotated[str, AfterValidator(_pool_id)]
 
 
 def _ipv4(value: str, field_name: str, path: _LazyPath, problems: list[Problem]) -> None:
