@@ -135,11 +135,18 @@ def _vm_error(l9: Any, **kwargs: Any) -> Any:
     return excinfo
 
 
-@pytest.mark.parametrize("vm_id", [99, 1_000_000_000, 0, "100"])
+@pytest.mark.parametrize("vm_id", [99, 1_000_000_000, 0])
 def test_rejects_vmid_out_of_range(vm_id: Any) -> None:
     p = only(_vm_error(lab(), vm_id=vm_id))
     assert (p.path, p.field) == ("test/bad", "vm_id")
     assert "VMID must be 100-999999999" in p.problem
+
+
+@pytest.mark.parametrize("vm_id", ["100", True, 100.0])
+def test_rejects_vmid_that_is_no_whole_number(vm_id: Any) -> None:
+    p = only(_vm_error(lab(), vm_id=vm_id))
+    assert (p.path, p.field, p.fix) == ("test/bad", "vm_id", "pass a whole number")
+    assert p.problem == f"input should be a valid integer, got {vm_id!r}"
 
 
 def test_rejects_vmid_taken_twice_in_the_cluster() -> None:

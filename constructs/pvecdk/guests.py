@@ -23,7 +23,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from pydantic import AfterValidator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    PlainValidator,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+)
+from pydantic_core import InitErrorDetails
 
 from pvecdk import _cdk
 from pvecdk._validation import Props, check_props, construct_path
@@ -34,12 +46,12 @@ from pvecdk.bpg import (
     virtual_environment_vm,
 )
 from pvecdk.errors import ConfigError, Problem
+from pvecdk.node import Node
 from pvecdk.storage import ContentType, Storage
 
 if TYPE_CHECKING:
     from pvecdk.cluster import Cluster
     from pvecdk.ha import HaOptions, HaResource
-    from pvecdk.node import Node
     from pvecdk.replication import Replication
 
 __all__ = ["CloudInit", "Container", "Disk", "Guest", "NetworkInterface", "Pool", "Vm"]
@@ -218,26 +230,268 @@ class _LazyPath:
         return self._value
 
 
+# -- props models
+#
+# Messages keep PVE's terms and the value given. Checks are attached to the inner type of optional props
+# (``Annotated[...] | None``) so that an unset prop costs no Python call: a benchmark builds thousands of guests.
+
+
+def _instance_of(cls: type, fix: str) -> Any:
+    """A check that the value is a ``cls``, in this module's words (pydantic's would only name the class)."""
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, cls):
+            raise ValueError(f"{value!r} is not a {cls.__name__}; {fix}")
+        return value
+
+    return check
+
+
+def _within(low: int, high: int | None, what: str, fix: str) -> Any:
+    """A check of a whole number against ``low``-``high`` (no upper bound when ``high`` is None)."""
+
+    def check(value: int) -> int:
+        if value < low or (high is not None and value > high):
+            raise ValueError(f"{what}, got {value!r}; {fix}")
+        return value
+
+    return check
+
+
+def _error(loc: tuple[int | str, ...], value: Any, text: str) -> InitErrorDetails:
+    """A problem found by a check that sees several values, located at the one it is about."""
+    return InitErrorDetails(type="value_error", loc=loc, input=value, ctx={"error": ValueError(text)})
+
+
+def _validate_with(handler: ValidatorFunctionWrapHandler, value: Any, found: list[InitErrorDetails]) -> Any:
+    """``handler(value)``, reporting ``found`` (located inside the prop) beside the problems it finds itself.
+
+    A validator's ValueError can only name the prop it validates; a ValidationError raised from a validator
+    keeps its locations, so a problem with one disk of several is reported at that disk.
+    """
+    if not found:
+        return handler(value)
+    errors: list[InitErrorDetails] = []
+    try:
+        handler(value)
+    except ValidationError as exc:
+        for e in exc.errors():
+            detail = InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"])
+            if "ctx" in e:
+                detail["ctx"] = e["ctx"]
+            errors.append(detail)
+    raise ValidationError.from_exception_data("guest props", [*errors, *found])
+
+
 def _pool_id(value: str) -> str:
     if not _POOL_ID.match(value):
         raise ValueError(f"{value!r} is not a pool id; use 1-64 letters, digits, '-', '_' or '.'")
     return value
 
 
+def _dns_name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(f"{value!r} is not a DNS name (it defaults to the construct id); pass a name of letters, "
+                         "digits and '-', such as web-1")
+    return value
+
+
+def _tag(value: str) -> str:
+    if not _TAG.match(value):
+        raise ValueError(f"{value!r} is not a PVE tag; use lowercase letters, digits, '_', '-', '+', '.'")
+    return value
+
+
+def _cpu_type(value: str) -> str:
+    if not (value in GENERIC_CPU_TYPES or value in HOST_CPU_TYPES or value in NAMED_CPU_TYPES
+            or _CUSTOM_CPU.match(value)):
+        raise ValueError(f"{value!r} is not a QEMU CPU model; use {DEFAULT_CPU_TYPE} (migrates anywhere), a model "
+                         "such as EPYC-Rome, or custom-<name>")
+    return value
+
+
+def _template(value: str) -> str:
+    if not _TEMPLATE.match(value):
+        raise ValueError(f"{value!r} is not a container template volume id; give <storage>:vztmpl/<file>, such as "
+                         "local:vztmpl/debian-12-standard.tar.zst")
+    return value
+
+
+def _bridge(value: Any) -> Any:
+    name = value if isinstance(value, str) else (
+        str(value.name_input) if isinstance(value, network_linux_bridge.NetworkLinuxBridge) else None)
+    if name is None:
+        raise ValueError(f"{value!r} is not a bridge; give its name, such as vmbr0, or what node.add_bridge "
+                         "returned")
+    if not _BRIDGE.match(name):
+        raise ValueError(f"{name!r} is not a bridge name; give a bridge such as vmbr0")
+    return value
+
+
+def _disk_slot(value: str) -> str:
+    if not _VM_DISK.match(value):
+        raise ValueError(f"{value!r} is not a disk slot; use scsi0-30, virtio0-15, sata0-5 or ide0-3")
+    return value
+
+
+def _ipv4(value: str) -> str:
+    if value != "dhcp":
+        try:
+            ipaddress.ip_interface(value)
+            if "/" not in value:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{value!r} is neither dhcp nor an address in CIDR notation; give dhcp, or an "
+                             "address such as 10.0.0.5/24") from None
+    return value
+
+
+def _slots(disks: Sequence[Disk | _VmDiskProps]) -> list[str]:
+    """The bus and slot of each VM disk: the one given, else the next ``scsiN`` no disk asked for."""
+    given = {d.interface for d in disks if d.interface is not None}
+    out: list[str] = []
+    n = 0
+    for d in disks:
+        if d.interface is not None:
+            out.append(d.interface)
+            continue
+        while f"scsi{n}" in given or f"scsi{n}" in out:
+            n += 1
+        out.append(f"scsi{n}")
+    return out
+
+
+def _balloon(v: int, info: ValidationInfo) -> int:
+    memory = info.data.get("memory_mib")
+    if memory is not None and not 0 <= v <= memory:
+        raise ValueError(f"must be 0-{memory} (memory_mib), got {v!r}; give at most memory_mib, or leave it unset")
+    return v
+
+
+def _boot_devices(v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    if "disks" not in info.data or "networks" not in info.data:
+        return v  # a bad disk or interface is reported as such
+    slots = _slots(info.data["disks"])
+    known = {*slots, *(f"net{i}" for i in range(len(info.data["networks"]))), "ide2"}
+    unknown = [device for device in v if device not in known]
+    if unknown:
+        what = "is not a device" if len(unknown) == 1 else "are not devices"
+        raise ValueError(f"{', '.join(map(repr, unknown))} {what} of the VM; list its disks ("
+                         + ", ".join(slots) + ") or net interfaces")
+    return v
+
+
+def _drive_storage(v: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+    """A VM's cloud-init drive needs a storage: its own, or the first disk's."""
+    found: list[InitErrorDetails] = []
+    if v.storage is None and info.data.get("disks") == ():
+        found.append(_error(("storage",), None, "no storage for the cloud-init drive; pass CloudInit(storage=...), "
+                            "or give the VM a disk"))
+    return _validate_with(handler, v, found)
+
+
+_Storage = Annotated[Storage, PlainValidator(_instance_of(
+    Storage, "pass a storage construct, or Storage.from_id(scope, 'local-lvm')"))]
+
+
 class _PoolProps(Props):
     pool_id: Annotated[str, AfterValidator(_pool_id)]
 
 
-def _ipv4(value: str, field_name: str, path: _LazyPath, problems: list[Problem]) -> None:
-    if value == "dhcp":
-        return
-    try:
-        ipaddress.ip_interface(value)
-        if "/" not in value:
-            raise ValueError
-    except ValueError:
-        problems.append(Problem(path(), field_name, f"{value!r} is neither dhcp nor an address in CIDR notation",
-                                "give dhcp, or an address such as 10.0.0.5/24"))
+class _DiskProps(Props):
+    """What is checked of a :class:`Disk` itself; where its storage is defined is the guest's to check."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    storage: _Storage
+    size_gib: Annotated[StrictInt, AfterValidator(_within(1, None, "size must be 1 GiB or more",
+                                                          "give the size in whole GiB"))]
+
+
+class _VmDiskProps(_DiskProps):
+    interface: Annotated[str, AfterValidator(_disk_slot)] | None
+
+
+class _NetworkInterfaceProps(Props):
+    model_config = ConfigDict(from_attributes=True)
+
+    bridge: Annotated[str | network_linux_bridge.NetworkLinuxBridge, PlainValidator(_bridge)]
+    vlan_id: Annotated[StrictInt, AfterValidator(_within(1, 4094, "VLAN id must be 1-4094",
+                                                         "pick a VLAN in 1-4094"))] | None
+
+
+class _CloudInitProps(Props):
+    """A container reads only the network settings and keys of its :class:`CloudInit`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    ipv4: Annotated[str, AfterValidator(_ipv4)]
+
+
+class _VmCloudInitProps(_CloudInitProps):
+    storage: _Storage | None
+
+
+_Disk = Annotated[_DiskProps, BeforeValidator(_instance_of(Disk, "pass Disk(storage, size_gib=...)"))]
+_VmDisk = Annotated[_VmDiskProps, BeforeValidator(_instance_of(Disk, "pass Disk(storage, size_gib=...)"))]
+_Nic = Annotated[_NetworkInterfaceProps, BeforeValidator(_instance_of(NetworkInterface,
+                                                                      "pass NetworkInterface(bridge=...)"))]
+_CLOUD_INIT_FIX = "pass CloudInit(...), or leave cloud_init unset"
+
+
+class _GuestProps(Props):
+    """What VMs and containers share. Whether node, VMID, storages and bridges fit the cluster is checked
+    against the graph once these are valid (:meth:`Guest._check_placement`)."""
+
+    node: Annotated[Node, PlainValidator(_instance_of(Node, "pass a node returned by cluster.add_node"))]
+    vm_id: Annotated[StrictInt, AfterValidator(_within(MIN_VMID, MAX_VMID, f"VMID must be {MIN_VMID}-{MAX_VMID}",
+                                                       f"pick a free VMID in {MIN_VMID}-{MAX_VMID}"))]
+    name: Annotated[str, AfterValidator(_dns_name)]
+    cores: Annotated[StrictInt, AfterValidator(_within(1, 8192, "cores must be 1-8192",
+                                                       "give a whole number of cores"))]
+    memory_mib: Annotated[StrictInt, AfterValidator(_within(16, None, "memory must be at least 16 MiB",
+                                                            "give the memory in MiB, such as 2048"))]
+    networks: tuple[_Nic, ...]
+    tags: tuple[Annotated[str, AfterValidator(_tag)], ...]
+    pool: Annotated[Pool, PlainValidator(_instance_of(Pool, "pass Pool(...) or Pool.from_id(scope, 'name')"))] | None
+
+
+class _VmProps(_GuestProps):
+    cpu_type: Annotated[str, AfterValidator(_cpu_type)] | None
+    sockets: Annotated[StrictInt, AfterValidator(_within(1, 4, "sockets must be 1-4", "give 1-4 sockets"))]
+    balloon_mib: Annotated[StrictInt, AfterValidator(_balloon)] | None
+    disks: tuple[_VmDisk, ...]
+    # The last validator runs first: _drive_storage is given a CloudInit.
+    cloud_init: Annotated[_VmCloudInitProps, WrapValidator(_drive_storage),
+                          BeforeValidator(_instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
+    boot_order: Annotated[tuple[str, ...], AfterValidator(_boot_devices)] | None
+    migration_timeout_seconds: Annotated[StrictInt, AfterValidator(_within(
+        1, None, "must be positive", "give seconds, or leave it unset"))] | None
+
+    @field_validator("disks", mode="wrap")
+    @classmethod
+    def _one_disk_per_slot(cls, v: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        # Two disks on one slot are each valid alone: the clash is found over the given list, so that it is
+        # reported beside the problems of single disks.
+        if not isinstance(v, tuple) or len(v) < 2:
+            return handler(v)
+        found: list[InitErrorDetails] = []
+        seen: set[str] = set()
+        for i, d in enumerate(v):
+            slot = d.interface if isinstance(d, Disk) else None
+            if isinstance(slot, str) and _VM_DISK.match(slot):  # a bad slot is the disk's own problem
+                if slot in seen:
+                    found.append(_error((i, "interface"), slot, f"{slot} is used twice; give every disk its own slot"))
+                seen.add(slot)
+        return _validate_with(handler, v, found)
+
+
+class _ContainerProps(_GuestProps):
+    template: Annotated[str, AfterValidator(_template)]
+    disk: _Disk
+    swap_mib: Annotated[StrictInt, AfterValidator(_within(0, None, "swap must be 0 or more MiB",
+                                                          "give swap in MiB, or 0"))]
+    cloud_init: Annotated[_CloudInitProps, BeforeValidator(_instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
 
 
 class Guest(_cdk.Construct):
@@ -251,21 +505,18 @@ class Guest(_cdk.Construct):
 
     resource: Any
 
-    def _common(self, scope: _cdk.Construct, path: _LazyPath, *, node: Node, vm_id: int, name: str,
-                cores: int, memory_mib: int, disks: Sequence[Disk], networks: Sequence[NetworkInterface],
-                tags: Sequence[str], pool: Pool | None, cpu_type: str | None) -> list[Problem]:
-        """Check what both kinds share; returns the problems found (the caller raises)."""
+    def _check_placement(self, scope: _cdk.Construct, path: _LazyPath, *, node: Node, vm_id: int,
+                         disks: Sequence[Disk], networks: Sequence[NetworkInterface],
+                         cloud_init_storage: Storage | None = None) -> None:
+        """Check the valid props against the graph: the node is in the cluster the guest is defined in, the
+        VMID is free there, each volume's storage holds it on that node and each bridge exists there."""
         from pvecdk.cluster import Cluster
-        from pvecdk.node import Node
 
         problems: list[Problem] = []
 
         def add(field_name: str, text: str, fix: str) -> None:
             problems.append(Problem(path(), field_name, text, fix))
 
-        if not isinstance(node, Node):
-            add("node", f"{node!r} is not a Node", "pass a node returned by cluster.add_node")
-            return problems
         cluster = node.cluster
         # A guest defined in a stack (the common case) has no enclosing cluster; asking jsii for the scopes
         # of every guest would cost round trips for nothing.
@@ -276,53 +527,22 @@ class Guest(_cdk.Construct):
                 f"pick a node of {enclosing.name}, or define the guest outside that cluster")
         elif not any(n is node for n in cluster.nodes):
             add("node", f"node {node.name} is not in cluster {cluster.name}", "add it with cluster.add_node first")
-        if isinstance(vm_id, bool) or not isinstance(vm_id, int) or not MIN_VMID <= vm_id <= MAX_VMID:
-            add("vm_id", f"VMID must be {MIN_VMID}-{MAX_VMID}, got {vm_id!r}",
-                f"pick a free VMID in {MIN_VMID}-{MAX_VMID}")
-        else:
-            other = cluster._guests.get(vm_id)
-            if other is not None:
-                add("vm_id", f"VMID {vm_id} is already taken by {other.node.path}",
-                    "give every guest of the cluster its own VMID")
-        if not _NAME.match(name):
-            add("name", f"{name!r} is not a DNS name (it defaults to the construct id)",
-                "pass a name of letters, digits and '-', such as web-1")
-        if isinstance(cores, bool) or not isinstance(cores, int) or not 1 <= cores <= 8192:
-            add("cores", f"cores must be 1-8192, got {cores!r}", "give a whole number of cores")
-        if isinstance(memory_mib, bool) or not isinstance(memory_mib, int) or memory_mib < 16:
-            add("memory_mib", f"memory must be at least 16 MiB, got {memory_mib!r}",
-                "give the memory in MiB, such as 2048")
-        for i, tag in enumerate(tags):
-            if not isinstance(tag, str) or not _TAG.match(tag):
-                add(f"tags[{i}]", f"{tag!r} is not a PVE tag", "use lowercase letters, digits, '_', '-', '+', '.'")
-        if pool is not None and not isinstance(pool, Pool):
-            add("pool", f"{pool!r} is not a Pool", "pass Pool(...) or Pool.from_id(scope, 'name')")
-        if cpu_type is not None and not (cpu_type in GENERIC_CPU_TYPES or cpu_type in HOST_CPU_TYPES
-                                         or cpu_type in NAMED_CPU_TYPES or _CUSTOM_CPU.match(cpu_type)):
-            add("cpu_type", f"{cpu_type!r} is not a QEMU CPU model",
-                f"use {DEFAULT_CPU_TYPE} (migrates anywhere), a model such as EPYC-Rome, or custom-<name>")
+        other = cluster._guests.get(vm_id)
+        if other is not None:
+            add("vm_id", f"VMID {vm_id} is already taken by {other.node.path}",
+                "give every guest of the cluster its own VMID")
         for i, disk in enumerate(disks):
-            where = self._disk_prop(i)
-            if not isinstance(disk, Disk):
-                add(where, f"{disk!r} is not a Disk", "pass Disk(storage, size_gib=...)")
-                continue
-            self._check_storage(path, f"{where}.storage", disk.storage, self._ROOT_CONTENT, node, problems)
-            if isinstance(disk.size_gib, bool) or not isinstance(disk.size_gib, int) or disk.size_gib < 1:
-                add(f"{where}.size_gib", f"size must be 1 GiB or more, got {disk.size_gib!r}",
-                    "give the size in whole GiB")
+            self._check_storage(path, f"{self._disk_prop(i)}.storage", disk.storage, self._ROOT_CONTENT, node,
+                                problems)
         for i, nic in enumerate(networks):
-            if not isinstance(nic, NetworkInterface):
-                add(f"networks[{i}]", f"{nic!r} is not a NetworkInterface", "pass NetworkInterface(bridge=...)")
-                continue
             bridge = nic.bridge_name
-            if not _BRIDGE.match(bridge):
-                add(f"networks[{i}].bridge", f"{bridge!r} is not a bridge name", "give a bridge such as vmbr0")
-            elif isinstance(node, Node) and bridge != "vmbr0" and bridge not in node._bridges:
+            if bridge != "vmbr0" and bridge not in node._bridges:
                 add(f"networks[{i}].bridge", f"node {node.name} has no bridge {bridge}",
                     f"add it with node.add_bridge({bridge!r}, ...) first, or use vmbr0")
-            if nic.vlan_id is not None and not 1 <= nic.vlan_id <= 4094:
-                add(f"networks[{i}].vlan_id", f"VLAN id must be 1-4094, got {nic.vlan_id}", "pick a VLAN in 1-4094")
-        return problems
+        if cloud_init_storage is not None:
+            self._check_storage(path, "cloud_init.storage", cloud_init_storage, ContentType.IMAGES, node, problems)
+        if problems:
+            raise ConfigError(problems)
 
     @staticmethod
     def _disk_prop(index: int) -> str:
@@ -330,12 +550,8 @@ class Guest(_cdk.Construct):
         return f"disks[{index}]"
 
     @staticmethod
-    def _check_storage(path: _LazyPath, field_name: str, storage: Any, content: ContentType, node: Node,
+    def _check_storage(path: _LazyPath, field_name: str, storage: Storage, content: ContentType, node: Node,
                        problems: list[Problem]) -> None:
-        if not isinstance(storage, Storage):
-            problems.append(Problem(path(), field_name, f"{storage!r} is not a Storage",
-                                    "pass a storage construct, or Storage.from_id(scope, 'local-lvm')"))
-            return
         if not storage.holds(content):
             held = ", ".join(sorted(c.value for c in storage.content)) or "nothing"
             problems.append(Problem(path(), field_name, f"storage {storage.node.id} does not hold {content.value} "
@@ -550,28 +766,16 @@ class Vm(Guest):
         disk_list = list(disks)
         nic_list = list(networks)
         path = _LazyPath(scope, id)
-        problems = self._common(scope, path, node=node, vm_id=vm_id, name=name or id, cores=cores,
-                                memory_mib=memory_mib, disks=disk_list, networks=nic_list, tags=tags, pool=pool,
-                                cpu_type=cpu_type)
-        if isinstance(sockets, bool) or not isinstance(sockets, int) or not 1 <= sockets <= 4:
-            problems.append(Problem(path(), "sockets", f"sockets must be 1-4, got {sockets!r}", "give 1-4 sockets"))
-        if balloon_mib is not None and (not isinstance(balloon_mib, int) or not 0 <= balloon_mib <= memory_mib):
-            problems.append(Problem(path(), "balloon_mib", f"must be 0-{memory_mib} (memory_mib), got {balloon_mib!r}",
-                                    "give at most memory_mib, or leave it unset"))
-        interfaces = self._interfaces(path, disk_list, problems)
-        if cloud_init is not None:
-            self._check_cloud_init(path, cloud_init, disk_list, node, problems)
-        if migration_timeout_seconds is not None and migration_timeout_seconds < 1:
-            problems.append(Problem(path(), "migration_timeout_seconds", f"must be positive, got "
-                                    f"{migration_timeout_seconds}", "give seconds, or leave it unset"))
-        if boot_order is not None:
-            known = set(interfaces) | {f"net{i}" for i in range(len(nic_list))} | {"ide2"}
-            for device in boot_order:
-                if device not in known:
-                    problems.append(Problem(path(), "boot_order", f"{device!r} is not a device of the VM",
-                                            "list its disks (" + ", ".join(interfaces) + ") or net interfaces"))
-        if problems:
-            raise ConfigError(problems)
+        check_props(_VmProps, path, dict(
+            node=node, vm_id=vm_id, name=name or id, cores=cores, memory_mib=memory_mib, networks=tuple(nic_list),
+            tags=tuple(tags), pool=pool, cpu_type=cpu_type, sockets=sockets, balloon_mib=balloon_mib,
+            disks=tuple(disk_list), cloud_init=cloud_init,
+            boot_order=tuple(boot_order) if boot_order is not None else None,
+            migration_timeout_seconds=migration_timeout_seconds,
+        ))
+        self._check_placement(scope, path, node=node, vm_id=vm_id, disks=disk_list, networks=nic_list,
+                              cloud_init_storage=cloud_init.storage if cloud_init is not None else None)
+        interfaces = _slots(disk_list)
         super().__init__(scope, id)
         self._register(node=node, vm_id=vm_id, disks=disk_list, cpu_type=cpu_type, allow_host_cpu=allow_host_cpu,
                        networks=nic_list)
@@ -592,38 +796,6 @@ class Vm(Guest):
             migrate=migrate, timeout_migrate=migration_timeout_seconds,
         )
         self.ha = self._protect(ha)
-
-    @staticmethod
-    def _interfaces(path: _LazyPath, disks: list[Disk], problems: list[Problem]) -> list[str]:
-        given = [d.interface for d in disks if isinstance(d, Disk) and d.interface is not None]
-        out: list[str] = []
-        n = 0
-        for i, d in enumerate(disks):
-            if not isinstance(d, Disk):
-                out.append(f"invalid{i}")
-                continue
-            if d.interface is None:
-                while f"scsi{n}" in given or f"scsi{n}" in out:
-                    n += 1
-                out.append(f"scsi{n}")
-                continue
-            if not _VM_DISK.match(d.interface):
-                problems.append(Problem(path(), f"disks[{i}].interface", f"{d.interface!r} is not a disk slot",
-                                        "use scsi0-30, virtio0-15, sata0-5 or ide0-3"))
-            elif d.interface in out:
-                problems.append(Problem(path(), f"disks[{i}].interface", f"{d.interface} is used twice",
-                                        "give every disk its own slot"))
-            out.append(d.interface)
-        return out
-
-    def _check_cloud_init(self, path: _LazyPath, ci: CloudInit, disks: list[Disk], node: Node,
-                          problems: list[Problem]) -> None:
-        if ci.storage is None and not disks:
-            problems.append(Problem(path(), "cloud_init.storage", "no storage for the cloud-init drive",
-                                    "pass CloudInit(storage=...), or give the VM a disk"))
-        elif ci.storage is not None:
-            self._check_storage(path, "cloud_init.storage", ci.storage, ContentType.IMAGES, node, problems)
-        _ipv4(ci.ipv4, "cloud_init.ipv4", path, problems)
 
     def _initialization(self, ci: CloudInit) -> dict[str, Any]:
         out: dict[str, Any] = {"datastore_id": self._cloud_init_storage(ci).storage_id, **_network_init(ci)}
@@ -721,19 +893,12 @@ class Container(Guest):
         """
         nic_list = list(networks)
         path = _LazyPath(scope, id)
-        problems = self._common(scope, path, node=node, vm_id=vm_id, name=hostname or id, cores=cores,
-                                memory_mib=memory_mib, disks=[disk], networks=nic_list, tags=tags, pool=pool,
-                                cpu_type=None)
-        if not isinstance(template, str) or not _TEMPLATE.match(template):
-            problems.append(Problem(path(), "template", f"{template!r} is not a container template volume id",
-                                    "give <storage>:vztmpl/<file>, such as local:vztmpl/debian-12-standard.tar.zst"))
-        if not isinstance(swap_mib, int) or swap_mib < 0:
-            problems.append(Problem(path(), "swap_mib", f"swap must be 0 or more MiB, got {swap_mib!r}",
-                                    "give swap in MiB, or 0"))
-        if cloud_init is not None:
-            _ipv4(cloud_init.ipv4, "cloud_init.ipv4", path, problems)
-        if problems:
-            raise ConfigError(problems)
+        check_props(_ContainerProps, path, dict(
+            node=node, vm_id=vm_id, name=hostname or id, cores=cores, memory_mib=memory_mib,
+            networks=tuple(nic_list), tags=tuple(tags), pool=pool, template=template, disk=disk, swap_mib=swap_mib,
+            cloud_init=cloud_init,
+        ))
+        self._check_placement(scope, path, node=node, vm_id=vm_id, disks=[disk], networks=nic_list)
         super().__init__(scope, id)
         self._register(node=node, vm_id=vm_id, disks=[disk], cpu_type=None, allow_host_cpu=False,
                        networks=nic_list)
