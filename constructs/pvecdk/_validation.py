@@ -6,14 +6,15 @@ first ``"; "`` becomes the fix. Type errors found by pydantic itself get a fix f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import InitErrorDetails
 
 from pvecdk.errors import ConfigError, Problem
 
-__all__ = ["Props", "check_props", "construct_path", "problem"]
+__all__ = ["Props", "check_props", "construct_path", "problem", "raise_at"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,6 +35,29 @@ def problem(path: str, field: str, text: str) -> Problem:
     """A problem from ``"what is wrong; how to fix it"``."""
     what, _, fix = text.partition("; ")
     return Problem(path, field, what, fix or "see the construct's documentation")
+
+
+def raise_at(located: Iterable[tuple[str | tuple[int | str, ...], str]], *,
+             besides: ValidationError | None = None) -> None:
+    """Raise each ``(field, "what; fix")`` as a pydantic error at that field; nothing when there is none.
+
+    A validator's ValueError is reported at the prop it validates, and a model validator's at no prop at all,
+    but a ValidationError raised from a validator keeps its locations (taken relative to where the validator
+    runs). Raised this way, a problem between props keeps the prop it is about, and one found by looking at a
+    whole list keeps its item (``(1, "interface")`` inside ``disks``). ``besides``, the errors of validating
+    the value itself, come first, so a wrap validator reports both kinds at once.
+    """
+    errors: list[InitErrorDetails] = []
+    if besides is not None:
+        for e in besides.errors():
+            detail = InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"])
+            if "ctx" in e:
+                detail["ctx"] = e["ctx"]
+            errors.append(detail)
+    errors += [InitErrorDetails(type="value_error", loc=(field,) if isinstance(field, str) else field, input=None,
+                                ctx={"error": ValueError(text)}) for field, text in located]
+    if errors:
+        raise ValidationError.from_exception_data("props", errors)
 
 
 _FIXES = {

@@ -21,11 +21,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, ValidationError, ValidationInfo, field_validator, model_validator
-from pydantic_core import InitErrorDetails
+from pydantic import AfterValidator, ValidationInfo, field_validator, model_validator
 
 from pvecdk import _calendar, _cdk
-from pvecdk._validation import Props, check_props, construct_path
+from pvecdk._validation import Props, check_props, construct_path, raise_at
 from pvecdk.bpg import backup_job
 from pvecdk.storage import ContentType, Storage
 
@@ -41,17 +40,6 @@ _MAIL = re.compile(r"^[^@\s]+(@[^@\s]+\.[^@\s]+)?$")  # an address, or a local u
 #: The BackupJob arguments stagger_per_node sets for each node.
 _PER_NODE = ("schedule", "node", "guests", "job_id")
 
-
-def _raise_at(located: Sequence[tuple[str, str]]) -> None:
-    """Raise ``(field, "what; fix")`` pairs as pydantic errors on those fields.
-
-    A model validator's own ValueError names no field; raised this way, each problem between props keeps the
-    field it is about.
-    """
-    if located:
-        raise ValidationError.from_exception_data("props", [
-            InitErrorDetails(type="value_error", loc=(field,), input=None, ctx={"error": ValueError(text)})
-            for field, text in located])
 
 
 class BackupMode(enum.StrEnum):
@@ -212,7 +200,7 @@ class _BackupJobProps(Props):
             return v
         if not isinstance(v, Retention):
             raise ValueError(f"{v!r} is not a Retention; pass Retention(keep_daily=7, ...)")
-        _raise_at([(name, f"must be 1 or more, got {value!r}; give a whole number of backups, or leave it unset")
+        raise_at([(name, f"must be 1 or more, got {value!r}; give a whole number of backups, or leave it unset")
                    for name, value in vars(v).items()
                    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1)])
         if all(value is None for value in vars(v).values()):
@@ -283,7 +271,7 @@ class _BackupJobProps(Props):
                 located += [(f"{field}[{i}]", f"guest {g.vm_id} runs on {g.node_name}, not on {self.node.name}; "
                              "list guests of that node, or drop node=")
                             for i, g in enumerate(items) if g.guest_node is not self.node]
-        _raise_at(located)
+        raise_at(located)
         return self
 
 
@@ -338,7 +326,7 @@ class _StaggerProps(Props):
     def _between(self) -> _StaggerProps:
         start, end = self.window
         if start == end:
-            _raise_at([("window_end", f"the window {self.window_start}-{self.window_end} is empty; give a "
+            raise_at([("window_end", f"the window {self.window_start}-{self.window_end} is empty; give a "
                         "window_end after window_start")])
         return self
 

@@ -35,10 +35,9 @@ from pydantic import (
     WrapValidator,
     field_validator,
 )
-from pydantic_core import InitErrorDetails
 
 from pvecdk import _cdk
-from pvecdk._validation import Props, check_props, construct_path
+from pvecdk._validation import Props, check_props, construct_path, raise_at
 from pvecdk.bpg import (
     network_linux_bridge,
     virtual_environment_container,
@@ -258,29 +257,17 @@ def _within(low: int, high: int | None, what: str, fix: str) -> Any:
     return check
 
 
-def _error(loc: tuple[int | str, ...], value: Any, text: str) -> InitErrorDetails:
-    """A problem found by a check that sees several values, located at the one it is about."""
-    return InitErrorDetails(type="value_error", loc=loc, input=value, ctx={"error": ValueError(text)})
-
-
-def _validate_with(handler: ValidatorFunctionWrapHandler, value: Any, found: list[InitErrorDetails]) -> Any:
-    """``handler(value)``, reporting ``found`` (located inside the prop) beside the problems it finds itself.
-
-    A validator's ValueError can only name the prop it validates; a ValidationError raised from a validator
-    keeps its locations, so a problem with one disk of several is reported at that disk.
-    """
+def _validate_with(handler: ValidatorFunctionWrapHandler, value: Any,
+                   found: list[tuple[tuple[int | str, ...], str]]) -> Any:
+    """``handler(value)``, reporting ``found`` (``(location inside the prop, "what; fix")``) beside the
+    problems it finds itself."""
     if not found:
         return handler(value)
-    errors: list[InitErrorDetails] = []
     try:
         handler(value)
     except ValidationError as exc:
-        for e in exc.errors():
-            detail = InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"])
-            if "ctx" in e:
-                detail["ctx"] = e["ctx"]
-            errors.append(detail)
-    raise ValidationError.from_exception_data("guest props", [*errors, *found])
+        raise_at(found, besides=exc)
+    raise_at(found)  # found is not empty, so this raises
 
 
 def _pool_id(value: str) -> str:
@@ -383,10 +370,10 @@ def _boot_devices(v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
 
 def _drive_storage(v: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
     """A VM's cloud-init drive needs a storage: its own, or the first disk's."""
-    found: list[InitErrorDetails] = []
+    found: list[tuple[tuple[int | str, ...], str]] = []
     if v.storage is None and info.data.get("disks") == ():
-        found.append(_error(("storage",), None, "no storage for the cloud-init drive; pass CloudInit(storage=...), "
-                            "or give the VM a disk"))
+        found.append((("storage",), "no storage for the cloud-init drive; pass CloudInit(storage=...), or give "
+                      "the VM a disk"))
     return _validate_with(handler, v, found)
 
 
@@ -475,13 +462,13 @@ class _VmProps(_GuestProps):
         # reported beside the problems of single disks.
         if not isinstance(v, tuple) or len(v) < 2:
             return handler(v)
-        found: list[InitErrorDetails] = []
+        found: list[tuple[tuple[int | str, ...], str]] = []
         seen: set[str] = set()
         for i, d in enumerate(v):
             slot = d.interface if isinstance(d, Disk) else None
             if isinstance(slot, str) and _VM_DISK.match(slot):  # a bad slot is the disk's own problem
                 if slot in seen:
-                    found.append(_error((i, "interface"), slot, f"{slot} is used twice; give every disk its own slot"))
+                    found.append(((i, "interface"), f"{slot} is used twice; give every disk its own slot"))
                 seen.add(slot)
         return _validate_with(handler, v, found)
 

@@ -14,14 +14,13 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Self
 
-from pydantic import ValidationError, field_validator, model_validator
-from pydantic_core import InitErrorDetails
+from pydantic import field_validator, model_validator
 
 from pvecdk import _cdk
-from pvecdk._validation import Props, check_props, construct_path
+from pvecdk._validation import Props, check_props, construct_path, raise_at
 from pvecdk.bpg import metrics_server
 
 __all__ = ["GraphiteProtocol", "GraphiteServer", "InfluxDbProtocol", "InfluxDbServer", "MetricsServer",
@@ -53,17 +52,6 @@ def _secret(value: object) -> str | None:
 def _clear_text(field: str) -> str:
     return f"the {field} would cross the network in clear text over http; use protocol https"
 
-
-def _raise_at(located: Sequence[tuple[str, str]]) -> None:
-    """Raise ``(field, "what; fix")`` pairs as pydantic errors on those fields.
-
-    A model validator's own ValueError names no field; raised this way, each problem between props keeps the
-    field it is about.
-    """
-    if located:
-        raise ValidationError.from_exception_data("props", [
-            InitErrorDetails(type="value_error", loc=(field,), input=None, ctx={"error": ValueError(text)})
-            for field, text in located])
 
 
 class _MetricsServerProps(Props):
@@ -119,7 +107,7 @@ class _MetricsServerProps(Props):
 
     @model_validator(mode="after")
     def _between(self) -> Self:
-        _raise_at(self._conflicts())
+        raise_at(self._conflicts())
         return self
 
 

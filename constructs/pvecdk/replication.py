@@ -7,14 +7,12 @@ Replication works only with ``zfspool`` storage, and the target node needs a sto
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError, field_validator, model_validator
-from pydantic_core import InitErrorDetails
+from pydantic import field_validator, model_validator
 
 from pvecdk import _calendar, _cdk
-from pvecdk._validation import Props, check_props, construct_path
+from pvecdk._validation import Props, check_props, construct_path, raise_at
 from pvecdk.bpg import replication
 
 if TYPE_CHECKING:
@@ -23,17 +21,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Replication"]
 
-
-def _raise_at(located: Sequence[tuple[str, str]]) -> None:
-    """Raise ``(field, "what; fix")`` pairs as pydantic errors on those fields.
-
-    A model validator's own ValueError names no field; raised this way, each problem between props keeps the
-    field it is about.
-    """
-    if located:
-        raise ValidationError.from_exception_data("props", [
-            InitErrorDetails(type="value_error", loc=(field,), input=None, ctx={"error": ValueError(text)})
-            for field, text in located])
 
 
 class _ReplicationProps(Props):
@@ -106,7 +93,7 @@ class _ReplicationProps(Props):
             elif not storage.available_on(target):
                 located.append((field, f"storage {storage.node.id} is not defined on the target node {target.name}; "
                                 f"define {storage.node.id} on {target.name} too"))
-        _raise_at(located)
+        raise_at(located)
         return self
 
 
