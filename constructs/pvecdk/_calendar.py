@@ -20,11 +20,7 @@ from __future__ import annotations
 
 import re
 
-from pvecdk import _cdk
-from pvecdk._validation import problem
-from pvecdk.errors import Problem
-
-__all__ = ["NAMED_EVENTS", "WEEKDAYS", "check_calendar_event", "check_schedule", "check_weekdays", "minutes_of_day"]
+__all__ = ["NAMED_EVENTS", "WEEKDAYS", "check_calendar_event", "check_weekdays", "minutes_of_day"]
 
 NAMED_EVENTS = frozenset({"minutely", "hourly", "daily", "weekly", "monthly", "yearly", "annually", "quarterly",
                           "semiannually"})
@@ -135,21 +131,3 @@ def minutes_of_day(text: str) -> int:
         raise ValueError(f"{text!r} is not a time of day; give HH:MM, such as 01:00")
     return int(match.group(1)) * 60 + int(match.group(2))
 
-
-def check_schedule(path: str, schedule: object, example: str, problems: list[Problem]) -> None:
-    """Add to ``problems`` what is wrong with a job's ``schedule`` (a token is left to PVE).
-
-    Args:
-        path: The job's construct path.
-        schedule: The value given.
-        example: A calendar event the fix suggests when ``schedule`` is no string.
-        problems: Where the problem goes.
-    """
-    if not isinstance(schedule, str):
-        problems.append(Problem(path, "schedule", f"{schedule!r} is not a calendar event",
-                                f"give a string such as {example}"))
-    elif not _cdk.is_unresolved(schedule):
-        try:
-            check_calendar_event(schedule)
-        except ValueError as exc:
-            problems.append(problem(path, "schedule", str(exc)))
