@@ -172,6 +172,17 @@ def test_rejects_mail_to_given_as_one_string() -> None:
     assert p.fix == "pass a list, such as ['root']"
 
 
+def test_rejects_a_single_guest_instead_of_a_list() -> None:
+    l9 = lab()
+    vm = Vm(l9.stack, "a", node=l9.nodes[0], vm_id=100)
+    with pytest.raises(ConfigError) as excinfo:
+        BackupJob(l9.stack, "job", storage=l9.nfs, guests=vm)  # type: ignore[arg-type]
+    p = only(excinfo)
+    assert (p.path, p.field) == ("test/job", "guests")
+    assert p.problem.startswith("input should be a valid tuple, got <pvecdk.guests.Vm object")
+    assert p.fix == "pass a list, even for one item"
+
+
 def test_rejects_guests_of_two_clusters() -> None:
     l9, other = lab(), lab()
     mine = Vm(l9.stack, "a", node=l9.nodes[0], vm_id=100)

@@ -75,6 +75,8 @@ _FIXES = {
     "greater_than": "raise it",
     "less_than": "lower it",
     "list_type": "pass a list",
+    "tuple_type": "pass a list, even for one item",  # list props are tuples in the models
+    "dict_type": "pass a dict",
     "is_instance_of": "pass the construct or value of the named type",
 }
 
