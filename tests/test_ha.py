@@ -133,6 +133,10 @@ def test_rejects_resource_affinity_on_pve8() -> None:
     p = only(excinfo)
     assert p.field == "keep_apart"
     assert "need PVE 9" in p.problem and "prefer=" in p.fix
+    with pytest.raises(ConfigError) as excinfo:
+        lab8.cluster.ha.keep_together([a], name="9bad")
+    assert [p.field for p in excinfo.value.problems] == ["guests", "name", "keep_together"], \
+        "the PVE 9 gate is reported beside the arguments' problems"
 
 
 def test_rejects_protecting_twice() -> None:
@@ -150,6 +154,9 @@ def test_rejects_protecting_twice() -> None:
     ({"strict": True}, "strict", "strict without preferred nodes"),
     ({"prefer": []}, "prefer", "no node given"),
     ({"prefer": ["pve1"]}, "prefer", "'pve1' is not a Node"),
+    ({"prefer": "pve1"}, "prefer", "'pve1' is not a list of nodes or a mapping of node to priority"),
+    ({"max_restart": "3"}, "max_restart", "input should be a valid integer, got '3'"),
+    ({"max_relocate": True}, "max_relocate", "input should be a valid integer, got True"),
 ])
 def test_rejects_bad_protect_arguments(kwargs: dict[str, Any], field: str, words: str) -> None:
     lab9 = lab()
@@ -157,6 +164,40 @@ def test_rejects_bad_protect_arguments(kwargs: dict[str, Any], field: str, words
         lab9.cluster.ha.protect(_vm(lab9, 100), **kwargs)
     p = only(excinfo)
     assert p.field == field and words in p.problem
+
+
+def test_rejects_every_bad_protect_argument_at_once() -> None:
+    lab9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        lab9.cluster.ha.protect("vm:42", state="running", max_restart=11, strict=True)
+    assert [(p.path, p.field) for p in excinfo.value.problems] == [
+        ("test/Cluster/Ha/vm:42", "resource_id"), ("test/Cluster/Ha/vm:42", "state"),
+        ("test/Cluster/Ha/vm:42", "max_restart"), ("test/Cluster/Ha/vm:42", "strict")]
+    assert str(excinfo.value).splitlines()[:2] == [
+        "4 problems in the configuration",
+        "  test/Cluster/Ha/vm:42: resource_id: 'vm:42' is not an HA resource id; pass the Vm or Container, or "
+        "vm:<vmid> / ct:<vmid> with a vmid of 100 or more"]
+
+
+def test_rejects_bad_ha_options_at_the_guests_ha_resource() -> None:
+    lab9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        _vm(lab9, 100, ha=HaOptions(max_restart=42))
+    p = only(excinfo)
+    assert (p.path, p.field, p.problem) == ("test/Cluster/Ha/vm:100", "max_restart", "must be 0-10, got 42")
+
+
+def test_protect_and_rules_read_no_construct_path_when_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    lab9 = lab()
+    a, b = _vm(lab9, 100), _vm(lab9, 101, node=1)
+
+    def path_read(*_: Any) -> str:
+        raise AssertionError("the construct path is read only to report a problem (it costs jsii round trips)")
+
+    monkeypatch.setattr("pvecdk.guests.construct_path", path_read)
+    lab9.cluster.ha.protect(a, prefer=lab9.nodes[:2])
+    lab9.cluster.ha.protect(b)
+    lab9.cluster.ha.keep_apart([a, b])
 
 
 def test_rejects_a_preferred_node_of_another_cluster() -> None:

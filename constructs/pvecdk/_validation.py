@@ -88,14 +88,17 @@ def _field(loc: tuple[int | str, ...]) -> str:
     return out or "(props)"
 
 
-def check_props(model: type[M], path: str | Callable[[], str], values: Mapping[str, Any]) -> M:
+def check_props(model: type[M], path: str | Callable[[], str], values: Mapping[str, Any], *,
+                context: Any = None) -> M:
     """Validate ``values`` with ``model``; every problem found is raised at once as a ConfigError.
 
     ``path`` may be a function returning it, called only when there is a problem: reading a construct's path
-    costs jsii round trips, which add up over many constructs.
+    costs jsii round trips, which add up over many constructs. ``context`` reaches the validators as
+    ``info.context``: what they check the values against without it being a prop (the construct the values
+    are for, and through it the graph).
     """
     try:
-        return model(**values)
+        return model.model_validate(values, context=context)
     except ValidationError as exc:
         where = path() if callable(path) else path
         problems = []

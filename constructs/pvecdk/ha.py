@@ -15,19 +15,28 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+from pydantic import (
+    AfterValidator,
+    ModelWrapValidatorHandler,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from pvecdk import _cdk
+from pvecdk._validation import Props, check_props, raise_at
 from pvecdk.bpg import hagroup, haresource, harule
-from pvecdk.errors import ConfigError, Problem
-from pvecdk.guests import _LazyPath
+from pvecdk.guests import Guest, _LazyPath
+from pvecdk.node import Node
 
 if TYPE_CHECKING:
     from pvecdk.cluster import Cluster
-    from pvecdk.guests import Guest
-    from pvecdk.node import Node
 
 __all__ = ["Ha", "HaOptions", "HaResource", "HaRule", "HaState"]
 
@@ -49,7 +58,8 @@ class HaState(enum.StrEnum):
 class HaOptions:
     """HA settings for the ``ha=`` shortcut of :class:`~pvecdk.guests.Vm` and :class:`~pvecdk.guests.Container`.
 
-    The fields are the keyword arguments of :meth:`Ha.protect`, with the same defaults.
+    The fields are the keyword arguments of :meth:`Ha.protect`, with the same defaults, and are checked as
+    those when the guest is protected.
     """
 
     state: HaState | str = HaState.STARTED
@@ -137,6 +147,172 @@ class HaRule:
         return tuple(self._l1._members)
 
 
+# -- props models
+#
+# The graph a call is checked against (the Ha, and through it the cluster, its PVE version and what is already
+# protected or named) is the validation context: ``{"ha": ..., "method": ...}``.
+
+_STATES = frozenset(s.value for s in HaState)
+
+
+def _context(info: ValidationInfo) -> dict[str, Any]:
+    return cast("dict[str, Any]", info.context)
+
+
+def _restarts(value: int) -> int:
+    if not 0 <= value <= 10:
+        raise ValueError(f"must be 0-10, got {value!r}; pick a value in 0-10")
+    return value
+
+
+class _ProtectProps(Props):
+    """The arguments of :meth:`Ha.protect`. ``resource_id`` is the guest's, or the string given for a guest
+    this model does not define (``guest`` is then None)."""
+
+    resource_id: str
+    guest: Any
+    state: HaState
+    max_restart: Annotated[StrictInt, AfterValidator(_restarts)]
+    max_relocate: Annotated[StrictInt, AfterValidator(_restarts)]
+    prefer: dict[str, int]
+    strict: bool
+    failback: bool | None
+    comment: str | None
+
+    @field_validator("resource_id", mode="before")
+    @classmethod
+    def _resource_id(cls, v: object) -> object:
+        if not isinstance(v, str) or not (m := _RESOURCE_ID.match(v)) or not 100 <= int(m.group(2)) <= 999_999_999:
+            raise ValueError(f"{v!r} is not an HA resource id; pass the Vm or Container, or vm:<vmid> / ct:<vmid> "
+                             "with a vmid of 100 or more")
+        return v
+
+    @field_validator("guest")
+    @classmethod
+    def _guest(cls, v: Guest | None, info: ValidationInfo) -> Guest | None:
+        ha: Ha = _context(info)["ha"]
+        located: list[tuple[tuple[int | str, ...], str]] = []
+        if v is not None and v.cluster is not ha.cluster:
+            located.append(((), f"{v.node.path} belongs to cluster {v.cluster.name}, not {ha.cluster.name}; protect "
+                            "it through its own cluster's ha"))
+        resource_id = info.data.get("resource_id")
+        if resource_id in ha._resources:
+            located.append(((), f"{resource_id} is already protected; protect each guest once"))
+        raise_at(located)
+        return v
+
+    @field_validator("state", mode="before")
+    @classmethod
+    def _state(cls, v: object) -> object:
+        if not isinstance(v, str) or v not in _STATES:
+            raise ValueError(f"{v!r} is not an HA state; pick one of " + ", ".join(s.value for s in HaState))
+        return v
+
+    @field_validator("prefer", mode="plain")
+    @classmethod
+    def _prefer(cls, v: Any, info: ValidationInfo) -> dict[str, int]:
+        """Node name -> priority; a list ranks its nodes, the first highest."""
+        if v is None:
+            return {}
+        if isinstance(v, Mapping):
+            pairs = list(v.items())
+        elif isinstance(v, Iterable) and not isinstance(v, str):
+            nodes = list(v)
+            pairs = [(n, len(nodes) - i) for i, n in enumerate(nodes)]
+        else:
+            raise ValueError(f"{v!r} is not a list of nodes or a mapping of node to priority; pass prefer=[node, ...]")
+        cluster = _context(info)["ha"].cluster
+        located: list[tuple[tuple[int | str, ...], str]] = []
+        if not pairs:
+            located.append(((), "no node given; list the preferred nodes, or leave prefer unset"))
+        out: dict[str, int] = {}
+        for node, priority in pairs:
+            if not isinstance(node, Node):
+                located.append(((), f"{node!r} is not a Node; pass the nodes returned by cluster.add_node"))
+                continue
+            if node.cluster is not cluster:
+                located.append(((), f"node {node.name} is not in cluster {cluster.name}; prefer nodes of the guest's "
+                                "own cluster"))
+            if node.name in out:
+                located.append(((), f"node {node.name} is listed twice; list each node once"))
+            if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= MAX_PRIORITY:
+                located.append(((), f"priority of {node.name} must be 0-{MAX_PRIORITY}, got {priority!r}; give a "
+                                f"whole number in 0-{MAX_PRIORITY}"))
+            out[node.name] = priority
+        raise_at(located)
+        return out
+
+    @field_validator("strict")
+    @classmethod
+    def _strict(cls, v: bool, info: ValidationInfo) -> bool:
+        # No preferred node at all: a prefer that is wrong is reported as such.
+        if v and info.data.get("prefer") == {}:
+            raise ValueError("strict without preferred nodes would keep the guest nowhere; pass prefer=[...] with "
+                             "the nodes it may run on, or drop strict")
+        return v
+
+    @field_validator("failback")
+    @classmethod
+    def _failback(cls, v: bool | None, info: ValidationInfo) -> bool | None:
+        version = _context(info)["ha"].cluster.pve_version
+        if v is not None and version.major < 9:
+            raise ValueError(f"failback is a per-resource option from PVE 9, but the cluster runs PVE "
+                             f"{version.value}; leave failback unset on PVE 8 (HA groups fail back), or target "
+                             "PVE 9")
+        return v
+
+
+class _AffinityProps(Props):
+    """The arguments of :meth:`Ha.keep_together` and :meth:`Ha.keep_apart`; ``name`` is the rule's id, given or
+    derived from the guests."""
+
+    guests: tuple[Any, ...]
+    name: str
+    comment: str | None
+
+    @field_validator("guests")
+    @classmethod
+    def _guests(cls, v: tuple[Any, ...], info: ValidationInfo) -> tuple[Any, ...]:
+        cluster = _context(info)["ha"].cluster
+        ids = [g.vm_id for g in v if isinstance(g, Guest)]
+        located: list[tuple[tuple[int | str, ...], str]] = []
+        if len(ids) != len(v):
+            located.append(((), "every member must be a Vm or Container; pass the guest constructs"))
+        if len(v) < 2:
+            located.append(((), f"an affinity rule needs two or more guests, got {len(v)}; list at least two guests"))
+        if len(set(ids)) != len(ids):
+            located.append(((), "a guest is listed twice; list each guest once"))
+        located += [((), f"guest {g.vm_id} is in cluster {g.cluster.name}; relate guests of the same cluster")
+                    for g in v if isinstance(g, Guest) and g.cluster is not cluster]
+        raise_at(located)
+        return v
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v: object, info: ValidationInfo) -> object:
+        if not isinstance(v, str) or not _RULE_NAME.match(v):
+            raise ValueError(f"{v!r} is not a valid rule id; start with a letter; use letters, digits, '-' and '_' "
+                             "(at most 63)")
+        if v in _context(info)["ha"]._rules:
+            raise ValueError(f"rule {v!r} already exists; give each rule its own name")
+        return v
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _needs_pve9(cls, data: Any, handler: ModelWrapValidatorHandler[_AffinityProps], info: ValidationInfo) -> Any:
+        # Reported at the method's name, beside what is wrong with its arguments.
+        version = _context(info)["ha"].cluster.pve_version
+        if version.major >= 9:
+            return handler(data)
+        gate = [(_context(info)["method"], f"resource affinity rules need PVE 9, but the cluster runs PVE "
+                 f"{version.value}; target PVE 9 (pve_version='9.1'), or place the guests with prefer= on protect")]
+        try:
+            handler(data)
+        except ValidationError as exc:
+            raise_at(gate, besides=exc)
+        raise_at(gate)  # gate is not empty, so this raises
+
+
 def _preference_name(priorities: Mapping[str, int], strict: bool) -> str:
     """A readable, stable name for a set of node priorities: ``prefer-pve1_2-pve2_1[-strict]``."""
     ordered = sorted(priorities.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -218,88 +394,31 @@ class Ha(_cdk.Construct):
         Returns:
             The HA resource.
         """
-        from pvecdk.guests import Guest
-
         cluster = self.cluster
-        resource_id = guest.ha_resource_id if isinstance(guest, Guest) else guest
-        path = _LazyPath(self, str(resource_id))
-        problems: list[Problem] = []
-        if isinstance(guest, Guest):
-            if guest.cluster is not cluster:
-                problems.append(Problem(path(), "guest", f"{guest.node.path} belongs to cluster "
-                                        f"{guest.cluster.name}, not {cluster.name}",
-                                        "protect it through its own cluster's ha"))
-        elif not isinstance(guest, str) or not (m := _RESOURCE_ID.match(guest)) \
-                or not 100 <= int(m.group(2)) <= 999_999_999:
-            problems.append(Problem(path(), "resource_id", f"{guest!r} is not an HA resource id",
-                                    "pass the Vm or Container, or vm:<vmid> / ct:<vmid> with a vmid of 100 or more"))
-        for field, value in (("max_restart", max_restart), ("max_relocate", max_relocate)):
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
-                problems.append(Problem(path(), field, f"must be 0-10, got {value!r}", "pick a value in 0-10"))
-        if state not in set(HaState):
-            problems.append(Problem(path(), "state", f"{state!r} is not an HA state",
-                                    "pick one of " + ", ".join(s.value for s in HaState)))
-        if resource_id in self._resources:
-            problems.append(Problem(path(), "guest", f"{resource_id} is already protected", "protect each guest once"))
-        priorities = self._priorities(path, prefer, problems)
-        if strict and not priorities:
-            problems.append(Problem(path(), "strict", "strict without preferred nodes would keep the guest nowhere",
-                                    "pass prefer=[...] with the nodes it may run on, or drop strict"))
+        own = guest if isinstance(guest, Guest) else None
+        given_id = own.ha_resource_id if own is not None else guest
+        props = check_props(_ProtectProps, _LazyPath(self, str(given_id)), {
+            "resource_id": given_id, "guest": own, "state": state, "max_restart": max_restart,
+            "max_relocate": max_relocate, "prefer": prefer, "strict": strict, "failback": failback,
+            "comment": comment}, context={"ha": self})
+        resource_id, priorities, strict = props.resource_id, props.prefer, props.strict
         v9 = cluster.pve_version.major >= 9
-        if failback is not None and not v9:
-            problems.append(Problem(path(), "failback", f"failback is a per-resource option from PVE 9; the "
-                                    f"cluster runs PVE {cluster.pve_version.value}",
-                                    "leave failback unset on PVE 8 (HA groups fail back), or target PVE 9"))
-        if problems:
-            raise ConfigError(problems)
 
         after: list[_cdk.ITerraformDependable] = [cluster.membership]
-        if isinstance(guest, Guest):
-            after.append(guest.resource)
+        if own is not None:
+            after.append(own.resource)
         # Node preferences: an HA group on PVE 8, a node-affinity rule (listing the resource) on PVE 9.
         group = self._group(priorities, strict) if priorities and not v9 else None
         resource = haresource.Haresource(
-            self, resource_id.replace(":", "-"), resource_id=resource_id, state=HaState(state).value,
-            max_restart=max_restart, max_relocate=max_relocate, comment=comment,
-            group=group.group if group is not None else None, failback=failback, depends_on=after)
+            self, resource_id.replace(":", "-"), resource_id=resource_id, state=props.state.value,
+            max_restart=props.max_restart, max_relocate=props.max_relocate, comment=props.comment,
+            group=group.group if group is not None else None, failback=props.failback, depends_on=after)
         rule = self._node_rule(priorities, strict) if priorities and v9 else None
-        protected = HaResource(resource_id=resource_id, guest=guest if isinstance(guest, Guest) else None,
-                               resource=resource, group=group, rule=rule)
+        protected = HaResource(resource_id=resource_id, guest=own, resource=resource, group=group, rule=rule)
         if rule is not None:
             rule._l1._members.append(protected)
         self._resources[resource_id] = protected
         return protected
-
-    def _priorities(self, path: _LazyPath, prefer: Sequence[Node] | Mapping[Node, int] | None,
-                    problems: list[Problem]) -> dict[str, int]:
-        from pvecdk.node import Node
-
-        if prefer is None:
-            return {}
-        if isinstance(prefer, Mapping):
-            pairs = list(prefer.items())
-        else:
-            nodes = list(prefer)
-            pairs = [(n, len(nodes) - i) for i, n in enumerate(nodes)]
-        if not pairs:
-            problems.append(Problem(path(), "prefer", "no node given",
-                                    "list the preferred nodes, or leave prefer unset"))
-        out: dict[str, int] = {}
-        for node, priority in pairs:
-            if not isinstance(node, Node):
-                problems.append(Problem(path(), "prefer", f"{node!r} is not a Node",
-                                        "pass the nodes returned by cluster.add_node"))
-                continue
-            if node.cluster is not self.cluster:
-                problems.append(Problem(path(), "prefer", f"node {node.name} is not in cluster {self.cluster.name}",
-                                        "prefer nodes of the guest's own cluster"))
-            if node.name in out:
-                problems.append(Problem(path(), "prefer", f"node {node.name} is listed twice", "list each node once"))
-            if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= MAX_PRIORITY:
-                problems.append(Problem(path(), "prefer", f"priority of {node.name} must be 0-{MAX_PRIORITY}, "
-                                        f"got {priority!r}", f"give a whole number in 0-{MAX_PRIORITY}"))
-            out[node.name] = priority
-        return out
 
     def _group(self, priorities: dict[str, int], strict: bool) -> hagroup.Hagroup:
         name = _preference_name(priorities, strict)
@@ -352,38 +471,12 @@ class Ha(_cdk.Construct):
 
     def _affinity(self, affinity: str, word: str, guests: Sequence[Guest], name: str | None,
                   comment: str | None) -> HaRule:
-        from pvecdk.guests import Guest
-
         members = list(guests)
         ids = [g.vm_id for g in members if isinstance(g, Guest)]
         rule_name = name or f"{word}-" + "-".join(str(i) for i in ids)
-        path = _LazyPath(self, f"Rule-{rule_name}")
-        method = f"keep_{word}"
-        problems: list[Problem] = []
-
-        def add(field: str, text: str, fix: str) -> None:
-            problems.append(Problem(path(), field, text, fix))
-
-        v = self.cluster.pve_version
-        if v.major < 9:
-            add(method, f"resource affinity rules need PVE 9; the cluster runs PVE {v.value}",
-                "target PVE 9 (pve_version='9.1'), or place the guests with prefer= on protect")
-        if len(ids) != len(members):
-            add("guests", "every member must be a Vm or Container", "pass the guest constructs")
-        if len(members) < 2:
-            add("guests", f"an affinity rule needs two or more guests, got {len(members)}", "list at least two guests")
-        if len(set(ids)) != len(ids):
-            add("guests", "a guest is listed twice", "list each guest once")
-        for g in members:
-            if isinstance(g, Guest) and g.cluster is not self.cluster:
-                add("guests", f"guest {g.vm_id} is in cluster {g.cluster.name}", "relate guests of the same cluster")
-        if not _RULE_NAME.match(rule_name):
-            add("name", f"{rule_name!r} is not a valid rule id",
-                "start with a letter; use letters, digits, '-' and '_' (at most 63)")
-        elif rule_name in self._rules:
-            add("name", f"rule {rule_name!r} already exists", "give each rule its own name")
-        if problems:
-            raise ConfigError(problems)
-        rule = self._new_rule(rule_name, "resource-affinity", affinity=affinity, comment=comment)
-        rule._l1._members.extend(members)
+        props = check_props(_AffinityProps, _LazyPath(self, f"Rule-{rule_name}"),
+                            {"guests": tuple(members), "name": rule_name, "comment": comment},
+                            context={"ha": self, "method": f"keep_{word}"})
+        rule = self._new_rule(props.name, "resource-affinity", affinity=affinity, comment=props.comment)
+        rule._l1._members.extend(props.guests)
         return rule
