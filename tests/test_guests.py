@@ -149,6 +149,21 @@ def test_rejects_vmid_that_is_no_whole_number(vm_id: Any) -> None:
     assert p.problem == f"input should be a valid integer, got {vm_id!r}"
 
 
+def test_rejects_one_disk_not_given_as_a_list() -> None:
+    l9 = lab()
+    p = only(_vm_error(l9, disks=Disk(l9.rbd)))
+    assert (p.path, p.field, p.fix) == ("test/bad", "disks", "pass a list, even for one item")
+
+
+@pytest.mark.parametrize("ha", [{"max_restart": 2}, "yes", 1])
+def test_rejects_ha_that_is_neither_true_nor_ha_options(ha: Any) -> None:
+    l9 = lab()
+    p = only(_vm_error(l9, ha=ha))
+    assert (p.path, p.field) == ("test/bad", "ha")
+    assert p.problem == f"{ha!r} is neither True nor HaOptions" and "HaOptions(...)" in p.fix
+    assert l9.stack.node.try_find_child("bad") is None, "nothing is protected or built"
+
+
 def test_rejects_vmid_taken_twice_in_the_cluster() -> None:
     l9 = lab()
     Container(l9.stack, "ct", node=l9.nodes[1], vm_id=100, template="local:vztmpl/a.tar.zst", disk=Disk(l9.rbd))

@@ -225,6 +225,32 @@ def test_rejects_an_affinity_rule_of_one_guest_or_a_bad_name() -> None:
     assert any(f == "name" and "not a valid rule id" in text for f, text in fields)
 
 
+def test_rejects_an_affinity_rule_given_one_guest_not_in_a_list() -> None:
+    lab9 = lab()
+    a = _vm(lab9, 100, ha=True)
+    with pytest.raises(ConfigError) as excinfo:
+        lab9.cluster.ha.keep_apart(a)  # type: ignore[arg-type]
+    assert [(p.field, p.problem) for p in excinfo.value.problems] == [
+        ("guests", "an affinity rule needs two or more guests, got 1")]
+
+
+def test_an_ha_resource_in_no_rule_is_not_referred_to(monkeypatch: Any) -> None:
+    # The reference costs a jsii round trip per guest, so only rules ask for it.
+    from pvecdk.bpg import haresource
+
+    def refuse(self: Any) -> str:
+        raise AssertionError("the HA resource's id was referred to")
+
+    lab9 = lab()
+    monkeypatch.setattr(haresource.Haresource, "resource_id", property(refuse))
+    vm = _vm(lab9, 100, ha=True)
+    assert vm.ha is not None and vm.ha.rule is None
+    assert {r["resource_id"] for r in resources(lab9.stack, "proxmox_haresource")} == {"vm:100"}
+    lab9.cluster.ha.protect(_vm(lab9, 101), prefer=[lab9.nodes[0]])
+    with pytest.raises(RuntimeError, match="referred to"):  # raised in the rule's synthesis, through jsii
+        resources(lab9.stack, "proxmox_harule")
+
+
 def test_rejects_ha_on_a_cluster_that_cannot_fail_over() -> None:
     two = lab(nodes=2)
     _vm(two, 100, ha=True)

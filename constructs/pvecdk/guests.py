@@ -246,6 +246,19 @@ def _instance_of(cls: type, fix: str) -> Any:
     return check
 
 
+def _sequence(value: Any) -> Any:
+    """A list prop as the props model takes it; anything else is left for the model to report."""
+    return tuple(value) if isinstance(value, (list, tuple, set, frozenset)) else value
+
+
+def _ha(value: Any) -> Any:
+    from pvecdk.ha import HaOptions  # ha.py builds on this module
+
+    if value is None or isinstance(value, (bool, HaOptions)):
+        return value
+    raise ValueError(f"{value!r} is neither True nor HaOptions; pass ha=True, or ha=HaOptions(...) for its settings")
+
+
 def _within(low: int, high: int | None, what: str, fix: str) -> Any:
     """A check of a whole number against ``low``-``high`` (no upper bound when ``high`` is None)."""
 
@@ -441,6 +454,7 @@ class _GuestProps(Props):
     networks: tuple[_Nic, ...]
     tags: tuple[Annotated[str, AfterValidator(_tag)], ...]
     pool: Annotated[Pool, PlainValidator(_instance_of(Pool, "pass Pool(...) or Pool.from_id(scope, 'name')"))] | None
+    ha: Annotated[Any, PlainValidator(_ha)]
 
 
 class _VmProps(_GuestProps):
@@ -572,7 +586,7 @@ class Guest(_cdk.Construct):
 
         if ha is None or ha is False:
             return None
-        options = ha if isinstance(ha, HaOptions) else HaOptions()
+        options = ha if isinstance(ha, HaOptions) else HaOptions()  # True: the props model let nothing else by
         return self.cluster.ha.protect(self, **vars(options))  # its fields are protect's keyword arguments
 
     # -- attributes
@@ -750,16 +764,16 @@ class Vm(Guest):
             allow_host_cpu: Allow ``host``/``max`` CPU types on a cluster of several nodes or under HA: set it
                 only when every node has the same CPU. Defaults to off.
         """
-        disk_list = list(disks)
-        nic_list = list(networks)
         path = _LazyPath(scope, id)
         check_props(_VmProps, path, dict(
-            node=node, vm_id=vm_id, name=name or id, cores=cores, memory_mib=memory_mib, networks=tuple(nic_list),
-            tags=tuple(tags), pool=pool, cpu_type=cpu_type, sockets=sockets, balloon_mib=balloon_mib,
-            disks=tuple(disk_list), cloud_init=cloud_init,
-            boot_order=tuple(boot_order) if boot_order is not None else None,
+            node=node, vm_id=vm_id, name=name or id, cores=cores, memory_mib=memory_mib,
+            networks=_sequence(networks), tags=_sequence(tags), pool=pool, ha=ha, cpu_type=cpu_type,
+            sockets=sockets, balloon_mib=balloon_mib, disks=_sequence(disks), cloud_init=cloud_init,
+            boot_order=_sequence(boot_order) if boot_order is not None else None,
             migration_timeout_seconds=migration_timeout_seconds,
         ))
+        disk_list = list(disks)
+        nic_list = list(networks)
         self._check_placement(scope, path, node=node, vm_id=vm_id, disks=disk_list, networks=nic_list,
                               cloud_init_storage=cloud_init.storage if cloud_init is not None else None)
         interfaces = _slots(disk_list)
@@ -878,13 +892,13 @@ class Container(Guest):
             protection: Refuse removal in PVE. Defaults to off.
             ha: Put it under HA (``True`` or :class:`~pvecdk.ha.HaOptions`). Defaults to no HA.
         """
-        nic_list = list(networks)
         path = _LazyPath(scope, id)
         check_props(_ContainerProps, path, dict(
             node=node, vm_id=vm_id, name=hostname or id, cores=cores, memory_mib=memory_mib,
-            networks=tuple(nic_list), tags=tuple(tags), pool=pool, template=template, disk=disk, swap_mib=swap_mib,
-            cloud_init=cloud_init,
+            networks=_sequence(networks), tags=_sequence(tags), pool=pool, ha=ha, template=template, disk=disk,
+            swap_mib=swap_mib, cloud_init=cloud_init,
         ))
+        nic_list = list(networks)
         self._check_placement(scope, path, node=node, vm_id=vm_id, disks=[disk], networks=nic_list)
         super().__init__(scope, id)
         self._register(node=node, vm_id=vm_id, disks=[disk], cpu_type=None, allow_host_cpu=False,

@@ -90,8 +90,15 @@ class HaResource:
         self.resource = resource
         self.group = group
         self.rule = rule
-        # A reference to the HA resource's id, so rules listing it are created after it.
-        self._ref: str = resource.resource_id
+        self._ref_token: str | None = None
+
+    @property
+    def _ref(self) -> str:
+        """A reference to the HA resource's id, so rules listing it are created after it. Asked for only by
+        rules: it is a jsii round trip, and most HA resources are in none."""
+        if self._ref_token is None:
+            self._ref_token = self.resource.resource_id
+        return self._ref_token
 
     @property
     def ha_resource_id(self) -> str:
@@ -471,7 +478,7 @@ class Ha(_cdk.Construct):
 
     def _affinity(self, affinity: str, word: str, guests: Sequence[Guest], name: str | None,
                   comment: str | None) -> HaRule:
-        members = list(guests)
+        members = list(guests) if isinstance(guests, (list, tuple, set, frozenset)) else [guests]
         ids = [g.vm_id for g in members if isinstance(g, Guest)]
         rule_name = name or f"{word}-" + "-".join(str(i) for i in ids)
         props = check_props(_AffinityProps, _LazyPath(self, f"Rule-{rule_name}"),
