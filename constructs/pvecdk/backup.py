@@ -158,11 +158,7 @@ class _BackupJobProps(Props):
     @field_validator("schedule", mode="before")
     @classmethod
     def _schedule(cls, v: object) -> object:
-        if not isinstance(v, str):
-            raise ValueError(f"{v!r} is not a calendar event; give a string such as 02:00")
-        if not _cdk.is_unresolved(v):
-            _calendar.check_calendar_event(v)
-        return v
+        return _calendar.schedule_value(v, "02:00")
 
     @field_validator("mode", mode="before")
     @classmethod

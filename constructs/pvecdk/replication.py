@@ -54,11 +54,7 @@ class _ReplicationProps(Props):
     @field_validator("schedule", mode="before")
     @classmethod
     def _schedule(cls, v: object) -> object:
-        if not isinstance(v, str):
-            raise ValueError(f"{v!r} is not a calendar event; give a string such as */15")
-        if not _cdk.is_unresolved(v):
-            _calendar.check_calendar_event(v)
-        return v
+        return _calendar.schedule_value(v, "*/15")
 
     @field_validator("rate_limit_mbps", mode="before")
     @classmethod
