@@ -149,6 +149,12 @@ def test_rejects_vmid_that_is_no_whole_number(vm_id: Any) -> None:
     assert p.problem == f"input should be a valid integer, got {vm_id!r}"
 
 
+def test_a_value_holding_the_fix_separator_stays_in_the_problem() -> None:
+    p = only(_vm_error(lab(), tags=["a; b"]))
+    assert p.field == "tags[0]"
+    assert p.problem == "'a; b' is not a PVE tag" and p.fix.startswith("use lowercase letters")
+
+
 def test_rejects_one_disk_not_given_as_a_list() -> None:
     l9 = lab()
     p = only(_vm_error(l9, disks=Disk(l9.rbd)))

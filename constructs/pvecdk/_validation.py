@@ -32,8 +32,13 @@ def construct_path(scope: Any, id_: str) -> str:
 
 
 def problem(path: str, field: str, text: str) -> Problem:
-    """A problem from ``"what is wrong; how to fix it"``."""
-    what, _, fix = text.partition("; ")
+    """A problem from ``"what is wrong; how to fix it"``.
+
+    Split at the last ``"; "``: the first part shows the value given, which may hold one itself.
+    """
+    what, _, fix = text.rpartition("; ")
+    if not what:
+        what, fix = fix, ""
     return Problem(path, field, what, fix or "see the construct's documentation")
 
 

@@ -140,7 +140,7 @@ class _BackupJobProps(Props):
     @classmethod
     def _job_id(cls, v: object) -> object:
         if not isinstance(v, str) or not _JOB_ID.match(v):
-            raise ValueError(f"{v!r} is not a valid job id; start with a letter; use letters, digits, '-' and '_' "
+            raise ValueError(f"{v!r} is not a valid job id; start with a letter, use letters, digits, '-' and '_' "
                              "(or pass job_id=)")
         return v
 

@@ -298,7 +298,7 @@ class _AffinityProps(Props):
     @classmethod
     def _name(cls, v: object, info: ValidationInfo) -> object:
         if not isinstance(v, str) or not _RULE_NAME.match(v):
-            raise ValueError(f"{v!r} is not a valid rule id; start with a letter; use letters, digits, '-' and '_' "
+            raise ValueError(f"{v!r} is not a valid rule id; start with a letter, use letters, digits, '-' and '_' "
                              "(at most 63)")
         if v in _context(info)["ha"]._rules:
             raise ValueError(f"rule {v!r} already exists; give each rule its own name")

@@ -68,7 +68,7 @@ class _MetricsServerProps(Props):
     @classmethod
     def _name(cls, v: object) -> object:
         if not isinstance(v, str) or not _NAME.match(v):
-            raise ValueError(f"{v!r} is not a valid metrics server id; start with a letter; use letters, digits, "
+            raise ValueError(f"{v!r} is not a valid metrics server id; start with a letter, use letters, digits, "
                              "'-' and '_' (or pass name=)")
         return v
 
