@@ -93,6 +93,18 @@ BoolValue = Union[bool, IResolvable]
 _TOKEN_MARKERS = ("${TfToken[", "#{TfToken[", "${Token[")
 
 
+def construct_path(scope: Any, id_: str) -> str:
+    """The path a construct will have under ``scope``, for problems reported before it is in the tree.
+
+    A scope that is not a construct gives the id alone: cdktf reports the bad scope itself.
+    """
+    try:
+        parent = str(scope.node.path)
+    except Exception:  # noqa: BLE001 - any bad scope, including None
+        parent = ""
+    return f"{parent}/{id_}" if parent else id_
+
+
 def is_unresolved(value: Any) -> bool:
     """Tell whether ``value`` is (or holds) a token that Terraform resolves at plan or apply time."""
     if isinstance(value, str):
@@ -143,5 +155,6 @@ __all__ = [
     "Testing",
     "Token",
     "WinrmProvisionerConnection",
+    "construct_path",
     "is_unresolved",
 ]

@@ -20,6 +20,7 @@ the same way for all of them:
 from __future__ import annotations
 
 import difflib
+import functools
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeAlias
@@ -363,14 +364,6 @@ def _is_token(value: Any) -> bool:
     return _cdk.is_unresolved(value)
 
 
-def _construct_path(scope: Any, id_: str) -> str:
-    try:
-        parent = str(scope.node.path)
-    except Exception:  # noqa: BLE001 - a bad scope is reported by cdktf itself
-        parent = ""
-    return f"{parent}/{id_}" if parent else id_
-
-
 # --------------------------------------------------------------------------------------------------- structs
 
 
@@ -441,14 +434,10 @@ class Struct(metaclass=_StructMeta):
 # --------------------------------------------------------------------------------------------------- synthesis
 
 
-_NULL: list[Any] = []
-
-
+@functools.cache
 def _null() -> Any:
     """cdktf's null token, asked for once: it holds no state, and each request is a jsii round trip."""
-    if not _NULL:
-        _NULL.append(_cdk.Token.null_value())
-    return _NULL[0]
+    return _cdk.Token.null_value()
 
 
 def _json_field(field: Field | None, value: Any) -> Any:
@@ -523,7 +512,7 @@ class _ElementMeta(jsii.JSIIMeta):
         if config is not None:
             scope = args[0] if args else kwargs.get(cls._SCOPE_PARAM)
             id_ = args[1] if len(args) > 1 else kwargs.get(cls._ID_PARAM, "")
-            checker = _Checker(lambda: _construct_path(scope, str(id_)), getattr(cls, "TF_RESOURCE_TYPE", None))
+            checker = _Checker(lambda: _cdk.construct_path(scope, str(id_)), getattr(cls, "TF_RESOURCE_TYPE", None))
             named = {k for k in kwargs if k not in (cls._SCOPE_PARAM, cls._ID_PARAM)}
             fields = config._FIELDS
             for name in sorted(named - set(fields) - set(config._EXTRA)):
@@ -553,7 +542,7 @@ class _Element:
     def _check(cls, scope: Any, id_: str, config: Struct) -> tuple[dict[str, Any], dict[str, Any]]:
         assert cls._CONFIG is not None
         fields = cls._CONFIG._FIELDS
-        checker = _Checker(lambda: _construct_path(scope, id_), cls.TF_RESOURCE_TYPE)
+        checker = _Checker(lambda: _cdk.construct_path(scope, id_), cls.TF_RESOURCE_TYPE)
         values = checker.struct_values(fields, config._values, "", config._unknown)
         depends_on = config._values.get("depends_on")
         if depends_on is not None:
@@ -653,13 +642,10 @@ def _token(element: Any, path: str, type_: CtyType, base: Any = None) -> Any:
     return expr
 
 
-def _metadata(cls: type[_Element]) -> Any:
+@functools.cache
+def _metadata(cls: type) -> Any:
     """The generator metadata struct of a class, built once per class: it is the same for every instance."""
-    made = cls.__dict__.get("_metadata_struct")
-    if made is None:
-        made = _cdk.TerraformProviderGeneratorMetadata(**cls._PROVIDER_METADATA)  # type: ignore[attr-defined]
-        cls._metadata_struct = made  # type: ignore[attr-defined]
-    return made
+    return _cdk.TerraformProviderGeneratorMetadata(**cls._PROVIDER_METADATA)  # type: ignore[attr-defined]
 
 
 # The meta-arguments whose kinds are checked here, and how. Dict forms, connections, provisioners and

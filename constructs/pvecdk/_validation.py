@@ -1,7 +1,7 @@
 """Props validation for L2 constructs: a private pydantic model per construct, problems as ConfigError.
 
 A validator states a problem as ``ValueError("what is wrong, got X; how to fix it")``; the part after the
-first ``"; "`` becomes the fix. Type errors found by pydantic itself get a fix from the expected type.
+last ``"; "`` becomes the fix. Type errors found by pydantic itself get a fix from the expected type.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import InitErrorDetails
 
+from pvecdk._cdk import construct_path  # re-exported: the L2 modules take it from here with the rest
 from pvecdk.errors import ConfigError, Problem
 
 __all__ = ["Props", "check_props", "construct_path", "problem", "raise_at"]
@@ -23,12 +24,6 @@ class Props(BaseModel):
     """Base of the private props models: frozen, unknown props refused, constructs allowed as values."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-
-
-def construct_path(scope: Any, id_: str) -> str:
-    """The path a construct will have (it is not in the tree until its props are valid)."""
-    parent = str(scope.node.path) if scope is not None else ""
-    return f"{parent}/{id_}" if parent else id_
 
 
 def problem(path: str, field: str, text: str) -> Problem:
