@@ -642,10 +642,13 @@ def _token(element: Any, path: str, type_: CtyType, base: Any = None) -> Any:
     return expr
 
 
-@functools.cache
-def _metadata(cls: type) -> Any:
+def _metadata(cls: type[_Element]) -> Any:
     """The generator metadata struct of a class, built once per class: it is the same for every instance."""
-    return _cdk.TerraformProviderGeneratorMetadata(**cls._PROVIDER_METADATA)  # type: ignore[attr-defined]
+    made = cls.__dict__.get("_metadata_struct")  # this class's own: each generated class has its provider
+    if made is None:
+        made = _cdk.TerraformProviderGeneratorMetadata(**cls._PROVIDER_METADATA)  # type: ignore[attr-defined]
+        cls._metadata_struct = made  # type: ignore[attr-defined]
+    return made
 
 
 # The meta-arguments whose kinds are checked here, and how. Dict forms, connections, provisioners and
