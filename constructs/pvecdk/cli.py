@@ -69,13 +69,9 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _cluster_specs(outdir: Path) -> list[tuple[str, Any, str | None]]:
-    """(stack, ClusterSpec, target PVE release) for every ``pvecdk_cluster`` in the synthesized output."""
-    return [(stack, spec, release) for stack, spec, release, _ in _cluster_models(outdir)]
-
-
 def _cluster_models(outdir: Path) -> list[tuple[str, Any, str | None, dict[str, Any]]]:
-    """As :func:`_cluster_specs`, with what else the stack models: Ceph, and the storage ids it defines."""
+    """(stack, ClusterSpec, target PVE release, what else the stack models: Ceph, and the storage ids it
+    defines) for every ``pvecdk_cluster`` in the synthesized output."""
     from pvecdk.provider._plugin import spec_from_config
 
     found = []
@@ -97,11 +93,11 @@ def _engine_client(spec: Any) -> Any:
     return Client(spec.endpoints)
 
 
-def _specs_or_fail(args: argparse.Namespace) -> list[tuple[str, Any, str | None]]:
+def _models_or_fail(args: argparse.Namespace) -> list[tuple[str, Any, str | None, dict[str, Any]]]:
     outdir = Path(args.outdir)
     if not (outdir / "stacks").is_dir():
         raise PvecdkError(f"{outdir}: no synthesized stacks; run `make synth` (or cdktf synth) first")
-    specs = _cluster_specs(outdir)
+    specs = _cluster_models(outdir)
     if not specs:
         raise PvecdkError(f"{outdir}: no cluster in the synthesized stacks")
     return specs
@@ -111,8 +107,7 @@ def _preflight(args: argparse.Namespace) -> int:
     from pvecdk.engine.preflight import preflight
 
     failed = False
-    _specs_or_fail(args)
-    for stack, spec, release, extra in _cluster_models(Path(args.outdir)):
+    for stack, spec, release, extra in _models_or_fail(args):
         with _engine_client(spec) as client:
             reports = preflight(client, spec, pve_version=release, max_skew_seconds=args.max_skew, **extra)
         print(f"{stack}: cluster {spec.name}")
@@ -129,7 +124,7 @@ def _bootstrap(args: argparse.Namespace) -> int:
     from pvecdk.engine import PlanRefused, apply_changes, plan_changes, read_cluster
 
     status = 0
-    for stack, spec, _release in _specs_or_fail(args):
+    for stack, spec, _release, _extra in _models_or_fail(args):
         with _engine_client(spec) as client:
             live = read_cluster(client, spec)
             steps, problems = plan_changes(spec, live)
