@@ -24,7 +24,7 @@ import functools
 import ipaddress
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -484,7 +484,10 @@ class _OwnedStorage(Storage):
     def __init__(self, scope: _cdk.Construct, id: str, values: dict[str, Any],
                  extra_options: Mapping[str, str] | None = None,
                  depends_on: Sequence[Any] = ()) -> None:
-        path = construct_path(scope, id)
+        # Reading the path costs jsii round trips: it is read only to report a problem.
+        def path() -> str:
+            return construct_path(scope, id)
+
         values = dict(values)
         if values.get("storage_id") is None:
             values["storage_id"] = id
@@ -520,13 +523,13 @@ class _OwnedStorage(Storage):
 
     # -- validation
 
-    def _resolve_cluster(self, scope: _cdk.Construct, path: str, props: _StorageProps) -> Cluster | None:
+    def _resolve_cluster(self, scope: _cdk.Construct, path: Callable[[], str], props: _StorageProps) -> Cluster | None:
         """The cluster given, else the nodes', else the stack's only one; checked before any rule reads it."""
         from pvecdk.cluster import Cluster
 
         if props.cluster is not None:
             if not isinstance(props.cluster, Cluster):
-                raise ConfigError([Problem(path, "cluster", f"{props.cluster!r} is not a Cluster",
+                raise ConfigError([Problem(path(), "cluster", f"{props.cluster!r} is not a Cluster",
                                            "pass the Cluster construct", self._TF_TYPE)])
             return props.cluster
         if props.nodes:
@@ -550,12 +553,13 @@ class _OwnedStorage(Storage):
                 out[option] = (prop, value)
         return out
 
-    def _check(self, path: str, props: _StorageProps, cluster: Cluster | None, extra: dict[str, str]) -> None:
+    def _check(self, path: Callable[[], str], props: _StorageProps, cluster: Cluster | None,
+               extra: dict[str, str]) -> None:
         kind = self.STORAGE_TYPE
         problems: list[Problem] = []
 
         def add(field: str, text: str, fix: str) -> None:
-            problems.append(Problem(path, field, text, fix, self._TF_TYPE))
+            problems.append(Problem(path(), field, text, fix, self._TF_TYPE))
 
         version = _pve_version(cluster)
         for node in props.nodes or ():
@@ -603,7 +607,7 @@ class _OwnedStorage(Storage):
         if problems:
             raise ConfigError(problems)
 
-    def _check_more(self, path: str, props: _StorageProps) -> list[Problem]:
+    def _check_more(self, path: Callable[[], str], props: _StorageProps) -> list[Problem]:
         """Rules of one type; none by default."""
         return []
 
@@ -666,10 +670,11 @@ class _PvecdkStorage(_OwnedStorage):
 
     _TF_TYPE = "pvecdk_storage"
 
-    def _check(self, path: str, props: _StorageProps, cluster: Cluster | None, extra: dict[str, str]) -> None:
+    def _check(self, path: Callable[[], str], props: _StorageProps, cluster: Cluster | None,
+               extra: dict[str, str]) -> None:
         if cluster is None or not cluster.nodes:
             what = "no cluster" if cluster is None else f"cluster {cluster.name} has no node yet"
-            raise ConfigError([Problem(path, "cluster", f"{what}: pvecdk_storage needs a member's API endpoint",
+            raise ConfigError([Problem(path(), "cluster", f"{what}: pvecdk_storage needs a member's API endpoint",
                                        "define the storage after cluster.add_node(...), or pass cluster=",
                                        self._TF_TYPE)])
         super()._check(path, props, cluster, extra)
