@@ -21,16 +21,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, PlainValidator, ValidationInfo, field_validator, model_validator
 
 from pvecdk import _calendar, _cdk
 from pvecdk._validation import Props, check_props, construct_path, raise_at
 from pvecdk.bpg import backup_job
+from pvecdk.cluster import Cluster
+from pvecdk.guests import Guest, Pool, _instance_of, _Node
 from pvecdk.storage import ContentType, Storage
 
 if TYPE_CHECKING:
-    from pvecdk.cluster import Cluster
-    from pvecdk.guests import Guest, Pool
     from pvecdk.node import Node
 
 __all__ = ["BackupJob", "BackupMode", "Compression", "MailNotification", "Retention"]
@@ -103,12 +103,7 @@ class _JobL1(backup_job.BackupJob):
         return super()._synthesize_hcl_attributes()
 
 
-def _guest(v: Any) -> Any:
-    from pvecdk.guests import Guest
-
-    if not isinstance(v, Guest):
-        raise ValueError(f"{v!r} is not a Vm or Container; pass guest constructs")
-    return v
+_Guest = Annotated[Guest, PlainValidator(_instance_of(Guest, "pass guest constructs", name="Vm or Container"))]
 
 
 def _mail_address(v: Any) -> Any:
@@ -119,17 +114,18 @@ def _mail_address(v: Any) -> Any:
 
 class _BackupJobProps(Props):
     job_id: str
-    storage: Any
+    storage: Annotated[Storage, PlainValidator(_instance_of(
+        Storage, "pass a storage construct, or Storage.from_id(...)"))]
     schedule: str
     mode: BackupMode
     compression: Compression
     mail_notification: MailNotification | None
-    retention: Any
+    retention: Annotated[Retention, PlainValidator(_instance_of(Retention, "pass Retention(keep_daily=7, ...)"))] | None
     mail_to: tuple[Annotated[Any, AfterValidator(_mail_address)], ...]
-    guests: tuple[Annotated[Any, AfterValidator(_guest)], ...] | None
-    exclude: tuple[Annotated[Any, AfterValidator(_guest)], ...]
-    pool: Any
-    node: Any
+    guests: tuple[_Guest, ...] | None
+    exclude: tuple[_Guest, ...]
+    pool: Annotated[Pool, PlainValidator(_instance_of(Pool, "pass Pool(...) or Pool.from_id(...)"))] | None
+    node: _Node | None
     bandwidth_limit_kibps: int | None
     zstd_threads: int | None
     notes_template: str | None
@@ -146,9 +142,7 @@ class _BackupJobProps(Props):
 
     @field_validator("storage")
     @classmethod
-    def _storage(cls, v: Any) -> Any:
-        if not isinstance(v, Storage):
-            raise ValueError(f"{v!r} is not a Storage; pass a storage construct, or Storage.from_id(...)")
+    def _storage(cls, v: Storage) -> Storage:
         if not v.holds(ContentType.BACKUP):
             held = ", ".join(sorted(c.value for c in v.content)) or "nothing"
             raise ValueError(f"storage {v.node.id} does not hold backups (it holds {held}); back up to a storage "
@@ -191,11 +185,9 @@ class _BackupJobProps(Props):
 
     @field_validator("retention")
     @classmethod
-    def _retention(cls, v: Any) -> Any:
+    def _retention(cls, v: Retention | None) -> Retention | None:
         if v is None:
             return v
-        if not isinstance(v, Retention):
-            raise ValueError(f"{v!r} is not a Retention; pass Retention(keep_daily=7, ...)")
         raise_at([(name, f"must be 1 or more, got {value!r}; give a whole number of backups, or leave it unset")
                    for name, value in vars(v).items()
                    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1)])
@@ -209,24 +201,6 @@ class _BackupJobProps(Props):
     def _guests(cls, v: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
         if v is not None and not v:
             raise ValueError("the list is empty; list the guests, or leave guests unset for every guest")
-        return v
-
-    @field_validator("pool")
-    @classmethod
-    def _pool(cls, v: Any) -> Any:
-        from pvecdk.guests import Pool
-
-        if v is not None and not isinstance(v, Pool):
-            raise ValueError(f"{v!r} is not a Pool; pass Pool(...) or Pool.from_id(...)")
-        return v
-
-    @field_validator("node")
-    @classmethod
-    def _node(cls, v: Any) -> Any:
-        from pvecdk.node import Node
-
-        if v is not None and not isinstance(v, Node):
-            raise ValueError(f"{v!r} is not a Node; pass a node returned by cluster.add_node")
         return v
 
     @field_validator("bandwidth_limit_kibps")
@@ -281,7 +255,7 @@ class _StaggerProps(Props):
     window_start: str
     window_end: str
     days: str | None
-    cluster: Any
+    cluster: Annotated[Cluster, PlainValidator(_instance_of(Cluster, "pass the Cluster construct"))]
 
     @field_validator(*_PER_NODE, mode="before")
     @classmethod
@@ -304,11 +278,7 @@ class _StaggerProps(Props):
 
     @field_validator("cluster")
     @classmethod
-    def _cluster(cls, v: Any) -> Any:
-        from pvecdk.cluster import Cluster
-
-        if not isinstance(v, Cluster):
-            raise ValueError(f"{v!r} is not a Cluster; pass the Cluster construct")
+    def _cluster(cls, v: Cluster) -> Cluster:
         if not v.nodes:
             raise ValueError("the cluster has no node yet; add the nodes first")
         return v

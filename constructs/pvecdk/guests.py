@@ -235,12 +235,15 @@ class _LazyPath:
 # (``Annotated[...] | None``) so that an unset prop costs no Python call: a benchmark builds thousands of guests.
 
 
-def _instance_of(cls: type, fix: str) -> Any:
-    """A check that the value is a ``cls``, in this module's words (pydantic's would only name the class)."""
+def _instance_of(cls: type, fix: str, *, name: str | None = None) -> Any:
+    """A check that the value is a ``cls``, in the library's words (pydantic's would only name the class):
+    ``"<value> is not a <name>; <fix>"``, ``name`` defaulting to the class's. The props models of other
+    modules that take guests, pools or nodes use it too."""
+    shown = name or cls.__name__
 
     def check(value: Any) -> Any:
         if not isinstance(value, cls):
-            raise ValueError(f"{value!r} is not a {cls.__name__}; {fix}")
+            raise ValueError(f"{value!r} is not a {shown}; {fix}")
         return value
 
     return check
@@ -392,6 +395,7 @@ def _drive_storage(v: Any, handler: ValidatorFunctionWrapHandler, info: Validati
 
 _Storage = Annotated[Storage, PlainValidator(_instance_of(
     Storage, "pass a storage construct, or Storage.from_id(scope, 'local-lvm')"))]
+_Node = Annotated[Node, PlainValidator(_instance_of(Node, "pass a node returned by cluster.add_node"))]
 
 
 class _PoolProps(Props):
@@ -443,7 +447,7 @@ class _GuestProps(Props):
     """What VMs and containers share. Whether node, VMID, storages and bridges fit the cluster is checked
     against the graph once these are valid (:meth:`Guest._check_placement`)."""
 
-    node: Annotated[Node, PlainValidator(_instance_of(Node, "pass a node returned by cluster.add_node"))]
+    node: _Node
     vm_id: Annotated[StrictInt, AfterValidator(_within(MIN_VMID, MAX_VMID, f"VMID must be {MIN_VMID}-{MAX_VMID}",
                                                        f"pick a free VMID in {MIN_VMID}-{MAX_VMID}"))]
     name: Annotated[str, AfterValidator(_dns_name)]

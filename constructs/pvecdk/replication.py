@@ -7,25 +7,23 @@ Replication works only with ``zfspool`` storage, and the target node needs a sto
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Annotated
 
-from pydantic import field_validator, model_validator
+from pydantic import PlainValidator, field_validator, model_validator
 
 from pvecdk import _calendar, _cdk
 from pvecdk._validation import Props, check_props, construct_path, raise_at
 from pvecdk.bpg import replication
-
-if TYPE_CHECKING:
-    from pvecdk.guests import Guest
-    from pvecdk.node import Node
+from pvecdk.guests import Guest, _instance_of, _Node
+from pvecdk.node import Node
 
 __all__ = ["Replication"]
 
 
 
 class _ReplicationProps(Props):
-    guest: Any
-    target: Any
+    guest: Annotated[Guest, PlainValidator(_instance_of(Guest, "pass a guest construct", name="Vm or Container"))]
+    target: _Node
     schedule: str
     rate_limit_mbps: float | None
     enabled: bool
@@ -33,22 +31,9 @@ class _ReplicationProps(Props):
 
     @field_validator("guest")
     @classmethod
-    def _guest(cls, v: Any) -> Any:
-        from pvecdk.guests import Guest
-
-        if not isinstance(v, Guest):
-            raise ValueError(f"{v!r} is not a Vm or Container; pass a guest construct")
+    def _guest(cls, v: Guest) -> Guest:
         if not any(d.replicate for d in v.disks):
             raise ValueError(f"guest {v.vm_id} has no disk to replicate; replicate a guest with disks on zfspool")
-        return v
-
-    @field_validator("target")
-    @classmethod
-    def _target(cls, v: Any) -> Any:
-        from pvecdk.node import Node
-
-        if not isinstance(v, Node):
-            raise ValueError(f"{v!r} is not a Node; pass a node returned by cluster.add_node")
         return v
 
     @field_validator("schedule", mode="before")
