@@ -146,12 +146,14 @@ class HaRule:
         self.name = name
         self.kind = kind
         self.resource: harule.Harule = resource
-        self._l1 = resource
 
     @property
     def members(self) -> tuple[HaResource | Guest, ...]:
         """The HA resources (node affinity) or guests (resource affinity) the rule applies to."""
-        return tuple(self._l1._members)
+        return tuple(cast(_RuleL1, self.resource)._members)
+
+    def _add(self, members: Iterable[HaResource | Guest]) -> None:
+        cast(_RuleL1, self.resource)._members.extend(members)
 
 
 # -- props models
@@ -423,7 +425,7 @@ class Ha(_cdk.Construct):
         rule = self._node_rule(priorities, strict) if priorities and v9 else None
         protected = HaResource(resource_id=resource_id, guest=own, resource=resource, group=group, rule=rule)
         if rule is not None:
-            rule._l1._members.append(protected)
+            rule._add([protected])
         self._resources[resource_id] = protected
         return protected
 
@@ -485,5 +487,5 @@ class Ha(_cdk.Construct):
                             {"guests": tuple(members), "name": rule_name, "comment": comment},
                             context={"ha": self, "method": f"keep_{word}"})
         rule = self._new_rule(props.name, "resource-affinity", affinity=affinity, comment=props.comment)
-        rule._l1._members.extend(props.guests)
+        rule._add(props.guests)
         return rule
