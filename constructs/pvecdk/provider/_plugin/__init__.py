@@ -123,9 +123,13 @@ class PvecdkProvider(Provider):
 
     @property
     def join_password(self) -> str | None:
-        value = self._environ().get("PVECDK_JOIN_PASSWORD")
-        if not value and (self._credentials().username or "").endswith("@pam"):
-            value = self._credentials().password
+        env = self._environ()
+        value = env.get("PVECDK_JOIN_PASSWORD")
+        if not value:
+            # A password login as a @pam user is the password a join asks for (the cluster node's root login).
+            credentials = Credentials.from_env(env)
+            if (credentials.username or "").endswith("@pam"):
+                value = credentials.password
         return str(value) if value else None
 
     def client(self, endpoints: Mapping[str, str]) -> Client:
