@@ -603,13 +603,8 @@ class _OwnedStorage(Storage):
             if not spec["optional"] and name not in options and name not in defaults:
                 prop = prop_of.get(name, name)
                 add(prop, f"missing required option {name!r} of {kind} storage", f"pass {prop}=...")
-        problems.extend(self._check_more(path, props))
         if problems:
             raise ConfigError(problems)
-
-    def _check_more(self, path: Callable[[], str], props: _StorageProps) -> list[Problem]:
-        """Rules of one type; none by default."""
-        return []
 
     # -- rendering
 
