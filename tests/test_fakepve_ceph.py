@@ -28,15 +28,20 @@ Connect = Callable[[str], ProxmoxAPI]
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeCluster]:
+def fake(request: pytest.FixtureRequest) -> Iterator[FakeCluster]:
+    """NODES on PVE 9.1, or the (nodes, version) a test gives through indirect parametrisation."""
+    nodes, version = getattr(request, "param", (NODES, "9.1"))
     threads = set(threading.enumerate())
-    with FakeCluster(NODES, task_seconds=0.02) as cluster:
+    with FakeCluster(nodes, version=version, task_seconds=0.02) as cluster:
         yield cluster
         assert cluster.server_errors == []
     assert set(threading.enumerate()) <= threads
 
 
-def _connector(fake: FakeCluster, apis: list[ProxmoxAPI]) -> Connect:
+@pytest.fixture
+def connect(fake: FakeCluster) -> Iterator[Connect]:
+    apis: list[ProxmoxAPI] = []
+
     def make(node: str) -> ProxmoxAPI:
         api = ProxmoxAPI(
             fake.host(node),
@@ -51,13 +56,7 @@ def _connector(fake: FakeCluster, apis: list[ProxmoxAPI]) -> Connect:
         apis.append(api)
         return api
 
-    return make
-
-
-@pytest.fixture
-def connect(fake: FakeCluster) -> Iterator[Connect]:
-    apis: list[ProxmoxAPI] = []
-    yield _connector(fake, apis)
+    yield make
     for api in apis:
         api._store["session"].close()
 
@@ -115,22 +114,21 @@ def bootstrap(api: ProxmoxAPI, *, osds: tuple[str, ...] = ("pve1", "pve2", "pve3
         ok(api, api.nodes(node).ceph.osd.post(dev="/dev/sdb"))
 
 
-@pytest.mark.parametrize(("version", "ceph_version"), [("9.1", "19.2.3"), ("8.4", "18.2.7")])
-def test_ceph_from_nothing_to_a_cephfs(connect: Connect, version: str, ceph_version: str) -> None:
-    nodes = {"pve1": ["10.0.0.11", "10.1.0.11"], "pve2": ["10.0.0.12", "10.1.0.12"], "pve3": ["10.0.0.13", "10.1.0.13"]}
-    with FakeCluster(nodes, version=version, task_seconds=0.02) as fake:
-        fake.form_cluster("lab", list(nodes))
-        apis: list[ProxmoxAPI] = []
-        try:
-            api = _connector(fake, apis)("pve1")
-            _bootstrap_everything(fake, api, ceph_version)
-            assert fake.server_errors == []
-        finally:
-            for one in apis:
-                one._store["session"].close()
+# Each node in a public and a cluster network.
+TWO_NETWORKS = {
+    "pve1": ["10.0.0.11", "10.1.0.11"],
+    "pve2": ["10.0.0.12", "10.1.0.12"],
+    "pve3": ["10.0.0.13", "10.1.0.13"],
+}
 
 
-def _bootstrap_everything(fake: FakeCluster, api: ProxmoxAPI, ceph_version: str) -> None:
+@pytest.mark.parametrize(
+    ("fake", "ceph_version"),
+    [((TWO_NETWORKS, "9.1"), "19.2.3"), ((TWO_NETWORKS, "8.4"), "18.2.7")],
+    ids=["9.1", "8.4"],
+    indirect=["fake"],
+)
+def test_ceph_from_nothing_to_a_cephfs(fake: FakeCluster, api: ProxmoxAPI, ceph_version: str) -> None:
     assert refused(api.nodes("pve1").ceph.status.get) == (500, NOT_INITIALISED)
     assert fake.state.ceph is None
     assert api.nodes("pve1").ceph.init.post(network="10.0.0.0/24", **{"cluster-network": "10.1.0.0/24"}) is None
@@ -309,35 +307,30 @@ def test_ceph_calls_need_a_cluster_member(fake: FakeCluster, connect: Connect) -
     assert own is not None and list(own.monitors) == ["pve3"] and list(own.managers) == ["pve3"]
 
 
+@pytest.mark.parametrize("fake", [({"pve1": ["10.0.0.11", "10.0.0.21"]}, "9.1")], ids=["one-node"], indirect=True)
 def test_one_monitor_and_one_manager_per_node(fake: FakeCluster, connect: Connect) -> None:
-    with FakeCluster({"pve1": ["10.0.0.11", "10.0.0.21"]}, task_seconds=0.02) as one:
-        apis: list[ProxmoxAPI] = []
-        try:
-            api = _connector(one, apis)("pve1")
-            api.nodes("pve1").ceph.init.post()
-            ok(api, api.nodes("pve1").ceph.mon("pve1").post())
-            assert refused(api.nodes("pve1").ceph.mon("pve1").post) == (
-                500,
-                "monitor address '10.0.0.11' already in use",
-            )
-            assert refused(api.nodes("pve1").ceph.mon("pve1").post, **{"mon-address": "10.0.0.21"}) == (
-                500,
-                "monitor 'pve1' already exists",
-            )
-            assert refused(api.nodes("pve1").ceph.mon("other").post, **{"mon-address": "10.0.0.21"}) == (
-                500,
-                "node 'pve1' already runs monitor 'pve1'",
-            )
-            again = Task(api, api.nodes("pve1").ceph.mgr("pve1").post())
-            assert again.exitstatus == "ceph manager directory '/var/lib/ceph/mgr/ceph-pve1' already exists"
-            assert Task(api, api.nodes("pve1").ceph.mgr("spare").post()).exitstatus == (
-                "node 'pve1' already runs manager 'pve1'"
-            )
-            ceph = one.state.ceph
-            assert ceph is not None and list(ceph.monitors) == ["pve1"] and list(ceph.managers) == ["pve1"]
-        finally:
-            for a in apis:
-                a._store["session"].close()
+    api = connect("pve1")
+    api.nodes("pve1").ceph.init.post()
+    ok(api, api.nodes("pve1").ceph.mon("pve1").post())
+    assert refused(api.nodes("pve1").ceph.mon("pve1").post) == (
+        500,
+        "monitor address '10.0.0.11' already in use",
+    )
+    assert refused(api.nodes("pve1").ceph.mon("pve1").post, **{"mon-address": "10.0.0.21"}) == (
+        500,
+        "monitor 'pve1' already exists",
+    )
+    assert refused(api.nodes("pve1").ceph.mon("other").post, **{"mon-address": "10.0.0.21"}) == (
+        500,
+        "node 'pve1' already runs monitor 'pve1'",
+    )
+    again = Task(api, api.nodes("pve1").ceph.mgr("pve1").post())
+    assert again.exitstatus == "ceph manager directory '/var/lib/ceph/mgr/ceph-pve1' already exists"
+    assert Task(api, api.nodes("pve1").ceph.mgr("spare").post()).exitstatus == (
+        "node 'pve1' already runs manager 'pve1'"
+    )
+    ceph = fake.state.ceph
+    assert ceph is not None and list(ceph.monitors) == ["pve1"] and list(ceph.managers) == ["pve1"]
 
 
 def test_monitor_addresses_follow_the_public_network(fake: FakeCluster, api: ProxmoxAPI) -> None:
