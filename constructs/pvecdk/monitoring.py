@@ -14,10 +14,10 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Mapping
-from typing import Any, Self
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Any, Self
 
-from pydantic import field_validator, model_validator
+from pydantic import BeforeValidator, field_validator, model_validator
 
 from pvecdk import _cdk
 from pvecdk._validation import Props, check_props, construct_path, raise_at
@@ -51,6 +51,20 @@ def _secret(value: object) -> str | None:
 
 def _clear_text(field: str) -> str:
     return f"the {field} would cross the network in clear text over http; use protocol https"
+
+
+def _one_of(choices: Iterable[str], what: str, pick: str) -> Callable[[object], object]:
+    """A check that a closed-set prop (a protocol, a compression) is one of ``choices``, before pydantic
+    converts it: ``"<value> is not <what>; pick <pick>"`` names the choices in the order an operator
+    would pick them, which pydantic's enum message does not."""
+    allowed = frozenset(choices)
+
+    def check(value: object) -> object:
+        if not isinstance(value, str) or value not in allowed:
+            raise ValueError(f"{value!r} is not {what}; pick {pick}")
+        return value
+
+    return check
 
 
 
@@ -141,20 +155,14 @@ class InfluxDbProtocol(enum.StrEnum):
 
 
 class _InfluxDbProps(_MetricsServerProps):
-    protocol: InfluxDbProtocol
+    protocol: Annotated[InfluxDbProtocol, BeforeValidator(_one_of(InfluxDbProtocol, "an InfluxDB protocol",
+                                                                  "https, http or udp"))]
     organization: str | None
     bucket: str | None
     token: str | None
     api_path_prefix: str | None
     max_body_size_bytes: int | None
     verify_tls: bool
-
-    @field_validator("protocol", mode="before")
-    @classmethod
-    def _protocol(cls, v: object) -> object:
-        if not isinstance(v, str) or v not in set(InfluxDbProtocol):
-            raise ValueError(f"{v!r} is not an InfluxDB protocol; pick https, http or udp")
-        return v
 
     @field_validator("token", mode="before")
     @classmethod
@@ -245,15 +253,9 @@ class GraphiteProtocol(enum.StrEnum):
 
 
 class _GraphiteProps(_MetricsServerProps):
-    protocol: GraphiteProtocol
+    protocol: Annotated[GraphiteProtocol, BeforeValidator(_one_of(GraphiteProtocol, "a Graphite protocol",
+                                                                  "tcp or udp"))]
     path_prefix: str | None
-
-    @field_validator("protocol", mode="before")
-    @classmethod
-    def _protocol(cls, v: object) -> object:
-        if not isinstance(v, str) or v not in set(GraphiteProtocol):
-            raise ValueError(f"{v!r} is not a Graphite protocol; pick tcp or udp")
-        return v
 
     def _conflicts(self) -> list[tuple[str, str]]:
         if self.protocol is GraphiteProtocol.TCP and self.mtu is not None:
@@ -302,27 +304,14 @@ class GraphiteServer(MetricsServer):
 
 
 class _OpenTelemetryProps(_MetricsServerProps):
-    protocol: str
+    protocol: Annotated[str, BeforeValidator(_one_of(("https", "http"), "an OTLP protocol", "https or http"))]
     path: str | None
     headers: str | None
     resource_attributes: Mapping[str, str] | None
-    compression: str | None
+    # The check is on the inner type: None (leave it to PVE) is valid and passes the optional.
+    compression: Annotated[str, BeforeValidator(_one_of(("gzip", "none"), "a compression", "gzip or none"))] | None
     verify_tls: bool
     max_body_size_bytes: int | None
-
-    @field_validator("protocol", mode="before")
-    @classmethod
-    def _protocol(cls, v: object) -> object:
-        if v not in ("https", "http"):
-            raise ValueError(f"{v!r} is not an OTLP protocol; pick https or http")
-        return v
-
-    @field_validator("compression", mode="before")
-    @classmethod
-    def _compression(cls, v: object) -> object:
-        if v not in (None, "gzip", "none"):
-            raise ValueError(f"{v!r} is not a compression; pick gzip or none")
-        return v
 
     @field_validator("headers", mode="before")
     @classmethod
