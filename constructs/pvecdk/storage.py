@@ -469,6 +469,11 @@ def _bpg_backups(props: _StorageProps) -> dict[str, Any] | None:
 
 _BACKUP_OPTIONS = {"retention": "prune-backups", "max_protected_backups": "max-protected-backups"}
 
+# Names in a type constructor's locals() that are no props.
+_NOT_PROPS = frozenset({"self", "scope", "id", "__class__"})
+# List props, taken as any sequence and held as tuples by the models.
+_LIST_PROPS = ("nodes", "devices", "monhost")
+
 
 class _OwnedStorage(Storage):
     """What every owned storage shares: validation against PVE's tables, nodes, protection, the L1."""
@@ -481,22 +486,28 @@ class _OwnedStorage(Storage):
 
     resource: Any
 
-    def __init__(self, scope: _cdk.Construct, id: str, values: dict[str, Any],
-                 extra_options: Mapping[str, str] | None = None,
-                 depends_on: Sequence[Any] = ()) -> None:
+    def __init__(self, scope: _cdk.Construct, id: str, given: Mapping[str, Any]) -> None:
+        """Check and render the props a type's constructor was ``given``: its ``locals()``.
+
+        Every keyword parameter of a type's constructor is a prop of its model by the same name, so the
+        constructor hands them all over at once instead of listing them again, where one could be left out
+        (and silently ignored); a parameter the model lacks is refused by its ``extra="forbid"``.
+        """
         # Reading the path costs jsii round trips: it is read only to report a problem.
         def path() -> str:
             return construct_path(scope, id)
 
-        values = dict(values)
+        values = {k: v for k, v in given.items() if k not in _NOT_PROPS}
+        extra_options: Mapping[str, str] | None = values.pop("extra_options", None)
         if values.get("storage_id") is None:
             values["storage_id"] = id
         if values.get("content") is None:
             values["content"] = tuple(sorted(CONTENT[self.STORAGE_TYPE][1]))
         else:
             values["content"] = tuple(values["content"])
-        if values.get("nodes") is not None:
-            values["nodes"] = tuple(values["nodes"])
+        for name in _LIST_PROPS:
+            if values.get(name) is not None:
+                values[name] = tuple(values[name])
         # A prop left at None is unset: a required one is then reported missing, not as a wrong type.
         try:
             props = check_props(self._PROPS, path, {k: v for k, v in values.items() if v is not None})
@@ -517,7 +528,7 @@ class _OwnedStorage(Storage):
         self.cluster = cluster
         self._extra_options = extra
         after = [cluster.membership] if cluster is not None else []
-        self._depends_on = [*after, *depends_on]
+        self._depends_on: list[Any] = after
         self.resource = self._render()
         self._storage_id = self.resource.id
 
@@ -765,12 +776,7 @@ class DirStorage(_DeclaredSharedStorage):
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
         """
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            retention=retention, max_protected_backups=max_protected_backups,
-            allow_destroy=allow_destroy, path=path, shared=shared, preallocation=preallocation,
-            create_base_path=create_base_path, create_subdirs=create_subdirs,
-        ))
+        super().__init__(scope, id, locals())
 
     def _render(self) -> storage_directory.StorageDirectory:
         p = self.props
@@ -869,13 +875,7 @@ class NfsStorage(_OwnedStorage):
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
         """
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            retention=retention, max_protected_backups=max_protected_backups,
-            allow_destroy=allow_destroy, server=server, export=export, mount_options=mount_options,
-            preallocation=preallocation, snapshot_as_volume_chain=snapshot_as_volume_chain,
-            create_base_path=create_base_path, create_subdirs=create_subdirs,
-        ))
+        super().__init__(scope, id, locals())
 
     def _render(self) -> storage_nfs.StorageNfs:
         p = self.props
@@ -977,13 +977,7 @@ class CifsStorage(_OwnedStorage):
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
         """
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            retention=retention, max_protected_backups=max_protected_backups,
-            allow_destroy=allow_destroy, server=server, share=share, username=username, password=password,
-            domain=domain, subdirectory=subdirectory, mount_options=mount_options, preallocation=preallocation,
-            snapshot_as_volume_chain=snapshot_as_volume_chain,
-        ))
+        super().__init__(scope, id, locals())
 
     def _render(self) -> storage_cifs.StorageCifs:
         p = self.props
@@ -1059,11 +1053,7 @@ class LvmStorage(_DeclaredSharedStorage):
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no.
         """
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            allow_destroy=allow_destroy, volume_group=volume_group, shared=shared,
-            wipe_removed_volumes=wipe_removed_volumes,
-        ))
+        super().__init__(scope, id, locals())
 
     def _render(self) -> storage_lvm.StorageLvm:
         p = self.props
@@ -1130,10 +1120,7 @@ class LvmThinStorage(_OwnedStorage):
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no.
         """
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            allow_destroy=allow_destroy, volume_group=volume_group, thin_pool=thin_pool,
-        ))
+        super().__init__(scope, id, locals())
 
     def _render(self) -> storage_lvmthin.StorageLvmthin:
         p = self.props
@@ -1283,12 +1270,7 @@ class ZfsPoolStorage(_OwnedStorage):
             allow_destroy: Let Terraform remove the definition and the zpools it created. Defaults to no.
         """
         self.zpools: dict[str, node_disk_zfs.NodeDiskZfs] = {}
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            allow_destroy=allow_destroy, pool=pool, blocksize=blocksize, sparse=sparse,
-            devices=tuple(devices) if devices is not None else None, raid_level=raid_level, ashift=ashift,
-            compression=compression,
-        ))
+        super().__init__(scope, id, locals())
 
     def _render(self) -> storage_zfspool.StorageZfspool:
         p = self.props
@@ -1409,12 +1391,7 @@ class PbsStorage(_OwnedStorage):
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no.
         """
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            retention=retention, max_protected_backups=max_protected_backups,
-            allow_destroy=allow_destroy, server=server, datastore=datastore, username=username, password=password,
-            fingerprint=fingerprint, namespace=namespace, encryption_key=encryption_key,
-        ))
+        super().__init__(scope, id, locals())
 
     def _render(self) -> storage_pbs.StoragePbs:
         p = self.props
@@ -1554,11 +1531,7 @@ class RbdStorage(_PvecdkStorage):
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no.
         """
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            allow_destroy=allow_destroy, pool=pool, data_pool=data_pool, namespace=namespace, krbd=krbd,
-            monhost=tuple(monhost) if monhost is not None else None, username=username, keyring=keyring,
-        ), extra_options)
+        super().__init__(scope, id, locals())
 
     @property
     def pool(self) -> str:
@@ -1642,12 +1615,7 @@ class CephFsStorage(_PvecdkStorage):
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
         """
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            retention=retention, max_protected_backups=max_protected_backups,
-            allow_destroy=allow_destroy, fs_name=fs_name, subdir=subdir, fuse=fuse, mount_options=mount_options,
-            monhost=tuple(monhost) if monhost is not None else None, username=username, keyring=keyring,
-        ), extra_options)
+        super().__init__(scope, id, locals())
 
 
 def _portal(v: str) -> str:
@@ -1719,10 +1687,7 @@ class _IscsiTargetStorage(_PvecdkStorage):
             allow_destroy: Let Terraform remove the definition. Defaults to no while guests use its LUNs
                 (``content`` holds disk images).
         """
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            allow_destroy=allow_destroy, portal=portal, target=target,
-        ), extra_options)
+        super().__init__(scope, id, locals())
 
 
 class IscsiStorage(_IscsiTargetStorage):
@@ -1852,12 +1817,7 @@ class ZfsOverIscsiStorage(_PvecdkStorage):
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no.
         """
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            allow_destroy=allow_destroy, portal=portal, target=target, pool=pool, blocksize=blocksize,
-            iscsi_provider=iscsi_provider, lio_tpg=lio_tpg, comstar_hg=comstar_hg, comstar_tg=comstar_tg,
-            sparse=sparse, nowritecache=nowritecache, zfs_base_path=zfs_base_path,
-        ), extra_options)
+        super().__init__(scope, id, locals())
 
 
 class _GlusterProps(_BackupProps):
@@ -1940,9 +1900,4 @@ class GlusterFsStorage(_PvecdkStorage):
             enabled: Whether PVE uses the storage (``disable``). Defaults to yes.
             allow_destroy: Let Terraform remove the definition. Defaults to no while it holds data.
         """
-        super().__init__(scope, id, dict(
-            storage_id=storage_id, content=content, nodes=nodes, cluster=cluster, enabled=enabled,
-            retention=retention, max_protected_backups=max_protected_backups,
-            allow_destroy=allow_destroy, server=server, volume=volume, server2=server2, transport=transport,
-            preallocation=preallocation,
-        ), extra_options)
+        super().__init__(scope, id, locals())
