@@ -239,6 +239,14 @@ def pg_state(ceph: CephCluster, pool: Pool, online: Online) -> str:
     return "active+clean"
 
 
+def degraded_pgs(ceph: CephCluster, online: Online) -> tuple[int, int]:
+    """(inactive, undersized) PGs over all pools: those no OSD or too few hosts serve, those short of a copy."""
+    states = [(p.pg_num, pg_state(ceph, p, online)) for p in ceph.pools.values()]
+    inactive = sum(n for n, state in states if state in ("unknown", "undersized+peered"))
+    undersized = sum(n for n, state in states if "undersized" in state)
+    return inactive, undersized
+
+
 def _check(checks: dict[str, Any], name: str, severity: str, message: str, count: int = 1) -> None:
     checks[name] = {
         "severity": severity,
@@ -271,11 +279,9 @@ def health(ceph: CephCluster, online: Online) -> dict[str, Any]:
             )
     if ceph.flags:
         _check(checks, "OSDMAP_FLAGS", "HEALTH_WARN", f"{','.join(sorted(ceph.flags))} flag(s) set")
-    states = {p.name: pg_state(ceph, p, online) for p in ceph.pools.values()}
-    inactive = sum(p.pg_num for p in ceph.pools.values() if states[p.name] in ("unknown", "undersized+peered"))
+    inactive, undersized = degraded_pgs(ceph, online)
     if inactive:
         _check(checks, "PG_AVAILABILITY", "HEALTH_WARN", f"Reduced data availability: {inactive} pgs inactive")
-    undersized = sum(p.pg_num for p in ceph.pools.values() if "undersized" in states[p.name])
     if undersized:
         message = f"Degraded data redundancy: {undersized} pgs undersized"
         _check(checks, "PG_DEGRADED", "HEALTH_WARN", message)
@@ -451,10 +457,7 @@ def safety(ceph: CephCluster, online: Online, service: str, action: str, ident: 
         osd.running = False
         if action == "destroy":
             osd.is_in = False
-        offline = sum(
-            p.pg_num for p in ceph.pools.values() if pg_state(ceph, p, online) in ("unknown", "undersized+peered")
-        )
-        undersized = sum(p.pg_num for p in ceph.pools.values() if "undersized" in pg_state(ceph, p, online))
+        offline, undersized = degraded_pgs(ceph, online)
         osd.running, osd.is_in = was_running, was_in
         if action == "stop":
             if offline:
