@@ -210,6 +210,20 @@ def test_rejects_bad_osd(first: dict[str, Any] | None, second: dict[str, Any], f
     assert len(ceph.osds) == (1 if first else 0)
 
 
+def test_rejects_osd_on_a_node_of_another_cluster() -> None:
+    stack, cluster, ceph = ceph_lab()
+    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24")
+    stray = other.add_node("px1", management_address="192.168.9.11", cluster_address="10.9.0.11",
+                           management_interface="eno1")
+    with pytest.raises(ConfigError) as excinfo:
+        ceph.add_osd(stray, device="/dev/sdb")
+    (problem,) = excinfo.value.problems
+    assert (problem.path, problem.field, problem.problem, problem.fix, problem.type) == (
+        "lab/Cluster/Ceph/Osd-px1-sdb", "node", "'px1' is not a node of cluster lab",
+        "pass nodes that cluster.add_node(...) returned", "pvecdk_ceph_osd")
+    assert ceph.osds == ()
+
+
 def test_same_device_on_another_node_is_fine() -> None:
     stack, cluster, ceph = ceph_lab()
     for node in cluster.nodes:

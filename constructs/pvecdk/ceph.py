@@ -277,7 +277,7 @@ class Ceph(_cdk.Construct):
 
     # -- daemons
 
-    def _node_problems(self, node: Any, field: str, daemon: str = "", running: Container[str] = ()) -> list[Problem]:
+    def _node_problems(self, node: Any, field: str, daemon: str, running: Container[str]) -> list[Problem]:
         """The problems of putting something on ``node``: a node of another cluster, or one already running
         the ``daemon`` (``running`` names the nodes that do). The construct path is read only for a problem."""
         faults = self._node_faults(self.cluster, field, [node])
@@ -489,13 +489,16 @@ class Osd(_cdk.Construct):
         wal_size_gib: float | None,
         allow_destroy: bool,
     ) -> None:
-        problems = ceph._node_problems(node, "node")
-        if problems:
-            raise ConfigError(problems)
+        problems: list[Problem] = []
 
         def add(field: str, text: str, fix: str) -> None:  # the path is read only for a problem
             problems.append(Problem(construct_path(scope, id), field, text, fix, "pvecdk_ceph_osd"))
 
+        # A problem with the node is the OSD's own, like those of its disks; the checks below need a node.
+        for what, fix in ceph._node_faults(ceph.cluster, "node", [node]):
+            add("node", what, fix)
+        if problems:
+            raise ConfigError(problems)
         for field, value in (("device", device), ("db_device", db_device), ("wal_device", wal_device)):
             if value is not None and not re.match(r"^/dev/\S+$", value):
                 add(field, f"{value!r} is not a device path", "give the disk as /dev/sdX or /dev/disk/by-id/...")
