@@ -87,18 +87,26 @@ def test_public_network_outside_the_cluster_leaves_monitor_addresses_to_pve() ->
     assert all("address" not in m for m in resources(stack)["pvecdk_ceph_monitor"].values())
 
 
-@pytest.mark.parametrize(("enable", "field", "words"), [
-    (dict(public_network="172.16.0.1/24"), "public_network", "is neither a network of the cluster nor a CIDR"),
-    (dict(public_network="storage-net"), "public_network", "is neither a network of the cluster nor a CIDR"),
-    (dict(public_network=NetworkRole.MIGRATION), "public_network", "the cluster has no migration network"),
-    (dict(cluster_network="migration"), "cluster_network", "the cluster has no migration network"),
+NO_CIDR = "give NetworkRole.STORAGE (or another role the cluster defines), or a CIDR such as 172.16.0.0/24"
+NO_MIGRATION = "set migration_network on the cluster, or give a CIDR"
+
+
+@pytest.mark.parametrize(("enable", "field", "words", "fix"), [
+    (dict(public_network="172.16.0.1/24"), "public_network", "is neither a network of the cluster nor a CIDR",
+     NO_CIDR),
+    (dict(public_network="storage-net"), "public_network", "is neither a network of the cluster nor a CIDR",
+     NO_CIDR),
+    (dict(public_network=NetworkRole.MIGRATION), "public_network", "the cluster has no migration network",
+     NO_MIGRATION),
+    (dict(cluster_network="migration"), "cluster_network", "the cluster has no migration network", NO_MIGRATION),
 ])
-def test_rejects_bad_network(enable: dict[str, Any], field: str, words: str) -> None:
+def test_rejects_bad_network(enable: dict[str, Any], field: str, words: str, fix: str) -> None:
     stack, cluster = lab()
     with pytest.raises(ConfigError) as excinfo:
         cluster.enable_ceph(**enable)
     (problem,) = excinfo.value.problems
     assert problem.field == field and words in problem.problem
+    assert (problem.path, problem.fix) == ("lab/Cluster/Ceph", fix)
     assert cluster.ceph is None and cluster.node.try_find_child("Ceph") is None
 
 
@@ -107,8 +115,10 @@ def test_rejects_default_public_network_without_a_storage_network() -> None:
     with pytest.raises(ConfigError) as excinfo:
         cluster.enable_ceph()
     (problem,) = excinfo.value.problems
-    assert (problem.field, problem.fix) == ("public_network", "set storage_network on the cluster, or pass "
-                                            "public_network=")
+    assert (problem.path, problem.field, problem.fix) == ("lab/Cluster/Ceph", "public_network",
+                                                          "set storage_network on the cluster, or pass "
+                                                          "public_network=")
+    assert problem.problem == "no public network: the cluster has no storage network"
     ceph = cluster.enable_ceph(public_network=NetworkRole.CLUSTER)
     assert ("warning", "public_network", "Ceph's public network is the corosync network; its traffic can delay "
             "corosync and fence nodes") in findings(cluster)
@@ -122,7 +132,8 @@ def test_rejects_monitor_without_an_address_on_the_public_network() -> None:
     with pytest.raises(ConfigError) as excinfo:
         cluster.enable_ceph()
     (problem,) = excinfo.value.problems
-    assert (problem.field, problem.fix) == ("monitors", "give pve3 a storage_address")
+    assert (problem.path, problem.field, problem.fix) == ("lab/Cluster/Ceph", "monitors", "give pve3 a storage_address")
+    assert problem.problem == "monitor node pve3 has no address on the storage network (Ceph's public network)"
 
 
 def test_rejects_monitors_of_another_cluster_and_twice() -> None:
@@ -133,10 +144,11 @@ def test_rejects_monitors_of_another_cluster_and_twice() -> None:
     pve1 = cluster.nodes[0]
     with pytest.raises(ConfigError) as excinfo:
         cluster.enable_ceph(monitors=[pve1, pve1, stray], managers=[])
-    assert [(p.field, p.problem) for p in excinfo.value.problems] == [
-        ("monitors", "node pve1 is listed twice"),
-        ("monitors", "'px1' is not a node of cluster lab"),
-        ("managers", "no manager node"),
+    assert [(p.path, p.field, p.problem, p.fix) for p in excinfo.value.problems] == [
+        ("lab/Cluster/Ceph", "monitors", "node pve1 is listed twice", "list each node once"),
+        ("lab/Cluster/Ceph", "monitors", "'px1' is not a node of cluster lab",
+         "pass nodes that cluster.add_node(...) returned"),
+        ("lab/Cluster/Ceph", "managers", "no manager node", "list at least one node in managers"),
     ]
 
 
@@ -144,18 +156,26 @@ def test_rejects_enabling_twice_and_without_nodes() -> None:
     stack, cluster, _ = ceph_lab()
     with pytest.raises(ConfigError) as excinfo:
         cluster.enable_ceph()
-    assert excinfo.value.problems[0].field == "enable_ceph"
+    (problem,) = excinfo.value.problems
+    assert (problem.path, problem.field, problem.problem, problem.fix) == (
+        "lab/Cluster", "enable_ceph", "Ceph is already enabled on this cluster",
+        "call enable_ceph() once and keep the Ceph it returns (cluster.ceph)")
     empty = Cluster(stack, "Empty", name="empty", management_network="192.168.7.0/24", storage_network="172.17.0.0/24")
     with pytest.raises(ConfigError) as excinfo:
         empty.enable_ceph()
-    assert "has no node to run Ceph on" in excinfo.value.problems[0].problem
+    (problem,) = excinfo.value.problems
+    assert "has no node to run Ceph on" in problem.problem
+    assert (problem.path, problem.field, problem.fix) == ("lab/Empty/Ceph", "monitors",
+                                                          "add nodes with cluster.add_node(...) before enable_ceph()")
 
 
 def test_rejects_a_second_monitor_on_a_node() -> None:
     stack, cluster, ceph = ceph_lab()
     with pytest.raises(ConfigError) as excinfo:
         ceph.add_monitor(cluster.nodes[0])
-    assert excinfo.value.problems[0].problem == "node pve1 already runs a monitor"
+    (problem,) = excinfo.value.problems
+    assert (problem.path, problem.field, problem.problem, problem.fix) == (
+        "lab/Cluster/Ceph", "monitors", "node pve1 already runs a monitor", "run one monitor per node")
 
 
 # ----------------------------------------------------------------------------------------------- OSDs
@@ -207,6 +227,7 @@ def test_rejects_bad_osd(first: dict[str, Any] | None, second: dict[str, Any], f
         ceph.add_osd(node, **second)
     (problem,) = excinfo.value.problems
     assert (problem.field, problem.problem, problem.type) == (field, words, "pvecdk_ceph_osd")
+    assert problem.path == f"lab/Cluster/Ceph/Osd-pve1-{second['device'].rsplit('/', 1)[-1]}" and problem.fix
     assert len(ceph.osds) == (1 if first else 0)
 
 
@@ -236,7 +257,9 @@ def test_rejects_osd_without_ceph() -> None:
     with pytest.raises(ConfigError) as excinfo:
         cluster.nodes[0].add_osd("/dev/sdb")
     (problem,) = excinfo.value.problems
-    assert (problem.field, problem.fix) == ("add_osd", "call cluster.enable_ceph(...) before adding OSDs")
+    assert (problem.path, problem.field, problem.fix) == ("lab/Cluster/pve1", "add_osd",
+                                                          "call cluster.enable_ceph(...) before adding OSDs")
+    assert problem.problem == "Ceph is not enabled on the cluster"
 
 
 # ----------------------------------------------------------------------------------------------- pools
@@ -278,6 +301,7 @@ def test_rejects_bad_pool(props: dict[str, Any], field: str, words: str) -> None
         ceph.add_pool(**{"name": "vm-pool", **props})
     (problem,) = excinfo.value.problems
     assert (problem.field, problem.problem, problem.type) == (field, words, "proxmox_ceph_pool")
+    assert problem.path == f"lab/Cluster/Ceph/Pool-{props.get('name', 'vm-pool')}" and problem.fix
     assert ceph.pools == {}
 
 
@@ -305,7 +329,10 @@ def test_rejects_duplicate_pool_names() -> None:
     ceph.add_pool("archive", erasure_coding=ErasureCoding(k=2, m=1))
     with pytest.raises(ConfigError) as excinfo:
         ceph.add_pool("archive-data")
-    assert excinfo.value.problems[0].problem == "pool archive-data already exists in this Ceph"
+    (problem,) = excinfo.value.problems
+    assert (problem.path, problem.field, problem.problem, problem.fix) == (
+        "lab/Cluster/Ceph/Pool-archive-data", "name", "pool archive-data already exists in this Ceph",
+        "give every pool and file system its own name")
     ceph.add_filesystem("media", mds_nodes=cluster.nodes[:2])
     with pytest.raises(ConfigError) as excinfo:
         ceph.add_pool("media_data")
@@ -347,7 +374,10 @@ def test_rejects_rbd_storage_on_a_cephfs_pool() -> None:
     pool = ceph.add_pool("fsdata", application="cephfs")
     with pytest.raises(ConfigError) as excinfo:
         pool.as_storage()
-    assert excinfo.value.problems[0].problem == "a pool for cephfs cannot back RBD storage"
+    (problem,) = excinfo.value.problems
+    assert (problem.path, problem.field, problem.problem, problem.fix) == (
+        "lab/Cluster/Ceph/Pool-fsdata", "application", "a pool for cephfs cannot back RBD storage",
+        "add the pool with application=rbd")
 
 
 def test_rejects_rbd_storage_with_wrong_content() -> None:
@@ -395,13 +425,21 @@ def test_rejects_bad_filesystem() -> None:
     ceph.add_filesystem("cephfs")
     with pytest.raises(ConfigError) as excinfo:
         ceph.add_filesystem("cephfs")
-    assert excinfo.value.problems[0].problem == "file system cephfs already exists"
+    (problem,) = excinfo.value.problems
+    assert (problem.path, problem.field, problem.problem, problem.fix, problem.type) == (
+        "lab/Cluster/Ceph/Fs-cephfs", "name", "file system cephfs already exists",
+        "give every file system its own name", "pvecdk_ceph_fs")
     with pytest.raises(ConfigError) as excinfo:
         ceph.add_filesystem("media", pg_num=3)
-    assert excinfo.value.problems[0].field == "pg_num"
+    (problem,) = excinfo.value.problems
+    assert (problem.path, problem.field, problem.problem, problem.fix) == (
+        "lab/Cluster/Ceph/Fs-media", "pg_num", "must be a power of two up to 32768, got 3",
+        "pick 32, 64, 128, ..., or leave it unset")
     with pytest.raises(ConfigError) as excinfo:
         ceph.add_mds(cluster.nodes[0])
-    assert excinfo.value.problems[0].problem == "node pve1 already runs a metadata server"
+    (problem,) = excinfo.value.problems
+    assert (problem.path, problem.field, problem.problem, problem.fix) == (
+        "lab/Cluster/Ceph", "mds", "node pve1 already runs a metadata server", "run one metadata server per node")
 
 
 @pytest.mark.parametrize("name", ["mds_a", "mds.a", "-a", "a-"])
@@ -410,7 +448,9 @@ def test_rejects_mds_name_pve_refuses(name: str) -> None:
     with pytest.raises(ConfigError) as excinfo:
         ceph.add_mds(cluster.nodes[1], name=name)
     (problem,) = excinfo.value.problems
-    assert (problem.field, problem.problem) == ("name", f"{name!r} is not a metadata server name")
+    assert (problem.path, problem.field, problem.problem) == ("lab/Cluster/Ceph", "name",
+                                                              f"{name!r} is not a metadata server name")
+    assert problem.fix == "use letters, digits and '-', starting and ending with a letter or digit"
     ceph.add_mds(cluster.nodes[1], name="mds-b2")
 
 
