@@ -138,7 +138,7 @@ def _vm_error(l9: Any, **kwargs: Any) -> Any:
 @pytest.mark.parametrize("vm_id", [99, 1_000_000_000, 0])
 def test_rejects_vmid_out_of_range(vm_id: Any) -> None:
     p = only(_vm_error(lab(), vm_id=vm_id))
-    assert (p.path, p.field) == ("test/bad", "vm_id")
+    assert (p.path, p.field, p.fix) == ("test/bad", "vm_id", "pick a free VMID in 100-999999999")
     assert "VMID must be 100-999999999" in p.problem
 
 
@@ -151,7 +151,7 @@ def test_rejects_vmid_that_is_no_whole_number(vm_id: Any) -> None:
 
 def test_a_value_holding_the_fix_separator_stays_in_the_problem() -> None:
     p = only(_vm_error(lab(), tags=["a; b"]))
-    assert p.field == "tags[0]"
+    assert (p.path, p.field) == ("test/bad", "tags[0]")
     assert p.problem == "'a; b' is not a PVE tag" and p.fix.startswith("use lowercase letters")
 
 
@@ -166,7 +166,8 @@ def test_rejects_ha_that_is_neither_true_nor_ha_options(ha: Any) -> None:
     l9 = lab()
     p = only(_vm_error(l9, ha=ha))
     assert (p.path, p.field) == ("test/bad", "ha")
-    assert p.problem == f"{ha!r} is neither True nor HaOptions" and "HaOptions(...)" in p.fix
+    assert p.problem == f"{ha!r} is neither True nor HaOptions"
+    assert p.fix == "pass ha=True, or ha=HaOptions(...) for its settings"
     assert l9.stack.node.try_find_child("bad") is None, "nothing is protected or built"
 
 
@@ -174,7 +175,8 @@ def test_rejects_vmid_taken_twice_in_the_cluster() -> None:
     l9 = lab()
     Container(l9.stack, "ct", node=l9.nodes[1], vm_id=100, template="local:vztmpl/a.tar.zst", disk=Disk(l9.rbd))
     p = only(_vm_error(l9, vm_id=100))
-    assert p.field == "vm_id" and p.problem == "VMID 100 is already taken by test/ct"
+    assert (p.path, p.field) == ("test/bad", "vm_id") and p.problem == "VMID 100 is already taken by test/ct"
+    assert p.fix == "give every guest of the cluster its own VMID"
     assert l9.stack.node.try_find_child("bad") is None, "a refused guest never enters the tree"
 
 
@@ -187,7 +189,7 @@ def test_the_same_vmid_in_two_clusters_is_fine() -> None:
 def test_rejects_a_disk_on_storage_without_images() -> None:
     l9 = lab()
     p = only(_vm_error(l9, disks=[Disk(l9.rbd), Disk(l9.local)]))
-    assert p.field == "disks[1].storage"
+    assert (p.path, p.field) == ("test/bad", "disks[1].storage")
     assert p.problem == "storage local does not hold images (it holds backup, iso, vztmpl)"
     assert "add images to local's content" in p.fix
 
@@ -199,14 +201,17 @@ def test_rejects_a_container_volume_on_storage_without_rootdir() -> None:
         Container(l9.stack, "ct", node=l9.nodes[0], vm_id=200, template="local:vztmpl/a.tar.zst",
                   disk=Disk(images_only))
     p = only(excinfo)
-    assert p.field == "disk.storage" and "does not hold rootdir" in p.problem
+    assert (p.path, p.field) == ("test/ct", "disk.storage") and "does not hold rootdir" in p.problem
+    assert "add rootdir to vm-only's content" in p.fix
 
 
 def test_rejects_a_disk_on_storage_not_defined_on_the_node() -> None:
     l9 = lab()
     only_pve2 = Storage.from_id(l9.stack, "fast", storage_type="lvmthin", content=["images"], nodes=[l9.nodes[1]])
     p = only(_vm_error(l9, disks=[Disk(only_pve2)]))
-    assert p.field == "disks[0].storage" and p.problem == "storage fast is not defined on node pve1"
+    assert (p.path, p.field) == ("test/bad", "disks[0].storage")
+    assert p.problem == "storage fast is not defined on node pve1"
+    assert p.fix == "use a storage defined on pve1, or add pve1 to its nodes"
 
 
 def test_rejects_a_node_of_another_cluster() -> None:
@@ -214,32 +219,37 @@ def test_rejects_a_node_of_another_cluster() -> None:
     with pytest.raises(ConfigError) as excinfo:
         Vm(l9.cluster, "bad", node=other.nodes[0], vm_id=100)
     p = only(excinfo)
-    assert p.field == "node" and p.problem == "node pve1 is not in cluster lab"
+    assert (p.path, p.field) == ("test/Cluster/bad", "node") and p.problem == "node pve1 is not in cluster lab"
+    assert p.fix == "pick a node of lab, or define the guest outside that cluster"
 
 
 def test_rejects_a_node_that_is_not_a_node() -> None:
     p = only(_vm_error(lab(), node="pve1"))
-    assert p.field == "node" and "is not a Node" in p.problem
+    assert (p.path, p.field) == ("test/bad", "node") and "is not a Node" in p.problem
+    assert p.fix == "pass a node returned by cluster.add_node"
 
 
-@pytest.mark.parametrize(("kwargs", "field", "words"), [
-    ({"cpu_type": "pentium9"}, "cpu_type", "'pentium9' is not a QEMU CPU model"),
-    ({"cores": 0}, "cores", "cores must be 1-8192"),
-    ({"memory_mib": 8}, "memory_mib", "at least 16 MiB"),
-    ({"sockets": 9}, "sockets", "sockets must be 1-4"),
-    ({"balloon_mib": 4096}, "balloon_mib", "must be 0-2048"),
-    ({"name": "web_1"}, "name", "'web_1' is not a DNS name"),
-    ({"tags": ["Prod Web"]}, "tags[0]", "is not a PVE tag"),
-    ({"networks": [NetworkInterface(bridge="br0")]}, "networks[0].bridge", "'br0' is not a bridge name"),
-    ({"networks": [NetworkInterface(bridge="vmbr7")]}, "networks[0].bridge", "node pve1 has no bridge vmbr7"),
-    ({"networks": [NetworkInterface(vlan_id=5000)]}, "networks[0].vlan_id", "VLAN id must be 1-4094"),
-    ({"boot_order": ["scsi3"]}, "boot_order", "'scsi3' is not a device of the VM"),
-    ({"migration_timeout_seconds": 0}, "migration_timeout_seconds", "must be positive"),
-    ({"pool": "prod"}, "pool", "'prod' is not a Pool"),
+@pytest.mark.parametrize(("kwargs", "field", "words", "fix"), [
+    ({"cpu_type": "pentium9"}, "cpu_type", "'pentium9' is not a QEMU CPU model", "use x86-64-v2-AES"),
+    ({"cores": 0}, "cores", "cores must be 1-8192", "give a whole number of cores"),
+    ({"memory_mib": 8}, "memory_mib", "at least 16 MiB", "give the memory in MiB"),
+    ({"sockets": 9}, "sockets", "sockets must be 1-4", "give 1-4 sockets"),
+    ({"balloon_mib": 4096}, "balloon_mib", "must be 0-2048", "give at most memory_mib"),
+    ({"name": "web_1"}, "name", "'web_1' is not a DNS name", "such as web-1"),
+    ({"tags": ["Prod Web"]}, "tags[0]", "is not a PVE tag", "use lowercase letters"),
+    ({"networks": [NetworkInterface(bridge="br0")]}, "networks[0].bridge", "'br0' is not a bridge name",
+     "give a bridge such as vmbr0"),
+    ({"networks": [NetworkInterface(bridge="vmbr7")]}, "networks[0].bridge", "node pve1 has no bridge vmbr7",
+     "node.add_bridge('vmbr7', ...)"),
+    ({"networks": [NetworkInterface(vlan_id=5000)]}, "networks[0].vlan_id", "VLAN id must be 1-4094",
+     "pick a VLAN in 1-4094"),
+    ({"boot_order": ["scsi3"]}, "boot_order", "'scsi3' is not a device of the VM", "net interfaces"),
+    ({"migration_timeout_seconds": 0}, "migration_timeout_seconds", "must be positive", "give seconds"),
+    ({"pool": "prod"}, "pool", "'prod' is not a Pool", "Pool.from_id(scope, 'name')"),
 ])
-def test_rejects_bad_vm_settings(kwargs: dict[str, Any], field: str, words: str) -> None:
+def test_rejects_bad_vm_settings(kwargs: dict[str, Any], field: str, words: str, fix: str) -> None:
     p = only(_vm_error(lab(), **kwargs))
-    assert p.field == field and words in p.problem, p
+    assert (p.path, p.field) == ("test/bad", field) and words in p.problem and fix in p.fix, p
 
 
 def test_rejects_bad_disks() -> None:
@@ -252,6 +262,12 @@ def test_rejects_bad_disks() -> None:
     assert ("disks[1].interface", "'scsi31' is not a disk slot") in fields
     assert ("disks[3].interface", "virtio0 is used twice") in fields
     assert ("disks[4]", "'local-lvm:32' is not a Disk") in fields
+    fixes = {p.field: p.fix for p in excinfo.value.problems}
+    assert fixes == {"disks[0].size_gib": "give the size in whole GiB",
+                     "disks[1].interface": "use scsi0-30, virtio0-15, sata0-5 or ide0-3",
+                     "disks[3].interface": "give every disk its own slot",
+                     "disks[4]": "pass Disk(storage, size_gib=...)"}
+    assert {p.path for p in excinfo.value.problems} == {"test/bad"}
 
 
 def test_rejects_cloud_init_without_storage_or_with_a_bad_address() -> None:
@@ -259,6 +275,10 @@ def test_rejects_cloud_init_without_storage_or_with_a_bad_address() -> None:
     excinfo = _vm_error(l9, cloud_init=CloudInit(ipv4="10.1.0.5"))
     fields = {p.field for p in excinfo.value.problems}
     assert fields == {"cloud_init.storage", "cloud_init.ipv4"}
+    fixes = {p.field: p.fix for p in excinfo.value.problems}
+    assert fixes == {"cloud_init.storage": "pass CloudInit(storage=...), or give the VM a disk",
+                     "cloud_init.ipv4": "give dhcp, or an address such as 10.0.0.5/24"}
+    assert {p.path for p in excinfo.value.problems} == {"test/bad"}
 
 
 def test_rejects_a_construct_id_that_is_no_dns_name_as_default_name() -> None:
@@ -266,7 +286,8 @@ def test_rejects_a_construct_id_that_is_no_dns_name_as_default_name() -> None:
     with pytest.raises(ConfigError) as excinfo:
         Vm(l9.stack, "Web_1", node=l9.nodes[0], vm_id=100)
     p = only(excinfo)
-    assert p.field == "name" and "defaults to the construct id" in p.problem
+    assert (p.path, p.field) == ("test/Web_1", "name") and "defaults to the construct id" in p.problem
+    assert p.fix == "pass a name of letters, digits and '-', such as web-1"
     Vm(l9.stack, "Web_2", node=l9.nodes[0], vm_id=101, name="web-2")
 
 
@@ -274,7 +295,9 @@ def test_rejects_a_bad_container_template() -> None:
     l9 = lab()
     with pytest.raises(ConfigError) as excinfo:
         Container(l9.stack, "ct", node=l9.nodes[0], vm_id=200, template="debian-12.tar.zst", disk=Disk(l9.rbd))
-    assert only(excinfo).field == "template"
+    p = only(excinfo)
+    assert (p.path, p.field) == ("test/ct", "template")
+    assert p.fix == "give <storage>:vztmpl/<file>, such as local:vztmpl/debian-12-standard.tar.zst"
 
 
 @pytest.mark.parametrize(("pool_id", "problem", "fix"), [
@@ -303,7 +326,8 @@ def test_rejects_host_cpu_on_a_cluster_of_several_nodes() -> None:
     l9 = lab()
     Vm(l9.stack, "a", node=l9.nodes[0], vm_id=100, cpu_type="max")
     (p,) = policy_errors(l9.cluster)
-    assert p.field == "cpu_type" and "the cluster has 3 nodes" in p.problem
+    assert (p.path, p.field) == ("test/a", "cpu_type") and "the cluster has 3 nodes" in p.problem
+    assert "allow_host_cpu=True" in p.fix
 
 
 def test_message_shape() -> None:
