@@ -146,7 +146,7 @@ def test_rejects_wrong_content(kind: str) -> None:
     with pytest.raises(ConfigError) as excinfo:
         build(kind, content=[wrong])
     (problem,) = excinfo.value.problems
-    assert problem.field == "content"
+    assert (problem.path, problem.type, problem.field) == ("lab/store", CASES[kind]["tf"], "content")
     assert problem.problem == f"{kind} storage cannot hold {wrong.value}"
     assert problem.fix.startswith("pick from ") and all(c.value in problem.fix for c in CONTENT[kind][0])
 
@@ -157,11 +157,13 @@ def test_rejects_option_the_type_does_not_take(kind: str) -> None:
     with pytest.raises(ConfigError) as excinfo:
         build(kind, version=version, **props)
     (problem,) = excinfo.value.problems
+    assert problem.path == "lab/store"
     if "extra_options" in props:
         (name,) = props["extra_options"]
         assert problem.field == f"extra_options[{name}]"
         if kind == "cephfs" or name != "pool":
             assert problem.problem == f"{kind} storage takes no {name!r} option on PVE {version}"
+        assert problem.fix == "remove it"
     else:
         assert problem.field == "snapshot_as_volume_chain"
         assert problem.problem == f"{kind} storage takes no 'snapshot-as-volume-chain' option on PVE 8.4"
@@ -223,7 +225,7 @@ def test_rejects_glusterfs_on_pve_9() -> None:
     with pytest.raises(ConfigError) as excinfo:
         build("glusterfs", version="9.1")
     (problem,) = excinfo.value.problems
-    assert (problem.field, problem.problem) == ("(type)", "PVE 9.1 has no glusterfs storage")
+    assert (problem.path, problem.field, problem.problem) == ("lab/store", "(type)", "PVE 9.1 has no glusterfs storage")
     assert "GlusterFS storage ended with PVE 9" in problem.fix
 
 
@@ -231,9 +233,9 @@ def test_rejects_cephfs_pool_option() -> None:
     with pytest.raises(ConfigError) as excinfo:
         build("cephfs", extra_options={"pool": "cephfs_data"})
     (problem,) = excinfo.value.problems
-    assert problem.field == "extra_options[pool]"
+    assert (problem.path, problem.field) == ("lab/store", "extra_options[pool]")
     assert problem.problem.startswith("CephFS storage has no pool option")
-    assert "RBD storage is the one that takes pool" in problem.fix
+    assert problem.fix == "remove pool; choose the file system with fs_name (RBD storage is the one that takes pool)"
 
 
 def test_rejects_typed_option_through_extra_options() -> None:
@@ -242,6 +244,8 @@ def test_rejects_typed_option_through_extra_options() -> None:
     assert [(p.field, p.fix) for p in excinfo.value.problems] == [
         ("extra_options[pool]", "use pool= instead of extra_options"),
         ("extra_options[content]", "use content= instead of extra_options")]
+    assert [(p.path, p.problem) for p in excinfo.value.problems] == [
+        ("lab/store", "pool is set through a prop"), ("lab/store", "content is set through a prop")]
 
 
 def test_extra_options_reach_the_provider() -> None:
@@ -265,7 +269,7 @@ def test_rejects_literal_password(kind: str) -> None:
     with pytest.raises(ConfigError) as excinfo:
         build(kind, password="hunter2")
     (problem,) = excinfo.value.problems
-    assert problem.field == "password"
+    assert (problem.path, problem.field) == ("lab/store", "password")
     assert problem.problem.endswith("was given as a literal value (value hidden)")
     assert "sensitive TerraformVariable" in problem.fix
     assert "hunter2" not in str(excinfo.value)
@@ -275,6 +279,10 @@ def test_rejects_literal_encryption_key() -> None:
     with pytest.raises(ConfigError) as excinfo:
         build("pbs", encryption_key="{\"kdf\": null}")
     assert [p.field for p in excinfo.value.problems] == ["encryption_key"]
+    (problem,) = excinfo.value.problems
+    assert problem.path == "lab/store"
+    assert problem.problem == "the encryption key was given as a literal value (value hidden)"
+    assert "sensitive TerraformVariable" in problem.fix
     assert "kdf" not in str(excinfo.value)
 
 
@@ -289,6 +297,7 @@ def test_external_rbd_takes_its_keyring_as_a_token() -> None:
         RbdStorage(stack, "ext2", pool="pve", monhost=["10.9.0.1"], keyring="AQBsecret==")
     (problem,) = excinfo.value.problems
     assert problem.field == "keyring" and "AQBsecret" not in str(excinfo.value)
+    assert problem.path == "lab/ext2" and "sensitive TerraformVariable" in problem.fix
 
 
 def test_rejects_monhost_without_keyring_and_keyring_without_monhost() -> None:
@@ -296,9 +305,14 @@ def test_rejects_monhost_without_keyring_and_keyring_without_monhost() -> None:
     with pytest.raises(ConfigError) as excinfo:
         RbdStorage(stack, "a", pool="pve", monhost=["10.9.0.1"])
     assert "needs the client's keyring" in excinfo.value.problems[0].problem
+    # A rule between two props names neither (a model validator's problem).
+    assert [(p.path, p.field, p.fix) for p in excinfo.value.problems] == [
+        ("lab/a", "(props)", "pass keyring= as a sensitive variable's token")]
     with pytest.raises(ConfigError) as excinfo:
         CephFsStorage(stack, "b", keyring=secret(stack))
     assert "only taken for an external Ceph cluster" in excinfo.value.problems[0].problem
+    assert [(p.path, p.field, p.fix) for p in excinfo.value.problems] == [
+        ("lab/b", "(props)", "pass monhost=[...] too, or remove keyring (the cluster's own Ceph needs none)")]
 
 
 # ----------------------------------------------------------------------------------------------- nodes
@@ -322,14 +336,15 @@ def test_rejects_nodes_of_another_cluster() -> None:
         NfsStorage(stack, "nfs", server="nas", export="/srv", cluster=cluster, nodes=[cluster.nodes[0], stray])
     (problem,) = excinfo.value.problems
     assert (problem.field, problem.problem) == ("nodes", "node px1 is not a node of cluster lab")
+    assert (problem.path, problem.fix) == ("lab/nfs", "list nodes of lab only")
 
 
-@pytest.mark.parametrize(("nodes", "words"), [
-    ([], "an empty node list defines the storage nowhere"),
-    (["pve1"], "is not a Node"),
-    ("twice", "is listed twice"),
+@pytest.mark.parametrize(("nodes", "words", "fix"), [
+    ([], "an empty node list defines the storage nowhere", "list nodes, or leave nodes unset for every node"),
+    (["pve1"], "is not a Node", "pass the nodes cluster.add_node(...) returned"),
+    ("twice", "is listed twice", "list each node once"),
 ])
-def test_rejects_bad_node_list(nodes: Any, words: str) -> None:
+def test_rejects_bad_node_list(nodes: Any, words: str, fix: str) -> None:
     stack, cluster = lab()
     if nodes == "twice":
         nodes = [cluster.nodes[0], cluster.nodes[0]]
@@ -337,6 +352,7 @@ def test_rejects_bad_node_list(nodes: Any, words: str) -> None:
         LvmThinStorage(stack, "thin", volume_group="pve", thin_pool="data", nodes=nodes)
     (problem,) = excinfo.value.problems
     assert problem.field == "nodes" and words in problem.problem
+    assert (problem.path, problem.fix) == ("lab/thin", fix)
 
 
 @pytest.mark.parametrize("kind", ["nfs", "rbd"])
@@ -346,6 +362,7 @@ def test_rejects_cluster_that_is_not_a_cluster(kind: str) -> None:
     (problem,) = excinfo.value.problems
     assert (problem.field, problem.problem, problem.fix) == ("cluster", "'lab' is not a Cluster",
                                                              "pass the Cluster construct")
+    assert problem.path == "lab/store"
     assert problem.type == CASES[kind]["tf"]
 
 
@@ -356,6 +373,8 @@ def test_rejects_pvecdk_storage_without_a_cluster() -> None:
         RbdStorage(stack, "rbd", pool="vm")
     (problem,) = excinfo.value.problems
     assert problem.field == "cluster" and "needs a member's API endpoint" in problem.problem
+    assert (problem.path, problem.fix) == ("bare/rbd",
+                                           "define the storage after cluster.add_node(...), or pass cluster=")
 
 
 def test_bpg_storage_without_a_cluster_has_no_dependency() -> None:
@@ -413,17 +432,24 @@ def test_zfs_raid_level_default(devices: int, level: str) -> None:
     assert only(stack, "proxmox_node_disk_zfs")["raidlevel"] == level
 
 
-@pytest.mark.parametrize(("props", "field", "words"), [
-    (dict(devices=["/dev/sdb"]), "(props)", "not on which nodes to create the zpool"),
+@pytest.mark.parametrize(("props", "field", "words", "fix"), [
+    (dict(devices=["/dev/sdb"]), "(props)", "not on which nodes to create the zpool",
+     "pass nodes=[...]"),
     (dict(devices=["/dev/sdb", "/dev/sdc"], raid_level=ZfsRaidLevel.RAIDZ2, nodes="pve1"), "(props)",
-     "raidz2 takes at least 4 device(s), got 2"),
-    (dict(devices=["/dev/sdb", "/dev/sdb"], nodes="pve1"), "devices", "listed twice"),
-    (dict(devices=["sdb"], nodes="pve1"), "devices", "is not a device path"),
-    (dict(pool="rpool/data", devices=["/dev/sdb"], nodes="pve1"), "(props)", "is a dataset"),
-    (dict(raid_level="mirror"), "(props)", "raid_level is given but no zpool is created"),
-    (dict(ashift=20, devices=["/dev/sdb"], nodes="pve1"), "ashift", "ashift must be 9-16"),
+     "raidz2 takes at least 4 device(s), got 2",
+     "change raid_level or the devices"),
+    (dict(devices=["/dev/sdb", "/dev/sdb"], nodes="pve1"), "devices", "listed twice",
+     "list each disk once"),
+    (dict(devices=["sdb"], nodes="pve1"), "devices", "is not a device path",
+     "give disks as /dev/sdX or /dev/disk/by-id/..."),
+    (dict(pool="rpool/data", devices=["/dev/sdb"], nodes="pve1"), "(props)", "is a dataset",
+     "give a pool name without '/'"),
+    (dict(raid_level="mirror"), "(props)", "raid_level is given but no zpool is created",
+     "pass devices=[...] to create the pool, or remove raid_level"),
+    (dict(ashift=20, devices=["/dev/sdb"], nodes="pve1"), "ashift", "ashift must be 9-16",
+     "use 12 for 4K-sector disks"),
 ])
-def test_rejects_bad_zpool(props: dict[str, Any], field: str, words: str) -> None:
+def test_rejects_bad_zpool(props: dict[str, Any], field: str, words: str, fix: str) -> None:
     stack, cluster = lab()
     if props.get("nodes") == "pve1":
         props["nodes"] = [cluster.nodes[0]]
@@ -431,32 +457,48 @@ def test_rejects_bad_zpool(props: dict[str, Any], field: str, words: str) -> Non
         ZfsPoolStorage(stack, "tank", **{"pool": "tank", **props})
     (problem,) = excinfo.value.problems
     assert problem.field == field and words in problem.problem, problem
+    assert (problem.path, problem.fix) == ("lab/tank", fix)
 
 
 # ----------------------------------------------------------------------------------------------- other props
 
 
-@pytest.mark.parametrize(("kind", "props", "field", "words"), [
-    ("nfs", dict(export="srv/nfs"), "export", "is not an export path"),
-    ("nfs", dict(server="nas:/srv"), "server", "is not a server address"),
-    ("dir", dict(path="data"), "path", "is not an absolute directory"),
-    ("pbs", dict(username="pve"), "username", "is not a PBS user"),
-    ("pbs", dict(fingerprint="AA:BB"), "fingerprint", "is not a SHA-256 fingerprint"),
-    ("iscsi", dict(target="pve-target"), "target", "is not an iSCSI target name"),
-    ("iscsi", dict(portal="10.0.5.10/24"), "portal", "is not an iSCSI portal"),
-    ("zfs", dict(lio_tpg=None), "(props)", "the LIO provider needs its target portal group"),
-    ("zfs", dict(iscsi_provider="istgt"), "(props)", "lio_tpg applies to the LIO provider"),
-    ("zfs", dict(iscsi_provider="ctld"), "iscsi_provider", "input should be"),
-    ("lvm", dict(volume_group="vg san"), "volume_group", "is not an LVM volume group name"),
-    ("cifs", dict(share="pve/sub"), "share", "is not a share name"),
-    ("dir", dict(storage_id="1st"), "storage_id", "is not a storage id"),
-    ("dir", dict(content=["disks"]), "content[0]", "input should be"),
+@pytest.mark.parametrize(("kind", "props", "field", "words", "fix"), [
+    ("nfs", dict(export="srv/nfs"), "export", "is not an export path",
+     "give the exported directory, such as /srv/nfs"),
+    ("nfs", dict(server="nas:/srv"), "server", "is not a server address",
+     "give a host name or IP address, without the export"),
+    ("dir", dict(path="data"), "path", "is not an absolute directory",
+     "give a path such as /mnt/data"),
+    ("pbs", dict(username="pve"), "username", "is not a PBS user",
+     "give user@realm, or user@realm!token for an API token"),
+    ("pbs", dict(fingerprint="AA:BB"), "fingerprint", "is not a SHA-256 fingerprint",
+     "give 32 hex pairs separated by ':' (proxmox-backup-manager cert info)"),
+    ("iscsi", dict(target="pve-target"), "target", "is not an iSCSI target name",
+     "give an IQN such as iqn.2003-01.org.example:storage"),
+    ("iscsi", dict(portal="10.0.5.10/24"), "portal", "is not an iSCSI portal",
+     "give an address, optionally with :port (3260 by default)"),
+    ("zfs", dict(lio_tpg=None), "(props)", "the LIO provider needs its target portal group",
+     "pass lio_tpg='tpg1'"),
+    ("zfs", dict(iscsi_provider="istgt"), "(props)", "lio_tpg applies to the LIO provider",
+     "remove it"),
+    ("zfs", dict(iscsi_provider="ctld"), "iscsi_provider", "input should be",
+     "pass one of the listed values"),
+    ("lvm", dict(volume_group="vg san"), "volume_group", "is not an LVM volume group name",
+     "use letters, digits, '+', '_', '.', '-'"),
+    ("cifs", dict(share="pve/sub"), "share", "is not a share name",
+     "give the share's name alone, such as proxmox"),
+    ("dir", dict(storage_id="1st"), "storage_id", "is not a storage id",
+     "start with a letter, then letters, digits, '-', '_' or '.'"),
+    ("dir", dict(content=["disks"]), "content[0]", "input should be",
+     "pass one of the listed values"),
 ])
-def test_rejects_bad_prop(kind: str, props: dict[str, Any], field: str, words: str) -> None:
+def test_rejects_bad_prop(kind: str, props: dict[str, Any], field: str, words: str, fix: str) -> None:
     with pytest.raises(ConfigError) as excinfo:
         build(kind, **props)
     problem = excinfo.value.problems[0]
     assert problem.field == field and words.lower() in problem.problem.lower(), problem
+    assert (problem.path, problem.fix) == ("lab/store", fix)
 
 
 def test_rejection_message_shape() -> None:
@@ -501,16 +543,26 @@ def test_from_id_rejects_unknown_attributes() -> None:
     with pytest.raises(ConfigError) as excinfo:
         Storage.from_id(stack, "nas")
     assert [p.field for p in excinfo.value.problems] == ["content", "storage_type"]
+    assert [(p.path, p.problem, p.fix) for p in excinfo.value.problems] == [
+        ("lab/nas", "what 'nas' holds is unknown",
+         "pass content=[ContentType.IMAGES, ...] as the storage is configured"),
+        ("lab/nas", "the type of 'nas' is unknown", "pass storage_type=, such as 'nfs' or 'lvmthin'")]
     with pytest.raises(ConfigError) as excinfo:
         Storage.from_id(stack, "nas", content=["disks"], storage_type="nfs")
     assert [p.field for p in excinfo.value.problems] == ["content"]
+    assert [(p.path, p.fix) for p in excinfo.value.problems] == [
+        ("lab/nas", "pick from images, rootdir, vztmpl, iso, backup, snippets, import")]
     with pytest.raises(ConfigError) as excinfo:
         Storage.from_id(stack, "local-zfs", nodes=["pve1"])  # type: ignore[list-item]
     assert [(p.field, p.problem) for p in excinfo.value.problems] == [("nodes", "'pve1' is not a Node")]
+    assert [(p.path, p.fix) for p in excinfo.value.problems] == [
+        ("lab/local-zfs", "pass the nodes cluster.add_node(...) returned")]
     Storage.from_id(stack, "local")
     with pytest.raises(ConfigError) as excinfo:
         Storage.from_id(stack, "local", content=["images"])
     assert "already referenced here with other attributes" in excinfo.value.problems[0].problem
+    assert [(p.path, p.field, p.fix) for p in excinfo.value.problems] == [
+        ("lab/local", "storage_id", "refer to it once, or with the same attributes")]
 
 
 def test_owned_storage_id_is_a_reference() -> None:
@@ -542,6 +594,7 @@ def test_secret_of_the_wrong_type_is_not_shown() -> None:
         build("cifs", password=987654321)
     (problem,) = excinfo.value.problems
     assert problem.field == "password" and problem.problem.endswith("(value hidden)")
+    assert (problem.path, problem.fix) == ("lab/store", "pass a string")
     assert "987654321" not in str(excinfo.value)
 
 
@@ -573,6 +626,10 @@ def test_rejects_retention_without_backups() -> None:
         build("nfs", content=[ContentType.IMAGES], retention=Retention(keep_last=1))
     (problem,) = excinfo.value.problems
     assert problem.problem == "retention applies to backups, but the storage holds none"
+    assert (problem.path, problem.field, problem.fix) == (
+        "lab/store", "(props)", "add ContentType.BACKUP to content, or remove retention and max_protected_backups")
     with pytest.raises(ConfigError) as excinfo:
         build("dir", content=[ContentType.BACKUP], retention={"keep_last": 1})
     assert excinfo.value.problems[0].field == "retention"
+    assert [(p.path, p.problem, p.fix) for p in excinfo.value.problems] == [
+        ("lab/store", "{'keep_last': 1} is not a Retention", "pass Retention(keep_daily=7, ...)")]
