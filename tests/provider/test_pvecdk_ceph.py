@@ -130,6 +130,8 @@ def test_changing_the_device_replaces_the_osd_and_is_refused(fake: FakeCluster, 
     assert ("device",) in result.requires_replace and result.planned_state["osd_id"] is UNKNOWN
     (problem,) = errors(result.diagnostics)
     assert "wipes the data it holds" in problem and "changing device replaces the OSD on pve1:/dev/sdb" in problem
+    assert "set allow_destroy = true" in problem, "the fix"
+    assert [d.path for d in result.diagnostics] == [("device",)], "at the attribute whose change replaces it"
 
 
 def test_rejects_removing_the_last_monitor(fake: FakeCluster, provider: PvecdkProvider) -> None:

@@ -197,9 +197,10 @@ class _CephType(EngineResource, ResourceType):
             except EngineError as exc:
                 return PlanResult(planned, replace, [error(f"Cannot read Ceph on {old.node}", str(exc))])
             gone = plan_ceph(old, old_live, present=False, allow_destroy=allow)
+            # At the first attribute whose change forces the replacement: the one to put back.
             diags += self.refused("Unsafe Ceph change refused", [
                 f"{p} (changing {', '.join(str(r[0]) for r in replace)} replaces the {old.label})"
-                for p in gone.refused])
+                for p in gone.refused], replace[0])
         if prior is not None and not replace and self.state(prior, obj, live) is None:
             # Gone behind Terraform's back and planned again: its computed values come from the new object.
             for key in self.computed:
