@@ -85,6 +85,10 @@ class Pool:
     settings: dict[str, str] = field(default_factory=dict)  # pg_num_min, target_size_bytes, ...
     images: dict[str, int] = field(default_factory=dict)  # RBD images (name -> bytes): the data a pool holds
 
+    @property
+    def stored_bytes(self) -> int:
+        return sum(self.images.values())
+
 
 @dataclass
 class CephCluster:
@@ -112,6 +116,15 @@ class CephCluster:
     @property
     def version(self) -> tuple[str, str]:
         return CEPH_RELEASES[self.release]
+
+    @property
+    def raw_bytes(self) -> int:
+        """The capacity of the OSDs that are in."""
+        return sum(o.size for o in self.osds.values() if o.is_in)
+
+    def rule_name(self, rule_id: int) -> str:
+        """The name of a CRUSH rule, '' for an id no rule has."""
+        return next((name for name, i in self.rules.items() if i == rule_id), "")
 
     def default_min_size(self, size: int) -> int:
         # Ceph clamps osd_pool_default_min_size to the size; unset, it is size - size/2.
@@ -313,9 +326,9 @@ def status(ceph: CephCluster, online: Online) -> dict[str, Any]:
     by_state: dict[str, int] = {}
     for pool in ceph.pools.values():
         by_state[states[pool.name]] = by_state.get(states[pool.name], 0) + pool.pg_num
-    raw = sum(o.size for o in ceph.osds.values() if o.is_in)
-    stored = sum(sum(p.images.values()) for p in ceph.pools.values())
-    used = sum(sum(p.images.values()) * p.size for p in ceph.pools.values())
+    raw = ceph.raw_bytes
+    stored = sum(p.stored_bytes for p in ceph.pools.values())
+    used = sum(p.stored_bytes * p.size for p in ceph.pools.values())
     mds = mds_states(ceph, online)
     return {
         "fsid": ceph.fsid,

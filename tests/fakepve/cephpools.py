@@ -132,9 +132,8 @@ def ensure_mgr_pool(ceph: CephCluster) -> None:
 
 def pool_row(ceph: CephCluster, pool: Pool) -> dict[str, Any]:
     """One entry of GET .../ceph/pool (from `osd dump`, `df` and the autoscaler)."""
-    rules = {v: k for k, v in ceph.rules.items()}
-    used = sum(pool.images.values()) * pool.size
-    raw = sum(o.size for o in ceph.osds.values() if o.is_in)
+    used = pool.stored_bytes * pool.size
+    raw = ceph.raw_bytes
     row: dict[str, Any] = {
         "pool": pool.pool_id,
         "pool_name": pool.name,
@@ -143,7 +142,7 @@ def pool_row(ceph: CephCluster, pool: Pool) -> dict[str, Any]:
         "pg_num": pool.pg_num,
         "pg_num_final": pool.pg_num,
         "crush_rule": pool.crush_rule,
-        "crush_rule_name": rules.get(pool.crush_rule, ""),
+        "crush_rule_name": ceph.rule_name(pool.crush_rule),
         "pg_autoscale_mode": pool.pg_autoscale_mode,
         "type": pool.kind,
         "bytes_used": used,
@@ -161,7 +160,6 @@ def pool_row(ceph: CephCluster, pool: Pool) -> dict[str, Any]:
 
 def pool_status(ceph: CephCluster, pool: Pool) -> dict[str, Any]:
     """GET .../ceph/pool/{name}/status: `osd pool get all` and the pool's applications."""
-    rules = {v: k for k, v in ceph.rules.items()}
     data: dict[str, Any] = {
         "id": pool.pool_id,
         "name": pool.name,
@@ -169,7 +167,7 @@ def pool_status(ceph: CephCluster, pool: Pool) -> dict[str, Any]:
         "min_size": pool.min_size,
         "pg_num": pool.pg_num,
         "pgp_num": pool.pg_num,
-        "crush_rule": rules.get(pool.crush_rule, ""),
+        "crush_rule": ceph.rule_name(pool.crush_rule),
         "pg_autoscale_mode": pool.pg_autoscale_mode,
         "fast_read": 0,
         "hashpspool": 1,

@@ -172,13 +172,12 @@ def _usage(world: World, node: NodeState, entry: StorageEntry) -> tuple[bool, in
         ceph = world.ceph(node)
         if ceph is None or not has_quorum(ceph, world.online):
             return False, 0, 0
-        raw = sum(o.size for o in ceph.osds.values() if o.is_in)
+        raw = ceph.raw_bytes
         if entry.type == "rbd":
             pool = ceph.pools.get(entry.options.get("pool", "rbd"))
             if pool is None:
                 return False, 0, 0
-            used = sum(pool.images.values())
-            return True, raw // max(pool.size, 1), used
+            return True, raw // max(pool.size, 1), pool.stored_bytes
         name = entry.options.get("fs-name") or next(iter(ceph.filesystems), None)
         served = {fs for state, fs in mds_states(ceph, world.online).values() if state == "up:active"}
         return (name in served, raw // 3, 0) if name in ceph.filesystems else (False, 0, 0)

@@ -108,7 +108,6 @@ def ceph_view(ceph: CephCluster, online: Online) -> CephView:
     up = mons_up(ceph, online)
     active = active_manager(ceph, online)
     states = mds_states(ceph, online)
-    rules = {v: k for k, v in ceph.rules.items()}
     checks = health(ceph, online)
     return CephView(
         fsid=ceph.fsid,
@@ -141,7 +140,7 @@ def ceph_view(ceph: CephCluster, online: Online) -> CephView:
                 p.min_size,
                 p.pg_num,
                 p.application,
-                rules.get(p.crush_rule, ""),
+                ceph.rule_name(p.crush_rule),
                 p.kind,
                 dict(p.images),
             )
