@@ -586,6 +586,29 @@ def test_storage_stack_snapshot(synth: Any, snapshot_json: Any) -> None:
     assert "lifecycle" not in nfs["isos"] and nfs["nfs"]["lifecycle"] == {"prevent_destroy": True}
     assert len(res["proxmox_node_disk_zfs"]) == 2
     assert "hunter" not in json.dumps(config)
+    # What the snapshot shows, pinned: secrets are variable references, ...
+    (smb,) = res["proxmox_storage_cifs"].values()
+    (pbs,) = res["proxmox_storage_pbs"].values()
+    ours = {s["id"]: s for s in res["pvecdk_storage"].values()}
+    assert (smb["password"], pbs["password"]) == ("${var.smb_password}", "${var.pbs_secret}")
+    assert ours["ext-rbd"]["keyring"] == ours["ext-cephfs"]["keyring"] == "${var.ceph_keyring}"
+    assert smb["backups"] == {"keep_daily": 7, "keep_weekly": 4, "max_protected_backups": 3}
+    # ... every pvecdk_storage goes through the first node's API, checked against the cluster's release, ...
+    assert {(s["endpoint"], s["pve_version"], s["allow_destroy"]) for s in ours.values()} == {
+        ("https://192.168.30.1:8006", "8.4", False)}
+    assert ours["ext-rbd"]["options"] == {"krbd": "1", "monhost": "10.9.0.1,10.9.0.2,10.9.0.3", "pool": "pve",
+                                          "username": "pve"}
+    assert ours["gluster"]["options"] == {"bwlimit": "default=102400", "prune-backups": "keep-last=2",
+                                          "server": "172.16.40.210", "server2": "172.16.40.211", "volume": "pve"}
+    # ... what holds data is protected (the target whose LUNs no guest uses and the media stores are not), ...
+    assert ours["san"]["content"] == ["none"]
+    assert {i for i, s in ours.items() if "lifecycle" not in s} == {"san", "ext-cephfs"}
+    # ... and everything is created after the membership, the ZFS pool after its zpools.
+    membership = f"pvecdk_cluster.{next(iter(res['pvecdk_cluster']))}"
+    (tank,) = res["proxmox_storage_zfspool"].values()
+    assert tank["depends_on"] == [membership, *(f"proxmox_node_disk_zfs.{z}" for z in res["proxmox_node_disk_zfs"])]
+    for tf_type in ("pvecdk_storage", "proxmox_storage_nfs", "proxmox_storage_cifs", "proxmox_node_disk_zfs"):
+        assert all(item["depends_on"] == [membership] for item in res[tf_type].values()), tf_type
     assert normalise(config) == snapshot_json
 
 
