@@ -125,6 +125,12 @@ def _job_error(**kwargs: Any) -> Any:
     return excinfo
 
 
+def test_message_shape() -> None:
+    assert str(_job_error(mode="live").value) == (
+        "1 problem in the configuration\n"
+        "  test/job: mode: 'live' is not a backup mode; pick one of snapshot, suspend, stop")
+
+
 def test_rejects_storage_without_backups() -> None:
     p = only(_job_error(storage=lambda l9: l9.rbd))
     assert (p.path, p.field) == ("test/job", "storage")
@@ -134,13 +140,14 @@ def test_rejects_storage_without_backups() -> None:
 
 def test_rejects_a_bad_schedule() -> None:
     p = only(_job_error(schedule="mon..fri 25:00"))
-    assert p.field == "schedule" and p.problem == "time '25:00': hour 25 is out of range"
+    assert (p.path, p.field) == ("test/job", "schedule") and p.problem == "time '25:00': hour 25 is out of range"
     assert p.fix == "give hour as 0-23"
 
 
 def test_rejects_a_schedule_that_is_no_string_and_leaves_tokens_to_pve() -> None:
     p = only(_job_error(schedule=5))
-    assert (p.field, p.problem, p.fix) == ("schedule", "5 is not a calendar event", "give a string such as 02:00")
+    assert (p.path, p.field, p.problem, p.fix) == ("test/job", "schedule", "5 is not a calendar event",
+                                                   "give a string such as 02:00")
     l9 = lab()
     when = _cdk.TerraformVariable(l9.stack, "when", type="string")
     BackupJob(l9.stack, "job", storage=l9.nfs, schedule=when.string_value)
@@ -148,21 +155,23 @@ def test_rejects_a_schedule_that_is_no_string_and_leaves_tokens_to_pve() -> None
     assert r["schedule"] == "${var.when}"
 
 
-@pytest.mark.parametrize(("kwargs", "field", "words"), [
-    ({"mode": "live"}, "mode", "'live' is not a backup mode"),
-    ({"compression": "xz"}, "compression", "'xz' is not a compression"),
-    ({"retention": Retention()}, "retention", "keeps nothing"),
-    ({"retention": Retention(keep_daily=0)}, "retention.keep_daily", "must be 1 or more"),
-    ({"mail_to": ["ops at example"]}, "mail_to[0]", "is not a mail address"),
-    ({"mail_notification": "never"}, "mail_notification", "'never' is not a notification setting"),
-    ({"job_id": "1-nightly"}, "job_id", "is not a valid job id"),
-    ({"guests": []}, "guests", "the list is empty"),
-    ({"guests": ["vm:100"]}, "guests[0]", "is not a Vm or Container"),
-    ({"bandwidth_limit_kibps": 0}, "bandwidth_limit_kibps", "must be positive"),
+@pytest.mark.parametrize(("kwargs", "field", "words", "fix"), [
+    ({"mode": "live"}, "mode", "'live' is not a backup mode", "pick one of snapshot, suspend, stop"),
+    ({"compression": "xz"}, "compression", "'xz' is not a compression", "pick one of zstd, gzip, lzo, 0"),
+    ({"retention": Retention()}, "retention", "keeps nothing", "set at least one keep_*"),
+    ({"retention": Retention(keep_daily=0)}, "retention.keep_daily", "must be 1 or more",
+     "give a whole number of backups"),
+    ({"mail_to": ["ops at example"]}, "mail_to[0]", "is not a mail address", "such as ops@example.org"),
+    ({"mail_notification": "never"}, "mail_notification", "'never' is not a notification setting",
+     "pick always or failure"),
+    ({"job_id": "1-nightly"}, "job_id", "is not a valid job id", "start with a letter"),
+    ({"guests": []}, "guests", "the list is empty", "leave guests unset for every guest"),
+    ({"guests": ["vm:100"]}, "guests[0]", "is not a Vm or Container", "pass guest constructs"),
+    ({"bandwidth_limit_kibps": 0}, "bandwidth_limit_kibps", "must be positive", "leave it unset for no limit"),
 ])
-def test_rejects_bad_job_settings(kwargs: dict[str, Any], field: str, words: str) -> None:
+def test_rejects_bad_job_settings(kwargs: dict[str, Any], field: str, words: str, fix: str) -> None:
     p = only(_job_error(**kwargs))
-    assert p.field == field and words in p.problem, p
+    assert (p.path, p.field) == ("test/job", field) and words in p.problem and fix in p.fix, p
 
 
 def test_rejects_mail_to_given_as_one_string() -> None:
@@ -192,6 +201,7 @@ def test_rejects_guests_of_two_clusters() -> None:
     p = only(excinfo)
     assert (p.path, p.field) == ("test/job", "guests")
     assert p.problem == "the guests and node belong to different clusters"
+    assert p.fix == "back up one cluster per job"
 
 
 def test_rejects_two_selections_at_once() -> None:
@@ -201,6 +211,8 @@ def test_rejects_two_selections_at_once() -> None:
         BackupJob(l9.stack, "job", storage=l9.nfs, guests=[vm], pool=Pool.from_id(l9.stack, "p"), exclude=[vm])
     fields = [p.field for p in excinfo.value.problems]
     assert fields == ["guests", "exclude"]
+    assert [(p.path, p.fix) for p in excinfo.value.problems] == [
+        ("test/job", "pass one of guests= and pool="), ("test/job", "drop exclude, or drop guests/pool")]
 
 
 def test_rejects_guests_of_another_node() -> None:
@@ -209,7 +221,8 @@ def test_rejects_guests_of_another_node() -> None:
     with pytest.raises(ConfigError) as excinfo:
         BackupJob(l9.stack, "job", storage=l9.nfs, guests=[vm], node=l9.nodes[1])
     p = only(excinfo)
-    assert p.field == "guests[0]" and p.problem == "guest 100 runs on pve1, not on pve2"
+    assert (p.path, p.field) == ("test/job", "guests[0]") and p.problem == "guest 100 runs on pve1, not on pve2"
+    assert p.fix == "list guests of that node, or drop node="
 
 
 def test_rejects_bad_stagger_arguments() -> None:
@@ -219,9 +232,14 @@ def test_rejects_bad_stagger_arguments() -> None:
                                    days="weekend", schedule="02:00")
     fields = [p.field for p in excinfo.value.problems]
     assert fields == ["schedule", "window_start", "days"]
+    assert {p.path for p in excinfo.value.problems} == {"test/Cluster/Backup-*"}
+    assert [p.fix for p in excinfo.value.problems] == [
+        "drop schedule=, or define the jobs yourself", "give HH:MM, such as 01:00",
+        "use mon, tue, wed, thu, fri, sat or sun"]
     with pytest.raises(ConfigError) as excinfo:
         BackupJob.stagger_per_node(l9.cluster, storage=l9.nfs, window_start="01:00", window_end="01:00")
-    assert only(excinfo).field == "window_end"
+    p = only(excinfo)
+    assert (p.path, p.field, p.fix) == ("test/Cluster/Backup-*", "window_end", "give a window_end after window_start")
 
 
 def test_stagger_problems_name_the_jobs_it_would_add() -> None:
@@ -240,4 +258,5 @@ def test_rejects_an_exclusion_of_another_node() -> None:
     with pytest.raises(ConfigError) as excinfo:
         BackupJob(l9.stack, "job", storage=l9.nfs, exclude=[vm], node=l9.nodes[1])
     p = only(excinfo)
-    assert p.field == "exclude[0]" and p.problem == "guest 100 runs on pve1, not on pve2"
+    assert (p.path, p.field) == ("test/job", "exclude[0]") and p.problem == "guest 100 runs on pve1, not on pve2"
+    assert p.fix == "list guests of that node, or drop node="

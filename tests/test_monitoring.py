@@ -62,14 +62,18 @@ def test_rejects_a_variable_that_is_not_sensitive() -> None:
     l9 = lab()
     with pytest.raises(ConfigError) as excinfo:
         InfluxDbServer(l9.stack, "influx", server="m.example.org", token=_token(l9.stack, sensitive=False))
-    assert "not sensitive" in only(excinfo).problem
+    p = only(excinfo)
+    assert (p.path, p.field) == ("test/influx", "token") and "not sensitive" in p.problem
+    assert p.fix == "declare it with TerraformVariable(..., sensitive=True)"
 
 
 def test_rejects_a_token_over_plain_http() -> None:
     l9 = lab()
     with pytest.raises(ConfigError) as excinfo:
         InfluxDbServer(l9.stack, "influx", server="m.example.org", protocol="http", token=_token(l9.stack))
-    assert only(excinfo).field == "protocol"
+    p = only(excinfo)
+    assert (p.path, p.field, p.fix) == ("test/influx", "protocol", "use protocol https")
+    assert p.problem == "the token would cross the network in clear text over http"
 
 
 def test_rejects_an_opentelemetry_timeout_that_is_not_positive() -> None:
@@ -89,27 +93,31 @@ def test_rejects_headers_over_plain_http() -> None:
     p = only(excinfo)
     assert (p.path, p.field) == ("test/otel", "protocol")
     assert p.problem == "the headers would cross the network in clear text over http"
+    assert p.fix == "use protocol https"
 
 
-@pytest.mark.parametrize(("cls", "kwargs", "field", "words"), [
-    (InfluxDbServer, {"protocol": "tcp"}, "protocol", "'tcp' is not an InfluxDB protocol"),
-    (InfluxDbServer, {"protocol": "udp", "bucket": "pve"}, "bucket", "UDP has no bucket"),
-    (InfluxDbServer, {"mtu": 1400}, "mtu", "mtu applies to UDP only"),
-    (InfluxDbServer, {"port": 70000}, "port", "port must be 1-65535"),
-    (InfluxDbServer, {"server": "https://m.example.org/"}, "server", "is not a host name or address"),
-    (InfluxDbServer, {"name": "1st"}, "name", "is not a valid metrics server id"),
-    (GraphiteServer, {"protocol": "http"}, "protocol", "is not a Graphite protocol"),
-    (GraphiteServer, {"mtu": 1400}, "mtu", "mtu applies to UDP only"),
-    (OpenTelemetryServer, {"protocol": "grpc"}, "protocol", "is not an OTLP protocol"),
-    (OpenTelemetryServer, {"compression": "zstd"}, "compression", "is not a compression"),
+@pytest.mark.parametrize(("cls", "kwargs", "field", "words", "fix"), [
+    (InfluxDbServer, {"protocol": "tcp"}, "protocol", "'tcp' is not an InfluxDB protocol", "pick https, http or udp"),
+    (InfluxDbServer, {"protocol": "udp", "bucket": "pve"}, "bucket", "UDP has no bucket",
+     "use protocol https, or drop bucket"),
+    (InfluxDbServer, {"mtu": 1400}, "mtu", "mtu applies to UDP only", "drop mtu, or use protocol udp"),
+    (InfluxDbServer, {"port": 70000}, "port", "port must be 1-65535", "give the server's port"),
+    (InfluxDbServer, {"server": "https://m.example.org/"}, "server", "is not a host name or address",
+     "without a scheme or path"),
+    (InfluxDbServer, {"name": "1st"}, "name", "is not a valid metrics server id", "(or pass name=)"),
+    (GraphiteServer, {"protocol": "http"}, "protocol", "is not a Graphite protocol", "pick tcp or udp"),
+    (GraphiteServer, {"mtu": 1400}, "mtu", "mtu applies to UDP only", "drop mtu, or use protocol udp"),
+    (OpenTelemetryServer, {"protocol": "grpc"}, "protocol", "is not an OTLP protocol", "pick https or http"),
+    (OpenTelemetryServer, {"compression": "zstd"}, "compression", "is not a compression", "pick gzip or none"),
 ])
-def test_rejects_bad_metrics_server_settings(cls: Any, kwargs: dict[str, Any], field: str, words: str) -> None:
+def test_rejects_bad_metrics_server_settings(cls: Any, kwargs: dict[str, Any], field: str, words: str,
+                                             fix: str) -> None:
     l9 = lab()
     kwargs.setdefault("server", "m.example.org")
     with pytest.raises(ConfigError) as excinfo:
         cls(l9.stack, "metrics", **kwargs)
     p = only(excinfo)
-    assert p.field == field and words in p.problem, p
+    assert (p.path, p.field) == ("test/metrics", field) and words in p.problem and fix in p.fix, p
 
 
 @pytest.mark.parametrize("cls", [InfluxDbServer, GraphiteServer, OpenTelemetryServer])
@@ -118,4 +126,13 @@ def test_shared_problems_name_the_server(cls: Any) -> None:
     with pytest.raises(ConfigError) as excinfo:
         cls(l9.stack, "metrics", server="m.example.org", port=0)
     p = only(excinfo)
-    assert (p.path, p.field) == ("test/metrics", "port")
+    assert (p.path, p.field, p.fix) == ("test/metrics", "port", "give the server's port")
+
+
+def test_message_shape() -> None:
+    l9 = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        GraphiteServer(l9.stack, "graphite", server="m.example.org", protocol="http")
+    assert str(excinfo.value) == (
+        "1 problem in the configuration\n"
+        "  test/graphite: protocol: 'http' is not a Graphite protocol; pick tcp or udp")

@@ -53,6 +53,7 @@ def test_rejects_a_container_not_on_zfs() -> None:
     p = only(excinfo)
     assert (p.path, p.field) == ("test/ct/Replication-pve2", "guest.disk.storage"), "a container's prop is disk"
     assert p.problem == "storage local-lvm is lvmthin, and PVE replicates only zfspool storage"
+    assert "replicate=False" in p.fix
 
 
 def test_rejects_replicating_to_the_guests_own_node() -> None:
@@ -61,7 +62,8 @@ def test_rejects_replicating_to_the_guests_own_node() -> None:
     with pytest.raises(ConfigError) as excinfo:
         vm.replicate_to(l9.nodes[0])
     p = only(excinfo)
-    assert p.field == "target" and p.problem == "guest 120 already runs on pve1"
+    assert (p.path, p.field) == ("test/db/Replication-pve1", "target")
+    assert (p.problem, p.fix) == ("guest 120 already runs on pve1", "replicate to another node of the cluster")
 
 
 def test_rejects_a_target_of_another_cluster_or_twice_the_same() -> None:
@@ -69,11 +71,16 @@ def test_rejects_a_target_of_another_cluster_or_twice_the_same() -> None:
     vm = Vm(l9.stack, "db", node=l9.nodes[0], vm_id=120, disks=[Disk(l9.zfs)])
     with pytest.raises(ConfigError) as excinfo:
         vm.replicate_to(other.nodes[1])
-    assert only(excinfo).problem == "node pve2 is not in cluster lab"
+    p = only(excinfo)
+    assert (p.path, p.field, p.problem, p.fix) == ("test/db/Replication-pve2", "target",
+                                                   "node pve2 is not in cluster lab",
+                                                   "replicate to a node of the guest's cluster")
     vm.replicate_to(l9.nodes[1])
     with pytest.raises(ConfigError) as excinfo:
         Replication(l9.stack, "Again", guest=vm, target=l9.nodes[1])
-    assert only(excinfo).problem == "guest 120 is already replicated to pve2"
+    p = only(excinfo)
+    assert (p.path, p.field, p.problem, p.fix) == ("test/Again", "target", "guest 120 is already replicated to pve2",
+                                                   "add one job per target node")
 
 
 def test_rejects_a_target_without_the_storage() -> None:
@@ -82,7 +89,9 @@ def test_rejects_a_target_without_the_storage() -> None:
     vm = Vm(l9.stack, "db", node=l9.nodes[0], vm_id=120, disks=[Disk(tank)])
     with pytest.raises(ConfigError) as excinfo:
         vm.replicate_to(l9.nodes[2])
-    assert only(excinfo).problem == "storage tank is not defined on the target node pve3"
+    p = only(excinfo)
+    assert (p.path, p.field) == ("test/db/Replication-pve3", "guest.disks[0].storage")
+    assert (p.problem, p.fix) == ("storage tank is not defined on the target node pve3", "define tank on pve3 too")
 
 
 def test_rejects_a_guest_without_disks_bad_schedule_and_rate() -> None:
@@ -92,6 +101,10 @@ def test_rejects_a_guest_without_disks_bad_schedule_and_rate() -> None:
         vm.replicate_to(l9.nodes[1], schedule="every 5 minutes", rate_limit_mbps=0)
     fields = [p.field for p in excinfo.value.problems]
     assert fields == ["guest", "schedule", "rate_limit_mbps"]
+    assert {p.path for p in excinfo.value.problems} == {"test/diskless/Replication-pve2"}
+    assert [p.fix for p in excinfo.value.problems] == [
+        "replicate a guest with disks on zfspool", "use mon, tue, wed, thu, fri, sat or sun",
+        "leave it unset for no limit"]
 
 
 def test_rejects_a_schedule_that_is_no_string() -> None:
@@ -100,4 +113,15 @@ def test_rejects_a_schedule_that_is_no_string() -> None:
     with pytest.raises(ConfigError) as excinfo:
         vm.replicate_to(l9.nodes[1], schedule=15)  # type: ignore[arg-type]
     p = only(excinfo)
-    assert (p.field, p.problem, p.fix) == ("schedule", "15 is not a calendar event", "give a string such as */15")
+    assert (p.path, p.field, p.problem, p.fix) == ("test/db/Replication-pve2", "schedule", "15 is not a calendar event",
+                                                   "give a string such as */15")
+
+
+def test_message_shape() -> None:
+    l9 = lab()
+    vm = Vm(l9.stack, "db", node=l9.nodes[0], vm_id=120, disks=[Disk(l9.zfs)])
+    with pytest.raises(ConfigError) as excinfo:
+        vm.replicate_to(l9.nodes[0])
+    assert str(excinfo.value) == (
+        "1 problem in the configuration\n"
+        "  test/db/Replication-pve1: target: guest 120 already runs on pve1; replicate to another node of the cluster")
