@@ -131,6 +131,19 @@ class CephCluster:
         return min(self.min_size, size) if self.min_size else size - size // 2
 
 
+Daemon = Monitor | Manager | Osd | Mds
+
+
+def daemons(ceph: CephCluster) -> dict[str, Daemon]:
+    """Every daemon by the name Ceph and its systemd unit give it ('mon.pve1', 'osd.3')."""
+    found: dict[str, Daemon] = {}
+    found.update({f"mon.{k}": v for k, v in ceph.monitors.items()})
+    found.update({f"mgr.{k}": v for k, v in ceph.managers.items()})
+    found.update({f"osd.{k}": v for k, v in ceph.osds.items()})
+    found.update({f"mds.{k}": v for k, v in ceph.mds.items()})
+    return found
+
+
 def new_ceph(release: str, params: dict[str, str]) -> CephCluster:
     network = params.get("network")
     return CephCluster(

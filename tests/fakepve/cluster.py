@@ -17,7 +17,7 @@ from types import TracebackType
 
 from .api import Backend, Request
 from .auth import Credentials
-from .ceph import Manager, Mds, Monitor, Osd
+from .ceph import daemons
 from .certs import CertAuthority
 from .clusterops import Link, create_cluster, remove_member
 from .disks import DiskSpec, make_disks
@@ -425,15 +425,10 @@ class FakeCluster:
         """Stop or start a Ceph daemon behind the API's back ('osd.3', 'mon.pve2'): a crash, or its recovery."""
         with self._world.lock:
             ceph = self._world.ceph(self.state._store_node())
-            daemons: dict[str, Monitor | Manager | Osd | Mds] = {}
-            if ceph is not None:
-                daemons.update({f"mon.{k}": v for k, v in ceph.monitors.items()})
-                daemons.update({f"mgr.{k}": v for k, v in ceph.managers.items()})
-                daemons.update({f"mds.{k}": v for k, v in ceph.mds.items()})
-                daemons.update({f"osd.{k}": v for k, v in ceph.osds.items()})
-            if service not in daemons:
+            found = daemons(ceph) if ceph is not None else {}
+            if service not in found:
                 raise ValueError(f"no Ceph daemon {service!r}")
-            daemons[service].running = running
+            found[service].running = running
 
     def form_cluster(self, name: str, members: Iterable[str]) -> None:
         """Make a cluster without the API (nodeids 1.., one vote each, link0 = the node's address)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ceph import NOT_INITIALISED, CephCluster, Manager, Mds, Monitor, Osd, conf_text, new_ceph, rados, safety, status
+from .ceph import NOT_INITIALISED, CephCluster, Daemon, conf_text, daemons, new_ceph, rados, safety, status
 from .cephcalls import CONF_NO_QUORUM, in_task, target_ceph
 from .errors import ApiError, param_error
 from .routes import Call, route, target_node
@@ -170,23 +170,14 @@ def init(call: Call) -> None:
     return None
 
 
-def _daemons_on(ceph: CephCluster, node: str, service: str) -> list[Monitor | Manager | Osd | Mds]:
+def _daemons_on(ceph: CephCluster, node: str, service: str) -> list[Daemon]:
+    """What a unit on the node covers: 'ceph' (or 'ceph.target') every daemon, 'mon' its monitors, 'osd.3' one."""
     kind, _, ident = service.partition(".")
-    found: list[Monitor | Manager | Osd | Mds] = []
-    groups: dict[str, list[Any]] = {
-        "mon": list(ceph.monitors.values()),
-        "mgr": list(ceph.managers.values()),
-        "osd": list(ceph.osds.values()),
-        "mds": list(ceph.mds.values()),
-    }
-    for group, daemons in groups.items():
-        if kind not in ("ceph", group):
-            continue
-        for daemon in daemons:
-            name = str(daemon.osdid) if isinstance(daemon, Osd) else daemon.name
-            if daemon.node == node and (kind == "ceph" or not ident or ident == name):
-                found.append(daemon)
-    return found
+    return [
+        daemon
+        for name, daemon in daemons(ceph).items()
+        if daemon.node == node and (kind == "ceph" or name == service or (not ident and name.startswith(f"{kind}.")))
+    ]
 
 
 def _service(call: Call, verb: str, running: bool) -> str:
