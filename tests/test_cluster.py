@@ -111,6 +111,38 @@ BAD_TOPOLOGIES: list[tuple[str, Callable[[Any, str], Any], str, str]] = [
      "bandwidth_limit_migration_kibps", "must be positive"),
 ]
 
+# Where the first problem of each case is reported, and words of its fix.
+WHERE_AND_FIX: dict[str, tuple[str, str]] = {
+    "duplicate node id": ("bad/Cluster/pve9", "give every node its own id, or leave node_id unset"),
+    "duplicate node name": ("bad/Cluster/pve1", "give every node its own name"),
+    "duplicate cluster address": ("bad/Cluster/pve9", "give every node its own address on each network"),
+    "address outside its network": ("bad/Cluster/pve9", "give an address inside 10.0.0.0/24"),
+    "network address as node address": ("bad/Cluster/pve9", "give a host address inside 192.168.1.0/24"),
+    "link missing on a node": ("bad/Cluster/pve9", "give cluster_address=..."),
+    "second link missing on a node": ("bad/Cluster/pve1", "give storage_address=..."),
+    "invalid host name": ("bad/Cluster/pve_9", "use one DNS label"),
+    "host name with a dot": ("bad/Cluster/pve9.example.org", "give the short name (pve9) and set search_domain"),
+    "nine links": ("bad/Cluster", "remove links"),
+    "two links on one network": ("bad/Cluster", "put each link on its own network"),
+    "link on a network the cluster lacks": ("bad/Cluster", "set storage_network or put the link on another network"),
+    "address on a network the cluster lacks": ("bad/Cluster/pve9", "set storage_network on the cluster"),
+    "host bits in a network": ("bad/Cluster", "pass the network address, such as 10.0.0.0/24"),
+    "cluster name too long": ("bad/Cluster", "use 1-15 letters, digits or '-'"),
+    "two nodes without QDevice plus HA": ("bad/Cluster", "or two nodes plus a QDevice, before protecting guests"),
+    "one node plus HA": ("bad/Cluster", "add nodes (three or more)"),
+    "a cluster without nodes": ("bad/Cluster", "add nodes with cluster.add_node(...)"),
+    "node id 0": ("bad/Cluster/pve9", "number nodes from 1"),
+    "too many votes": ("bad/Cluster/pve9", "give each node 1 vote unless you have a reason"),
+    "gateway outside the management network": ("bad/Cluster", "give a gateway inside the management network"),
+    "DNS server given by name": ("bad/Cluster", "give addresses, not names"),
+    "bad MAC prefix": ("bad/Cluster", "give one to three hex octets, such as BC:24:11"),
+    "link priority out of range": ("bad/Cluster", "pick a priority in 0-255"),
+    "next id range inverted": ("bad/Cluster", "pick a range such as 100-999999"),
+    "bad HA resource id": ("bad/Cluster/Ha/vm:abc", "pass the Vm or Container, or vm:<vmid> / ct:<vmid>"),
+    "bad management interface": ("bad/Cluster/pve9", "give the NIC or bond vmbr0 bridges, such as eno1"),
+    "zero bandwidth limit": ("bad/Cluster", "leave it unset for no limit"),
+}
+
 
 @pytest.mark.parametrize(("case", "factory", "field", "words"), BAD_TOPOLOGIES, ids=[c[0] for c in BAD_TOPOLOGIES])
 def test_rejects_bad_topology(case: str, factory: Callable[[Any, str], Any], field: str, words: str,
@@ -122,6 +154,8 @@ def test_rejects_bad_topology(case: str, factory: Callable[[Any, str], Any], fie
     assert words in first.problem, str(excinfo.value)
     assert first.fix, "every problem says how to fix it"
     assert first.path.startswith("bad/Cluster")
+    path, fix = WHERE_AND_FIX[case]
+    assert first.path == path and fix in first.fix, str(excinfo.value)
     written = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
     assert written == [], "nothing is written (cdktf makes the empty output folders when the app is created)"
 
@@ -277,21 +311,24 @@ def test_bonds_vlans_and_bridges() -> None:
 
 
 @pytest.mark.parametrize(
-    ("call", "field"),
+    ("call", "field", "path", "fix"),
     [
-        (lambda n: n.add_bridge("bridge1"), "add_bridge(name)"),
-        (lambda n: n.add_bridge("vmbr0"), "add_bridge(name)"),
-        (lambda n: n.add_vlan("vmbr0.5000", interface="vmbr0", vlan=5000), "vlan"),
-        (lambda n: n.add_bond("bond0", slaves=[]), "slaves"),
+        (lambda n: n.add_bridge("bridge1"), "add_bridge(name)", "i/Cluster/pve1", "name it vmbrN, such as vmbr1"),
+        (lambda n: n.add_bridge("vmbr0"), "add_bridge(name)", "i/Cluster/pve1", "give every interface its own name"),
+        (lambda n: n.add_vlan("vmbr0.5000", interface="vmbr0", vlan=5000), "vlan", "i/Cluster/pve1/Vlan-vmbr0.5000",
+         "pick a VLAN id in 1-4094"),
+        (lambda n: n.add_bond("bond0", slaves=[]), "slaves", "i/Cluster/pve1/Bond-bond0",
+         "give slaves=[...] with at least one interface"),
     ],
 )
-def test_rejects_bad_interfaces(call: Callable[[Any], Any], field: str) -> None:
+def test_rejects_bad_interfaces(call: Callable[[Any], Any], field: str, path: str, fix: str) -> None:
     stack = _cdk.TerraformStack(_cdk.Testing.app(), "i")
     c = Cluster(stack, "Cluster", name="i", **NETS)
     node = c.add_node("pve1", **node_args(1))
     with pytest.raises(ConfigError) as excinfo:
         call(node)
     assert excinfo.value.problems[0].field == field
+    assert (excinfo.value.problems[0].path, excinfo.value.problems[0].fix) == (path, fix)
 
 
 def test_users_add_rules_and_groups() -> None:
@@ -331,6 +368,8 @@ def test_pve8_is_a_target_version() -> None:
     with pytest.raises(ConfigError) as excinfo:
         Cluster(stack, "Other", name="v", **NETS, pve_version="7.4")
     assert excinfo.value.problems[0].field == "pve_version"
+    problem = excinfo.value.problems[0]
+    assert (problem.path, problem.fix) == ("v/Other", "pass one of the listed values")
 
 
 def test_membership_resource_lists_every_node_in_id_order() -> None:
@@ -348,3 +387,12 @@ def test_membership_resource_lists_every_node_in_id_order() -> None:
     assert "pvecdk" in config["provider"], "the pvecdk provider block is added to the stack"
     for hosts in config["resource"]["proxmox_virtual_environment_hosts"].values():
         assert hosts["depends_on"] == ["pvecdk_cluster." + next(iter(config["resource"]["pvecdk_cluster"]))]
+
+
+def test_message_shape() -> None:
+    stack = _cdk.TerraformStack(_cdk.Testing.app(), "v")
+    with pytest.raises(ConfigError) as excinfo:
+        Cluster(stack, "Cluster", name="v", **NETS, mac_prefix="ZZ:24")
+    assert str(excinfo.value) == (
+        "1 problem in the configuration\n"
+        "  v/Cluster: mac_prefix: 'ZZ:24' is not a MAC prefix; give one to three hex octets, such as BC:24:11")
