@@ -527,8 +527,7 @@ class _OwnedStorage(Storage):
         self.props = props
         self.cluster = cluster
         self._extra_options = extra
-        after = [cluster.membership] if cluster is not None else []
-        self._depends_on: list[Any] = after
+        self._depends_on: list[Any] = [cluster.membership] if cluster is not None else []
         self.resource = self._render()
         self._storage_id = self.resource.id
 
