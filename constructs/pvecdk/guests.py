@@ -638,6 +638,12 @@ class Guest(_cdk.Construct):
         return self._allow_host_cpu
 
     @property
+    def _host_cpu(self) -> bool:
+        """Whether its CPU type passes the node's own CPU through (:data:`HOST_CPU_TYPES`): the policy's
+        migration rule asks this, so the set of such types is kept in one place."""
+        return self._cpu_type in HOST_CPU_TYPES
+
+    @property
     def bridges(self) -> tuple[str, ...]:
         """The bridges its network interfaces are on."""
         return self._bridges

@@ -136,7 +136,7 @@ def check_guests(cluster: Cluster) -> list[Finding]:
 
     for guest in cluster._guests.values():
         under_ha = guest.ha_resource_id in protected
-        if guest.cpu_type in ("host", "max") and not guest.allow_host_cpu and (under_ha or node_count > 1):
+        if guest._host_cpu and not guest.allow_host_cpu and (under_ha or node_count > 1):
             why = "it is under HA" if under_ha else f"the cluster has {node_count} nodes"
             error(guest, "cpu_type", f"{guest.cpu_type} passes the node's own CPU through, so the VM migrates only "
                   f"to identical CPUs, and {why}",
