@@ -20,13 +20,18 @@ from .tasks import TaskFailed
 CONF_NO_QUORUM = "cfs-lock 'file-ceph_conf' error: no quorum!"
 
 
-def target_ceph(call: Call) -> tuple[NodeState, CephCluster]:
-    """The target node and its cluster's Ceph; nothing Ceph works before `pveceph init`."""
-    node = target_node(call)
-    ceph = call.world.ceph(node)
+def initialised_ceph(world: World, node: NodeState) -> CephCluster:
+    """The Ceph of the node's cluster; nothing Ceph works before `pveceph init`."""
+    ceph = world.ceph(node)
     if ceph is None:
         raise ApiError(500, NOT_INITIALISED)
-    return node, ceph
+    return ceph
+
+
+def target_ceph(call: Call) -> tuple[NodeState, CephCluster]:
+    """The target node of a /nodes/{node}/ceph call and its cluster's Ceph."""
+    node = target_node(call)
+    return node, initialised_ceph(call.world, node)
 
 
 def in_task(check: Callable[..., None], *args: Any) -> None:

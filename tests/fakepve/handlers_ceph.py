@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ceph import NOT_INITIALISED, CephCluster, Daemon, conf_text, daemons, new_ceph, rados, safety, status
-from .cephcalls import CONF_NO_QUORUM, in_task, target_ceph
+from .ceph import CephCluster, Daemon, conf_text, daemons, new_ceph, rados, safety, status
+from .cephcalls import CONF_NO_QUORUM, in_task, initialised_ceph, target_ceph
 from .errors import ApiError, param_error
 from .routes import Call, route, target_node
 from .tasks import TaskFailed
@@ -48,9 +48,7 @@ def node_index(call: Call) -> list[dict[str, str]]:
 
 @route("GET", "/cluster/ceph/status")
 def cluster_status(call: Call) -> dict[str, Any]:
-    ceph = call.world.ceph(call.node)
-    if ceph is None:
-        raise ApiError(500, NOT_INITIALISED)
+    ceph = initialised_ceph(call.world, call.node)
     return status(ceph, call.world.online)
 
 
@@ -79,18 +77,14 @@ FLAG_NAMES = ("nobackfill", "nodeep-scrub", "nodown", "noin", "noout", "norebala
 
 @route("GET", "/cluster/ceph/flags")
 def list_flags(call: Call) -> list[dict[str, Any]]:
-    ceph = call.world.ceph(call.node)
-    if ceph is None:
-        raise ApiError(500, NOT_INITIALISED)
+    ceph = initialised_ceph(call.world, call.node)
     rados(ceph, call.world.online)
     return [{"name": f, "value": int(f in ceph.flags)} for f in FLAG_NAMES]
 
 
 @route("GET", "/cluster/ceph/flags/{flag}")
 def get_flag(call: Call) -> int:
-    ceph = call.world.ceph(call.node)
-    if ceph is None:
-        raise ApiError(500, NOT_INITIALISED)
+    ceph = initialised_ceph(call.world, call.node)
     rados(ceph, call.world.online)
     return int(call.params["flag"] in ceph.flags)
 
@@ -106,9 +100,7 @@ def _set_flags(ceph: CephCluster, wanted: dict[str, str]) -> None:
 
 @route("PUT", "/cluster/ceph/flags/{flag}")
 def set_flag(call: Call) -> None:
-    ceph = call.world.ceph(call.node)
-    if ceph is None:
-        raise ApiError(500, NOT_INITIALISED)
+    ceph = initialised_ceph(call.world, call.node)
     rados(ceph, call.world.online)
     _set_flags(ceph, {call.params["flag"]: call.params["value"]})
 
@@ -116,9 +108,7 @@ def set_flag(call: Call) -> None:
 @route("PUT", "/cluster/ceph/flags")
 def set_flags(call: Call) -> str:
     """Several flags at once, in a worker (PVE's 'cephsetflags' task)."""
-    ceph = call.world.ceph(call.node)
-    if ceph is None:
-        raise ApiError(500, NOT_INITIALISED)
+    ceph = initialised_ceph(call.world, call.node)
     world = call.world
     wanted = {f: call.params[f] for f in FLAG_NAMES if f in call.params}
 
