@@ -243,13 +243,20 @@ def test_rejects_a_node_that_is_not_a_node() -> None:
      "node.add_bridge('vmbr7', ...)"),
     ({"networks": [NetworkInterface(vlan_id=5000)]}, "networks[0].vlan_id", "VLAN id must be 1-4094",
      "pick a VLAN in 1-4094"),
-    ({"boot_order": ["scsi3"]}, "boot_order", "'scsi3' is not a device of the VM", "net interfaces"),
+    ({"boot_order": ["scsi3"]}, "boot_order", "'scsi3' is not a device of the VM", "list its net interfaces (net0"),
     ({"migration_timeout_seconds": 0}, "migration_timeout_seconds", "must be positive", "give seconds"),
     ({"pool": "prod"}, "pool", "'prod' is not a Pool", "Pool.from_id(scope, 'name')"),
 ])
 def test_rejects_bad_vm_settings(kwargs: dict[str, Any], field: str, words: str, fix: str) -> None:
     p = only(_vm_error(lab(), **kwargs))
     assert (p.path, p.field) == ("test/bad", field) and words in p.problem and fix in p.fix, p
+
+
+def test_rejects_a_boot_device_the_vm_lacks() -> None:
+    l9 = lab()
+    p = only(_vm_error(l9, disks=[Disk(l9.rbd), Disk(l9.rbd, interface="virtio0")], boot_order=["scsi0", "net1"]))
+    assert (p.path, p.field, p.problem) == ("test/bad", "boot_order", "'net1' is not a device of the VM")
+    assert p.fix == "list its disks (scsi0, virtio0) or net interfaces"
 
 
 def test_rejects_bad_disks() -> None:

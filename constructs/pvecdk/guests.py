@@ -379,8 +379,9 @@ def _boot_devices(v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
     unknown = [device for device in v if device not in known]
     if unknown:
         what = "is not a device" if len(unknown) == 1 else "are not devices"
-        raise ValueError(f"{', '.join(map(repr, unknown))} {what} of the VM; list its disks ("
-                         + ", ".join(slots) + ") or net interfaces")
+        # A VM without disks has only net interfaces to boot from: an empty "disks ()" would be no fix.
+        devices = f"its disks ({', '.join(slots)}) or net interfaces" if slots else "its net interfaces (net0...)"
+        raise ValueError(f"{', '.join(map(repr, unknown))} {what} of the VM; list {devices}")
     return v
 
 
