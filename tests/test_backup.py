@@ -242,6 +242,22 @@ def test_rejects_bad_stagger_arguments() -> None:
     assert (p.path, p.field, p.fix) == ("test/Cluster/Backup-*", "window_end", "give a window_end after window_start")
 
 
+def test_rejects_stagger_exclusions_no_job_would_get() -> None:
+    l9, other = lab(), lab()
+    theirs = Vm(other.stack, "b", node=other.nodes[0], vm_id=101)
+    with pytest.raises(ConfigError) as excinfo:
+        BackupJob.stagger_per_node(l9.cluster, storage=l9.nfs, exclude=["vm:100", theirs])
+    p = only(excinfo)
+    assert (p.path, p.field, p.problem, p.fix) == ("test/Cluster/Backup-*", "exclude[0]",
+                                                   "'vm:100' is not a Vm or Container", "pass guest constructs")
+    with pytest.raises(ConfigError) as excinfo:
+        BackupJob.stagger_per_node(l9.cluster, storage=l9.nfs, exclude=[theirs])
+    p = only(excinfo)
+    assert (p.path, p.field, p.problem, p.fix) == ("test/Cluster/Backup-*", "exclude[0]",
+                                                   "guest 101 is not in cluster lab", "exclude only guests of lab")
+    assert l9.cluster.node.try_find_child("Backup-pve1") is None, "no job is added"
+
+
 def test_stagger_problems_name_the_jobs_it_would_add() -> None:
     l9 = lab()
     with pytest.raises(ConfigError) as excinfo:

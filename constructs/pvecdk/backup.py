@@ -256,6 +256,8 @@ class _StaggerProps(Props):
     window_end: str
     days: str | None
     cluster: Annotated[Cluster, PlainValidator(_instance_of(Cluster, "pass the Cluster construct"))]
+    # Split here among the per-node jobs, so checked here: a guest no job would get is an error, not dropped.
+    exclude: tuple[_Guest, ...] = ()
 
     @field_validator(*_PER_NODE, mode="before")
     @classmethod
@@ -290,10 +292,15 @@ class _StaggerProps(Props):
 
     @model_validator(mode="after")
     def _between(self) -> _StaggerProps:
+        located: list[tuple[str, str]] = []
         start, end = self.window
         if start == end:
-            raise_at([("window_end", f"the window {self.window_start}-{self.window_end} is empty; give a "
-                        "window_end after window_start")])
+            located.append(("window_end", f"the window {self.window_start}-{self.window_end} is empty; give a "
+                            "window_end after window_start"))
+        name = self.cluster.name
+        located += [(f"exclude[{i}]", f"guest {g.vm_id} is not in cluster {name}; exclude only guests of {name}")
+                    for i, g in enumerate(self.exclude) if g.cluster is not self.cluster]
+        raise_at(located)
         return self
 
 
@@ -440,18 +447,17 @@ class BackupJob(_cdk.Construct):
         """
         checked = check_props(_StaggerProps, lambda: construct_path(scope or cluster, f"{id_prefix}-*"), dict(
             window_start=window_start, window_end=window_end, days=days, cluster=cluster,
-            **{name: props[name] for name in _PER_NODE if name in props}))
+            exclude=props.pop("exclude", ()), **{name: props[name] for name in _PER_NODE if name in props}))
         start, end = checked.window
         nodes = sorted(cluster.nodes, key=lambda n: n.node_id)
         width = (end - start) % (24 * 60)
         jobs = []
-        exclude = list(props.pop("exclude", ()))
         for i, node in enumerate(nodes):
             at = (start + width * i // len(nodes)) % (24 * 60)
             when = f"{at // 60:02d}:{at % 60:02d}"
             schedule = f"{days} {when}" if days else when
             cid = f"{id_prefix}-{node.name}"
-            mine = [g for g in exclude if getattr(g, "guest_node", None) is node]
+            mine = [g for g in checked.exclude if g.guest_node is node]
             jobs.append(cls(scope or cluster, cid, storage=storage, schedule=schedule, job_id=cid.lower(),
                             node=node, exclude=mine, **props))
         return jobs
