@@ -33,12 +33,10 @@ from .errors import ApiError, param_error
 from .faults import Fault, FaultBook, FaultRule
 from .model import World
 from .routes import ROUTES, Call, Release, Reply
+from .storage import SECRET_OPTIONS
 from .tasks import TaskRunner
 
-SECRET_PARAMS = frozenset(
-    {"password", "new-password", "otp", "tfa-challenge", "token", "secret"}
-    | {"keyring", "encryption-key", "master-pubkey"}  # storage secrets
-)
+SECRET_PARAMS = frozenset({"password", "new-password", "otp", "tfa-challenge", "token", "secret", *SECRET_OPTIONS})
 REDACTED = "<redacted>"
 
 

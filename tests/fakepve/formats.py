@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .storage import CONTENT
+
 _NODE_RE = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?")
 _DNS_LABEL = r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?"
 _DNS_RE = re.compile(rf"({_DNS_LABEL}\.)*{_DNS_LABEL}")
@@ -20,7 +22,7 @@ _HA_SID_RE = re.compile(r"((vm|ct):)?[1-9][0-9]{2,8}")
 _MAC_PREFIX_RE = re.compile(r"[a-f0-9][02468ace](?::[a-f0-9]{2}){0,2}:?", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[^\s@]+@[^\s@]+")
 _STORAGE_ID_RE = re.compile(r"[a-z][a-z0-9\-_.]*[a-z0-9]", re.IGNORECASE)
-_CONTENT_TYPES = frozenset({"images", "rootdir", "vztmpl", "iso", "backup", "snippets", "import", "none"})
+_CONTENT_TYPES = frozenset().union(*CONTENT.values())  # what any storage type may hold
 # PVE splits list values on NUL, white space, commas and semicolons.
 _LIST_SPLIT = re.compile(r"[\0\s,;]+")
 

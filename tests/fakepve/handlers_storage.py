@@ -13,6 +13,7 @@ from typing import Any
 
 from .apischema import load_schema
 from .ceph import has_quorum, mds_states
+from .disks import GIB
 from .errors import ApiError, param_error
 from .model import NodeState, World
 from .routes import Call, route, target_node
@@ -30,8 +31,6 @@ from .storage import (
     split_list,
     type_options,
 )
-
-GIB = 1 << 30
 
 
 def _schema_props(release: str) -> dict[str, Any]:
