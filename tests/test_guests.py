@@ -288,6 +288,21 @@ def test_rejects_cloud_init_without_storage_or_with_a_bad_address() -> None:
     assert {p.path for p in excinfo.value.problems} == {"test/bad"}
 
 
+def test_rejects_cloud_init_lists_given_as_strings_and_dns_servers_by_name() -> None:
+    l9 = lab()
+    excinfo = _vm_error(l9, disks=[Disk(l9.rbd)], cloud_init=CloudInit(ssh_keys="ssh-ed25519 AAAA",  # type: ignore[arg-type]
+                                                                      dns_servers="10.0.0.53"))  # type: ignore[arg-type]
+    assert [(p.path, p.field, p.fix) for p in excinfo.value.problems] == [
+        ("test/bad", "cloud_init.ssh_keys", "pass a list, even for one item"),
+        ("test/bad", "cloud_init.dns_servers", "pass a list, even for one item")], "not taken letter by letter"
+    with pytest.raises(ConfigError) as excinfo:
+        Container(l9.stack, "ct", node=l9.nodes[0], vm_id=200, template="local:vztmpl/a.tar.zst", disk=Disk(l9.rbd),
+                  cloud_init=CloudInit(dns_servers=["dns.example.org"]))
+    p = only(excinfo)
+    assert (p.path, p.field) == ("test/ct", "cloud_init.dns_servers[0]")
+    assert (p.problem, p.fix) == ("DNS server 'dns.example.org' is not an IP address", "give addresses, not names")
+
+
 def test_rejects_a_construct_id_that_is_no_dns_name_as_default_name() -> None:
     l9 = lab()
     with pytest.raises(ConfigError) as excinfo:

@@ -157,6 +157,16 @@ def _network(value: str | None, role: str) -> ipaddress.IPv4Network | ipaddress.
                          f"such as 10.0.0.0/24, for the {role} network") from None
 
 
+
+def _dns_server(value: str) -> str:
+    """A DNS server given by address, as PVE takes it (the cluster's nodes, a guest's cloud-init)."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError(f"DNS server {value!r} is not an IP address; give addresses, not names") from None
+    return value
+
+
 class _ClusterProps(Props):
     name: str
     pve_version: PveVersion
@@ -247,10 +257,7 @@ class _ClusterProps(Props):
     @classmethod
     def _dns(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         for server in v:
-            try:
-                ipaddress.ip_address(server)
-            except ValueError:
-                raise ValueError(f"DNS server {server!r} is not an IP address; give addresses, not names") from None
+            _dns_server(server)
         if len(v) > 3:
             raise ValueError(f"PVE takes at most 3 DNS servers, got {len(v)}; keep three")
         return v

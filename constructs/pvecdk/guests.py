@@ -44,12 +44,12 @@ from pvecdk.bpg import (
     virtual_environment_pool,
     virtual_environment_vm,
 )
+from pvecdk.cluster import Cluster, _dns_server
 from pvecdk.errors import ConfigError, Problem
 from pvecdk.node import Node
 from pvecdk.storage import ContentType, Storage
 
 if TYPE_CHECKING:
-    from pvecdk.cluster import Cluster
     from pvecdk.ha import HaOptions, HaResource
     from pvecdk.replication import Replication
 
@@ -431,6 +431,9 @@ class _CloudInitProps(Props):
     model_config = ConfigDict(from_attributes=True)
 
     ipv4: Annotated[str, AfterValidator(_ipv4)]
+    # Lists, so that one key or server given as a string is refused rather than taken letter by letter.
+    ssh_keys: tuple[str, ...]
+    dns_servers: tuple[Annotated[str, AfterValidator(_dns_server)], ...]
 
 
 class _VmCloudInitProps(_CloudInitProps):
@@ -516,8 +519,6 @@ class Guest(_cdk.Construct):
                          cloud_init_storage: Storage | None = None) -> None:
         """Check the valid props against the graph: the node is in the cluster the guest is defined in, the
         VMID is free there, each volume's storage holds it on that node and each bridge exists there."""
-        from pvecdk.cluster import Cluster
-
         problems: list[Problem] = []
 
         def add(field_name: str, text: str, fix: str) -> None:
