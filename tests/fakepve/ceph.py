@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ApiError
+from .storage import split_list
 
 NOT_INITIALISED = "pveceph configuration not initialized\n"
 NO_RADOS = "rados_connect failed - No such file or directory\n"  # no monitor in ceph.conf yet
@@ -219,7 +220,7 @@ def mon_address(ceph: CephCluster, node: str, addresses: tuple[str, ...], wanted
     """The monitor address PVE picks on a node: the one in the public network, or the node's own."""
     net = ceph.public_network
     if wanted:
-        ips = [a for a in wanted.replace(";", ",").replace(" ", ",").split(",") if a]
+        ips = split_list(wanted)
         for ip in ips:
             if ip not in addresses:
                 raise ApiError(500, f"Specified monitor IP '{ip}' not configured or up on {node}!\n")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .storage import CONTENT
+from .storage import CONTENT, split_list
 
 _NODE_RE = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?")
 _DNS_LABEL = r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?"
@@ -23,8 +23,6 @@ _MAC_PREFIX_RE = re.compile(r"[a-f0-9][02468ace](?::[a-f0-9]{2}){0,2}:?", re.IGN
 _EMAIL_RE = re.compile(r"[^\s@]+@[^\s@]+")
 _STORAGE_ID_RE = re.compile(r"[a-z][a-z0-9\-_.]*[a-z0-9]", re.IGNORECASE)
 _CONTENT_TYPES = frozenset().union(*CONTENT.values())  # what any storage type may hold
-# PVE splits list values on NUL, white space, commas and semicolons.
-_LIST_SPLIT = re.compile(r"[\0\s,;]+")
 
 
 class FormatError(Exception):
@@ -91,9 +89,8 @@ def check_named(fmt: str, value: str) -> None:
     if check is None:
         return  # a format this fake does not know: accepted (only the formats the engine sends are checked)
     if variant == "list":
-        for item in _LIST_SPLIT.split(value):
-            if item:
-                check(item)
+        for item in split_list(value):
+            check(item)
     elif variant == "opt" and value:
         check(value)
 

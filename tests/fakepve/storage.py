@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -75,8 +76,13 @@ def type_options(release: str, kind: str) -> dict[str, dict[str, bool]]:
     return options
 
 
+# PVE splits list values on NUL, white space, commas and semicolons.
+_LIST_SPLIT = re.compile(r"[\0\s,;]+")
+
+
 def split_list(value: str) -> list[str]:
-    return [v for v in value.replace(";", ",").replace("\0", ",").replace(" ", ",").split(",") if v]
+    """PVE::Tools::split_list, for every list the fake reads: content, nodes, delete, -list formats, IPs."""
+    return [v for v in _LIST_SPLIT.split(value) if v]
 
 
 def _content(kind: str, value: str, warnings: list[str]) -> str:
