@@ -305,14 +305,14 @@ def test_rejects_monhost_without_keyring_and_keyring_without_monhost() -> None:
     with pytest.raises(ConfigError) as excinfo:
         RbdStorage(stack, "a", pool="pve", monhost=["10.9.0.1"])
     assert "needs the client's keyring" in excinfo.value.problems[0].problem
-    # A rule between two props names neither (a model validator's problem).
+    # A rule between two props is reported at the prop to change: here the keyring it lacks.
     assert [(p.path, p.field, p.fix) for p in excinfo.value.problems] == [
-        ("lab/a", "(props)", "pass keyring= as a sensitive variable's token")]
+        ("lab/a", "keyring", "pass keyring= as a sensitive variable's token")]
     with pytest.raises(ConfigError) as excinfo:
         CephFsStorage(stack, "b", keyring=secret(stack))
     assert "only taken for an external Ceph cluster" in excinfo.value.problems[0].problem
     assert [(p.path, p.field, p.fix) for p in excinfo.value.problems] == [
-        ("lab/b", "(props)", "pass monhost=[...] too, or remove keyring (the cluster's own Ceph needs none)")]
+        ("lab/b", "keyring", "pass monhost=[...] too, or remove keyring (the cluster's own Ceph needs none)")]
 
 
 # ----------------------------------------------------------------------------------------------- nodes
@@ -432,19 +432,31 @@ def test_zfs_raid_level_default(devices: int, level: str) -> None:
     assert only(stack, "proxmox_node_disk_zfs")["raidlevel"] == level
 
 
+def test_rejects_zpool_options_without_devices_at_each() -> None:
+    stack, _ = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        ZfsPoolStorage(stack, "tank", pool="tank", raid_level=ZfsRaidLevel.MIRROR, ashift=12)
+    assert [(p.path, p.field, p.fix) for p in excinfo.value.problems] == [
+        ("lab/tank", "raid_level", "pass devices=[...] to create the pool, or remove raid_level"),
+        ("lab/tank", "ashift", "pass devices=[...] to create the pool, or remove ashift")]
+
+
 @pytest.mark.parametrize(("props", "field", "words", "fix"), [
-    (dict(devices=["/dev/sdb"]), "(props)", "not on which nodes to create the zpool",
+    (dict(devices=["/dev/sdb"]), "nodes", "not on which nodes to create the zpool",
      "pass nodes=[...]"),
-    (dict(devices=["/dev/sdb", "/dev/sdc"], raid_level=ZfsRaidLevel.RAIDZ2, nodes="pve1"), "(props)",
+    (dict(devices=["/dev/sdb", "/dev/sdc"], raid_level=ZfsRaidLevel.RAIDZ2, nodes="pve1"), "raid_level",
      "raidz2 takes at least 4 device(s), got 2",
-     "change raid_level or the devices"),
+     "pass raid_level=ZfsRaidLevel.MIRROR for 2 device(s), or list at least 4 device(s) in devices"),
+    (dict(devices=["/dev/sdb", "/dev/sdc", "/dev/sdd"], raid_level=ZfsRaidLevel.RAID10, nodes="pve1"),
+     "raid_level", "raid10 takes at least 4 device(s) in pairs, got 3",
+     "pass raid_level=ZfsRaidLevel.RAIDZ for 3 device(s), or list at least 4 device(s) in pairs in devices"),
     (dict(devices=["/dev/sdb", "/dev/sdb"], nodes="pve1"), "devices", "listed twice",
      "list each disk once"),
     (dict(devices=["sdb"], nodes="pve1"), "devices", "is not a device path",
      "give disks as /dev/sdX or /dev/disk/by-id/..."),
-    (dict(pool="rpool/data", devices=["/dev/sdb"], nodes="pve1"), "(props)", "is a dataset",
+    (dict(pool="rpool/data", devices=["/dev/sdb"], nodes="pve1"), "pool", "is a dataset",
      "give a pool name without '/'"),
-    (dict(raid_level="mirror"), "(props)", "raid_level is given but no zpool is created",
+    (dict(raid_level="mirror"), "raid_level", "raid_level is given but no zpool is created",
      "pass devices=[...] to create the pool, or remove raid_level"),
     (dict(ashift=20, devices=["/dev/sdb"], nodes="pve1"), "ashift", "ashift must be 9-16",
      "use 12 for 4K-sector disks"),
@@ -478,9 +490,11 @@ def test_rejects_bad_zpool(props: dict[str, Any], field: str, words: str, fix: s
      "give an IQN such as iqn.2003-01.org.example:storage"),
     ("iscsi", dict(portal="10.0.5.10/24"), "portal", "is not an iSCSI portal",
      "give an address, optionally with :port (3260 by default)"),
-    ("zfs", dict(lio_tpg=None), "(props)", "the LIO provider needs its target portal group",
+    ("zfs", dict(lio_tpg=None), "lio_tpg", "the LIO provider needs its target portal group",
      "pass lio_tpg='tpg1'"),
-    ("zfs", dict(iscsi_provider="istgt"), "(props)", "lio_tpg applies to the LIO provider",
+    ("zfs", dict(iscsi_provider="istgt"), "lio_tpg", "lio_tpg applies to the LIO provider",
+     "remove it"),
+    ("zfs", dict(comstar_tg="tg0"), "comstar_tg", "comstar_tg applies to COMSTAR, not LIO",
      "remove it"),
     ("zfs", dict(iscsi_provider="ctld"), "iscsi_provider", "input should be",
      "pass one of the listed values"),
@@ -650,7 +664,11 @@ def test_rejects_retention_without_backups() -> None:
     (problem,) = excinfo.value.problems
     assert problem.problem == "retention applies to backups, but the storage holds none"
     assert (problem.path, problem.field, problem.fix) == (
-        "lab/store", "(props)", "add ContentType.BACKUP to content, or remove retention and max_protected_backups")
+        "lab/store", "retention", "add ContentType.BACKUP to content, or remove retention and max_protected_backups")
+    with pytest.raises(ConfigError) as excinfo:
+        build("nfs", content=[ContentType.IMAGES], max_protected_backups=3)
+    assert [(p.field, p.problem) for p in excinfo.value.problems] == [
+        ("max_protected_backups", "retention applies to backups, but the storage holds none")]
     with pytest.raises(ConfigError) as excinfo:
         build("dir", content=[ContentType.BACKUP], retention={"keep_last": 1})
     assert excinfo.value.problems[0].field == "retention"

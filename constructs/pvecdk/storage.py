@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import field_validator, model_validator
 
 from pvecdk import _cdk
-from pvecdk._validation import Props, check_props, construct_path
+from pvecdk._validation import Props, check_props, construct_path, raise_at
 from pvecdk.bpg import (
     node_disk_zfs,
     storage_cifs,
@@ -451,8 +451,10 @@ class _BackupProps(_StorageProps):
     def _backups_held(self) -> _BackupProps:
         if (self.retention is not None or self.max_protected_backups is not None) \
                 and ContentType.BACKUP not in self.content:
-            raise ValueError("retention applies to backups, but the storage holds none; add ContentType.BACKUP "
-                             "to content, or remove retention and max_protected_backups")
+            # Reported at the prop given for backups (retention first): removing it is one of the two fixes.
+            raise_at([("retention" if self.retention is not None else "max_protected_backups",
+                       "retention applies to backups, but the storage holds none; add ContentType.BACKUP to content, "
+                       "or remove retention and max_protected_backups")])
         return self
 
 
@@ -1183,24 +1185,31 @@ class _ZfsPoolProps(_StorageProps):
 
     @model_validator(mode="after")
     def _zpool(self) -> _ZfsPoolProps:
+        # Each problem is reported at the prop to change, all of them at once.
         if self.devices is None:
-            for name in ("raid_level", "ashift", "compression"):
-                if getattr(self, name) is not None:
-                    raise ValueError(f"{name} is given but no zpool is created; pass devices=[...] to create the "
-                                     f"pool, or remove {name}")
+            raise_at([(name, f"{name} is given but no zpool is created; pass devices=[...] to create the pool, or "
+                             f"remove {name}")
+                      for name in ("raid_level", "ashift", "compression") if getattr(self, name) is not None])
             return self
+        located: list[tuple[str | tuple[int | str, ...], str]] = []
         if "/" in self.pool:
-            raise ValueError(f"a zpool is created, but {self.pool!r} is a dataset; give a pool name without '/'")
+            located.append(("pool", f"a zpool is created, but {self.pool!r} is a dataset; give a pool name "
+                                    "without '/'"))
         if self.nodes is None:
-            raise ValueError("devices are given, but not on which nodes to create the zpool; pass nodes=[...]")
+            located.append(("nodes", "devices are given, but not on which nodes to create the zpool; pass "
+                                     "nodes=[...]"))
         level = self.raid_level or default_raid_level(len(self.devices))
         count = len(self.devices)
         if count < _RAID_MIN[level] or (level is ZfsRaidLevel.SINGLE and count != 1) or (
                 level is ZfsRaidLevel.RAID10 and count % 2):
-            raise ValueError(f"{level.value} takes {'exactly 1' if level is ZfsRaidLevel.SINGLE else 'at least '}"
-                             f"{'' if level is ZfsRaidLevel.SINGLE else _RAID_MIN[level]} device(s)"
-                             f"{' in pairs' if level is ZfsRaidLevel.RAID10 else ''}, got {count}; "
-                             "change raid_level or the devices")
+            # Only a raid_level given can be wrong for the count (the default always fits), so that is the prop.
+            need = ("exactly 1" if level is ZfsRaidLevel.SINGLE else f"at least {_RAID_MIN[level]}") + " device(s)" \
+                + (" in pairs" if level is ZfsRaidLevel.RAID10 else "")
+            fit = default_raid_level(count)
+            located.append(("raid_level", f"{level.value} takes {need}, got {count}; pass "
+                                          f"raid_level=ZfsRaidLevel.{fit.name} for {count} device(s), "
+                                          f"or list {need} in devices"))
+        raise_at(located)
         return self
 
 
@@ -1449,12 +1458,13 @@ class _CephClientProps(_StorageProps):
 
     @model_validator(mode="after")
     def _external(self) -> _CephClientProps:
+        # Both at keyring: the prop missing for an external cluster, or given for the cluster's own Ceph.
         if self.monhost is not None and self.keyring is None:
-            raise ValueError("an external Ceph cluster (monhost given) needs the client's keyring; pass keyring= "
-                             "as a sensitive variable's token")
+            raise_at([("keyring", "an external Ceph cluster (monhost given) needs the client's keyring; pass "
+                                  "keyring= as a sensitive variable's token")])
         if self.monhost is None and self.keyring is not None:
-            raise ValueError("a keyring is only taken for an external Ceph cluster; pass monhost=[...] too, or "
-                             "remove keyring (the cluster's own Ceph needs none)")
+            raise_at([("keyring", "a keyring is only taken for an external Ceph cluster; pass monhost=[...] too, or "
+                                  "remove keyring (the cluster's own Ceph needs none)")])
         return self
 
 
@@ -1739,13 +1749,17 @@ class _ZfsIscsiProps(_IscsiProps):
 
     @model_validator(mode="after")
     def _provider(self) -> _ZfsIscsiProps:
-        if self.iscsi_provider is IscsiProvider.LIO and self.lio_tpg is None:
-            raise ValueError("the LIO provider needs its target portal group; pass lio_tpg='tpg1'")
-        if self.iscsi_provider is not IscsiProvider.LIO and self.lio_tpg is not None:
-            raise ValueError(f"lio_tpg applies to the LIO provider, not {self.iscsi_provider.value}; remove it")
-        if self.iscsi_provider is not IscsiProvider.COMSTAR and (self.comstar_hg or self.comstar_tg):
-            raise ValueError(f"comstar_hg and comstar_tg apply to COMSTAR, not {self.iscsi_provider.value}; "
-                             "remove them")
+        # Each at the provider-specific prop to pass or remove.
+        provider = self.iscsi_provider
+        located: list[tuple[str | tuple[int | str, ...], str]] = []
+        if provider is IscsiProvider.LIO and self.lio_tpg is None:
+            located.append(("lio_tpg", "the LIO provider needs its target portal group; pass lio_tpg='tpg1'"))
+        if provider is not IscsiProvider.LIO and self.lio_tpg is not None:
+            located.append(("lio_tpg", f"lio_tpg applies to the LIO provider, not {provider.value}; remove it"))
+        if provider is not IscsiProvider.COMSTAR:
+            located += [(name, f"{name} applies to COMSTAR, not {provider.value}; remove it")
+                        for name in ("comstar_hg", "comstar_tg") if getattr(self, name)]
+        raise_at(located)
         return self
 
 
