@@ -189,6 +189,15 @@ def active_manager(ceph: CephCluster, online: Online) -> Manager | None:
     return next((m for m in ceph.managers.values() if m.running and online(m.node)), None)
 
 
+def manager_states(ceph: CephCluster, online: Online) -> dict[str, str]:
+    """Each manager's state: 'active' (the elected one), 'standby' (running on a node that is up) or 'stopped'."""
+    active = active_manager(ceph, online)
+    return {
+        m.name: "active" if m is active else "standby" if m.running and online(m.node) else "stopped"
+        for m in ceph.managers.values()
+    }
+
+
 def mds_states(ceph: CephCluster, online: Online) -> dict[str, tuple[str, str | None]]:
     """Each MDS's state ('up:active', 'up:standby', 'up:standby-replay', 'stopped') and the fs it serves.
 
@@ -335,7 +344,8 @@ def status(ceph: CephCluster, online: Online) -> dict[str, Any]:
     up = mons_up(ceph, online)
     ranks = {name: rank for rank, name in enumerate(ceph.monitors)}
     active = active_manager(ceph, online)
-    standbys = [m for m in ceph.managers.values() if m.running and online(m.node) and m is not active]
+    managers = manager_states(ceph, online)
+    standbys = [m for m in ceph.managers.values() if managers[m.name] == "standby"]
     states = {p.name: pg_state(ceph, p, online) for p in ceph.pools.values()}
     by_state: dict[str, int] = {}
     for pool in ceph.pools.values():

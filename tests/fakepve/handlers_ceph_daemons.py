@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ceph import CephCluster, Manager, Mds, Monitor, active_manager, has_quorum, mds_states, mon_address, rados
+from .ceph import (
+    CephCluster,
+    Manager,
+    Mds,
+    Monitor,
+    active_manager,
+    has_quorum,
+    manager_states,
+    mds_states,
+    mon_address,
+    rados,
+)
 from .cephcalls import conf_lock, in_task, target_ceph, version_fields
 from .cephpools import ensure_mgr_pool
 from .errors import ApiError
@@ -140,13 +151,11 @@ def list_mgrs(call: Call) -> list[dict[str, Any]]:
     _, ceph = target_ceph(call)
     online = call.world.online
     rados(ceph, online)
-    active = active_manager(ceph, online)
+    states = manager_states(ceph, online)
     rows = []
     for mgr in ceph.managers.values():
-        running = mgr.running and online(mgr.node)
-        state = "active" if mgr is active else "standby" if running else "stopped"
         addr = call.world.nodes[mgr.node].address if mgr.node in call.world.nodes else ""
-        rows.append({"name": mgr.name, "host": mgr.node, "addr": addr, "state": state})
+        rows.append({"name": mgr.name, "host": mgr.node, "addr": addr, "state": states[mgr.name]})
     return rows
 
 

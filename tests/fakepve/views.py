@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .ceph import CephCluster, Online, active_manager, has_quorum, health, mds_states, mons_up, osd_up
+from .ceph import CephCluster, Online, has_quorum, health, manager_states, mds_states, mons_up, osd_up
 from .disks import Disk
 from .storage import StorageEntry
 
@@ -106,7 +106,7 @@ class DiskView:
 def ceph_view(ceph: CephCluster, online: Online) -> CephView:
     quorum = has_quorum(ceph, online)
     up = mons_up(ceph, online)
-    active = active_manager(ceph, online)
+    managers = manager_states(ceph, online)
     states = mds_states(ceph, online)
     checks = health(ceph, online)
     return CephView(
@@ -118,12 +118,7 @@ def ceph_view(ceph: CephCluster, online: Online) -> CephView:
         monitors={
             m.name: MonitorView(m.name, m.node, m.addr, m in up, m in up and quorum) for m in ceph.monitors.values()
         },
-        managers={
-            m.name: ManagerView(
-                m.name, m.node, "active" if m is active else "standby" if m.running and online(m.node) else "stopped"
-            )
-            for m in ceph.managers.values()
-        },
+        managers={m.name: ManagerView(m.name, m.node, managers[m.name]) for m in ceph.managers.values()},
         osds={
             o.osdid: OsdView(
                 o.osdid, o.node, o.dev, o.device_class, o.encrypted, o.db_dev, o.wal_dev, osd_up(o, online), o.is_in
