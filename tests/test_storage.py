@@ -32,6 +32,7 @@ from pvecdk import (
     _cdk,
 )
 from pvecdk.bpg import provider
+from pvecdk.engine.storage import StorageSpec, check_storage
 from pvecdk.storage import CONTENT, _created_by_default, type_options
 
 IQN = "iqn.2003-01.org.example:pve"
@@ -303,16 +304,16 @@ def test_external_rbd_takes_its_keyring_as_a_token() -> None:
 def test_rejects_monhost_without_keyring_and_keyring_without_monhost() -> None:
     stack, _ = lab()
     with pytest.raises(ConfigError) as excinfo:
-        RbdStorage(stack, "a", pool="pve", monhost=["10.9.0.1"])
+        RbdStorage(stack, "ext-a", pool="pve", monhost=["10.9.0.1"])
     assert "needs the client's keyring" in excinfo.value.problems[0].problem
     # A rule between two props is reported at the prop to change: here the keyring it lacks.
     assert [(p.path, p.field, p.fix) for p in excinfo.value.problems] == [
-        ("lab/a", "keyring", "pass keyring= as a sensitive variable's token")]
+        ("lab/ext-a", "keyring", "pass keyring= as a sensitive variable's token")]
     with pytest.raises(ConfigError) as excinfo:
-        CephFsStorage(stack, "b", keyring=secret(stack))
+        CephFsStorage(stack, "ext-b", keyring=secret(stack))
     assert "only taken for an external Ceph cluster" in excinfo.value.problems[0].problem
     assert [(p.path, p.field, p.fix) for p in excinfo.value.problems] == [
-        ("lab/b", "keyring", "pass monhost=[...] too, or remove keyring (the cluster's own Ceph needs none)")]
+        ("lab/ext-b", "keyring", "pass monhost=[...] too, or remove keyring (the cluster's own Ceph needs none)")]
 
 
 # ----------------------------------------------------------------------------------------------- nodes
@@ -503,7 +504,7 @@ def test_rejects_bad_zpool(props: dict[str, Any], field: str, words: str, fix: s
     ("cifs", dict(share="pve/sub"), "share", "is not a share name",
      "give the share's name alone, such as proxmox"),
     ("dir", dict(storage_id="1st"), "storage_id", "is not a storage id",
-     "start with a letter, then letters, digits, '-', '_' or '.'"),
+     "start with a letter, then letters, digits, '-', '_' or '.', ending in a letter or digit"),
     ("dir", dict(content=["disks"]), "content[0]", "input should be",
      "pass one of the listed values"),
 ])
@@ -513,6 +514,20 @@ def test_rejects_bad_prop(kind: str, props: dict[str, Any], field: str, words: s
     problem = excinfo.value.problems[0]
     assert problem.field == field and words.lower() in problem.problem.lower(), problem
     assert (problem.path, problem.fix) == ("lab/store", fix)
+
+
+@pytest.mark.parametrize("storage_id", ["a", "nas-", "nas.", "nas\n"])
+def test_rejects_storage_id_pve_refuses(storage_id: str) -> None:
+    # PVE's pve-storage-id, as the engine checks it: one character, or a last one not a letter or digit, is refused.
+    with pytest.raises(ConfigError) as excinfo:
+        build("dir", storage_id=storage_id)
+    assert [(p.path, p.field, p.problem, p.fix) for p in excinfo.value.problems] == [
+        ("lab/store", "storage_id", f"{storage_id!r} is not a storage id",
+         "start with a letter, then letters, digits, '-', '_' or '.', ending in a letter or digit")]
+    # The engine refuses it too; both take the shortest id PVE does.
+    assert [line for line in check_storage(StorageSpec(id=storage_id, type="rbd")) if line.startswith("id:")]
+    assert not [line for line in check_storage(StorageSpec(id="a1", type="rbd")) if line.startswith("id:")]
+    build("dir", storage_id="a1")
 
 
 def test_rejection_message_shape() -> None:

@@ -316,7 +316,8 @@ CONTENT: dict[str, tuple[frozenset[ContentType], frozenset[ContentType]]] = {
 # Content that is no loss when its storage definition goes: installation media only.
 _MEDIA = frozenset({ContentType.ISO, ContentType.VZTMPL})
 
-_STORAGE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+# PVE's pve-storage-id (as the engine checks it): two characters or more, ending in a letter or digit.
+_STORAGE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9]")
 _FINGERPRINT = re.compile(r"^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$")
 _SECRETS = frozenset({"password", "keyring", "encryption_key"})
 _SECRET_FIX = ("pass a sensitive TerraformVariable (TerraformVariable(..., sensitive=True).string_value) "
@@ -401,9 +402,9 @@ class _StorageProps(Props):
     @field_validator("storage_id")
     @classmethod
     def _storage_id(cls, v: str) -> str:
-        if not _STORAGE_ID.match(v):
+        if not _STORAGE_ID.fullmatch(v):
             raise ValueError(f"{v!r} is not a storage id; start with a letter, then letters, digits, '-', '_' "
-                             "or '.'")
+                             "or '.', ending in a letter or digit")
         return v
 
     @field_validator("nodes")
