@@ -246,6 +246,10 @@ def test_rejects_a_node_that_is_not_a_node() -> None:
     ({"boot_order": ["scsi3"]}, "boot_order", "'scsi3' is not a device of the VM", "list its net interfaces (net0"),
     ({"migration_timeout_seconds": 0}, "migration_timeout_seconds", "must be positive", "give seconds"),
     ({"pool": "prod"}, "pool", "'prod' is not a Pool", "Pool.from_id(scope, 'name')"),
+    ({"networks": [NetworkInterface(mac_address="bc:24:11")]}, "networks[0].mac_address",
+     "'bc:24:11' is not a MAC address", "give six hex octets"),
+    ({"networks": [NetworkInterface(rate_limit_mbps=0)]}, "networks[0].rate_limit_mbps", "must be positive (MB/s)",
+     "leave it unset for no limit"),
 ])
 def test_rejects_bad_vm_settings(kwargs: dict[str, Any], field: str, words: str, fix: str) -> None:
     p = only(_vm_error(lab(), **kwargs))
@@ -263,17 +267,19 @@ def test_rejects_bad_disks() -> None:
     l9 = lab()
     excinfo = _vm_error(l9, disks=[Disk(l9.rbd, size_gib=0), Disk(l9.rbd, interface="scsi31"),
                                    Disk(l9.rbd, interface="virtio0"), Disk(l9.rbd, interface="virtio0"),
-                                   "local-lvm:32"])
+                                   "local-lvm:32", Disk(l9.rbd, cache="write-back")])
     fields = [(p.field, p.problem) for p in excinfo.value.problems]
     assert ("disks[0].size_gib", "size must be 1 GiB or more, got 0") in fields
     assert ("disks[1].interface", "'scsi31' is not a disk slot") in fields
     assert ("disks[3].interface", "virtio0 is used twice") in fields
     assert ("disks[4]", "'local-lvm:32' is not a Disk") in fields
+    assert ("disks[5].cache", "'write-back' is not a cache mode") in fields
     fixes = {p.field: p.fix for p in excinfo.value.problems}
     assert fixes == {"disks[0].size_gib": "give the size in whole GiB",
                      "disks[1].interface": "use scsi0-30, virtio0-15, sata0-5 or ide0-3",
                      "disks[3].interface": "give every disk its own slot",
-                     "disks[4]": "pass Disk(storage, size_gib=...)"}
+                     "disks[4]": "pass Disk(storage, size_gib=...)",
+                     "disks[5].cache": "use none, writeback, writethrough, directsync or unsafe"}
     assert {p.path for p in excinfo.value.problems} == {"test/bad"}
 
 

@@ -79,6 +79,8 @@ _POOL_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _BRIDGE = re.compile(r"^vmbr\d{1,4}$")
 _VM_DISK = re.compile(r"^(scsi([0-9]|[12][0-9]|30)|virtio([0-9]|1[0-5])|sata[0-5]|ide[0-3])$")
 _TEMPLATE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*:vztmpl/.+$")
+_MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+_CACHE_MODES = ("none", "writeback", "writethrough", "directsync", "unsafe")
 
 
 @dataclass(frozen=True)
@@ -331,6 +333,26 @@ def _bridge(value: Any) -> Any:
     return value
 
 
+def _cache(value: str) -> str:
+    if value not in _CACHE_MODES:
+        raise ValueError(f"{value!r} is not a cache mode; use {', '.join(_CACHE_MODES[:-1])} or {_CACHE_MODES[-1]}")
+    return value
+
+
+def _mac_address(value: str) -> str:
+    if not _MAC.match(value):
+        raise ValueError(f"{value!r} is not a MAC address; give six hex octets, such as BC:24:11:2A:00:01, or leave "
+                         "it unset")
+    return value
+
+
+def _rate_limit_mbps(value: object) -> object:
+    """Check a ``rate_limit_mbps`` prop (a guest's interface, a replication job): a positive number of MB/s."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"must be positive (MB/s), got {value!r}; leave it unset for no limit")
+    return value
+
+
 def _disk_slot(value: str) -> str:
     if not _VM_DISK.match(value):
         raise ValueError(f"{value!r} is not a disk slot; use scsi0-30, virtio0-15, sata0-5 or ide0-3")
@@ -415,6 +437,7 @@ class _DiskProps(Props):
 
 class _VmDiskProps(_DiskProps):
     interface: Annotated[str, AfterValidator(_disk_slot)] | None
+    cache: Annotated[str, AfterValidator(_cache)] | None
 
 
 class _NetworkInterfaceProps(Props):
@@ -423,6 +446,8 @@ class _NetworkInterfaceProps(Props):
     bridge: Annotated[str | network_linux_bridge.NetworkLinuxBridge, PlainValidator(_bridge)]
     vlan_id: Annotated[StrictInt, AfterValidator(_within(1, 4094, "VLAN id must be 1-4094",
                                                          "pick a VLAN in 1-4094"))] | None
+    mac_address: Annotated[str, AfterValidator(_mac_address)] | None
+    rate_limit_mbps: Annotated[float, BeforeValidator(_rate_limit_mbps)] | None
 
 
 class _CloudInitProps(Props):

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import PlainValidator, field_validator, model_validator
+from pydantic import BeforeValidator, PlainValidator, field_validator, model_validator
 
 from pvecdk import _calendar, _cdk
 from pvecdk._validation import Props, check_props, construct_path, raise_at
 from pvecdk.bpg import replication
-from pvecdk.guests import Guest, _instance_of, _Node
+from pvecdk.guests import Guest, _instance_of, _Node, _rate_limit_mbps
 from pvecdk.node import Node
 
 __all__ = ["Replication"]
@@ -25,7 +25,7 @@ class _ReplicationProps(Props):
     guest: Annotated[Guest, PlainValidator(_instance_of(Guest, "pass a guest construct", name="Vm or Container"))]
     target: _Node
     schedule: str
-    rate_limit_mbps: float | None
+    rate_limit_mbps: Annotated[float, BeforeValidator(_rate_limit_mbps)] | None
     enabled: bool
     comment: str | None
 
@@ -40,13 +40,6 @@ class _ReplicationProps(Props):
     @classmethod
     def _schedule(cls, v: object) -> object:
         return _calendar.schedule_value(v, "*/15")
-
-    @field_validator("rate_limit_mbps", mode="before")
-    @classmethod
-    def _rate(cls, v: object) -> object:
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or v <= 0):
-            raise ValueError(f"must be positive (MB/s), got {v!r}; leave it unset for no limit")
-        return v
 
     @model_validator(mode="after")
     def _between(self) -> _ReplicationProps:
