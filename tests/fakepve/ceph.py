@@ -218,6 +218,11 @@ def mds_states(ceph: CephCluster, online: Online) -> dict[str, tuple[str, str | 
     return states
 
 
+def served_filesystems(ceph: CephCluster, online: Online) -> set[str]:
+    """The file systems an active MDS serves; the others are offline."""
+    return {fs for state, fs in mds_states(ceph, online).values() if state == "up:active" and fs is not None}
+
+
 # --- addresses -----------------------------------------------------------------------------------------
 
 
@@ -322,7 +327,7 @@ def health(ceph: CephCluster, online: Online) -> dict[str, Any]:
         message = f"Degraded data redundancy: {undersized} pgs undersized"
         _check(checks, "PG_DEGRADED", "HEALTH_WARN", message)
     mds = mds_states(ceph, online)
-    served = {fs for state, fs in mds.values() if state == "up:active"}
+    served = served_filesystems(ceph, online)
     offline = [fs for fs in ceph.filesystems if fs not in served]
     if offline:
         _check(checks, "MDS_ALL_DOWN", "HEALTH_ERR", f"{len(offline)} filesystem is offline", len(offline))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .apischema import load_schema
-from .ceph import Filesystem, mds_states, rados
+from .ceph import Filesystem, mds_states, rados, served_filesystems
 from .cephcalls import in_task, target_ceph
 from .cephpools import create_pool, mon_error, pool_row, pool_status, set_pool
 from .errors import ApiError
@@ -63,7 +63,7 @@ def create_fs(call: Call) -> str:
         ceph.filesystems[name] = Filesystem(name, data, metadata)
         if add_storage:
             lines.append(f"Adding '{name}' to storage configuration...")
-            if not any(s == "up:active" and fs == name for s, fs in mds_states(ceph, online).values()):
+            if name not in served_filesystems(ceph, online):
                 raise TaskFailed("Need MDS to add storage, but none got active!", lines)
             params = {"type": "cephfs", "storage": name, "content": "backup,iso,vztmpl", "fs-name": name}
             try:

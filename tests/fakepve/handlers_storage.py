@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .apischema import load_schema
-from .ceph import has_quorum, mds_states
+from .ceph import has_quorum, served_filesystems
 from .disks import GIB
 from .errors import ApiError, param_error
 from .model import NodeState, World
@@ -178,8 +178,9 @@ def _usage(world: World, node: NodeState, entry: StorageEntry) -> tuple[bool, in
                 return False, 0, 0
             return True, raw // max(pool.size, 1), pool.stored_bytes
         name = entry.options.get("fs-name") or next(iter(ceph.filesystems), None)
-        served = {fs for state, fs in mds_states(ceph, world.online).values() if state == "up:active"}
-        return (name in served, raw // 3, 0) if name in ceph.filesystems else (False, 0, 0)
+        if name not in ceph.filesystems:
+            return False, 0, 0
+        return name in served_filesystems(ceph, world.online), raw // 3, 0
     sizes = {"lvmthin": 400, "lvm": 400, "zfspool": 800, "pbs": 2000, "nfs": 2000, "cifs": 2000}
     total = sizes.get(entry.type, 100) * GIB
     return True, total, total // 10
