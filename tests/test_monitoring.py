@@ -109,6 +109,10 @@ def test_rejects_headers_over_plain_http() -> None:
     (GraphiteServer, {"mtu": 1400}, "mtu", "mtu applies to UDP only", "drop mtu, or use protocol udp"),
     (OpenTelemetryServer, {"protocol": "grpc"}, "protocol", "is not an OTLP protocol", "pick https or http"),
     (OpenTelemetryServer, {"compression": "zstd"}, "compression", "is not a compression", "pick gzip or none"),
+    (InfluxDbServer, {"max_body_size_bytes": 0}, "max_body_size_bytes", "must be positive (bytes), got 0",
+     "give the largest request body in bytes"),
+    (OpenTelemetryServer, {"max_body_size_bytes": -1}, "max_body_size_bytes", "must be positive (bytes), got -1",
+     "or leave it unset"),
 ])
 def test_rejects_bad_metrics_server_settings(cls: Any, kwargs: dict[str, Any], field: str, words: str,
                                              fix: str) -> None:

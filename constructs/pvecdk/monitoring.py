@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Self
 
-from pydantic import BeforeValidator, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, field_validator, model_validator
 
 from pvecdk import _cdk
 from pvecdk._validation import Props, check_props, construct_path, raise_at
@@ -66,6 +66,17 @@ def _one_of(choices: Iterable[str], what: str, pick: str) -> Callable[[object], 
 
     return check
 
+
+
+def _max_body_size(value: int) -> int:
+    if value < 1:
+        raise ValueError(f"must be positive (bytes), got {value}; give the largest request body in bytes, or leave "
+                         "it unset")
+    return value
+
+
+# InfluxDB's and OpenTelemetry's, the two kinds that send bodies over HTTP.
+_MaxBodySize = Annotated[int, AfterValidator(_max_body_size)] | None
 
 
 class _MetricsServerProps(Props):
@@ -161,7 +172,7 @@ class _InfluxDbProps(_MetricsServerProps):
     bucket: str | None
     token: str | None
     api_path_prefix: str | None
-    max_body_size_bytes: int | None
+    max_body_size_bytes: _MaxBodySize
     verify_tls: bool
 
     @field_validator("token", mode="before")
@@ -311,7 +322,7 @@ class _OpenTelemetryProps(_MetricsServerProps):
     # The check is on the inner type: None (leave it to PVE) is valid and passes the optional.
     compression: Annotated[str, BeforeValidator(_one_of(("gzip", "none"), "a compression", "gzip or none"))] | None
     verify_tls: bool
-    max_body_size_bytes: int | None
+    max_body_size_bytes: _MaxBodySize
 
     @field_validator("headers", mode="before")
     @classmethod
