@@ -31,9 +31,10 @@ from pvecdk import (
     ZfsRaidLevel,
     _cdk,
 )
+from pvecdk._storage_types import create_defaults
 from pvecdk.bpg import provider
 from pvecdk.engine.storage import StorageSpec, check_storage
-from pvecdk.storage import CONTENT, _created_by_default, type_options
+from pvecdk.storage import CONTENT, type_options
 
 IQN = "iqn.2003-01.org.example:pve"
 
@@ -215,7 +216,7 @@ def test_required_options_are_required_props(kind: str) -> None:
         if table is None:
             continue
         for option, spec in table.items():
-            if not spec["optional"] and option not in _created_by_default(kind):
+            if not spec["optional"] and option not in create_defaults(kind):
                 assert option in names.values(), (kind, option)
                 assert next(p for p, o in names.items() if o == option) in required, (kind, option)
     every = {*(type_options(kind, 8) or {}), *(type_options(kind, 9) or {})}

@@ -20,17 +20,14 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import ipaddress
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import field_validator, model_validator
 
-from pvecdk import _cdk
+from pvecdk import _cdk, _storage_types
 from pvecdk._validation import Props, check_props, construct_path, raise_at
 from pvecdk.bpg import (
     node_disk_zfs,
@@ -324,24 +321,10 @@ _SECRET_FIX = ("pass a sensitive TerraformVariable (TerraformVariable(..., sensi
                "or another token")
 
 
-@functools.cache
-def _option_table() -> dict[str, Any]:
-    path = Path(__file__).resolve().parent / "data" / "storage-type-options.json"
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
-
-
 def type_options(storage_type: str, pve_major: int) -> dict[str, dict[str, bool]] | None:
     """PVE's options for ``storage_type`` on PVE ``pve_major`` (option -> optional, fixed), or None when that
     release has no such type."""
-    table: dict[str, dict[str, bool]] | None = _option_table()[f"pve{pve_major}"].get(storage_type)
-    return table
-
-
-def _created_by_default(storage_type: str) -> set[str]:
-    """Required options PVE fills on create (the mount point of network file systems)."""
-    defaults = _option_table()["create_defaults"]
-    return {opt for key, opts in defaults.items() if key.split(" ")[0] == storage_type for opt in opts}
+    return _storage_types.release_options(storage_type, pve_major)
 
 
 def _is_secret_token(value: Any) -> bool:
@@ -611,7 +594,7 @@ class _OwnedStorage(Storage):
                 hint = (f"it needs PVE {9 if version.major == 8 else 8}; remove it or target that release"
                         if name in other else "remove it")
                 add(field, f"{kind} storage takes no {name!r} option on PVE {version.value}", hint)
-        defaults = _created_by_default(kind)
+        defaults = _storage_types.create_defaults(kind)
         for name, spec in sorted(table.items()):
             if not spec["optional"] and name not in options and name not in defaults:
                 prop = prop_of.get(name, name)

@@ -69,6 +69,12 @@ def test_rejects_glusterfs_on_pve9_and_the_release_table_applies() -> None:
     assert check_storage(StorageSpec("c1", "cephfs", options={"maxfiles": "1"}), "9.1") != []
 
 
+def test_glusterfs_may_hold_import_content_as_pve_8_allows() -> None:
+    # The L2 construct accepts it (PVE's GlusterFS plugin lists import); the engine must not refuse it at plan.
+    spec = StorageSpec("g1", "glusterfs", content=frozenset({"images", "import"}), options=GOOD["glusterfs"])
+    assert check_storage(spec, "8.4") == []
+
+
 def test_rejects_other_types_and_wrong_content() -> None:
     assert "use the bpg/proxmox resource for nfs storage" in check_storage(StorageSpec("n1", "nfs"))[0]
     assert check_storage(StorageSpec("r1", "rbd", content=frozenset({"iso", "images"}))) == [

@@ -13,14 +13,12 @@ against PVE's ``1`` is no change. A keyring is sent to PVE and never read back (
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from pvecdk._storage_types import create_defaults, release_options
 from pvecdk.engine.client import Client
 from pvecdk.engine.membership import PlanRefused, Step
 
@@ -52,7 +50,7 @@ CONTENT_TYPES: dict[str, frozenset[str]] = {
     "iscsi": frozenset({"images", "none"}),
     "iscsidirect": frozenset({"images", "none"}),
     "zfs": frozenset({"images"}),
-    "glusterfs": frozenset({"images", "vztmpl", "iso", "backup", "snippets"}),
+    "glusterfs": frozenset({"images", "vztmpl", "iso", "backup", "snippets", "import"}),
 }
 
 #: Options with an attribute of their own in ``pvecdk_storage``, or that PVE manages itself.
@@ -70,13 +68,6 @@ _STORAGE_ID = re.compile(r"[a-z][a-z0-9\-_.]*[a-z0-9]", re.IGNORECASE)
 NODE_NAME = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?")
 
 
-@lru_cache(maxsize=1)
-def _table() -> dict[str, Any]:
-    path = Path(__file__).resolve().parent.parent / "data" / "storage-type-options.json"
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
-
-
 def _major(release: str | None) -> str | None:
     if not release:
         return None
@@ -85,12 +76,11 @@ def _major(release: str | None) -> str | None:
 
 def option_table(storage_type: str, release: str | None = None) -> dict[str, dict[str, bool]]:
     """The options of ``storage_type`` on ``release`` (``8.4``, ``9.1``; None: those of either release)."""
-    table = _table()
     major = _major(release)
-    tables = [table[f"pve{major}"]] if major in ("8", "9") else [table["pve9"], table["pve8"]]
+    tables = [release_options(storage_type, m) or {} for m in ((major,) if major in ("8", "9") else ("9", "8"))]
     merged: dict[str, dict[str, bool]] = {}
     for t in tables:
-        for name, flags in t.get(storage_type, {}).items():
+        for name, flags in t.items():
             merged.setdefault(name, {"optional": bool(flags["optional"]), "fixed": bool(flags["fixed"])})
     return merged
 
@@ -98,12 +88,6 @@ def option_table(storage_type: str, release: str | None = None) -> dict[str, dic
 def fixed_options(storage_type: str, release: str | None = None) -> frozenset[str]:
     """The options that cannot change after create (a change replaces the storage)."""
     return frozenset(k for k, v in option_table(storage_type, release).items() if v["fixed"])
-
-
-def _defaults_on_create(storage_type: str) -> frozenset[str]:
-    # PVE fills these in on create when they are left out (the path of a mounted share).
-    defaults = _table().get("create_defaults", {})
-    return frozenset(next((v for k, v in defaults.items() if k.split(" ")[0] == storage_type), {}))
 
 
 @dataclass(frozen=True)
@@ -176,7 +160,7 @@ def check_storage(spec: StorageSpec, release: str | None = None) -> list[str]:
                     f"{spec.type} storage takes {', '.join(sorted(k for k in table if k not in _ATTRIBUTES))}")
             problems.append(f"options.{name}: not an option of {spec.type} storage"
                             + (f" on PVE {release}" if release else "") + f"; {hint}")
-    defaults = _defaults_on_create(spec.type)
+    defaults = create_defaults(spec.type)
     for name, flags in sorted(table.items()):
         if not flags["optional"] and name not in spec.options and name not in defaults and name not in _ATTRIBUTES:
             problems.append(f"options.{name}: required for {spec.type} storage; add it to options")
