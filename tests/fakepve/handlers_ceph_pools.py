@@ -6,7 +6,7 @@ from typing import Any
 
 from .apischema import load_schema
 from .ceph import Filesystem, mds_states, rados, served_filesystems
-from .cephcalls import in_task, target_ceph
+from .cephcalls import in_task, initialised_ceph, target_ceph
 from .cephpools import create_pool, mon_error, pool_row, pool_status, set_pool
 from .errors import ApiError
 from .formats import parse_property_string
@@ -122,7 +122,7 @@ def create_pool_call(call: Call) -> str:
     world = call.world
     if not world.quorate(node):
         raise ApiError(500, NO_QUORUM)
-    node, ceph = target_ceph(call)
+    ceph = initialised_ceph(world, node)
     rados(ceph, world.online)
     params = call.params
     name = params["name"]
