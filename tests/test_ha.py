@@ -194,7 +194,7 @@ def test_protect_and_rules_read_no_construct_path_when_valid(monkeypatch: pytest
     def path_read(*_: Any) -> str:
         raise AssertionError("the construct path is read only to report a problem (it costs jsii round trips)")
 
-    monkeypatch.setattr("pvecdk.guests.construct_path", path_read)
+    monkeypatch.setattr("pvecdk._validation.construct_path", path_read)  # what LazyPath calls
     lab9.cluster.ha.protect(a, prefer=lab9.nodes[:2])
     lab9.cluster.ha.protect(b)
     lab9.cluster.ha.keep_apart([a, b])

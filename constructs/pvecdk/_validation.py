@@ -15,7 +15,8 @@ from pydantic_core import InitErrorDetails
 from pvecdk._cdk import construct_path  # re-exported: the L2 modules take it from here with the rest
 from pvecdk.errors import ConfigError, Problem
 
-__all__ = ["Props", "check_props", "construct_path", "problem", "raise_at"]
+__all__ = ["LazyPath", "Props", "as_sequence", "check_props", "construct_path", "instance_of", "one_of",
+           "problem", "raise_at"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -24,6 +25,53 @@ class Props(BaseModel):
     """Base of the private props models: frozen, unknown props refused, constructs allowed as values."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+class LazyPath:
+    """The path a construct will have (:func:`construct_path`), read only when a problem is
+    reported: reading it costs two jsii round trips, which add up over thousands of guests."""
+
+    def __init__(self, scope: Any, id: str) -> None:
+        self._scope = scope
+        self._id = id
+        self._value: str | None = None
+
+    def __call__(self) -> str:
+        if self._value is None:
+            self._value = construct_path(self._scope, self._id)
+        return self._value
+
+
+def instance_of(cls: type, fix: str, *, name: str | None = None) -> Any:
+    """A check that the value is a ``cls``, in the library's words (pydantic's would only name the class):
+    ``"<value> is not a <name>; <fix>"``, ``name`` defaulting to the class's."""
+    shown = name or cls.__name__
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, cls):
+            raise ValueError(f"{value!r} is not a {shown}; {fix}")
+        return value
+
+    return check
+
+
+def as_sequence(value: Any) -> Any:
+    """A list prop as the props model takes it; anything else is left for the model to report."""
+    return tuple(value) if isinstance(value, (list, tuple, set, frozenset)) else value
+
+
+def one_of(choices: Iterable[str], what: str, pick: str) -> Callable[[object], object]:
+    """A check that a closed-set prop (a protocol, a compression) is one of ``choices``, before pydantic
+    converts it: ``"<value> is not <what>; pick <pick>"`` names the choices in the order an operator
+    would pick them, which pydantic's enum message does not."""
+    allowed = frozenset(choices)
+
+    def check(value: object) -> object:
+        if not isinstance(value, str) or value not in allowed:
+            raise ValueError(f"{value!r} is not {what}; pick {pick}")
+        return value
+
+    return check
 
 
 def problem(path: str, field: str, text: str) -> Problem:

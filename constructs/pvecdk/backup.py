@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import AfterValidator, PlainValidator, ValidationInfo, field_validator, model_validator
 
 from pvecdk import _calendar, _cdk
-from pvecdk._validation import Props, check_props, construct_path, raise_at
+from pvecdk._validation import Props, check_props, construct_path, instance_of, raise_at
 from pvecdk.bpg import backup_job
 from pvecdk.cluster import Cluster
-from pvecdk.guests import Guest, Pool, _instance_of, _Node
+from pvecdk.guests import Guest, Pool, _Node
 from pvecdk.storage import ContentType, Storage
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class _JobL1(backup_job.BackupJob):
         return super()._synthesize_hcl_attributes()
 
 
-_Guest = Annotated[Guest, PlainValidator(_instance_of(Guest, "pass guest constructs", name="Vm or Container"))]
+_Guest = Annotated[Guest, PlainValidator(instance_of(Guest, "pass guest constructs", name="Vm or Container"))]
 
 
 def _mail_address(v: Any) -> Any:
@@ -114,17 +114,17 @@ def _mail_address(v: Any) -> Any:
 
 class _BackupJobProps(Props):
     job_id: str
-    storage: Annotated[Storage, PlainValidator(_instance_of(
+    storage: Annotated[Storage, PlainValidator(instance_of(
         Storage, "pass a storage construct, or Storage.from_id(...)"))]
     schedule: str
     mode: BackupMode
     compression: Compression
     mail_notification: MailNotification | None
-    retention: Annotated[Retention, PlainValidator(_instance_of(Retention, "pass Retention(keep_daily=7, ...)"))] | None
+    retention: Annotated[Retention, PlainValidator(instance_of(Retention, "pass Retention(keep_daily=7, ...)"))] | None
     mail_to: tuple[Annotated[Any, AfterValidator(_mail_address)], ...]
     guests: tuple[_Guest, ...] | None
     exclude: tuple[_Guest, ...]
-    pool: Annotated[Pool, PlainValidator(_instance_of(Pool, "pass Pool(...) or Pool.from_id(...)"))] | None
+    pool: Annotated[Pool, PlainValidator(instance_of(Pool, "pass Pool(...) or Pool.from_id(...)"))] | None
     node: _Node | None
     bandwidth_limit_kibps: int | None
     zstd_threads: int | None
@@ -255,7 +255,7 @@ class _StaggerProps(Props):
     window_start: str
     window_end: str
     days: str | None
-    cluster: Annotated[Cluster, PlainValidator(_instance_of(Cluster, "pass the Cluster construct"))]
+    cluster: Annotated[Cluster, PlainValidator(instance_of(Cluster, "pass the Cluster construct"))]
     # Split here among the per-node jobs, so checked here: a guest no job would get is an error, not dropped.
     exclude: tuple[_Guest, ...] = ()
 

@@ -37,7 +37,7 @@ from pydantic import (
 )
 
 from pvecdk import _cdk
-from pvecdk._validation import Props, check_props, construct_path, raise_at
+from pvecdk._validation import LazyPath, Props, as_sequence, check_props, instance_of, raise_at
 from pvecdk.bpg import (
     network_linux_bridge,
     virtual_environment_container,
@@ -189,7 +189,7 @@ class Pool(_cdk.Construct):
             pool_id: PVE's pool id (letters, digits, ``-``, ``_``, ``.``).
             comment: Shown in PVE.
         """
-        check_props(_PoolProps, _LazyPath(scope, id), {"pool_id": pool_id})
+        check_props(_PoolProps, LazyPath(scope, id), {"pool_id": pool_id})
         super().__init__(scope, id)
         self._pool_id = pool_id
         self.resource: virtual_environment_pool.VirtualEnvironmentPool | None = None
@@ -216,44 +216,10 @@ class Pool(_cdk.Construct):
         return cls(scope, pool_id, pool_id=pool_id, _existing=True)
 
 
-class _LazyPath:
-    """The path a construct will have (:func:`~pvecdk._validation.construct_path`), read only when a problem is
-    reported: reading it costs two jsii round trips, which add up over thousands of guests."""
-
-    def __init__(self, scope: _cdk.Construct, id: str) -> None:
-        self._scope = scope
-        self._id = id
-        self._value: str | None = None
-
-    def __call__(self) -> str:
-        if self._value is None:
-            self._value = construct_path(self._scope, self._id)
-        return self._value
-
-
 # -- props models
 #
 # Messages keep PVE's terms and the value given. Checks are attached to the inner type of optional props
 # (``Annotated[...] | None``) so that an unset prop costs no Python call: a benchmark builds thousands of guests.
-
-
-def _instance_of(cls: type, fix: str, *, name: str | None = None) -> Any:
-    """A check that the value is a ``cls``, in the library's words (pydantic's would only name the class):
-    ``"<value> is not a <name>; <fix>"``, ``name`` defaulting to the class's. The props models of other
-    modules that take guests, pools or nodes use it too."""
-    shown = name or cls.__name__
-
-    def check(value: Any) -> Any:
-        if not isinstance(value, cls):
-            raise ValueError(f"{value!r} is not a {shown}; {fix}")
-        return value
-
-    return check
-
-
-def _sequence(value: Any) -> Any:
-    """A list prop as the props model takes it; anything else is left for the model to report."""
-    return tuple(value) if isinstance(value, (list, tuple, set, frozenset)) else value
 
 
 def _ha(value: Any) -> Any:
@@ -416,9 +382,9 @@ def _drive_storage(v: Any, handler: ValidatorFunctionWrapHandler, info: Validati
     return _validate_with(handler, v, found)
 
 
-_Storage = Annotated[Storage, PlainValidator(_instance_of(
+_Storage = Annotated[Storage, PlainValidator(instance_of(
     Storage, "pass a storage construct, or Storage.from_id(scope, 'local-lvm')"))]
-_Node = Annotated[Node, PlainValidator(_instance_of(Node, "pass a node returned by cluster.add_node"))]
+_Node = Annotated[Node, PlainValidator(instance_of(Node, "pass a node returned by cluster.add_node"))]
 
 
 class _PoolProps(Props):
@@ -465,9 +431,9 @@ class _VmCloudInitProps(_CloudInitProps):
     storage: _Storage | None
 
 
-_Disk = Annotated[_DiskProps, BeforeValidator(_instance_of(Disk, "pass Disk(storage, size_gib=...)"))]
-_VmDisk = Annotated[_VmDiskProps, BeforeValidator(_instance_of(Disk, "pass Disk(storage, size_gib=...)"))]
-_Nic = Annotated[_NetworkInterfaceProps, BeforeValidator(_instance_of(NetworkInterface,
+_Disk = Annotated[_DiskProps, BeforeValidator(instance_of(Disk, "pass Disk(storage, size_gib=...)"))]
+_VmDisk = Annotated[_VmDiskProps, BeforeValidator(instance_of(Disk, "pass Disk(storage, size_gib=...)"))]
+_Nic = Annotated[_NetworkInterfaceProps, BeforeValidator(instance_of(NetworkInterface,
                                                                       "pass NetworkInterface(bridge=...)"))]
 _CLOUD_INIT_FIX = "pass CloudInit(...), or leave cloud_init unset"
 
@@ -486,7 +452,7 @@ class _GuestProps(Props):
                                                             "give the memory in MiB, such as 2048"))]
     networks: tuple[_Nic, ...]
     tags: tuple[Annotated[str, AfterValidator(_tag)], ...]
-    pool: Annotated[Pool, PlainValidator(_instance_of(Pool, "pass Pool(...) or Pool.from_id(scope, 'name')"))] | None
+    pool: Annotated[Pool, PlainValidator(instance_of(Pool, "pass Pool(...) or Pool.from_id(scope, 'name')"))] | None
     ha: Annotated[Any, PlainValidator(_ha)]
 
 
@@ -497,7 +463,7 @@ class _VmProps(_GuestProps):
     disks: tuple[_VmDisk, ...]
     # The last validator runs first: _drive_storage is given a CloudInit.
     cloud_init: Annotated[_VmCloudInitProps, WrapValidator(_drive_storage),
-                          BeforeValidator(_instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
+                          BeforeValidator(instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
     boot_order: Annotated[tuple[str, ...], AfterValidator(_boot_devices)] | None
     migration_timeout_seconds: Annotated[StrictInt, AfterValidator(_within(
         1, None, "must be positive", "give seconds, or leave it unset"))] | None
@@ -525,7 +491,7 @@ class _ContainerProps(_GuestProps):
     disk: _Disk
     swap_mib: Annotated[StrictInt, AfterValidator(_within(0, None, "swap must be 0 or more MiB",
                                                           "give swap in MiB, or 0"))]
-    cloud_init: Annotated[_CloudInitProps, BeforeValidator(_instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
+    cloud_init: Annotated[_CloudInitProps, BeforeValidator(instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
 
 
 class Guest(_cdk.Construct):
@@ -539,7 +505,7 @@ class Guest(_cdk.Construct):
 
     resource: Any
 
-    def _check_placement(self, scope: _cdk.Construct, path: _LazyPath, *, node: Node, vm_id: int,
+    def _check_placement(self, scope: _cdk.Construct, path: LazyPath, *, node: Node, vm_id: int,
                          disks: Sequence[Disk], networks: Sequence[NetworkInterface],
                          cloud_init_storage: Storage | None = None) -> None:
         """Check the valid props against the graph: the node is in the cluster the guest is defined in, the
@@ -582,7 +548,7 @@ class Guest(_cdk.Construct):
         return f"disks[{index}]"
 
     @staticmethod
-    def _check_storage(path: _LazyPath, field_name: str, storage: Storage, content: ContentType, node: Node,
+    def _check_storage(path: LazyPath, field_name: str, storage: Storage, content: ContentType, node: Node,
                        problems: list[Problem]) -> None:
         if not storage.holds(content):
             held = ", ".join(sorted(c.value for c in storage.content)) or "nothing"
@@ -801,12 +767,12 @@ class Vm(Guest):
             allow_host_cpu: Allow ``host``/``max`` CPU types on a cluster of several nodes or under HA: set it
                 only when every node has the same CPU. Defaults to off.
         """
-        path = _LazyPath(scope, id)
+        path = LazyPath(scope, id)
         check_props(_VmProps, path, dict(
             node=node, vm_id=vm_id, name=name or id, cores=cores, memory_mib=memory_mib,
-            networks=_sequence(networks), tags=_sequence(tags), pool=pool, ha=ha, cpu_type=cpu_type,
-            sockets=sockets, balloon_mib=balloon_mib, disks=_sequence(disks), cloud_init=cloud_init,
-            boot_order=_sequence(boot_order) if boot_order is not None else None,
+            networks=as_sequence(networks), tags=as_sequence(tags), pool=pool, ha=ha, cpu_type=cpu_type,
+            sockets=sockets, balloon_mib=balloon_mib, disks=as_sequence(disks), cloud_init=cloud_init,
+            boot_order=as_sequence(boot_order) if boot_order is not None else None,
             migration_timeout_seconds=migration_timeout_seconds,
         ))
         disk_list = list(disks)
@@ -929,10 +895,10 @@ class Container(Guest):
             protection: Refuse removal in PVE. Defaults to off.
             ha: Put it under HA (``True`` or :class:`~pvecdk.ha.HaOptions`). Defaults to no HA.
         """
-        path = _LazyPath(scope, id)
+        path = LazyPath(scope, id)
         check_props(_ContainerProps, path, dict(
             node=node, vm_id=vm_id, name=hostname or id, cores=cores, memory_mib=memory_mib,
-            networks=_sequence(networks), tags=_sequence(tags), pool=pool, ha=ha, template=template, disk=disk,
+            networks=as_sequence(networks), tags=as_sequence(tags), pool=pool, ha=ha, template=template, disk=disk,
             swap_mib=swap_mib, cloud_init=cloud_init,
         ))
         nic_list = list(networks)

@@ -30,9 +30,9 @@ from pydantic import (
 )
 
 from pvecdk import _cdk
-from pvecdk._validation import Props, check_props, raise_at
+from pvecdk._validation import LazyPath, Props, check_props, raise_at
 from pvecdk.bpg import hagroup, haresource, harule
-from pvecdk.guests import Guest, _LazyPath
+from pvecdk.guests import Guest
 from pvecdk.node import Node
 
 if TYPE_CHECKING:
@@ -406,7 +406,7 @@ class Ha(_cdk.Construct):
         cluster = self.cluster
         own = guest if isinstance(guest, Guest) else None
         given_id = own.ha_resource_id if own is not None else guest
-        props = check_props(_ProtectProps, _LazyPath(self, str(given_id)), {
+        props = check_props(_ProtectProps, LazyPath(self, str(given_id)), {
             "resource_id": given_id, "guest": own, "state": state, "max_restart": max_restart,
             "max_relocate": max_relocate, "prefer": prefer, "strict": strict, "failback": failback,
             "comment": comment}, context={"ha": self})
@@ -483,7 +483,7 @@ class Ha(_cdk.Construct):
         members = list(guests) if isinstance(guests, (list, tuple, set, frozenset)) else [guests]
         ids = [g.vm_id for g in members if isinstance(g, Guest)]
         rule_name = name or f"{word}-" + "-".join(str(i) for i in ids)
-        props = check_props(_AffinityProps, _LazyPath(self, f"Rule-{rule_name}"),
+        props = check_props(_AffinityProps, LazyPath(self, f"Rule-{rule_name}"),
                             {"guests": tuple(members), "name": rule_name, "comment": comment},
                             context={"ha": self, "method": f"keep_{word}"})
         rule = self._new_rule(props.name, "resource-affinity", affinity=affinity, comment=props.comment)

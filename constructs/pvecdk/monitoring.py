@@ -14,13 +14,13 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BeforeValidator, field_validator, model_validator
 
 from pvecdk import _cdk
-from pvecdk._validation import Props, check_props, construct_path, raise_at
+from pvecdk._validation import Props, check_props, construct_path, one_of, raise_at
 from pvecdk.bpg import metrics_server
 
 __all__ = ["GraphiteProtocol", "GraphiteServer", "InfluxDbProtocol", "InfluxDbServer", "MetricsServer",
@@ -52,19 +52,6 @@ def _secret(value: object) -> str | None:
 def _clear_text(field: str) -> str:
     return f"the {field} would cross the network in clear text over http; use protocol https"
 
-
-def _one_of(choices: Iterable[str], what: str, pick: str) -> Callable[[object], object]:
-    """A check that a closed-set prop (a protocol, a compression) is one of ``choices``, before pydantic
-    converts it: ``"<value> is not <what>; pick <pick>"`` names the choices in the order an operator
-    would pick them, which pydantic's enum message does not."""
-    allowed = frozenset(choices)
-
-    def check(value: object) -> object:
-        if not isinstance(value, str) or value not in allowed:
-            raise ValueError(f"{value!r} is not {what}; pick {pick}")
-        return value
-
-    return check
 
 
 
@@ -166,7 +153,7 @@ class InfluxDbProtocol(enum.StrEnum):
 
 
 class _InfluxDbProps(_MetricsServerProps):
-    protocol: Annotated[InfluxDbProtocol, BeforeValidator(_one_of(InfluxDbProtocol, "an InfluxDB protocol",
+    protocol: Annotated[InfluxDbProtocol, BeforeValidator(one_of(InfluxDbProtocol, "an InfluxDB protocol",
                                                                   "https, http or udp"))]
     organization: str | None
     bucket: str | None
@@ -264,7 +251,7 @@ class GraphiteProtocol(enum.StrEnum):
 
 
 class _GraphiteProps(_MetricsServerProps):
-    protocol: Annotated[GraphiteProtocol, BeforeValidator(_one_of(GraphiteProtocol, "a Graphite protocol",
+    protocol: Annotated[GraphiteProtocol, BeforeValidator(one_of(GraphiteProtocol, "a Graphite protocol",
                                                                   "tcp or udp"))]
     path_prefix: str | None
 
@@ -315,12 +302,12 @@ class GraphiteServer(MetricsServer):
 
 
 class _OpenTelemetryProps(_MetricsServerProps):
-    protocol: Annotated[str, BeforeValidator(_one_of(("https", "http"), "an OTLP protocol", "https or http"))]
+    protocol: Annotated[str, BeforeValidator(one_of(("https", "http"), "an OTLP protocol", "https or http"))]
     path: str | None
     headers: str | None
     resource_attributes: Mapping[str, str] | None
     # The check is on the inner type: None (leave it to PVE) is valid and passes the optional.
-    compression: Annotated[str, BeforeValidator(_one_of(("gzip", "none"), "a compression", "gzip or none"))] | None
+    compression: Annotated[str, BeforeValidator(one_of(("gzip", "none"), "a compression", "gzip or none"))] | None
     verify_tls: bool
     max_body_size_bytes: _MaxBodySize
 

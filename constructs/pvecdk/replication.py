@@ -12,9 +12,9 @@ from typing import Annotated
 from pydantic import BeforeValidator, PlainValidator, field_validator, model_validator
 
 from pvecdk import _calendar, _cdk
-from pvecdk._validation import Props, check_props, construct_path, raise_at
+from pvecdk._validation import Props, check_props, construct_path, instance_of, raise_at
 from pvecdk.bpg import replication
-from pvecdk.guests import Guest, _instance_of, _Node, _rate_limit_mbps
+from pvecdk.guests import Guest, _Node, _rate_limit_mbps
 from pvecdk.node import Node
 
 __all__ = ["Replication"]
@@ -22,7 +22,7 @@ __all__ = ["Replication"]
 
 
 class _ReplicationProps(Props):
-    guest: Annotated[Guest, PlainValidator(_instance_of(Guest, "pass a guest construct", name="Vm or Container"))]
+    guest: Annotated[Guest, PlainValidator(instance_of(Guest, "pass a guest construct", name="Vm or Container"))]
     target: _Node
     schedule: str
     rate_limit_mbps: Annotated[float, BeforeValidator(_rate_limit_mbps)] | None
