@@ -6,6 +6,7 @@ last ``"; "`` becomes the fix. Type errors found by pydantic itself get a fix fr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -15,10 +16,14 @@ from pydantic_core import InitErrorDetails
 from pvecdk._cdk import construct_path  # re-exported: the L2 modules take it from here with the rest
 from pvecdk.errors import ConfigError, Problem
 
-__all__ = ["LazyPath", "Props", "as_sequence", "check_props", "construct_path", "instance_of", "one_of",
+__all__ = ["CONFIG_ID", "LazyPath", "Props", "as_sequence", "check_props", "construct_path", "instance_of", "one_of",
            "problem", "raise_at"]
 
 M = TypeVar("M", bound=BaseModel)
+
+#: PVE's ``pve-configid`` format, of HA rule and metrics server ids among others: a letter, then up to 62
+#: letters, digits, '-' and '_'.
+CONFIG_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
 
 
 class Props(BaseModel):

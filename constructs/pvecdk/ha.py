@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from pvecdk import _cdk
-from pvecdk._validation import LazyPath, Props, check_props, raise_at
+from pvecdk._validation import CONFIG_ID, LazyPath, Props, check_props, raise_at
 from pvecdk.bpg import hagroup, haresource, harule
 from pvecdk.guests import Guest
 from pvecdk.node import Node
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 __all__ = ["Ha", "HaOptions", "HaResource", "HaRule", "HaState"]
 
 _RESOURCE_ID = re.compile(r"^(vm|ct):(\d+)$")
-_RULE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
 MAX_PRIORITY = 1000
 
 
@@ -299,7 +298,7 @@ class _AffinityProps(Props):
     @field_validator("name", mode="before")
     @classmethod
     def _name(cls, v: object, info: ValidationInfo) -> object:
-        if not isinstance(v, str) or not _RULE_NAME.match(v):
+        if not isinstance(v, str) or not CONFIG_ID.match(v):
             raise ValueError(f"{v!r} is not a valid rule id; start with a letter, use letters, digits, '-' and '_' "
                              "(at most 63)")
         if v in _context(info)["ha"]._rules:

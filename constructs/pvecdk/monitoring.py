@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import enum
 import json
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BeforeValidator, field_validator, model_validator
 
 from pvecdk import _cdk
-from pvecdk._validation import Props, check_props, construct_path, one_of, raise_at
+from pvecdk._validation import CONFIG_ID, Props, check_props, construct_path, one_of, raise_at
 from pvecdk.bpg import metrics_server
 
 __all__ = ["GraphiteProtocol", "GraphiteServer", "InfluxDbProtocol", "InfluxDbServer", "MetricsServer",
            "MetricsServerType", "OpenTelemetryServer"]
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
 _MTU_WITHOUT_UDP = "mtu applies to UDP only; drop mtu, or use protocol udp"
 
 
@@ -79,7 +77,7 @@ class _MetricsServerProps(Props):
     @field_validator("name", mode="before")
     @classmethod
     def _name(cls, v: object) -> object:
-        if not isinstance(v, str) or not _NAME.match(v):
+        if not isinstance(v, str) or not CONFIG_ID.match(v):
             raise ValueError(f"{v!r} is not a valid metrics server id; start with a letter, use letters, digits, "
                              "'-' and '_' (or pass name=)")
         return v
