@@ -124,14 +124,6 @@ def cluster_features_stack(scope: Any, name: str) -> Any:
     return stack
 
 
-BUILT_STACKS = {
-    "cluster-features": cluster_features_stack,
-    "secrets": secret_stack,
-    "every-type": every_type_stack,
-    "references": references_stack,
-}
-
-
 def workloads_stack(pve_version: str) -> Any:
     """Guests, HA, backups, replication and monitoring on a four-node cluster of one PVE release."""
 
@@ -203,12 +195,6 @@ def workloads_stack(pve_version: str) -> Any:
         return stack
 
     return build
-
-
-BUILT_STACKS.update({
-    "workloads-pve8": workloads_stack("8.4"),
-    "workloads-pve9": workloads_stack("9.1"),
-})
 
 
 def storage_stack(scope: Any, name: str) -> Any:
@@ -307,7 +293,13 @@ def ceph_stack(scope: Any, name: str) -> Any:
     return stack
 
 
-BUILT_STACKS.update({
+BUILT_STACKS = {
+    "cluster-features": cluster_features_stack,
+    "secrets": secret_stack,
+    "every-type": every_type_stack,
+    "references": references_stack,
+    "workloads-pve8": workloads_stack("8.4"),
+    "workloads-pve9": workloads_stack("9.1"),
     "storage": storage_stack,
     "ceph": ceph_stack,
-})
+}
