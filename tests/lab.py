@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +54,6 @@ def only(excinfo: Any) -> Problem:
 
 def synth_json(stack: Any) -> dict[str, Any]:
     """The stack's Terraform JSON (``cdk.tf.json``) as cdktf's testing helper renders it."""
-    import json
-
     data: dict[str, Any] = json.loads(_cdk.Testing.synth(stack))
     return data
 
