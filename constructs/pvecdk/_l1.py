@@ -579,13 +579,18 @@ class _Element:
     def _reset(self, name: str) -> None:
         self._values_tf.pop(self._field(name).tf, None)
 
+    def _before_synthesis(self) -> None:
+        """Set what is known only once the whole model is built (an L2 that renders late overrides this)."""
+
     def _synthesize_attributes(self) -> Mapping[str, Any]:
         assert self._CONFIG is not None
+        self._before_synthesis()
         fields = self._CONFIG._BY_TF()
         return {k: _json_field(fields.get(k), v) for k, v in self._values_tf.items()}
 
     def _synthesize_hcl_attributes(self) -> Mapping[str, Any]:
         assert self._CONFIG is not None
+        self._before_synthesis()
         return _hcl_fields(self._CONFIG._FIELDS, self._values_tf)
 
     # -- references (attribute getters)

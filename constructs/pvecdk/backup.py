@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -94,13 +94,8 @@ class _JobL1(backup_job.BackupJob):
 
     _owner: BackupJob
 
-    def _synthesize_attributes(self) -> Mapping[str, Any]:
+    def _before_synthesis(self) -> None:
         self._owner._render()
-        return super()._synthesize_attributes()
-
-    def _synthesize_hcl_attributes(self) -> Mapping[str, Any]:
-        self._owner._render()
-        return super()._synthesize_hcl_attributes()
 
 
 _Guest = Annotated[Guest, PlainValidator(instance_of(Guest, "pass guest constructs", name="Vm or Container"))]

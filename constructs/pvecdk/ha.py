@@ -111,7 +111,7 @@ class _RuleL1(harule.Harule):
     _members: list[HaResource | Guest]
     _ha: Ha
 
-    def _render(self) -> None:
+    def _before_synthesis(self) -> None:
         refs = []
         for member in self._members:
             if isinstance(member, HaResource):
@@ -121,14 +121,6 @@ class _RuleL1(harule.Harule):
             # A guest missing from HA is reported by the policy before synthesis; its id keeps the list whole.
             refs.append(ha._ref if ha is not None else member.ha_resource_id)
         self.resources = refs
-
-    def _synthesize_attributes(self) -> Mapping[str, Any]:
-        self._render()
-        return super()._synthesize_attributes()
-
-    def _synthesize_hcl_attributes(self) -> Mapping[str, Any]:
-        self._render()
-        return super()._synthesize_hcl_attributes()
 
 
 class HaRule:
