@@ -6,9 +6,10 @@ last ``"; "`` becomes the fix. Type errors found by pydantic itself get a fix fr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import InitErrorDetails
@@ -27,9 +28,13 @@ CONFIG_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
 
 
 class Props(BaseModel):
-    """Base of the private props models: frozen, unknown props refused, constructs allowed as values."""
+    """Base of the private props models: frozen, unknown props refused, constructs allowed as values.
+
+    ``_SECRETS`` names the props whose value a problem never shows, whatever is wrong with it.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    _SECRETS: ClassVar[frozenset[str]] = frozenset()
 
 
 class LazyPath:
@@ -142,27 +147,32 @@ def _field(loc: tuple[int | str, ...]) -> str:
 
 
 def check_props(model: type[M], path: str | Callable[[], str], values: Mapping[str, Any], *,
-                context: Any = None) -> M:
+                context: Any = None, tf_type: str | None = None) -> M:
     """Validate ``values`` with ``model``; every problem found is raised at once as a ConfigError.
 
     ``path`` may be a function returning it, called only when there is a problem: reading a construct's path
     costs jsii round trips, which add up over many constructs. ``context`` reaches the validators as
     ``info.context``: what they check the values against without it being a prop (the construct the values
-    are for, and through it the graph).
+    are for, and through it the graph). ``tf_type`` is the Terraform type every problem names.
     """
     try:
         return model.model_validate(values, context=context)
     except ValidationError as exc:
         where = path() if callable(path) else path
+        secrets: frozenset[str] = getattr(model, "_SECRETS", frozenset())
         problems = []
         for err in exc.errors():
             field = _field(tuple(err["loc"]))
             if err["type"] == "value_error":
                 text = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
-                problems.append(problem(where, field, text))
+                problems.append(dataclasses.replace(problem(where, field, text), type=tf_type))
                 continue
-            got = err.get("input")
-            shown = "" if err["type"] in ("missing",) else f", got {got!r}"[:80]
+            if err["type"] == "missing":
+                shown = ""
+            elif err["loc"] and err["loc"][0] in secrets:
+                shown = " (value hidden)"
+            else:
+                shown = f", got {err.get('input')!r}"[:80]
             problems.append(Problem(where, field, err["msg"][0].lower() + err["msg"][1:] + shown,
-                                    _FIXES.get(err["type"], "see the construct's documentation")))
+                                    _FIXES.get(err["type"], "see the construct's documentation"), tf_type))
         raise ConfigError(problems) from None

@@ -18,7 +18,6 @@ instead of dropping the definition guests' disks live on.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import ipaddress
 import re
@@ -316,7 +315,6 @@ _MEDIA = frozenset({ContentType.ISO, ContentType.VZTMPL})
 # PVE's pve-storage-id (as the engine checks it): two characters or more, ending in a letter or digit.
 _STORAGE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9]")
 _FINGERPRINT = re.compile(r"^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$")
-_SECRETS = frozenset({"password", "keyring", "encryption_key"})
 _SECRET_FIX = ("pass a sensitive TerraformVariable (TerraformVariable(..., sensitive=True).string_value) "
                "or another token")
 
@@ -375,6 +373,8 @@ def _find_cluster(scope: _cdk.Construct) -> Cluster | None:
 
 
 class _StorageProps(Props):
+    _SECRETS: ClassVar[frozenset[str]] = frozenset({"password", "keyring", "encryption_key"})
+
     storage_id: str
     content: tuple[ContentType, ...]
     nodes: tuple[Any, ...] | None = None
@@ -495,16 +495,9 @@ class _OwnedStorage(Storage):
             if values.get(name) is not None:
                 values[name] = tuple(values[name])
         # A prop left at None is unset: a required one is then reported missing, not as a wrong type.
-        try:
-            props = check_props(self._PROPS, path, {k: v for k, v in values.items() if v is not None})
-        except ConfigError as exc:
-            # Name the Terraform type in every problem, as the type's own checks do; a secret's value is
-            # never shown, even when it has the wrong type.
-            raise ConfigError(dataclasses.replace(
-                p, type=self._TF_TYPE,
-                problem=p.problem.split(", got ")[0] + " (value hidden)"
-                if p.field in _SECRETS and ", got " in p.problem else p.problem)
-                for p in exc.problems) from None
+        # The Terraform type is named in every problem, as the type's own checks name it.
+        props = check_props(self._PROPS, path, {k: v for k, v in values.items() if v is not None},
+                            tf_type=self._TF_TYPE)
         cluster = self._resolve_cluster(scope, path, props)
         extra = dict(extra_options or {})
         self._check(path, props, cluster, extra)
