@@ -213,11 +213,9 @@ def destroy_pool(call: Call) -> str:
     world = call.world
     name = call.params["name"]
     storages = _storages_of(world, node, name)
-    if call.params.get("force") != "1":
-        pool = ceph.pools.get(name)
-        for sid in sorted(storages):
-            if pool is not None and pool.images:
-                raise ApiError(500, f"ceph pool '{name}' still in use by storage '{sid}'\n")
+    pool = ceph.pools.get(name)
+    if call.params.get("force") != "1" and storages and pool is not None and pool.images:
+        raise ApiError(500, f"ceph pool '{name}' still in use by storage '{min(storages)}'\n")
     remove_storages = call.params.get("remove_storages") == "1"
     remove_profile = call.params.get("remove_ecprofile", "1") == "1"
 
