@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -286,6 +287,16 @@ def _ensure_pvecdk_provider(scope: _cdk.Construct) -> None:
         pvecdk_provider.PvecdkProvider(stack, "pvecdk")
 
 
+# The clusters of each stack, as they are built: storage finds its stack's one cluster here rather than by
+# walking the whole construct tree (a jsii call that returns every construct) once per storage.
+_BY_STACK: weakref.WeakKeyDictionary[Any, list[Cluster]] = weakref.WeakKeyDictionary()
+
+
+def clusters_of_stack(stack: Any) -> list[Cluster]:
+    """The clusters built so far in ``stack``, in the order they were built."""
+    return list(_BY_STACK.get(stack, ()))
+
+
 class Cluster(_cdk.Construct):
     """A Proxmox VE cluster: networks, corosync links, quorum device, options and nodes.
 
@@ -378,6 +389,7 @@ class Cluster(_cdk.Construct):
             firewall=firewall,
         ))
         super().__init__(scope, id)
+        _BY_STACK.setdefault(_cdk.TerraformStack.of(self), []).append(self)
         self._nodes: list[Node] = []
         p = self.props
         _ensure_pvecdk_provider(self)

@@ -366,9 +366,9 @@ def _protection(allow_destroy: bool) -> _cdk.TerraformResourceLifecycle | None:
 
 def _find_cluster(scope: _cdk.Construct) -> Cluster | None:
     """The one cluster in the stack of ``scope``, or None when there is none or several."""
-    from pvecdk.policy import clusters_in
+    from pvecdk.cluster import clusters_of_stack
 
-    clusters = clusters_in(_cdk.TerraformStack.of(scope))
+    clusters = clusters_of_stack(_cdk.TerraformStack.of(scope))
     return clusters[0] if len(clusters) == 1 else None
 
 
