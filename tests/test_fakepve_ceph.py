@@ -616,7 +616,7 @@ def test_lost_corosync_quorum_blocks_ceph_config_writes(fake: FakeCluster, api: 
     assert len(api.nodes("pve1").ceph.mon.get()) == 3  # reads go on
 
 
-def test_secret_free_requests_and_the_osd_listing_shape(fake: FakeCluster, api: ProxmoxAPI) -> None:
+def test_the_osd_listing_shape_journal_disks_and_crush_rules(fake: FakeCluster, api: ProxmoxAPI) -> None:
     bootstrap(api, osds=("pve1",))
     (osd,) = api.nodes("pve1").ceph.osd.get()["root"]["children"][0]["children"][0]["children"]
     assert {"id", "name", "host", "status", "in", "crush_weight", "device_class", "osdtype", "blfsdev"} <= set(osd)
