@@ -46,6 +46,11 @@ class Disk:
         return self.devpath.removeprefix("/dev/")
 
     @property
+    def by_id_link(self) -> str:
+        """The stable /dev/disk/by-id name udev gives the disk."""
+        return f"/dev/disk/by-id/ata-QEMU_HARDDISK_{self.serial}"
+
+    @property
     def used(self) -> str | None:
         """PVE's usage word: 'LVM' for a physical volume, 'partitions' for the system disk, None when free."""
         if self.system:
@@ -78,7 +83,7 @@ class Disk:
             "health": "OK",
             "wearout": 100,
             "rpm": 0,
-            "by_id_link": f"/dev/disk/by-id/ata-QEMU_HARDDISK_{self.serial}",
+            "by_id_link": self.by_id_link,
             "gpt": 1 if self.system else 0,
             "mounted": 1 if self.system else 0,
             "osdid": osds[0] if osds else -1,

@@ -66,7 +66,7 @@ def _blockdev(node: NodeState, path: str) -> Disk:
     if not path.startswith("/dev/"):
         raise ApiError(500, f"got unusual device path '{path}'\n")
     # PVE resolves the path first, so a stable /dev/disk/by-id link names the same disk as /dev/sdX.
-    disk = node.disks.get(path) or next((d for d in node.disks.values() if d.row()["by_id_link"] == path), None)
+    disk = node.disks.get(path) or next((d for d in node.disks.values() if d.by_id_link == path), None)
     if disk is None:
         raise ApiError(500, "not a valid block device\n")
     return disk
