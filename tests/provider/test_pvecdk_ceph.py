@@ -132,6 +132,12 @@ def test_changing_the_device_replaces_the_osd_and_is_refused(fake: FakeCluster, 
     assert "wipes the data it holds" in problem and "changing device replaces the OSD on pve1:/dev/sdb" in problem
     assert "set allow_destroy = true" in problem, "the fix"
     assert [d.path for d in result.diagnostics] == [("device",)], "at the attribute whose change replaces it"
+    # Allowed in the new configuration only, the removal half would be refused at apply: refused at plan.
+    allowed = {**proposed, "allow_destroy": True}
+    (problem,) = errors(res.plan(prior, allowed, allowed, b"").diagnostics)
+    assert "apply that on its own first" in problem
+    unlocked = {**prior, "allow_destroy": True}
+    assert errors(res.plan(unlocked, allowed, allowed, b"").diagnostics) == []
 
 
 def test_rejects_removing_the_last_monitor(fake: FakeCluster, provider: PvecdkProvider) -> None:

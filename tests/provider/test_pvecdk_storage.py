@@ -115,8 +115,13 @@ def test_a_fixed_option_forces_replacement_which_needs_allow_destroy(fake: FakeC
     assert result.requires_replace == [("options", ("key", "portal"))]
     (problem,) = errors(result.diagnostics)
     assert "changing portal replaces storage san" in problem and "allow_destroy = true" in problem
+    # In the new configuration alone it is not enough: the removal half of the replacement sees only the state.
     allowed = {**moved, "allow_destroy": True}
-    assert errors(res.plan(state, allowed, allowed, b"").diagnostics) == []
+    (problem,) = errors(res.plan(state, allowed, allowed, b"").diagnostics)
+    assert "apply that on its own first" in problem
+    unlocked = {**state, "allow_destroy": True}
+    assert errors(res.plan(unlocked, allowed, allowed, b"").diagnostics) == []
+    assert res.apply(unlocked, None, None, b"").new_state is None, "the removal half is allowed by the state"
 
 
 def test_removal_is_refused_unless_allowed(fake: FakeCluster, res: ResourceType) -> None:
@@ -170,8 +175,8 @@ def test_glusterfs_on_pve8() -> None:
 
 def test_rejects_renaming_onto_an_existing_storage(fake: FakeCluster, res: ResourceType) -> None:
     create(res, config(fake, id="taken"))
-    state = create(res, config(fake))
-    renamed = {**state, "id": "taken", "allow_destroy": True}
+    state = {**create(res, config(fake)), "allow_destroy": True}  # so only the taken id is wrong
+    renamed = {**state, "id": "taken"}
     result = res.plan(state, renamed, renamed, b"")
     assert ("id",) in result.requires_replace
     assert errors(result.diagnostics) == ["storage taken exists already (rbd); choose another id, or import it "

@@ -11,7 +11,7 @@ from pvecdk.tfplugin import UNKNOWN, Diagnostic, error
 if TYPE_CHECKING:
     from pvecdk.provider._plugin import PvecdkProvider
 
-__all__ = ["EngineResource", "destroy_allowed", "has_unknown", "known", "local_node", "replaced"]
+__all__ = ["REPLACE_NEEDS_STATE", "EngineResource", "destroy_allowed", "has_unknown", "known", "local_node", "replaced"]
 
 
 def has_unknown(value: Any) -> bool:
@@ -34,6 +34,12 @@ def replaced(prior: Mapping[str, Any] | None, proposed: Mapping[str, Any], *keys
     if prior is None:
         return []
     return [(k,) for k in keys if not has_unknown(proposed.get(k)) and prior.get(k) != proposed.get(k)]
+
+
+#: Why a replacement needs ``allow_destroy`` in the state, not only in the new configuration: Terraform applies
+#: the removal half of a replacement with the prior state alone.
+REPLACE_NEEDS_STATE = ("set allow_destroy = true and apply that on its own first: the removal half of a "
+                       "replacement sees only the current state")
 
 
 def destroy_allowed(*values: Mapping[str, Any] | None) -> bool:

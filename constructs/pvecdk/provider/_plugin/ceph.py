@@ -32,7 +32,7 @@ from pvecdk.engine.client import Client
 from pvecdk.engine.membership import PlanRefused
 from pvecdk.engine.storage import NODE_NAME
 from pvecdk.errors import EngineError
-from pvecdk.provider._plugin._common import EngineResource, destroy_allowed, has_unknown, known, local_node, replaced
+from pvecdk.provider._plugin._common import REPLACE_NEEDS_STATE, EngineResource, destroy_allowed, has_unknown, known, local_node, replaced
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -188,7 +188,7 @@ class _CephType(EngineResource, ResourceType):
         plan = plan_ceph(obj, live, present=True)
         diags += self.refused("Unsafe Ceph change refused", plan.refused)
         if replace:
-            allow = destroy_allowed(proposed, prior)
+            allow = destroy_allowed(prior)  # not the proposed config: see REPLACE_NEEDS_STATE
             old = self.obj(prior)
             try:
                 # Through the same node, the removal is planned from the read above plus Ceph's safety answers.
@@ -199,7 +199,8 @@ class _CephType(EngineResource, ResourceType):
             gone = plan_ceph(old, old_live, present=False, allow_destroy=allow)
             # At the first attribute whose change forces the replacement: the one to put back.
             diags += self.refused("Unsafe Ceph change refused", [
-                f"{p} (changing {', '.join(str(r[0]) for r in replace)} replaces the {old.label})"
+                f"{p} (changing {', '.join(str(r[0]) for r in replace)} replaces the {old.label}; "
+                f"{REPLACE_NEEDS_STATE})"
                 for p in gone.refused], replace[0])
         if prior is not None and not replace and self.state(prior, obj, live) is None:
             # Gone behind Terraform's back and planned again: its computed values come from the new object.

@@ -29,7 +29,7 @@ from pvecdk.engine.storage import (
     same_value,
 )
 from pvecdk.errors import EngineError
-from pvecdk.provider._plugin._common import EngineResource, destroy_allowed, has_unknown, known
+from pvecdk.provider._plugin._common import REPLACE_NEEDS_STATE, EngineResource, destroy_allowed, has_unknown, known
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -134,12 +134,12 @@ class StorageResource(EngineResource, ResourceType):
         except EngineError as exc:
             return PlanResult(planned, replace, [error("Cannot read the storage", str(exc))])
         diags: list[Diagnostic] = []
-        if replace and not destroy_allowed(proposed, prior):
+        if replace and not destroy_allowed(prior):
             changed = ", ".join(str(r[-1][1]) if isinstance(r[-1], tuple) else str(r[-1]) for r in replace)
             diags.append(error("Storage replacement refused",
                                f"changing {changed} replaces storage {prior.get('id')}: it is removed and added "
-                               "again, and guests lose access to its disks meanwhile; set allow_destroy = true "
-                               "on it to allow that, or put the old value back"))
+                               f"again, and guests lose access to its disks meanwhile; {REPLACE_NEEDS_STATE}, or "
+                               "put the old value back"))
         if prior is not None and prior.get("id") != spec.id and live is not None:
             diags.append(error("Storage id taken", f"storage {spec.id} exists already ({live.type}); choose another "
                                f"id, or import it (terraform import <address> {spec.id})", ("id",)))
