@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NAMED_EVENTS", "WEEKDAYS", "check_calendar_event", "check_weekdays", "minutes_of_day",
-           "schedule_value"]
+__all__ = ["NAMED_EVENTS", "WEEKDAYS", "check_calendar_event", "check_weekdays", "minutes_of_day"]
 
 NAMED_EVENTS = frozenset({"minutely", "hourly", "daily", "weekly", "monthly", "yearly", "annually", "quarterly",
                           "semiannually"})
@@ -91,17 +90,6 @@ def _time(token: str) -> None:
                                        strict=False):
         _numbers(part, what, low, high)
 
-
-def schedule_value(value: object, example: str) -> object:
-    """Check a ``schedule`` prop (of a backup or replication job): a calendar event, or a token, which PVE
-    checks when it is applied. Returns the value; raises ValueError as :func:`check_calendar_event` does."""
-    from pvecdk import _cdk
-
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a calendar event; give a string such as {example}")
-    if not _cdk.is_unresolved(value):
-        check_calendar_event(value)
-    return value
 
 
 def check_calendar_event(text: str) -> None:

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import difflib
 import functools
+import inspect
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeAlias
 
 import jsii
+from jsii import _kernel
 
 from pvecdk import _cdk
 from pvecdk.errors import ConfigError, Problem
@@ -59,10 +61,6 @@ def _cache_jsii_overrides() -> None:
     members each) the walk is most of what constructing one costs beyond cdktf itself. If the kernel's
     internals differ from what this expects, nothing is changed.
     """
-    import inspect
-
-    from jsii import _kernel
-
     original = getattr(_kernel, "_get_overides", None)
     if original is None or getattr(original, "_pvecdk_cached", False):
         return
@@ -579,8 +577,19 @@ class _Element:
     def _reset(self, name: str) -> None:
         self._values_tf.pop(self._field(name).tf, None)
 
+    def render_late(self, render: Callable[[], None]) -> None:
+        """Run ``render`` at synthesis, before the arguments are read.
+
+        This is how an L2 sets a value derived from other constructs (a node's hosts file lists every node, a
+        rule lists its members): the L2 creates the resource in its constructor, and the derived value is
+        computed once, when the whole model is built, so the order of calls never matters.
+        """
+        self.__dict__.setdefault("_late_renders", []).append(render)
+
     def _before_synthesis(self) -> None:
-        """Set what is known only once the whole model is built (an L2 that renders late overrides this)."""
+        """Set what is known only once the whole model is built: the renders registered with render_late."""
+        for render in self.__dict__.get("_late_renders", ()):
+            render()
 
     def _synthesize_attributes(self) -> Mapping[str, Any]:
         assert self._CONFIG is not None

@@ -1,17 +1,59 @@
-"""PVE's per-type storage options (``data/storage-type-options.json``), read once for the whole library.
+"""PVE's storage facts, shared by the storage constructs and the engine (which runs without cdktf).
 
-The L2 storage constructs and the engine both check options against this table, and neither may import the
-other (the engine runs without cdktf), so the table is read here.
+The content types (:class:`ContentType`), what each storage type can hold and gets by default, which types
+are shared, the storage-id format, and the per-type options (``data/storage-type-options.json``, read once).
+Neither the constructs nor the engine may import the other, so these facts live here, once.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["create_defaults", "release_options"]
+__all__ = ["CONTENT", "SHARED_TYPES", "STORAGE_ID", "ContentType", "create_defaults", "release_options"]
+
+
+class ContentType(enum.StrEnum):
+    """What a storage may hold (PVE's ``content`` option)."""
+
+    IMAGES = "images"  # VM disk images
+    ROOTDIR = "rootdir"  # container root file systems
+    VZTMPL = "vztmpl"  # container templates
+    ISO = "iso"  # ISO images
+    BACKUP = "backup"  # vzdump backups
+    SNIPPETS = "snippets"  # hook scripts, cloud-init files
+    IMPORT = "import"  # disk images and OVAs to import guests from
+
+
+# Storage types whose data every node sees: PVE treats them as shared without a `shared` flag.
+SHARED_TYPES = frozenset({"nfs", "cifs", "glusterfs", "cephfs", "rbd", "pbs", "iscsi", "iscsidirect", "zfs"})
+
+
+_ALL = frozenset(ContentType)
+_C = ContentType
+# What each type can hold, and what PVE gives it when `content` is not set (pve-storage's plugindata).
+CONTENT: dict[str, tuple[frozenset[ContentType], frozenset[ContentType]]] = {
+    "dir": (_ALL, frozenset({_C.IMAGES, _C.ROOTDIR})),
+    "nfs": (_ALL, frozenset({_C.IMAGES})),
+    "cifs": (_ALL, frozenset({_C.IMAGES})),
+    "glusterfs": (_ALL - {_C.ROOTDIR}, frozenset({_C.IMAGES})),
+    "cephfs": (frozenset({_C.VZTMPL, _C.ISO, _C.BACKUP, _C.SNIPPETS, _C.IMPORT}), frozenset({_C.BACKUP})),
+    "lvm": (frozenset({_C.IMAGES, _C.ROOTDIR}), frozenset({_C.IMAGES})),
+    "lvmthin": (frozenset({_C.IMAGES, _C.ROOTDIR}), frozenset({_C.IMAGES, _C.ROOTDIR})),
+    "zfspool": (frozenset({_C.IMAGES, _C.ROOTDIR}), frozenset({_C.IMAGES, _C.ROOTDIR})),
+    "rbd": (frozenset({_C.IMAGES, _C.ROOTDIR}), frozenset({_C.IMAGES})),
+    "pbs": (frozenset({_C.BACKUP}), frozenset({_C.BACKUP})),
+    "iscsi": (frozenset({_C.IMAGES}), frozenset({_C.IMAGES})),
+    "iscsidirect": (frozenset({_C.IMAGES}), frozenset({_C.IMAGES})),
+    "zfs": (frozenset({_C.IMAGES}), frozenset({_C.IMAGES})),
+}
+
+# PVE's pve-storage-id (as the engine checks it): two characters or more, ending in a letter or digit.
+STORAGE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9]")
 
 
 @functools.cache

@@ -14,11 +14,12 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import InitErrorDetails
 
+from pvecdk import _calendar, _cdk
 from pvecdk._cdk import construct_path  # re-exported: the L2 modules take it from here with the rest
 from pvecdk.errors import ConfigError, Problem
 
 __all__ = ["CONFIG_ID", "LazyPath", "Props", "as_sequence", "check_props", "construct_path", "instance_of", "one_of",
-           "problem", "raise_at"]
+           "problem", "raise_at", "schedule_value"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -176,3 +177,14 @@ def check_props(model: type[M], path: str | Callable[[], str], values: Mapping[s
             problems.append(Problem(where, field, err["msg"][0].lower() + err["msg"][1:] + shown,
                                     _FIXES.get(err["type"], "see the construct's documentation"), tf_type))
         raise ConfigError(problems) from None
+
+
+def schedule_value(value: object, example: str) -> object:
+    """Check a ``schedule`` prop (of a backup or replication job): a calendar event, or a token, which PVE
+    checks when it is applied. Returns the value; raises ValueError as
+    :func:`pvecdk._calendar.check_calendar_event` does."""
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a calendar event; give a string such as {example}")
+    if not _cdk.is_unresolved(value):
+        _calendar.check_calendar_event(value)
+    return value

@@ -18,20 +18,17 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, PlainValidator, ValidationInfo, field_validator, model_validator
 
 from pvecdk import _calendar, _cdk
-from pvecdk._validation import Props, check_props, construct_path, instance_of, raise_at
+from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._guest import GuestBase, NodeProp, Pool
+from pvecdk._validation import Props, check_props, construct_path, instance_of, raise_at, schedule_value
+from pvecdk._values import Retention
 from pvecdk.bpg import backup_job
-from pvecdk.cluster import Cluster
-from pvecdk.guests import Guest, Pool, _Node
 from pvecdk.storage import ContentType, Storage
-
-if TYPE_CHECKING:
-    from pvecdk.node import Node
 
 __all__ = ["BackupJob", "BackupMode", "Compression", "MailNotification", "Retention"]
 
@@ -62,43 +59,7 @@ class MailNotification(enum.StrEnum):
     FAILURE = "failure"
 
 
-@dataclass(frozen=True)
-class Retention:
-    """Which backups to keep (PVE's ``prune-backups``); a field left at None does not limit.
-
-    Args:
-        keep_last: The newest N backups.
-        keep_hourly: The last backup of each of the last N hours.
-        keep_daily: The last backup of each of the last N days.
-        keep_weekly: The last backup of each of the last N weeks.
-        keep_monthly: The last backup of each of the last N months.
-        keep_yearly: The last backup of each of the last N years.
-    """
-
-    keep_last: int | None = None
-    keep_hourly: int | None = None
-    keep_daily: int | None = None
-    keep_weekly: int | None = None
-    keep_monthly: int | None = None
-    keep_yearly: int | None = None
-
-    def as_prune_backups(self) -> dict[str, str]:
-        """PVE's ``prune-backups`` keys (``keep-daily``...) and values, as the provider takes them."""
-        return {f"keep-{name.removeprefix('keep_')}": str(value)
-                for name, value in self.__dict__.items() if value is not None}
-
-
-class _JobL1(backup_job.BackupJob):
-    """A ``proxmox_backup_job`` whose guest list is computed at synthesis when exclusions are used, so guests
-    defined after the job are counted."""
-
-    _owner: BackupJob
-
-    def _before_synthesis(self) -> None:
-        self._owner._render()
-
-
-_Guest = Annotated[Guest, PlainValidator(instance_of(Guest, "pass guest constructs", name="Vm or Container"))]
+_Guest = Annotated[GuestBase, PlainValidator(instance_of(GuestBase, "pass guest constructs", name="Vm or Container"))]
 
 
 def _mail_address(v: Any) -> Any:
@@ -120,7 +81,7 @@ class _BackupJobProps(Props):
     guests: tuple[_Guest, ...] | None
     exclude: tuple[_Guest, ...]
     pool: Annotated[Pool, PlainValidator(instance_of(Pool, "pass Pool(...) or Pool.from_id(...)"))] | None
-    node: _Node | None
+    node: NodeProp | None
     bandwidth_limit_kibps: int | None
     zstd_threads: int | None
     notes_template: str | None
@@ -147,7 +108,7 @@ class _BackupJobProps(Props):
     @field_validator("schedule", mode="before")
     @classmethod
     def _schedule(cls, v: object) -> object:
-        return _calendar.schedule_value(v, "02:00")
+        return schedule_value(v, "02:00")
 
     @field_validator("mode", mode="before")
     @classmethod
@@ -212,7 +173,7 @@ class _BackupJobProps(Props):
             raise ValueError(f"must be 0 or more, got {v}; give 0 (half the cores) or more")
         return v
 
-    def clusters(self) -> list[Cluster]:
+    def clusters(self) -> list[ClusterBase]:
         """The clusters of the listed guests and the node, each once."""
         found = [g.cluster for g in (*(self.guests or ()), *self.exclude)]
         if self.node is not None:
@@ -250,7 +211,8 @@ class _StaggerProps(Props):
     window_start: str
     window_end: str
     days: str | None
-    cluster: Annotated[Cluster, PlainValidator(instance_of(Cluster, "pass the Cluster construct"))]
+    cluster: Annotated[ClusterBase, PlainValidator(instance_of(ClusterBase, "pass the ClusterBase construct",
+                                                                          name="Cluster"))]
     # Split here among the per-node jobs, so checked here: a guest no job would get is an error, not dropped.
     exclude: tuple[_Guest, ...] = ()
 
@@ -275,7 +237,7 @@ class _StaggerProps(Props):
 
     @field_validator("cluster")
     @classmethod
-    def _cluster(cls, v: Cluster) -> Cluster:
+    def _cluster(cls, v: ClusterBase) -> ClusterBase:
         if not v.nodes:
             raise ValueError("the cluster has no node yet; add the nodes first")
         return v
@@ -319,10 +281,10 @@ class BackupJob(_cdk.Construct):
         mode: BackupMode | str = BackupMode.SNAPSHOT,
         compression: Compression | str = Compression.ZSTD,
         retention: Retention | None = None,
-        guests: Sequence[Guest] | None = None,
+        guests: Sequence[GuestBase] | None = None,
         pool: Pool | None = None,
-        node: Node | None = None,
-        exclude: Sequence[Guest] = (),
+        node: NodeBase | None = None,
+        exclude: Sequence[GuestBase] = (),
         mail_to: Sequence[str] = (),
         mail_notification: MailNotification | str | None = None,
         bandwidth_limit_kibps: int | None = None,
@@ -368,12 +330,12 @@ class BackupJob(_cdk.Construct):
             zstd_threads=zstd_threads, notes_template=notes_template, repeat_missed=repeat_missed, enabled=enabled))
         super().__init__(scope, id)
         self._storage: Storage = props.storage
-        self._guests: tuple[Guest, ...] | None = props.guests
-        self._exclude: tuple[Guest, ...] = props.exclude
-        self._node: Node | None = props.node
-        self._cluster: Cluster | None = next(iter(props.clusters()), None)
+        self._guests: tuple[GuestBase, ...] | None = props.guests
+        self._exclude: tuple[GuestBase, ...] = props.exclude
+        self._node: NodeBase | None = props.node
+        self._cluster: ClusterBase | None = next(iter(props.clusters()), None)
         self._job_id = props.job_id
-        self.resource = _JobL1(
+        self.resource = backup_job.BackupJob(
             self, "Resource", id=props.job_id, schedule=props.schedule, storage=self._storage.storage_id,
             mode=props.mode.value, compress=props.compression.value,
             all=self._guests is None and props.pool is None and not self._exclude,
@@ -387,7 +349,9 @@ class BackupJob(_cdk.Construct):
             repeat_missed=props.repeat_missed, enabled=props.enabled,
             depends_on=[g.resource for g in self._guests] if self._guests else None,
         )
-        self.resource._owner = self
+        # With exclusions the guest list is every other guest of the cluster: rendered at synthesis, so guests
+        # defined after the job are counted.
+        self.resource.render_late(self._render)
 
     def _render(self) -> None:
         if not self._exclude or self._cluster is None:
@@ -409,7 +373,7 @@ class BackupJob(_cdk.Construct):
     @classmethod
     def stagger_per_node(
         cls,
-        cluster: Cluster,
+        cluster: ClusterBase,
         *,
         storage: Storage,
         window_start: str = "01:00",

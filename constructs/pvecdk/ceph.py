@@ -21,19 +21,17 @@ import math
 import re
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pvecdk import _cdk
+from pvecdk._base import ClusterBase, NodeBase
 from pvecdk._validation import construct_path
+from pvecdk._values import NetworkRole
 from pvecdk.bpg import ceph_pool
 from pvecdk.errors import ConfigError, Problem
 from pvecdk.provider import ceph as ceph_l1
 from pvecdk.provider import ceph_fs, ceph_manager, ceph_mds, ceph_monitor, ceph_osd
 from pvecdk.storage import CephFsStorage, ContentType, RbdStorage, _dependable_ref, _protection
-
-if TYPE_CHECKING:
-    from pvecdk.cluster import Cluster, NetworkRole
-    from pvecdk.node import Node
 
 __all__ = [
     "Ceph",
@@ -112,11 +110,9 @@ class ErasureCoding:
         return ",".join(parts)
 
 
-def _resolve_network(cluster: Cluster, value: NetworkRole | str | None, field: str, path: str,
+def _resolve_network(cluster: ClusterBase, value: NetworkRole | str | None, field: str, path: str,
                      problems: list[Problem]) -> tuple[Network | None, NetworkRole | None]:
     """A network given as one of the cluster's roles or as a CIDR -> (network, role when it is the cluster's)."""
-    from pvecdk.cluster import NetworkRole
-
     if value is None:
         return None, None
     roles = {r.value: r for r in NetworkRole}
@@ -160,18 +156,16 @@ class Ceph(_cdk.Construct):
 
     def __init__(
         self,
-        scope: Cluster,
+        scope: ClusterBase,
         id: str,
         *,
-        cluster: Cluster,
+        cluster: ClusterBase,
         public_network: NetworkRole | str | None = None,
         cluster_network: NetworkRole | str | None = None,
-        monitors: Sequence[Node] | None = None,
-        managers: Sequence[Node] | None = None,
+        monitors: Sequence[NodeBase] | None = None,
+        managers: Sequence[NodeBase] | None = None,
     ) -> None:
         """Initialise Ceph; see :meth:`pvecdk.cluster.Cluster.enable_ceph` for the props."""
-        from pvecdk.cluster import NetworkRole
-
         path = construct_path(scope, id)
         problems: list[Problem] = []
         if not cluster.nodes:
@@ -196,6 +190,7 @@ class Ceph(_cdk.Construct):
         if problems:
             raise ConfigError(problems)
         super().__init__(scope, id)
+        cluster.attach(self)
         assert public is not None
         self.cluster = cluster
         self.public_network: Network = public
@@ -208,7 +203,7 @@ class Ceph(_cdk.Construct):
         self._osds: list[Osd] = []
         self._pools: dict[str, CephPool] = {}
         self._filesystems: dict[str, CephFs] = {}
-        self.init_node: Node = mons[0]
+        self.init_node: NodeBase = mons[0]
         self.resource = ceph_l1.Ceph(
             self, "Resource", node_name=self.init_node.name, endpoint=self.init_node.endpoint,
             network=str(public), cluster_network=str(private) if private is not None else None,
@@ -220,16 +215,14 @@ class Ceph(_cdk.Construct):
             self.add_manager(node)
 
     @staticmethod
-    def _node_faults(cluster: Cluster, field: str, nodes: Sequence[Any]) -> list[tuple[str, str]]:
+    def _node_faults(cluster: ClusterBase, field: str, nodes: Sequence[Any]) -> list[tuple[str, str]]:
         """What is wrong with ``nodes`` given as ``field``, as (problem, fix) pairs."""
-        from pvecdk.node import Node
-
         faults: list[tuple[str, str]] = []
         if not nodes:
             faults.append((f"no {field[:-1]} node", f"list at least one node in {field}"))
         names: list[str] = []
         for node in nodes:
-            if not isinstance(node, Node) or node.cluster is not cluster:
+            if not isinstance(node, NodeBase) or node.cluster is not cluster:
                 faults.append((f"{getattr(node, 'name', node)!r} is not a node of cluster {cluster.name}",
                                "pass nodes that cluster.add_node(...) returned"))
                 continue
@@ -288,7 +281,7 @@ class Ceph(_cdk.Construct):
         path = str(self.node.path)
         return [Problem(path, field, what, fix) for what, fix in faults]
 
-    def add_monitor(self, node: Node) -> ceph_monitor.CephMonitor:
+    def add_monitor(self, node: NodeBase) -> ceph_monitor.CephMonitor:
         """Run a monitor on ``node`` (``pvecdk_ceph_monitor``); returns it.
 
         Its address is the node's address on the public network when that is one of the cluster's networks;
@@ -303,7 +296,7 @@ class Ceph(_cdk.Construct):
         self._wire(self._monitors[node.name])
         return self._monitors[node.name]
 
-    def add_manager(self, node: Node) -> ceph_manager.CephManager:
+    def add_manager(self, node: NodeBase) -> ceph_manager.CephManager:
         """Run a manager on ``node`` (``pvecdk_ceph_manager``); returns it."""
         problems = self._node_problems(node, "managers", "manager", self._managers)
         if problems:
@@ -313,7 +306,7 @@ class Ceph(_cdk.Construct):
         self._wire(self._managers[node.name])
         return self._managers[node.name]
 
-    def add_mds(self, node: Node, *, name: str | None = None, hotstandby: bool = False) -> ceph_mds.CephMds:
+    def add_mds(self, node: NodeBase, *, name: str | None = None, hotstandby: bool = False) -> ceph_mds.CephMds:
         """Run a CephFS metadata server on ``node`` (``pvecdk_ceph_mds``); returns it.
 
         Args:
@@ -337,7 +330,7 @@ class Ceph(_cdk.Construct):
 
     def add_osd(
         self,
-        node: Node,
+        node: NodeBase,
         *,
         device: str,
         device_class: DeviceClass | str | None = None,
@@ -408,7 +401,7 @@ class Ceph(_cdk.Construct):
         name: str = "cephfs",
         *,
         pg_num: int | None = None,
-        mds_nodes: Sequence[Node] | None = None,
+        mds_nodes: Sequence[NodeBase] | None = None,
         hotstandby: bool = False,
         allow_destroy: bool = False,
     ) -> CephFs:
@@ -479,7 +472,7 @@ class Osd(_cdk.Construct):
         id: str,
         *,
         ceph: Ceph,
-        node: Node,
+        node: NodeBase,
         device: str,
         device_class: DeviceClass | str | None,
         encrypted: bool,
@@ -528,7 +521,7 @@ class Osd(_cdk.Construct):
             raise ConfigError(problems)
         super().__init__(scope, id)
         self.ceph = ceph
-        self.host: Node = node
+        self.host: NodeBase = node
         self.device: str = device
         self.device_class = DeviceClass(device_class) if device_class is not None else None
         self.db_device: str | None = db_device
@@ -663,7 +656,7 @@ class CephPool(_cdk.Construct):
         storage_id: str | None = None,
         *,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
+        nodes: Sequence[NodeBase] | None = None,
         krbd: bool | None = None,
         allow_destroy: bool = False,
     ) -> RbdStorage:
@@ -734,7 +727,7 @@ class CephFs(_cdk.Construct):
         storage_id: str | None = None,
         *,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
+        nodes: Sequence[NodeBase] | None = None,
         subdir: str | None = None,
         fuse: bool | None = None,
         allow_destroy: bool = False,
@@ -759,15 +752,15 @@ class CephFs(_cdk.Construct):
 
 
 def enable(
-    cluster: Cluster,
+    cluster: ClusterBase,
     *,
     public_network: NetworkRole | str | None,
     cluster_network: NetworkRole | str | None,
-    monitors: Sequence[Node] | None,
-    managers: Sequence[Node] | None,
+    monitors: Sequence[NodeBase] | None,
+    managers: Sequence[NodeBase] | None,
 ) -> Ceph:
     """What :meth:`pvecdk.cluster.Cluster.enable_ceph` does."""
-    if cluster.ceph is not None:
+    if cluster.part(Ceph) is not None:
         raise ConfigError([Problem(str(cluster.node.path), "enable_ceph", "Ceph is already enabled on this cluster",
                                    "call enable_ceph() once and keep the Ceph it returns (cluster.ceph)")])
     ceph = Ceph(cluster, "Ceph", cluster=cluster, public_network=public_network, cluster_network=cluster_network,
@@ -775,9 +768,9 @@ def enable(
     return ceph
 
 
-def add_osd(node: Node, device: str, **options: Any) -> Osd:
+def add_osd(node: NodeBase, device: str, **options: Any) -> Osd:
     """What :meth:`pvecdk.node.Node.add_osd` does."""
-    ceph = node.cluster.ceph
+    ceph = node.cluster.part(Ceph)
     if ceph is None:
         raise ConfigError([Problem(str(node.node.path), "add_osd", "Ceph is not enabled on the cluster",
                                    "call cluster.enable_ceph(...) before adding OSDs")])

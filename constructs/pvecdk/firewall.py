@@ -13,9 +13,11 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pvecdk import _cdk
+from pvecdk._base import ClusterBase
+from pvecdk._values import MigrationType, NetworkRole
 from pvecdk.bpg import (
     virtual_environment_cluster_firewall,
     virtual_environment_cluster_firewall_security_group,
@@ -24,9 +26,6 @@ from pvecdk.bpg import (
     virtual_environment_firewall_rules,
 )
 from pvecdk.errors import ConfigError, Problem
-
-if TYPE_CHECKING:
-    from pvecdk.cluster import Cluster
 
 __all__ = ["Action", "ClusterFirewall", "Direction", "FirewallRule", "SecurityGroup"]
 
@@ -120,10 +119,8 @@ class ClusterFirewall(_cdk.Construct):
     Manages ``proxmox_virtual_environment_cluster_firewall`` (on, input DROP, output ACCEPT) and its rules.
     """
 
-    def __init__(self, scope: Cluster, id: str, *, cluster: Cluster) -> None:
+    def __init__(self, scope: ClusterBase, id: str, *, cluster: ClusterBase) -> None:
         super().__init__(scope, id)
-        from pvecdk.cluster import MigrationType, NetworkRole
-
         self.cluster = cluster
         self.resource = virtual_environment_cluster_firewall.VirtualEnvironmentClusterFirewall(
             self, "Resource", enabled=True, input_policy="DROP", output_policy="ACCEPT",

@@ -12,12 +12,10 @@ rule is under HA. How a failed node is fenced is the cluster's ``fencing`` (appl
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import Annotated, Any, cast
 
 from pydantic import (
     AfterValidator,
@@ -30,44 +28,15 @@ from pydantic import (
 )
 
 from pvecdk import _cdk
+from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._guest import GuestBase, HaOptions, HaState
 from pvecdk._validation import CONFIG_ID, LazyPath, Props, check_props, raise_at
 from pvecdk.bpg import hagroup, haresource, harule
-from pvecdk.guests import Guest
-from pvecdk.node import Node
-
-if TYPE_CHECKING:
-    from pvecdk.cluster import Cluster
 
 __all__ = ["Ha", "HaOptions", "HaResource", "HaRule", "HaState"]
 
 _RESOURCE_ID = re.compile(r"^(vm|ct):(\d+)$")
 MAX_PRIORITY = 1000
-
-
-class HaState(enum.StrEnum):
-    """The state HA keeps a guest in."""
-
-    STARTED = "started"
-    STOPPED = "stopped"
-    DISABLED = "disabled"
-    IGNORED = "ignored"
-
-
-@dataclass(frozen=True)
-class HaOptions:
-    """HA settings for the ``ha=`` shortcut of :class:`~pvecdk.guests.Vm` and :class:`~pvecdk.guests.Container`.
-
-    The fields are the keyword arguments of :meth:`Ha.protect`, with the same defaults, and are checked as
-    those when the guest is protected.
-    """
-
-    state: HaState | str = HaState.STARTED
-    max_restart: int = 1
-    max_relocate: int = 1
-    prefer: Sequence[Node] | Mapping[Node, int] | None = None
-    strict: bool = False
-    failback: bool | None = None
-    comment: str | None = None
 
 
 class HaResource:
@@ -82,7 +51,7 @@ class HaResource:
         rule: The node-affinity ``proxmox_harule`` holding its preferences (PVE 9); None otherwise.
     """
 
-    def __init__(self, *, resource_id: str, guest: Guest | None, resource: haresource.Haresource,
+    def __init__(self, *, resource_id: str, guest: GuestBase | None, resource: haresource.Haresource,
                  group: hagroup.Hagroup | None, rule: HaRule | None) -> None:
         self.resource_id = resource_id
         self.guest = guest
@@ -92,7 +61,7 @@ class HaResource:
         self._ref_token: str | None = None
 
     @property
-    def _ref(self) -> str:
+    def ref(self) -> str:
         """A reference to the HA resource's id, so rules listing it are created after it. Asked for only by
         rules: it is a jsii round trip, and most HA resources are in none."""
         if self._ref_token is None:
@@ -105,24 +74,6 @@ class HaResource:
         return self.resource_id
 
 
-class _RuleL1(harule.Harule):
-    """A ``proxmox_harule`` whose member list is rendered at synthesis, so the order of calls never matters."""
-
-    _members: list[HaResource | Guest]
-    _ha: Ha
-
-    def _before_synthesis(self) -> None:
-        refs = []
-        for member in self._members:
-            if isinstance(member, HaResource):
-                refs.append(member._ref)
-                continue
-            ha = self._ha._resources.get(member.ha_resource_id)
-            # A guest missing from HA is reported by the policy before synthesis; its id keeps the list whole.
-            refs.append(ha._ref if ha is not None else member.ha_resource_id)
-        self.resources = refs
-
-
 class HaRule:
     """An HA rule (PVE 9), as returned by :meth:`Ha.keep_together`, :meth:`Ha.keep_apart` and, for node
     affinity, held by :attr:`HaResource.rule`.
@@ -133,18 +84,34 @@ class HaRule:
         resource: The ``proxmox_harule`` L1 resource; its member list is filled in at synthesis.
     """
 
-    def __init__(self, *, name: str, kind: str, resource: _RuleL1) -> None:
+    def __init__(self, *, name: str, kind: str, resource: harule.Harule, ha: Ha) -> None:
         self.name = name
         self.kind = kind
-        self.resource: harule.Harule = resource
+        self.resource = resource
+        self._ha = ha
+        self._members: list[HaResource | GuestBase] = []
+        # The member list is rendered at synthesis, so the order of calls never matters.
+        resource.render_late(self._render)
 
     @property
-    def members(self) -> tuple[HaResource | Guest, ...]:
+    def members(self) -> tuple[HaResource | GuestBase, ...]:
         """The HA resources (node affinity) or guests (resource affinity) the rule applies to."""
-        return tuple(cast(_RuleL1, self.resource)._members)
+        return tuple(self._members)
 
-    def _add(self, members: Iterable[HaResource | Guest]) -> None:
-        cast(_RuleL1, self.resource)._members.extend(members)
+    def add_members(self, members: Iterable[HaResource | GuestBase]) -> None:
+        """Add HA resources or guests to the rule (its Ha calls this)."""
+        self._members.extend(members)
+
+    def _render(self) -> None:
+        refs = []
+        for member in self._members:
+            if isinstance(member, HaResource):
+                refs.append(member.ref)
+                continue
+            protected = self._ha.protected(member.ha_resource_id)
+            # A guest missing from HA is reported by the policy before synthesis; its id keeps the list whole.
+            refs.append(protected.ref if protected is not None else member.ha_resource_id)
+        self.resource.resources = refs
 
 
 # -- props models
@@ -189,7 +156,7 @@ class _ProtectProps(Props):
 
     @field_validator("guest")
     @classmethod
-    def _guest(cls, v: Guest | None, info: ValidationInfo) -> Guest | None:
+    def _guest(cls, v: GuestBase | None, info: ValidationInfo) -> GuestBase | None:
         ha: Ha = _context(info)["ha"]
         located: list[tuple[tuple[int | str, ...], str]] = []
         if v is not None and v.cluster is not ha.cluster:
@@ -227,7 +194,7 @@ class _ProtectProps(Props):
             located.append(((), "no node given; list the preferred nodes, or leave prefer unset"))
         out: dict[str, int] = {}
         for node, priority in pairs:
-            if not isinstance(node, Node):
+            if not isinstance(node, NodeBase):
                 located.append(((), f"{node!r} is not a Node; pass the nodes returned by cluster.add_node"))
                 continue
             if node.cluster is not cluster:
@@ -274,7 +241,7 @@ class _AffinityProps(Props):
     @classmethod
     def _guests(cls, v: tuple[Any, ...], info: ValidationInfo) -> tuple[Any, ...]:
         cluster = _context(info)["ha"].cluster
-        ids = [g.vm_id for g in v if isinstance(g, Guest)]
+        ids = [g.vm_id for g in v if isinstance(g, GuestBase)]
         located: list[tuple[tuple[int | str, ...], str]] = []
         if len(ids) != len(v):
             located.append(((), "every member must be a Vm or Container; pass the guest constructs"))
@@ -283,7 +250,7 @@ class _AffinityProps(Props):
         if len(set(ids)) != len(ids):
             located.append(((), "a guest is listed twice; list each guest once"))
         located += [((), f"guest {g.vm_id} is in cluster {g.cluster.name}; relate guests of the same cluster")
-                    for g in v if isinstance(g, Guest) and g.cluster is not cluster]
+                    for g in v if isinstance(g, GuestBase) and g.cluster is not cluster]
         raise_at(located)
         return v
 
@@ -332,12 +299,19 @@ class Ha(_cdk.Construct):
         cluster.ha.keep_apart([db1, db2])       # PVE 9
     """
 
-    def __init__(self, scope: Cluster, id: str, *, cluster: Cluster) -> None:
+    def __init__(self, scope: ClusterBase, id: str, *, cluster: ClusterBase) -> None:
         super().__init__(scope, id)
+        cluster.attach(self)
         self.cluster = cluster
         self._resources: dict[str, HaResource] = {}
         self._groups: dict[str, hagroup.Hagroup] = {}
         self._rules: dict[str, HaRule] = {}
+
+    @classmethod
+    def of(cls, cluster: ClusterBase) -> Ha:
+        """The HA services of ``cluster``, created on first use (what ``cluster.ha`` returns)."""
+        found = cluster.part(Ha)
+        return found if found is not None else Ha(cluster, "Ha", cluster=cluster)
 
     @property
     def resources(self) -> dict[str, HaResource]:
@@ -354,7 +328,11 @@ class Ha(_cdk.Construct):
         """Group name -> the HA group (PVE 8)."""
         return dict(self._groups)
 
-    def is_protected(self, guest: Guest) -> bool:
+    def protected(self, resource_id: str) -> HaResource | None:
+        """The HA resource with id ``resource_id`` (``vm:100``), or None."""
+        return self._resources.get(resource_id)
+
+    def is_protected(self, guest: GuestBase) -> bool:
         """Tell whether ``guest`` is under HA."""
         return guest.ha_resource_id in self._resources
 
@@ -362,12 +340,12 @@ class Ha(_cdk.Construct):
 
     def protect(
         self,
-        guest: Guest | str,
+        guest: GuestBase | str,
         *,
         state: HaState | str = HaState.STARTED,
         max_restart: int = 1,
         max_relocate: int = 1,
-        prefer: Sequence[Node] | Mapping[Node, int] | None = None,
+        prefer: Sequence[NodeBase] | Mapping[NodeBase, int] | None = None,
         strict: bool = False,
         failback: bool | None = None,
         comment: str | None = None,
@@ -395,7 +373,7 @@ class Ha(_cdk.Construct):
             The HA resource.
         """
         cluster = self.cluster
-        own = guest if isinstance(guest, Guest) else None
+        own = guest if isinstance(guest, GuestBase) else None
         given_id = own.ha_resource_id if own is not None else guest
         props = check_props(_ProtectProps, LazyPath(self, str(given_id)), {
             "resource_id": given_id, "guest": own, "state": state, "max_restart": max_restart,
@@ -416,7 +394,7 @@ class Ha(_cdk.Construct):
         rule = self._node_rule(priorities, strict) if priorities and v9 else None
         protected = HaResource(resource_id=resource_id, guest=own, resource=resource, group=group, rule=rule)
         if rule is not None:
-            rule._add([protected])
+            rule.add_members([protected])
         self._resources[resource_id] = protected
         return protected
 
@@ -437,17 +415,15 @@ class Ha(_cdk.Construct):
         return rule
 
     def _new_rule(self, name: str, kind: str, *, comment: str | None = None, **attrs: Any) -> HaRule:
-        l1 = _RuleL1(self, f"Rule-{name}", rule=name, type=kind, resources=[], comment=comment,
-                     depends_on=[self.cluster.membership], **attrs)
-        l1._members = []
-        l1._ha = self
-        rule = HaRule(name=name, kind=kind, resource=l1)
+        l1 = harule.Harule(self, f"Rule-{name}", rule=name, type=kind, resources=[], comment=comment,
+                           depends_on=[self.cluster.membership], **attrs)
+        rule = HaRule(name=name, kind=kind, resource=l1, ha=self)
         self._rules[name] = rule
         return rule
 
     # -- resource affinity (PVE 9)
 
-    def keep_together(self, guests: Sequence[Guest], *, name: str | None = None,
+    def keep_together(self, guests: Sequence[GuestBase], *, name: str | None = None,
                       comment: str | None = None) -> HaRule:
         """Keep guests on the same node (a positive resource-affinity ``proxmox_harule``, PVE 9); returns it.
 
@@ -458,7 +434,7 @@ class Ha(_cdk.Construct):
         """
         return self._affinity("positive", "together", guests, name, comment)
 
-    def keep_apart(self, guests: Sequence[Guest], *, name: str | None = None, comment: str | None = None) -> HaRule:
+    def keep_apart(self, guests: Sequence[GuestBase], *, name: str | None = None, comment: str | None = None) -> HaRule:
         """Keep guests on different nodes (a negative resource-affinity ``proxmox_harule``, PVE 9); returns it.
 
         Args:
@@ -469,14 +445,14 @@ class Ha(_cdk.Construct):
         """
         return self._affinity("negative", "apart", guests, name, comment)
 
-    def _affinity(self, affinity: str, word: str, guests: Sequence[Guest], name: str | None,
+    def _affinity(self, affinity: str, word: str, guests: Sequence[GuestBase], name: str | None,
                   comment: str | None) -> HaRule:
         members = list(guests) if isinstance(guests, (list, tuple, set, frozenset)) else [guests]
-        ids = [g.vm_id for g in members if isinstance(g, Guest)]
+        ids = [g.vm_id for g in members if isinstance(g, GuestBase)]
         rule_name = name or f"{word}-" + "-".join(str(i) for i in ids)
         props = check_props(_AffinityProps, LazyPath(self, f"Rule-{rule_name}"),
                             {"guests": tuple(members), "name": rule_name, "comment": comment},
                             context={"ha": self, "method": f"keep_{word}"})
         rule = self._new_rule(props.name, "resource-affinity", affinity=affinity, comment=props.comment)
-        rule._add(props.guests)
+        rule.add_members(props.guests)
         return rule

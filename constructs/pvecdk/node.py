@@ -8,16 +8,13 @@ bridges, bonds and VLANs are added with :meth:`Node.add_bridge`, :meth:`Node.add
 
 from __future__ import annotations
 
-import enum
-import ipaddress
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from pydantic import field_validator
-
-from pvecdk import _cdk
-from pvecdk._validation import Props, check_props, construct_path
+from pvecdk import ceph
+from pvecdk._base import ClusterBase, NodeBase, url_host
+from pvecdk._validation import check_props, construct_path
+from pvecdk._values import BondMode, NetworkRole
 from pvecdk.bpg import (
     apt_standard_repository,
     network_linux_bond,
@@ -28,96 +25,13 @@ from pvecdk.bpg import (
     virtual_environment_hosts,
     virtual_environment_time,
 )
+from pvecdk.ceph import DeviceClass, Osd
 from pvecdk.errors import ConfigError, Problem
-
-if TYPE_CHECKING:
-    from pvecdk.ceph import DeviceClass, Osd
-    from pvecdk.cluster import Cluster, NetworkRole
 
 __all__ = ["BondMode", "Node"]
 
-def _url_host(address: str) -> str:
-    return f"[{address}]" if ":" in address else address
 
-
-_HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-_IFACE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,14}$")
-MAX_NODE_ID = 2**32 - 1
-
-
-class BondMode(enum.StrEnum):
-    BALANCE_RR = "balance-rr"
-    ACTIVE_BACKUP = "active-backup"
-    BALANCE_XOR = "balance-xor"
-    BROADCAST = "broadcast"
-    LACP = "802.3ad"
-    BALANCE_TLB = "balance-tlb"
-    BALANCE_ALB = "balance-alb"
-
-
-class _NodeProps(Props):
-    name: str
-    node_id: int
-    votes: int
-    management_address: str
-    management_interface: str
-    cluster_address: str | None
-    storage_address: str | None
-    migration_address: str | None
-    endpoint: str
-
-    @field_validator("endpoint")
-    @classmethod
-    def _endpoint(cls, v: str) -> str:
-        if not re.match(r"^https://[^/\s]+(:\d+)?/?$", v):
-            raise ValueError(f"{v!r} is not an API endpoint; give https://<host>:8006")
-        return v
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if "." in v and all(_HOSTNAME.match(part) for part in v.split(".")):
-            raise ValueError(f"{v!r} is a domain name, not a host name; give the short name "
-                             f"({v.split('.')[0]}) and set search_domain on the cluster")
-        if not _HOSTNAME.match(v):
-            raise ValueError(f"{v!r} is not a valid host name; use one DNS label: letters, digits and '-', "
-                             "not starting or ending with '-', at most 63 characters, no dots")
-        return v
-
-    @field_validator("node_id")
-    @classmethod
-    def _node_id(cls, v: int) -> int:
-        if not 1 <= v <= MAX_NODE_ID:
-            raise ValueError(f"node id must be 1 or more, got {v}; number nodes from 1")
-        return v
-
-    @field_validator("votes")
-    @classmethod
-    def _votes(cls, v: int) -> int:
-        if not 0 <= v <= 255:
-            raise ValueError(f"votes must be 0-255, got {v}; give each node 1 vote unless you have a reason")
-        return v
-
-    @field_validator("management_interface")
-    @classmethod
-    def _iface(cls, v: str) -> str:
-        if not _IFACE.match(v):
-            raise ValueError(f"{v!r} is not an interface name; give the NIC or bond vmbr0 bridges, such as eno1")
-        return v
-
-    @field_validator("management_address", "cluster_address", "storage_address", "migration_address")
-    @classmethod
-    def _address(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                ipaddress.ip_address(v)
-            except ValueError:
-                raise ValueError(f"{v!r} is not an IP address; give the node's address without a prefix "
-                                 "length, such as 10.0.0.11") from None
-        return v
-
-
-class Node(_cdk.Construct):
+class Node(NodeBase):
     """A member of a :class:`~pvecdk.cluster.Cluster` and its host configuration.
 
     Manages ``proxmox_virtual_environment_dns``, ``..._hosts``, ``..._time``, ``proxmox_network_linux_bridge``
@@ -130,10 +44,10 @@ class Node(_cdk.Construct):
 
     def __init__(
         self,
-        scope: Cluster,
+        scope: ClusterBase,
         id: str,
         *,
-        cluster: Cluster,
+        cluster: ClusterBase,
         name: str,
         node_id: int,
         votes: int,
@@ -144,25 +58,20 @@ class Node(_cdk.Construct):
         migration_address: str | None,
         endpoint: str | None = None,
     ) -> None:
-        from pvecdk.cluster import NetworkRole
-
         path = construct_path(scope, id)
-        self.props = check_props(_NodeProps, path, dict(
+        props = check_props(NodeBase.Props, path, dict(
             name=name, node_id=node_id, votes=votes, management_address=management_address,
             management_interface=management_interface, cluster_address=cluster_address,
             storage_address=storage_address, migration_address=migration_address,
-            endpoint=endpoint or f"https://{_url_host(management_address)}:8006",
+            endpoint=endpoint or f"https://{url_host(management_address)}:8006",
         ))
         addresses = {role: addr for role, addr in (
             (NetworkRole.MANAGEMENT, management_address), (NetworkRole.CLUSTER, cluster_address),
             (NetworkRole.STORAGE, storage_address), (NetworkRole.MIGRATION, migration_address),
         ) if addr is not None}
-        self._check_addresses(cluster, path, addresses)
-        cluster._check_new_node(path, name, node_id, addresses)
-        super().__init__(scope, id)
-        self.cluster = cluster
-        self.addresses: dict[NetworkRole, str] = addresses
-        self._bridges: dict[str, network_linux_bridge.NetworkLinuxBridge] = {}
+        self.check_addresses(cluster, path, addresses)
+        cluster.check_new_node(path, name, node_id, addresses)
+        super().__init__(scope, id, cluster=cluster, props=props, addresses=addresses)
         p = cluster.props
         # Node settings wait for the membership: a node that is joining restarts its API.
         after = [cluster.membership]
@@ -173,6 +82,7 @@ class Node(_cdk.Construct):
         self.hosts = virtual_environment_hosts.VirtualEnvironmentHosts(
             self, "Hosts", node_name=name, entry=[{"address": "127.0.0.1", "hostnames": ["localhost"]}],
             depends_on=after)
+        self.hosts.render_late(self._render_hosts)
         self.time = virtual_environment_time.VirtualEnvironmentTime(
             self, "Time", node_name=name, time_zone=p.time_zone, depends_on=after)
         mgmt = cluster.management_network
@@ -186,68 +96,9 @@ class Node(_cdk.Construct):
             self.apt_repository = apt_standard_repository.AptStandardRepository(
                 self, "AptRepository", handle=p.apt_repository.value, node_attribute=name, depends_on=after)
 
-    @staticmethod
-    def _check_addresses(cluster: Cluster, path: str, addresses: dict[NetworkRole, str]) -> None:
-        problems = []
-        for role, address in addresses.items():
-            network = cluster.network(role)
-            field = f"{role.value}_address"
-            if network is None:
-                problems.append(Problem(path, field, f"the cluster has no {role.value} network",
-                                        f"set {role.value}_network on the cluster, or leave {field} unset"))
-            elif ipaddress.ip_address(address) not in network:
-                problems.append(Problem(path, field, f"{address} is outside the {role.value} network {network}",
-                                        f"give an address inside {network}"))
-            elif ipaddress.ip_address(address) in (network.network_address, network.broadcast_address):
-                problems.append(Problem(path, field, f"{address} is the network's own or broadcast address",
-                                        f"give a host address inside {network}"))
-        for i, link in enumerate(cluster.links):
-            if link.network not in addresses:
-                problems.append(Problem(path, f"{link.network.value}_address",
-                                        f"corosync link{i} runs on the {link.network.value} network, but the node "
-                                        "has no address there",
-                                        f"give {link.network.value}_address=..."))
-        if problems:
-            raise ConfigError(problems)
-
-    # -- attributes
-
-    @property
-    def name(self) -> str:
-        return self.props.name
-
-    @property
-    def node_name(self) -> str:
-        """The node's name as PVE and the provider know it."""
-        return self.props.name
-
-    @property
-    def endpoint(self) -> str:
-        """The node's API URL."""
-        return self.props.endpoint
-
-    @property
-    def node_id(self) -> int:
-        return self.props.node_id
-
-    @property
-    def votes(self) -> int:
-        return self.props.votes
-
-    def link_address(self, link: int) -> str:
-        """The node's address on corosync link ``link``."""
-        return self.addresses[self.cluster.links[link].network]
-
     def _render_hosts(self) -> None:
-        """Every node on the cluster network (link0's network when the cluster has none)."""
-        from pvecdk.cluster import NetworkRole
-
-        role = NetworkRole.CLUSTER if self.cluster.cluster_network else self.cluster.links[0].network
-        domain = self.cluster.props.search_domain
-        entries = [{"address": "127.0.0.1", "hostnames": ["localhost.localdomain", "localhost"]}]
-        entries += [{"address": n.addresses[role], "hostnames": [f"{n.name}.{domain}", n.name]}
-                    for n in sorted(self.cluster.nodes, key=lambda n: n.node_id)]
-        self.hosts.put_entry(entries)
+        """Every node on the cluster network (rendered at synthesis, from the list the cluster builds once)."""
+        self.hosts.put_entry(self.cluster.hosts_entries())
 
     # -- Ceph
 
@@ -264,9 +115,7 @@ class Node(_cdk.Construct):
         allow_destroy: bool = False,
     ) -> Osd:
         """Create a Ceph OSD on one of this node's disks; returns it. See :meth:`pvecdk.ceph.Ceph.add_osd`."""
-        from pvecdk.ceph import add_osd
-
-        return add_osd(self, device, device_class=device_class, encrypted=encrypted, db_device=db_device,
+        return ceph.add_osd(self, device, device_class=device_class, encrypted=encrypted, db_device=db_device,
                        db_size_gib=db_size_gib, wal_device=wal_device, wal_size_gib=wal_size_gib,
                        allow_destroy=allow_destroy)
 

@@ -29,15 +29,16 @@ a cdktf validation, so ``app.synth()`` called directly refuses the same models.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jsii
 
 from pvecdk import _cdk
+from pvecdk._base import ClusterBase
+from pvecdk._values import NetworkRole
+from pvecdk.ceph import Ceph
 from pvecdk.errors import ConfigError, Problem
-
-if TYPE_CHECKING:
-    from pvecdk.cluster import Cluster
+from pvecdk.ha import Ha
 
 __all__ = ["Finding", "Quorum", "check", "check_ceph", "check_guests", "clusters_in", "enforce", "quorum",
            "register"]
@@ -68,7 +69,7 @@ class Finding:
         return f"{self.severity}: {self.problem}"
 
 
-def quorum(cluster: Cluster) -> Quorum:
+def quorum(cluster: ClusterBase) -> Quorum:
     """The quorum figures of ``cluster`` as the model stands."""
     node_votes = sorted((n.votes for n in cluster.nodes), reverse=True)
     # With an even number of nodes the QDevice runs the ffsplit algorithm and holds one vote.
@@ -87,7 +88,7 @@ def quorum(cluster: Cluster) -> Quorum:
     return Quorum(votes, needed, tolerated, qdevice_votes)
 
 
-def check(cluster: Cluster) -> list[Finding]:
+def check(cluster: ClusterBase) -> list[Finding]:
     """Every quorum and topology finding for ``cluster``."""
     path = str(cluster.node.path)
     findings: list[Finding] = []
@@ -110,7 +111,7 @@ def check(cluster: Cluster) -> list[Finding]:
     if cluster.qdevice is not None and len(nodes) % 2 == 1:
         add("warning", "qdevice", f"a QDevice on an odd number of nodes ({len(nodes)}) breaks no tie and PVE "
             "supports it only on even clusters", "remove the QDevice, or use an even number of nodes")
-    ha = cluster._ha
+    ha = cluster.part(Ha)
     if ha is not None and ha.resources and q.tolerated_failures < 1:
         add("error", "ha", f"HA is configured for {len(ha.resources)} guest(s), but with {q.votes} votes and "
             f"quorum {q.quorum} the cluster cannot keep quorum after one node fails",
@@ -123,20 +124,20 @@ def check(cluster: Cluster) -> list[Finding]:
     return findings
 
 
-def check_guests(cluster: Cluster) -> list[Finding]:
+def check_guests(cluster: ClusterBase) -> list[Finding]:
     """The rules on the cluster's guests that HA and migration need (see the module docstring)."""
     findings: list[Finding] = []
-    ha = cluster._ha
-    protected = ha._resources if ha is not None else {}
+    ha = cluster.part(Ha)
+    protected = ha.resources if ha is not None else {}
     node_count = len(cluster.nodes)
 
     def error(where: _cdk.Construct, field: str, text: str, fix: str) -> None:
         # The path is read from jsii only here, when a problem is reported.
         findings.append(Finding("error", Problem(str(where.node.path), field, text, fix)))
 
-    for guest in cluster._guests.values():
+    for guest in cluster.guests:
         under_ha = guest.ha_resource_id in protected
-        if guest._host_cpu and not guest.allow_host_cpu and (under_ha or node_count > 1):
+        if guest.passes_host_cpu and not guest.allow_host_cpu and (under_ha or node_count > 1):
             why = "it is under HA" if under_ha else f"the cluster has {node_count} nodes"
             error(guest, "cpu_type", f"{guest.cpu_type} passes the node's own CPU through, so the VM migrates only "
                   f"to identical CPUs, and {why}",
@@ -154,7 +155,7 @@ def check_guests(cluster: Cluster) -> list[Finding]:
             if storage.storage_type == "zfspool" and replicated and (disk is None or disk.replicate):
                 relies_on_replicas = True
                 continue
-            field = f"{guest._disk_prop(i)}.storage" if disk is not None else "cloud_init.storage"
+            field = f"{guest.disk_prop(i)}.storage" if disk is not None else "cloud_init.storage"
             hint = " and replicate it with guest.replicate_to(node)" if storage.storage_type == "zfspool" else ""
             error(guest, field, f"the guest is under HA, but storage {storage.node.id} ({storage.storage_type}) is "
                   "local to its node and not replicated, so HA cannot start it elsewhere",
@@ -177,14 +178,14 @@ def check_guests(cluster: Cluster) -> list[Finding]:
         for bridge in guest.bridges:
             if bridge == "vmbr0":
                 continue
-            lacking = [n.name for n in cluster.nodes if bridge not in n._bridges
+            lacking = [n.name for n in cluster.nodes if not n.has_bridge(bridge)
                        and (strict_nodes is None or n.name in strict_nodes)]
             if lacking:
                 error(guest, "networks", f"the guest is under HA on bridge {bridge}, which "
                       f"{', '.join(lacking)} lack{'s' if len(lacking) == 1 else ''}",
                       f"add {bridge} to every node it may move to (node.add_bridge), or restrict it with prefer=")
     if ha is not None:
-        for rule in ha._rules.values():
+        for rule in ha.rules.values():
             if rule.kind != "resource-affinity":
                 continue
             for member in rule.members:
@@ -197,12 +198,10 @@ def check_guests(cluster: Cluster) -> list[Finding]:
     return findings
 
 
-def check_ceph(cluster: Cluster) -> list[Finding]:
+def check_ceph(cluster: ClusterBase) -> list[Finding]:
     """Ceph's rules over the whole model: monitor quorum, managers, pool sizes against the nodes with OSDs,
     metadata servers for the file systems, and the networks Ceph shares."""
-    from pvecdk.cluster import NetworkRole
-
-    ceph = cluster.ceph
+    ceph = cluster.part(Ceph)
     findings: list[Finding] = []
     if ceph is None:
         return findings
@@ -249,11 +248,9 @@ def check_ceph(cluster: Cluster) -> list[Finding]:
     return findings
 
 
-def clusters_in(scope: Any) -> list[Cluster]:
+def clusters_in(scope: Any) -> list[ClusterBase]:
     """Every cluster in the construct tree under ``scope`` (``scope`` included), in tree order."""
-    from pvecdk.cluster import Cluster
-
-    return [c for c in scope.node.find_all() if isinstance(c, Cluster)]
+    return [c for c in scope.node.find_all() if isinstance(c, ClusterBase)]
 
 
 def enforce(scope: Any) -> list[Finding]:
@@ -267,7 +264,7 @@ def enforce(scope: Any) -> list[Finding]:
 
 @jsii.implements(_cdk.IValidation)
 class _ClusterValidation:
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: ClusterBase) -> None:
         self._cluster = cluster
 
     def validate(self) -> list[str]:
@@ -278,6 +275,6 @@ class _ClusterValidation:
         return [str(f.problem) for f in findings if f.severity == "error"]
 
 
-def register(cluster: Cluster) -> None:
+def register(cluster: ClusterBase) -> None:
     """Run the cluster's rules as a cdktf validation too (for apps that call ``app.synth()`` directly)."""
     cluster.node.add_validation(_ClusterValidation(cluster))

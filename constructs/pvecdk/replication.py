@@ -11,27 +11,28 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, PlainValidator, field_validator, model_validator
 
-from pvecdk import _calendar, _cdk
-from pvecdk._validation import Props, check_props, construct_path, instance_of, raise_at
+from pvecdk import _cdk
+from pvecdk._base import NodeBase
+from pvecdk._guest import GuestBase, NodeProp, rate_limit_mbps
+from pvecdk._validation import Props, check_props, construct_path, instance_of, raise_at, schedule_value
 from pvecdk.bpg import replication
-from pvecdk.guests import Guest, _Node, _rate_limit_mbps
-from pvecdk.node import Node
 
 __all__ = ["Replication"]
 
 
 
 class _ReplicationProps(Props):
-    guest: Annotated[Guest, PlainValidator(instance_of(Guest, "pass a guest construct", name="Vm or Container"))]
-    target: _Node
+    guest: Annotated[GuestBase, PlainValidator(instance_of(GuestBase, "pass a guest construct",
+                                                           name="Vm or Container"))]
+    target: NodeProp
     schedule: str
-    rate_limit_mbps: Annotated[float, BeforeValidator(_rate_limit_mbps)] | None
+    rate_limit_mbps: Annotated[float, BeforeValidator(rate_limit_mbps)] | None
     enabled: bool
     comment: str | None
 
     @field_validator("guest")
     @classmethod
-    def _guest(cls, v: Guest) -> Guest:
+    def _guest(cls, v: GuestBase) -> GuestBase:
         if not any(d.replicate for d in v.disks):
             raise ValueError(f"guest {v.vm_id} has no disk to replicate; replicate a guest with disks on zfspool")
         return v
@@ -39,7 +40,7 @@ class _ReplicationProps(Props):
     @field_validator("schedule", mode="before")
     @classmethod
     def _schedule(cls, v: object) -> object:
-        return _calendar.schedule_value(v, "*/15")
+        return schedule_value(v, "*/15")
 
     @model_validator(mode="after")
     def _between(self) -> _ReplicationProps:
@@ -58,7 +59,7 @@ class _ReplicationProps(Props):
         for i, disk in enumerate(guest.disks):
             if not disk.replicate:
                 continue
-            field = f"guest.{guest._disk_prop(i)}.storage"
+            field = f"guest.{guest.disk_prop(i)}.storage"
             storage = disk.storage
             if storage.storage_type != "zfspool":
                 located.append((field, f"storage {storage.node.id} is {storage.storage_type or 'of unknown type'}, "
@@ -85,8 +86,8 @@ class Replication(_cdk.Construct):
         scope: _cdk.Construct,
         id: str,
         *,
-        guest: Guest,
-        target: Node,
+        guest: GuestBase,
+        target: NodeBase,
         schedule: str = "*/15",
         rate_limit_mbps: float | None = None,
         enabled: bool = True,
@@ -109,10 +110,10 @@ class Replication(_cdk.Construct):
             guest=guest, target=target, schedule=schedule, rate_limit_mbps=rate_limit_mbps, enabled=enabled,
             comment=comment))
         super().__init__(scope, id)
-        self._guest: Guest = props.guest
-        self._target: Node = props.target
-        self._job_id = f"{guest.vm_id}-{len(guest._replications)}"  # the guest's jobs are numbered from 0
-        guest._replications.append(self)
+        self._guest: GuestBase = props.guest
+        self._target: NodeBase = props.target
+        self._job_id = f"{guest.vm_id}-{len(guest.replications)}"  # the guest's jobs are numbered from 0
+        props.guest.join_replication(self)
         self.resource = replication.Replication(
             self, "Resource", id=self._job_id, target=target.name, type="local",
             schedule=props.schedule, rate=props.rate_limit_mbps, disable=not props.enabled or None,
@@ -120,11 +121,11 @@ class Replication(_cdk.Construct):
         )
 
     @property
-    def guest(self) -> Guest:
+    def guest(self) -> GuestBase:
         return self._guest
 
     @property
-    def target(self) -> Node:
+    def target(self) -> NodeBase:
         return self._target
 
     @property

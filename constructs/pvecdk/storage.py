@@ -22,12 +22,15 @@ import enum
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import field_validator, model_validator
 
 from pvecdk import _cdk, _storage_types
+from pvecdk._base import ClusterBase, NodeBase, clusters_of_stack
+from pvecdk._storage_types import CONTENT, SHARED_TYPES, STORAGE_ID, ContentType
 from pvecdk._validation import Props, check_props, construct_path, raise_at
+from pvecdk._values import PveVersion, Retention
 from pvecdk.bpg import (
     node_disk_zfs,
     storage_cifs,
@@ -40,11 +43,6 @@ from pvecdk.bpg import (
 )
 from pvecdk.errors import ConfigError, Problem
 from pvecdk.provider import storage as pvecdk_storage
-
-if TYPE_CHECKING:
-    from pvecdk.backup import Retention
-    from pvecdk.cluster import Cluster, PveVersion
-    from pvecdk.node import Node
 
 __all__ = [
     "CephFsStorage",
@@ -69,21 +67,6 @@ __all__ = [
     "ZfsRaidLevel",
 ]
 
-
-class ContentType(enum.StrEnum):
-    """What a storage may hold (PVE's ``content`` option)."""
-
-    IMAGES = "images"  # VM disk images
-    ROOTDIR = "rootdir"  # container root file systems
-    VZTMPL = "vztmpl"  # container templates
-    ISO = "iso"  # ISO images
-    BACKUP = "backup"  # vzdump backups
-    SNIPPETS = "snippets"  # hook scripts, cloud-init files
-    IMPORT = "import"  # disk images and OVAs to import guests from
-
-
-# Storage types whose data every node sees: PVE treats them as shared without a `shared` flag.
-SHARED_TYPES = frozenset({"nfs", "cifs", "glusterfs", "cephfs", "rbd", "pbs", "iscsi", "iscsidirect", "zfs"})
 
 # What the installer creates, so `Storage.from_id(scope, "local-lvm")` needs no further arguments.
 _INSTALLER = {
@@ -115,7 +98,7 @@ class Storage(_cdk.Construct):
         storage_type: str,
         content: Iterable[ContentType | str],
         shared: bool,
-        nodes: Sequence[Node] | None = None,
+        nodes: Sequence[NodeBase] | None = None,
     ) -> None:
         """Define the storage's attributes; subclasses add the resources that create it.
 
@@ -157,7 +140,7 @@ class Storage(_cdk.Construct):
         return self._shared
 
     @property
-    def nodes(self) -> tuple[Node, ...] | None:
+    def nodes(self) -> tuple[NodeBase, ...] | None:
         """The nodes the storage is defined on; None means every node."""
         return self._nodes
 
@@ -168,7 +151,7 @@ class Storage(_cdk.Construct):
         except ValueError:
             return False
 
-    def available_on(self, node: Node) -> bool:
+    def available_on(self, node: NodeBase) -> bool:
         """Tell whether the storage is defined on ``node``."""
         return self._nodes is None or any(n is node for n in self._nodes)
 
@@ -181,7 +164,7 @@ class Storage(_cdk.Construct):
         content: Iterable[ContentType | str] | None = None,
         shared: bool | None = None,
         storage_type: str | None = None,
-        nodes: Sequence[Node] | None = None,
+        nodes: Sequence[NodeBase] | None = None,
     ) -> Storage:
         """Refer to a storage that exists; nothing is added to the plan.
 
@@ -212,10 +195,8 @@ class Storage(_cdk.Construct):
         if storage_type is None and installer is None:
             faults.append(("storage_type", f"the type of {storage_id!r} is unknown",
                            "pass storage_type=, such as 'nfs' or 'lvmthin'"))
-        from pvecdk.node import Node
-
         for item in nodes or ():
-            if not isinstance(item, Node):
+            if not isinstance(item, NodeBase):
                 faults.append(("nodes", f"{item!r} is not a Node", "pass the nodes cluster.add_node(...) returned"))
         try:
             wanted = _content_set(content) if content is not None else None
@@ -290,30 +271,9 @@ class GlusterTransport(enum.StrEnum):
     UNIX = "unix"
 
 
-_ALL = frozenset(ContentType)
-_C = ContentType
-# What each type can hold, and what PVE gives it when `content` is not set (pve-storage's plugindata).
-CONTENT: dict[str, tuple[frozenset[ContentType], frozenset[ContentType]]] = {
-    "dir": (_ALL, frozenset({_C.IMAGES, _C.ROOTDIR})),
-    "nfs": (_ALL, frozenset({_C.IMAGES})),
-    "cifs": (_ALL, frozenset({_C.IMAGES})),
-    "glusterfs": (_ALL - {_C.ROOTDIR}, frozenset({_C.IMAGES})),
-    "cephfs": (frozenset({_C.VZTMPL, _C.ISO, _C.BACKUP, _C.SNIPPETS, _C.IMPORT}), frozenset({_C.BACKUP})),
-    "lvm": (frozenset({_C.IMAGES, _C.ROOTDIR}), frozenset({_C.IMAGES})),
-    "lvmthin": (frozenset({_C.IMAGES, _C.ROOTDIR}), frozenset({_C.IMAGES, _C.ROOTDIR})),
-    "zfspool": (frozenset({_C.IMAGES, _C.ROOTDIR}), frozenset({_C.IMAGES, _C.ROOTDIR})),
-    "rbd": (frozenset({_C.IMAGES, _C.ROOTDIR}), frozenset({_C.IMAGES})),
-    "pbs": (frozenset({_C.BACKUP}), frozenset({_C.BACKUP})),
-    "iscsi": (frozenset({_C.IMAGES}), frozenset({_C.IMAGES})),
-    "iscsidirect": (frozenset({_C.IMAGES}), frozenset({_C.IMAGES})),
-    "zfs": (frozenset({_C.IMAGES}), frozenset({_C.IMAGES})),
-}
-
 # Content that is no loss when its storage definition goes: installation media only.
 _MEDIA = frozenset({ContentType.ISO, ContentType.VZTMPL})
 
-# PVE's pve-storage-id (as the engine checks it): two characters or more, ending in a letter or digit.
-_STORAGE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9]")
 _FINGERPRINT = re.compile(r"^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$")
 _SECRET_FIX = ("pass a sensitive TerraformVariable (TerraformVariable(..., sensitive=True).string_value) "
                "or another token")
@@ -352,10 +312,8 @@ def _dependable_ref(resource: Any) -> str:
     return f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"
 
 
-def _pve_version(cluster: Cluster | None) -> PveVersion:
+def _pve_version(cluster: ClusterBase | None) -> PveVersion:
     """The PVE release a storage is checked against: its cluster's, or the newest without a cluster."""
-    from pvecdk.cluster import PveVersion
-
     return cluster.pve_version if cluster is not None else PveVersion.V9_1
 
 
@@ -364,10 +322,8 @@ def _protection(allow_destroy: bool) -> _cdk.TerraformResourceLifecycle | None:
     return None if allow_destroy else _cdk.TerraformResourceLifecycle(prevent_destroy=True)
 
 
-def _find_cluster(scope: _cdk.Construct) -> Cluster | None:
+def _find_cluster(scope: _cdk.Construct) -> ClusterBase | None:
     """The one cluster in the stack of ``scope``, or None when there is none or several."""
-    from pvecdk.cluster import clusters_of_stack
-
     clusters = clusters_of_stack(_cdk.TerraformStack.of(scope))
     return clusters[0] if len(clusters) == 1 else None
 
@@ -385,7 +341,7 @@ class _StorageProps(Props):
     @field_validator("storage_id")
     @classmethod
     def _storage_id(cls, v: str) -> str:
-        if not _STORAGE_ID.fullmatch(v):
+        if not STORAGE_ID.fullmatch(v):
             raise ValueError(f"{v!r} is not a storage id; start with a letter, then letters, digits, '-', '_' "
                              "or '.', ending in a letter or digit")
         return v
@@ -393,15 +349,13 @@ class _StorageProps(Props):
     @field_validator("nodes")
     @classmethod
     def _nodes(cls, v: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
-        from pvecdk.node import Node
-
         if v is None:
             return v
         if not v:
             raise ValueError("an empty node list defines the storage nowhere; list nodes, or leave nodes unset "
                              "for every node")
         for item in v:
-            if not isinstance(item, Node):
+            if not isinstance(item, NodeBase):
                 raise ValueError(f"{item!r} is not a Node; pass the nodes cluster.add_node(...) returned")
         names = [n.name for n in v]
         if len(set(names)) != len(names):
@@ -418,8 +372,6 @@ class _BackupProps(_StorageProps):
     @field_validator("retention")
     @classmethod
     def _retention(cls, v: Any) -> Any:
-        from pvecdk.backup import Retention
-
         if v is not None and not isinstance(v, Retention):
             raise ValueError(f"{v!r} is not a Retention; pass Retention(keep_daily=7, ...)")
         return v
@@ -512,12 +464,11 @@ class _OwnedStorage(Storage):
 
     # -- validation
 
-    def _resolve_cluster(self, scope: _cdk.Construct, path: Callable[[], str], props: _StorageProps) -> Cluster | None:
+    def _resolve_cluster(self, scope: _cdk.Construct, path: Callable[[], str],
+                         props: _StorageProps) -> ClusterBase | None:
         """The cluster given, else the nodes', else the stack's only one; checked before any rule reads it."""
-        from pvecdk.cluster import Cluster
-
         if props.cluster is not None:
-            if not isinstance(props.cluster, Cluster):
+            if not isinstance(props.cluster, ClusterBase):
                 raise ConfigError([Problem(path(), "cluster", f"{props.cluster!r} is not a Cluster",
                                            "pass the Cluster construct", self._TF_TYPE)])
             return props.cluster
@@ -542,7 +493,7 @@ class _OwnedStorage(Storage):
                 out[option] = (prop, value)
         return out
 
-    def _check(self, path: Callable[[], str], props: _StorageProps, cluster: Cluster | None,
+    def _check(self, path: Callable[[], str], props: _StorageProps, cluster: ClusterBase | None,
                extra: dict[str, str]) -> None:
         kind = self.STORAGE_TYPE
         problems: list[Problem] = []
@@ -654,7 +605,7 @@ class _PvecdkStorage(_OwnedStorage):
 
     _TF_TYPE = "pvecdk_storage"
 
-    def _check(self, path: Callable[[], str], props: _StorageProps, cluster: Cluster | None,
+    def _check(self, path: Callable[[], str], props: _StorageProps, cluster: ClusterBase | None,
                extra: dict[str, str]) -> None:
         if cluster is None or not cluster.nodes:
             what = "no cluster" if cluster is None else f"cluster {cluster.name} has no node yet"
@@ -722,8 +673,8 @@ class DirStorage(_DeclaredSharedStorage):
         path: str,
         storage_id: str | None = None,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
+        nodes: Sequence[NodeBase] | None = None,
+        cluster: ClusterBase | None = None,
         shared: bool = False,
         preallocation: Preallocation | str | None = None,
         create_base_path: bool | None = None,
@@ -816,8 +767,8 @@ class NfsStorage(_OwnedStorage):
         export: str,
         storage_id: str | None = None,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
+        nodes: Sequence[NodeBase] | None = None,
+        cluster: ClusterBase | None = None,
         mount_options: str | None = None,
         preallocation: Preallocation | str | None = None,
         snapshot_as_volume_chain: bool | None = None,
@@ -918,8 +869,8 @@ class CifsStorage(_OwnedStorage):
         password: str,
         storage_id: str | None = None,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
+        nodes: Sequence[NodeBase] | None = None,
+        cluster: ClusterBase | None = None,
         domain: str | None = None,
         subdirectory: str | None = None,
         mount_options: str | None = None,
@@ -1009,8 +960,8 @@ class LvmStorage(_DeclaredSharedStorage):
         volume_group: str,
         storage_id: str | None = None,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
+        nodes: Sequence[NodeBase] | None = None,
+        cluster: ClusterBase | None = None,
         shared: bool = False,
         wipe_removed_volumes: bool | None = None,
         enabled: bool = True,
@@ -1079,8 +1030,8 @@ class LvmThinStorage(_OwnedStorage):
         thin_pool: str,
         storage_id: str | None = None,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
+        nodes: Sequence[NodeBase] | None = None,
+        cluster: ClusterBase | None = None,
         enabled: bool = True,
         allow_destroy: bool = False,
     ) -> None:
@@ -1223,8 +1174,8 @@ class ZfsPoolStorage(_OwnedStorage):
         pool: str,
         storage_id: str | None = None,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
+        nodes: Sequence[NodeBase] | None = None,
+        cluster: ClusterBase | None = None,
         blocksize: str | None = None,
         sparse: bool | None = None,
         devices: Sequence[str] | None = None,
@@ -1342,8 +1293,8 @@ class PbsStorage(_OwnedStorage):
         fingerprint: str | None = None,
         storage_id: str | None = None,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
+        nodes: Sequence[NodeBase] | None = None,
+        cluster: ClusterBase | None = None,
         namespace: str | None = None,
         encryption_key: str | None = None,
         retention: Retention | None = None,
@@ -1482,8 +1433,8 @@ class RbdStorage(_PvecdkStorage):
         pool: str,
         storage_id: str | None = None,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
+        nodes: Sequence[NodeBase] | None = None,
+        cluster: ClusterBase | None = None,
         data_pool: str | None = None,
         namespace: str | None = None,
         krbd: bool | None = None,
@@ -1562,8 +1513,8 @@ class CephFsStorage(_PvecdkStorage):
         fs_name: str | None = None,
         storage_id: str | None = None,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
+        nodes: Sequence[NodeBase] | None = None,
+        cluster: ClusterBase | None = None,
         subdir: str | None = None,
         fuse: bool | None = None,
         mount_options: str | None = None,
@@ -1649,8 +1600,8 @@ class _IscsiTargetStorage(_PvecdkStorage):
         target: str,
         storage_id: str | None = None,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
+        nodes: Sequence[NodeBase] | None = None,
+        cluster: ClusterBase | None = None,
         extra_options: Mapping[str, str] | None = None,
         enabled: bool = True,
         allow_destroy: bool = False,
@@ -1776,8 +1727,8 @@ class ZfsOverIscsiStorage(_PvecdkStorage):
         zfs_base_path: str | None = None,
         storage_id: str | None = None,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
+        nodes: Sequence[NodeBase] | None = None,
+        cluster: ClusterBase | None = None,
         extra_options: Mapping[str, str] | None = None,
         enabled: bool = True,
         allow_destroy: bool = False,
@@ -1859,8 +1810,8 @@ class GlusterFsStorage(_PvecdkStorage):
         preallocation: Preallocation | str | None = None,
         storage_id: str | None = None,
         content: Iterable[ContentType | str] | None = None,
-        nodes: Sequence[Node] | None = None,
-        cluster: Cluster | None = None,
+        nodes: Sequence[NodeBase] | None = None,
+        cluster: ClusterBase | None = None,
         extra_options: Mapping[str, str] | None = None,
         retention: Retention | None = None,
         max_protected_backups: int | None = None,

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pvecdk._storage_types import create_defaults, release_options
+from pvecdk._storage_types import CONTENT, STORAGE_ID, create_defaults, release_options
 from pvecdk.engine.client import Client
 from pvecdk.engine.membership import PlanRefused, Step
 
@@ -43,14 +43,11 @@ __all__ = [
 #: The types this module manages; bpg/proxmox has resources for the others.
 STORAGE_TYPES = ("rbd", "cephfs", "iscsi", "iscsidirect", "zfs", "glusterfs")
 
-#: The content each type can hold (PVE's plugin data).
+#: The content each type can hold (the table the constructs check against), plus PVE's ``none`` for iSCSI
+#: (LUNs used directly), which a definition read back from PVE may carry.
 CONTENT_TYPES: dict[str, frozenset[str]] = {
-    "rbd": frozenset({"images", "rootdir"}),
-    "cephfs": frozenset({"vztmpl", "iso", "backup", "snippets", "import"}),
-    "iscsi": frozenset({"images", "none"}),
-    "iscsidirect": frozenset({"images", "none"}),
-    "zfs": frozenset({"images"}),
-    "glusterfs": frozenset({"images", "vztmpl", "iso", "backup", "snippets", "import"}),
+    kind: frozenset(c.value for c in CONTENT[kind][0]) | ({"none"} if kind.startswith("iscsi") else frozenset())
+    for kind in STORAGE_TYPES
 }
 
 #: Options with an attribute of their own in ``pvecdk_storage``, or that PVE manages itself.
@@ -62,8 +59,6 @@ _BOOLEAN = frozenset({"krbd", "fuse", "sparse", "nowritecache", "create-base-pat
 
 _SECRET_OPTIONS = frozenset({"keyring", "password", "encryption-key"})
 
-# PVE's storage id format (pve-storage-id).
-_STORAGE_ID = re.compile(r"[a-z][a-z0-9\-_.]*[a-z0-9]", re.IGNORECASE)
 #: PVE's node name format (pve-node); use it with ``fullmatch``.
 NODE_NAME = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?")
 
@@ -137,7 +132,7 @@ def check_storage(spec: StorageSpec, release: str | None = None) -> list[str]:
     if spec.type not in STORAGE_TYPES:
         return [f"type: pvecdk_storage manages {', '.join(STORAGE_TYPES)}, got {spec.type!r}; use the bpg/proxmox "
                 f"resource for {spec.type} storage"]
-    if not _STORAGE_ID.fullmatch(spec.id):
+    if not STORAGE_ID.fullmatch(spec.id):
         problems.append(f"id: {spec.id!r} is not a PVE storage id; start with a letter, then letters, digits, "
                         "'-', '_' or '.', ending in a letter or digit")
     for node in sorted(spec.nodes or ()):
