@@ -1,9 +1,12 @@
 """Synthesis benchmark: pvecdk against bare cdktf ``TerraformResource`` subclasses emitting the same JSON.
 
-Two scenarios. ``resources`` (the default): N L1 resources of ``pvecdk.bpg`` against a bare subclass given
+Three scenarios. ``resources`` (the default): N L1 resources of ``pvecdk.bpg`` against a bare subclass given
 the same attributes. ``cluster``: the L2 model of a 16-node cluster with N guests (half under HA with node
 preferences, every guest backed up by one staggered job per node), checked by the policy, against bare
 resources replaying the JSON that model synthesizes (recorded once, untimed, before the timed runs).
+``nodes``: the same model with N nodes and four guests per node, against the same replay: what a node costs
+as the cluster grows (every value derived from the other nodes, such as each node's hosts file, is rendered
+once at synthesis, so the pvecdk/bare ratio stays flat from 16 to 64 nodes).
 
 For each size N and each variant, a fresh subprocess builds one stack and synthesizes it; the parent reports
 the median of ``--repeat`` runs and checks that both variants wrote the same ``cdk.tf.json``. Figures, not a
@@ -13,6 +16,7 @@ test: ``make bench`` or ``.venv/bin/python bench/synth.py [--scenario cluster] [
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import resource
@@ -25,9 +29,11 @@ from pathlib import Path
 from typing import Any
 
 VARIANTS = ("bare", "pvecdk")
-TARGETS = {"resources": (5000, 1.2), "cluster": (2000, 1.3)}  # scenario -> (N, largest pvecdk/bare ratio)
-DEFAULT_SIZES = {"resources": "100,1000,5000", "cluster": "2000"}
+# scenario -> (N, largest pvecdk/bare ratio)
+TARGETS = {"resources": (5000, 1.2), "cluster": (2000, 1.3), "nodes": (64, 1.3)}
+DEFAULT_SIZES = {"resources": "100,1000,5000", "cluster": "2000", "nodes": "16,32,64"}
 CLUSTER_NODES = 16
+GUESTS_PER_NODE = 4  # in the ``nodes`` scenario
 Spec = tuple[str, str, dict[str, Any]]  # (Terraform type, construct id, Terraform attributes)
 
 
@@ -58,7 +64,7 @@ def specs(n: int) -> list[Spec]:
     return out
 
 
-def build_cluster(stack: Any, guests: int) -> None:
+def build_cluster(stack: Any, guests: int, node_count: int = CLUSTER_NODES) -> None:
     """The ``cluster`` scenario's model: 16 nodes, ``guests`` VMs on shared RBD storage round-robin over the
     nodes, every other one under HA preferring its node then the next, one backup job per node staggered
     over 01:00-05:00 backing up every guest, and an InfluxDB metrics server.
@@ -66,14 +72,16 @@ def build_cluster(stack: Any, guests: int) -> None:
     Args:
         stack: The stack to build in.
         guests: How many VMs.
+        node_count: How many nodes (the ``nodes`` scenario varies it).
     """
     from pvecdk import BackupJob, Cluster, Disk, HaOptions, InfluxDbServer, Retention, Storage, Vm
 
     cluster = Cluster(stack, "Cluster", name="bench", management_network="192.168.0.0/22",
                       cluster_network="10.0.0.0/22")
     nodes = [cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
-                              management_address=f"192.168.0.{10 + i}", cluster_address=f"10.0.0.{10 + i}")
-             for i in range(1, CLUSTER_NODES + 1)]
+                              management_address=str(ipaddress.ip_address("192.168.0.10") + i),
+                              cluster_address=str(ipaddress.ip_address("10.0.0.10") + i))
+             for i in range(1, node_count + 1)]
     rbd = Storage.from_id(stack, "ceph-vm", storage_type="rbd", content=["images", "rootdir"])
     nfs = Storage.from_id(stack, "nfs-backup", storage_type="nfs", content=["backup"])
     for i in range(guests):
@@ -138,12 +146,14 @@ def _replay(_cdk: Any, doc: dict[str, Any]) -> list[tuple[str, str, dict[str, An
     return ordered
 
 
-def run_cluster_child(variant: str, n: int, outdir: str, record: str | None) -> dict[str, float]:
-    """One run of the ``cluster`` scenario in this (fresh) process; see :func:`run_child` for the figures.
+def run_cluster_child(variant: str, n: int, outdir: str, record: str | None,
+                      scenario: str = "cluster") -> dict[str, float]:
+    """One run of the ``cluster`` or ``nodes`` scenario in this (fresh) process; see :func:`run_child` for the
+    figures.
 
     Args:
         variant: ``"pvecdk"`` (the L2 model, policy checks included) or ``"bare"`` (replays ``record``).
-        n: How many guests.
+        n: How many guests (``cluster``) or nodes (``nodes``).
         outdir: The app's output directory.
         record: The ``cdk.tf.json`` of a pvecdk run, which the bare variant replays.
     """
@@ -170,7 +180,10 @@ def run_cluster_child(variant: str, n: int, outdir: str, record: str | None) -> 
             made[f"{tf_type}.{lid}"] = bare(stack, lid, tf_type, attrs, depends_on=[made[d] for d in deps] or None,
                                             lifecycle=lifecycle)
     else:
-        build_cluster(stack, n)
+        if scenario == "nodes":
+            build_cluster(stack, GUESTS_PER_NODE * n, node_count=n)
+        else:
+            build_cluster(stack, n)
         policy.enforce(app)  # what `pvecdk synth` runs before writing: part of pvecdk's cost
     built = time.perf_counter()
     app.synth()
@@ -294,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark (or, with the hidden ``--child``, one measurement) and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", choices=sorted(TARGETS), default="resources",
-                        help="L1 resources, or the L2 model of a cluster with guests")
+                        help="L1 resources, the L2 model of a cluster with N guests, or of a cluster of N nodes")
     parser.add_argument("--sizes", help="comma-separated resource (or guest) counts; defaults to "
                         + "; ".join(f"{k}: {v}" for k, v in DEFAULT_SIZES.items()))
     parser.add_argument("--repeat", type=int, default=3, help="runs per (variant, N); the median is shown")
@@ -306,8 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     scenario = args.scenario
     if args.child:
         variant, n = args.child[0], int(args.child[1])
-        if scenario == "cluster":
-            print(json.dumps(run_cluster_child(variant, n, args.outdir, args.record)))
+        if scenario in ("cluster", "nodes"):
+            print(json.dumps(run_cluster_child(variant, n, args.outdir, args.record, scenario)))
         else:
             print(json.dumps(run_child(variant, n, args.outdir)))
         return 0
@@ -319,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             runs: dict[str, list[dict[str, float]]] = {v: [] for v in VARIANTS}
             record = None
-            if scenario == "cluster":  # the JSON the bare variant replays, from one untimed pvecdk run
+            if scenario != "resources":  # the JSON the bare variant replays, from one untimed pvecdk run
                 _measure("pvecdk", n, Path(tmp, f"record-{n}"), scenario)
                 record = Path(tmp, f"record-{n}", "stacks", "bench", "cdk.tf.json")
             for r in range(args.repeat):

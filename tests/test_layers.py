@@ -31,6 +31,8 @@ LAYERS: dict[str, int] = {
     "pvecdk._values": 0,
     "pvecdk._storage_types": 0,
     "pvecdk._calendar": 0,
+    "pvecdk._model": 1,  # on _values and errors
+    "pvecdk._rules": 2,  # on _model
     "pvecdk._validation": 1,  # on _calendar (schedules) and errors
     "pvecdk._l1": 1,
     "pvecdk.bpg.": 2,

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 from pydantic import field_validator, model_validator
 
 from pvecdk import _cdk
+from pvecdk._model import ClusterModel, GuestModel, NodeModel
 from pvecdk._validation import Props
 from pvecdk._values import (
     MAX_LINKS,
@@ -278,6 +279,9 @@ class ClusterBase(_cdk.Construct):
         self._guests: dict[int, Any] = {}  # VMID -> guest, joined through join_guest
         self._hosts_entries: tuple[int, list[dict[str, Any]]] | None = None
         self._parts: dict[type, Any] = {}  # class -> the cluster's one construct of it (Ha, Ceph)
+        #: What the rules that span constructs read (:mod:`pvecdk.policy`); the children join it.
+        self.model = ClusterModel(lambda: str(self.node.path), qdevice=props.qdevice is not None,
+                                  cluster_network=self.cluster_network)
         _ensure_pvecdk_provider(self)
 
     # -- attributes
@@ -353,18 +357,15 @@ class ClusterBase(_cdk.Construct):
     # -- joining the model (the children call these; nothing outside writes the cluster's fields)
 
     def join_node(self, node: NodeBase) -> None:
-        """Add ``node`` to the cluster's nodes (its uniqueness was checked by :meth:`check_new_node`)."""
+        """Add ``node`` to the cluster (its uniqueness was checked by :meth:`check_new_node`)."""
+        self.model.add_node(NodeModel(node.name, node.node_id, node.votes, dict(node.addresses)))
         self._nodes.append(node)
 
-    def join_guest(self, guest: Any, vm_id: int) -> None:
-        """Add ``guest`` under ``vm_id``; a VMID already taken is a ConfigError (guests check it first, with
-        their other props, so this only guards the model)."""
-        other = self._guests.get(vm_id)
-        if other is not None:
-            raise ConfigError([Problem(str(guest.node.path), "vm_id",
-                                       f"VMID {vm_id} is already taken by {other.node.path}",
-                                       "give every guest of the cluster its own VMID")])
-        self._guests[vm_id] = guest
+    def join_guest(self, guest: Any, model: GuestModel) -> None:
+        """Add ``guest``, described by ``model``; a VMID another guest has is a ConfigError (guests check it
+        first, with their other props, so this only guards the model)."""
+        self.model.add_guest(model)
+        self._guests[model.vm_id] = guest
 
     def hosts_entries(self) -> list[dict[str, Any]]:
         """The ``/etc/hosts`` entries every node gets: localhost and every node on the cluster network (link0's
@@ -393,27 +394,11 @@ class ClusterBase(_cdk.Construct):
 
     def free_node_id(self) -> int:
         """The lowest node id no node has."""
-        taken = {n.node_id for n in self._nodes}
-        return next(i for i in range(1, len(taken) + 2) if i not in taken)
+        return self.model.free_node_id()
 
     def check_new_node(self, path: str, name: str, node_id: int, addresses: dict[NetworkRole, str]) -> None:
         """Uniqueness against the nodes already added (raised by Node before it enters the tree)."""
-        problems = []
-        for other in self._nodes:
-            if other.name == name:
-                problems.append(Problem(path, "name", f"node name {name!r} is already used",
-                                        "give every node its own name"))
-            if other.node_id == node_id:
-                problems.append(Problem(path, "node_id", f"node id {node_id} is already used by {other.name}",
-                                        "give every node its own id, or leave node_id unset"))
-            for role, address in addresses.items():
-                if other.addresses.get(role) == address:
-                    problems.append(Problem(path, f"{role.value}_address",
-                                            f"address {address} is already used by {other.name}",
-                                            "give every node its own address on each network"))
-        if problems:
-            raise ConfigError(problems)
-
+        self.model.check_new_node(path, name, node_id, addresses)
 
 
 class NodeBase(_cdk.Construct):
@@ -494,3 +479,8 @@ class NodeBase(_cdk.Construct):
     def has_bridge(self, name: str) -> bool:
         """Tell whether the node defines bridge ``name``."""
         return name in self._bridges
+
+    def join_bridge(self, name: str, bridge: Any) -> None:
+        """Record bridge ``name`` (its L1 resource ``bridge``) of this node, in the cluster's model too."""
+        self.cluster.model.add_bridge(self.name, name)
+        self._bridges[name] = bridge

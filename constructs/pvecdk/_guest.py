@@ -30,6 +30,7 @@ from pydantic import (
 
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._model import GuestModel, VolumeModel
 from pvecdk._validation import LazyPath, Props, check_props, instance_of, raise_at
 from pvecdk._values import dns_server
 from pvecdk.bpg import (
@@ -571,8 +572,9 @@ class GuestBase(_cdk.Construct):
             problems.append(Problem(path(), field_name, f"storage {storage.node.id} is not defined on node {node.name}",
                                     f"use a storage defined on {node.name}, or add {node.name} to its nodes"))
 
-    def _register(self, *, node: NodeBase, vm_id: int, disks: Sequence[Disk], cpu_type: str | None,
-                  allow_host_cpu: bool, networks: Sequence[NetworkInterface]) -> None:
+    def _register(self, where: LazyPath, *, node: NodeBase, vm_id: int, disks: Sequence[Disk],
+                  cpu_type: str | None, allow_host_cpu: bool, networks: Sequence[NetworkInterface]) -> None:
+        """Hold the checked props and join the cluster's model (the policy's view of the guest)."""
         self._node = node
         self._vm_id = vm_id
         self._disks = tuple(disks)
@@ -580,7 +582,15 @@ class GuestBase(_cdk.Construct):
         self._allow_host_cpu = allow_host_cpu
         self._bridges = tuple(n.bridge_name for n in networks)
         self._replications: list[Any] = []
-        node.cluster.join_guest(self, vm_id)
+        volumes = tuple(
+            VolumeModel(f"{self.disk_prop(i)}.storage" if i < len(self._disks) else "cloud_init.storage",
+                        storage.construct_id, storage.storage_type, storage.shared,
+                        self._disks[i].replicate if i < len(self._disks) else True)
+            for i, storage in enumerate(self.volumes))
+        self._model = GuestModel(vm_id, self.ha_resource_id, node.name, where, cpu_type=cpu_type,
+                                 host_cpu=self.passes_host_cpu, allow_host_cpu=allow_host_cpu, volumes=volumes,
+                                 bridges=self._bridges)
+        node.cluster.join_guest(self, self._model)
 
     def _common_attrs(self, *, tags: Sequence[str], pool: Pool | None, started: bool,
                       protection: bool) -> dict[str, Any]:
@@ -649,6 +659,7 @@ class GuestBase(_cdk.Construct):
         """The replication jobs of this guest (:class:`~pvecdk.replication.Replication`)."""
         return tuple(self._replications)
 
-    def join_replication(self, job: Any) -> None:
-        """Record a replication job of this guest (its constructor calls this)."""
+    def join_replication(self, job: Any, target: str) -> None:
+        """Record a replication job of this guest to node ``target`` (its constructor calls this)."""
+        self.cluster.model.add_replica(self._vm_id, target)
         self._replications.append(job)

@@ -25,6 +25,7 @@ from typing import Any
 
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._model import CephModel, PoolModel
 from pvecdk._validation import construct_path
 from pvecdk._values import NetworkRole
 from pvecdk.bpg import ceph_pool
@@ -48,6 +49,8 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_MONITORS = 3
 MAX_PG_NUM = 32768
+# The stages Ceph is built in, in order (0 is the init, pvecdk_ceph): each waits for the last non-empty one before.
+_MONITORS, _MANAGERS, _OSDS, _POOLS, _MDS, _FILESYSTEMS = range(1, 7)
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 # PVE's pattern for a metadata server's name (POST /nodes/{node}/ceph/mds/{name}): no '_' or '.'.
 _MDS_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,198}[A-Za-z0-9])?$")
@@ -191,6 +194,8 @@ class Ceph(_cdk.Construct):
             raise ConfigError(problems)
         super().__init__(scope, id)
         cluster.attach(self)
+        self.model = CephModel(lambda: str(self.node.path), public_role, private)
+        cluster.model.enable_ceph(self.model)
         assert public is not None
         self.cluster = cluster
         self.public_network: Network = public
@@ -203,6 +208,7 @@ class Ceph(_cdk.Construct):
         self._osds: list[Osd] = []
         self._pools: dict[str, CephPool] = {}
         self._filesystems: dict[str, CephFs] = {}
+        self._refs: tuple[tuple[int, ...], list[list[str]]] | None = None
         self.init_node: NodeBase = mons[0]
         self.resource = ceph_l1.Ceph(
             self, "Resource", node_name=self.init_node.name, endpoint=self.init_node.endpoint,
@@ -293,7 +299,8 @@ class Ceph(_cdk.Construct):
         address = node.addresses.get(self.public_role) if self.public_role is not None else None
         self._monitors[node.name] = ceph_monitor.CephMonitor(
             self, f"Monitor-{node.name}", node_name=node.name, endpoint=node.endpoint, address=address)
-        self._wire(self._monitors[node.name])
+        self.model.monitors.append(node.name)
+        self._in_stage(self._monitors[node.name], _MONITORS)
         return self._monitors[node.name]
 
     def add_manager(self, node: NodeBase) -> ceph_manager.CephManager:
@@ -303,7 +310,8 @@ class Ceph(_cdk.Construct):
             raise ConfigError(problems)
         self._managers[node.name] = ceph_manager.CephManager(
             self, f"Manager-{node.name}", node_name=node.name, endpoint=node.endpoint)
-        self._wire(self._managers[node.name])
+        self.model.managers.append(node.name)
+        self._in_stage(self._managers[node.name], _MANAGERS)
         return self._managers[node.name]
 
     def add_mds(self, node: NodeBase, *, name: str | None = None, hotstandby: bool = False) -> ceph_mds.CephMds:
@@ -323,7 +331,8 @@ class Ceph(_cdk.Construct):
         self._mds[node.name] = ceph_mds.CephMds(
             self, f"Mds-{node.name}", node_name=node.name, endpoint=node.endpoint, name=name,
             hotstandby=hotstandby or None)
-        self._wire(self._mds[node.name])
+        self.model.metadata_servers.append(node.name)
+        self._in_stage(self._mds[node.name], _MDS)
         return self._mds[node.name]
 
     # -- OSDs, pools, file systems
@@ -426,7 +435,7 @@ class Ceph(_cdk.Construct):
 
     # -- ordering
 
-    def _claim_pool_names(self, scope: _cdk.Construct, id: str, names: Iterable[str]) -> None:
+    def check_pool_names(self, scope: _cdk.Construct, id: str, names: Iterable[str]) -> None:
         """Refuse pool names another pool or file system of this Ceph has; the new construct is ``scope/id``."""
         taken = {n for pool in self._pools.values() for n in pool.pool_names}
         taken |= {n for fs in self._filesystems.values() for n in fs.pool_names}
@@ -436,12 +445,31 @@ class Ceph(_cdk.Construct):
                                        f"pool {clashes[0]} already exists in this Ceph",
                                        "give every pool and file system its own name")])
 
-    def _wire(self, added: Any) -> None:
-        """Chain the stages with depends_on: each waits for everything in the last non-empty stage before it.
+    def join_osd(self, osd: Osd) -> None:
+        """Record an OSD of this Ceph (its constructor calls this)."""
+        self._osds.append(osd)
+        self.model.osd_hosts.append(osd.host.name)
+        self._in_stage(osd.resource, _OSDS)
 
-        Only what ``added`` (a resource just put in its stage) changes is set again: its own depends_on, and
-        that of the next non-empty stage, which now waits for ``added`` too.
-        """
+    def join_pool(self, pool: CephPool) -> None:
+        """Record a pool of this Ceph (its constructor calls this, after :meth:`check_pool_names`)."""
+        self._pools[pool.pool_name] = pool
+        self.model.pools.append(PoolModel(pool.pool_name, lambda: str(pool.node.path), pool.size, pool.min_size,
+                                          pool.erasure_coding is not None))
+        self._in_stage(pool.resource, _POOLS)
+
+    def join_filesystem(self, fs: CephFs) -> None:
+        """Record a file system of this Ceph (its constructor calls this, after :meth:`check_pool_names`)."""
+        self._filesystems[fs.fs_name] = fs
+        self.model.filesystems.append(fs.fs_name)
+        self._in_stage(fs.resource, _FILESYSTEMS)
+
+    def _in_stage(self, resource: Any, stage: int) -> None:
+        """Order ``resource`` after the stages before ``stage``: rendered at synthesis, when all are known."""
+        resource.render_late(lambda: self._render_depends_on(resource, stage))
+
+    def _stage_refs(self) -> list[list[str]]:
+        """Each stage's resources as ``depends_on`` entries; built once per synthesis (stages only grow)."""
         stages: list[list[Any]] = [
             [self.resource],
             list(self._monitors.values()),
@@ -451,13 +479,14 @@ class Ceph(_cdk.Construct):
             list(self._mds.values()),
             [f.resource for f in self._filesystems.values()],
         ]
-        at = next(i for i, stage in enumerate(stages) if any(r is added for r in stage))
-        before = next(stage for stage in reversed(stages[:at]) if stage)
-        added.depends_on = [_dependable_ref(r) for r in before]
-        after = next((stage for stage in stages[at + 1:] if stage), [])
-        refs = [_dependable_ref(r) for r in stages[at]] if after else []
-        for resource in after:
-            resource.depends_on = refs
+        sizes = tuple(len(stage) for stage in stages)
+        if self._refs is None or self._refs[0] != sizes:
+            self._refs = (sizes, [[_dependable_ref(r) for r in stage] for stage in stages])
+        return self._refs[1]
+
+    def _render_depends_on(self, resource: Any, stage: int) -> None:
+        """Each stage waits for everything in the last non-empty stage before it (the init stage never is)."""
+        resource.depends_on = next(refs for refs in reversed(self._stage_refs()[:stage]) if refs)
 
 
 class Osd(_cdk.Construct):
@@ -534,8 +563,7 @@ class Osd(_cdk.Construct):
             allow_destroy=allow_destroy,
             lifecycle=_protection(allow_destroy),
         )
-        ceph._osds.append(self)
-        ceph._wire(self.resource)
+        ceph.join_osd(self)
 
     @property
     def node_name(self) -> str:
@@ -630,7 +658,7 @@ class CephPool(_cdk.Construct):
         if problems:
             raise ConfigError(problems)
         names = ([f"{name}-data", f"{name}-metadata"] if erasure_coding is not None else [name])
-        ceph._claim_pool_names(scope, id, names)
+        ceph.check_pool_names(scope, id, names)
         super().__init__(scope, id)
         self.ceph = ceph
         self.pool_name = name
@@ -648,8 +676,7 @@ class CephPool(_cdk.Construct):
             target_size_ratio=target_size_ratio,
             lifecycle=_protection(allow_destroy),
         )
-        ceph._pools[name] = self
-        ceph._wire(self.resource)
+        ceph.join_pool(self)
 
     def as_storage(
         self,
@@ -680,7 +707,7 @@ class CephPool(_cdk.Construct):
             data_pool=f"{self.pool_name}-data" if ec else None, krbd=krbd,
             content=content if content is not None else (ContentType.IMAGES, ContentType.ROOTDIR),
             allow_destroy=allow_destroy)
-        storage._add_dependency(self.resource)
+        storage.depend_on(self.resource)
         return storage
 
 
@@ -703,12 +730,12 @@ class CephFs(_cdk.Construct):
         if not _valid_pg_num(pg_num):
             add("pg_num", f"must be a power of two up to {MAX_PG_NUM}, got {pg_num!r}",
                 "pick 32, 64, 128, ..., or leave it unset")
-        if name in ceph._filesystems:
+        if name in ceph.filesystems:
             add("name", f"file system {name} already exists", "give every file system its own name")
         if problems:
             raise ConfigError(problems)
         names = (f"{name}_data", f"{name}_metadata")
-        ceph._claim_pool_names(scope, id, names)
+        ceph.check_pool_names(scope, id, names)
         super().__init__(scope, id)
         self.ceph = ceph
         self.fs_name = name
@@ -719,8 +746,7 @@ class CephFs(_cdk.Construct):
             pg_num=pg_num, allow_destroy=allow_destroy,
             lifecycle=_protection(allow_destroy),
         )
-        ceph._filesystems[name] = self
-        ceph._wire(self.resource)
+        ceph.join_filesystem(self)
 
     def as_storage(
         self,
@@ -747,7 +773,7 @@ class CephFs(_cdk.Construct):
             self, f"Storage-{sid}", storage_id=sid, cluster=self.ceph.cluster, nodes=nodes, fs_name=self.fs_name,
             subdir=subdir, fuse=fuse, allow_destroy=allow_destroy,
             content=content if content is not None else (ContentType.ISO, ContentType.VZTMPL, ContentType.BACKUP))
-        storage._add_dependency(self.resource)
+        storage.depend_on(self.resource)
         return storage
 
 

@@ -102,6 +102,8 @@ class SecurityGroup(_cdk.Construct):
         group = virtual_environment_cluster_firewall_security_group
         self.resource = group.VirtualEnvironmentClusterFirewallSecurityGroup(
             self, "Resource", name=name, comment=comment, rule=[r.render() for r in self._rules])
+        # Rules added later are rendered at synthesis, once.
+        self.resource.render_late(lambda: self.resource.put_rule([r.render() for r in self._rules]))
 
     @property
     def rules(self) -> tuple[FirewallRule, ...]:
@@ -110,7 +112,6 @@ class SecurityGroup(_cdk.Construct):
     def add_rule(self, rule: FirewallRule) -> None:
         """Append a rule to the group."""
         self._rules.append(rule)
-        self.resource.put_rule([r.render() for r in self._rules])
 
 
 class ClusterFirewall(_cdk.Construct):
@@ -163,6 +164,12 @@ class ClusterFirewall(_cdk.Construct):
         self.rules = virtual_environment_firewall_rules.VirtualEnvironmentFirewallRules(
             self, "Rules", rule=self._cluster_rules)
         _depends_on(self.rules, self._depends)
+        # Groups and rules added later are rendered at synthesis, once.
+        self.rules.render_late(self._render_rules)
+
+    def _render_rules(self) -> None:
+        self.rules.put_rule(list(self._cluster_rules))
+        _depends_on(self.rules, self._depends)
 
     def add_security_group(self, name: str, *, rules: Sequence[FirewallRule], comment: str | None = None,
                            apply: bool = True) -> SecurityGroup:
@@ -174,12 +181,9 @@ class ClusterFirewall(_cdk.Construct):
         group = SecurityGroup(self, f"Group-{name}", name=name, rules=rules, comment=comment)
         if apply:
             self._cluster_rules.append({"security_group": name})
-            self.rules.put_rule(list(self._cluster_rules))
             self._depends.append(group.resource)
-            _depends_on(self.rules, self._depends)
         return group
 
     def add_rule(self, rule: FirewallRule) -> None:
         """Add a rule at cluster level, after the groups."""
         self._cluster_rules.append(rule.render())
-        self.rules.put_rule(list(self._cluster_rules))

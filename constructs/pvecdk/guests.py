@@ -193,9 +193,9 @@ class Vm(Guest):
                               cloud_init_storage=cloud_init.storage if cloud_init is not None else None)
         interfaces = _slots(disk_list)
         super().__init__(scope, id)
-        self._register(node=node, vm_id=vm_id, disks=disk_list, cpu_type=cpu_type, allow_host_cpu=allow_host_cpu,
-                       networks=nic_list)
         self._cloud_init = cloud_init
+        self._register(path, node=node, vm_id=vm_id, disks=disk_list, cpu_type=cpu_type,
+                       allow_host_cpu=allow_host_cpu, networks=nic_list)
         disk_blocks = [{"interface": iface, "datastore_id": d.storage.storage_id, "size": d.size_gib,
                         "ssd": d.ssd or None, "discard": "on" if d.discard else None,
                         "iothread": d.iothread or None, "cache": d.cache, "backup": d.backup,
@@ -316,7 +316,7 @@ class Container(Guest):
         nic_list = list(networks)
         self._check_placement(scope, path, node=node, vm_id=vm_id, disks=[disk], networks=nic_list)
         super().__init__(scope, id)
-        self._register(node=node, vm_id=vm_id, disks=[disk], cpu_type=None, allow_host_cpu=False,
+        self._register(path, node=node, vm_id=vm_id, disks=[disk], cpu_type=None, allow_host_cpu=False,
                        networks=nic_list)
         ci = cloud_init or CloudInit()
         init: dict[str, Any] = {"hostname": hostname or id, **_network_init(ci)}

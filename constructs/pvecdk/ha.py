@@ -30,6 +30,7 @@ from pydantic import (
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
 from pvecdk._guest import GuestBase, HaOptions, HaState
+from pvecdk._model import HaResourceModel, HaRuleModel
 from pvecdk._validation import CONFIG_ID, LazyPath, Props, check_props, raise_at
 from pvecdk.bpg import hagroup, haresource, harule
 
@@ -84,11 +85,12 @@ class HaRule:
         resource: The ``proxmox_harule`` L1 resource; its member list is filled in at synthesis.
     """
 
-    def __init__(self, *, name: str, kind: str, resource: harule.Harule, ha: Ha) -> None:
+    def __init__(self, *, name: str, kind: str, resource: harule.Harule, ha: Ha, model: HaRuleModel) -> None:
         self.name = name
         self.kind = kind
         self.resource = resource
         self._ha = ha
+        self._model = model
         self._members: list[HaResource | GuestBase] = []
         # The member list is rendered at synthesis, so the order of calls never matters.
         resource.render_late(self._render)
@@ -100,7 +102,9 @@ class HaRule:
 
     def add_members(self, members: Iterable[HaResource | GuestBase]) -> None:
         """Add HA resources or guests to the rule (its Ha calls this)."""
-        self._members.extend(members)
+        added = list(members)
+        self._members.extend(added)
+        self._model.members.extend(m.ha_resource_id for m in added)
 
     def _render(self) -> None:
         refs = []
@@ -395,6 +399,7 @@ class Ha(_cdk.Construct):
         protected = HaResource(resource_id=resource_id, guest=own, resource=resource, group=group, rule=rule)
         if rule is not None:
             rule.add_members([protected])
+        cluster.model.protect(HaResourceModel(resource_id, frozenset(priorities) if priorities and strict else None))
         self._resources[resource_id] = protected
         return protected
 
@@ -417,7 +422,9 @@ class Ha(_cdk.Construct):
     def _new_rule(self, name: str, kind: str, *, comment: str | None = None, **attrs: Any) -> HaRule:
         l1 = harule.Harule(self, f"Rule-{name}", rule=name, type=kind, resources=[], comment=comment,
                            depends_on=[self.cluster.membership], **attrs)
-        rule = HaRule(name=name, kind=kind, resource=l1, ha=self)
+        model = HaRuleModel(name, kind, lambda: str(l1.node.path), negative=attrs.get("affinity") == "negative")
+        self.cluster.model.add_ha_rule(model)
+        rule = HaRule(name=name, kind=kind, resource=l1, ha=self, model=model)
         self._rules[name] = rule
         return rule
 

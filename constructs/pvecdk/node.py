@@ -147,7 +147,7 @@ class Node(NodeBase):
         bridge = network_linux_bridge.NetworkLinuxBridge(
             self, f"Bridge-{name}", node_name=self.name, name=name, ports=list(ports) or None, address=address,
             gateway=gateway, vlan_aware=vlan_aware, mtu=mtu, comment=comment, autostart=True, depends_on=self._after)
-        self._bridges[name] = bridge
+        self.join_bridge(name, bridge)
         return bridge
 
     def add_bond(

@@ -113,7 +113,7 @@ class Replication(_cdk.Construct):
         self._guest: GuestBase = props.guest
         self._target: NodeBase = props.target
         self._job_id = f"{guest.vm_id}-{len(guest.replications)}"  # the guest's jobs are numbered from 0
-        props.guest.join_replication(self)
+        props.guest.join_replication(self, props.target.name)
         self.resource = replication.Replication(
             self, "Resource", id=self._job_id, target=target.name, type="local",
             schedule=props.schedule, rate=props.rate_limit_mbps, disable=not props.enabled or None,

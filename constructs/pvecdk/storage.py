@@ -112,11 +112,17 @@ class Storage(_cdk.Construct):
             nodes: The nodes it is defined on. Defaults to every node of the cluster.
         """
         super().__init__(scope, id)
+        self._construct_id = id
         self._storage_id = storage_id
         self._storage_type = storage_type
         self._content = _content_set(content)
         self._shared = shared
         self._nodes = tuple(nodes) if nodes is not None else None
+
+    @property
+    def construct_id(self) -> str:
+        """The construct id, as problems name the storage (read without a jsii round trip)."""
+        return self._construct_id
 
     @property
     def storage_id(self) -> str:
@@ -459,6 +465,7 @@ class _OwnedStorage(Storage):
         self.cluster = cluster
         self._extra_options = extra
         self._depends_on: list[Any] = [cluster.membership] if cluster is not None else []
+        self._extra_depends_on: tuple[Any, ...] = ()  # added after construction (depend_on)
         self.resource = self._render()
         self._storage_id = self.resource.id
 
@@ -574,10 +581,15 @@ class _OwnedStorage(Storage):
     def _render(self) -> Any:
         raise NotImplementedError
 
-    def _add_dependency(self, *resources: Any) -> None:
-        """Create the storage after ``resources`` too (a Ceph pool or file system it lives on)."""
-        self._depends_on = [*self._depends_on, *resources]
-        self.resource.depends_on = [_dependable_ref(r) for r in self._depends_on]
+    def depend_on(self, *resources: Any) -> None:
+        """Create the storage after ``resources`` too (a Ceph pool or file system it lives on); the list is
+        rendered at synthesis."""
+        if not self._extra_depends_on:
+            self.resource.render_late(self._render_depends_on)
+        self._extra_depends_on += resources
+
+    def _render_depends_on(self) -> None:
+        self.resource.depends_on = [_dependable_ref(r) for r in (*self._depends_on, *self._extra_depends_on)]
 
     @property
     def fixed_options(self) -> frozenset[str]:
