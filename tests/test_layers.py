@@ -23,43 +23,60 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "constructs" / "pvecdk"
 
-# Module -> layer. A module imports only modules of a lower layer. Prefixes end with "." (whole packages).
-LAYERS: dict[str, int] = {
-    # 0: plain values, PVE facts, plumbing, the generated L1 bindings
+# Module -> layer. A module imports only modules of a lower layer. Prefixes end with "." (whole packages). Within
+# a concern package, its modules have layers of their own, between the package's neighbours.
+LAYERS: dict[str, float] = {
+    # 0-2: plain values, PVE facts, plumbing, the generated L1 bindings
     "pvecdk.errors": 0,
     "pvecdk._cdk": 0,
     "pvecdk._values": 0,
     "pvecdk._storage_types": 0,
     "pvecdk._calendar": 0,
     "pvecdk._model": 1,  # on _values and errors
-    "pvecdk._rules": 2,  # on _model
     "pvecdk._validation": 1,  # on _calendar (schedules) and errors
     "pvecdk._l1": 1,
+    "pvecdk._rules": 2,  # on _model
     "pvecdk.bpg.": 2,
     "pvecdk.provider.": 2,
-    # the bases of what others reference
+    # 3: the bases of what others reference
     "pvecdk._base": 3,
-    # concerns
-    "pvecdk.storage": 4,
+    # 4-7: concerns
+    "pvecdk.storage.base": 4.0,
+    "pvecdk.storage.options": 4.0,
+    "pvecdk.storage._owned": 4.1,
+    "pvecdk.storage.zfs": 4.2,
+    "pvecdk.storage.files": 4.2,
+    "pvecdk.storage.lvm": 4.2,
+    "pvecdk.storage.pbs": 4.2,
+    "pvecdk.storage.ceph": 4.2,
+    "pvecdk.storage.gluster": 4.2,
+    "pvecdk.storage.iscsi": 4.3,  # ZFS over iSCSI shares the pool name and block size formats of zfs
+    "pvecdk.storage": 4.9,
     "pvecdk.access": 4,
     "pvecdk.monitoring": 4,
     "pvecdk.firewall": 4,
-    "pvecdk._guest": 5,
-    "pvecdk.ceph": 5,
+    "pvecdk._guest_values": 5.0,
+    "pvecdk._guest_props": 5.1,
+    "pvecdk._guest": 5.2,
+    "pvecdk.ceph.values": 5.0,
+    "pvecdk.ceph.base": 5.1,
+    "pvecdk.ceph.parts": 5.2,
+    "pvecdk.ceph.core": 5.3,
+    "pvecdk.ceph": 5.4,
     "pvecdk.ha": 6,
     "pvecdk.replication": 6,
     "pvecdk.guests": 7,
     "pvecdk.backup": 7,
     "pvecdk.policy": 7,
-    # the top: what creates the children
+    # 8-9: the top, which creates the children
     "pvecdk.node": 8,
     "pvecdk.cluster": 9,
 }
 
-OUTSIDE = {"pvecdk.__init__", "pvecdk.cli", "pvecdk.synth", "pvecdk.validate", "pvecdk._codegen", "pvecdk._cdk"}
+OUTSIDE = {"pvecdk", "pvecdk.cli", "pvecdk.synth", "pvecdk.validate", "pvecdk._codegen", "pvecdk._cdk"}
 
 
-def _layer(module: str) -> int | None:
+def _layer(module: str) -> float | None:
     if module in LAYERS:
         return LAYERS[module]
     for prefix, layer in LAYERS.items():
@@ -68,8 +85,23 @@ def _layer(module: str) -> int | None:
     return None
 
 
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(("pvecdk", *parts)).removesuffix(".__init__")
+
+
+def _module_path(module: str) -> Path:
+    path = PACKAGE.joinpath(*module.split(".")[1:])
+    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+
+
+# The construct layer: the package's modules, and those of its concern packages.
+CONCERN_PACKAGES = ("ceph", "storage")
+
+
 def _construct_modules() -> list[str]:
-    return sorted(f"pvecdk.{p.stem}" for p in PACKAGE.glob("*.py") if f"pvecdk.{p.stem}" not in OUTSIDE)
+    paths = [*PACKAGE.glob("*.py"), *(p for pkg in CONCERN_PACKAGES for p in (PACKAGE / pkg).glob("*.py"))]
+    return sorted(m for m in map(_module_name, paths) if m not in OUTSIDE)
 
 
 def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
@@ -80,7 +112,8 @@ def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
         return []
     # `from pvecdk import policy`, `from pvecdk.bpg import storage_nfs`: the names are modules
     folder = PACKAGE.joinpath(*node.module.split(".")[1:])
-    return [f"{node.module}.{a.name}" if (folder / f"{a.name}.py").exists() else node.module for a in node.names]
+    return [f"{node.module}.{a.name}" if (folder / f"{a.name}.py").exists() or (folder / a.name).is_dir()
+            else node.module for a in node.names]
 
 
 def _imports(source: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
@@ -124,7 +157,7 @@ def test_every_construct_module_has_a_layer() -> None:
 
 @pytest.mark.parametrize("module", _construct_modules())
 def test_imports_point_down_and_sit_at_module_level(module: str) -> None:
-    source = (PACKAGE / f"{module.removeprefix('pvecdk.')}.py").read_text()
+    source = _module_path(module).read_text()
     assert _faults(module, source) == []
 
 
@@ -132,7 +165,7 @@ def test_the_rule_catches_upward_same_layer_and_nested_imports() -> None:
     """The check above can fail: an upward import, one within the layer and a function-level one are found."""
     source = ("from pvecdk import cluster\nfrom pvecdk.access import x\nfrom pvecdk._base import NodeBase\n\n"
               "def f():\n    import json\n    return json\n")
-    assert _faults("pvecdk.storage", source) == [
+    assert _faults("pvecdk.firewall", source) == [
         "line 6: `import json` is inside a function or class",
         "line 1: imports pvecdk.cluster (layer 9) from layer 4",
         "line 2: imports pvecdk.access (layer 4) from layer 4",

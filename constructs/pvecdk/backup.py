@@ -24,7 +24,9 @@ from pydantic import AfterValidator, PlainValidator, ValidationInfo, field_valid
 
 from pvecdk import _calendar, _cdk
 from pvecdk._base import ClusterBase, NodeBase
-from pvecdk._guest import GuestBase, NodeProp, Pool
+from pvecdk._guest import GuestBase
+from pvecdk._guest_props import NodeProp
+from pvecdk._guest_values import Pool
 from pvecdk._validation import Props, check_props, construct_path, instance_of, raise_at, schedule_value
 from pvecdk._values import Retention
 from pvecdk.bpg import backup_job

@@ -22,18 +22,9 @@ from typing import Any
 
 from pvecdk import _cdk
 from pvecdk._base import NodeBase
-from pvecdk._guest import (
-    DEFAULT_CPU_TYPE,
-    CloudInit,
-    Disk,
-    GuestBase,
-    HaOptions,
-    NetworkInterface,
-    Pool,
-    _ContainerProps,
-    _slots,
-    _VmProps,
-)
+from pvecdk._guest import GuestBase
+from pvecdk._guest_props import ContainerProps, VmProps, disk_slots
+from pvecdk._guest_values import DEFAULT_CPU_TYPE, CloudInit, Disk, HaOptions, NetworkInterface, Pool
 from pvecdk._validation import LazyPath, as_sequence, check_props
 from pvecdk.bpg import virtual_environment_container, virtual_environment_vm
 from pvecdk.ha import Ha, HaResource
@@ -180,7 +171,7 @@ class Vm(Guest):
                 only when every node has the same CPU. Defaults to off.
         """
         path = LazyPath(scope, id)
-        check_props(_VmProps, path, dict(
+        check_props(VmProps, path, dict(
             node=node, vm_id=vm_id, name=name or id, cores=cores, memory_mib=memory_mib,
             networks=as_sequence(networks), tags=as_sequence(tags), pool=pool, ha=ha, cpu_type=cpu_type,
             sockets=sockets, balloon_mib=balloon_mib, disks=as_sequence(disks), cloud_init=cloud_init,
@@ -191,7 +182,7 @@ class Vm(Guest):
         nic_list = list(networks)
         self._check_placement(scope, path, node=node, vm_id=vm_id, disks=disk_list, networks=nic_list,
                               cloud_init_storage=cloud_init.storage if cloud_init is not None else None)
-        interfaces = _slots(disk_list)
+        interfaces = disk_slots(disk_list)
         super().__init__(scope, id)
         self._cloud_init = cloud_init
         self._register(path, node=node, vm_id=vm_id, disks=disk_list, cpu_type=cpu_type,
@@ -308,7 +299,7 @@ class Container(Guest):
             ha: Put it under HA (``True`` or :class:`~pvecdk.ha.HaOptions`). Defaults to no HA.
         """
         path = LazyPath(scope, id)
-        check_props(_ContainerProps, path, dict(
+        check_props(ContainerProps, path, dict(
             node=node, vm_id=vm_id, name=hostname or id, cores=cores, memory_mib=memory_mib,
             networks=as_sequence(networks), tags=as_sequence(tags), pool=pool, ha=ha, template=template, disk=disk,
             swap_mib=swap_mib, cloud_init=cloud_init,

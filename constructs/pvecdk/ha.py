@@ -29,7 +29,8 @@ from pydantic import (
 
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
-from pvecdk._guest import GuestBase, HaOptions, HaState
+from pvecdk._guest import GuestBase
+from pvecdk._guest_values import HaOptions, HaState
 from pvecdk._model import HaResourceModel, HaRuleModel
 from pvecdk._validation import CONFIG_ID, LazyPath, Props, check_props, raise_at
 from pvecdk.bpg import hagroup, haresource, harule

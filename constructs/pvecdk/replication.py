@@ -13,7 +13,8 @@ from pydantic import BeforeValidator, PlainValidator, field_validator, model_val
 
 from pvecdk import _cdk
 from pvecdk._base import NodeBase
-from pvecdk._guest import GuestBase, NodeProp, rate_limit_mbps
+from pvecdk._guest import GuestBase
+from pvecdk._guest_props import NodeProp, rate_limit_mbps
 from pvecdk._validation import Props, check_props, construct_path, instance_of, raise_at, schedule_value
 from pvecdk.bpg import replication
 

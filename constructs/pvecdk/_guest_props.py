@@ -1,0 +1,321 @@
+"""The props models of VMs and containers, and the checks on their values (messages keep PVE's terms)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    PlainValidator,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+)
+
+from pvecdk._base import NodeBase
+from pvecdk._guest_values import (
+    DEFAULT_CPU_TYPE,
+    GENERIC_CPU_TYPES,
+    HOST_CPU_TYPES,
+    MAX_VMID,
+    MIN_VMID,
+    NAMED_CPU_TYPES,
+    CloudInit,
+    Disk,
+    HaOptions,
+    NetworkInterface,
+    Pool,
+)
+from pvecdk._validation import Props, instance_of, raise_at
+from pvecdk._values import dns_server
+from pvecdk.bpg import (
+    network_linux_bridge,
+)
+from pvecdk.storage import Storage
+
+_CUSTOM_CPU = re.compile(r"^custom-[A-Za-z0-9_.-]+$")
+_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+_TAG = re.compile(r"^[a-z0-9_][a-z0-9_+.-]*$")
+_BRIDGE = re.compile(r"^vmbr\d{1,4}$")
+_VM_DISK = re.compile(r"^(scsi([0-9]|[12][0-9]|30)|virtio([0-9]|1[0-5])|sata[0-5]|ide[0-3])$")
+_TEMPLATE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*:vztmpl/.+$")
+_MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+_CACHE_MODES = ("none", "writeback", "writethrough", "directsync", "unsafe")
+
+
+# -- props models
+#
+# Messages keep PVE's terms and the value given. Checks are attached to the inner type of optional props
+# (``Annotated[...] | None``) so that an unset prop costs no Python call: a benchmark builds thousands of guests.
+
+
+def _ha(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, HaOptions)):
+        return value
+    raise ValueError(f"{value!r} is neither True nor HaOptions; pass ha=True, or ha=HaOptions(...) for its settings")
+
+
+def _within(low: int, high: int | None, what: str, fix: str) -> Any:
+    """A check of a whole number against ``low``-``high`` (no upper bound when ``high`` is None)."""
+
+    def check(value: int) -> int:
+        if value < low or (high is not None and value > high):
+            raise ValueError(f"{what}, got {value!r}; {fix}")
+        return value
+
+    return check
+
+
+def _validate_with(handler: ValidatorFunctionWrapHandler, value: Any,
+                   found: list[tuple[tuple[int | str, ...], str]]) -> Any:
+    """``handler(value)``, reporting ``found`` (``(location inside the prop, "what; fix")``) beside the
+    problems it finds itself."""
+    if not found:
+        return handler(value)
+    try:
+        handler(value)
+    except ValidationError as exc:
+        raise_at(found, besides=exc)
+    raise_at(found)  # found is not empty, so this raises
+
+
+def _dns_name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(f"{value!r} is not a DNS name (it defaults to the construct id); pass a name of letters, "
+                         "digits and '-', such as web-1")
+    return value
+
+
+def _tag(value: str) -> str:
+    if not _TAG.match(value):
+        raise ValueError(f"{value!r} is not a PVE tag; use lowercase letters, digits, '_', '-', '+', '.'")
+    return value
+
+
+def _cpu_type(value: str) -> str:
+    if not (value in GENERIC_CPU_TYPES or value in HOST_CPU_TYPES or value in NAMED_CPU_TYPES
+            or _CUSTOM_CPU.match(value)):
+        raise ValueError(f"{value!r} is not a QEMU CPU model; use {DEFAULT_CPU_TYPE} (migrates anywhere), a model "
+                         "such as EPYC-Rome, or custom-<name>")
+    return value
+
+
+def _template(value: str) -> str:
+    if not _TEMPLATE.match(value):
+        raise ValueError(f"{value!r} is not a container template volume id; give <storage>:vztmpl/<file>, such as "
+                         "local:vztmpl/debian-12-standard.tar.zst")
+    return value
+
+
+def _bridge(value: Any) -> Any:
+    name = value if isinstance(value, str) else (
+        str(value.name_input) if isinstance(value, network_linux_bridge.NetworkLinuxBridge) else None)
+    if name is None:
+        raise ValueError(f"{value!r} is not a bridge; give its name, such as vmbr0, or what node.add_bridge "
+                         "returned")
+    if not _BRIDGE.match(name):
+        raise ValueError(f"{name!r} is not a bridge name; give a bridge such as vmbr0")
+    return value
+
+
+def _cache(value: str) -> str:
+    if value not in _CACHE_MODES:
+        raise ValueError(f"{value!r} is not a cache mode; use {', '.join(_CACHE_MODES[:-1])} or {_CACHE_MODES[-1]}")
+    return value
+
+
+def _mac_address(value: str) -> str:
+    if not _MAC.match(value):
+        raise ValueError(f"{value!r} is not a MAC address; give six hex octets, such as BC:24:11:2A:00:01, or leave "
+                         "it unset")
+    return value
+
+
+def rate_limit_mbps(value: object) -> object:
+    """Check a ``rate_limit_mbps`` prop (a guest's interface, a replication job): a positive number of MB/s."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"must be positive (MB/s), got {value!r}; leave it unset for no limit")
+    return value
+
+
+def _disk_slot(value: str) -> str:
+    if not _VM_DISK.match(value):
+        raise ValueError(f"{value!r} is not a disk slot; use scsi0-30, virtio0-15, sata0-5 or ide0-3")
+    return value
+
+
+def _ipv4(value: str) -> str:
+    if value != "dhcp":
+        try:
+            ipaddress.ip_interface(value)
+            if "/" not in value:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{value!r} is neither dhcp nor an address in CIDR notation; give dhcp, or an "
+                             "address such as 10.0.0.5/24") from None
+    return value
+
+
+def disk_slots(disks: Sequence[Disk | _VmDiskProps]) -> list[str]:
+    """The bus and slot of each VM disk: the one given, else the next ``scsiN`` no disk asked for."""
+    given = {d.interface for d in disks if d.interface is not None}
+    out: list[str] = []
+    n = 0
+    for d in disks:
+        if d.interface is not None:
+            out.append(d.interface)
+            continue
+        while f"scsi{n}" in given or f"scsi{n}" in out:
+            n += 1
+        out.append(f"scsi{n}")
+    return out
+
+
+def _balloon(v: int, info: ValidationInfo) -> int:
+    memory = info.data.get("memory_mib")
+    if memory is not None and not 0 <= v <= memory:
+        raise ValueError(f"must be 0-{memory} (memory_mib), got {v!r}; give at most memory_mib, or leave it unset")
+    return v
+
+
+def _boot_devices(v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    if "disks" not in info.data or "networks" not in info.data:
+        return v  # a bad disk or interface is reported as such
+    slots = disk_slots(info.data["disks"])
+    known = {*slots, *(f"net{i}" for i in range(len(info.data["networks"]))), "ide2"}
+    unknown = [device for device in v if device not in known]
+    if unknown:
+        what = "is not a device" if len(unknown) == 1 else "are not devices"
+        # A VM without disks has only net interfaces to boot from: an empty "disks ()" would be no fix.
+        devices = f"its disks ({', '.join(slots)}) or net interfaces" if slots else "its net interfaces (net0...)"
+        raise ValueError(f"{', '.join(map(repr, unknown))} {what} of the VM; list {devices}")
+    return v
+
+
+def _drive_storage(v: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+    """A VM's cloud-init drive needs a storage: its own, or the first disk's."""
+    found: list[tuple[tuple[int | str, ...], str]] = []
+    if v.storage is None and info.data.get("disks") == ():
+        found.append((("storage",), "no storage for the cloud-init drive; pass CloudInit(storage=...), or give "
+                      "the VM a disk"))
+    return _validate_with(handler, v, found)
+
+
+_Storage = Annotated[Storage, PlainValidator(instance_of(
+    Storage, "pass a storage construct, or Storage.from_id(scope, 'local-lvm')"))]
+NodeProp = Annotated[NodeBase, PlainValidator(instance_of(NodeBase, "pass a node returned by cluster.add_node",
+                                                            name="Node"))]
+
+
+
+class _DiskProps(Props):
+    """What is checked of a :class:`Disk` itself; where its storage is defined is the guest's to check."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    storage: _Storage
+    size_gib: Annotated[StrictInt, AfterValidator(_within(1, None, "size must be 1 GiB or more",
+                                                          "give the size in whole GiB"))]
+
+
+class _VmDiskProps(_DiskProps):
+    interface: Annotated[str, AfterValidator(_disk_slot)] | None
+    cache: Annotated[str, AfterValidator(_cache)] | None
+
+
+class _NetworkInterfaceProps(Props):
+    model_config = ConfigDict(from_attributes=True)
+
+    bridge: Annotated[str | network_linux_bridge.NetworkLinuxBridge, PlainValidator(_bridge)]
+    vlan_id: Annotated[StrictInt, AfterValidator(_within(1, 4094, "VLAN id must be 1-4094",
+                                                         "pick a VLAN in 1-4094"))] | None
+    mac_address: Annotated[str, AfterValidator(_mac_address)] | None
+    rate_limit_mbps: Annotated[float, BeforeValidator(rate_limit_mbps)] | None
+
+
+class _CloudInitProps(Props):
+    """A container reads only the network settings and keys of its :class:`CloudInit`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    ipv4: Annotated[str, AfterValidator(_ipv4)]
+    # Lists, so that one key or server given as a string is refused rather than taken letter by letter.
+    ssh_keys: tuple[str, ...]
+    dns_servers: tuple[Annotated[str, AfterValidator(dns_server)], ...]
+
+
+class _VmCloudInitProps(_CloudInitProps):
+    storage: _Storage | None
+
+
+_Disk = Annotated[_DiskProps, BeforeValidator(instance_of(Disk, "pass Disk(storage, size_gib=...)"))]
+_VmDisk = Annotated[_VmDiskProps, BeforeValidator(instance_of(Disk, "pass Disk(storage, size_gib=...)"))]
+_Nic = Annotated[_NetworkInterfaceProps, BeforeValidator(instance_of(NetworkInterface,
+                                                                      "pass NetworkInterface(bridge=...)"))]
+_CLOUD_INIT_FIX = "pass CloudInit(...), or leave cloud_init unset"
+
+
+class _GuestProps(Props):
+    """What VMs and containers share. Whether node, VMID, storages and bridges fit the cluster is checked
+    against the graph once these are valid (:meth:`Guest._check_placement`)."""
+
+    node: NodeProp
+    vm_id: Annotated[StrictInt, AfterValidator(_within(MIN_VMID, MAX_VMID, f"VMID must be {MIN_VMID}-{MAX_VMID}",
+                                                       f"pick a free VMID in {MIN_VMID}-{MAX_VMID}"))]
+    name: Annotated[str, AfterValidator(_dns_name)]
+    cores: Annotated[StrictInt, AfterValidator(_within(1, 8192, "cores must be 1-8192",
+                                                       "give a whole number of cores"))]
+    memory_mib: Annotated[StrictInt, AfterValidator(_within(16, None, "memory must be at least 16 MiB",
+                                                            "give the memory in MiB, such as 2048"))]
+    networks: tuple[_Nic, ...]
+    tags: tuple[Annotated[str, AfterValidator(_tag)], ...]
+    pool: Annotated[Pool, PlainValidator(instance_of(Pool, "pass Pool(...) or Pool.from_id(scope, 'name')"))] | None
+    ha: Annotated[Any, PlainValidator(_ha)]
+
+
+class VmProps(_GuestProps):
+    cpu_type: Annotated[str, AfterValidator(_cpu_type)] | None
+    sockets: Annotated[StrictInt, AfterValidator(_within(1, 4, "sockets must be 1-4", "give 1-4 sockets"))]
+    balloon_mib: Annotated[StrictInt, AfterValidator(_balloon)] | None
+    disks: tuple[_VmDisk, ...]
+    # The last validator runs first: _drive_storage is given a CloudInit.
+    cloud_init: Annotated[_VmCloudInitProps, WrapValidator(_drive_storage),
+                          BeforeValidator(instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
+    boot_order: Annotated[tuple[str, ...], AfterValidator(_boot_devices)] | None
+    migration_timeout_seconds: Annotated[StrictInt, AfterValidator(_within(
+        1, None, "must be positive", "give seconds, or leave it unset"))] | None
+
+    @field_validator("disks", mode="wrap")
+    @classmethod
+    def _one_disk_per_slot(cls, v: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        # Two disks on one slot are each valid alone: the clash is found over the given list, so that it is
+        # reported beside the problems of single disks.
+        if not isinstance(v, tuple) or len(v) < 2:
+            return handler(v)
+        found: list[tuple[tuple[int | str, ...], str]] = []
+        seen: set[str] = set()
+        for i, d in enumerate(v):
+            slot = d.interface if isinstance(d, Disk) else None
+            if isinstance(slot, str) and _VM_DISK.match(slot):  # a bad slot is the disk's own problem
+                if slot in seen:
+                    found.append(((i, "interface"), f"{slot} is used twice; give every disk its own slot"))
+                seen.add(slot)
+        return _validate_with(handler, v, found)
+
+
+class ContainerProps(_GuestProps):
+    template: Annotated[str, AfterValidator(_template)]
+    disk: _Disk
+    swap_mib: Annotated[StrictInt, AfterValidator(_within(0, None, "swap must be 0 or more MiB",
+                                                          "give swap in MiB, or 0"))]
+    cloud_init: Annotated[_CloudInitProps, BeforeValidator(instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
+
+
