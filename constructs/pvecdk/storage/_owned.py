@@ -159,6 +159,27 @@ BACKUP_OPTIONS = {"retention": "prune-backups", "max_protected_backups": "max-pr
 
 # Names in a type constructor's locals() that are no props.
 _NOT_PROPS = frozenset({"self", "scope", "id", "__class__"})
+
+#: The props every type (or every type holding backups) takes the same way: name -> (annotation, default, the
+#: docstring line). Each type's constructor lists them again, so an IDE completes and documents them, and
+#: tests/test_storage_signatures.py keeps every copy equal to this one.
+SHARED_PROPS: Mapping[str, tuple[str, str, str]] = {
+    "storage_id": ("str | None", "None", "PVE's storage id. Defaults to the construct id."),
+    "nodes": ("Sequence[NodeBase] | None", "None", "The nodes it is defined on"),
+    "cluster": ("ClusterBase | None", "None",
+                "The cluster. Defaults to the nodes' cluster, or the stack's only cluster."),
+    "enabled": ("bool", "True", "Whether PVE uses the storage (``disable``). Defaults to yes."),
+    "content": ("Iterable[ContentType | str] | None", "None", "What it holds"),
+    "allow_destroy": ("bool", "False", "Let Terraform remove the definition"),
+    "retention": ("Retention | None", "None",
+                  "Which backups PVE keeps (``prune-backups``). Defaults to keeping every backup (or what the backup "
+                  "job says)."),
+    "max_protected_backups": ("int | None", "None",
+                              "Protected backups allowed per guest (-1: no limit). Defaults to PVE's (5)."),
+    "extra_options": ("Mapping[str, str] | None", "None",
+                      "Further options by PVE's name (``bwlimit``...), checked against the type's table. Defaults "
+                      "to none."),
+}
 # List props, taken as any sequence and held as tuples by the models.
 _LIST_PROPS = ("nodes", "devices", "monhost")
 
