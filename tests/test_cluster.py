@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lab import lab, only
 from pvecdk import (
     AptRepository,
     Cluster,
@@ -396,3 +397,21 @@ def test_message_shape() -> None:
     assert str(excinfo.value) == (
         "1 problem in the configuration\n"
         "  v/Cluster: mac_prefix: 'ZZ:24' is not a MAC prefix; give one to three hex octets, such as BC:24:11")
+
+
+def test_security_group_props_are_checked_before_anything_is_added() -> None:
+    from pvecdk import Action, FirewallRule
+
+    firewall = lab().cluster.firewall
+    assert firewall is not None
+    with pytest.raises(ConfigError) as excinfo:
+        firewall.add_security_group("a", rules=[FirewallRule(Action.ACCEPT, macro="SSH")])
+    problem = only(excinfo)
+    assert (problem.path, problem.field) == ("test/Cluster/Firewall/Group-a", "name")
+    assert (problem.problem, problem.fix) == ("'a' is not a valid firewall name",
+                                              "use 2-18 letters, digits, '-' or '_', starting with a letter")
+    with pytest.raises(ConfigError) as excinfo:
+        firewall.add_security_group("web", rules=["ACCEPT tcp 443"])  # type: ignore[list-item]
+    problem = only(excinfo)
+    assert problem.field == "rules[0]" and problem.fix == "pass FirewallRule(...)"
+    assert firewall.node.try_find_child("Group-a") is None and firewall.node.try_find_child("Group-web") is None

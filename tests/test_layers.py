@@ -28,10 +28,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "constructs" / "pvecdk"
 LAYERS: dict[str, float] = {
     # 0-2: plain values, PVE facts, plumbing, the generated L1 bindings
     "pvecdk.errors": 0,
+    "pvecdk._fault": 0,
     "pvecdk._cdk": 0,
-    "pvecdk._values": 0,
     "pvecdk._storage_types": 0,
-    "pvecdk._calendar": 0,
+    "pvecdk._values": 0.5,  # on _fault
+    "pvecdk._calendar": 0.5,  # on _fault
     "pvecdk._model": 1,  # on _values and errors
     "pvecdk._validation": 1,  # on _calendar (schedules) and errors
     "pvecdk._l1": 1,

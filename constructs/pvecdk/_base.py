@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 from pydantic import field_validator, model_validator
 
 from pvecdk import _cdk
+from pvecdk._fault import Fault
 from pvecdk._model import ClusterModel, GuestModel, NodeModel
 from pvecdk._validation import Props
 from pvecdk._values import (
@@ -54,8 +55,8 @@ def _network(value: str | None, role: str) -> ipaddress.IPv4Network | ipaddress.
     try:
         return ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a network in CIDR notation ({exc}); pass the network address, "
-                         f"such as 10.0.0.0/24, for the {role} network") from None
+        raise Fault(f"{value!r} is not a network in CIDR notation ({exc})", f"pass the network address, "
+                    f"such as 10.0.0.0/24, for the {role} network") from None
 
 
 
@@ -92,8 +93,8 @@ class _ClusterProps(Props):
     @classmethod
     def _name(cls, v: str) -> str:
         if not _CLUSTER_NAME.match(v):
-            raise ValueError(f"{v!r} is not a valid cluster name; use 1-15 letters, digits or '-', "
-                             "starting with a letter or digit")
+            raise Fault(f"{v!r} is not a valid cluster name", "use 1-15 letters, digits or '-', "
+                        "starting with a letter or digit")
         return v
 
     @field_validator("management_network", "cluster_network", "storage_network", "migration_network")
@@ -108,25 +109,25 @@ class _ClusterProps(Props):
         if v is None:
             return v
         if not v:
-            raise ValueError("no corosync link; give at least one link, or leave links unset for one on the "
-                             "cluster network")
+            raise Fault("no corosync link", "give at least one link, or leave links unset for one on the "
+                        "cluster network")
         if len(v) > MAX_LINKS:
-            raise ValueError(f"corosync supports at most {MAX_LINKS} links (link0-link7), got {len(v)}; "
-                             "remove links")
+            raise Fault(f"corosync supports at most {MAX_LINKS} links (link0-link7), got {len(v)}", ""
+                        "remove links")
         for link in v:
             if not 0 <= link.priority <= 255:
-                raise ValueError(f"link priority must be 0-255, got {link.priority}; pick a priority in 0-255")
+                raise Fault(f"link priority must be 0-255, got {link.priority}", "pick a priority in 0-255")
         networks = [link.network for link in v]
         if len(set(networks)) != len(networks):
-            raise ValueError("two corosync links on the same network add no redundancy; put each link on "
-                             "its own network")
+            raise Fault("two corosync links on the same network add no redundancy", "put each link on "
+                        "its own network")
         return v
 
     @field_validator("mac_prefix")
     @classmethod
     def _mac(cls, v: str | None) -> str | None:
         if v is not None and not _MAC_PREFIX.match(v):
-            raise ValueError(f"{v!r} is not a MAC prefix; give one to three hex octets, such as BC:24:11")
+            raise Fault(f"{v!r} is not a MAC prefix", "give one to three hex octets, such as BC:24:11")
         return v
 
     @field_validator("bandwidth_limit_migration_kibps", "bandwidth_limit_clone_kibps", "bandwidth_limit_move_kibps",
@@ -134,15 +135,15 @@ class _ClusterProps(Props):
     @classmethod
     def _bandwidth(cls, v: int | None) -> int | None:
         if v is not None and v <= 0:
-            raise ValueError(f"a bandwidth limit must be positive (KiB/s), got {v}; leave it unset for no limit")
+            raise Fault(f"a bandwidth limit must be positive (KiB/s), got {v}", "leave it unset for no limit")
         return v
 
     @field_validator("next_id")
     @classmethod
     def _next_id(cls, v: NextIdRange | None) -> NextIdRange | None:
         if v is not None and not (100 <= v.lower < v.upper <= 999_999_999):
-            raise ValueError(f"next id range {v.lower}-{v.upper} is not within 100-999999999 with lower < upper; "
-                             "pick a range such as 100-999999")
+            raise Fault(f"next id range {v.lower}-{v.upper} is not within 100-999999999 with lower < upper", ""
+                        "pick a range such as 100-999999")
         return v
 
     @field_validator("dns_servers")
@@ -151,7 +152,7 @@ class _ClusterProps(Props):
         for server in v:
             dns_server(server)
         if len(v) > 3:
-            raise ValueError(f"PVE takes at most 3 DNS servers, got {len(v)}; keep three")
+            raise Fault(f"PVE takes at most 3 DNS servers, got {len(v)}", "keep three")
         return v
 
     @model_validator(mode="after")
@@ -160,14 +161,14 @@ class _ClusterProps(Props):
                  NetworkRole.STORAGE: self.storage_network, NetworkRole.MIGRATION: self.migration_network}
         for link in self.links or ():
             if roles[link.network] is None:
-                raise ValueError(f"link on the {link.network} network, which the cluster does not define; "
-                                 f"set {link.network}_network or put the link on another network")
+                raise Fault(f"link on the {link.network} network, which the cluster does not define", f""
+                            f"set {link.network}_network or put the link on another network")
         if self.management_gateway is not None:
             gateway = ipaddress.ip_address(self.management_gateway)
             network = _network(self.management_network, "management")
             if network is not None and gateway not in network:
-                raise ValueError(f"management gateway {gateway} is outside {network}; give a gateway inside the "
-                                 "management network")
+                raise Fault(f"management gateway {gateway} is outside {network}", "give a gateway inside the "
+                            "management network")
         return self
 
 
@@ -212,39 +213,39 @@ class _NodeProps(Props):
     @classmethod
     def _endpoint(cls, v: str) -> str:
         if not re.match(r"^https://[^/\s]+(:\d+)?/?$", v):
-            raise ValueError(f"{v!r} is not an API endpoint; give https://<host>:8006")
+            raise Fault(f"{v!r} is not an API endpoint", "give https://<host>:8006")
         return v
 
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
         if "." in v and all(_HOSTNAME.match(part) for part in v.split(".")):
-            raise ValueError(f"{v!r} is a domain name, not a host name; give the short name "
-                             f"({v.split('.')[0]}) and set search_domain on the cluster")
+            raise Fault(f"{v!r} is a domain name, not a host name", f"give the short name "
+                        f"({v.split('.')[0]}) and set search_domain on the cluster")
         if not _HOSTNAME.match(v):
-            raise ValueError(f"{v!r} is not a valid host name; use one DNS label: letters, digits and '-', "
-                             "not starting or ending with '-', at most 63 characters, no dots")
+            raise Fault(f"{v!r} is not a valid host name", "use one DNS label: letters, digits and '-', "
+                        "not starting or ending with '-', at most 63 characters, no dots")
         return v
 
     @field_validator("node_id")
     @classmethod
     def _node_id(cls, v: int) -> int:
         if not 1 <= v <= MAX_NODE_ID:
-            raise ValueError(f"node id must be 1 or more, got {v}; number nodes from 1")
+            raise Fault(f"node id must be 1 or more, got {v}", "number nodes from 1")
         return v
 
     @field_validator("votes")
     @classmethod
     def _votes(cls, v: int) -> int:
         if not 0 <= v <= 255:
-            raise ValueError(f"votes must be 0-255, got {v}; give each node 1 vote unless you have a reason")
+            raise Fault(f"votes must be 0-255, got {v}", "give each node 1 vote unless you have a reason")
         return v
 
     @field_validator("management_interface")
     @classmethod
     def _iface(cls, v: str) -> str:
         if not _IFACE.match(v):
-            raise ValueError(f"{v!r} is not an interface name; give the NIC or bond vmbr0 bridges, such as eno1")
+            raise Fault(f"{v!r} is not an interface name", "give the NIC or bond vmbr0 bridges, such as eno1")
         return v
 
     @field_validator("management_address", "cluster_address", "storage_address", "migration_address")
@@ -254,8 +255,8 @@ class _NodeProps(Props):
             try:
                 ipaddress.ip_address(v)
             except ValueError:
-                raise ValueError(f"{v!r} is not an IP address; give the node's address without a prefix "
-                                 "length, such as 10.0.0.11") from None
+                raise Fault(f"{v!r} is not an IP address", "give the node's address without a prefix "
+                            "length, such as 10.0.0.11") from None
         return v
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from pvecdk._fault import Fault
+
 __all__ = ["NAMED_EVENTS", "WEEKDAYS", "check_calendar_event", "check_weekdays", "minutes_of_day"]
 
 NAMED_EVENTS = frozenset({"minutely", "hourly", "daily", "weekly", "monthly", "yearly", "annually", "quarterly",
@@ -33,31 +35,31 @@ def check_weekdays(token: str) -> None:
     """Check a weekdays part: names ``mon``..``sun`` as a list or forward ranges (``mon..fri``, ``sat,sun``).
 
     Raises:
-        ValueError: ``"what is wrong; how to fix it"``.
+        Fault: a ValueError with what is wrong and how to fix it.
     """
     for item in token.split(","):
         first, dots, last = item.partition("..")
         names = [first, last] if dots else [first]
         for name in names:
             if name.lower() not in WEEKDAYS:
-                raise ValueError(f"{name!r} is not a weekday; use mon, tue, wed, thu, fri, sat or sun")
+                raise Fault(f"{name!r} is not a weekday", "use mon, tue, wed, thu, fri, sat or sun")
         if dots and WEEKDAYS.index(first.lower()) > WEEKDAYS.index(last.lower()):
-            raise ValueError(f"weekday range {item!r} runs backwards; write it from the earlier day, "
-                             "or as a list such as sat,sun")
+            raise Fault(f"weekday range {item!r} runs backwards", "write it from the earlier day, "
+                        "or as a list such as sat,sun")
 
 
 def _value(text: str, what: str, low: int, high: int) -> int:
     if not _NUMBER.match(text):
-        raise ValueError(f"{text!r} is not a number for the {what}; give {what} as {low}-{high}")
+        raise Fault(f"{text!r} is not a number for the {what}", f"give {what} as {low}-{high}")
     value = int(text)
     if not low <= value <= high:
-        raise ValueError(f"{what} {value} is out of range; give {what} as {low}-{high}")
+        raise Fault(f"{what} {value} is out of range", f"give {what} as {low}-{high}")
     return value
 
 
 def _numbers(token: str, what: str, low: int, high: int) -> None:
     if not token:
-        raise ValueError(f"the {what} part is empty; give {what} as {low}-{high}, or *")
+        raise Fault(f"the {what} part is empty", f"give {what} as {low}-{high}, or *")
     for item in token.split(","):
         base, slash, step = item.partition("/")
         if slash:
@@ -67,13 +69,13 @@ def _numbers(token: str, what: str, low: int, high: int) -> None:
         first, dots, last = base.partition("..")
         start = _value(first, what, low, high)
         if dots and _value(last, what, low, high) < start:
-            raise ValueError(f"{what} range {base!r} runs backwards; write it from the lower value")
+            raise Fault(f"{what} range {base!r} runs backwards", "write it from the lower value")
 
 
 def _date(token: str) -> None:
     parts = token.split("-")
     if len(parts) not in (2, 3):
-        raise ValueError(f"{token!r} is not a date; write [years-]months-days, such as 2026-12-24 or *-01")
+        raise Fault(f"{token!r} is not a date", "write [years-]months-days, such as 2026-12-24 or *-01")
     bounds = [("year", 1970, 9999), ("month", 1, 12), ("day", 1, 31)][-len(parts):]
     for part, (what, low, high) in zip(parts, bounds, strict=True):
         _numbers(part, what, low, high)
@@ -82,7 +84,7 @@ def _date(token: str) -> None:
 def _time(token: str) -> None:
     parts = token.split(":")
     if len(parts) > 3:
-        raise ValueError(f"{token!r} is not a time; write hours:minutes[:seconds], such as 02:00")
+        raise Fault(f"{token!r} is not a time", "write hours:minutes[:seconds], such as 02:00")
     if len(parts) == 1:
         _numbers(parts[0], "minute", 0, 59)
         return
@@ -96,29 +98,28 @@ def check_calendar_event(text: str) -> None:
     """Check that ``text`` is a calendar event PVE accepts (see the module docstring).
 
     Raises:
-        ValueError: ``"what is wrong; how to fix it"``.
+        Fault: a ValueError with what is wrong and how to fix it.
     """
     tokens = text.split()
     if not tokens:
-        raise ValueError(f"the schedule is empty; give a calendar event {_EXAMPLES}")
+        raise Fault("the schedule is empty", f"give a calendar event {_EXAMPLES}")
     if len(tokens) == 1 and tokens[0].lower() in NAMED_EVENTS:
         return
     order = ("weekdays", "date", "time")
     seen: list[int] = []
     for token in tokens:
         if token.lower() in NAMED_EVENTS:
-            raise ValueError(f"{token!r} is a named event and stands alone; give just {token!r}, "
-                             "or weekdays, date and time")
+            raise Fault(f"{token!r} is a named event and stands alone", f"give just {token!r}, "
+                        "or weekdays, date and time")
         kind = 0 if token[:1].isalpha() else 1 if "-" in token else 2
         if seen and kind <= seen[-1]:
-            raise ValueError(f"{text!r} repeats or misorders its parts; write [weekdays] [date] [time], "
-                             f"{_EXAMPLES}")
+            raise Fault(f"{text!r} repeats or misorders its parts", f"write [weekdays] [date] [time], "
+                        f"{_EXAMPLES}")
         seen.append(kind)
         try:
             (check_weekdays, _date, _time)[kind](token)
-        except ValueError as exc:
-            what, _, fix = str(exc).partition("; ")
-            raise ValueError(f"{order[kind]} {token!r}: {what}; {fix}") from None
+        except Fault as exc:
+            raise Fault(f"{order[kind]} {token!r}: {exc.what}", exc.fix) from None
 
 
 def minutes_of_day(text: str) -> int:
@@ -129,6 +130,6 @@ def minutes_of_day(text: str) -> int:
     """
     match = re.match(r"^(\d{1,2}):(\d{2})$", text)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ValueError(f"{text!r} is not a time of day; give HH:MM, such as 01:00")
+        raise Fault(f"{text!r} is not a time of day", "give HH:MM, such as 01:00")
     return int(match.group(1)) * 60 + int(match.group(2))
 

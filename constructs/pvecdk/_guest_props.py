@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from pvecdk._base import NodeBase
+from pvecdk._fault import Fault
 from pvecdk._guest_values import (
     DEFAULT_CPU_TYPE,
     GENERIC_CPU_TYPES,
@@ -34,7 +35,7 @@ from pvecdk._guest_values import (
     NetworkInterface,
     Pool,
 )
-from pvecdk._validation import Props, instance_of, raise_at
+from pvecdk._validation import Located, Props, instance_of, raise_at
 from pvecdk._values import dns_server
 from pvecdk.bpg import (
     network_linux_bridge,
@@ -60,7 +61,7 @@ _CACHE_MODES = ("none", "writeback", "writethrough", "directsync", "unsafe")
 def _ha(value: Any) -> Any:
     if value is None or isinstance(value, (bool, HaOptions)):
         return value
-    raise ValueError(f"{value!r} is neither True nor HaOptions; pass ha=True, or ha=HaOptions(...) for its settings")
+    raise Fault(f"{value!r} is neither True nor HaOptions", "pass ha=True, or ha=HaOptions(...) for its settings")
 
 
 def _within(low: int, high: int | None, what: str, fix: str) -> Any:
@@ -68,15 +69,15 @@ def _within(low: int, high: int | None, what: str, fix: str) -> Any:
 
     def check(value: int) -> int:
         if value < low or (high is not None and value > high):
-            raise ValueError(f"{what}, got {value!r}; {fix}")
+            raise Fault(f"{what}, got {value!r}", f"{fix}")
         return value
 
     return check
 
 
 def _validate_with(handler: ValidatorFunctionWrapHandler, value: Any,
-                   found: list[tuple[tuple[int | str, ...], str]]) -> Any:
-    """``handler(value)``, reporting ``found`` (``(location inside the prop, "what; fix")``) beside the
+                   found: list[Located]) -> Any:
+    """``handler(value)``, reporting ``found`` (``(location inside the prop, what, fix)``) beside the
     problems it finds itself."""
     if not found:
         return handler(value)
@@ -89,29 +90,29 @@ def _validate_with(handler: ValidatorFunctionWrapHandler, value: Any,
 
 def _dns_name(value: str) -> str:
     if not _NAME.match(value):
-        raise ValueError(f"{value!r} is not a DNS name (it defaults to the construct id); pass a name of letters, "
-                         "digits and '-', such as web-1")
+        raise Fault(f"{value!r} is not a DNS name (it defaults to the construct id)", "pass a name of letters, "
+                    "digits and '-', such as web-1")
     return value
 
 
 def _tag(value: str) -> str:
     if not _TAG.match(value):
-        raise ValueError(f"{value!r} is not a PVE tag; use lowercase letters, digits, '_', '-', '+', '.'")
+        raise Fault(f"{value!r} is not a PVE tag", "use lowercase letters, digits, '_', '-', '+', '.'")
     return value
 
 
 def _cpu_type(value: str) -> str:
     if not (value in GENERIC_CPU_TYPES or value in HOST_CPU_TYPES or value in NAMED_CPU_TYPES
             or _CUSTOM_CPU.match(value)):
-        raise ValueError(f"{value!r} is not a QEMU CPU model; use {DEFAULT_CPU_TYPE} (migrates anywhere), a model "
-                         "such as EPYC-Rome, or custom-<name>")
+        raise Fault(f"{value!r} is not a QEMU CPU model", f"use {DEFAULT_CPU_TYPE} (migrates anywhere), a model "
+                    "such as EPYC-Rome, or custom-<name>")
     return value
 
 
 def _template(value: str) -> str:
     if not _TEMPLATE.match(value):
-        raise ValueError(f"{value!r} is not a container template volume id; give <storage>:vztmpl/<file>, such as "
-                         "local:vztmpl/debian-12-standard.tar.zst")
+        raise Fault(f"{value!r} is not a container template volume id", "give <storage>:vztmpl/<file>, such as "
+                    "local:vztmpl/debian-12-standard.tar.zst")
     return value
 
 
@@ -119,36 +120,36 @@ def _bridge(value: Any) -> Any:
     name = value if isinstance(value, str) else (
         str(value.name_input) if isinstance(value, network_linux_bridge.NetworkLinuxBridge) else None)
     if name is None:
-        raise ValueError(f"{value!r} is not a bridge; give its name, such as vmbr0, or what node.add_bridge "
-                         "returned")
+        raise Fault(f"{value!r} is not a bridge", "give its name, such as vmbr0, or what node.add_bridge "
+                    "returned")
     if not _BRIDGE.match(name):
-        raise ValueError(f"{name!r} is not a bridge name; give a bridge such as vmbr0")
+        raise Fault(f"{name!r} is not a bridge name", "give a bridge such as vmbr0")
     return value
 
 
 def _cache(value: str) -> str:
     if value not in _CACHE_MODES:
-        raise ValueError(f"{value!r} is not a cache mode; use {', '.join(_CACHE_MODES[:-1])} or {_CACHE_MODES[-1]}")
+        raise Fault(f"{value!r} is not a cache mode", f"use {', '.join(_CACHE_MODES[:-1])} or {_CACHE_MODES[-1]}")
     return value
 
 
 def _mac_address(value: str) -> str:
     if not _MAC.match(value):
-        raise ValueError(f"{value!r} is not a MAC address; give six hex octets, such as BC:24:11:2A:00:01, or leave "
-                         "it unset")
+        raise Fault(f"{value!r} is not a MAC address", "give six hex octets, such as BC:24:11:2A:00:01, or leave "
+                    "it unset")
     return value
 
 
 def rate_limit_mbps(value: object) -> object:
     """Check a ``rate_limit_mbps`` prop (a guest's interface, a replication job): a positive number of MB/s."""
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"must be positive (MB/s), got {value!r}; leave it unset for no limit")
+        raise Fault(f"must be positive (MB/s), got {value!r}", "leave it unset for no limit")
     return value
 
 
 def _disk_slot(value: str) -> str:
     if not _VM_DISK.match(value):
-        raise ValueError(f"{value!r} is not a disk slot; use scsi0-30, virtio0-15, sata0-5 or ide0-3")
+        raise Fault(f"{value!r} is not a disk slot", "use scsi0-30, virtio0-15, sata0-5 or ide0-3")
     return value
 
 
@@ -159,8 +160,8 @@ def _ipv4(value: str) -> str:
             if "/" not in value:
                 raise ValueError
         except ValueError:
-            raise ValueError(f"{value!r} is neither dhcp nor an address in CIDR notation; give dhcp, or an "
-                             "address such as 10.0.0.5/24") from None
+            raise Fault(f"{value!r} is neither dhcp nor an address in CIDR notation", "give dhcp, or an "
+                        "address such as 10.0.0.5/24") from None
     return value
 
 
@@ -182,7 +183,7 @@ def disk_slots(disks: Sequence[Disk | _VmDiskProps]) -> list[str]:
 def _balloon(v: int, info: ValidationInfo) -> int:
     memory = info.data.get("memory_mib")
     if memory is not None and not 0 <= v <= memory:
-        raise ValueError(f"must be 0-{memory} (memory_mib), got {v!r}; give at most memory_mib, or leave it unset")
+        raise Fault(f"must be 0-{memory} (memory_mib), got {v!r}", "give at most memory_mib, or leave it unset")
     return v
 
 
@@ -196,15 +197,15 @@ def _boot_devices(v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         what = "is not a device" if len(unknown) == 1 else "are not devices"
         # A VM without disks has only net interfaces to boot from: an empty "disks ()" would be no fix.
         devices = f"its disks ({', '.join(slots)}) or net interfaces" if slots else "its net interfaces (net0...)"
-        raise ValueError(f"{', '.join(map(repr, unknown))} {what} of the VM; list {devices}")
+        raise Fault(f"{', '.join(map(repr, unknown))} {what} of the VM", f"list {devices}")
     return v
 
 
 def _drive_storage(v: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
     """A VM's cloud-init drive needs a storage: its own, or the first disk's."""
-    found: list[tuple[tuple[int | str, ...], str]] = []
+    found: list[Located] = []
     if v.storage is None and info.data.get("disks") == ():
-        found.append((("storage",), "no storage for the cloud-init drive; pass CloudInit(storage=...), or give "
+        found.append((("storage",), "no storage for the cloud-init drive", "pass CloudInit(storage=...), or give "
                       "the VM a disk"))
     return _validate_with(handler, v, found)
 
@@ -300,13 +301,13 @@ class VmProps(_GuestProps):
         # reported beside the problems of single disks.
         if not isinstance(v, tuple) or len(v) < 2:
             return handler(v)
-        found: list[tuple[tuple[int | str, ...], str]] = []
+        found: list[Located] = []
         seen: set[str] = set()
         for i, d in enumerate(v):
             slot = d.interface if isinstance(d, Disk) else None
             if isinstance(slot, str) and _VM_DISK.match(slot):  # a bad slot is the disk's own problem
                 if slot in seen:
-                    found.append(((i, "interface"), f"{slot} is used twice; give every disk its own slot"))
+                    found.append(((i, "interface"), f"{slot} is used twice", "give every disk its own slot"))
                 seen.add(slot)
         return _validate_with(handler, v, found)
 

@@ -14,6 +14,7 @@ from pydantic import (
 
 from pvecdk import _cdk
 from pvecdk._base import NodeBase
+from pvecdk._fault import Fault
 from pvecdk._validation import LazyPath, Props, check_props
 from pvecdk.bpg import (
     network_linux_bridge,
@@ -205,7 +206,7 @@ class Pool(_cdk.Construct):
 
 def _pool_id(value: str) -> str:
     if not _POOL_ID.match(value):
-        raise ValueError(f"{value!r} is not a pool id; use 1-64 letters, digits, '-', '_' or '.'")
+        raise Fault(f"{value!r} is not a pool id", "use 1-64 letters, digits, '-', '_' or '.'")
     return value
 
 

@@ -1,7 +1,8 @@
 """Props validation for L2 constructs: a private pydantic model per construct, problems as ConfigError.
 
-A validator states a problem as ``ValueError("what is wrong, got X; how to fix it")``; the part after the
-last ``"; "`` becomes the fix. Type errors found by pydantic itself get a fix from the expected type.
+A validator states a problem as ``Fault("what is wrong, got X", "how to fix it")``, whose two fields become
+the problem's; a problem between props or at an item of a list is raised with :func:`raise_at` as
+``(field, what, fix)``. Type errors found by pydantic itself get a fix from the expected type.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from pydantic_core import InitErrorDetails
 
 from pvecdk import _calendar, _cdk
 from pvecdk._cdk import construct_path  # re-exported: the L2 modules take it from here with the rest
+from pvecdk._fault import Fault
 from pvecdk.errors import ConfigError, Problem
 
 __all__ = ["CONFIG_ID", "LazyPath", "Props", "as_sequence", "check_props", "construct_path", "instance_of", "one_of",
-           "problem", "raise_at", "schedule_value"]
+           "problem", "raise_at", "schedule_value", "Fault", "Located"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -60,7 +62,7 @@ def instance_of(cls: type, fix: str, *, name: str | None = None) -> Any:
 
     def check(value: Any) -> Any:
         if not isinstance(value, cls):
-            raise ValueError(f"{value!r} is not a {shown}; {fix}")
+            raise Fault(f"{value!r} is not a {shown}", f"{fix}")
         return value
 
     return check
@@ -79,26 +81,26 @@ def one_of(choices: Iterable[str], what: str, pick: str) -> Callable[[object], o
 
     def check(value: object) -> object:
         if not isinstance(value, str) or value not in allowed:
-            raise ValueError(f"{value!r} is not {what}; pick {pick}")
+            raise Fault(f"{value!r} is not {what}", f"pick {pick}")
         return value
 
     return check
 
 
-def problem(path: str, field: str, text: str) -> Problem:
-    """A problem from ``"what is wrong; how to fix it"``.
-
-    Split at the last ``"; "``: the first part shows the value given, which may hold one itself.
-    """
-    what, _, fix = text.rpartition("; ")
-    if not what:
-        what, fix = fix, ""
-    return Problem(path, field, what, fix or "see the construct's documentation")
+def problem(path: str, field: str, error: BaseException | str) -> Problem:
+    """The problem a validator's error states: a :class:`Fault`'s what and fix; any other error's message, with
+    a pointer to the documentation for a fix."""
+    if isinstance(error, Fault):
+        return Problem(path, field, error.what, error.fix)
+    return Problem(path, field, str(error), "see the construct's documentation")
 
 
-def raise_at(located: Iterable[tuple[str | tuple[int | str, ...], str]], *,
-             besides: ValidationError | None = None) -> None:
-    """Raise each ``(field, "what; fix")`` as a pydantic error at that field; nothing when there is none.
+#: A problem found by a validator, at a prop (or an item's location inside one): (field, what, fix).
+Located = tuple[str | tuple[int | str, ...], str, str]
+
+
+def raise_at(located: Iterable[Located], *, besides: ValidationError | None = None) -> None:
+    """Raise each ``(field, what, fix)`` as a pydantic error at that field; nothing when there is none.
 
     A validator's ValueError is reported at the prop it validates, and a model validator's at no prop at all,
     but a ValidationError raised from a validator keeps its locations (taken relative to where the validator
@@ -114,7 +116,7 @@ def raise_at(located: Iterable[tuple[str | tuple[int | str, ...], str]], *,
                 detail["ctx"] = e["ctx"]
             errors.append(detail)
     errors += [InitErrorDetails(type="value_error", loc=(field,) if isinstance(field, str) else field, input=None,
-                                ctx={"error": ValueError(text)}) for field, text in located]
+                                ctx={"error": Fault(what, fix)}) for field, what, fix in located]
     if errors:
         raise ValidationError.from_exception_data("props", errors)
 
@@ -165,8 +167,8 @@ def check_props(model: type[M], path: str | Callable[[], str], values: Mapping[s
         for err in exc.errors():
             field = _field(tuple(err["loc"]))
             if err["type"] == "value_error":
-                text = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
-                problems.append(dataclasses.replace(problem(where, field, text), type=tf_type))
+                error = err["ctx"]["error"] if "ctx" in err else err["msg"]
+                problems.append(dataclasses.replace(problem(where, field, error), type=tf_type))
                 continue
             if err["type"] == "missing":
                 shown = ""
@@ -184,7 +186,7 @@ def schedule_value(value: object, example: str) -> object:
     checks when it is applied. Returns the value; raises ValueError as
     :func:`pvecdk._calendar.check_calendar_event` does."""
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a calendar event; give a string such as {example}")
+        raise Fault(f"{value!r} is not a calendar event", f"give a string such as {example}")
     if not _cdk.is_unresolved(value):
         _calendar.check_calendar_event(value)
     return value

@@ -12,6 +12,8 @@ import enum
 import ipaddress
 from dataclasses import dataclass
 
+from pvecdk._fault import Fault
+
 __all__ = [
     "MAX_LINKS",
     "AptRepository",
@@ -168,5 +170,5 @@ def dns_server(value: str) -> str:
     try:
         ipaddress.ip_address(value)
     except ValueError:
-        raise ValueError(f"DNS server {value!r} is not an IP address; give addresses, not names") from None
+        raise Fault(f"DNS server {value!r} is not an IP address", "give addresses, not names") from None
     return value

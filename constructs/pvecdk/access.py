@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pydantic import field_validator
 
 from pvecdk import _cdk
+from pvecdk._fault import Fault
 from pvecdk._validation import Props, check_props, construct_path
 from pvecdk.bpg import acl, user_token, virtual_environment_role, virtual_environment_user
 
@@ -42,44 +43,44 @@ class _AccessProps(Props):
     @classmethod
     def _user(cls, v: str) -> str:
         if not _USER.match(v):
-            raise ValueError(f"{v!r} is not a user id; give name@realm, such as automation@pve")
+            raise Fault(f"{v!r} is not a user id", "give name@realm, such as automation@pve")
         if v.endswith("@pam"):
-            raise ValueError(f"{v} is a Linux (pam) user; use a PVE-realm user such as automation@pve, which "
-                             "needs no shell account")
+            raise Fault(f"{v} is a Linux (pam) user", "use a PVE-realm user such as automation@pve, which "
+                        "needs no shell account")
         return v
 
     @field_validator("token_name")
     @classmethod
     def _token(cls, v: str) -> str:
         if not _TOKEN.match(v):
-            raise ValueError(f"{v!r} is not a token name; use letters, digits, '.', '_' or '-', starting with a letter")
+            raise Fault(f"{v!r} is not a token name", "use letters, digits, '.', '_' or '-', starting with a letter")
         return v
 
     @field_validator("role_id")
     @classmethod
     def _role(cls, v: str) -> str:
         if not _ROLE.match(v) or v.startswith("PVE"):
-            raise ValueError(f"{v!r} is not a name for a custom role; use letters, digits, '_' or '-', not "
-                             "starting with PVE (built-in roles)")
+            raise Fault(f"{v!r} is not a name for a custom role", "use letters, digits, '_' or '-', not "
+                        "starting with PVE (built-in roles)")
         return v
 
     @field_validator("privileges")
     @classmethod
     def _privileges(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         if not v:
-            raise ValueError("a role with no privilege can do nothing; list the privileges it needs")
+            raise Fault("a role with no privilege can do nothing", "list the privileges it needs")
         bad = [p for p in v if not _PRIV.match(p)]
         if bad:
-            raise ValueError(f"not privilege names: {', '.join(bad)}; use PVE's names, such as VM.Audit")
+            raise Fault(f"not privilege names: {', '.join(bad)}", "use PVE's names, such as VM.Audit")
         if "Permissions.Modify" in v:
-            raise ValueError("Permissions.Modify lets the token grant itself anything; leave it out")
+            raise Fault("Permissions.Modify lets the token grant itself anything", "leave it out")
         return v
 
     @field_validator("path")
     @classmethod
     def _path(cls, v: str) -> str:
         if not v.startswith("/"):
-            raise ValueError(f"{v!r} is not an ACL path; give a path such as / or /vms/100")
+            raise Fault(f"{v!r} is not an ACL path", "give a path such as / or /vms/100")
         return v
 
 

@@ -24,10 +24,11 @@ from pydantic import AfterValidator, PlainValidator, ValidationInfo, field_valid
 
 from pvecdk import _calendar, _cdk
 from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._fault import Fault
 from pvecdk._guest import GuestBase
 from pvecdk._guest_props import NodeProp
 from pvecdk._guest_values import Pool
-from pvecdk._validation import Props, check_props, construct_path, instance_of, raise_at, schedule_value
+from pvecdk._validation import Located, Props, check_props, construct_path, instance_of, raise_at, schedule_value
 from pvecdk._values import Retention
 from pvecdk.bpg import backup_job
 from pvecdk.storage import ContentType, Storage
@@ -66,7 +67,7 @@ _Guest = Annotated[GuestBase, PlainValidator(instance_of(GuestBase, "pass guest 
 
 def _mail_address(v: Any) -> Any:
     if not isinstance(v, str) or not _MAIL.match(v):
-        raise ValueError(f"{v!r} is not a mail address; give an address such as ops@example.org")
+        raise Fault(f"{v!r} is not a mail address", "give an address such as ops@example.org")
     return v
 
 
@@ -94,8 +95,8 @@ class _BackupJobProps(Props):
     @classmethod
     def _job_id(cls, v: object) -> object:
         if not isinstance(v, str) or not _JOB_ID.match(v):
-            raise ValueError(f"{v!r} is not a valid job id; start with a letter, use letters, digits, '-' and '_' "
-                             "(or pass job_id=)")
+            raise Fault(f"{v!r} is not a valid job id", "start with a letter, use letters, digits, '-' and '_' "
+                        "(or pass job_id=)")
         return v
 
     @field_validator("storage")
@@ -103,8 +104,8 @@ class _BackupJobProps(Props):
     def _storage(cls, v: Storage) -> Storage:
         if not v.holds(ContentType.BACKUP):
             held = ", ".join(sorted(c.value for c in v.content)) or "nothing"
-            raise ValueError(f"storage {v.node.id} does not hold backups (it holds {held}); back up to a storage "
-                             f"with backup in its content, or add backup to {v.node.id}'s content")
+            raise Fault(f"storage {v.node.id} does not hold backups (it holds {held})", f"back up to a storage "
+                        f"with backup in its content, or add backup to {v.node.id}'s content")
         return v
 
     @field_validator("schedule", mode="before")
@@ -116,21 +117,21 @@ class _BackupJobProps(Props):
     @classmethod
     def _mode(cls, v: object) -> object:
         if not isinstance(v, str) or v not in set(BackupMode):
-            raise ValueError(f"{v!r} is not a backup mode; pick one of " + ", ".join(m.value for m in BackupMode))
+            raise Fault(f"{v!r} is not a backup mode", "pick one of " + ", ".join(m.value for m in BackupMode))
         return v
 
     @field_validator("compression", mode="before")
     @classmethod
     def _compression(cls, v: object) -> object:
         if not isinstance(v, str) or v not in set(Compression):
-            raise ValueError(f"{v!r} is not a compression; pick one of " + ", ".join(c.value for c in Compression))
+            raise Fault(f"{v!r} is not a compression", "pick one of " + ", ".join(c.value for c in Compression))
         return v
 
     @field_validator("mail_notification", mode="before")
     @classmethod
     def _mail_notification(cls, v: object) -> object:
         if v is not None and (not isinstance(v, str) or v not in set(MailNotification)):
-            raise ValueError(f"{v!r} is not a notification setting; pick always or failure")
+            raise Fault(f"{v!r} is not a notification setting", "pick always or failure")
         return v
 
     @field_validator("mail_to", mode="before")
@@ -138,7 +139,7 @@ class _BackupJobProps(Props):
     def _mail_list(cls, v: object) -> object:
         # A string is a sequence too: taken letter by letter, "root" would mail r, o, o and t.
         if isinstance(v, str):
-            raise ValueError(f"expected a list of addresses, got the string {v!r}; pass a list, such as [{v!r}]")
+            raise Fault(f"expected a list of addresses, got the string {v!r}", f"pass a list, such as [{v!r}]")
         return v
 
     @field_validator("retention")
@@ -146,33 +147,33 @@ class _BackupJobProps(Props):
     def _retention(cls, v: Retention | None) -> Retention | None:
         if v is None:
             return v
-        raise_at([(name, f"must be 1 or more, got {value!r}; give a whole number of backups, or leave it unset")
+        raise_at([(name, f"must be 1 or more, got {value!r}", "give a whole number of backups, or leave it unset")
                    for name, value in vars(v).items()
                    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1)])
         if all(value is None for value in vars(v).values()):
-            raise ValueError("keeps nothing: every field is unset; set at least one keep_*, or pass retention=None "
-                             "for the storage's")
+            raise Fault("keeps nothing: every field is unset", "set at least one keep_*, or pass retention=None "
+                        "for the storage's")
         return v
 
     @field_validator("guests")
     @classmethod
     def _guests(cls, v: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
         if v is not None and not v:
-            raise ValueError("the list is empty; list the guests, or leave guests unset for every guest")
+            raise Fault("the list is empty", "list the guests, or leave guests unset for every guest")
         return v
 
     @field_validator("bandwidth_limit_kibps")
     @classmethod
     def _bandwidth(cls, v: int | None) -> int | None:
         if v is not None and v <= 0:
-            raise ValueError(f"must be positive (KiB/s), got {v}; leave it unset for no limit")
+            raise Fault(f"must be positive (KiB/s), got {v}", "leave it unset for no limit")
         return v
 
     @field_validator("zstd_threads")
     @classmethod
     def _zstd_threads(cls, v: int | None) -> int | None:
         if v is not None and v < 0:
-            raise ValueError(f"must be 0 or more, got {v}; give 0 (half the cores) or more")
+            raise Fault(f"must be 0 or more, got {v}", "give 0 (half the cores) or more")
         return v
 
     def clusters(self) -> list[ClusterBase]:
@@ -185,18 +186,18 @@ class _BackupJobProps(Props):
     @model_validator(mode="after")
     def _between(self) -> _BackupJobProps:
         """One way of selecting guests, from one cluster, on the node when one is given."""
-        located: list[tuple[str, str]] = []
+        located: list[Located] = []
         if self.guests is not None and self.pool is not None:
-            located.append(("guests", "both guests and pool select guests; pass one of guests= and pool="))
+            located.append(("guests", "both guests and pool select guests", "pass one of guests= and pool="))
         if self.exclude and (self.guests is not None or self.pool is not None):
-            located.append(("exclude", "exclude applies to every guest, not to a list or a pool; drop exclude, or "
+            located.append(("exclude", "exclude applies to every guest, not to a list or a pool", "drop exclude, or "
                             "drop guests/pool"))
         if len(self.clusters()) > 1:
-            located.append(("guests", "the guests and node belong to different clusters; back up one cluster per "
+            located.append(("guests", "the guests and node belong to different clusters", "back up one cluster per "
                             "job"))
         elif self.node is not None:
             for field, items in (("guests", self.guests or ()), ("exclude", self.exclude)):
-                located += [(f"{field}[{i}]", f"guest {g.vm_id} runs on {g.node_name}, not on {self.node.name}; "
+                located += [(f"{field}[{i}]", f"guest {g.vm_id} runs on {g.node_name}, not on {self.node.name}", ""
                              "list guests of that node, or drop node=")
                             for i, g in enumerate(items) if g.guest_node is not self.node]
         raise_at(located)
@@ -221,8 +222,8 @@ class _StaggerProps(Props):
     @field_validator(*_PER_NODE, mode="before")
     @classmethod
     def _set_per_node(cls, v: object, info: ValidationInfo) -> object:
-        raise ValueError(f"{info.field_name} is set per node by stagger_per_node; drop {info.field_name}=, or "
-                         "define the jobs yourself")
+        raise Fault(f"{info.field_name} is set per node by stagger_per_node", f"drop {info.field_name}=, or "
+                    "define the jobs yourself")
 
     @field_validator("window_start", "window_end")
     @classmethod
@@ -241,7 +242,7 @@ class _StaggerProps(Props):
     @classmethod
     def _cluster(cls, v: ClusterBase) -> ClusterBase:
         if not v.nodes:
-            raise ValueError("the cluster has no node yet; add the nodes first")
+            raise Fault("the cluster has no node yet", "add the nodes first")
         return v
 
     @property
@@ -251,13 +252,13 @@ class _StaggerProps(Props):
 
     @model_validator(mode="after")
     def _between(self) -> _StaggerProps:
-        located: list[tuple[str, str]] = []
+        located: list[Located] = []
         start, end = self.window
         if start == end:
-            located.append(("window_end", f"the window {self.window_start}-{self.window_end} is empty; give a "
+            located.append(("window_end", f"the window {self.window_start}-{self.window_end} is empty", "give a "
                             "window_end after window_start"))
         name = self.cluster.name
-        located += [(f"exclude[{i}]", f"guest {g.vm_id} is not in cluster {name}; exclude only guests of {name}")
+        located += [(f"exclude[{i}]", f"guest {g.vm_id} is not in cluster {name}", f"exclude only guests of {name}")
                     for i, g in enumerate(self.exclude) if g.cluster is not self.cluster]
         raise_at(located)
         return self

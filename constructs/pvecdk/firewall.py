@@ -13,10 +13,14 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, PlainValidator
 
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase
+from pvecdk._fault import Fault
+from pvecdk._validation import LazyPath, Props, check_props, instance_of
 from pvecdk._values import MigrationType, NetworkRole
 from pvecdk.bpg import (
     virtual_environment_cluster_firewall,
@@ -25,7 +29,6 @@ from pvecdk.bpg import (
     virtual_environment_firewall_ipset,
     virtual_environment_firewall_rules,
 )
-from pvecdk.errors import ConfigError, Problem
 
 __all__ = ["Action", "ClusterFirewall", "Direction", "FirewallRule", "SecurityGroup"]
 
@@ -84,10 +87,17 @@ def _depends_on(resource: Any, others: Sequence[Any]) -> None:
     resource.add_override("depends_on", [f"{o.terraform_resource_type}.{o.friendly_unique_id}" for o in others])
 
 
-def _check_name(path: str, field: str, name: str) -> None:
-    if not _NAME.match(name):
-        raise ConfigError([Problem(path, field, f"{name!r} is not a valid firewall name",
-                                   "use 2-18 letters, digits, '-' or '_', starting with a letter")])
+def _name(value: str) -> str:
+    if not _NAME.match(value):
+        raise Fault(f"{value!r} is not a valid firewall name", "use 2-18 letters, digits, '-' or '_', starting with a "
+                    "letter")
+    return value
+
+
+class _SecurityGroupProps(Props):
+    name: Annotated[str, AfterValidator(_name)]
+    rules: tuple[Annotated[FirewallRule, PlainValidator(instance_of(FirewallRule, "pass FirewallRule(...)"))], ...]
+    comment: str | None
 
 
 class SecurityGroup(_cdk.Construct):
@@ -95,7 +105,8 @@ class SecurityGroup(_cdk.Construct):
 
     def __init__(self, scope: _cdk.Construct, id: str, *, name: str, rules: Sequence[FirewallRule],
                  comment: str | None = None) -> None:
-        _check_name(f"{scope.node.path}/{id}", "name", name)
+        check_props(_SecurityGroupProps, LazyPath(scope, id), {"name": name, "rules": tuple(rules),
+                                                                "comment": comment})
         super().__init__(scope, id)
         self.group_name = name
         self._rules = list(rules)

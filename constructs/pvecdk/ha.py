@@ -29,10 +29,11 @@ from pydantic import (
 
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._fault import Fault
 from pvecdk._guest import GuestBase
 from pvecdk._guest_values import HaOptions, HaState
 from pvecdk._model import HaResourceModel, HaRuleModel
-from pvecdk._validation import CONFIG_ID, LazyPath, Props, check_props, raise_at
+from pvecdk._validation import CONFIG_ID, LazyPath, Located, Props, check_props, raise_at
 from pvecdk.bpg import hagroup, haresource, harule
 
 __all__ = ["Ha", "HaOptions", "HaResource", "HaRule", "HaState"]
@@ -133,7 +134,7 @@ def _context(info: ValidationInfo) -> dict[str, Any]:
 
 def _restarts(value: int) -> int:
     if not 0 <= value <= 10:
-        raise ValueError(f"must be 0-10, got {value!r}; pick a value in 0-10")
+        raise Fault(f"must be 0-10, got {value!r}", "pick a value in 0-10")
     return value
 
 
@@ -155,21 +156,21 @@ class _ProtectProps(Props):
     @classmethod
     def _resource_id(cls, v: object) -> object:
         if not isinstance(v, str) or not (m := _RESOURCE_ID.match(v)) or not 100 <= int(m.group(2)) <= 999_999_999:
-            raise ValueError(f"{v!r} is not an HA resource id; pass the Vm or Container, or vm:<vmid> / ct:<vmid> "
-                             "with a vmid of 100 or more")
+            raise Fault(f"{v!r} is not an HA resource id", "pass the Vm or Container, or vm:<vmid> / ct:<vmid> "
+                        "with a vmid of 100 or more")
         return v
 
     @field_validator("guest")
     @classmethod
     def _guest(cls, v: GuestBase | None, info: ValidationInfo) -> GuestBase | None:
         ha: Ha = _context(info)["ha"]
-        located: list[tuple[tuple[int | str, ...], str]] = []
+        located: list[Located] = []
         if v is not None and v.cluster is not ha.cluster:
-            located.append(((), f"{v.node.path} belongs to cluster {v.cluster.name}, not {ha.cluster.name}; protect "
+            located.append(((), f"{v.node.path} belongs to cluster {v.cluster.name}, not {ha.cluster.name}", "protect "
                             "it through its own cluster's ha"))
         resource_id = info.data.get("resource_id")
         if resource_id in ha._resources:
-            located.append(((), f"{resource_id} is already protected; protect each guest once"))
+            located.append(((), f"{resource_id} is already protected", "protect each guest once"))
         raise_at(located)
         return v
 
@@ -177,7 +178,7 @@ class _ProtectProps(Props):
     @classmethod
     def _state(cls, v: object) -> object:
         if not isinstance(v, str) or v not in _STATES:
-            raise ValueError(f"{v!r} is not an HA state; pick one of " + ", ".join(s.value for s in HaState))
+            raise Fault(f"{v!r} is not an HA state", "pick one of " + ", ".join(s.value for s in HaState))
         return v
 
     @field_validator("prefer", mode="plain")
@@ -192,23 +193,23 @@ class _ProtectProps(Props):
             nodes = list(v)
             pairs = [(n, len(nodes) - i) for i, n in enumerate(nodes)]
         else:
-            raise ValueError(f"{v!r} is not a list of nodes or a mapping of node to priority; pass prefer=[node, ...]")
+            raise Fault(f"{v!r} is not a list of nodes or a mapping of node to priority", "pass prefer=[node, ...]")
         cluster = _context(info)["ha"].cluster
-        located: list[tuple[tuple[int | str, ...], str]] = []
+        located: list[Located] = []
         if not pairs:
-            located.append(((), "no node given; list the preferred nodes, or leave prefer unset"))
+            located.append(((), "no node given", "list the preferred nodes, or leave prefer unset"))
         out: dict[str, int] = {}
         for node, priority in pairs:
             if not isinstance(node, NodeBase):
-                located.append(((), f"{node!r} is not a Node; pass the nodes returned by cluster.add_node"))
+                located.append(((), f"{node!r} is not a Node", "pass the nodes returned by cluster.add_node"))
                 continue
             if node.cluster is not cluster:
-                located.append(((), f"node {node.name} is not in cluster {cluster.name}; prefer nodes of the guest's "
+                located.append(((), f"node {node.name} is not in cluster {cluster.name}", "prefer nodes of the guest's "
                                 "own cluster"))
             if node.name in out:
-                located.append(((), f"node {node.name} is listed twice; list each node once"))
+                located.append(((), f"node {node.name} is listed twice", "list each node once"))
             if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= MAX_PRIORITY:
-                located.append(((), f"priority of {node.name} must be 0-{MAX_PRIORITY}, got {priority!r}; give a "
+                located.append(((), f"priority of {node.name} must be 0-{MAX_PRIORITY}, got {priority!r}", f"give a "
                                 f"whole number in 0-{MAX_PRIORITY}"))
             out[node.name] = priority
         raise_at(located)
@@ -219,8 +220,8 @@ class _ProtectProps(Props):
     def _strict(cls, v: bool, info: ValidationInfo) -> bool:
         # No preferred node at all: a prefer that is wrong is reported as such.
         if v and info.data.get("prefer") == {}:
-            raise ValueError("strict without preferred nodes would keep the guest nowhere; pass prefer=[...] with "
-                             "the nodes it may run on, or drop strict")
+            raise Fault("strict without preferred nodes would keep the guest nowhere", "pass prefer=[...] with "
+                        "the nodes it may run on, or drop strict")
         return v
 
     @field_validator("failback")
@@ -228,9 +229,9 @@ class _ProtectProps(Props):
     def _failback(cls, v: bool | None, info: ValidationInfo) -> bool | None:
         version = _context(info)["ha"].cluster.pve_version
         if v is not None and version.major < 9:
-            raise ValueError(f"failback is a per-resource option from PVE 9, but the cluster runs PVE "
-                             f"{version.value}; leave failback unset on PVE 8 (HA groups fail back), or target "
-                             "PVE 9")
+            raise Fault(f"failback is a per-resource option from PVE 9, but the cluster runs PVE "
+                        f"{version.value}", "leave failback unset on PVE 8 (HA groups fail back), or target "
+                        "PVE 9")
         return v
 
 
@@ -247,14 +248,14 @@ class _AffinityProps(Props):
     def _guests(cls, v: tuple[Any, ...], info: ValidationInfo) -> tuple[Any, ...]:
         cluster = _context(info)["ha"].cluster
         ids = [g.vm_id for g in v if isinstance(g, GuestBase)]
-        located: list[tuple[tuple[int | str, ...], str]] = []
+        located: list[Located] = []
         if len(ids) != len(v):
-            located.append(((), "every member must be a Vm or Container; pass the guest constructs"))
+            located.append(((), "every member must be a Vm or Container", "pass the guest constructs"))
         if len(v) < 2:
-            located.append(((), f"an affinity rule needs two or more guests, got {len(v)}; list at least two guests"))
+            located.append(((), f"an affinity rule needs two or more guests, got {len(v)}", "list at least two guests"))
         if len(set(ids)) != len(ids):
-            located.append(((), "a guest is listed twice; list each guest once"))
-        located += [((), f"guest {g.vm_id} is in cluster {g.cluster.name}; relate guests of the same cluster")
+            located.append(((), "a guest is listed twice", "list each guest once"))
+        located += [((), f"guest {g.vm_id} is in cluster {g.cluster.name}", "relate guests of the same cluster")
                     for g in v if isinstance(g, GuestBase) and g.cluster is not cluster]
         raise_at(located)
         return v
@@ -263,10 +264,10 @@ class _AffinityProps(Props):
     @classmethod
     def _name(cls, v: object, info: ValidationInfo) -> object:
         if not isinstance(v, str) or not CONFIG_ID.match(v):
-            raise ValueError(f"{v!r} is not a valid rule id; start with a letter, use letters, digits, '-' and '_' "
-                             "(at most 63)")
+            raise Fault(f"{v!r} is not a valid rule id", "start with a letter, use letters, digits, '-' and '_' "
+                        "(at most 63)")
         if v in _context(info)["ha"]._rules:
-            raise ValueError(f"rule {v!r} already exists; give each rule its own name")
+            raise Fault(f"rule {v!r} already exists", "give each rule its own name")
         return v
 
     @model_validator(mode="wrap")
@@ -277,7 +278,7 @@ class _AffinityProps(Props):
         if version.major >= 9:
             return handler(data)
         gate = [(_context(info)["method"], f"resource affinity rules need PVE 9, but the cluster runs PVE "
-                 f"{version.value}; target PVE 9 (pve_version='9.1'), or place the guests with prefer= on protect")]
+                 f"{version.value}", "target PVE 9 (pve_version='9.1'), or place the guests with prefer= on protect")]
         try:
             handler(data)
         except ValidationError as exc:

@@ -19,13 +19,14 @@ from typing import Annotated, Any, Self
 from pydantic import AfterValidator, BeforeValidator, field_validator, model_validator
 
 from pvecdk import _cdk
-from pvecdk._validation import CONFIG_ID, Props, check_props, construct_path, one_of, raise_at
+from pvecdk._fault import Fault
+from pvecdk._validation import CONFIG_ID, Located, Props, check_props, construct_path, one_of, raise_at
 from pvecdk.bpg import metrics_server
 
 __all__ = ["GraphiteProtocol", "GraphiteServer", "InfluxDbProtocol", "InfluxDbServer", "MetricsServer",
            "MetricsServerType", "OpenTelemetryServer"]
 
-_MTU_WITHOUT_UDP = "mtu applies to UDP only; drop mtu, or use protocol udp"
+_MTU_WITHOUT_UDP = ("mtu applies to UDP only", "drop mtu, or use protocol udp")
 
 
 class MetricsServerType(enum.StrEnum):
@@ -39,24 +40,24 @@ def _secret(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, _cdk.TerraformVariable):
-        raise ValueError(f"a secret must come from a sensitive variable, got a {type(value).__name__}; "
-                         "pass TerraformVariable(stack, 'name', type='string', sensitive=True)")
+        raise Fault(f"a secret must come from a sensitive variable, got a {type(value).__name__}", ""
+                    "pass TerraformVariable(stack, 'name', type='string', sensitive=True)")
     if not value.sensitive:
-        raise ValueError("the variable is not sensitive, so its value would show in plans; declare it with "
-                         "TerraformVariable(..., sensitive=True)")
+        raise Fault("the variable is not sensitive, so its value would show in plans", "declare it with "
+                    "TerraformVariable(..., sensitive=True)")
     return str(value.string_value)
 
 
-def _clear_text(field: str) -> str:
-    return f"the {field} would cross the network in clear text over http; use protocol https"
+def _clear_text(field: str) -> tuple[str, str]:
+    return f"the {field} would cross the network in clear text over http", "use protocol https"
 
 
 
 
 def _max_body_size(value: int) -> int:
     if value < 1:
-        raise ValueError(f"must be positive (bytes), got {value}; give the largest request body in bytes, or leave "
-                         "it unset")
+        raise Fault(f"must be positive (bytes), got {value}", "give the largest request body in bytes, or leave "
+                    "it unset")
     return value
 
 
@@ -78,41 +79,41 @@ class _MetricsServerProps(Props):
     @classmethod
     def _name(cls, v: object) -> object:
         if not isinstance(v, str) or not CONFIG_ID.match(v):
-            raise ValueError(f"{v!r} is not a valid metrics server id; start with a letter, use letters, digits, "
-                             "'-' and '_' (or pass name=)")
+            raise Fault(f"{v!r} is not a valid metrics server id", "start with a letter, use letters, digits, "
+                        "'-' and '_' (or pass name=)")
         return v
 
     @field_validator("server", mode="before")
     @classmethod
     def _server(cls, v: object) -> object:
         if not isinstance(v, str) or not v or any(c.isspace() for c in v) or "/" in v:
-            raise ValueError(f"{v!r} is not a host name or address; give the server's host name or IP address, "
-                             "without a scheme or path")
+            raise Fault(f"{v!r} is not a host name or address", "give the server's host name or IP address, "
+                        "without a scheme or path")
         return v
 
     @field_validator("port", mode="before")
     @classmethod
     def _port(cls, v: object) -> object:
         if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 65535:
-            raise ValueError(f"port must be 1-65535, got {v!r}; give the server's port")
+            raise Fault(f"port must be 1-65535, got {v!r}", "give the server's port")
         return v
 
     @field_validator("mtu")
     @classmethod
     def _mtu(cls, v: int | None) -> int | None:
         if v is not None and not 512 <= v <= 65536:
-            raise ValueError(f"MTU must be 512-65536, got {v}; give the network's MTU")
+            raise Fault(f"MTU must be 512-65536, got {v}", "give the network's MTU")
         return v
 
     @field_validator("timeout_seconds")
     @classmethod
     def _timeout(cls, v: int | None) -> int | None:
         if v is not None and v < 1:
-            raise ValueError(f"must be positive, got {v}; give seconds, or leave it unset")
+            raise Fault(f"must be positive, got {v}", "give seconds, or leave it unset")
         return v
 
-    def _conflicts(self) -> list[tuple[str, str]]:
-        """The kind's problems between props, as ``(field, "what; fix")``."""
+    def _conflicts(self) -> list[Located]:
+        """The kind's problems between props, as ``(field, what, fix)``."""
         return []
 
     @model_validator(mode="after")
@@ -165,17 +166,17 @@ class _InfluxDbProps(_MetricsServerProps):
     def _token(cls, v: object) -> str | None:
         return _secret(v)
 
-    def _conflicts(self) -> list[tuple[str, str]]:
-        out = []
+    def _conflicts(self) -> list[Located]:
+        out: list[Located] = []
         if self.protocol is InfluxDbProtocol.UDP:
             for field in ("token", "organization", "bucket", "api_path_prefix"):
                 if getattr(self, field) is not None:
-                    out.append((field, f"{field} is for HTTP(S), UDP has no {field}; use protocol https, or drop "
-                                + field))
+                    out.append((field, f"{field} is for HTTP(S), UDP has no {field}",
+                                "use protocol https, or drop " + field))
         elif self.mtu is not None:
-            out.append(("mtu", _MTU_WITHOUT_UDP))
+            out.append(("mtu", *_MTU_WITHOUT_UDP))
         if self.protocol is InfluxDbProtocol.HTTP and self.token is not None:
-            out.append(("protocol", _clear_text("token")))
+            out.append(("protocol", *_clear_text("token")))
         return out
 
 
@@ -253,9 +254,9 @@ class _GraphiteProps(_MetricsServerProps):
                                                                   "tcp or udp"))]
     path_prefix: str | None
 
-    def _conflicts(self) -> list[tuple[str, str]]:
+    def _conflicts(self) -> list[Located]:
         if self.protocol is GraphiteProtocol.TCP and self.mtu is not None:
-            return [("mtu", _MTU_WITHOUT_UDP)]
+            return [("mtu", *_MTU_WITHOUT_UDP)]
         return []
 
 
@@ -314,9 +315,9 @@ class _OpenTelemetryProps(_MetricsServerProps):
     def _headers(cls, v: object) -> str | None:
         return _secret(v)
 
-    def _conflicts(self) -> list[tuple[str, str]]:
+    def _conflicts(self) -> list[Located]:
         if self.protocol == "http" and self.headers is not None:
-            return [("protocol", _clear_text("headers"))]
+            return [("protocol", *_clear_text("headers"))]
         return []
 
 

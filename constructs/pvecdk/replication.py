@@ -13,9 +13,10 @@ from pydantic import BeforeValidator, PlainValidator, field_validator, model_val
 
 from pvecdk import _cdk
 from pvecdk._base import NodeBase
+from pvecdk._fault import Fault
 from pvecdk._guest import GuestBase
 from pvecdk._guest_props import NodeProp, rate_limit_mbps
-from pvecdk._validation import Props, check_props, construct_path, instance_of, raise_at, schedule_value
+from pvecdk._validation import Located, Props, check_props, construct_path, instance_of, raise_at, schedule_value
 from pvecdk.bpg import replication
 
 __all__ = ["Replication"]
@@ -35,7 +36,7 @@ class _ReplicationProps(Props):
     @classmethod
     def _guest(cls, v: GuestBase) -> GuestBase:
         if not any(d.replicate for d in v.disks):
-            raise ValueError(f"guest {v.vm_id} has no disk to replicate; replicate a guest with disks on zfspool")
+            raise Fault(f"guest {v.vm_id} has no disk to replicate", "replicate a guest with disks on zfspool")
         return v
 
     @field_validator("schedule", mode="before")
@@ -47,15 +48,15 @@ class _ReplicationProps(Props):
     def _between(self) -> _ReplicationProps:
         """The target against the guest's cluster and jobs, and each replicated disk's storage against both."""
         guest, target = self.guest, self.target
-        located: list[tuple[str, str]] = []
+        located: list[Located] = []
         if target.cluster is not guest.cluster:
-            located.append(("target", f"node {target.name} is not in cluster {guest.cluster.name}; replicate to a "
+            located.append(("target", f"node {target.name} is not in cluster {guest.cluster.name}", "replicate to a "
                             "node of the guest's cluster"))
         elif target is guest.guest_node:
-            located.append(("target", f"guest {guest.vm_id} already runs on {target.name}; replicate to another "
+            located.append(("target", f"guest {guest.vm_id} already runs on {target.name}", "replicate to another "
                             "node of the cluster"))
         elif any(r.target is target for r in guest.replications):
-            located.append(("target", f"guest {guest.vm_id} is already replicated to {target.name}; add one job "
+            located.append(("target", f"guest {guest.vm_id} is already replicated to {target.name}", "add one job "
                             "per target node"))
         for i, disk in enumerate(guest.disks):
             if not disk.replicate:
@@ -64,10 +65,10 @@ class _ReplicationProps(Props):
             storage = disk.storage
             if storage.storage_type != "zfspool":
                 located.append((field, f"storage {storage.node.id} is {storage.storage_type or 'of unknown type'}, "
-                                "and PVE replicates only zfspool storage; put the disk on ZFS (ZfsPoolStorage), use "
+                                "and PVE replicates only zfspool storage", "put the disk on ZFS (ZfsPoolStorage), use "
                                 "shared storage instead of replication, or set replicate=False on the disk"))
             elif not storage.available_on(target):
-                located.append((field, f"storage {storage.node.id} is not defined on the target node {target.name}; "
+                located.append((field, f"storage {storage.node.id} is not defined on the target node {target.name}", f""
                                 f"define {storage.node.id} on {target.name} too"))
         raise_at(located)
         return self

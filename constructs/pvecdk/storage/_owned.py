@@ -14,6 +14,7 @@ from pydantic import field_validator, model_validator
 
 from pvecdk import _cdk, _storage_types
 from pvecdk._base import ClusterBase, NodeBase, clusters_of_stack
+from pvecdk._fault import Fault
 from pvecdk._storage_types import CONTENT, SHARED_TYPES, STORAGE_ID, ContentType
 from pvecdk._validation import Props, check_props, construct_path, raise_at
 from pvecdk._values import PveVersion, Retention
@@ -41,7 +42,7 @@ def _is_secret_token(value: Any) -> bool:
 
 def secret(value: str | None, what: str) -> str | None:
     if value is not None and not _is_secret_token(value):
-        raise ValueError(f"the {what} was given as a literal value (value hidden); {_SECRET_FIX}")
+        raise Fault(f"the {what} was given as a literal value (value hidden)", f"{_SECRET_FIX}")
     return value
 
 
@@ -92,8 +93,8 @@ class StorageProps(Props):
     @classmethod
     def _storage_id(cls, v: str) -> str:
         if not STORAGE_ID.fullmatch(v):
-            raise ValueError(f"{v!r} is not a storage id; start with a letter, then letters, digits, '-', '_' "
-                             "or '.', ending in a letter or digit")
+            raise Fault(f"{v!r} is not a storage id", "start with a letter, then letters, digits, '-', '_' "
+                        "or '.', ending in a letter or digit")
         return v
 
     @field_validator("nodes")
@@ -102,14 +103,14 @@ class StorageProps(Props):
         if v is None:
             return v
         if not v:
-            raise ValueError("an empty node list defines the storage nowhere; list nodes, or leave nodes unset "
-                             "for every node")
+            raise Fault("an empty node list defines the storage nowhere", "list nodes, or leave nodes unset "
+                        "for every node")
         for item in v:
             if not isinstance(item, NodeBase):
-                raise ValueError(f"{item!r} is not a Node; pass the nodes cluster.add_node(...) returned")
+                raise Fault(f"{item!r} is not a Node", "pass the nodes cluster.add_node(...) returned")
         names = [n.name for n in v]
         if len(set(names)) != len(names):
-            raise ValueError(f"a node is listed twice in {names}; list each node once")
+            raise Fault(f"a node is listed twice in {names}", "list each node once")
         return v
 
 
@@ -123,14 +124,14 @@ class BackupProps(StorageProps):
     @classmethod
     def _retention(cls, v: Any) -> Any:
         if v is not None and not isinstance(v, Retention):
-            raise ValueError(f"{v!r} is not a Retention; pass Retention(keep_daily=7, ...)")
+            raise Fault(f"{v!r} is not a Retention", "pass Retention(keep_daily=7, ...)")
         return v
 
     @field_validator("max_protected_backups")
     @classmethod
     def _protected(cls, v: int | None) -> int | None:
         if v is not None and v < -1:
-            raise ValueError(f"max_protected_backups must be -1 (no limit) or more, got {v}; pass a count")
+            raise Fault(f"max_protected_backups must be -1 (no limit) or more, got {v}", "pass a count")
         return v
 
     @model_validator(mode="after")
@@ -139,7 +140,7 @@ class BackupProps(StorageProps):
                 and ContentType.BACKUP not in self.content:
             # Reported at the prop given for backups (retention first): removing it is one of the two fixes.
             raise_at([("retention" if self.retention is not None else "max_protected_backups",
-                       "retention applies to backups, but the storage holds none; add ContentType.BACKUP to content, "
+                       "retention applies to backups, but the storage holds none", "add ContentType.BACKUP to content, "
                        "or remove retention and max_protected_backups")])
         return self
 
@@ -426,11 +427,11 @@ def host_list(v: tuple[str, ...] | None, what: str) -> tuple[str, ...] | None:
     if v is None:
         return v
     if not v:
-        raise ValueError(f"an empty {what} list; list the addresses, or leave it unset")
+        raise Fault(f"an empty {what} list", "list the addresses, or leave it unset")
     for host in v:
         bare = host.strip("[]").rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
         if not is_address(bare):
-            raise ValueError(f"{host!r} is not an address; give IP addresses or host names, optionally with :port")
+            raise Fault(f"{host!r} is not an address", "give IP addresses or host names, optionally with :port")
     return v
 
 
@@ -457,9 +458,9 @@ class CephClientProps(StorageProps):
     def _external(self) -> CephClientProps:
         # Both at keyring: the prop missing for an external cluster, or given for the cluster's own Ceph.
         if self.monhost is not None and self.keyring is None:
-            raise_at([("keyring", "an external Ceph cluster (monhost given) needs the client's keyring; pass "
+            raise_at([("keyring", "an external Ceph cluster (monhost given) needs the client's keyring", "pass "
                                   "keyring= as a sensitive variable's token")])
         if self.monhost is None and self.keyring is not None:
-            raise_at([("keyring", "a keyring is only taken for an external Ceph cluster; pass monhost=[...] too, or "
+            raise_at([("keyring", "a keyring is only taken for an external Ceph cluster", "pass monhost=[...] too, or "
                                   "remove keyring (the cluster's own Ceph needs none)")])
         return self

@@ -10,6 +10,7 @@ from pydantic import field_validator
 
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._fault import Fault
 from pvecdk._storage_types import ContentType
 from pvecdk._values import Retention
 from pvecdk.provider import storage as pvecdk_storage
@@ -31,7 +32,7 @@ class _RbdProps(CephClientProps):
 
 def _ceph_name(v: str | None, what: str) -> str | None:
     if v is not None and not _cdk.is_unresolved(v) and not re.match(r"^[A-Za-z0-9_.-]+$", v):
-        raise ValueError(f"{v!r} is not a Ceph {what} name; use letters, digits, '-', '_' and '.'")
+        raise Fault(f"{v!r} is not a Ceph {what} name", "use letters, digits, '-', '_' and '.'")
     return v
 
 

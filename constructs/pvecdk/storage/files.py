@@ -9,6 +9,7 @@ from pydantic import field_validator
 
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._fault import Fault
 from pvecdk._storage_types import ContentType
 from pvecdk._values import Retention
 from pvecdk.bpg import (
@@ -38,7 +39,7 @@ class _DirProps(BackupProps):
     @classmethod
     def _path(cls, v: str) -> str:
         if not v.startswith("/") or v.rstrip("/") == "":
-            raise ValueError(f"{v!r} is not an absolute directory; give a path such as /mnt/data")
+            raise Fault(f"{v!r} is not an absolute directory", "give a path such as /mnt/data")
         return v
 
 
@@ -123,14 +124,14 @@ class _NfsProps(BackupProps):
     @classmethod
     def _export(cls, v: str) -> str:
         if not v.startswith("/"):
-            raise ValueError(f"{v!r} is not an export path; give the exported directory, such as /srv/nfs")
+            raise Fault(f"{v!r} is not an export path", "give the exported directory, such as /srv/nfs")
         return v
 
     @field_validator("server")
     @classmethod
     def _server(cls, v: str) -> str:
         if not v or " " in v or "/" in v or ":/" in v:
-            raise ValueError(f"{v!r} is not a server address; give a host name or IP address, without the export")
+            raise Fault(f"{v!r} is not a server address", "give a host name or IP address, without the export")
         return v
 
 
@@ -229,7 +230,7 @@ class _CifsProps(BackupProps):
     @classmethod
     def _share(cls, v: str) -> str:
         if not v or "/" in v or "\\" in v:
-            raise ValueError(f"{v!r} is not a share name; give the share's name alone, such as proxmox")
+            raise Fault(f"{v!r} is not a share name", "give the share's name alone, such as proxmox")
         return v
 
 

@@ -10,6 +10,7 @@ from pydantic import field_validator
 
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._fault import Fault
 from pvecdk._storage_types import ContentType
 from pvecdk._values import Retention
 from pvecdk.provider import storage as pvecdk_storage
@@ -40,7 +41,7 @@ class _GlusterProps(BackupProps):
     @classmethod
     def _volume(cls, v: str) -> str:
         if not re.match(r"^[A-Za-z0-9_.-]+$", v):
-            raise ValueError(f"{v!r} is not a GlusterFS volume name; use letters, digits, '-', '_' and '.'")
+            raise Fault(f"{v!r} is not a GlusterFS volume name", "use letters, digits, '-', '_' and '.'")
         return v
 
 

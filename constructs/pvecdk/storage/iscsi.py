@@ -10,8 +10,9 @@ from pydantic import field_validator, model_validator
 
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._fault import Fault
 from pvecdk._storage_types import ContentType
-from pvecdk._validation import raise_at
+from pvecdk._validation import Located, raise_at
 from pvecdk.provider import storage as pvecdk_storage
 from pvecdk.storage._owned import (
     PvecdkStorage,
@@ -25,14 +26,14 @@ from pvecdk.storage.zfs import BLOCKSIZE, ZPOOL
 def _portal(v: str) -> str:
     host = v.rsplit(":", 1)[0] if v.count(":") == 1 else v
     if not is_address(host):
-        raise ValueError(f"{v!r} is not an iSCSI portal; give an address, optionally with :port (3260 by default)")
+        raise Fault(f"{v!r} is not an iSCSI portal", "give an address, optionally with :port (3260 by default)")
     return v
 
 
 def _iqn(v: str) -> str:
     if not re.match(r"^(iqn\.\d{4}-\d{2}\.[^\s:]+(:\S+)?|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16,32})$", v):
-        raise ValueError(f"{v!r} is not an iSCSI target name; give an IQN such as "
-                         "iqn.2003-01.org.example:storage")
+        raise Fault(f"{v!r} is not an iSCSI target name", "give an IQN such as "
+                    "iqn.2003-01.org.example:storage")
     return v
 
 
@@ -132,27 +133,27 @@ class _ZfsIscsiProps(_IscsiProps):
     @classmethod
     def _pool(cls, v: str) -> str:
         if not ZPOOL.match(v):
-            raise ValueError(f"{v!r} is not a ZFS pool or dataset on the storage box; give one such as tank/pve")
+            raise Fault(f"{v!r} is not a ZFS pool or dataset on the storage box", "give one such as tank/pve")
         return v
 
     @field_validator("blocksize")
     @classmethod
     def _blocksize(cls, v: str) -> str:
         if not BLOCKSIZE.match(v):
-            raise ValueError(f"{v!r} is not a block size; give a size such as 8k")
+            raise Fault(f"{v!r} is not a block size", "give a size such as 8k")
         return v
 
     @model_validator(mode="after")
     def _provider(self) -> _ZfsIscsiProps:
         # Each at the provider-specific prop to pass or remove.
         provider = self.iscsi_provider
-        located: list[tuple[str | tuple[int | str, ...], str]] = []
+        located: list[Located] = []
         if provider is IscsiProvider.LIO and self.lio_tpg is None:
-            located.append(("lio_tpg", "the LIO provider needs its target portal group; pass lio_tpg='tpg1'"))
+            located.append(("lio_tpg", "the LIO provider needs its target portal group", "pass lio_tpg='tpg1'"))
         if provider is not IscsiProvider.LIO and self.lio_tpg is not None:
-            located.append(("lio_tpg", f"lio_tpg applies to the LIO provider, not {provider.value}; remove it"))
+            located.append(("lio_tpg", f"lio_tpg applies to the LIO provider, not {provider.value}", "remove it"))
         if provider is not IscsiProvider.COMSTAR:
-            located += [(name, f"{name} applies to COMSTAR, not {provider.value}; remove it")
+            located += [(name, f"{name} applies to COMSTAR, not {provider.value}", "remove it")
                         for name in ("comstar_hg", "comstar_tg") if getattr(self, name)]
         raise_at(located)
         return self

@@ -10,6 +10,7 @@ from pydantic import field_validator
 
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._fault import Fault
 from pvecdk._storage_types import ContentType
 from pvecdk.bpg import (
     storage_lvm,
@@ -26,7 +27,7 @@ _VG_NAME = re.compile(r"^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$")
 
 def _vg(v: str, what: str) -> str:
     if not _VG_NAME.match(v):
-        raise ValueError(f"{v!r} is not an LVM {what} name; use letters, digits, '+', '_', '.', '-'")
+        raise Fault(f"{v!r} is not an LVM {what} name", "use letters, digits, '+', '_', '.', '-'")
     return v
 
 

@@ -10,6 +10,7 @@ from pydantic import field_validator
 
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._fault import Fault
 from pvecdk._storage_types import ContentType
 from pvecdk._values import Retention
 from pvecdk.bpg import (
@@ -48,15 +49,15 @@ class _PbsProps(BackupProps):
     @classmethod
     def _username(cls, v: str) -> str:
         if not re.match(r"^[^\s@!]+@[^\s@!]+(![^\s@!]+)?$", v):
-            raise ValueError(f"{v!r} is not a PBS user; give user@realm, or user@realm!token for an API token")
+            raise Fault(f"{v!r} is not a PBS user", "give user@realm, or user@realm!token for an API token")
         return v
 
     @field_validator("fingerprint")
     @classmethod
     def _fingerprint(cls, v: str | None) -> str | None:
         if v is not None and not _cdk.is_unresolved(v) and not FINGERPRINT.match(v):
-            raise ValueError("the fingerprint is not a SHA-256 fingerprint; give 32 hex pairs separated by ':' "
-                             "(proxmox-backup-manager cert info)")
+            raise Fault("the fingerprint is not a SHA-256 fingerprint", "give 32 hex pairs separated by ':' "
+                        "(proxmox-backup-manager cert info)")
         return v
 
 

@@ -10,8 +10,9 @@ from pydantic import field_validator, model_validator
 
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._fault import Fault
 from pvecdk._storage_types import ContentType
-from pvecdk._validation import raise_at
+from pvecdk._validation import Located, raise_at
 from pvecdk.bpg import (
     node_disk_zfs,
     storage_zfspool,
@@ -43,22 +44,22 @@ class _ZfsPoolProps(StorageProps):
     @classmethod
     def _pool(cls, v: str) -> str:
         if not ZPOOL.match(v):
-            raise ValueError(f"{v!r} is not a ZFS pool or dataset; give a pool name such as tank, or a dataset "
-                             "such as rpool/data")
+            raise Fault(f"{v!r} is not a ZFS pool or dataset", "give a pool name such as tank, or a dataset "
+                        "such as rpool/data")
         return v
 
     @field_validator("blocksize")
     @classmethod
     def _blocksize(cls, v: str | None) -> str | None:
         if v is not None and not BLOCKSIZE.match(v):
-            raise ValueError(f"{v!r} is not a block size; give a size such as 16k")
+            raise Fault(f"{v!r} is not a block size", "give a size such as 16k")
         return v
 
     @field_validator("ashift")
     @classmethod
     def _ashift(cls, v: int | None) -> int | None:
         if v is not None and not 9 <= v <= 16:
-            raise ValueError(f"ashift must be 9-16, got {v}; use 12 for 4K-sector disks")
+            raise Fault(f"ashift must be 9-16, got {v}", "use 12 for 4K-sector disks")
         return v
 
     @field_validator("devices")
@@ -67,29 +68,29 @@ class _ZfsPoolProps(StorageProps):
         if v is None:
             return v
         if not v:
-            raise ValueError("no device to create the zpool on; list the disks, or leave devices unset to use an "
-                             "existing pool")
+            raise Fault("no device to create the zpool on", "list the disks, or leave devices unset to use an "
+                        "existing pool")
         for d in v:
             if not d.startswith("/dev/"):
-                raise ValueError(f"{d!r} is not a device path; give disks as /dev/sdX or /dev/disk/by-id/...")
+                raise Fault(f"{d!r} is not a device path", "give disks as /dev/sdX or /dev/disk/by-id/...")
         if len(set(v)) != len(v):
-            raise ValueError(f"a device is listed twice in {list(v)}; list each disk once")
+            raise Fault(f"a device is listed twice in {list(v)}", "list each disk once")
         return v
 
     @model_validator(mode="after")
     def _zpool(self) -> _ZfsPoolProps:
         # Each problem is reported at the prop to change, all of them at once.
         if self.devices is None:
-            raise_at([(name, f"{name} is given but no zpool is created; pass devices=[...] to create the pool, or "
+            raise_at([(name, f"{name} is given but no zpool is created", f"pass devices=[...] to create the pool, or "
                              f"remove {name}")
                       for name in ("raid_level", "ashift", "compression") if getattr(self, name) is not None])
             return self
-        located: list[tuple[str | tuple[int | str, ...], str]] = []
+        located: list[Located] = []
         if "/" in self.pool:
-            located.append(("pool", f"a zpool is created, but {self.pool!r} is a dataset; give a pool name "
+            located.append(("pool", f"a zpool is created, but {self.pool!r} is a dataset", "give a pool name "
                                     "without '/'"))
         if self.nodes is None:
-            located.append(("nodes", "devices are given, but not on which nodes to create the zpool; pass "
+            located.append(("nodes", "devices are given, but not on which nodes to create the zpool", "pass "
                                      "nodes=[...]"))
         level = self.raid_level or default_raid_level(len(self.devices))
         count = len(self.devices)
@@ -99,7 +100,7 @@ class _ZfsPoolProps(StorageProps):
             need = ("exactly 1" if level is ZfsRaidLevel.SINGLE else f"at least {_RAID_MIN[level]}") + " device(s)" \
                 + (" in pairs" if level is ZfsRaidLevel.RAID10 else "")
             fit = default_raid_level(count)
-            located.append(("raid_level", f"{level.value} takes {need}, got {count}; pass "
+            located.append(("raid_level", f"{level.value} takes {need}, got {count}", f"pass "
                                           f"raid_level=ZfsRaidLevel.{fit.name} for {count} device(s), "
                                           f"or list {need} in devices"))
         raise_at(located)
