@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "root@pam!pvecdk=11111111-2222-3333-4444-555555555555"
 ADDRESSES = {f"pve{i}": f"10.0.0.{10 + i}" for i in range(1, 5)}
 BIN = Path(sys.executable).parent
+REQUIREMENT = "pvecdk @ git+https://<your git host>/pvecdk.git@<tag>"
 
 # The stack `cdktf deploy lab` applies: cluster formation, Ceph and an RBD storage, all pvecdk/pvecdk.
 LAB_STACK = '''\
@@ -135,7 +136,7 @@ def run(command: list[str], cwd: Path, env: dict[str, str], *, ok: bool = True) 
 
 def test_readme_section_is_what_this_test_runs() -> None:
     assert readme_commands() == [
-        "pvecdk init infra && cd infra",
+        f"pvecdk init infra --requirement \"{REQUIREMENT}\" && cd infra",
         "python3 -m venv .venv && .venv/bin/python -m pip install --upgrade pip && "
         ".venv/bin/pip install -r requirements.txt",
         ".venv/bin/pvecdk cdktf synth",
@@ -143,7 +144,7 @@ def test_readme_section_is_what_this_test_runs() -> None:
         ".venv/bin/pvecdk validate",
         ".venv/bin/pvecdk cdktf deploy cluster",
         ".venv/bin/pvecdk cdktf diff cluster",
-    ]
+    ]  # run below in this order; deploy and diff for the stack `lab` (see the module's documentation)
 
 
 def test_init_synth_deploy_diff_grow_with_the_real_cli(fake: FakeCluster, env: dict[str, str],
@@ -151,7 +152,8 @@ def test_init_synth_deploy_diff_grow_with_the_real_cli(fake: FakeCluster, env: d
     package, version, command = CLI_PACKAGES["cdktf"]
     ensure_cli(package, version)  # once per machine (cached), outside the timings below
     infra = tmp_path / "infra"
-    run([str(BIN / "pvecdk"), "init", str(infra)], tmp_path, env)
+    run([str(BIN / "pvecdk"), "init", str(infra), "--requirement", REQUIREMENT], tmp_path, env)
+    assert "pvecdk[cdktf,validate] @ git+https://" in (infra / "requirements.txt").read_text()
     make_venv(infra)
     pvecdk = [str(infra / ".venv" / "bin" / "pvecdk")]
 
