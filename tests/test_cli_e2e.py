@@ -93,7 +93,8 @@ def make_venv(project: Path) -> None:
 def add_lab_stack(project: Path) -> None:
     (project / "stacks" / "lab.py").write_text(LAB_STACK)
     init = project / "stacks" / "__init__.py"
-    init.write_text(init.read_text() + "\nfrom stacks.lab import LabStack  # noqa: E402\n\nSTACKS[\"lab\"] = LabStack\n")
+    registered = "\nfrom stacks.lab import LabStack  # noqa: E402\n\nSTACKS[\"lab\"] = LabStack\n"
+    init.write_text(init.read_text() + registered)
 
 
 @pytest.fixture(scope="module")

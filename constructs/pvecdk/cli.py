@@ -8,6 +8,7 @@ import os
 import shlex
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,10 @@ _VALIDATE_HELP = """\
 Check synthesized stacks with Terraform itself, offline: for every stack, Terraform runs
 `init -plugin-dir`, `validate` and `plan -refresh=false` against providers that serve the exact
 schema of the real ones (bpg/proxmox 0.111.1).
+
+The stacks are those of the last synthesis, as its cdktf.out/manifest.json lists them, in the
+format it wrote (cdk.tf.json, or cdk.tf after `cdktf synth --hcl`). A stack file that is missing
+or older than that synthesis fails the check, and so does a synthesis with no stack.
 
 What it proves: the JSON is what the providers accept -- argument names, types, required
 arguments, block counts and references -- and Terraform can plan it.
@@ -46,13 +51,16 @@ def _validate(args: argparse.Namespace) -> int:
 
     app_dir = Path(args.app_dir)
     outdir = Path(args.outdir) if Path(args.outdir).is_absolute() else app_dir / args.outdir
-    if args.synth or not (outdir / "stacks").is_dir():
+    if args.synth or not (outdir / "manifest.json").is_file():
         if not (app_dir / "cdktf.json").is_file():
-            print(f"pvecdk validate: no {outdir}/stacks and no cdktf.json in {app_dir} to synthesize from",
+            print(f"pvecdk validate: no {outdir}/manifest.json and no cdktf.json in {app_dir} to synthesize from",
                   file=sys.stderr)
             return 2
         _synth(app_dir, outdir)
     checks = check_outdir(outdir, workspace=args.workspace, plan=not args.no_plan, stacks=args.stack or None)
+    if not checks:
+        print(f"pvecdk validate: no stack checked: the last synthesis into {outdir} wrote none", file=sys.stderr)
+        return 1
     for check in checks:
         if check.ok:
             planned = ", ".join(f"{n} to {a}" for a, n in sorted(check.planned.items())) or "no changes"
@@ -61,8 +69,9 @@ def _validate(args: argparse.Namespace) -> int:
         else:
             errors = sum(1 for f in check.findings if f.severity == "error")
             print(f"{check.stack}: FAILED, {errors} error{'s' if errors != 1 else ''}")
-        for finding in check.findings:
-            print(f"  {finding}")
+        repeats = Counter(str(f) for f in check.findings)
+        for text, times in repeats.items():  # in order; Terraform repeats some warnings once per attribute
+            print(f"  {text}" + (f" ({times} times)" if times > 1 else ""))
     failed = [c.stack for c in checks if not c.ok]
     print(f"{len(checks) - len(failed)} of {len(checks)} stacks passed" + (f"; failed: {', '.join(failed)}"
                                                                            if failed else ""))
@@ -171,7 +180,10 @@ def _cli(argv: Sequence[str]) -> int:
     args = list(argv)
     if args and args[0] in _INIT_COMMANDS and "--skip-provider-lock" not in args:
         args.insert(1, "--skip-provider-lock")
-    _provider_install(argparse.Namespace(dir=_DEFAULT_PLUGIN_DIR))
+    from pvecdk import local_provider
+    from pvecdk.provider._plugin import PROVIDER_VERSION
+
+    local_provider.install(Path(_DEFAULT_PLUGIN_DIR).expanduser(), PROVIDER_VERSION)  # silent: the same bytes
     return node_cli.run_cli(Path.cwd(), args)
 
 

@@ -76,10 +76,12 @@ def synth_app(stacks: Mapping[str, StackFactory], outdir: str | None = None) -> 
     warnings = policy.enforce(app)  # raises ConfigError before anything is written
     app.synth()
     root = Path(app.outdir)
+    manifest = json.loads((root / "manifest.json").read_text())["stacks"]
     reports = []
     for name, stack in built.items():
-        path = root / "stacks" / name / "cdk.tf.json"
-        config = json.loads(path.read_text())
+        path = root / manifest[name]["synthesizedStackPath"]
+        # After `cdktf synth --hcl` the file is cdk.tf; the stack gives the same configuration as JSON.
+        config = json.loads(path.read_text()) if path.suffix == ".json" else stack.to_terraform()
         lock_local_providers(path.parent, config)
         resources, data = count_resources(config)
         clusters = [c for c in stack.node.find_all() if isinstance(c, Cluster)]

@@ -54,14 +54,15 @@ def stack(name: str = "test") -> Any:
 
 
 def synth(scope: Any) -> Config:
-    """The Terraform JSON (``cdk.tf.json``) of the stack built in ``scope``, after pvecdk's policy checks.
+    """The Terraform JSON (``cdk.tf.json``) of the stack ``scope``, after pvecdk's policy checks.
 
     Raises the ``ConfigError`` a synthesis would raise.
     """
     from pvecdk import policy
 
     policy.enforce(scope)
-    data: Config = json.loads(_cdk.Testing.synth(scope))
+    # The stack's own rendering, as synthesis writes it: with each resource's construct path in its metadata.
+    data: Config = json.loads(json.dumps(scope.to_terraform()))
     return data
 
 
@@ -82,7 +83,8 @@ def _path(item: Mapping[str, Any]) -> str:
 
 
 def resources(config: Mapping[str, Any], tf_type: str, path: str | None = None, *, data: bool = False) -> list[Config]:
-    """The resources (``data=True``: data sources) of Terraform type ``tf_type`` in a synthesized stack, in order.
+    """The resources (``data=True``: data sources) of Terraform type ``tf_type`` in a synthesized stack, in the
+    configuration's order.
 
     ``path`` keeps those whose construct path (``stack/Cluster/pve1``) is ``path`` or lies under it; a ``path``
     without the stack's name matches after it (``Cluster/pve1``).
@@ -136,7 +138,7 @@ def normalise(config: Mapping[str, Any]) -> Config:
         meta["version"] = "<cdk-version>"
     backend = data.get("terraform", {}).get("backend", {}).get("local")
     if isinstance(backend, dict) and "path" in backend:
-        backend["path"] = "<project>/" + Path(str(backend["path"])).name
+        backend["path"] = "<outdir>/" + Path(str(backend["path"])).name
     return data
 
 
@@ -165,5 +167,5 @@ def _changed_lines(old: str, new: str) -> str:
 
     diff = [line for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
             if re.match(r"[-+](?![-+])", line)]
-    shown = "; ".join(d.strip() for d in diff[:6])
+    shown = "; ".join(d[0] + d[1:].strip() for d in diff[:6])
     return f"{len(diff)} changed lines: {shown}" + (" ..." if len(diff) > 6 else "")
