@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from fakepve import FakeCluster
-from pvecdk import local_provider
+from pvecdk import _cdk, local_provider
 from pvecdk.engine import Client, Credentials, TlsSettings, read_ceph, read_storage
 from pvecdk.node_cli import CLI_PACKAGES, ensure_cli
 
@@ -148,9 +148,14 @@ def test_readme_section_is_what_this_test_runs() -> None:
     ]  # run below in this order; deploy and diff for the stack `lab` (see the module's documentation)
 
 
+def test_this_repos_own_app_synthesizes_with_the_real_cli(env: dict[str, str], tmp_path: Path) -> None:
+    out = run([str(BIN / "pvecdk"), "cdktf", "synth", "--output", str(tmp_path / "out")], ROOT, env)
+    assert "example-cluster: " in out and (tmp_path / "out" / "stacks" / "example-cluster" / "cdk.tf.json").is_file()
+
+
 def test_init_synth_deploy_diff_grow_with_the_real_cli(fake: FakeCluster, env: dict[str, str],
                                                        tmp_path: Path) -> None:
-    package, version, command = CLI_PACKAGES["cdktf"]
+    package, version, command = CLI_PACKAGES[_cdk.RUNTIME]
     ensure_cli(package, version)  # once per machine (cached), outside the timings below
     infra = tmp_path / "infra"
     run([str(BIN / "pvecdk"), "init", str(infra), "--requirement", REQUIREMENT], tmp_path, env)
