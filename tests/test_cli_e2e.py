@@ -159,7 +159,7 @@ def test_init_synth_deploy_diff_grow_with_the_real_cli(fake: FakeCluster, env: d
     ensure_cli(package, version)  # once per machine (cached), outside the timings below
     infra = tmp_path / "infra"
     run([str(BIN / "pvecdk"), "init", str(infra), "--requirement", REQUIREMENT], tmp_path, env)
-    assert "pvecdk[cdktf,validate] @ git+https://" in (infra / "requirements.txt").read_text()
+    assert f"pvecdk[{_cdk.RUNTIME},validate] @ git+https://" in (infra / "requirements.txt").read_text()
     make_venv(infra)
     pvecdk = [str(infra / ".venv" / "bin" / "pvecdk")]
 
