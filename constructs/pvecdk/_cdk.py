@@ -68,7 +68,7 @@ def _report_config_errors(kind: type[BaseException], exc: BaseException, tb: Tra
     # Under the cdktf CLI, which shows an app's output as it comes and then once more when the app exits
     # non-zero. Shown once: the problems on standard output, the previous synthesis' manifest removed (its stacks
     # no longer match the code) and a zero exit, after which the CLI stops because there is no manifest.
-    print(f"pvecdk: synthesis stopped, nothing was written.\n{error}", flush=True)
+    print(f"pvecdk: synthesis stopped.\n{error}", flush=True)
     Path(outdir, "manifest.json").unlink(missing_ok=True)
     sys.stderr.flush()
     os._exit(0)
