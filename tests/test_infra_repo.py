@@ -65,9 +65,32 @@ def test_gitignore_keeps_only_the_lock_files_of_the_output(tmp_path: Path) -> No
     assert ignored == paths[1:]
 
 
-def test_requirement_defaults_to_this_version_with_extras() -> None:
-    assert pvecdk_requirement("cdktf") in ("pvecdk[cdktf,validate]==0.1.0",) or "@ git+" in pvecdk_requirement("cdktf")
-    assert pvecdk_requirement("cdktf", "pvecdk[cdktn]==0.1.0") == "pvecdk[cdktf,validate]==0.1.0"
+class _Installed:
+    """What importlib.metadata tells of an installed pvecdk, with or without a PEP 610 direct_url.json."""
+
+    version = "0.1.0"
+
+    def __init__(self, direct_url: dict[str, Any] | None) -> None:
+        self.direct_url = direct_url
+
+    def read_text(self, name: str) -> str | None:
+        assert name == "direct_url.json"
+        return json.dumps(self.direct_url) if self.direct_url else None
+
+
+@pytest.mark.parametrize(("direct_url", "expected"), [
+    (None, "pvecdk[cdktf,validate]==0.1.0"),
+    ({"url": "file:///home/me/pvecdk", "dir_info": {"editable": True}}, "pvecdk[cdktf,validate]==0.1.0"),
+    ({"url": "https://git.example/pvecdk.git", "vcs_info": {"vcs": "git", "commit_id": "abc123"}},
+     "pvecdk[cdktf,validate] @ git+https://git.example/pvecdk.git@abc123"),
+])
+def test_the_requirement_is_how_this_pvecdk_was_installed(monkeypatch: pytest.MonkeyPatch,
+                                                          direct_url: dict[str, Any] | None, expected: str) -> None:
+    import pvecdk.init
+
+    monkeypatch.setattr(pvecdk.init.metadata, "distribution", lambda name: _Installed(direct_url))
+    assert pvecdk_requirement("cdktf") == expected
+    assert pvecdk_requirement("cdktf", "pvecdk[cdktn]==0.2.0") == "pvecdk[cdktf,validate]==0.2.0"
 
 
 # ------------------------------------------------------------------------------------- the provider, installed
