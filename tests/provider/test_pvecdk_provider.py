@@ -92,7 +92,7 @@ def test_plan_refuses_unsafe_changes_with_the_reason(fake: FakeCluster, env: dic
     result = resource(env).plan(None, wanted, wanted, b"")
     assert [d.summary for d in result.diagnostics] == ["Unsafe cluster change refused"] * 2
     details = " ".join(d.detail for d in result.diagnostics)
-    assert "pve4 hosts guests (qemu/100)" in details and "pve4 runs HA resources (vm:100)" in details
+    assert "pve4: hosts guests (qemu/100)" in details and "pve4: runs HA resources (vm:100)" in details
 
 
 def test_renaming_forces_replacement(fake: FakeCluster, env: dict[str, str]) -> None:

@@ -22,16 +22,14 @@ from pvecdk.engine.ceph import (
     MetadataServer,
     Monitor,
     Osd,
-    PrerequisiteMissing,
     apply_ceph,
     plan_ceph,
     read_ceph,
     read_for,
 )
 from pvecdk.engine.client import Client
-from pvecdk.engine.membership import PlanRefused
 from pvecdk.engine.storage import NODE_NAME
-from pvecdk.errors import EngineError
+from pvecdk.errors import EngineError, PlanRefused, PrerequisiteMissing
 from pvecdk.provider._plugin._common import REPLACE_NEEDS_STATE, EngineResource, destroy_allowed, has_unknown, known, local_node, replaced
 from pvecdk.tfplugin import (
     UNKNOWN,
@@ -198,10 +196,9 @@ class _CephType(EngineResource, ResourceType):
                 return PlanResult(planned, replace, [error(f"Cannot read Ceph on {old.node}", str(exc))])
             gone = plan_ceph(old, old_live, present=False, allow_destroy=allow)
             # At the first attribute whose change forces the replacement: the one to put back.
-            diags += self.refused("Unsafe Ceph change refused", [
-                f"{p} (changing {', '.join(str(r[0]) for r in replace)} replaces the {old.label}; "
-                f"{REPLACE_NEEDS_STATE})"
-                for p in gone.refused], replace[0])
+            diags += [error("Unsafe Ceph change refused",
+                            f"{p} (changing {', '.join(str(r[0]) for r in replace)} replaces the {old.label}; "
+                            f"{REPLACE_NEEDS_STATE})", replace[0]) for p in gone.refused]
         if prior is not None and not replace and self.state(prior, obj, live) is None:
             # Gone behind Terraform's back and planned again: its computed values come from the new object.
             for key in self.computed:
@@ -261,7 +258,7 @@ class _CephType(EngineResource, ResourceType):
             return ReadResult(current, [warning(f"Cannot read Ceph on {obj.node}", str(exc))])
         return ReadResult(self.state(current, obj, live))
 
-    def import_state(self, id_: str) -> list[Any]:
+    def imported(self, id_: str) -> list[Any]:
         endpoint = self.provider.import_endpoint(f"a {self.name}")
         with self.provider.client({"import": endpoint}) as probe:
             node = local_node(probe, "import")

@@ -14,12 +14,11 @@ from pvecdk.engine.membership import (
     ClusterSpec,
     LiveCluster,
     MemberSpec,
-    PlanRefused,
     apply_changes,
     plan_changes,
     read_cluster,
 )
-from pvecdk.errors import EngineError
+from pvecdk.errors import EngineError, PlanRefused
 from pvecdk.provider._plugin._common import EngineResource, has_unknown, local_node
 from pvecdk.tfplugin import (
     UNKNOWN,
@@ -128,7 +127,7 @@ class ClusterResource(EngineResource, ResourceType):
             return PlanResult(planned, replace, [error("Cannot read the cluster", str(exc))])
         steps, problems = plan_changes(spec, live)
         if problems:
-            return PlanResult(planned, replace, self.refused("Unsafe cluster change refused", problems, ("member",)))
+            return PlanResult(planned, replace, self.refused("Unsafe cluster change refused", problems))
         if steps or prior is None:
             planned["quorate"] = UNKNOWN
             planned["member"] = [{**m, "online": UNKNOWN} for m in proposed.get("member") or []]
@@ -145,7 +144,7 @@ class ClusterResource(EngineResource, ResourceType):
             with self.provider.client(spec.endpoints) as client:
                 live = apply_changes(client, spec, join_password=self.provider.join_password)
         except PlanRefused as exc:
-            return ApplyResult(prior, [error("Unsafe cluster change refused", p) for p in exc.problems])
+            return ApplyResult(prior, self.refused("Unsafe cluster change refused", exc.problems))
         except EngineError as exc:
             return ApplyResult(prior, [error("Cluster change failed", f"{exc}\nRun the apply again to continue "
                                                                      "from where the nodes are.")])
@@ -165,7 +164,7 @@ class ClusterResource(EngineResource, ResourceType):
             return ReadResult(None)
         return ReadResult(_state(current, live, spec))
 
-    def import_state(self, id_: str) -> list[Any]:
+    def imported(self, id_: str) -> list[Any]:
         endpoint = self.provider.import_endpoint("a cluster")
         with self.provider.client({"import": endpoint}) as client:
             local = local_node(client, "import")

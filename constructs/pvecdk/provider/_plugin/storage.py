@@ -10,12 +10,11 @@ sent, marked sensitive in state, and never read back or shown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from pvecdk.engine.client import Client
-from pvecdk.engine.membership import PlanRefused
 from pvecdk.engine.storage import (
     LiveStorage,
     StorageSpec,
@@ -28,8 +27,15 @@ from pvecdk.engine.storage import (
     removal_refused,
     same_value,
 )
-from pvecdk.errors import EngineError
-from pvecdk.provider._plugin._common import REPLACE_NEEDS_STATE, EngineResource, destroy_allowed, has_unknown, known
+from pvecdk.errors import EngineError, EngineProblem, PlanRefused
+from pvecdk.provider._plugin._common import (
+    REPLACE_NEEDS_STATE,
+    EngineResource,
+    destroy_allowed,
+    has_unknown,
+    known,
+    problem_diagnostics,
+)
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -85,15 +91,8 @@ def _label(endpoint: str) -> str:
     return host if url.port in (None, 8006) else f"{host}:{url.port}"
 
 
-def _path(problem: str) -> tuple[Any, ...]:
-    head = problem.split(":", 1)[0]
-    if head.startswith("options."):
-        return ("options", ("key", head.removeprefix("options.")))
-    return (head,) if head in ("id", "type", "content", "nodes", "keyring") else ()
-
-
-def _problem_diags(problems: list[str]) -> list[Diagnostic]:
-    return [error("Invalid storage definition", p, _path(p)) for p in problems]
+def _problem_diags(problems: Iterable[EngineProblem]) -> list[Diagnostic]:
+    return problem_diagnostics("Invalid storage definition", problems)
 
 
 class StorageResource(EngineResource, ResourceType):
@@ -155,7 +154,7 @@ class StorageResource(EngineResource, ResourceType):
 
     def plan_destroy(self, prior: Any, private: bytes) -> PlanResult:
         if not destroy_allowed(prior):
-            return PlanResult(None, diagnostics=[error("Storage removal refused", removal_refused(str(prior.get("id"))))])
+            return PlanResult(None, diagnostics=[error("Storage removal refused", str(removal_refused(str(prior.get("id")))))])
         return PlanResult(None)
 
     def apply(self, prior: Any, planned: Any, config: Any, private: bytes) -> ApplyResult:
@@ -189,7 +188,7 @@ class StorageResource(EngineResource, ResourceType):
             return ReadResult(current, [warning("Cannot read the storage", str(exc))])
         return ReadResult(None if live is None else _state(current, live))
 
-    def import_state(self, id_: str) -> list[Any]:
+    def imported(self, id_: str) -> list[Any]:
         endpoint = self.provider.import_endpoint("a storage definition")
         client, label = self._client(endpoint)
         with client:
