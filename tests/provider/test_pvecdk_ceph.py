@@ -82,7 +82,9 @@ def test_plan_leaves_the_computed_values_to_apply(fake: FakeCluster, provider: P
     assert planned.diagnostics == [] and planned.planned_state["fsid"] is UNKNOWN
     state = res.apply(None, planned.planned_state, wanted, b"").new_state
     assert state["fsid"] and state["id"] == state["fsid"] and state["network"] == NETWORK
-    again = res.plan(state, {**wanted, "id": state["id"], "fsid": state["fsid"]}, wanted, b"")
+    # As Terraform proposes it: computed attributes the configuration leaves unset keep their prior values.
+    proposed = {**wanted, **{k: state[k] for k in ("id", "fsid", "cluster_network")}}
+    again = res.plan(state, proposed, wanted, b"")
     assert again.diagnostics == [] and again.planned_state == state, "nothing left to do"
 
 
@@ -224,8 +226,7 @@ def test_preflight_command_shows_ceph_and_storage(fake: FakeCluster, tmp_path: A
 
     from pvecdk.cli import main as cli
 
-    members = [{"name": n, "node_id": int(n[3:]), "addresses": [ADDRESSES[n]], "endpoint": fake.endpoint(n)}
-               for n in NODES]
+    members = {n: {"node_id": int(n[3:]), "addresses": [ADDRESSES[n]], "endpoint": fake.endpoint(n)} for n in NODES}
     stack = {"resource": {
         "pvecdk_cluster": {"Cluster": {"name": "lab", "member": members}},
         "pvecdk_ceph": {"Ceph": on(fake, "pve1", network=NETWORK)},

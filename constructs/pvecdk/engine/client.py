@@ -236,6 +236,10 @@ class Client:
                 if attempt > self.retries or not (idempotent or never_connected):
                     raise UnreachableError(node=node, method=method, path=path, reason=self._scrub(_reason(exc)),
                                            attempts=attempt) from None
+            except OSError as exc:
+                # Local, not the node's: a CA file that cannot be read, a certificate that is no PEM.
+                raise UnreachableError(node=node, method=method, path=path, reason=self._scrub(readable(str(exc))),
+                                       attempts=attempt) from None
             self._sleep(delay)
             delay = min(delay * 2, 4.0)
 

@@ -99,6 +99,8 @@ class LiveCluster:
     unreachable: dict[str, str] = field(default_factory=dict)
     foreign: dict[str, str] = field(default_factory=dict)  # node -> the other cluster it is in
     fencing: str | None = None
+    link_priorities: dict[int, int | None] = field(default_factory=dict)  # link number -> knet priority (None: unset)
+    addresses: dict[str, str] = field(default_factory=dict)  # node -> the address /cluster/status reports
     guests: dict[str, list[str]] = field(default_factory=dict)  # node -> guest ids on it
     ha_nodes: dict[str, list[str]] = field(default_factory=dict)  # node -> HA resources placed on it
     answered_by: str | None = None  # the member whose view this is
@@ -124,6 +126,8 @@ def read_cluster(client: Client, spec: ClusterSpec) -> LiveCluster:
         except UnreachableError as exc:
             live.unreachable[member.name] = exc.reason
         except ApiError as exc:
+            if exc.status in (401, 403):
+                raise  # the credentials, not the node: no plan can be made without them
             live.unreachable[member.name] = exc.message
     for name, status in views.items():
         cluster = next((e for e in status if e.get("type") == "cluster"), None)
@@ -136,6 +140,7 @@ def read_cluster(client: Client, spec: ClusterSpec) -> LiveCluster:
             live.quorate = bool(_int(cluster.get("quorate")))
             live.answered_by = name
             online = {e.get("name"): bool(_int(e.get("online"))) for e in status if e.get("type") == "node"}
+            live.addresses = {str(e["name"]): str(e["ip"]) for e in status if e.get("type") == "node" and e.get("ip")}
             for entry in client.get(name, "/cluster/config/nodes") or []:
                 node = str(entry.get("node") or entry.get("name"))
                 links = []
@@ -151,7 +156,22 @@ def read_cluster(client: Client, spec: ClusterSpec) -> LiveCluster:
             live.standalone.discard(name)
     if live.answered_by is not None:
         _read_placement(client, live)
+        _read_links(client, live)
     return live
+
+
+def _read_links(client: Client, live: LiveCluster) -> None:
+    """The corosync links and their priorities, from the totem section of corosync.conf."""
+    node = live.answered_by
+    assert node is not None
+    try:
+        totem = client.get(node, "/cluster/config/totem") or {}
+    except (ApiError, UnreachableError):
+        return  # advisory, as placement is: the state keeps the model's priorities
+    interfaces = totem.get("interface") or {}
+    for number, iface in interfaces.items():
+        priority = iface.get("knet_link_priority") if isinstance(iface, dict) else None
+        live.link_priorities[_int(number)] = None if priority is None else _int(priority)
 
 
 def _read_placement(client: Client, live: LiveCluster) -> None:

@@ -191,7 +191,8 @@ def check_storage(spec: StorageSpec, release: str | None = None) -> list[EngineP
 def _split(value: Any) -> frozenset[str] | None:
     if value is None or value == "":
         return None
-    return frozenset(p.strip() for p in str(value).replace(";", ",").split(",") if p.strip())
+    # PVE writes an empty content list as "none".
+    return frozenset(p.strip() for p in str(value).replace(";", ",").split(",") if p.strip() not in ("", "none"))
 
 
 def _truth(value: Any) -> bool:

@@ -80,13 +80,23 @@ class EngineResource:
 
     name: str
 
-    def imported(self, id_: str) -> list[Any]:
-        """The states ``id_`` stands for (empty: none); engine errors are the caller's to report."""
+    def imported(self, id_: str, endpoint: str) -> list[Any]:
+        """The states ``id_`` stands for (empty: none), asked through ``endpoint``; engine errors are the
+        caller's to report."""
         raise NotImplementedError
 
     def import_state(self, id_: str) -> list[Any]:
+        """``<id>``, through the provider's endpoint, or ``<id>@<endpoint>``, through the node the configuration
+        names (then the imported ``endpoint`` is that one, as the configuration has it)."""
+        for scheme in ("@https://", "@http://"):
+            head, sep, tail = id_.rpartition(scheme)
+            if sep:
+                id_, endpoint = head, scheme[1:] + tail
+                break
+        else:
+            endpoint = ""
         try:
-            return self.imported(id_)
+            return self.imported(id_, endpoint or self.provider.import_endpoint(f"a {self.name}"))
         except EngineError as exc:
             raise DiagnosticError(error(f"Cannot import {self.name} {id_!r}", str(exc))) from None
 

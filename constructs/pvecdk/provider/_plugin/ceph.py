@@ -74,7 +74,8 @@ def _daemon(*extra: Attribute) -> Schema:
 
 CEPH_SCHEMA = _daemon(
     Attribute("network", type=t.STRING, required=True),
-    Attribute("cluster_network", type=t.STRING, optional=True),
+    # Optional and computed: unset, Ceph uses the public network for both, and that is read back.
+    Attribute("cluster_network", type=t.STRING, optional=True, computed=True),
     Attribute("fsid", type=t.STRING, computed=True),
 )
 
@@ -130,6 +131,8 @@ class _CephType(EngineResource, ResourceType):
     replace_keys: tuple[str, ...] = ("node_name",)
     #: Computed attributes, unknown until the object exists.
     computed: tuple[str, ...] = ("id",)
+    #: Optional and computed attributes: unset in the configuration, the cluster's value is read back.
+    defaulted: tuple[str, ...] = ()
     #: Whether removing the object destroys data (then allow_destroy must say so).
     holds_data = False
 
@@ -174,6 +177,9 @@ class _CephType(EngineResource, ResourceType):
         replace = replaced(prior, proposed, *self.replace_keys)
         for key in self.computed:
             planned[key] = UNKNOWN if prior is None or replace else prior.get(key)
+        for key in self.defaulted:
+            if (config or {}).get(key) is None:
+                planned[key] = UNKNOWN if prior is None or replace else prior.get(key)
         self.fill(planned)
         if has_unknown({k: planned.get(k) for k in ("node_name", "endpoint", *self.replace_keys)}):
             return PlanResult(planned, replace)
@@ -258,8 +264,7 @@ class _CephType(EngineResource, ResourceType):
             return ReadResult(current, [warning(f"Cannot read Ceph on {obj.node}", str(exc))])
         return ReadResult(self.state(current, obj, live))
 
-    def imported(self, id_: str) -> list[Any]:
-        endpoint = self.provider.import_endpoint(f"a {self.name}")
+    def imported(self, id_: str, endpoint: str) -> list[Any]:
         with self.provider.client({"import": endpoint}) as probe:
             node = local_node(probe, "import")
             members = {str(n.get("node")) for n in probe.get("import", "/nodes") or []}
@@ -298,9 +303,12 @@ class CephResource(_CephType):
     # marks them for replacement and the engine refuses a change that differs from what ceph.conf says.
     replace_keys = ("network", "cluster_network")
     computed = ("id", "fsid")
+    defaulted = ("cluster_network",)
 
     def obj(self, values: Mapping[str, Any]) -> CephObject:
-        return CephInit(values["node_name"], values["network"], values.get("cluster_network"))
+        cluster_network = values.get("cluster_network")
+        return CephInit(values["node_name"], values["network"],
+                        None if cluster_network is UNKNOWN else cluster_network)
 
     def state(self, base: Mapping[str, Any], obj: CephObject, live: LiveCeph) -> dict[str, Any] | None:
         if not live.initialised:

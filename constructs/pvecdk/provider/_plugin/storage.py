@@ -57,7 +57,8 @@ STORAGE_SCHEMA = Schema(Block((
     Attribute("id", type=t.STRING, required=True),
     Attribute("type", type=t.STRING, required=True),
     Attribute("endpoint", type=t.STRING, required=True),
-    Attribute("content", type=t.Set(t.STRING), optional=True),
+    # Optional and computed: unset, PVE's default content for the type is read back and left alone.
+    Attribute("content", type=t.Set(t.STRING), optional=True, computed=True),
     Attribute("nodes", type=t.Set(t.STRING), optional=True),
     Attribute("disable", type=t.BOOL, optional=True),
     Attribute("options", type=t.Map(t.STRING), optional=True),
@@ -71,7 +72,8 @@ STORAGE_SCHEMA = Schema(Block((
 
 
 def _set(value: Any) -> frozenset[str] | None:
-    return None if value is None else frozenset(str(v) for v in value)
+    """A known set of strings; None when unset or not known yet (then the engine leaves it alone)."""
+    return None if value is None or has_unknown(value) else frozenset(str(v) for v in value)
 
 
 def spec_from_values(values: Mapping[str, Any]) -> StorageSpec:
@@ -114,6 +116,8 @@ class StorageResource(EngineResource, ResourceType):
     def plan(self, prior: Any, proposed: Any, config: Any, private: bytes) -> PlanResult:
         planned = dict(proposed)
         planned["shared"] = UNKNOWN if prior is None else prior.get("shared")
+        if planned.get("content") is None:
+            planned["content"] = UNKNOWN  # created with PVE's default content, read back after the apply
         if has_unknown({k: proposed.get(k) for k in ("id", "type", "endpoint", "options")}):
             return PlanResult(planned)
         replace: list[tuple[Any, ...]] = []
@@ -188,16 +192,17 @@ class StorageResource(EngineResource, ResourceType):
             return ReadResult(current, [warning("Cannot read the storage", str(exc))])
         return ReadResult(None if live is None else _state(current, live))
 
-    def imported(self, id_: str) -> list[Any]:
-        endpoint = self.provider.import_endpoint("a storage definition")
+    def imported(self, id_: str, endpoint: str) -> list[Any]:
         client, label = self._client(endpoint)
         with client:
             live = read_storage(client, label, id_)
         if live is None:
             return []
         base: dict[str, Any] = {a.name: None for a in self.schema.block.attributes}
-        base.update(id=id_, type=live.type, endpoint=endpoint, options=dict(live.options),
-                    content=sorted(live.content) if live.content else None,
+        # PVE's own default (a CephFS mount point) is no option the configuration sets.
+        options = {k: v for k, v in live.options.items() if not (k == "path" and v == f"/mnt/pve/{id_}")}
+        base.update(id=id_, type=live.type, endpoint=endpoint, options=options or None,
+                    content=sorted(live.content) if live.content is not None else None,
                     nodes=sorted(live.nodes) if live.nodes else None, disable=True if live.disable else None)
         return [_state(base, live)]
 
@@ -211,9 +216,11 @@ def _state(base: Mapping[str, Any], live: LiveStorage) -> dict[str, Any]:
             options[name] = value if same_value(name, value, current) else current
     state = {**base, "type": live.type, "shared": live.shared, "options": options if base.get("options") is not None
              else None}
+    if base.get("content") is UNKNOWN:
+        state["content"] = sorted(live.content) if live.content is not None else None
     for name, reported in (("content", live.content), ("nodes", live.nodes)):
         wanted = base.get(name)
-        if wanted is not None:
+        if wanted is not None and wanted is not UNKNOWN:
             state[name] = sorted(reported) if reported is not None and frozenset(wanted) != reported else wanted
     if base.get("disable") is not None:
         state["disable"] = live.disable
