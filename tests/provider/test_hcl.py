@@ -165,7 +165,7 @@ def test_plan_apply_and_plan_again_without_changes(workspace: Workspace, fake: F
     cluster = state["pvecdk_cluster.lab"]
     # Optional arguments left out are read back from the cluster: PVE's defaults, known after apply.
     assert cluster["fencing"] == "watchdog" and cluster["pve_version"] == "9.1"
-    assert cluster["link"] == [{"priority": None}]
+    assert cluster["link"] == [{"priority": 0}], "the default priority, as corosync.conf now holds it"
     assert {n: (m["votes"], m["online"]) for n, m in cluster["member"].items()} == dict.fromkeys(NODES, (1, True))
     assert state["pvecdk_storage.cephfs"]["options"] == {"fs-name": "cephfs"}
     assert isinstance(state["pvecdk_storage.cephfs"]["content"], list), "PVE's default content is read back"

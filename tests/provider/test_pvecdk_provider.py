@@ -159,7 +159,7 @@ def test_plan_fills_in_defaults_and_keys_members_by_name(fake: FakeCluster, env:
     assert {m["votes"] for m in planned["member"].values()} == {1}, "planned to PVE's default"
     assert planned["fencing"] is UNKNOWN and planned["link"] == [{"priority": UNKNOWN}]
     state = res.apply(None, planned, wanted, b"").new_state
-    assert (state["fencing"], state["link"]) == ("watchdog", [{"priority": None}])
+    assert (state["fencing"], state["link"]) == ("watchdog", [{"priority": 0}]), "read back: PVE's defaults"
     smaller = {**wanted, "member": {k: v for k, v in wanted["member"].items() if k != "pve2"}}
     again = res.plan(state, smaller, smaller, b"").planned_state
     assert sorted(again["member"]) == ["pve1", "pve3"], "pve2 goes; pve3 keeps its key"
