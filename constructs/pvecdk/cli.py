@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pvecdk.errors import PvecdkError
+from pvecdk.errors import EngineError, PvecdkError
 
 __all__ = ["main"]
 
@@ -117,8 +117,13 @@ def _preflight(args: argparse.Namespace) -> int:
 
     failed = False
     for stack, spec, release, extra in _models_or_fail(args):
-        with _engine_client(spec) as client:
-            reports = preflight(client, spec, pve_version=release, max_skew_seconds=args.max_skew, **extra)
+        try:
+            with _engine_client(spec) as client:
+                reports = preflight(client, spec, pve_version=release, max_skew_seconds=args.max_skew, **extra)
+        except EngineError as exc:
+            _engine_failure(stack, spec, exc)
+            failed = True
+            continue
         print(f"{stack}: cluster {spec.name}")
         print(f"  {'node':<12} {'check':<14} {'result':<6} detail")
         for report in reports:
@@ -134,27 +139,36 @@ def _bootstrap(args: argparse.Namespace) -> int:
 
     status = 0
     for stack, spec, _release, _extra in _models_or_fail(args):
-        with _engine_client(spec) as client:
-            live = read_cluster(client, spec)
-            steps, problems = plan_changes(spec, live)
-            print(f"{stack}: cluster {spec.name}: {len(steps)} step(s)")
-            for step in steps:
-                print(f"  {step}")
-            for problem in problems:
-                print(f"  refused: {problem}")
-            if problems:
-                status = 1
-                continue
-            if args.dry_run or not steps:
-                continue
-            password = os.environ.get("PVECDK_JOIN_PASSWORD") or os.environ.get("PROXMOX_VE_PASSWORD")
-            try:
+        try:
+            with _engine_client(spec) as client:
+                live = read_cluster(client, spec)
+                steps, problems = plan_changes(spec, live)
+                print(f"{stack}: cluster {spec.name}: {len(steps)} step(s)")
+                for step in steps:
+                    print(f"  {step}")
+                for problem in problems:
+                    print(f"  refused: {problem}")
+                if problems:
+                    status = 1
+                    continue
+                if args.dry_run or not steps:
+                    continue
+                password = os.environ.get("PVECDK_JOIN_PASSWORD") or os.environ.get("PROXMOX_VE_PASSWORD")
                 apply_changes(client, spec, join_password=password,
                               on_step=lambda step: print(f"  done: {step}", flush=True))
-            except PlanRefused as exc:
-                print(f"  refused: {exc}")
-                status = 1
+        except PlanRefused as exc:
+            for problem in exc.problems:
+                print(f"  refused: {problem}")
+            status = 1
+        except EngineError as exc:
+            _engine_failure(stack, spec, exc)
+            status = 1
     return status
+
+
+def _engine_failure(stack: str, spec: Any, exc: EngineError) -> None:
+    """One line on stderr per failure of the engine (a task's log lines follow it, indented)."""
+    print(f"pvecdk: {stack}: cluster {spec.name}: {exc}", file=sys.stderr)
 
 
 def _provider_install(args: argparse.Namespace) -> int:
