@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pvecdk import Cluster, ConfigError, Node, Problem, Storage, _cdk
+from pvecdk import Cluster, ConfigError, Node, Problem, Storage, _cdk, testing
 from pvecdk.bpg import provider
 from pvecdk.policy import check
 
@@ -59,4 +59,4 @@ def synth_json(stack: Any) -> dict[str, Any]:
 
 
 def resources(stack: Any, tf_type: str) -> list[dict[str, Any]]:
-    return list(synth_json(stack).get("resource", {}).get(tf_type, {}).values())
+    return testing.resources(synth_json(stack), tf_type)

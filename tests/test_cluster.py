@@ -379,7 +379,8 @@ def test_membership_resource_lists_every_node_in_id_order() -> None:
     (membership,) = config["resource"]["pvecdk_cluster"].values()
     assert membership["name"] == "lab" and membership["fencing"] == "watchdog" and membership["pve_version"] == "9.1"
     assert membership["link"] == [{"priority": 10}, {"priority": 5}]
-    assert [(m["name"], m["node_id"], m["addresses"], m["endpoint"]) for m in membership["member"]] == [
+    # Members are keyed by node name, so removing one plans that node's removal, not a shift of the others.
+    assert [(k, m["node_id"], m["addresses"], m["endpoint"]) for k, m in membership["member"].items()] == [
         ("pve1", 1, ["10.0.0.11", "192.168.1.11"], "https://192.168.1.11:8006"),
         ("pve2", 2, ["10.0.0.12", "192.168.1.12"], "https://192.168.1.12:8006"),
         ("pve9", 5, ["10.0.0.19", "192.168.1.19"], "https://192.168.1.19:8006"),

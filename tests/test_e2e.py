@@ -72,9 +72,9 @@ def test_forms_three_then_five_then_plans_nothing(fake: FakeCluster, workspace: 
     assert _members(fake) == ["pve1", "pve2", "pve3", "pve4", "pve5"]
     assert {m.nodeid for m in fake.state.members.values()} == {1, 2, 3, 4, 5}
 
-    code, changes, errors = workspace.plan()
-    assert (code, errors) == (0, []), changes
-    assert [c for c in changes if c.get("action") not in (None, "no-op")] == []
+    changed = [(c["change"]["before"], c["change"]["after"]) for c in workspace.resource_changes()
+               if c["change"]["actions"] != ["no-op"]]
+    assert changed == []
 
 
 def test_out_of_band_removal_shows_as_drift(fake: FakeCluster, workspace: Workspace) -> None:
@@ -88,12 +88,25 @@ def test_out_of_band_removal_shows_as_drift(fake: FakeCluster, workspace: Worksp
     assert "pve5" in fake.state.members
 
 
+def test_removing_one_node_plans_that_nodes_removal(fake: FakeCluster, workspace: Workspace, tmp_path: Path) -> None:
+    workspace.write(synthesize(fake, ["pve1", "pve2", "pve4", "pve5"], tmp_path / "without-pve3"))
+    (change,) = [c["change"] for c in workspace.resource_changes() if c["type"] == "pvecdk_cluster"]
+    before, after = change["before"]["member"], change["after"]["member"]
+    assert sorted(before) == ["pve1", "pve2", "pve3", "pve4", "pve5"]
+    assert sorted(after) == ["pve1", "pve2", "pve4", "pve5"]
+    # Keyed by name: pve4 and pve5 keep their ids and addresses; only pve3 goes.
+    for name in after:
+        assert {k: v for k, v in after[name].items() if k != "online"} == {
+            k: v for k, v in before[name].items() if k != "online"}
+    assert _members(fake) == ["pve1", "pve2", "pve3", "pve4", "pve5"], "a plan changes nothing"
+
+
 def test_two_removals_at_once_are_refused_at_plan_time(fake: FakeCluster, workspace: Workspace,
                                                        tmp_path: Path) -> None:
     workspace.write(synthesize(fake, ["pve1", "pve2", "pve3"], tmp_path / "shrink"))
     code, _changes, errors = workspace.plan()
     assert code == 1
-    assert any("2 removals at once (pve4, pve5)" in e.get("detail", "") for e in errors), errors
+    assert any(e.get("detail", "").startswith("pve4, pve5: 2 removals at once") for e in errors), errors
     assert _members(fake) == ["pve1", "pve2", "pve3", "pve4", "pve5"], "nothing was removed"
 
 

@@ -9,9 +9,11 @@ create their children through downward imports. So there is no import circle, an
 inside a function to break one: an import inside a function (or a class body) fails this test too, as does a
 module of the construct layer that has no layer yet. ``TYPE_CHECKING`` imports count like any other.
 
-The command layer (``cli``, ``synth``, ``validate``), the package's lazy re-exports (``__init__``), the binding
-generator (``_codegen``) and the runtime adapter (``_cdk``, which probes the optional Node wheel before cdktf
-loads) are outside the construct layer; the engine, the provider plugin and ``tfplugin`` import no construct.
+The command layer (``cli``, ``synth``, ``validate``, ``init``, ``node_cli``, ``local_provider``,
+``embedded_terraform``), the test helpers for users (``testing``, which loads the constructs only when used), the
+package's lazy re-exports (``__init__``), the binding generator (``_codegen``) and the runtime adapter (``_cdk``,
+which probes the optional Node wheel before cdktf loads) are outside the construct layer; the engine, the
+provider plugin and ``tfplugin`` import no construct.
 """
 
 from __future__ import annotations
@@ -74,7 +76,8 @@ LAYERS: dict[str, float] = {
     "pvecdk.cluster": 9,
 }
 
-OUTSIDE = {"pvecdk", "pvecdk.cli", "pvecdk.synth", "pvecdk.validate", "pvecdk._codegen", "pvecdk._cdk"}
+OUTSIDE = {"pvecdk", "pvecdk.cli", "pvecdk.synth", "pvecdk.validate", "pvecdk._codegen", "pvecdk._cdk",
+           "pvecdk.init", "pvecdk.node_cli", "pvecdk.local_provider", "pvecdk.embedded_terraform", "pvecdk.testing"}
 
 
 def _layer(module: str) -> float | None:

@@ -196,7 +196,7 @@ def test_example_forms_the_cluster_through_the_pvecdk_provider(example: dict[str
     assert example["terraform"]["required_providers"]["pvecdk"] == {"source": "pvecdk/pvecdk", "version": "0.1.0"}
     membership = _only(example, "pvecdk_cluster")
     assert membership["name"] == "pve-cluster"
-    assert [(m["name"], m["node_id"], m["addresses"][0]) for m in membership["member"]] == [
+    assert [(k, m["node_id"], m["addresses"][0]) for k, m in membership["member"].items()] == [
         ("pve1", 1, "10.0.0.11"), ("pve2", 2, "10.0.0.12"), ("pve3", 3, "10.0.0.13")]
     options = _only(example, "proxmox_cluster_options")
     assert options["depends_on"] == [f"pvecdk_cluster.{next(iter(example['resource']['pvecdk_cluster']))}"]

@@ -526,8 +526,8 @@ def test_rejects_storage_id_pve_refuses(storage_id: str) -> None:
         ("lab/store", "storage_id", f"{storage_id!r} is not a storage id",
          "start with a letter, then letters, digits, '-', '_' or '.', ending in a letter or digit")]
     # The engine refuses it too; both take the shortest id PVE does.
-    assert [line for line in check_storage(StorageSpec(id=storage_id, type="rbd")) if line.startswith("id:")]
-    assert not [line for line in check_storage(StorageSpec(id="a1", type="rbd")) if line.startswith("id:")]
+    assert [p for p in check_storage(StorageSpec(id=storage_id, type="rbd")) if p.field == "id"]
+    assert not [p for p in check_storage(StorageSpec(id="a1", type="rbd")) if p.field == "id"]
     build("dir", storage_id="a1")
 
 

@@ -63,6 +63,31 @@ class Workspace:
             assert result.retcode == 0, result.error or result.value
             self._initialised = True
 
+    def write_hcl(self, text: str, variables: dict[str, Any] | None = None) -> None:
+        """Hand-written configuration (``main.tf``) and its variables (``terraform.tfvars.json``)."""
+        (self.dir / "main.tf").write_text(text)
+        (self.dir / "terraform.tfvars.json").write_text(json.dumps(variables or {}))
+        if not self._initialised:
+            result = self.cli.init(plugin_dirs=[str(self.plugins)], input=False)
+            assert result.retcode == 0, result.error or result.value
+            self._initialised = True
+
+    def validate(self) -> tuple[int, list[dict[str, Any]]]:
+        """(exit code, diagnostics). Validation sees no variable values: they are all unknown."""
+        result = self.cli.validate()
+        value = result.value if isinstance(result.value, dict) else {}
+        return result.retcode, list(value.get("diagnostics") or [])
+
+    def import_resource(self, address: str, id_: str) -> tuple[int, str]:
+        """(exit code, error output) of ``terraform import``, after forgetting ``address``."""
+        self.cli.state_rm(address)
+        result = self.cli.import_resource(address, id_, input=False, lock=False)
+        return result.retcode, str(result.error or "")
+
+    def state(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.dir / "terraform.tfstate").read_text())
+        return data
+
     def plan(self) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
         """(exit code, planned changes, error diagnostics)."""
         result = self.cli.plan(input=False, lock=False, detailed_exitcode=True)
@@ -71,6 +96,15 @@ class Workspace:
         errors = [m["diagnostic"] for m in messages if m.get("type") == "diagnostic"
                   and m["diagnostic"].get("severity") == "error"]
         return result.retcode, changes, errors
+
+    def resource_changes(self) -> list[dict[str, Any]]:
+        """The planned changes with their values before and after (``terraform show -json`` of a saved plan)."""
+        out = str(self.dir / "saved.tfplan")
+        result = self.cli.plan(input=False, lock=False, out=out)
+        assert result.retcode == 0, result.error
+        shown = self.cli.show(out)
+        changes: list[dict[str, Any]] = shown.value["resource_changes"]
+        return changes
 
     def apply(self) -> tuple[int, list[dict[str, Any]]]:
         """(exit code, error diagnostics)."""

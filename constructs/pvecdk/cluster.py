@@ -146,7 +146,7 @@ class Cluster(ClusterBase):
         # cluster waits for it. Terraform cannot dissolve a cluster, so destroying it is refused by default.
         self.membership = membership_l1.Cluster(
             self, "Membership", name=p.name, fencing=p.fencing.value, pve_version=p.pve_version.value,
-            link=[{"priority": link.priority} for link in self.links], member=[],
+            link=[{"priority": link.priority} for link in self.links], member={},
             lifecycle=_cdk.TerraformResourceLifecycle(prevent_destroy=True),
         )
         self.membership.render_late(self._render_members)
@@ -256,11 +256,11 @@ class Cluster(ClusterBase):
 
     def _render_members(self) -> None:
         """Every node's membership, by node id (rendered at synthesis)."""
-        self.membership.put_member([
-            {"name": n.name, "node_id": n.node_id, "votes": n.votes, "endpoint": n.endpoint,
-             "addresses": [n.link_address(i) for i in range(len(self.links))]}
+        self.membership.put_member({
+            n.name: {"node_id": n.node_id, "votes": n.votes, "endpoint": n.endpoint,
+                     "addresses": [n.link_address(i) for i in range(len(self.links))]}
             for n in sorted(self._nodes, key=lambda n: n.node_id)
-        ])
+        })
 
     # -- quorum figures
 

@@ -6,11 +6,12 @@
     ├── ConfigError              the model is wrong; .problems lists every problem found
     └── EngineError              talking to PVE went wrong (raised by pvecdk.engine)
         ├── ApiError             PVE answered with an error: .node, .method, .path, .status, .errors
+        │   └── ConcurrentEditError  a write found the configuration changed since it was read (digest)
         ├── UnreachableError     no answer from a node (refused, timed out, dropped) after retries: .node, .path
         ├── TaskError            a task (UPID) failed or did not finish in time: .node, .upid, .exitstatus,
         │                        .log (last lines), .timed_out
-        ├── PlanRefused          (pvecdk.engine) the change is unsafe, nothing was done: .problems
-        └── PrerequisiteMissing  (pvecdk.engine) a Ceph object's prerequisite is not there yet: .problems
+        ├── PlanRefused          the change is unsafe, nothing was done: .problems (EngineProblem)
+        └── PrerequisiteMissing  a Ceph object's prerequisite is not there yet: .problems (EngineProblem)
 
 A ``ConfigError`` is raised before anything is written: a construct that fails validation is never added to
 the construct tree. Its message is a count line, then one line per problem::
@@ -19,6 +20,9 @@ the construct tree. Its message is a count line, then one line per problem::
       example/nfs (proxmox_storage_nfs): server: missing required argument; pass server=<address of the NFS server>
       example/nfs (proxmox_storage_nfs): content: expected a list of strings, got int 3; pass a list such as ["images"]
 
+An engine refusal lists its problems the same way, each with its subject (a node, a member, a Ceph object, a
+storage attribute), what is wrong and the fix.
+
 Values of sensitive attributes never appear in a message.
 """
 
@@ -26,8 +30,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
-__all__ = ["ApiError", "ConfigError", "EngineError", "Problem", "PvecdkError", "TaskError", "UnreachableError"]
+__all__ = ["ApiError", "ConcurrentEditError", "ConfigError", "EngineError", "EngineProblem", "PlanRefused",
+           "PrerequisiteMissing", "Problem", "PvecdkError", "Severity", "TaskError", "UnreachableError"]
+
+
+class Severity(StrEnum):
+    """How much a finding or diagnostic matters: an error stops the run, a warning is shown."""
+
+    ERROR = "error"
+    WARNING = "warning"
 
 
 class PvecdkError(Exception):
@@ -136,3 +149,51 @@ class TaskError(EngineError):
                 else f"{node}: task {upid} failed: {exitstatus}")
         tail = "\n".join(f"  | {line}" for line in self.log)
         super().__init__(head + (f"\n{tail}" if tail else ""), node=node)
+
+
+class ConcurrentEditError(ApiError):
+    """A write sent the digest of the configuration it read, and PVE found the file changed since: someone else
+    edited it in between. Nothing was written; read again and rerun."""
+
+
+@dataclass(frozen=True)
+class EngineProblem:
+    """One reason the engine refuses a change (or waits for a prerequisite).
+
+    Attributes:
+        subject: What it is about: a node (``pve4``), a Ceph object (``osd.3``), a storage attribute
+            (``options.pool``), the cluster (``cluster lab``).
+        problem: What is wrong, as the nodes report it.
+        fix: What to do about it.
+        field: The attribute of the resource it points at (``member``, ``options.pool``), when there is one.
+    """
+
+    subject: str
+    problem: str
+    fix: str
+    field: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.problem}; {self.fix}"
+
+
+class _Problems(EngineError):
+    prefix = ""
+
+    def __init__(self, problems: Iterable[EngineProblem], node: str = "-") -> None:
+        self.problems: tuple[EngineProblem, ...] = tuple(problems)
+        if not self.problems:
+            raise ValueError(f"{type(self).__name__} needs at least one problem")
+        super().__init__(self.prefix + "; ".join(str(p) for p in self.problems), node=node)
+
+
+class PlanRefused(_Problems):
+    """The change is unsafe or invalid; nothing was done. ``problems`` says why."""
+
+    prefix = "refused: "
+
+
+class PrerequisiteMissing(_Problems):
+    """Something a Ceph object needs is not there yet (Ceph not initialised, no monitor); nothing was done."""
+
+    prefix = "missing: "

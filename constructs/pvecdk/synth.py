@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pvecdk import _cdk
 
-__all__ = ["StackReport", "count_resources", "synth_app"]
+__all__ = ["StackReport", "count_resources", "lock_local_providers", "synth_app"]
 
 StackFactory = Callable[[_cdk.Construct, str], _cdk.TerraformStack]
 
@@ -44,6 +44,23 @@ def count_resources(config: Mapping[str, object]) -> tuple[int, int]:
     return count(config.get("resource")), count(config.get("data"))
 
 
+def lock_local_providers(stack_dir: Path, config: Mapping[str, object]) -> None:
+    """Record ``pvecdk/pvecdk`` in the stack's ``.terraform.lock.hcl`` when the stack requires it.
+
+    The cdktf CLI runs ``terraform providers lock`` (which asks the public registry for every provider) when a
+    stack has a provider its lock file lacks; pvecdk's is on no registry. Its launcher is the same everywhere,
+    so its hash is known here (:mod:`pvecdk.local_provider`).
+    """
+    from pvecdk import local_provider
+
+    terraform = config.get("terraform")
+    required = terraform.get("required_providers", {}) if isinstance(terraform, dict) else {}
+    for spec in required.values():
+        source = str(spec.get("source", "")).removeprefix("registry.terraform.io/")
+        if source == local_provider.SOURCE and spec.get("version"):
+            local_provider.lock_provider(stack_dir / ".terraform.lock.hcl", str(spec["version"]))
+
+
 def synth_app(stacks: Mapping[str, StackFactory], outdir: str | None = None) -> list[StackReport]:
     """Build one app with every stack, synthesize it, and report each stack's output.
 
@@ -59,10 +76,14 @@ def synth_app(stacks: Mapping[str, StackFactory], outdir: str | None = None) -> 
     warnings = policy.enforce(app)  # raises ConfigError before anything is written
     app.synth()
     root = Path(app.outdir)
+    manifest = json.loads((root / "manifest.json").read_text())["stacks"]
     reports = []
     for name, stack in built.items():
-        path = root / "stacks" / name / "cdk.tf.json"
-        resources, data = count_resources(json.loads(path.read_text()))
+        path = root / manifest[name]["synthesizedStackPath"]
+        # After `cdktf synth --hcl` the file is cdk.tf; the stack gives the same configuration as JSON.
+        config = json.loads(path.read_text()) if path.suffix == ".json" else stack.to_terraform()
+        lock_local_providers(path.parent, config)
+        resources, data = count_resources(config)
         clusters = [c for c in stack.node.find_all() if isinstance(c, Cluster)]
         prefix = f"{stack.node.path}/"
         notes = [c.summary() for c in clusters]

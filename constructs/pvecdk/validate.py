@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -29,7 +30,8 @@ from typing import Any
 from pvecdk.errors import PvecdkError
 from pvecdk.tfplugin.install import install_plugin
 
-__all__ = ["OFFLINE_PROVIDERS", "Finding", "OfflineProvider", "StackCheck", "check_outdir", "check_stack"]
+__all__ = ["OFFLINE_PROVIDERS", "Finding", "OfflineProvider", "StackCheck", "check_configs", "check_outdir",
+           "check_stack", "synthesized_stacks"]
 
 _BPG_SCHEMA = Path(__file__).resolve().parent / "bpg" / "schema" / "bpg-proxmox-0.111.1.schema.json"
 _PVECDK_SCHEMA = Path(__file__).resolve().parent / "provider" / "schema" / "pvecdk-0.1.0.schema.json"
@@ -167,7 +169,31 @@ def _prepare_plugins(root: Path, sources: Sequence[str]) -> None:
         ])
 
 
-def _sources(config: Mapping[str, Any]) -> list[str]:
+_HCL_VARIABLE = re.compile(r'^variable\s+"([^"]+)"\s*\{(.*?)^\}', re.MULTILINE | re.DOTALL)
+_HCL_REQUIRED = re.compile(r"^\s*required_providers\s*\{(.*?)^\s{0,2}\}", re.MULTILINE | re.DOTALL)
+_HCL_SOURCE = re.compile(r'^\s*source\s*=\s*"([^"]+)"', re.MULTILINE)
+
+
+def _hcl_sources(text: str) -> list[str]:
+    block = _HCL_REQUIRED.search(text)
+    return [s.removeprefix("registry.terraform.io/") for s in _HCL_SOURCE.findall(block.group(1) if block else "")]
+
+
+def _hcl_workspace(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """For a stack synthesized as HCL: an override that puts the state in the workspace (whatever the stack's
+    backend), and placeholders for variables without a default."""
+    override = {"terraform": {"backend": {"local": {"path": "terraform.tfstate"}}}}
+    tfvars = {}
+    for name, body in _HCL_VARIABLE.findall(text):
+        if not re.search(r"^\s*default\s*=", body, re.MULTILINE):
+            declared = re.search(r"^\s*type\s*=\s*(\S+)", body, re.MULTILINE)
+            tfvars[name] = _placeholder(declared.group(1) if declared else "string")
+    return override, tfvars
+
+
+def _sources(config: Mapping[str, Any] | str) -> list[str]:
+    if isinstance(config, str):
+        return _hcl_sources(config)
     required = config.get("terraform", {}).get("required_providers", {})
     out = []
     for name, spec in required.items():
@@ -176,8 +202,9 @@ def _sources(config: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def check_stack(stack: str, config: Mapping[str, Any], root: Path, *, plan: bool = True) -> StackCheck:
-    """Run init, validate and plan for one stack's ``cdk.tf.json`` content in ``root/stacks/<stack>``.
+def check_stack(stack: str, config: Mapping[str, Any] | str, root: Path, *, plan: bool = True) -> StackCheck:
+    """Run init, validate and plan for one stack's ``cdk.tf.json`` content (or ``cdk.tf`` text, from
+    ``cdktf synth --hcl``) in ``root/stacks/<stack>``.
 
     The plugins must be in ``root/plugins`` already (:func:`check_configs` puts them there).
     """
@@ -185,9 +212,8 @@ def check_stack(stack: str, config: Mapping[str, Any], root: Path, *, plan: bool
 
     started = time.monotonic()
     result = StackCheck(stack)
-    data, tfvars = _workspace_config(config)
     plugins = root / "plugins"
-    missing = [s for s in _sources(data) if s not in OFFLINE_PROVIDERS]
+    missing = [s for s in _sources(config) if s not in OFFLINE_PROVIDERS]
     for source in missing:
         result.findings.append(Finding(stack, "error", "No offline schema for provider",
                                        f"{source} is not one of {', '.join(sorted(OFFLINE_PROVIDERS))}", "", "init"))
@@ -197,7 +223,13 @@ def check_stack(stack: str, config: Mapping[str, Any], root: Path, *, plan: bool
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    (work / "cdk.tf.json").write_text(json.dumps(data, indent=2))
+    if isinstance(config, str):
+        override, tfvars = _hcl_workspace(config)
+        (work / "cdk.tf").write_text(config)
+        (work / "pvecdk_override.tf.json").write_text(json.dumps(override))
+    else:
+        data, tfvars = _workspace_config(config)
+        (work / "cdk.tf.json").write_text(json.dumps(data, indent=2))
     if tfvars:
         (work / "pvecdk-placeholders.auto.tfvars.json").write_text(json.dumps(tfvars))
     cli = TerraformCommand(str(work))
@@ -232,25 +264,76 @@ def _stream_diagnostics(value: Any, error: Any) -> list[Mapping[str, Any]]:
              "detail": text}]
 
 
+#: How much older a stack file may be than its stack's metadata.json (written in the same step, when the runtime
+#: writes one), or else than the manifest (written once every stack is).
+_STALE_SECONDS = 2.0
+_MANIFEST_SECONDS = 120.0
+
+
+def synthesized_stacks(outdir: str | Path) -> tuple[dict[str, Path], list[Finding]]:
+    """The stack files the last synthesis wrote, by stack name, as its ``manifest.json`` lists them (JSON, or
+    HCL after ``cdktf synth --hcl``); and the problems found: a listed file missing or older than the stack's
+    metadata (a file the last synthesis did not write), which are errors, and a file of the other format left
+    beside the listed one, which is not checked (a warning)."""
+    root = Path(outdir)
+    manifest = root / "manifest.json"
+    if not manifest.is_file():
+        raise PvecdkError(f"{root}: no manifest.json, so no synthesis to check; run `cdktf synth` (or make synth) "
+                          "first (a synthesis stopped by a problem in the model leaves none)")
+    listed = json.loads(manifest.read_text()).get("stacks", {})
+    files: dict[str, Path] = {}
+    problems: list[Finding] = []
+    for name, entry in sorted(listed.items()):
+        path = root / entry["synthesizedStackPath"]
+        metadata = root / entry.get("stackMetadataPath", "")
+        if not path.is_file():
+            problems.append(Finding(name, "error", "Stack file missing",
+                                    f"manifest.json lists {path}, which does not exist; synthesize again", "", "synth"))
+            continue
+        reference, window = (metadata, _STALE_SECONDS) if metadata.is_file() else (manifest, _MANIFEST_SECONDS)
+        if path.stat().st_mtime < reference.stat().st_mtime - window:
+            problems.append(Finding(name, "error", "Stale stack file",
+                                    f"{path} is older than the last synthesis ({reference.name}); synthesize again",
+                                    "", "synth"))
+            continue
+        other = path.with_name("cdk.tf" if path.name == "cdk.tf.json" else "cdk.tf.json")
+        if other.is_file():
+            problems.append(Finding(name, "warning", "Left-over stack file not checked",
+                                    f"{other.name} is from an earlier synthesis; the last one wrote {path.name}",
+                                    "", "synth"))
+        files[name] = path
+    return files, problems
+
+
 def check_outdir(outdir: str | Path, *, workspace: str | Path | None = None, plan: bool = True,
                  stacks: Sequence[str] | None = None) -> list[StackCheck]:
-    """Check every stack of a synthesized ``cdktf.out`` directory (or only ``stacks``), in parallel."""
-    stacks_dir = Path(outdir) / "stacks"
-    if not stacks_dir.is_dir():
-        raise PvecdkError(f"{outdir}: no stacks/ directory; run `make synth` (or cdktf synth) first")
-    names = sorted(p.name for p in stacks_dir.iterdir() if (p / "cdk.tf.json").is_file())
+    """Check every stack that the last synthesis into ``outdir`` wrote (or only ``stacks``), in parallel.
+
+    A stack whose file is missing or stale fails; there is one ``StackCheck`` per stack the manifest lists.
+    """
+    files, problems = synthesized_stacks(outdir)
+    names = sorted({*files, *(p.stack for p in problems)})
     if stacks is not None:
         unknown = sorted(set(stacks) - set(names))
         if unknown:
-            raise PvecdkError(f"no synthesized stack named {', '.join(unknown)}; have {', '.join(names)}")
+            raise PvecdkError(f"no synthesized stack named {', '.join(unknown)}; have {', '.join(names) or 'none'}")
         names = [n for n in names if n in stacks]
-    configs = {n: json.loads((stacks_dir / n / "cdk.tf.json").read_text()) for n in names}
-    return check_configs(configs, workspace=workspace, plan=plan)
+    configs: dict[str, Mapping[str, Any] | str] = {
+        n: (json.loads(files[n].read_text()) if files[n].suffix == ".json" else files[n].read_text())
+        for n in names if n in files and not any(p.stack == n and p.severity == "error" for p in problems)
+    }
+    checks = {c.stack: c for c in check_configs(configs, workspace=workspace, plan=plan)} if configs else {}
+    results = []
+    for name in names:
+        check = checks.get(name) or StackCheck(name)
+        check.findings[:0] = [p for p in problems if p.stack == name]
+        results.append(check)
+    return results
 
 
-def check_configs(configs: Mapping[str, Mapping[str, Any]], *, workspace: str | Path | None = None,
+def check_configs(configs: Mapping[str, Mapping[str, Any] | str], *, workspace: str | Path | None = None,
                   plan: bool = True) -> list[StackCheck]:
-    """Check stack configurations given as parsed ``cdk.tf.json`` contents, in parallel."""
+    """Check stack configurations given as parsed ``cdk.tf.json`` contents (or ``cdk.tf`` texts), in parallel."""
     temporary = workspace is None
     root = Path(tempfile.mkdtemp(prefix="pvecdk-validate-")) if workspace is None else Path(workspace)
     root.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from pvecdk.engine import (
     plan_ceph,
 )
 from pvecdk.engine.ceph import LiveDaemon, LiveDisk, LiveFileSystem, LiveOsd, _osd_tree, _parse_conf
+from pvecdk.errors import EngineProblem
 
 
 def mon(name: str, quorum: bool = True) -> LiveDaemon:
@@ -57,7 +58,8 @@ def test_init_is_done_once() -> None:
 
 def test_rejects_a_changed_public_network() -> None:
     plan = plan_ceph(CephInit("pve1", "10.9.0.0/24"), ceph("pve1"))
-    assert plan.steps == [] and "public network 10.0.1.0/24, the model says 10.9.0.0/24" in plan.refused[0]
+    assert plan.steps == [] and "public network 10.0.1.0/24, the model says 10.9.0.0/24" in plan.refused[0].problem
+    assert (plan.refused[0].subject, plan.refused[0].field) == ("Ceph", "network")
 
 
 def test_init_destroy_plans_nothing() -> None:
@@ -71,7 +73,8 @@ def test_init_destroy_plans_nothing() -> None:
                                  MetadataServer("pve1"), FileSystem("pve1", "cephfs")], ids=lambda o: type(o).__name__)
 def test_everything_but_init_needs_ceph_initialised(obj: object) -> None:
     plan = plan_ceph(obj, LiveCeph("pve1", disks=disks()))  # type: ignore[arg-type]
-    assert plan.missing and "apply pvecdk_ceph first" in plan.missing[0] and plan.refused == []
+    assert plan.missing and "apply pvecdk_ceph first" in plan.missing[0].fix and plan.refused == []
+    assert plan.missing[0].subject == obj.label  # type: ignore[attr-defined]
     assert len(plan.missing) == 1, "one message, not one per missing layer"
 
 
@@ -79,12 +82,14 @@ def test_everything_but_init_needs_ceph_initialised(obj: object) -> None:
                          ids=lambda o: type(o).__name__)
 def test_daemons_need_a_monitor(obj: object) -> None:
     plan = plan_ceph(obj, ceph(disks=disks()))  # type: ignore[arg-type]
-    assert any("no Ceph monitor yet" in m for m in plan.missing)
+    assert [m.fix for m in plan.missing if "no Ceph monitor yet" in m.problem] == [
+        f"apply a pvecdk_ceph_monitor before the {obj.label}"]  # type: ignore[attr-defined]
 
 
 def test_a_file_system_needs_a_metadata_server() -> None:
     plan = plan_ceph(FileSystem("pve1", "cephfs"), ceph("pve1"))
-    assert actions(plan) == ["create_fs"] and "needs a metadata server" in plan.missing[0]
+    assert actions(plan) == ["create_fs"] and "needs a metadata server" in plan.missing[0].problem
+    assert (plan.missing[0].subject, plan.missing[0].fix) == ("CephFS cephfs", "apply a pvecdk_ceph_mds first")
 
 
 # -- monitors
@@ -102,14 +107,15 @@ def test_removes_a_monitor_when_quorum_holds() -> None:
 
 def test_rejects_removing_the_last_monitor() -> None:
     plan = plan_ceph(Monitor("pve1"), ceph("pve1"), present=False)
-    assert plan.steps == [] and "last monitor" in plan.refused[0]
+    assert plan.steps == [] and "last monitor" in plan.refused[0].problem
+    assert plan.refused[0].subject == "mon.pve1"
 
 
 def test_rejects_removing_a_monitor_that_quorum_needs() -> None:
     plan = plan_ceph(Monitor("pve1"), ceph("pve1", "pve2", "pve3", out_of_quorum=("pve2",)), present=False)
     assert plan.steps == []
-    assert plan.refused == ["removing mon.pve1 leaves 1 of 2 monitors in quorum, short of the majority 2; bring "
-                            "the other monitors back into quorum first"]
+    assert [str(p) for p in plan.refused] == ["mon.pve1: removing it leaves 1 of 2 monitors in quorum, short of the "
+                                              "majority 2; bring the other monitors back into quorum first"]
 
 
 def test_removing_a_monitor_that_is_gone_is_nothing() -> None:
@@ -136,7 +142,7 @@ def test_metadata_server_named_after_its_node_unless_named() -> None:
 def test_rejects_removing_the_last_metadata_server_of_a_file_system() -> None:
     live = ceph("pve1", mds={"pve1": mon("pve1")}, filesystems={"cephfs": LiveFileSystem("cephfs", "d", "m")})
     plan = plan_ceph(MetadataServer("pve1"), live, present=False)
-    assert plan.steps == [] and "last metadata server and CephFS cephfs needs one" in plan.refused[0]
+    assert plan.steps == [] and "the last metadata server, and CephFS cephfs needs one" == plan.refused[0].problem
     live.mds["pve2"] = mon("pve2")
     assert actions(plan_ceph(MetadataServer("pve1"), live, present=False)) == ["destroy_mds"]
 
@@ -152,7 +158,8 @@ def test_creates_an_osd_on_a_free_device() -> None:
 
 def test_an_osd_needs_a_manager() -> None:
     (missing,) = plan_ceph(Osd("pve1", "/dev/sdb"), ceph("pve1", disks=disks())).missing
-    assert missing.startswith("the cluster has no Ceph manager yet; apply a pvecdk_ceph_manager before the OSD")
+    assert (missing.problem, missing.fix) == ("the cluster has no Ceph manager yet",
+                                              f"apply a pvecdk_ceph_manager before the {missing.subject}")
 
 
 def test_an_osd_already_on_the_device_is_adopted() -> None:
@@ -161,16 +168,18 @@ def test_an_osd_already_on_the_device_is_adopted() -> None:
 
 def test_rejects_a_device_in_use_or_missing() -> None:
     plan = plan_ceph(Osd("pve1", "/dev/sdc", wal_device="/dev/nvme0n1"), ceph("pve1", disks=disks(sdc="ZFS")))
-    assert "pve1:/dev/sdc is in use (ZFS)" in plan.refused[-1]
-    assert plan.refused[0].startswith("pve1 has no disk /dev/nvme0n1 (wal_device); its disks: /dev/sdb")
+    assert (plan.refused[-1].subject, plan.refused[-1].problem, plan.refused[-1].field) == (
+        "pve1:/dev/sdc", "in use (ZFS)", "device")
+    assert str(plan.refused[0]).startswith("pve1: has no disk /dev/nvme0n1 (wal_device); its disks: /dev/sdb")
+    assert plan.refused[0].field == "wal_device"
 
 
 def test_rejects_destroying_an_osd_without_allow_destroy() -> None:
     live = ceph("pve1", disks=disks(sdb=3), osds={3: LiveOsd(3, "pve1", "ssd", True, True)})
     plan = plan_ceph(Osd("pve1", "/dev/sdb"), live, present=False)
     assert plan.steps == []
-    assert plan.refused == ["destroying osd.3 on pve1:/dev/sdb wipes the data it holds; set allow_destroy = true "
-                            "on it, apply, then remove it"]
+    assert plan.refused == [EngineProblem("osd.3", "destroying it on pve1:/dev/sdb wipes the data it holds",
+                                          "set allow_destroy = true on it, apply, then remove it", "allow_destroy")]
 
 
 def test_destroys_an_osd_out_then_stopped_then_destroyed() -> None:
@@ -197,7 +206,8 @@ def test_file_systems() -> None:
 
 def test_rejects_destroying_a_file_system_without_allow_destroy() -> None:
     live = ceph("pve1", filesystems={"cephfs": LiveFileSystem("cephfs", "d", "m")})
-    assert "loses the files in it" in plan_ceph(FileSystem("pve1", "cephfs"), live, present=False).refused[0]
+    (problem,) = plan_ceph(FileSystem("pve1", "cephfs"), live, present=False).refused
+    assert ("loses the files in it" in problem.problem, problem.field) == (True, "allow_destroy")
     plan = plan_ceph(FileSystem("pve1", "cephfs"), live, present=False, allow_destroy=True)
     assert plan.refused == [] and plan.steps == [], "the API cannot remove one: nothing to do but forget it"
 
@@ -227,13 +237,13 @@ def test_cephs_answer_refuses_what_it_says_is_unsafe() -> None:
     live = ceph("pve1", "pve2", "pve3", disks=disks(sdb=3), osds={3: LiveOsd(3, "pve1", "ssd", True, True)})
     live.safety["osd.3:stop"] = (False, "unsafe to stop osd(s) at this time (64 PGs are or would become offline)")
     plan = plan_ceph(Osd("pve1", "/dev/sdb"), live, present=False, allow_destroy=True)
-    assert plan.steps == [] and plan.refused == [
-        "taking osd.3 out of service: Ceph says unsafe to stop osd(s) at this time (64 PGs are or would become "
-        "offline); add OSDs or lower the pools' size first"]
+    assert plan.steps == [] and [str(p) for p in plan.refused] == [
+        "osd.3: taking osd.3 out of service: Ceph says unsafe to stop osd(s) at this time (64 PGs are or would "
+        "become offline); add OSDs or lower the pools' size first"]
     live.osds[3] = LiveOsd(3, "pve1", "ssd", True, False)
     live.safety = {"osd.3:destroy": (False, "OSD(s) 3 have 64 pgs currently mapped to them.")}
     (problem,) = plan_ceph(Osd("pve1", "/dev/sdb"), live, present=False, allow_destroy=True).refused
-    assert problem.endswith("it is out and Ceph is moving its data to other OSDs; apply again when that is done")
+    assert problem.fix == "it is out and Ceph is moving its data to other OSDs; apply again when that is done"
     live.safety = {"osd.3:destroy": (True, "OSD(s) 3 are safe to destroy without reducing data durability.")}
     assert actions(plan_ceph(Osd("pve1", "/dev/sdb"), live, present=False, allow_destroy=True)) == [
         "stop_osd", "destroy_osd"]
@@ -244,6 +254,7 @@ def test_cephs_answer_on_monitors_and_metadata_servers() -> None:
     live.safety = {"mon.pve3:destroy": (False, "removing mon.pve3 would break quorum (current quorum: pve3)"),
                    "mds.pve2:stop": (False, "one or more filesystems would be left without an active MDS")}
     assert "Ceph says removing mon.pve3 would break quorum" in plan_ceph(Monitor("pve3"), live,
-                                                                          present=False).refused[0]
-    assert "add a standby metadata server first" in plan_ceph(MetadataServer("pve2"), live, present=False).refused[0]
+                                                                          present=False).refused[0].problem
+    assert plan_ceph(MetadataServer("pve2"), live, present=False).refused[0].fix == (
+        "add a standby metadata server first")
     assert actions(plan_ceph(MetadataServer("pve1"), live, present=False)) == ["destroy_mds"]

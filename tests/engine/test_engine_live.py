@@ -158,7 +158,7 @@ def test_removal_of_a_node_with_guests_is_refused(fake: FakeCluster) -> None:
     fake.add_guest("pve4", 100)
     with client(fake) as c, pytest.raises(PlanRefused) as excinfo:
         apply_changes(c, spec(fake, "pve1", "pve2", "pve3"), join_password=ROOT_PASSWORD)
-    assert any("pve4 hosts guests" in p for p in excinfo.value.problems)
+    assert [(p.subject, p.problem) for p in excinfo.value.problems] == [("pve4", "hosts guests (qemu/100)")]
     assert "pve4" in fake.state.members
 
 

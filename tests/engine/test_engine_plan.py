@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pvecdk.engine import ClusterSpec, LiveCluster, LiveMember, MemberSpec, plan_changes
+from pvecdk.engine import ClusterSpec, EngineProblem, LiveCluster, LiveMember, MemberSpec, plan_changes
 
 
 def spec(*names: str, fencing: str | None = None) -> ClusterSpec:
@@ -46,48 +46,53 @@ def test_removes_one_node() -> None:
 
 def test_refuses_two_removals_at_once() -> None:
     _, problems = plan_changes(spec("pve1", "pve2", "pve3"), live("pve1", "pve2", "pve3", "pve4", "pve5"))
-    assert problems == ["2 removals at once (pve4, pve5); remove one node per run so quorum can be checked "
-                        "between steps"]
+    assert problems == [EngineProblem("pve4, pve5", "2 removals at once", "remove one node per run so quorum can be "
+                                      "checked between steps", "member")]
 
 
 def test_refuses_removing_a_node_with_guests_or_ha() -> None:
     _, problems = plan_changes(spec("pve1", "pve2", "pve3"), live("pve1", "pve2", "pve3", "pve4",
                                guests={"pve4": ["qemu/100"]}, ha_nodes={"pve4": ["vm:100"]}))
-    assert any("pve4 hosts guests (qemu/100)" in p for p in problems)
-    assert any("pve4 runs HA resources (vm:100)" in p for p in problems)
+    assert [(p.subject, p.problem, p.fix) for p in problems] == [
+        ("pve4", "hosts guests (qemu/100)", "migrate them off before removing it"),
+        ("pve4", "runs HA resources (vm:100)", "move or remove them first")]
 
 
 def test_refuses_a_removal_that_loses_quorum() -> None:
     _, problems = plan_changes(spec("pve1", "pve2", "pve3"),
                                live("pve1", "pve2", "pve3", "pve4", online=("pve1", "pve4")))
-    assert any(p.startswith("removing pve4 leaves 1 of 3 votes online, short of quorum 2") for p in problems)
+    assert [(p.subject, p.problem) for p in problems] == [
+        ("pve4", "removing it leaves 1 of 3 votes online, short of quorum 2")]
 
 
 def test_refuses_changes_while_not_quorate() -> None:
     _, problems = plan_changes(spec("pve1", "pve2", "pve3", "pve4"), live("pve1", "pve2", "pve3", quorate=False))
-    assert any("has no quorum" in p for p in problems)
+    assert [(p.subject, p.field) for p in problems if "has no quorum" in p.problem] == [("cluster lab", "member")]
 
 
 def test_refuses_changing_an_existing_member() -> None:
     wanted = ClusterSpec("lab", (MemberSpec("pve1", 7, ("10.0.0.11",), "https://pve1"),), (10,))
     _, problems = plan_changes(wanted, live("pve1"))
-    assert problems == ["pve1: node_id of an existing member cannot change through the PVE API; remove the node "
-                        "in one run and add it back in the next"]
+    assert [str(p) for p in problems] == ["pve1: node_id of an existing member cannot change through the PVE API; "
+                                          "remove the node in one run and add it back in the next"]
 
 
 def test_refuses_a_node_of_another_cluster_and_a_rename() -> None:
     state = live("pve1", "pve2")
     state.name = "other"
     _, problems = plan_changes(spec("pve1", "pve2"), state)
-    assert any("PVE cannot rename a cluster" in p for p in problems)
+    assert [(p.subject, p.fix, p.field) for p in problems if "PVE cannot rename a cluster" in p.problem] == [
+        ("cluster other", "name it 'other' in the model", "name")]
     _, problems = plan_changes(spec("pve1", "pve2"), LiveCluster(standalone={"pve1"}, foreign={"pve2": "prod"}))
-    assert problems == ["pve2 is already in cluster 'prod', not 'lab'; remove it from that cluster or from the model"]
+    assert problems == [EngineProblem("pve2", "already in cluster 'prod', not 'lab'",
+                                      "remove it from that cluster or from the model", "member")]
 
 
 def test_refuses_unreachable_nodes() -> None:
     _, problems = plan_changes(spec("pve1", "pve2"), LiveCluster(standalone={"pve2"},
                                                                  unreachable={"pve1": "connection refused"}))
-    assert problems == ["cannot reach pve1 to create the cluster: connection refused"]
+    assert [(p.subject, p.problem) for p in problems] == [
+        ("pve1", "cannot reach it to create the cluster: connection refused")]
 
 
 @pytest.mark.parametrize(("fencing", "current", "expected"), [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pvecdk.engine import LiveStorage, StorageSpec, check_storage, plan_storage
 from pvecdk.engine.storage import STORAGE_TYPES, fixed_options, option_table, update_params
+from pvecdk.errors import EngineProblem
 
 GOOD = {
     "rbd": {"pool": "vm-pool", "krbd": "1"},
@@ -25,6 +26,10 @@ def live_rbd(**options: str) -> LiveStorage:
     return LiveStorage("ceph-vm", "rbd", frozenset({"images"}), None, False, True, {"pool": "vm-pool", **options})
 
 
+def lines(problems: list[EngineProblem]) -> list[str]:
+    return [str(p) for p in problems]
+
+
 @pytest.mark.parametrize("storage_type", STORAGE_TYPES)
 def test_accepts_good_options_of_every_type(storage_type: str) -> None:
     release = "8.4" if storage_type == "glusterfs" else "9.1"
@@ -35,8 +40,8 @@ def test_accepts_good_options_of_every_type(storage_type: str) -> None:
                                                        ("zfs", "iscsiprovider"), ("glusterfs", "volume")])
 def test_rejects_a_missing_required_option(storage_type: str, missing: str) -> None:
     options = {k: v for k, v in GOOD[storage_type].items() if k != missing}
-    assert check_storage(StorageSpec("s1", storage_type, options=options), "8.4") == [
-        f"options.{missing}: required for {storage_type} storage; add it to options"]
+    assert check_storage(StorageSpec("s1", storage_type, options=options), "8.4") == [EngineProblem(
+        f"options.{missing}", f"required for {storage_type} storage", "add it to options", f"options.{missing}")]
 
 
 def test_cephfs_path_is_filled_in_by_pve() -> None:
@@ -46,23 +51,24 @@ def test_cephfs_path_is_filled_in_by_pve() -> None:
 
 def test_rejects_pool_on_cephfs_with_the_reason() -> None:
     (problem,) = check_storage(StorageSpec("s1", "cephfs", options={"pool": "x"}), "9.1")
-    assert problem == ("options.pool: not an option of cephfs storage on PVE 9.1; CephFS storage has no pool "
+    assert str(problem) == ("options.pool: not an option of cephfs storage on PVE 9.1; CephFS storage has no pool "
                        "option (RBD does); name the file system with fs-name")
 
 
 def test_rejects_an_unknown_option_naming_the_known_ones() -> None:
     (problem,) = check_storage(rbd(portal="10.0.0.1"), None)
-    assert problem.startswith("options.portal: not an option of rbd storage; rbd storage takes bwlimit, data-pool")
+    assert problem.field == "options.portal"
+    assert str(problem).startswith("options.portal: not an option of rbd storage; rbd storage takes bwlimit, data-pool")
 
 
 def test_rejects_an_option_that_has_its_own_attribute() -> None:
-    assert check_storage(rbd(content="images"), "9.1") == [
-        "options.content: set it with the content attribute, not in options"]
+    assert lines(check_storage(rbd(content="images"), "9.1")) == [
+        "options.content: has its own attribute; set it with the content attribute, not in options"]
 
 
 def test_rejects_glusterfs_on_pve9_and_the_release_table_applies() -> None:
     spec = StorageSpec("g1", "glusterfs", options=GOOD["glusterfs"])
-    assert check_storage(spec, "9.1")[0].startswith("type: GlusterFS storage is gone in PVE 9")
+    assert str(check_storage(spec, "9.1")[0]).startswith("type: GlusterFS storage is gone in PVE 9")
     assert check_storage(spec, None) == [], "release unknown: either release's table"
     # maxfiles went away in PVE 9
     assert check_storage(StorageSpec("c1", "cephfs", options={"maxfiles": "1"}), "8.4") == []
@@ -76,10 +82,10 @@ def test_glusterfs_may_hold_import_content_as_pve_8_allows() -> None:
 
 
 def test_rejects_other_types_and_wrong_content() -> None:
-    assert "use the bpg/proxmox resource for nfs storage" in check_storage(StorageSpec("n1", "nfs"))[0]
-    assert check_storage(StorageSpec("r1", "rbd", content=frozenset({"iso", "images"}))) == [
+    assert check_storage(StorageSpec("n1", "nfs"))[0].fix == "use the bpg/proxmox resource for nfs storage"
+    assert lines(check_storage(StorageSpec("r1", "rbd", content=frozenset({"iso", "images"})))) == [
         "content: rbd storage cannot hold iso; it takes images, rootdir"]
-    assert check_storage(StorageSpec("i1", "iscsi", options=GOOD["iscsi"], keyring="k")) == [
+    assert lines(check_storage(StorageSpec("i1", "iscsi", options=GOOD["iscsi"], keyring="k"))) == [
         "keyring: iscsi storage takes no keyring; leave it unset"]
 
 
@@ -121,13 +127,16 @@ def test_rejects_a_fixed_option_changed_in_place() -> None:
     spec = StorageSpec("i1", "iscsi", options={"portal": "10.0.5.2", "target": "t"})
     live = LiveStorage("i1", "iscsi", None, None, False, True, {"portal": "10.0.5.1", "target": "t"})
     (problem,) = plan_storage("i1", spec, live).refused
-    assert problem.startswith("storage i1: portal cannot change after create")
+    assert (problem.subject, problem.problem, problem.field) == ("storage i1", "portal cannot change after create",
+                                                                 "options.portal")
 
 
 def test_rejects_a_type_change_and_a_removal_without_allow_destroy() -> None:
-    assert "cannot change type" in plan_storage("ceph-vm", StorageSpec("ceph-vm", "cephfs"), live_rbd()).refused[0]
+    (changed,) = plan_storage("ceph-vm", StorageSpec("ceph-vm", "cephfs"), live_rbd()).refused
+    assert "cannot change type" in changed.problem and changed.field == "type"
     (problem,) = plan_storage("ceph-vm", None, live_rbd()).refused
-    assert problem.startswith("removing storage ceph-vm takes the disks and backups on it out of PVE's reach")
+    assert str(problem).startswith("storage ceph-vm: removing it takes the disks and backups on it out of PVE's reach")
+    assert problem.field == "allow_destroy"
     assert [s.action for s in plan_storage("ceph-vm", None, live_rbd(), allow_destroy=True).steps] == [
         "delete_storage"]
     assert plan_storage("ceph-vm", None, None).steps == []
@@ -135,7 +144,7 @@ def test_rejects_a_type_change_and_a_removal_without_allow_destroy() -> None:
 
 def test_rejects_a_bad_storage_id_and_node_name() -> None:
     spec = StorageSpec("9lives", "rbd", nodes=frozenset({"pve_1"}))
-    assert check_storage(spec) == [
+    assert lines(check_storage(spec)) == [
         "id: '9lives' is not a PVE storage id; start with a letter, then letters, digits, '-', '_' or '.', ending "
         "in a letter or digit",
         "nodes: 'pve_1' is not a PVE node name; use the node's name, such as pve1"]

@@ -55,6 +55,7 @@ class Response:
     reason: str
     body: bytes
     close: bool  # errors end the connection, as pveproxy does
+    content_type: str = "application/json;charset=UTF-8"
 
 
 def _scalar(value: Any) -> str:
@@ -176,6 +177,10 @@ class Backend:
             return True, None
         if rule.kind is Fault.HTTP_500:
             return True, self._error(ApiError(500, rule.message or "Internal Server Error"))
+        if rule.kind is Fault.PROXY_ERROR:
+            page = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad "
+                    b"Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+            return True, Response(502, "Bad Gateway", page, True, "text/html")
         interrupt.wait(rule.delay)
         return False, None
 

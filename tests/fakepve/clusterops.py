@@ -54,7 +54,7 @@ def create_cluster(world: World, node: NodeState, name: str, nodeid: int, votes:
     cluster.nodes[node.name] = CorosyncNode(node.name, nodeid, votes, {k: v.address for k, v in links.items()})
     for number, link in sorted(links.items()):
         iface = {"linknumber": str(number)}
-        if link.priority:
+        if link.priority is not None:  # PVE writes any priority given, 0 included
             iface["knet_link_priority"] = str(link.priority)
         cluster.interfaces[number] = iface
     node.cluster = cluster

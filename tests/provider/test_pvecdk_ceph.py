@@ -82,7 +82,9 @@ def test_plan_leaves_the_computed_values_to_apply(fake: FakeCluster, provider: P
     assert planned.diagnostics == [] and planned.planned_state["fsid"] is UNKNOWN
     state = res.apply(None, planned.planned_state, wanted, b"").new_state
     assert state["fsid"] and state["id"] == state["fsid"] and state["network"] == NETWORK
-    again = res.plan(state, {**wanted, "id": state["id"], "fsid": state["fsid"]}, wanted, b"")
+    # As Terraform proposes it: computed attributes the configuration leaves unset keep their prior values.
+    proposed = {**wanted, **{k: state[k] for k in ("id", "fsid", "cluster_network")}}
+    again = res.plan(state, proposed, wanted, b"")
     assert again.diagnostics == [] and again.planned_state == state, "nothing left to do"
 
 
@@ -100,7 +102,7 @@ def test_apply_says_which_prerequisite_is_missing(fake: FakeCluster, provider: P
     planned = res.plan(None, wanted, wanted, b"")
     assert errors(planned.diagnostics) == [], "the plan allows it: pvecdk_ceph may come earlier in the same apply"
     (problem,) = errors(res.apply(None, planned.planned_state, wanted, b"").diagnostics)
-    assert problem.startswith("Ceph prerequisite missing: Ceph is not initialised on the cluster")
+    assert problem.startswith("Ceph prerequisite missing: mon.pve1: Ceph is not initialised on the cluster")
     assert "apply pvecdk_ceph first" in problem
 
 
@@ -109,7 +111,7 @@ def test_rejects_destroying_an_osd_without_allow_destroy(fake: FakeCluster, prov
     res = provider.resources["pvecdk_ceph_osd"]
     osd = states["osd.pve2"]
     (problem,) = errors(res.plan_destroy(osd, b"").diagnostics)
-    assert f"destroying osd.{osd['osd_id']} on pve2:/dev/sdb wipes the data it holds" in problem
+    assert f"osd.{osd['osd_id']}: destroying it on pve2:/dev/sdb wipes the data it holds" in problem
     assert "set allow_destroy = true" in problem
     allowed = {**osd, "allow_destroy": True}
     assert errors(res.plan_destroy(allowed, b"").diagnostics) == []
@@ -145,7 +147,7 @@ def test_rejects_removing_the_last_monitor(fake: FakeCluster, provider: PvecdkPr
     create(r["pvecdk_ceph"], config(r["pvecdk_ceph"], **on(fake, "pve1", network=NETWORK)))
     only = create(r["pvecdk_ceph_monitor"], config(r["pvecdk_ceph_monitor"], **on(fake, "pve1")))
     (problem,) = errors(r["pvecdk_ceph_monitor"].plan_destroy(only, b"").diagnostics)
-    assert "mon.pve1 is the cluster's last monitor" in problem
+    assert "mon.pve1: the cluster's last monitor" in problem
     second = create(r["pvecdk_ceph_monitor"], config(r["pvecdk_ceph_monitor"], **on(fake, "pve2")))
     assert errors(r["pvecdk_ceph_monitor"].plan_destroy(second, b"").diagnostics) == [], "one of two may go"
 
@@ -180,14 +182,14 @@ def test_cephfs_needs_an_mds_and_cannot_be_removed_through_the_api(fake: FakeClu
     wanted = config(fs_res, **on(fake, "pve1", name="cephfs", pg_num=32))
     planned = fs_res.plan(None, wanted, wanted, b"")
     (problem,) = errors(fs_res.apply(None, planned.planned_state, wanted, b"").diagnostics)
-    assert "CephFS cephfs needs a metadata server; apply a pvecdk_ceph_mds first" in problem
+    assert "CephFS cephfs: a file system needs a metadata server; apply a pvecdk_ceph_mds first" in problem
     mds = create(r["pvecdk_ceph_mds"], config(r["pvecdk_ceph_mds"], **on(fake, "pve1")))
     assert mds["name"] == "pve1" and mds["id"] == "mds.pve1"
     fs = create(fs_res, wanted)
     assert fs["id"] == "cephfs" and fs["data_pool"] and fs["metadata_pool"]
     assert "loses the files in it" in errors(fs_res.plan_destroy(fs, b"").diagnostics)[0]
     (problem,) = errors(r["pvecdk_ceph_mds"].plan_destroy(mds, b"").diagnostics)
-    assert "last metadata server and CephFS cephfs needs one" in problem
+    assert "mds.pve1: the last metadata server, and CephFS cephfs needs one" in problem
     gone = fs_res.apply({**fs, "allow_destroy": True}, None, None, b"")
     assert gone.new_state is None and "pveceph fs destroy cephfs" in gone.diagnostics[0].detail
 
@@ -213,7 +215,7 @@ def test_rejects_removing_a_monitor_that_quorum_needs(fake: FakeCluster, provide
     fake.set_ceph_daemon("mon.pve2", False)
     res = provider.resources["pvecdk_ceph_monitor"]
     (problem,) = errors(res.plan_destroy(states["mon.pve1"], b"").diagnostics)
-    assert "removing mon.pve1 leaves 1 of 2 monitors in quorum, short of the majority 2" in problem
+    assert "mon.pve1: removing it leaves 1 of 2 monitors in quorum, short of the majority 2" in problem
     fake.set_ceph_daemon("mon.pve2", True)
     assert errors(res.plan_destroy(states["mon.pve1"], b"").diagnostics) == []
 
@@ -224,8 +226,7 @@ def test_preflight_command_shows_ceph_and_storage(fake: FakeCluster, tmp_path: A
 
     from pvecdk.cli import main as cli
 
-    members = [{"name": n, "node_id": int(n[3:]), "addresses": [ADDRESSES[n]], "endpoint": fake.endpoint(n)}
-               for n in NODES]
+    members = {n: {"node_id": int(n[3:]), "addresses": [ADDRESSES[n]], "endpoint": fake.endpoint(n)} for n in NODES}
     stack = {"resource": {
         "pvecdk_cluster": {"Cluster": {"name": "lab", "member": members}},
         "pvecdk_ceph": {"Ceph": on(fake, "pve1", network=NETWORK)},

@@ -127,7 +127,7 @@ def test_a_fixed_option_forces_replacement_which_needs_allow_destroy(fake: FakeC
 def test_removal_is_refused_unless_allowed(fake: FakeCluster, res: ResourceType) -> None:
     state = create(res, config(fake))
     (problem,) = errors(res.plan_destroy(state, b"").diagnostics)
-    assert problem.startswith("removing storage ceph-ext takes the disks and backups on it out of PVE's reach")
+    assert problem.startswith("storage ceph-ext: removing it takes the disks and backups on it out of PVE's reach")
     allowed = {**state, "allow_destroy": True}
     assert res.plan_destroy(allowed, b"").diagnostics == []
     assert res.apply(allowed, None, None, b"").new_state is None

@@ -16,7 +16,6 @@ from pvecdk.engine.ceph import (
     MetadataServer,
     Monitor,
     Osd,
-    PrerequisiteMissing,
     apply_ceph,
     plan_ceph,
     read_ceph,
@@ -27,12 +26,11 @@ from pvecdk.engine.membership import (
     LiveCluster,
     LiveMember,
     MemberSpec,
-    PlanRefused,
-    Step,
     apply_changes,
     plan_changes,
     read_cluster,
 )
+from pvecdk.engine.steps import Action, Step
 from pvecdk.engine.storage import (
     LiveStorage,
     StoragePlan,
@@ -42,14 +40,17 @@ from pvecdk.engine.storage import (
     plan_storage,
     read_storage,
 )
+from pvecdk.errors import EngineProblem, PlanRefused, PrerequisiteMissing
 
 __all__ = [
+    "Action",
     "CephInit",
     "CephObject",
     "CephPlan",
     "Client",
     "ClusterSpec",
     "Credentials",
+    "EngineProblem",
     "FileSystem",
     "LiveCeph",
     "LiveCluster",

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import configparser
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from pvecdk.engine.client import Client
-from pvecdk.engine.membership import PlanRefused, Step
-from pvecdk.errors import ApiError, EngineError, TaskError
+from pvecdk.engine.steps import Action, Step
+from pvecdk.errors import ApiError, EngineError, EngineProblem, PlanRefused, PrerequisiteMissing, TaskError
 
 __all__ = [
     "CephInit",
@@ -225,16 +225,8 @@ class CephPlan:
     """The steps for one object, what refuses them, and the prerequisites still missing."""
 
     steps: list[Step] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-
-
-class PrerequisiteMissing(EngineError):
-    """An object's prerequisite is not there (Ceph not initialised, no monitor, no MDS); nothing was done."""
-
-    def __init__(self, problems: Sequence[str], node: str) -> None:
-        self.problems = list(problems)
-        super().__init__("; ".join(self.problems), node=node)
+    refused: list[EngineProblem] = field(default_factory=list)
+    missing: list[EngineProblem] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------------- read
@@ -422,8 +414,9 @@ def plan_ceph(obj: CephObject, live: LiveCeph, *, present: bool = True, allow_de
     if not live.initialised:
         if not present:
             return plan  # no Ceph, so nothing of it to remove
-        plan.missing.append(f"Ceph is not initialised on the cluster ({live.node} has no ceph.conf); apply "
-                            f"pvecdk_ceph first (POST /nodes/{{node}}/ceph/init) before the {obj.label}")
+        plan.missing.append(EngineProblem(obj.label, f"Ceph is not initialised on the cluster ({live.node} has "
+                                          "no ceph.conf)", "apply pvecdk_ceph first (POST /nodes/{node}/ceph/"
+                                          f"init) before the {obj.label}"))
     if isinstance(obj, Monitor):
         _plan_monitor(obj, live, present, plan)
     elif isinstance(obj, Manager):
@@ -439,8 +432,8 @@ def plan_ceph(obj: CephObject, live: LiveCeph, *, present: bool = True, allow_de
 
 def _needs_monitor(obj: CephObject, live: LiveCeph, plan: CephPlan) -> None:
     if live.initialised and not live.monitors:
-        plan.missing.append(f"the cluster has no Ceph monitor yet; apply a pvecdk_ceph_monitor before the "
-                            f"{obj.label}")
+        plan.missing.append(EngineProblem(obj.label, "the cluster has no Ceph monitor yet",
+                                          f"apply a pvecdk_ceph_monitor before the {obj.label}"))
 
 
 def _plan_init(obj: CephInit, live: LiveCeph, present: bool, plan: CephPlan) -> None:
@@ -449,14 +442,15 @@ def _plan_init(obj: CephInit, live: LiveCeph, present: bool, plan: CephPlan) -> 
     if not live.initialised:
         detail = f"initialise Ceph with public network {obj.network}" + (
             f" and cluster network {obj.cluster_network}" if obj.cluster_network else "")
-        plan.steps.append(Step("init", obj.node, detail))
+        plan.steps.append(Step(Action.INIT, obj.node, detail))
         return
     for what, wanted, current in (("public network", obj.network, live.network),
                                   ("cluster network", obj.cluster_network, live.cluster_network)):
         if wanted is not None and current is not None and wanted != current:
-            plan.refused.append(f"Ceph is initialised with {what} {current}, the model says {wanted}; the PVE "
-                                f"API cannot change it (edit /etc/pve/ceph.conf and restart the daemons, or "
-                                f"put {current} in the model)")
+            plan.refused.append(EngineProblem(
+                "Ceph", f"initialised with {what} {current}, the model says {wanted}; the PVE API cannot change it",
+                f"edit /etc/pve/ceph.conf and restart the daemons, or put {current} in the model",
+                what.replace(" ", "_").replace("public_", "")))
 
 
 def _plan_monitor(obj: Monitor, live: LiveCeph, present: bool, plan: CephPlan) -> None:
@@ -464,33 +458,36 @@ def _plan_monitor(obj: Monitor, live: LiveCeph, present: bool, plan: CephPlan) -
     if present:
         if current is None:
             where = f" at {obj.address}" if obj.address else ""
-            plan.steps.append(Step("create_monitor", obj.node, f"create monitor {obj.label}{where}"))
+            plan.steps.append(Step(Action.CREATE_MONITOR, obj.node, f"create monitor {obj.label}{where}"))
         return
     if current is None:
         return
     total = len(live.monitors)
     if total == 1:
-        plan.refused.append(f"{obj.label} is the cluster's last monitor; Ceph stops without one. Add another "
-                            "monitor first, or keep this one")
+        plan.refused.append(EngineProblem(obj.label, "the cluster's last monitor; Ceph stops without one",
+                                          "add another monitor first, or keep this one"))
         return
     remaining = [m for n, m in live.monitors.items() if n != obj.id]
     in_quorum = sum(1 for m in remaining if m.quorum)
     needed = len(remaining) // 2 + 1
     if in_quorum < needed:
-        plan.refused.append(f"removing {obj.label} leaves {in_quorum} of {len(remaining)} monitors in quorum, "
-                            f"short of the majority {needed}; bring the other monitors back into quorum first")
+        plan.refused.append(EngineProblem(obj.label, f"removing it leaves {in_quorum} of {len(remaining)} "
+                                          f"monitors in quorum, short of the majority {needed}",
+                                          "bring the other monitors back into quorum first"))
         return
-    if _unsafe(live, f"{obj.label}:destroy", plan, f"removing {obj.label}"):
+    if _unsafe(live, f"{obj.label}:destroy", plan, f"removing {obj.label}",
+               "bring the other monitors back into quorum first"):
         return
-    plan.steps.append(Step("destroy_monitor", obj.node, f"destroy monitor {obj.label}"))
+    plan.steps.append(Step(Action.DESTROY_MONITOR, obj.node, f"destroy monitor {obj.label}"))
 
 
-def _unsafe(live: LiveCeph, key: str, plan: CephPlan, what: str, hint: str = "") -> bool:
+def _unsafe(live: LiveCeph, key: str, plan: CephPlan, what: str, hint: str) -> bool:
     """Refuse ``what`` when Ceph said it is unsafe (cmd-safety); whether it did."""
     answer = live.safety.get(key)
     if answer is None or answer[0]:
         return False
-    plan.refused.append(f"{what}: Ceph says {answer[1].strip().rstrip('.')}" + (f"; {hint}" if hint else ""))
+    plan.refused.append(EngineProblem(key.split(":")[0], f"{what}: Ceph says {answer[1].strip().rstrip('.')}",
+                                      hint))
     return True
 
 
@@ -498,16 +495,17 @@ def _plan_manager(obj: Manager, live: LiveCeph, present: bool, plan: CephPlan) -
     current = live.managers.get(obj.id)
     if present and current is None:
         _needs_monitor(obj, live, plan)
-        plan.steps.append(Step("create_manager", obj.node, f"create manager {obj.label}"))
+        plan.steps.append(Step(Action.CREATE_MANAGER, obj.node, f"create manager {obj.label}"))
     elif not present and current is not None:
-        plan.steps.append(Step("destroy_manager", obj.node, f"destroy manager {obj.label}"))
+        plan.steps.append(Step(Action.DESTROY_MANAGER, obj.node, f"destroy manager {obj.label}"))
 
 
 def _osd_devices(obj: Osd, live: LiveCeph, plan: CephPlan) -> None:
     known = ", ".join(sorted(live.disks)) or "none"
     for what, device in (("device", obj.device), ("db_device", obj.db_device), ("wal_device", obj.wal_device)):
         if device is not None and device not in live.disks:
-            plan.refused.append(f"{obj.node} has no disk {device} ({what}); its disks: {known}")
+            plan.refused.append(EngineProblem(obj.node, f"has no disk {device} ({what}); its disks: {known}",
+                                              f"set {what} to one of its disks", what))
 
 
 def _plan_osd(obj: Osd, live: LiveCeph, present: bool, allow_destroy: bool, plan: CephPlan) -> None:
@@ -518,20 +516,22 @@ def _plan_osd(obj: Osd, live: LiveCeph, present: bool, allow_destroy: bool, plan
         _osd_devices(obj, live, plan)
         disk = live.disks.get(obj.device)
         if disk is not None and disk.used:
-            plan.refused.append(f"{obj.node}:{obj.device} is in use ({disk.used}); wipe it "
-                                f"(PUT /nodes/{obj.node}/disks/wipedisk) or choose another device")
+            plan.refused.append(EngineProblem(f"{obj.node}:{obj.device}", f"in use ({disk.used})",
+                                              f"wipe it (PUT /nodes/{obj.node}/disks/wipedisk) or choose another "
+                                              "device", "device"))
         _needs_monitor(obj, live, plan)
         if live.monitors and not live.managers:
             # Ceph runs OSDs without one, but nothing reports on them (and PVE's OSD list needs a manager).
-            plan.missing.append(f"the cluster has no Ceph manager yet; apply a pvecdk_ceph_manager before the "
-                                f"{obj.label}")
-        plan.steps.append(Step("create_osd", obj.node, f"create an OSD on {obj.node}:{obj.device}"))
+            plan.missing.append(EngineProblem(obj.label, "the cluster has no Ceph manager yet",
+                                              f"apply a pvecdk_ceph_manager before the {obj.label}"))
+        plan.steps.append(Step(Action.CREATE_OSD, obj.node, f"create an OSD on {obj.node}:{obj.device}"))
         return
     if osd_id is None:
         return
     if not allow_destroy:
-        plan.refused.append(f"destroying osd.{osd_id} on {obj.node}:{obj.device} wipes the data it holds; set "
-                            "allow_destroy = true on it, apply, then remove it")
+        plan.refused.append(EngineProblem(f"osd.{osd_id}", f"destroying it on {obj.node}:{obj.device} wipes "
+                                          "the data it holds", "set allow_destroy = true on it, apply, then "
+                                          "remove it", "allow_destroy"))
         return
     osd = live.osds.get(osd_id)
     if _unsafe(live, f"osd.{osd_id}:stop", plan, f"taking osd.{osd_id} out of service",
@@ -541,10 +541,10 @@ def _plan_osd(obj: Osd, live: LiveCeph, present: bool, allow_destroy: bool, plan
                "it is out and Ceph is moving its data to other OSDs; apply again when that is done"):
         return
     if osd is None or osd.in_:
-        plan.steps.append(Step("out_osd", obj.node, f"mark osd.{osd_id} out"))
+        plan.steps.append(Step(Action.OUT_OSD, obj.node, f"mark osd.{osd_id} out"))
     if osd is None or osd.up:
-        plan.steps.append(Step("stop_osd", obj.node, f"stop osd.{osd_id}"))
-    plan.steps.append(Step("destroy_osd", obj.node, f"destroy osd.{osd_id} and wipe {obj.device}"))
+        plan.steps.append(Step(Action.STOP_OSD, obj.node, f"stop osd.{osd_id}"))
+    plan.steps.append(Step(Action.DESTROY_OSD, obj.node, f"destroy osd.{osd_id} and wipe {obj.device}"))
 
 
 def _plan_mds(obj: MetadataServer, live: LiveCeph, present: bool, plan: CephPlan) -> None:
@@ -552,18 +552,18 @@ def _plan_mds(obj: MetadataServer, live: LiveCeph, present: bool, plan: CephPlan
     if present:
         if current is None:
             _needs_monitor(obj, live, plan)
-            plan.steps.append(Step("create_mds", obj.node, f"create metadata server {obj.label}"))
+            plan.steps.append(Step(Action.CREATE_MDS, obj.node, f"create metadata server {obj.label}"))
         return
     if current is None:
         return
     if len(live.mds) == 1 and live.filesystems:
         names = ", ".join(sorted(live.filesystems))
-        plan.refused.append(f"{obj.label} is the last metadata server and CephFS {names} needs one; remove the "
-                            "file system first or add another metadata server")
+        plan.refused.append(EngineProblem(obj.label, f"the last metadata server, and CephFS {names} needs one",
+                                          "remove the file system first or add another metadata server"))
         return
     if _unsafe(live, f"{obj.label}:stop", plan, f"removing {obj.label}", "add a standby metadata server first"):
         return
-    plan.steps.append(Step("destroy_mds", obj.node, f"destroy metadata server {obj.label}"))
+    plan.steps.append(Step(Action.DESTROY_MDS, obj.node, f"destroy metadata server {obj.label}"))
 
 
 def _plan_fs(obj: FileSystem, live: LiveCeph, present: bool, allow_destroy: bool, plan: CephPlan) -> None:
@@ -571,16 +571,17 @@ def _plan_fs(obj: FileSystem, live: LiveCeph, present: bool, allow_destroy: bool
     if present:
         if current is None:
             if live.initialised and not live.mds:
-                plan.missing.append(f"CephFS {obj.name} needs a metadata server; apply a pvecdk_ceph_mds first")
+                plan.missing.append(EngineProblem(obj.label, "a file system needs a metadata server",
+                                                  "apply a pvecdk_ceph_mds first"))
             pgs = f" with {obj.pg_num} placement groups" if obj.pg_num else ""
-            plan.steps.append(Step("create_fs", obj.node, f"create CephFS {obj.name}{pgs}"))
+            plan.steps.append(Step(Action.CREATE_FS, obj.node, f"create CephFS {obj.name}{pgs}"))
         elif obj.pg_num is not None and current.data_pg_num is not None and current.data_pg_num != obj.pg_num:
-            plan.steps.append(Step("resize_fs", obj.node, f"set pg_num of pool {current.data_pool} from "
+            plan.steps.append(Step(Action.RESIZE_FS, obj.node, f"set pg_num of pool {current.data_pool} from "
                                                           f"{current.data_pg_num} to {obj.pg_num}"))
         return
     if current is not None and not allow_destroy:
-        plan.refused.append(f"destroying CephFS {obj.name} loses the files in it; set allow_destroy = true on it, "
-                            "apply, then remove it")
+        plan.refused.append(EngineProblem(obj.label, "destroying it loses the files in it",
+                                          "set allow_destroy = true on it, apply, then remove it", "allow_destroy"))
 
 
 # --------------------------------------------------------------------------------------------------- apply
@@ -662,25 +663,25 @@ def _run(client: Client, obj: CephObject, live: LiveCeph, step: Step, timeout: f
                                      **{"cluster-network": obj.cluster_network}), timeout)
     elif isinstance(obj, _Daemon):
         path = f"{base}/{obj.service}/{obj.id}"
-        if step.action.startswith("create_"):
+        if step.action.creates:
             _wait(client, n, client.post(n, path, **obj.create_params()), timeout)
         else:
             _wait(client, n, client.delete(n, path), timeout)
     elif isinstance(obj, Osd):
-        if step.action == "create_osd":
+        if step.action is Action.CREATE_OSD:
             _wait(client, n, client.post(
                 n, f"{base}/osd", dev=obj.device, encrypted=obj.encrypted, db_dev=obj.db_device,
                 db_dev_size=_gib(obj.db_size_gib), wal_dev=obj.wal_device, wal_dev_size=_gib(obj.wal_size_gib),
                 **{"crush-device-class": obj.device_class}), timeout)
             return
         osd_id = live.osd_on(obj.device)
-        if step.action == "out_osd":
+        if step.action is Action.OUT_OSD:
             _wait(client, n, client.post(n, f"{base}/osd/{osd_id}/out"), timeout)
-        elif step.action == "stop_osd":
+        elif step.action is Action.STOP_OSD:
             _wait(client, n, client.post(n, f"{base}/stop", service=f"osd.{osd_id}"), timeout)
         else:
             _wait(client, n, client.delete(n, f"{base}/osd/{osd_id}", cleanup=True), timeout)
-    elif step.action == "create_fs":
+    elif step.action is Action.CREATE_FS:
         # The storage definition is pvecdk_storage's job, so PVE is not asked to add one.
         _wait(client, n, client.post(n, f"{base}/fs/{obj.name}", pg_num=obj.pg_num,
                                      **{"add-storage": False}), timeout)

@@ -1,7 +1,9 @@
 """One place that talks to PVE: a proxmoxer session per node, retries, task waits, and errors without secrets.
 
 Calls read like the API paths (``client.get("pve1", "/cluster/status")``). Every failure becomes one of
-:class:`~pvecdk.errors.ApiError`, :class:`~pvecdk.errors.UnreachableError` or :class:`~pvecdk.errors.TaskError`;
+:class:`~pvecdk.errors.ApiError` (:class:`~pvecdk.errors.ConcurrentEditError` when a write's ``digest`` no
+longer matches), :class:`~pvecdk.errors.UnreachableError` or :class:`~pvecdk.errors.TaskError`, naming the node,
+method and path with a readable reason (an HTML error page of a proxy is reduced to its title and text);
 proxmoxer and requests exceptions never leave this module.
 
 Retries: a read (GET) is retried on any transport failure and on a 5xx answer; a write only when the
@@ -12,7 +14,9 @@ Waits back off exponentially up to a cap.
 
 from __future__ import annotations
 
+import html.parser
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -20,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from pvecdk.errors import ApiError, TaskError, UnreachableError
+from pvecdk.errors import ApiError, ConcurrentEditError, EngineError, TaskError, UnreachableError
 
-__all__ = ["Client", "Credentials", "TlsSettings", "parse_upid"]
+__all__ = ["Client", "Credentials", "TlsSettings", "parse_upid", "readable"]
 
 _SECRET_PARAMS = frozenset({"password", "token", "ticket", "token_value", "new_password", "keyring", "encryption-key"})
 
@@ -52,7 +56,10 @@ class Credentials:
         env = os.environ if env is None else env
         token = env.get("PROXMOX_VE_API_TOKEN")
         if token:
-            return cls.from_token(token)
+            try:
+                return cls.from_token(token)
+            except ValueError as exc:
+                raise EngineError(f"PROXMOX_VE_API_TOKEN: {exc}", node="-") from None
         return cls(username=env.get("PROXMOX_VE_USERNAME"), password=env.get("PROXMOX_VE_PASSWORD"))
 
     @property
@@ -204,6 +211,7 @@ class Client:
                       params: Mapping[str, Any] | None = None, retry_server_errors: bool = True) -> Any:
         import requests
         from proxmoxer import ResourceException
+        from proxmoxer.core import AuthenticationError
 
         delay = self.backoff_seconds
         attempt = 0
@@ -216,6 +224,11 @@ class Client:
                 if not (idempotent and retry_server_errors and int(exc.status_code or 0) >= 500
                         and attempt <= self.retries):
                     raise self._api_error(node, method, path, exc, params) from None
+            except AuthenticationError as exc:
+                # proxmoxer's ticket login failed: PVE answered 401 (wrong user or password, or realm).
+                raise ApiError(node=node, method=method, path=path, status=401,
+                               message=self._scrub(readable(str(exc))) or "authentication failure",
+                               errors={}) from None
             except requests.exceptions.RequestException as exc:
                 refused = isinstance(exc, requests.exceptions.ConnectionError) and (
                     "NewConnectionError" in repr(exc) or "refused" in str(exc))
@@ -223,18 +236,27 @@ class Client:
                 if attempt > self.retries or not (idempotent or never_connected):
                     raise UnreachableError(node=node, method=method, path=path, reason=self._scrub(_reason(exc)),
                                            attempts=attempt) from None
+            except OSError as exc:
+                # Local, not the node's: a CA file that cannot be read, a certificate that is no PEM.
+                raise UnreachableError(node=node, method=method, path=path, reason=self._scrub(readable(str(exc))),
+                                       attempts=attempt) from None
             self._sleep(delay)
             delay = min(delay * 2, 4.0)
 
     def _api_error(self, node: str, method: str, path: str, exc: Any, params: Mapping[str, Any] | None) -> ApiError:
         errors = exc.errors if isinstance(exc.errors, dict) else {}
-        message = str(exc.content or exc.status_message or "").strip()
+        # A body that is not PVE's JSON (a proxy's error page) comes as {"errors": <bytes>}: it is the reason.
+        body = errors.pop("errors", None) if isinstance(errors.get("errors"), (bytes, str)) else None
+        message = readable(exc.content or exc.status_message or "")
         if exc.errors is not None and not isinstance(exc.errors, dict):
-            message = f"{message} {exc.errors}".strip()
+            message = f"{message} {readable(exc.errors)}".strip()
+        if body is not None:
+            message = f"{message}: {readable(body)}" if message else readable(body)
         hidden = [str(v) for k, v in (params or {}).items() if k in _SECRET_PARAMS]
-        return ApiError(node=node, method=method, path=path, status=int(exc.status_code or 0),
-                        message=self._scrub(message, hidden),
-                        errors={k: self._scrub(str(v), hidden) for k, v in errors.items()})
+        kind = ConcurrentEditError if _CONCURRENT_EDIT in message else ApiError
+        return kind(node=node, method=method, path=path, status=int(exc.status_code or 0),
+                    message=self._scrub(message, hidden),
+                    errors={k: self._scrub(readable(v), hidden) for k, v in errors.items()})
 
     def _scrub(self, text: str, extra: list[str] | None = None) -> str:
         for secret in [*self.credentials.secrets(), *(extra or [])]:
@@ -281,6 +303,53 @@ class Client:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: What PVE says when a write's ``digest`` no longer matches the file (PVE::Tools::assert_if_modified).
+_CONCURRENT_EDIT = "detected modified configuration"
+
+
+class _Text(html.parser.HTMLParser):
+    """The title and visible text of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = ""
+        self.text: list[str] = []
+        self._skip = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        self._skip += tag in ("script", "style")
+        self._in_title = self._in_title or tag == "title"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("script", "style") and self._skip > 0
+        self._in_title = self._in_title and tag != "title"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        elif not self._skip:
+            self.text.append(data)
+
+
+def readable(body: Any, limit: int = 300) -> str:
+    """A reason fit for one line of a message: bytes decoded, an HTML page reduced to its title and text."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    text = str(body).strip()
+    if re.match(r"(?is)\s*(<!doctype html|<html|<head|<body|<title)", text):
+        parser = _Text()
+        parser.feed(text)
+        parser.close()
+        title = " ".join(parser.title.split())
+        words = " ".join(" ".join(parser.text).split())
+        if words.startswith(title):
+            words = words[len(title):].strip()
+        text = f"{title}: {words}" if title and words else title or words
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _encode(value: Any) -> Any:

@@ -18,14 +18,16 @@ still needed. It never removes a node the model still lists, and never touches n
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pvecdk.engine.client import Client
-from pvecdk.errors import ApiError, EngineError, UnreachableError
+from pvecdk.engine.steps import Action, Step
+from pvecdk.errors import ApiError, EngineError, EngineProblem, PlanRefused, UnreachableError
 
 __all__ = [
+    "Action",
     "ClusterSpec",
     "LiveCluster",
     "LiveMember",
@@ -97,29 +99,11 @@ class LiveCluster:
     unreachable: dict[str, str] = field(default_factory=dict)
     foreign: dict[str, str] = field(default_factory=dict)  # node -> the other cluster it is in
     fencing: str | None = None
+    link_priorities: dict[int, int | None] = field(default_factory=dict)  # link number -> knet priority (None: unset)
+    addresses: dict[str, str] = field(default_factory=dict)  # node -> the address /cluster/status reports
     guests: dict[str, list[str]] = field(default_factory=dict)  # node -> guest ids on it
     ha_nodes: dict[str, list[str]] = field(default_factory=dict)  # node -> HA resources placed on it
     answered_by: str | None = None  # the member whose view this is
-
-
-@dataclass(frozen=True)
-class Step:
-    """One change the engine makes: a membership step, or one step of a Ceph object or storage definition."""
-
-    action: str  # membership: create, join, remove, options; Ceph and storage steps name theirs (create_osd, ...)
-    node: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.node}: {self.detail}"
-
-
-class PlanRefused(EngineError):
-    """The change is unsafe; nothing was done. ``problems`` says why, one line each."""
-
-    def __init__(self, problems: Sequence[str], node: str = "-") -> None:
-        self.problems = list(problems)
-        super().__init__("refused: " + "; ".join(self.problems), node=node)
 
 
 # --------------------------------------------------------------------------------------------------- read
@@ -142,6 +126,8 @@ def read_cluster(client: Client, spec: ClusterSpec) -> LiveCluster:
         except UnreachableError as exc:
             live.unreachable[member.name] = exc.reason
         except ApiError as exc:
+            if exc.status in (401, 403):
+                raise  # the credentials, not the node: no plan can be made without them
             live.unreachable[member.name] = exc.message
     for name, status in views.items():
         cluster = next((e for e in status if e.get("type") == "cluster"), None)
@@ -154,6 +140,7 @@ def read_cluster(client: Client, spec: ClusterSpec) -> LiveCluster:
             live.quorate = bool(_int(cluster.get("quorate")))
             live.answered_by = name
             online = {e.get("name"): bool(_int(e.get("online"))) for e in status if e.get("type") == "node"}
+            live.addresses = {str(e["name"]): str(e["ip"]) for e in status if e.get("type") == "node" and e.get("ip")}
             for entry in client.get(name, "/cluster/config/nodes") or []:
                 node = str(entry.get("node") or entry.get("name"))
                 links = []
@@ -169,7 +156,22 @@ def read_cluster(client: Client, spec: ClusterSpec) -> LiveCluster:
             live.standalone.discard(name)
     if live.answered_by is not None:
         _read_placement(client, live)
+        _read_links(client, live)
     return live
+
+
+def _read_links(client: Client, live: LiveCluster) -> None:
+    """The corosync links and their priorities, from the totem section of corosync.conf."""
+    node = live.answered_by
+    assert node is not None
+    try:
+        totem = client.get(node, "/cluster/config/totem") or {}
+    except (ApiError, UnreachableError):
+        return  # advisory, as placement is: the state keeps the model's priorities
+    interfaces = totem.get("interface") or {}
+    for number, iface in interfaces.items():
+        priority = iface.get("knet_link_priority") if isinstance(iface, dict) else None
+        live.link_priorities[_int(number)] = None if priority is None else _int(priority)
 
 
 def _read_placement(client: Client, live: LiveCluster) -> None:
@@ -192,32 +194,37 @@ def _read_placement(client: Client, live: LiveCluster) -> None:
 # --------------------------------------------------------------------------------------------------- plan
 
 
-def plan_changes(spec: ClusterSpec, live: LiveCluster) -> tuple[list[Step], list[str]]:
+def plan_changes(spec: ClusterSpec, live: LiveCluster) -> tuple[list[Step], list[EngineProblem]]:
     """The steps from ``live`` to ``spec``, and the reasons to refuse them (empty when safe)."""
-    problems: list[str] = []
+    problems: list[EngineProblem] = []
     steps: list[Step] = []
     for node, other in live.foreign.items():
-        problems.append(f"{node} is already in cluster {other!r}, not {spec.name!r}; remove it from that cluster "
-                        "or from the model")
+        problems.append(EngineProblem(node, f"already in cluster {other!r}, not {spec.name!r}",
+                                      "remove it from that cluster or from the model", "member"))
     if live.name is not None and live.name != spec.name:
-        problems.append(f"the nodes form cluster {live.name!r}, but the model names it {spec.name!r}; PVE "
-                        "cannot rename a cluster")
+        problems.append(EngineProblem(f"cluster {live.name}", f"the model names it {spec.name!r}, but PVE "
+                                      "cannot rename a cluster", f"name it {live.name!r} in the model", "name"))
     ordered = spec.ordered()
     if live.name is None:
         first = ordered[0]
         if first.name in live.unreachable:
-            problems.append(f"cannot reach {first.name} to create the cluster: {live.unreachable[first.name]}")
-        steps.append(Step("create", first.name, f"create cluster {spec.name} on {first.name}"))
+            problems.append(EngineProblem(first.name, f"cannot reach it to create the cluster: "
+                                          f"{live.unreachable[first.name]}", "check its endpoint and that it is "
+                                          "up", "member"))
+        steps.append(Step(Action.CREATE, first.name, f"create cluster {spec.name} on {first.name}"))
         joining = ordered[1:]
     else:
         joining = [m for m in ordered if m.name not in live.members]
         if not live.quorate:
-            problems.append(f"cluster {live.name} has no quorum; no member can be added or removed until it is "
-                            "quorate again")
+            problems.append(EngineProblem(f"cluster {live.name}", "has no quorum: no member can be added or "
+                                          "removed", "bring enough nodes online until it is quorate again",
+                                          "member"))
     for member in joining:
         if member.name in live.unreachable:
-            problems.append(f"cannot reach {member.name} to join it: {live.unreachable[member.name]}")
-        steps.append(Step("join", member.name, f"join {member.name} (node id {member.node_id}) to {spec.name}"))
+            problems.append(EngineProblem(member.name, f"cannot reach it to join it: "
+                                          f"{live.unreachable[member.name]}", "check its endpoint and that it is "
+                                          "up", "member"))
+        steps.append(Step(Action.JOIN, member.name, f"join {member.name} (node id {member.node_id}) to {spec.name}"))
     for name, current in live.members.items():
         wanted = spec.member(name)
         if wanted is None:
@@ -226,27 +233,29 @@ def plan_changes(spec: ClusterSpec, live: LiveCluster) -> tuple[list[Step], list
                  ("links", current.links, wanted.links))
         changed = [f for f, a, b in pairs if a != b]
         if changed:
-            problems.append(f"{name}: {', '.join(changed)} of an existing member cannot change through the PVE API; "
-                            "remove the node in one run and add it back in the next")
+            problems.append(EngineProblem(name, f"{', '.join(changed)} of an existing member cannot change "
+                                          "through the PVE API", "remove the node in one run and add it back in "
+                                          "the next", "member"))
     removals = sorted(n for n in live.members if spec.member(n) is None)
     if len(removals) > 1:
-        problems.append(f"{len(removals)} removals at once ({', '.join(removals)}); remove one node per run so quorum "
-                        "can be checked between steps")
+        problems.append(EngineProblem(", ".join(removals), f"{len(removals)} removals at once",
+                                      "remove one node per run so quorum can be checked between steps", "member"))
     for name in removals[:1]:
         if live.guests.get(name):
-            problems.append(f"{name} hosts guests ({', '.join(live.guests[name])}); migrate them off before "
-                            "removing it")
+            problems.append(EngineProblem(name, f"hosts guests ({', '.join(live.guests[name])})",
+                                          "migrate them off before removing it", "member"))
         if live.ha_nodes.get(name):
-            problems.append(f"{name} runs HA resources ({', '.join(live.ha_nodes[name])}); move or remove them first")
+            problems.append(EngineProblem(name, f"runs HA resources ({', '.join(live.ha_nodes[name])})",
+                                          "move or remove them first", "member"))
         remaining = [m for n, m in live.members.items() if n != name]
         expected = sum(m.votes for m in remaining)
         online = sum(m.votes for m in remaining if m.online)
         if expected == 0 or online < expected // 2 + 1:
-            problems.append(f"removing {name} leaves {online} of {expected} votes online, short of quorum "
-                            f"{expected // 2 + 1}; bring nodes online first")
-        steps.append(Step("remove", name, f"remove {name} from {spec.name}"))
+            problems.append(EngineProblem(name, f"removing it leaves {online} of {expected} votes online, short "
+                                          f"of quorum {expected // 2 + 1}", "bring nodes online first", "member"))
+        steps.append(Step(Action.REMOVE, name, f"remove {name} from {spec.name}"))
     if spec.fencing is not None and spec.fencing != (live.fencing or "watchdog"):
-        steps.append(Step("options", ordered[0].name, f"set fencing to {spec.fencing}"))
+        steps.append(Step(Action.OPTIONS, ordered[0].name, f"set fencing to {spec.fencing}"))
     return steps, problems
 
 
@@ -285,7 +294,8 @@ def apply_changes(
     for _ in range(2 * len(spec.members) + 4):
         live = read_cluster(client, spec)
         steps, problems = plan_changes(spec, live)
-        if problems and live.name is not None and not live.quorate and any(s.action != "options" for s in steps):
+        waits = any(s.action is not Action.OPTIONS for s in steps)
+        if problems and live.name is not None and not live.quorate and waits:
             live = _wait_quorate(client, spec, live, quorum_timeout_seconds, sleep)
             steps, problems = plan_changes(spec, live)
         if problems:
@@ -302,13 +312,13 @@ def apply_changes(
 def _run(client: Client, spec: ClusterSpec, live: LiveCluster, step: Step, join_password: str | None,
          task_timeout: float, quorum_timeout: float, sleep: Callable[[float], None]) -> None:
     member = spec.member(step.node)
-    if step.action == "create":
+    if step.action is Action.CREATE:
         assert member is not None
         upid = client.post(member.name, "/cluster/config", clustername=spec.name, nodeid=member.node_id,
                            votes=member.votes, **_link_params(spec, member, with_priority=True))
         client.wait_task(member.name, str(upid), timeout_seconds=task_timeout)
         _wait_member(client, spec, member.name, member.name, quorum_timeout, sleep)
-    elif step.action == "join":
+    elif step.action is Action.JOIN:
         assert member is not None
         if not join_password:
             raise EngineError("joining a node needs the root@pam password of the cluster: set "
@@ -325,11 +335,11 @@ def _run(client: Client, spec: ClusterSpec, live: LiveCluster, step: Step, join_
                            **_link_params(spec, member, with_priority=False))
         client.wait_task(member.name, str(upid), timeout_seconds=task_timeout)
         _wait_member(client, spec, via, member.name, quorum_timeout, sleep)
-    elif step.action == "remove":
+    elif step.action is Action.REMOVE:
         via = next(m.name for m in spec.ordered() if m.name in live.members and live.members[m.name].online)
         client.delete(via, f"/cluster/config/nodes/{step.node}")
         _wait_quorate(client, spec, read_cluster(client, spec), quorum_timeout, sleep)
-    elif step.action == "options":
+    elif step.action is Action.OPTIONS:
         client.put(step.node, "/cluster/options", fencing=spec.fencing)
 
 

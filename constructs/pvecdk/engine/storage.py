@@ -20,7 +20,8 @@ from typing import Any
 
 from pvecdk._storage_types import CONTENT, STORAGE_ID, create_defaults, release_options
 from pvecdk.engine.client import Client
-from pvecdk.engine.membership import PlanRefused, Step
+from pvecdk.engine.steps import Action, Step
+from pvecdk.errors import EngineProblem, PlanRefused
 
 __all__ = [
     "CONTENT_TYPES",
@@ -115,58 +116,67 @@ class LiveStorage:
     disable: bool
     shared: bool
     options: dict[str, str]
+    #: The digest of storage.cfg when it was read: an update sends it, so PVE refuses it if someone else
+    #: changed the file in between.
+    digest: str | None = None
 
 
 @dataclass
 class StoragePlan:
     steps: list[Step] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
+    refused: list[EngineProblem] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------------- check
 
 
-def check_storage(spec: StorageSpec, release: str | None = None) -> list[str]:
-    """Every problem of ``spec`` for ``release`` (None: any release), one line each with the fix."""
-    problems: list[str] = []
+def _field(name: str, problem: str, fix: str) -> EngineProblem:
+    """A problem of one attribute of the definition (``options.pool``): subject and field are both its name."""
+    return EngineProblem(name, problem, fix, name)
+
+
+def check_storage(spec: StorageSpec, release: str | None = None) -> list[EngineProblem]:
+    """Every problem of ``spec`` for ``release`` (None: any release), each with the attribute and the fix."""
+    problems: list[EngineProblem] = []
     if spec.type not in STORAGE_TYPES:
-        return [f"type: pvecdk_storage manages {', '.join(STORAGE_TYPES)}, got {spec.type!r}; use the bpg/proxmox "
-                f"resource for {spec.type} storage"]
+        return [_field("type", f"pvecdk_storage manages {', '.join(STORAGE_TYPES)}, got {spec.type!r}",
+                       f"use the bpg/proxmox resource for {spec.type} storage")]
     if not STORAGE_ID.fullmatch(spec.id):
-        problems.append(f"id: {spec.id!r} is not a PVE storage id; start with a letter, then letters, digits, "
-                        "'-', '_' or '.', ending in a letter or digit")
+        problems.append(_field("id", f"{spec.id!r} is not a PVE storage id", "start with a letter, then letters, "
+                               "digits, '-', '_' or '.', ending in a letter or digit"))
     for node in sorted(spec.nodes or ()):
         if not NODE_NAME.fullmatch(node):
-            problems.append(f"nodes: {node!r} is not a PVE node name; use the node's name, such as pve1")
+            problems.append(_field("nodes", f"{node!r} is not a PVE node name", "use the node's name, such as pve1"))
     major = _major(release)
     if spec.type == "glusterfs" and major is not None and int(major or 0) >= 9:
-        # The release's table has no glusterfs at all, so this one line says everything.
-        return [*problems, f"type: GlusterFS storage is gone in PVE 9, the cluster runs {release}; use CephFS or "
-                           "NFS, or stay on PVE 8"]
+        # The release's table has no glusterfs at all, so this one problem says everything.
+        return [*problems, _field("type", f"GlusterFS storage is gone in PVE 9, the cluster runs {release}",
+                                  "use CephFS or NFS, or stay on PVE 8")]
     table = option_table(spec.type, release)
     for name in sorted(spec.options):
         if name in _ATTRIBUTES:
             attribute = _ATTRIBUTES[name]
-            problems.append(f"options.{name}: " + (f"set it with the {attribute} attribute, not in options"
-                                                   if attribute else "PVE manages it; leave it out"))
+            problems.append(_field(f"options.{name}", "has its own attribute" if attribute else "PVE manages it",
+                                   f"set it with the {attribute} attribute, not in options" if attribute
+                                   else "leave it out"))
         elif name not in table:
             hint = ("CephFS storage has no pool option (RBD does); name the file system with fs-name"
                     if spec.type == "cephfs" and name == "pool" else
                     f"{spec.type} storage takes {', '.join(sorted(k for k in table if k not in _ATTRIBUTES))}")
-            problems.append(f"options.{name}: not an option of {spec.type} storage"
-                            + (f" on PVE {release}" if release else "") + f"; {hint}")
+            problems.append(_field(f"options.{name}", f"not an option of {spec.type} storage"
+                                   + (f" on PVE {release}" if release else ""), hint))
     defaults = create_defaults(spec.type)
     for name, flags in sorted(table.items()):
         if not flags["optional"] and name not in spec.options and name not in defaults and name not in _ATTRIBUTES:
-            problems.append(f"options.{name}: required for {spec.type} storage; add it to options")
+            problems.append(_field(f"options.{name}", f"required for {spec.type} storage", "add it to options"))
     if spec.content is not None:
         allowed = CONTENT_TYPES[spec.type]
         wrong = sorted(spec.content - allowed)
         if wrong:
-            problems.append(f"content: {spec.type} storage cannot hold {', '.join(wrong)}; it takes "
-                            f"{', '.join(sorted(allowed))}")
+            problems.append(_field("content", f"{spec.type} storage cannot hold {', '.join(wrong)}",
+                                   f"it takes {', '.join(sorted(allowed))}"))
     if spec.keyring is not None and "keyring" not in table:
-        problems.append(f"keyring: {spec.type} storage takes no keyring; leave it unset")
+        problems.append(_field("keyring", f"{spec.type} storage takes no keyring", "leave it unset"))
     return problems
 
 
@@ -176,7 +186,8 @@ def check_storage(spec: StorageSpec, release: str | None = None) -> list[str]:
 def _split(value: Any) -> frozenset[str] | None:
     if value is None or value == "":
         return None
-    return frozenset(p.strip() for p in str(value).replace(";", ",").split(",") if p.strip())
+    # PVE writes an empty content list as "none".
+    return frozenset(p.strip() for p in str(value).replace(";", ",").split(",") if p.strip() not in ("", "none"))
 
 
 def _truth(value: Any) -> bool:
@@ -217,6 +228,7 @@ def read_storage(client: Client, node: str, storage_id: str) -> LiveStorage | No
         nodes=_split(entry.get("nodes")), disable=_truth(entry.get("disable", 0)),
         # Every type managed here is shared storage; PVE reports it only when it is set explicitly.
         shared=_truth(entry.get("shared", 1)), options=options,
+        digest=str(entry["digest"]) if entry.get("digest") else None,
     )
 
 
@@ -248,32 +260,34 @@ def plan_storage(
         if not allow_destroy:
             plan.refused.append(removal_refused(storage_id))
             return plan
-        plan.steps.append(Step("delete_storage", storage_id, f"remove storage {storage_id} ({live.type})"))
+        plan.steps.append(Step(Action.DELETE_STORAGE, storage_id, f"remove storage {storage_id} ({live.type})"))
         return plan
     plan.refused.extend(check_storage(spec, release))
     if live is None:
-        plan.steps.append(Step("create_storage", storage_id, f"add {spec.type} storage {storage_id}"))
+        plan.steps.append(Step(Action.CREATE_STORAGE, storage_id, f"add {spec.type} storage {storage_id}"))
         return plan
     if live.type != spec.type:
-        plan.refused.append(f"storage {storage_id} exists as {live.type} storage, the model says {spec.type}; a "
-                            "storage id cannot change type (pick another id, or remove the old one first)")
+        plan.refused.append(EngineProblem(f"storage {storage_id}", f"exists as {live.type} storage, the model "
+                                          f"says {spec.type}; a storage id cannot change type",
+                                          "pick another id, or remove the old one first", "type"))
         return plan
     changes, deletes = update_params(spec, live, previous, keyring_changed=keyring_changed)
     fixed = fixed_options(spec.type, release)
     stuck = sorted(k for k in [*changes, *deletes] if k in fixed)
     if stuck:
-        plan.refused.append(f"storage {storage_id}: {', '.join(stuck)} cannot change after create; replace the "
-                            "storage (allow_destroy = true) or put the current value back")
+        plan.refused.append(EngineProblem(f"storage {storage_id}", f"{', '.join(stuck)} cannot change after "
+                                          "create", "replace the storage (allow_destroy = true) or put the "
+                                          "current value back", f"options.{stuck[0]}"))
     elif changes or deletes:
         names = sorted({*(k for k in changes if k == "keyring" or k not in _SECRET_OPTIONS), *deletes})
-        plan.steps.append(Step("update_storage", storage_id, f"update {', '.join(names)} of storage {storage_id}"))
+        plan.steps.append(Step(Action.UPDATE_STORAGE, storage_id, f"update {', '.join(names)} of storage {storage_id}"))
     return plan
 
 
-def removal_refused(storage_id: str) -> str:
+def removal_refused(storage_id: str) -> EngineProblem:
     """Why removing ``storage_id`` without ``allow_destroy`` is refused, and the way out."""
-    return (f"removing storage {storage_id} takes the disks and backups on it out of PVE's reach; set "
-            "allow_destroy = true on it, apply, then remove it")
+    return EngineProblem(f"storage {storage_id}", "removing it takes the disks and backups on it out of PVE's "
+                         "reach", "set allow_destroy = true on it, apply, then remove it", "allow_destroy")
 
 
 def update_params(spec: StorageSpec, live: LiveStorage, previous: StorageSpec | None, *,
@@ -349,18 +363,19 @@ def apply_storage(
         if not plan.steps:
             return live
         step = plan.steps[0]
-        if step.action == "delete_storage":
+        if step.action is Action.DELETE_STORAGE:
             client.delete(node, f"/storage/{storage_id}")
-        elif step.action == "create_storage":
+        elif step.action is Action.CREATE_STORAGE:
             assert spec is not None
             client.post(node, "/storage", **_create_params(spec))
         else:
             assert spec is not None and live is not None
             changes, deletes = update_params(spec, live, previous, keyring_changed=keyring_changed)
+            # The digest read above: PVE refuses the update if storage.cfg changed since (a concurrent edit).
             client.put(node, f"/storage/{storage_id}", **changes,
-                       delete=",".join(deletes) if deletes else None)
+                       delete=",".join(deletes) if deletes else None, digest=live.digest)
         # The keyring went with this step; the next read cannot see it, so it is not sent again.
         keyring_changed = False
-        if spec is not None and step.action == "create_storage":
+        if spec is not None and step.action is Action.CREATE_STORAGE:
             previous = spec
     return read_storage(client, node, storage_id)

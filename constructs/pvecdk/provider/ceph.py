@@ -38,7 +38,7 @@ class CephConfig(_l1.Struct):
 
     __slots__ = ()
     _FIELDS: ClassVar[Mapping[str, _l1.Field]] = {
-        'cluster_network': _l1.attr('cluster_network', "string", 'o'),
+        'cluster_network': _l1.attr('cluster_network', "string", 'oc'),
         'endpoint': _l1.attr('endpoint', "string", 'r'),
         'network': _l1.attr('network', "string", 'r'),
         'node_name': _l1.attr('node_name', "string", 'r'),
@@ -96,7 +96,7 @@ class Ceph(_l1.Resource):
         Args:
             scope: The construct to add it to.
             id: The construct id, unique in its scope; stable (renaming it replaces the object).
-            cluster_network: ``cluster_network`` (optional).
+            cluster_network: ``cluster_network`` (optional, computed by the provider when unset).
             endpoint: ``endpoint`` (required).
             network: ``network`` (required).
             node_name: ``node_name`` (required).

@@ -33,12 +33,86 @@ from pvecdk._cdk import (
 _PROVIDER_METADATA = {'provider_name': 'pvecdk', 'provider_version': '0.1.0', 'provider_version_constraint': '~> 0.1'}
 
 
+class ClusterMember(_l1.Struct):
+    """Arguments of a nested block or attribute; a dict with the same keys is accepted too."""
+
+    __slots__ = ()
+    _FIELDS: ClassVar[Mapping[str, _l1.Field]] = {
+        'addresses': _l1.attr('addresses', ["list", "string"], 'r'),
+        'endpoint': _l1.attr('endpoint', "string", 'r'),
+        'node_id': _l1.attr('node_id', "number", 'r'),
+        'votes': _l1.attr('votes', "number", 'oc'),
+    }
+
+    def __init__(
+        self,
+        *,
+        addresses: Sequence[str],
+        endpoint: str,
+        node_id: float,
+        votes: float | None = None,
+    ) -> None:
+        self._init(addresses=addresses, endpoint=endpoint, node_id=node_id, votes=votes)
+
+    @property
+    def addresses(self) -> Sequence[str]:
+        return self._values['addresses']  # type: ignore[no-any-return]
+
+    @property
+    def endpoint(self) -> str:
+        return self._values['endpoint']  # type: ignore[no-any-return]
+
+    @property
+    def node_id(self) -> float:
+        return self._values['node_id']  # type: ignore[no-any-return]
+
+    @property
+    def votes(self) -> float | None:
+        return self._values.get('votes')
+
+
+class ClusterMemberOutputReference(_l1.OutputReference):
+    """Refers to the attributes of one item (tokens that Terraform resolves)."""
+
+    __slots__ = ()
+
+    @property
+    def addresses(self) -> list[str]:
+        return self._ref('addresses', ["list", "string"])  # type: ignore[no-any-return]
+
+    @property
+    def endpoint(self) -> str:
+        return self._ref('endpoint', "string")  # type: ignore[no-any-return]
+
+    @property
+    def node_id(self) -> float:
+        return self._ref('node_id', "number")  # type: ignore[no-any-return]
+
+    @property
+    def online(self) -> IResolvable:
+        return self._ref('online', "bool")  # type: ignore[no-any-return]
+
+    @property
+    def votes(self) -> float:
+        return self._ref('votes', "number")  # type: ignore[no-any-return]
+
+
+class ClusterMemberMap(_l1.MapReader):
+    """Refers to the items by key."""
+
+    __slots__ = ()
+    _ITEM = ClusterMemberOutputReference
+
+    def get(self, key: str) -> ClusterMemberOutputReference:
+        return super().get(key)  # type: ignore[no-any-return]
+
+
 class ClusterLink(_l1.Struct):
     """Arguments of a nested block or attribute; a dict with the same keys is accepted too."""
 
     __slots__ = ()
     _FIELDS: ClassVar[Mapping[str, _l1.Field]] = {
-        'priority': _l1.attr('priority', "number", 'o'),
+        'priority': _l1.attr('priority', "number", 'oc'),
     }
 
     def __init__(
@@ -73,110 +147,26 @@ class ClusterLinkList(_l1.ListReader):
         return super().get(index)  # type: ignore[no-any-return]
 
 
-class ClusterMember(_l1.Struct):
-    """Arguments of a nested block or attribute; a dict with the same keys is accepted too."""
-
-    __slots__ = ()
-    _FIELDS: ClassVar[Mapping[str, _l1.Field]] = {
-        'addresses': _l1.attr('addresses', ["list", "string"], 'r'),
-        'endpoint': _l1.attr('endpoint', "string", 'r'),
-        'name': _l1.attr('name', "string", 'r'),
-        'node_id': _l1.attr('node_id', "number", 'r'),
-        'votes': _l1.attr('votes', "number", 'o'),
-    }
-
-    def __init__(
-        self,
-        *,
-        addresses: Sequence[str],
-        endpoint: str,
-        name: str,
-        node_id: float,
-        votes: float | None = None,
-    ) -> None:
-        self._init(addresses=addresses, endpoint=endpoint, name=name, node_id=node_id, votes=votes)
-
-    @property
-    def addresses(self) -> Sequence[str]:
-        return self._values['addresses']  # type: ignore[no-any-return]
-
-    @property
-    def endpoint(self) -> str:
-        return self._values['endpoint']  # type: ignore[no-any-return]
-
-    @property
-    def name(self) -> str:
-        return self._values['name']  # type: ignore[no-any-return]
-
-    @property
-    def node_id(self) -> float:
-        return self._values['node_id']  # type: ignore[no-any-return]
-
-    @property
-    def votes(self) -> float | None:
-        return self._values.get('votes')
-
-
-class ClusterMemberOutputReference(_l1.OutputReference):
-    """Refers to the attributes of one item (tokens that Terraform resolves)."""
-
-    __slots__ = ()
-
-    @property
-    def addresses(self) -> list[str]:
-        return self._ref('addresses', ["list", "string"])  # type: ignore[no-any-return]
-
-    @property
-    def endpoint(self) -> str:
-        return self._ref('endpoint', "string")  # type: ignore[no-any-return]
-
-    @property
-    def name(self) -> str:
-        return self._ref('name', "string")  # type: ignore[no-any-return]
-
-    @property
-    def node_id(self) -> float:
-        return self._ref('node_id', "number")  # type: ignore[no-any-return]
-
-    @property
-    def online(self) -> IResolvable:
-        return self._ref('online', "bool")  # type: ignore[no-any-return]
-
-    @property
-    def votes(self) -> float:
-        return self._ref('votes', "number")  # type: ignore[no-any-return]
-
-
-class ClusterMemberList(_l1.ListReader):
-    """Refers to the items by index."""
-
-    __slots__ = ()
-    _ITEM = ClusterMemberOutputReference
-
-    def get(self, index: int) -> ClusterMemberOutputReference:
-        return super().get(index)  # type: ignore[no-any-return]
-
-
 class ClusterConfig(_l1.Struct):
     """The configuration of :class:`Cluster`, which takes the same keyword arguments."""
 
     __slots__ = ()
     _FIELDS: ClassVar[Mapping[str, _l1.Field]] = {
-        'fencing': _l1.attr('fencing', "string", 'o'),
+        'fencing': _l1.attr('fencing', "string", 'oc'),
         'link': _l1.nested('link', ClusterLink, 'list', 'o', block=True, max_items=8),
-        'member': _l1.nested('member', ClusterMember, 'list', 'o', block=True),
+        'member': _l1.nested('member', ClusterMember, 'map', 'r', block=False),
         'name': _l1.attr('name', "string", 'r'),
-        'pve_version': _l1.attr('pve_version', "string", 'o'),
+        'pve_version': _l1.attr('pve_version', "string", 'oc'),
     }
     _EXTRA: ClassVar[tuple[str, ...]] = ('connection', 'count', 'depends_on', 'for_each', 'lifecycle', 'provider', 'provisioners')
 
     def __init__(
         self,
         *,
+        member: Mapping[str, ClusterMember | Mapping[str, Any]] | IResolvable,
         name: str,
         fencing: str | None = None,
         link: Sequence[ClusterLink | Mapping[str, Any]] | IResolvable | None = None,
-        member: Sequence[ClusterMember | Mapping[str, Any]] | IResolvable | None = None,
         pve_version: str | None = None,
         connection: SSHProvisionerConnection | WinrmProvisionerConnection | None = None,
         count: float | TerraformCount | None = None,
@@ -186,7 +176,7 @@ class ClusterConfig(_l1.Struct):
         provider: TerraformProvider | None = None,
         provisioners: Sequence[FileProvisioner | LocalExecProvisioner | RemoteExecProvisioner] | None = None,
     ) -> None:
-        self._init(name=name, fencing=fencing, link=link, member=member, pve_version=pve_version, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners)
+        self._init(member=member, name=name, fencing=fencing, link=link, pve_version=pve_version, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners)
 
 
 class Cluster(_l1.Resource):
@@ -205,10 +195,10 @@ class Cluster(_l1.Resource):
         scope: Construct,
         id: str,
         *,
+        member: Mapping[str, ClusterMember | Mapping[str, Any]] | IResolvable,
         name: str,
         fencing: str | None = None,
         link: Sequence[ClusterLink | Mapping[str, Any]] | IResolvable | None = None,
-        member: Sequence[ClusterMember | Mapping[str, Any]] | IResolvable | None = None,
         pve_version: str | None = None,
         connection: SSHProvisionerConnection | WinrmProvisionerConnection | None = None,
         count: float | TerraformCount | None = None,
@@ -223,15 +213,15 @@ class Cluster(_l1.Resource):
         Args:
             scope: The construct to add it to.
             id: The construct id, unique in its scope; stable (renaming it replaces the object).
-            fencing: ``fencing`` (optional).
+            fencing: ``fencing`` (optional, computed by the provider when unset).
             link: ``link`` (optional, blocks, at most 8).
-            member: ``member`` (optional, blocks).
+            member: ``member`` (required).
             name: ``name`` (required).
-            pve_version: ``pve_version`` (optional).
+            pve_version: ``pve_version`` (optional, computed by the provider when unset).
             connection, count, depends_on, for_each, lifecycle, provider, provisioners: Terraform's
                 meta-arguments.
         """
-        super().__init__(scope, id, ClusterConfig(name=name, fencing=fencing, link=link, member=member, pve_version=pve_version, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners))
+        super().__init__(scope, id, ClusterConfig(member=member, name=name, fencing=fencing, link=link, pve_version=pve_version, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners))
 
     @classmethod
     def generate_config_for_import(
@@ -276,17 +266,14 @@ class Cluster(_l1.Resource):
         self._set('link', value)
 
     @property
-    def member(self) -> ClusterMemberList:
-        return self._reader('member', ClusterMemberList)  # type: ignore[no-any-return]
+    def member(self) -> ClusterMemberMap:
+        return self._reader('member', ClusterMemberMap)  # type: ignore[no-any-return]
 
     @property
-    def member_input(self) -> Sequence[ClusterMember | Mapping[str, Any]] | IResolvable | None:
+    def member_input(self) -> Mapping[str, ClusterMember | Mapping[str, Any]] | IResolvable | None:
         return self._input('member')  # type: ignore[no-any-return]
 
-    def reset_member(self) -> None:
-        self._reset('member')
-
-    def put_member(self, value: Sequence[ClusterMember | Mapping[str, Any]] | IResolvable) -> None:
+    def put_member(self, value: Mapping[str, ClusterMember | Mapping[str, Any]] | IResolvable) -> None:
         self._set('member', value)
 
     @property
@@ -327,6 +314,6 @@ __all__ = [
     'ClusterLinkList',
     'ClusterLinkOutputReference',
     'ClusterMember',
-    'ClusterMemberList',
+    'ClusterMemberMap',
     'ClusterMemberOutputReference',
 ]

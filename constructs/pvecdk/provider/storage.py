@@ -39,7 +39,7 @@ class StorageConfig(_l1.Struct):
     __slots__ = ()
     _FIELDS: ClassVar[Mapping[str, _l1.Field]] = {
         'allow_destroy': _l1.attr('allow_destroy', "bool", 'o'),
-        'content': _l1.attr('content', ["set", "string"], 'o'),
+        'content': _l1.attr('content', ["set", "string"], 'oc'),
         'disable': _l1.attr('disable', "bool", 'o'),
         'endpoint': _l1.attr('endpoint', "string", 'r'),
         'id': _l1.attr('id', "string", 'r'),
@@ -115,7 +115,7 @@ class Storage(_l1.Resource):
             scope: The construct to add it to.
             id_: The construct id, unique in its scope; stable (renaming it replaces the object).
             allow_destroy: ``allow_destroy`` (optional).
-            content: ``content`` (optional).
+            content: ``content`` (optional, computed by the provider when unset).
             disable: ``disable`` (optional).
             endpoint: ``endpoint`` (required).
             id: ``id`` (required).

@@ -11,12 +11,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pvecdk.errors import Severity
 from pvecdk.tfplugin.schema import Block, Schema
 
 __all__ = [
     "ApplyResult",
     "DataSourceType",
     "Diagnostic",
+    "DiagnosticError",
     "PlanResult",
     "Provider",
     "ReadResult",
@@ -33,18 +35,27 @@ PathStep = str | int | tuple[str, str]
 class Diagnostic:
     """An error or warning shown by Terraform, optionally pointing at an attribute."""
 
-    severity: str  # "error" or "warning"
+    severity: Severity
     summary: str
     detail: str = ""
     path: tuple[PathStep, ...] = ()
 
 
 def error(summary: str, detail: str = "", path: Sequence[PathStep] = ()) -> Diagnostic:
-    return Diagnostic("error", summary, detail, tuple(path))
+    return Diagnostic(Severity.ERROR, summary, detail, tuple(path))
 
 
 def warning(summary: str, detail: str = "", path: Sequence[PathStep] = ()) -> Diagnostic:
-    return Diagnostic("warning", summary, detail, tuple(path))
+    return Diagnostic(Severity.WARNING, summary, detail, tuple(path))
+
+
+class DiagnosticError(Exception):
+    """Raised by a type where its call has no diagnostics to return (import): Terraform shows these, as they are,
+    instead of a generic provider error."""
+
+    def __init__(self, *diagnostics: Diagnostic) -> None:
+        super().__init__("; ".join(f"{d.summary}: {d.detail}" for d in diagnostics))
+        self.diagnostics = diagnostics
 
 
 @dataclass

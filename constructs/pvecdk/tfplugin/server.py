@@ -18,8 +18,9 @@ from collections.abc import Iterable, Mapping
 from concurrent import futures
 from typing import Any
 
+from pvecdk.errors import Severity
 from pvecdk.tfplugin import _proto
-from pvecdk.tfplugin.provider import DataSourceType, Diagnostic, Provider, ResourceType, error
+from pvecdk.tfplugin.provider import DataSourceType, Diagnostic, DiagnosticError, Provider, ResourceType, error
 from pvecdk.tfplugin.schema import Schema
 from pvecdk.tfplugin.values import decode_json, decode_msgpack, encode_msgpack
 
@@ -43,7 +44,7 @@ def _diagnostics(diags: Iterable[Diagnostic]) -> list[Any]:
                 steps.append(pb.AttributePath.Step(element_key_string=step[1]))
             else:
                 steps.append(pb.AttributePath.Step(attribute_name=step))
-        severity = pb.Diagnostic.ERROR if d.severity == "error" else pb.Diagnostic.WARNING
+        severity = pb.Diagnostic.ERROR if d.severity is Severity.ERROR else pb.Diagnostic.WARNING
         message = pb.Diagnostic(severity=severity, summary=d.summary, detail=d.detail)
         if steps:
             message.attribute.CopyFrom(pb.AttributePath(steps=steps))
@@ -72,6 +73,8 @@ def _guarded(rpc: Any) -> Any:
     def call(self: ProviderService, request: Any, context: Any) -> Any:
         try:
             return rpc(self, request, context)
+        except DiagnosticError as exc:
+            return getattr(_proto.pb(), rpc.__name__).Response(diagnostics=_diagnostics(exc.diagnostics))
         except Exception as exc:  # noqa: BLE001 - reported to Terraform, which shows it to the user
             response = getattr(_proto.pb(), rpc.__name__).Response
             diag = error("Provider error", f"{type(exc).__name__}: {exc}")

@@ -90,7 +90,11 @@ class PvecdkProvider(Provider):
 
     def configure(self, config: Mapping[str, Any], terraform_version: str) -> list[Diagnostic]:
         self.config = {k: v for k, v in config.items() if v is not None and v is not UNKNOWN}
-        if not self._credentials().usable:
+        try:
+            credentials = self._credentials()
+        except EngineError as exc:
+            return [error("Invalid API token", str(exc), ("api_token",))]
+        if not credentials.usable:
             return [error("No credentials for Proxmox VE",
                           "Set api_token (or PROXMOX_VE_API_TOKEN), or username and password (or "
                           "PROXMOX_VE_USERNAME and PROXMOX_VE_PASSWORD).")]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pvecdk.engine.client import Client
-from pvecdk.tfplugin import UNKNOWN, Diagnostic, error
+from pvecdk.errors import EngineError, EngineProblem
+from pvecdk.tfplugin import UNKNOWN, Diagnostic, DiagnosticError, error
+from pvecdk.tfplugin.provider import PathStep
 
 if TYPE_CHECKING:
     from pvecdk.provider._plugin import PvecdkProvider
 
-__all__ = ["REPLACE_NEEDS_STATE", "EngineResource", "destroy_allowed", "has_unknown", "known", "local_node", "replaced"]
+__all__ = ["REPLACE_NEEDS_STATE", "EngineResource", "destroy_allowed", "field_path", "has_unknown", "known",
+           "local_node", "problem_diagnostics", "replaced"]
 
 
 def has_unknown(value: Any) -> bool:
@@ -54,6 +57,19 @@ def local_node(client: Client, label: str) -> str | None:
     return None if local is None else str(local)
 
 
+def field_path(field: str) -> tuple[PathStep, ...]:
+    """The attribute path of an engine problem's field: ``options.pool`` is the ``pool`` key of ``options``."""
+    head, _, key = field.partition(".")
+    return (head, ("key", key)) if key else (head,)
+
+
+def problem_diagnostics(summary: str, problems: Iterable[EngineProblem],
+                        path: Sequence[PathStep] | None = None) -> list[Diagnostic]:
+    """One error per problem, pointing at its attribute (or at ``path`` when given)."""
+    return [error(summary, str(p), tuple(path) if path is not None else field_path(p.field) if p.field else ())
+            for p in problems]
+
+
 class EngineResource:
     """Mixin: the provider that serves the type, and refusal diagnostics in one shape."""
 
@@ -62,6 +78,29 @@ class EngineResource:
     def __init__(self, provider: PvecdkProvider) -> None:
         self.provider = provider
 
+    name: str
+
+    def imported(self, id_: str, endpoint: str) -> list[Any]:
+        """The states ``id_`` stands for (empty: none), asked through ``endpoint``; engine errors are the
+        caller's to report."""
+        raise NotImplementedError
+
+    def import_state(self, id_: str) -> list[Any]:
+        """``<id>``, through the provider's endpoint, or ``<id>@<endpoint>``, through the node the configuration
+        names (then the imported ``endpoint`` is that one, as the configuration has it)."""
+        for scheme in ("@https://", "@http://"):
+            head, sep, tail = id_.rpartition(scheme)
+            if sep:
+                id_, endpoint = head, scheme[1:] + tail
+                break
+        else:
+            endpoint = ""
+        try:
+            return self.imported(id_, endpoint or self.provider.import_endpoint(f"a {self.name}"))
+        except EngineError as exc:
+            raise DiagnosticError(error(f"Cannot import {self.name} {id_!r}", str(exc))) from None
+
     @staticmethod
-    def refused(summary: str, problems: list[str], path: tuple[Any, ...] = ()) -> list[Diagnostic]:
-        return [error(summary, p, path) for p in problems]
+    def refused(summary: str, problems: Iterable[EngineProblem],
+                path: Sequence[PathStep] | None = None) -> list[Diagnostic]:
+        return problem_diagnostics(summary, problems, path)

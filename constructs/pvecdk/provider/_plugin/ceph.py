@@ -22,16 +22,14 @@ from pvecdk.engine.ceph import (
     MetadataServer,
     Monitor,
     Osd,
-    PrerequisiteMissing,
     apply_ceph,
     plan_ceph,
     read_ceph,
     read_for,
 )
 from pvecdk.engine.client import Client
-from pvecdk.engine.membership import PlanRefused
 from pvecdk.engine.storage import NODE_NAME
-from pvecdk.errors import EngineError
+from pvecdk.errors import EngineError, PlanRefused, PrerequisiteMissing
 from pvecdk.provider._plugin._common import REPLACE_NEEDS_STATE, EngineResource, destroy_allowed, has_unknown, known, local_node, replaced
 from pvecdk.tfplugin import (
     UNKNOWN,
@@ -76,7 +74,8 @@ def _daemon(*extra: Attribute) -> Schema:
 
 CEPH_SCHEMA = _daemon(
     Attribute("network", type=t.STRING, required=True),
-    Attribute("cluster_network", type=t.STRING, optional=True),
+    # Optional and computed: unset, Ceph uses the public network for both, and that is read back.
+    Attribute("cluster_network", type=t.STRING, optional=True, computed=True),
     Attribute("fsid", type=t.STRING, computed=True),
 )
 
@@ -132,6 +131,8 @@ class _CephType(EngineResource, ResourceType):
     replace_keys: tuple[str, ...] = ("node_name",)
     #: Computed attributes, unknown until the object exists.
     computed: tuple[str, ...] = ("id",)
+    #: Optional and computed attributes: unset in the configuration, the cluster's value is read back.
+    defaulted: tuple[str, ...] = ()
     #: Whether removing the object destroys data (then allow_destroy must say so).
     holds_data = False
 
@@ -176,6 +177,9 @@ class _CephType(EngineResource, ResourceType):
         replace = replaced(prior, proposed, *self.replace_keys)
         for key in self.computed:
             planned[key] = UNKNOWN if prior is None or replace else prior.get(key)
+        for key in self.defaulted:
+            if (config or {}).get(key) is None:
+                planned[key] = UNKNOWN if prior is None or replace else prior.get(key)
         self.fill(planned)
         if has_unknown({k: planned.get(k) for k in ("node_name", "endpoint", *self.replace_keys)}):
             return PlanResult(planned, replace)
@@ -198,10 +202,9 @@ class _CephType(EngineResource, ResourceType):
                 return PlanResult(planned, replace, [error(f"Cannot read Ceph on {old.node}", str(exc))])
             gone = plan_ceph(old, old_live, present=False, allow_destroy=allow)
             # At the first attribute whose change forces the replacement: the one to put back.
-            diags += self.refused("Unsafe Ceph change refused", [
-                f"{p} (changing {', '.join(str(r[0]) for r in replace)} replaces the {old.label}; "
-                f"{REPLACE_NEEDS_STATE})"
-                for p in gone.refused], replace[0])
+            diags += [error("Unsafe Ceph change refused",
+                            f"{p} (changing {', '.join(str(r[0]) for r in replace)} replaces the {old.label}; "
+                            f"{REPLACE_NEEDS_STATE})", replace[0]) for p in gone.refused]
         if prior is not None and not replace and self.state(prior, obj, live) is None:
             # Gone behind Terraform's back and planned again: its computed values come from the new object.
             for key in self.computed:
@@ -261,8 +264,7 @@ class _CephType(EngineResource, ResourceType):
             return ReadResult(current, [warning(f"Cannot read Ceph on {obj.node}", str(exc))])
         return ReadResult(self.state(current, obj, live))
 
-    def import_state(self, id_: str) -> list[Any]:
-        endpoint = self.provider.import_endpoint(f"a {self.name}")
+    def imported(self, id_: str, endpoint: str) -> list[Any]:
         with self.provider.client({"import": endpoint}) as probe:
             node = local_node(probe, "import")
             members = {str(n.get("node")) for n in probe.get("import", "/nodes") or []}
@@ -301,9 +303,12 @@ class CephResource(_CephType):
     # marks them for replacement and the engine refuses a change that differs from what ceph.conf says.
     replace_keys = ("network", "cluster_network")
     computed = ("id", "fsid")
+    defaulted = ("cluster_network",)
 
     def obj(self, values: Mapping[str, Any]) -> CephObject:
-        return CephInit(values["node_name"], values["network"], values.get("cluster_network"))
+        cluster_network = values.get("cluster_network")
+        return CephInit(values["node_name"], values["network"],
+                        None if cluster_network is UNKNOWN else cluster_network)
 
     def state(self, base: Mapping[str, Any], obj: CephObject, live: LiveCeph) -> dict[str, Any] | None:
         if not live.initialised:

@@ -10,12 +10,11 @@ sent, marked sensitive in state, and never read back or shown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from pvecdk.engine.client import Client
-from pvecdk.engine.membership import PlanRefused
 from pvecdk.engine.storage import (
     LiveStorage,
     StorageSpec,
@@ -28,8 +27,15 @@ from pvecdk.engine.storage import (
     removal_refused,
     same_value,
 )
-from pvecdk.errors import EngineError
-from pvecdk.provider._plugin._common import REPLACE_NEEDS_STATE, EngineResource, destroy_allowed, has_unknown, known
+from pvecdk.errors import EngineError, EngineProblem, PlanRefused
+from pvecdk.provider._plugin._common import (
+    REPLACE_NEEDS_STATE,
+    EngineResource,
+    destroy_allowed,
+    has_unknown,
+    known,
+    problem_diagnostics,
+)
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -51,7 +57,8 @@ STORAGE_SCHEMA = Schema(Block((
     Attribute("id", type=t.STRING, required=True),
     Attribute("type", type=t.STRING, required=True),
     Attribute("endpoint", type=t.STRING, required=True),
-    Attribute("content", type=t.Set(t.STRING), optional=True),
+    # Optional and computed: unset, PVE's default content for the type is read back and left alone.
+    Attribute("content", type=t.Set(t.STRING), optional=True, computed=True),
     Attribute("nodes", type=t.Set(t.STRING), optional=True),
     Attribute("disable", type=t.BOOL, optional=True),
     Attribute("options", type=t.Map(t.STRING), optional=True),
@@ -65,7 +72,8 @@ STORAGE_SCHEMA = Schema(Block((
 
 
 def _set(value: Any) -> frozenset[str] | None:
-    return None if value is None else frozenset(str(v) for v in value)
+    """A known set of strings; None when unset or not known yet (then the engine leaves it alone)."""
+    return None if value is None or has_unknown(value) else frozenset(str(v) for v in value)
 
 
 def spec_from_values(values: Mapping[str, Any]) -> StorageSpec:
@@ -85,15 +93,8 @@ def _label(endpoint: str) -> str:
     return host if url.port in (None, 8006) else f"{host}:{url.port}"
 
 
-def _path(problem: str) -> tuple[Any, ...]:
-    head = problem.split(":", 1)[0]
-    if head.startswith("options."):
-        return ("options", ("key", head.removeprefix("options.")))
-    return (head,) if head in ("id", "type", "content", "nodes", "keyring") else ()
-
-
-def _problem_diags(problems: list[str]) -> list[Diagnostic]:
-    return [error("Invalid storage definition", p, _path(p)) for p in problems]
+def _problem_diags(problems: Iterable[EngineProblem]) -> list[Diagnostic]:
+    return problem_diagnostics("Invalid storage definition", problems)
 
 
 class StorageResource(EngineResource, ResourceType):
@@ -115,6 +116,8 @@ class StorageResource(EngineResource, ResourceType):
     def plan(self, prior: Any, proposed: Any, config: Any, private: bytes) -> PlanResult:
         planned = dict(proposed)
         planned["shared"] = UNKNOWN if prior is None else prior.get("shared")
+        if planned.get("content") is None:
+            planned["content"] = UNKNOWN  # created with PVE's default content, read back after the apply
         if has_unknown({k: proposed.get(k) for k in ("id", "type", "endpoint", "options")}):
             return PlanResult(planned)
         replace: list[tuple[Any, ...]] = []
@@ -155,7 +158,7 @@ class StorageResource(EngineResource, ResourceType):
 
     def plan_destroy(self, prior: Any, private: bytes) -> PlanResult:
         if not destroy_allowed(prior):
-            return PlanResult(None, diagnostics=[error("Storage removal refused", removal_refused(str(prior.get("id"))))])
+            return PlanResult(None, diagnostics=[error("Storage removal refused", str(removal_refused(str(prior.get("id")))))])
         return PlanResult(None)
 
     def apply(self, prior: Any, planned: Any, config: Any, private: bytes) -> ApplyResult:
@@ -189,16 +192,17 @@ class StorageResource(EngineResource, ResourceType):
             return ReadResult(current, [warning("Cannot read the storage", str(exc))])
         return ReadResult(None if live is None else _state(current, live))
 
-    def import_state(self, id_: str) -> list[Any]:
-        endpoint = self.provider.import_endpoint("a storage definition")
+    def imported(self, id_: str, endpoint: str) -> list[Any]:
         client, label = self._client(endpoint)
         with client:
             live = read_storage(client, label, id_)
         if live is None:
             return []
         base: dict[str, Any] = {a.name: None for a in self.schema.block.attributes}
-        base.update(id=id_, type=live.type, endpoint=endpoint, options=dict(live.options),
-                    content=sorted(live.content) if live.content else None,
+        # PVE's own default (a CephFS mount point) is no option the configuration sets.
+        options = {k: v for k, v in live.options.items() if not (k == "path" and v == f"/mnt/pve/{id_}")}
+        base.update(id=id_, type=live.type, endpoint=endpoint, options=options or None,
+                    content=sorted(live.content) if live.content is not None else None,
                     nodes=sorted(live.nodes) if live.nodes else None, disable=True if live.disable else None)
         return [_state(base, live)]
 
@@ -212,9 +216,11 @@ def _state(base: Mapping[str, Any], live: LiveStorage) -> dict[str, Any]:
             options[name] = value if same_value(name, value, current) else current
     state = {**base, "type": live.type, "shared": live.shared, "options": options if base.get("options") is not None
              else None}
+    if base.get("content") is UNKNOWN:
+        state["content"] = sorted(live.content) if live.content is not None else None
     for name, reported in (("content", live.content), ("nodes", live.nodes)):
         wanted = base.get(name)
-        if wanted is not None:
+        if wanted is not None and wanted is not UNKNOWN:
             state[name] = sorted(reported) if reported is not None and frozenset(wanted) != reported else wanted
     if base.get("disable") is not None:
         state["disable"] = live.disable
