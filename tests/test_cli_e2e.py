@@ -54,8 +54,8 @@ class LabStack(TerraformStack):
         super().__init__(scope, id)
         endpoints = json.loads(os.environ["LAB_ENDPOINTS"])
         provider.PvecdkProvider(self, "pvecdk")
-        members = [{"name": n, "node_id": int(n[3:]), "addresses": [f"10.0.0.{10 + int(n[3:])}"],
-                    "endpoint": endpoints[n], "votes": 1} for n in os.environ["LAB_NODES"].split(",")]
+        members = {n: {"node_id": int(n[3:]), "addresses": [f"10.0.0.{10 + int(n[3:])}"],
+                       "endpoint": endpoints[n], "votes": 1} for n in os.environ["LAB_NODES"].split(",")}
         formed = cluster.Cluster(self, "Cluster", name="lab", member=members, pve_version="9.1")
 
         def at(node):

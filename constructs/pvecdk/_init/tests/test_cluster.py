@@ -14,7 +14,8 @@ def test_the_cluster_forms_with_three_members() -> None:
     config = testing.synth_stack(ClusterStack, "cluster")
     cluster = testing.resource(config, "pvecdk_cluster", "Cluster")
     assert cluster["name"] == "pve-cluster"
-    assert [(m["name"], m["node_id"]) for m in cluster["member"]] == [("pve1", 1), ("pve2", 2), ("pve3", 3)]
+    # Members are keyed by node name.
+    assert [(name, m["node_id"]) for name, m in cluster["member"].items()] == [("pve1", 1), ("pve2", 2), ("pve3", 3)]
     assert cluster["lifecycle"]["prevent_destroy"] is True
     # The first run records the snapshot (commit it); after that a change fails until it is accepted with
     # PVECDK_UPDATE_SNAPSHOTS=1.
