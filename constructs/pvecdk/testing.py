@@ -7,7 +7,7 @@
     def test_cluster_has_three_members():
         config = testing.synth_stack(ClusterStack)
         (cluster,) = testing.resources(config, "pvecdk_cluster")
-        assert [m["name"] for m in cluster["members"]] == ["pve1", "pve2", "pve3"]
+        assert list(cluster["member"]) == ["pve1", "pve2", "pve3"]
         testing.assert_matches_snapshot(config, Path(__file__).parent / "snapshots" / "cluster.json")
 
     def test_two_nodes_are_flagged():
