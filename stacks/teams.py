@@ -34,8 +34,8 @@ class PlatformStack(TerraformStack):
         ceph = self.cluster.enable_ceph(public_network=NetworkRole.STORAGE)
         for node in self.cluster.nodes:
             node.add_osd("/dev/sdb")
-        rbd = ceph.add_pool("vm-pool", size=3, min_size=2).as_storage()
-        nfs = NfsStorage(self, "nfs-storage", server="192.168.1.100", export="/srv/nfs/proxmox",
+        self.vm_storage = rbd = ceph.add_pool("vm-pool", size=3, min_size=2).as_storage()
+        self.backup_storage = nfs = NfsStorage(self, "nfs-storage", server="192.168.1.100", export="/srv/nfs/proxmox",
                          content=[ContentType.BACKUP, ContentType.ISO])
         iso = DirStorage(self, "iso-store", path="/srv/iso", content=[ContentType.ISO])
         self.exports = PlatformExports.export(self, self.cluster, storages=[rbd, nfs, iso])
