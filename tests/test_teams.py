@@ -23,6 +23,22 @@ PLATFORM_TYPES = {"pvecdk_cluster", "pvecdk_ceph", "pvecdk_ceph_osd", "pvecdk_st
                   "proxmox_storage_directory", "proxmox_network_linux_bridge", "proxmox_cluster_options"}
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_readme_example_is_this_app(tmp_path: Path) -> None:
+    section = (ROOT / "README.md").read_text().split("## Many teams", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "app = App()\n" in code
+    # Where it writes: the jsii runtime keeps the working directory it started in, so the default cdktf.out
+    # would be the checkout's.
+    code = code.replace("app = App()", f"app = App(outdir={str(tmp_path / 'cdktf.out')!r})")
+    exec(compile(code, "README.md", "exec"), {})
+    manifest = json.loads((tmp_path / "cdktf.out" / "manifest.json").read_text())["stacks"]
+    assert sorted(manifest) == ["platform", "team-1", "team-2"]
+    assert load(tmp_path / "cdktf.out", "team-2")["terraform"]["backend"] == {"pg": {"schema_name": "pvecdk_team_2"}}
+
+
 def load(outdir: Path, stack: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((outdir / "stacks" / stack / "cdk.tf.json").read_text())
     return data
