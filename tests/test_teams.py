@@ -125,6 +125,16 @@ def test_a_node_or_storage_the_platform_does_not_export_is_refused(team: tuple[_
         platform.storage("local-lvm")
 
 
+def test_a_team_stack_cannot_change_the_platforms_cluster(team: tuple[_cdk.TerraformStack, Platform]) -> None:
+    _, platform = team
+    with pytest.raises(ConfigError, match="team-x/Platform: add_node: cannot add node 'pve4' from a team stack: the "
+                       "cluster belongs to platform stack platform; change it in the platform stack"):
+        platform.add_node("pve4", node_id=4, management_interface="eno1", management_address="192.168.1.14")
+    with pytest.raises(ConfigError, match="enable_ceph: cannot enable Ceph from a team stack"):
+        platform.enable_ceph()
+    assert [n.name for n in platform.nodes] == ["pve1", "pve2", "pve3"]
+
+
 def test_team_guests_are_checked_as_in_one_stack(team: tuple[_cdk.TerraformStack, Platform]) -> None:
     stack, platform = team
     pve1 = platform.node_named("pve1")

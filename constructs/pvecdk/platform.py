@@ -218,6 +218,18 @@ class Platform(Cluster):
         """Refer to the platform from a team stack (``scope``): its nodes and exported storages."""
         return cls(scope, id, exports)
 
+    def add_node(self, name: str, **_: Any) -> Node:
+        """Refused: the platform's nodes are the platform stack's."""
+        raise self._owned_by_platform("add_node", f"cannot add node {name!r} from a team stack")
+
+    def enable_ceph(self, **_: Any) -> Any:
+        """Refused: Ceph is the platform stack's."""
+        raise self._owned_by_platform("enable_ceph", "cannot enable Ceph from a team stack")
+
+    def _owned_by_platform(self, field: str, what: str) -> ConfigError:
+        return ConfigError([Problem(str(self.node.path), field, f"{what}: the cluster belongs to platform stack "
+                                    f"{self.exports.stack}", "change it in the platform stack, then export it")])
+
     def node_named(self, name: str) -> Node:
         """The exported node ``name``.
 
