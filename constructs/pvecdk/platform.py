@@ -111,7 +111,6 @@ class PlatformExports:
                           for s in storages))
         _cdk.TerraformOutput(stack, OUTPUT, value=exports.to_json(),
                              description="what team stacks may use (pvecdk.platform.PlatformExports)")
-        _EXPORTED[stack.node.id] = (stack, exports)
         return exports
 
     def to_json(self) -> str:
@@ -146,10 +145,6 @@ class PlatformExports:
                                        "save the platform's exports there first "
                                        "(terraform output -raw pvecdk_platform)")])
         return cls.from_json(file.read_text(), source=str(file))
-
-
-# Stacks exported in this process, by name: a team stack in the same app depends on its platform stack.
-_EXPORTED: dict[str, tuple[_cdk.TerraformStack, PlatformExports]] = {}
 
 
 def _plain_id(storage: Storage) -> str:
@@ -206,9 +201,11 @@ class Platform(Cluster):
         self._ceph = None
         self._nodes = [_PlatformNode(self, n) for n in exports.nodes]
         self._storage: dict[str, Storage] = {}
-        platform = _EXPORTED.get(exports.stack)
-        if platform is not None and platform[0] is not stack and platform[0].node.scope is stack.node.scope:
-            stack.add_dependency(platform[0])
+        # In the platform's own app, the team stack is applied after it.
+        app = stack.node.scope
+        platform = app.node.try_find_child(exports.stack) if app is not None else None
+        if isinstance(platform, _cdk.TerraformStack) and platform is not stack:
+            stack.add_dependency(platform)
         from pvecdk import policy
 
         policy.register(self)
