@@ -25,8 +25,9 @@ validate: synth  ## check the synthesized stacks with Terraform, offline
 test: lint pytest  ## lint, type-check and run the test suite
 
 lint: $(STAMP)  ## ruff and mypy (strict, generated bindings included)
-	$(BIN)/ruff check constructs stacks tests bench main.py
+	$(BIN)/ruff check constructs stacks tests bench examples main.py
 	$(BIN)/mypy
+	cd examples/team-library && $(abspath $(BIN))/mypy
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q

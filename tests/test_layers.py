@@ -38,6 +38,7 @@ LAYERS: dict[str, float] = {
     "pvecdk._model": 1,  # on _values and errors
     "pvecdk._validation": 1,  # on _calendar (schedules) and errors
     "pvecdk._l1": 1,
+    "pvecdk.backend": 1,  # the state backend of an app's stacks: on _cdk and errors
     "pvecdk._rules": 2,  # on _model
     "pvecdk.bpg.": 2,
     "pvecdk.provider.": 2,
@@ -73,6 +74,7 @@ LAYERS: dict[str, float] = {
     "pvecdk.policy": 7,
     # 8-9: the top, which creates the children
     "pvecdk.node": 8,
+    "pvecdk.platform": 8,  # a cluster referenced from another stack: on the bases, storage and policy
     "pvecdk.cluster": 9,
 }
 
