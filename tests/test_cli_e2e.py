@@ -107,6 +107,9 @@ def fake() -> Iterator[FakeCluster]:
 
 @pytest.fixture(scope="module")
 def env(fake: FakeCluster, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    # The pinned CLI comes from npm once per machine (cached), before the proxies below close the network.
+    package, version, _command = CLI_PACKAGES[_cdk.RUNTIME]
+    ensure_cli(package, version)
     home = tmp_path_factory.mktemp("home")
     (home / ".terraformrc").write_text("")
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PVECDK_", "CDKTF_", "TERRAFORM_"))}
@@ -157,7 +160,6 @@ def test_this_repos_own_app_synthesizes_with_the_real_cli(env: dict[str, str], t
 def test_init_synth_deploy_diff_grow_with_the_real_cli(fake: FakeCluster, env: dict[str, str],
                                                        tmp_path: Path) -> None:
     package, version, command = CLI_PACKAGES[_cdk.RUNTIME]
-    ensure_cli(package, version)  # once per machine (cached), outside the timings below
     infra = tmp_path / "infra"
     run([str(BIN / "pvecdk"), "init", str(infra), "--requirement", REQUIREMENT], tmp_path, env)
     assert f"pvecdk[{_cdk.RUNTIME},validate] @ git+https://" in (infra / "requirements.txt").read_text()
