@@ -18,7 +18,7 @@ from pvecdk.engine import (
     apply_changes,
     read_cluster,
 )
-from pvecdk.errors import EngineError
+from pvecdk.errors import EngineError, TaskError
 
 TOKEN_ID = "root@pam!pvecdk"
 SECRET = "11111111-2222-3333-4444-555555555555"
@@ -224,3 +224,23 @@ def test_the_cluster_is_created_with_the_link_priorities(fake: FakeCluster) -> N
     assert created.params["link0"] == "address=10.0.0.11,priority=25"
     assert joined.params["link0"] == "10.0.0.12", "a join takes the cluster's link priorities"
     assert "knet_link_priority: 25" in (fake.state.corosync_conf or "")
+
+
+# ----------------------------------------------------------------------------------------------- long tasks
+
+
+def test_a_task_longer_than_its_deadline_times_out_and_a_rerun_converges() -> None:
+    fake = start(task_seconds=1.2)
+    try:
+        with client(fake) as c:
+            with pytest.raises(TaskError) as excinfo:
+                apply_changes(c, spec(fake, "pve1", "pve2"), join_password=ROOT_PASSWORD, task_timeout_seconds=0.3)
+            assert excinfo.value.timed_out and excinfo.value.node == "pve1"
+            assert fake.state.members == {}, "the create task was still running"
+            live = apply_changes(c, spec(fake, "pve1", "pve2"), join_password=ROOT_PASSWORD,
+                                 task_timeout_seconds=5.0)
+        assert sorted(live.members) == ["pve1", "pve2"]
+        creates = [r for r in fake.requests if r.method == "POST" and r.path == "/cluster/config"]
+        assert len(creates) == 1, "the rerun found the cluster the first run's task made"
+    finally:
+        fake.close()
