@@ -115,6 +115,7 @@ def test_quorum_that_returns_after_the_deadline_stops_the_run_before_any_write(f
         apply_changes(c, spec(fake, "pve1", "pve2", "pve3", "pve4"), join_password=ROOT_PASSWORD,
                       quorum_timeout_seconds=0.4)
     assert time.monotonic() - started < 2.5
+    assert excinfo.value.node == "pve1"
     assert str(excinfo.value).endswith("cluster lab has had no quorum for 0.4 s; nothing was changed. Bring enough "
                                        "nodes online (or check corosync) and run again")
     assert writes(fake, before) == []
@@ -242,5 +243,22 @@ def test_a_task_longer_than_its_deadline_times_out_and_a_rerun_converges() -> No
         assert sorted(live.members) == ["pve1", "pve2"]
         creates = [r for r in fake.requests if r.method == "POST" and r.path == "/cluster/config"]
         assert len(creates) == 1, "the rerun found the cluster the first run's task made"
+    finally:
+        fake.close()
+
+
+def test_a_join_left_running_by_an_earlier_run_is_awaited_not_repeated() -> None:
+    fake = start(task_seconds=1.2)
+    try:
+        fake.form_cluster("lab", members=["pve1"])
+        with client(fake) as c:
+            with pytest.raises(TaskError) as excinfo:
+                apply_changes(c, spec(fake, "pve1", "pve2"), join_password=ROOT_PASSWORD, task_timeout_seconds=0.3)
+            assert excinfo.value.timed_out and excinfo.value.node == "pve2"
+            live = apply_changes(c, spec(fake, "pve1", "pve2"), join_password=ROOT_PASSWORD,
+                                 task_timeout_seconds=5.0)
+        assert sorted(live.members) == ["pve1", "pve2"]
+        joins = [r for r in fake.requests if r.method == "POST" and r.path == "/cluster/config/join"]
+        assert len(joins) == 1, "the rerun found the node the first run's task joined"
     finally:
         fake.close()
