@@ -176,3 +176,10 @@ def test_fencing_goes_through_the_first_node(wanted: str, current: str | None, e
     state = live(1, 2, 3)
     state.fencing = current
     assert steps_of(spec(3, 1, 2, fencing=wanted), state) == expected
+
+
+def test_a_changed_member_after_the_one_removed_is_still_named() -> None:
+    wanted = ClusterSpec("lab", (member(1), member(2), member(4, votes=2)), (10,))
+    _, problems = plan_changes(wanted, live(1, 2, 3, 4))
+    assert problems == ["pve4: votes of an existing member cannot change through the PVE API; remove the node in "
+                        "one run and add it back in the next"]

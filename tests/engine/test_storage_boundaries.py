@@ -1,0 +1,73 @@
+"""Storage planning at its boundaries and over several items: removal with and without allow_destroy, the
+fixed option in the middle of several changes, the bad node, option and content in the middle of a list,
+GlusterFS on either side of PVE 9."""
+
+from __future__ import annotations
+
+import pytest
+from pvecdk.engine import LiveStorage, StorageSpec, check_storage, plan_storage
+
+ISCSI = {"portal": "10.0.5.1", "target": "iqn.2003-01.org.example:t1"}
+
+
+def live_iscsi(**options: str) -> LiveStorage:
+    return LiveStorage("i1", "iscsi", frozenset({"images"}), None, False, True, {**ISCSI, **options})
+
+
+def test_removal_is_refused_without_allow_destroy_and_planned_with_it() -> None:
+    refused = plan_storage("i1", None, live_iscsi())
+    assert refused.steps == [] and refused.refused == [
+        "removing storage i1 takes the disks and backups on it out of PVE's reach; set allow_destroy = true on it, "
+        "apply, then remove it"]
+    allowed = plan_storage("i1", None, live_iscsi(), allow_destroy=True)
+    assert allowed.refused == [] and [str(s) for s in allowed.steps] == ["delete_storage i1: remove storage i1 (iscsi)"]
+    assert (plan_storage("i1", None, None).steps, plan_storage("i1", None, None).refused) == ([], [])
+
+
+def test_a_fixed_option_in_the_middle_of_several_changes_refuses_them_all() -> None:
+    spec = StorageSpec("z1", "zfs", options={"portal": "10.0.5.1", "target": "t", "pool": "other", "blocksize": "8k",
+                                             "iscsiprovider": "LIO", "lio_tpg": "tpg1", "sparse": "1"})
+    live = LiveStorage("z1", "zfs", None, None, False, True, {**spec.options, "pool": "tank", "sparse": "0"})
+    plan = plan_storage("z1", spec, live)
+    assert plan.steps == [] and plan.refused == [
+        "storage z1: pool cannot change after create; replace the storage (allow_destroy = true) or put the current "
+        "value back"]
+
+
+def test_a_change_of_options_that_may_change_is_one_update_naming_them_all() -> None:
+    spec = StorageSpec("i1", "iscsi", content=frozenset({"images", "none"}), nodes=frozenset({"pve1", "pve3"}),
+                       disable=True, options=ISCSI)
+    plan = plan_storage("i1", spec, live_iscsi())
+    assert plan.refused == [] and [str(s) for s in plan.steps] == [
+        "update_storage i1: update content, disable, nodes of storage i1"]
+
+
+def test_an_unchanged_definition_plans_nothing() -> None:
+    spec = StorageSpec("i1", "iscsi", content=frozenset({"images"}), options=ISCSI)
+    plan = plan_storage("i1", spec, live_iscsi())
+    assert (plan.steps, plan.refused) == ([], [])
+
+
+def test_the_bad_node_name_in_the_middle_is_the_one_named() -> None:
+    spec = StorageSpec("i1", "iscsi", nodes=frozenset({"pve1", "pve_2", "pve3"}), options=ISCSI)
+    assert check_storage(spec) == ["nodes: 'pve_2' is not a PVE node name; use the node's name, such as pve1"]
+
+
+def test_the_unknown_option_in_the_middle_is_the_one_named() -> None:
+    spec = StorageSpec("i1", "iscsi", options={"portal": "10.0.5.1", "bogus": "1", "target": "t"})
+    (problem,) = check_storage(spec, "9.1")
+    assert problem.startswith("options.bogus: not an option of iscsi storage on PVE 9.1; iscsi storage takes ")
+
+
+def test_content_the_type_cannot_hold_is_named_among_what_it_can() -> None:
+    spec = StorageSpec("i1", "iscsi", content=frozenset({"images", "iso", "none"}), options=ISCSI)
+    assert check_storage(spec) == ["content: iscsi storage cannot hold iso; it takes images, none"]
+
+
+@pytest.mark.parametrize(("release", "refused"), [("8.4", False), ("8.9", False), ("9.0", True), ("9.1", True),
+                                                  (None, False)])
+def test_glusterfs_on_either_side_of_pve9(release: str | None, refused: bool) -> None:
+    spec = StorageSpec("g1", "glusterfs", options={"server": "10.0.6.1", "volume": "gv0"})
+    problems = check_storage(spec, release)
+    assert problems == ([f"type: GlusterFS storage is gone in PVE 9, the cluster runs {release}; use CephFS or NFS, "
+                         "or stay on PVE 8"] if refused else [])
