@@ -391,7 +391,8 @@ class FakeCluster:
             self._world.settle_seconds = seconds
 
     def lag_view(self, node: str, seconds: float) -> None:
-        """`node`'s view lags the others': it sees a newly joined member online `seconds` after they do."""
+        """`node`'s view lags the others': its status lists a newly joined member, online, `seconds` after they
+        do (on top of any delay_joins)."""
         self._node(node)
         with self._world.lock:
             self._world.view_lag[node] = seconds

@@ -149,6 +149,14 @@ class World:
                 return False
         return not (self.partitioned and name != viewer.name)
 
+    def lists(self, viewer: NodeState, name: str) -> bool:
+        """Whether `viewer`'s status lists member `name` yet: a lagging view (view_lag) shows a new member only
+        once its lag has passed."""
+        lag = self.view_lag.get(viewer.name, 0.0)
+        if name == viewer.name or name not in self.joined_at or not lag:
+            return True
+        return time.monotonic() >= self.joined_at[name] + lag
+
     def cluster_quorate(self, cluster: ClusterConf) -> bool:
         if self.partitioned or time.monotonic() < self.unsettled_until:
             return False
