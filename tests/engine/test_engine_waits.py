@@ -262,3 +262,23 @@ def test_a_join_left_running_by_an_earlier_run_is_awaited_not_repeated() -> None
         assert len(joins) == 1, "the rerun found the node the first run's task joined"
     finally:
         fake.close()
+
+
+def test_every_link_is_sent_with_its_priority_on_create_and_without_on_join() -> None:
+    nodes = {f"pve{i}": [f"10.0.0.{10 + i}", f"10.1.0.{10 + i}", f"10.2.0.{10 + i}"] for i in (1, 2)}
+    with FakeCluster(nodes=nodes, version="9.1", root_password=ROOT_PASSWORD, token_id=TOKEN_ID, token_secret=SECRET,
+                     task_seconds=0.05) as fake:
+        wanted = ClusterSpec("lab", tuple(MemberSpec(n, int(n[3:]), tuple(a), fake.endpoint(n))
+                                          for n, a in nodes.items()), (30, 20, 10))
+        c = Client({n: fake.endpoint(n) for n in nodes}, Credentials(token_id=TOKEN_ID, token_secret=SECRET),
+                   TlsSettings(ca_file=str(fake.ca_file)), timeout_seconds=2.0, retries=1, backoff_seconds=0.01)
+        with c:
+            live = apply_changes(c, wanted, join_password=ROOT_PASSWORD)
+        created = next(r for r in fake.requests if r.method == "POST" and r.path == "/cluster/config")
+        joined = next(r for r in fake.requests if r.method == "POST" and r.path == "/cluster/config/join")
+    assert {k: v for k, v in created.params.items() if k.startswith("link")} == {
+        "link0": "address=10.0.0.11,priority=30", "link1": "address=10.1.0.11,priority=20",
+        "link2": "address=10.2.0.11,priority=10"}
+    assert {k: v for k, v in joined.params.items() if k.startswith("link")} == {
+        "link0": "10.0.0.12", "link1": "10.1.0.12", "link2": "10.2.0.12"}
+    assert live.members["pve2"].links == ("10.0.0.12", "10.1.0.12", "10.2.0.12")
