@@ -207,3 +207,29 @@ def test_destroying_a_file_system_needs_allow_destroy_and_then_leaves_it_to_the_
     assert (allowed.steps, allowed.refused) == ([], [])
     gone = plan_ceph(FileSystem("pve1", "other"), live, present=False)
     assert (gone.steps, gone.refused) == ([], [])
+
+
+# -------------------------------------------------------------------------------- what each step says
+
+
+def test_every_create_and_change_step_names_its_node_and_what_it_does() -> None:
+    free = LiveCeph("pve2", initialised=True, monitors={"pve1": daemon("pve1")}, managers={"pve1": daemon("pve1")},
+                    mds={"pve1": daemon("pve1")},
+                    disks={"/dev/sdb": LiveDisk("/dev/sdb", None, None, 1 << 40)})
+    assert steps(plan_ceph(Osd("pve2", "/dev/sdb"), free)) == ["create_osd pve2: create an OSD on pve2:/dev/sdb"]
+    assert steps(plan_ceph(MetadataServer("pve2"), free)) == ["create_mds pve2: create metadata server mds.pve2"]
+    assert steps(plan_ceph(FileSystem("pve2", "cephfs"), free)) == ["create_fs pve2: create CephFS cephfs"]
+    assert steps(plan_ceph(FileSystem("pve2", "cephfs", 64), free)) == [
+        "create_fs pve2: create CephFS cephfs with 64 placement groups"]
+    free.filesystems = {"cephfs": LiveFileSystem("cephfs", "cephfs_data", "cephfs_metadata", 32)}
+    assert steps(plan_ceph(FileSystem("pve2", "cephfs", 128), free)) == [
+        "resize_fs pve2: set pg_num of pool cephfs_data from 32 to 128"]
+    out = plan_ceph(Osd("pve1", "/dev/sdc"), osd_ceph(), present=False, allow_destroy=True)
+    assert steps(out)[:2] == ["out_osd pve1: mark osd.3 out", "stop_osd pve1: stop osd.3"]
+
+
+def test_a_missing_db_device_on_a_node_without_disks_is_named() -> None:
+    bare = LiveCeph("pve2", initialised=True, monitors={"pve1": daemon("pve1")}, managers={"pve1": daemon("pve1")})
+    plan = plan_ceph(Osd("pve2", "/dev/sdb", db_device="/dev/nvme0n1"), bare)
+    assert plan.refused == ["pve2 has no disk /dev/sdb (device); its disks: none",
+                            "pve2 has no disk /dev/nvme0n1 (db_device); its disks: none"]

@@ -282,3 +282,21 @@ def test_every_link_is_sent_with_its_priority_on_create_and_without_on_join() ->
     assert {k: v for k, v in joined.params.items() if k.startswith("link")} == {
         "link0": "10.0.0.12", "link1": "10.1.0.12", "link2": "10.2.0.12"}
     assert live.members["pve2"].links == ("10.0.0.12", "10.1.0.12", "10.2.0.12")
+
+
+def test_a_join_still_running_past_the_reruns_deadline_stops_the_rerun_without_a_second_join() -> None:
+    fake = start(task_seconds=4.0)
+    try:
+        fake.form_cluster("lab", members=["pve1"])
+        with client(fake) as c:
+            with pytest.raises(TaskError):
+                apply_changes(c, spec(fake, "pve1", "pve2"), join_password=ROOT_PASSWORD, task_timeout_seconds=0.2)
+            started = time.monotonic()
+            with pytest.raises(EngineError) as excinfo:
+                apply_changes(c, spec(fake, "pve1", "pve2"), join_password=ROOT_PASSWORD, task_timeout_seconds=0.2)
+            assert time.monotonic() - started < 3.5, "each wait for the running join ended at its deadline"
+        assert "did not converge; run again to continue" in str(excinfo.value)
+        joins = [r for r in fake.requests if r.method == "POST" and r.path == "/cluster/config/join"]
+        assert len(joins) == 1, "no second join while the first still runs"
+    finally:
+        fake.close()
