@@ -71,3 +71,56 @@ def test_glusterfs_on_either_side_of_pve9(release: str | None, refused: bool) ->
     problems = check_storage(spec, release)
     assert problems == ([f"type: GlusterFS storage is gone in PVE 9, the cluster runs {release}; use CephFS or NFS, "
                          "or stay on PVE 8"] if refused else [])
+
+
+def test_a_type_pvecdk_storage_does_not_manage_is_named_with_those_it_does() -> None:
+    assert check_storage(StorageSpec("n1", "nfs")) == [
+        "type: pvecdk_storage manages rbd, cephfs, iscsi, iscsidirect, zfs, glusterfs, got 'nfs'; use the "
+        "bpg/proxmox resource for nfs storage"]
+
+
+def test_options_pve_manages_and_options_with_their_own_attribute() -> None:
+    spec = StorageSpec("i1", "iscsi", options={**ISCSI, "content": "images", "digest": "abc", "shared": "1"})
+    assert check_storage(spec) == ["options.content: set it with the content attribute, not in options",
+                                   "options.digest: PVE manages it; leave it out",
+                                   "options.shared: PVE manages it; leave it out"]
+
+
+def test_the_pool_hint_is_for_cephfs_only() -> None:
+    (cephfs_pool,) = check_storage(StorageSpec("c1", "cephfs", options={"pool": "p"}))
+    assert cephfs_pool == ("options.pool: not an option of cephfs storage; CephFS storage has no pool option (RBD "
+                           "does); name the file system with fs-name")
+    (iscsi_pool,) = check_storage(StorageSpec("i1", "iscsi", options={**ISCSI, "pool": "p"}))
+    assert iscsi_pool.startswith("options.pool: not an option of iscsi storage; iscsi storage takes ")
+    (cephfs_other,) = check_storage(StorageSpec("c1", "cephfs", options={"bogus": "1"}))
+    assert cephfs_other.startswith("options.bogus: not an option of cephfs storage; cephfs storage takes ")
+
+
+def test_every_content_the_type_cannot_hold_is_named() -> None:
+    spec = StorageSpec("i1", "iscsi", content=frozenset({"backup", "images", "iso"}), options=ISCSI)
+    assert check_storage(spec) == ["content: iscsi storage cannot hold backup, iso; it takes images, none"]
+
+
+def test_a_keyring_only_where_the_type_takes_one() -> None:
+    assert check_storage(StorageSpec("r1", "rbd", options={"pool": "p", "monhost": "10.9.0.1"}, keyring="k")) == []
+    assert check_storage(StorageSpec("i1", "iscsi", options=ISCSI, keyring="k")) == [
+        "keyring: iscsi storage takes no keyring; leave it unset"]
+
+
+def test_the_plan_checks_the_definition_against_the_clusters_release() -> None:
+    spec = StorageSpec("g1", "glusterfs", options={"server": "10.0.6.1", "volume": "gv0"})
+    assert plan_storage("g1", spec, None, release="9.1").refused == [
+        "type: GlusterFS storage is gone in PVE 9, the cluster runs 9.1; use CephFS or NFS, or stay on PVE 8"]
+    created = plan_storage("g1", spec, None, release="8.4")
+    assert created.refused == [] and [str(s) for s in created.steps] == ["create_storage g1: add glusterfs storage g1"]
+
+
+def test_a_type_change_and_several_fixed_options_are_named() -> None:
+    spec = StorageSpec("i1", "iscsidirect", options=ISCSI)
+    assert plan_storage("i1", spec, live_iscsi()).refused == [
+        "storage i1 exists as iscsi storage, the model says iscsidirect; a storage id cannot change type (pick "
+        "another id, or remove the old one first)"]
+    moved = StorageSpec("i1", "iscsi", options={"portal": "10.0.5.2", "target": "other"})
+    assert plan_storage("i1", moved, live_iscsi()).refused == [
+        "storage i1: portal, target cannot change after create; replace the storage (allow_destroy = true) or put "
+        "the current value back"]
