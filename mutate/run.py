@@ -106,7 +106,7 @@ def run(name: str, module: dict[str, object], children: int, whole: bool, tests_
     dotted = "pvecdk." + str(module["path"]).removesuffix(".py").replace("/", ".")
     # mutmut names a mutant module.x_function__mutmut_N (a method: module.xǁClassǁmethod__mutmut_N).
     functions = [] if whole else list(module.get("functions", []))  # type: ignore[call-overload]
-    globs = [f"{dotted}.x*{f}__mutmut_*" for f in functions]
+    globs = [g for f in functions for g in (f"{dotted}.x_{f}__mutmut_*", f"{dotted}.xǁ*ǁ{f}__mutmut_*")]
     started = time.monotonic()
     mutmut(work, "run", "--max-children", str(children), *globs)
     seconds = time.monotonic() - started

@@ -131,3 +131,17 @@ def test_minutes_of_day_refuses_what_is_not_a_time_of_day(text: str) -> None:
     with pytest.raises(ValueError) as excinfo:
         minutes_of_day(text)
     assert str(excinfo.value) == f"{text!r} is not a time of day; give HH:MM, such as 01:00"
+
+
+def test_an_item_after_a_star_is_still_checked() -> None:
+    assert rejected("*,61") == "time '*,61': minute 61 is out of range; give minute as 0-59"
+    assert rejected("*/15,61:00") == "time '*/15,61:00': hour 61 is out of range; give hour as 0-23"
+
+
+def test_the_end_of_a_range_is_checked_and_named() -> None:
+    assert rejected("1..61") == "time '1..61': minute 61 is out of range; give minute as 0-59"
+    assert rejected("*-01..13-01") == "date '*-01..13-01': month 13 is out of range; give month as 1-12"
+
+
+def test_a_token_starting_with_a_letter_is_weekdays() -> None:
+    assert rejected("x1") == "weekdays 'x1': 'x1' is not a weekday; use mon, tue, wed, thu, fri, sat or sun"
