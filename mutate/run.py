@@ -62,6 +62,8 @@ def stage(name: str, module: dict[str, object]) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "constructs" / "pvecdk", work / "src" / "pvecdk", ignore=ignore)
     shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
+    # The fake cluster reads the vendored PVE tables by path, beside the tests, never through the package.
+    shutil.copytree(ROOT / "constructs" / "pvecdk" / "data", work / "constructs" / "pvecdk" / "data")
     pytest_options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
     tests = list(module["tests"])  # type: ignore[call-overload]
     config = {
@@ -69,6 +71,7 @@ def stage(name: str, module: dict[str, object]) -> Path:
         "only_mutate": [f"src/pvecdk/{module['path']}"],
         "pytest_add_cli_args_test_selection": tests,
         "pytest_add_cli_args": ["-p", "no:cacheprovider"],
+        "also_copy": ["constructs"],
         "use_git_change_detection": False,
         "timeout_multiplier": 2.0,
         "timeout_constant": 2.0,
