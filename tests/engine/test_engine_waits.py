@@ -230,36 +230,26 @@ def test_the_cluster_is_created_with_the_link_priorities(fake: FakeCluster) -> N
 # ----------------------------------------------------------------------------------------------- long tasks
 
 
-def test_a_task_longer_than_its_deadline_times_out_and_a_rerun_converges() -> None:
+@pytest.mark.parametrize(("formed", "timed_out", "path"), [
+    pytest.param([], "pve1", "/cluster/config", id="create"),
+    pytest.param(["pve1"], "pve2", "/cluster/config/join", id="join"),
+])
+def test_a_task_longer_than_its_deadline_times_out_and_the_rerun_awaits_it_not_repeats_it(
+        formed: list[str], timed_out: str, path: str) -> None:
     fake = start(task_seconds=1.2)
     try:
+        if formed:
+            fake.form_cluster("lab", members=formed)
         with client(fake) as c:
             with pytest.raises(TaskError) as excinfo:
                 apply_changes(c, spec(fake, "pve1", "pve2"), join_password=ROOT_PASSWORD, task_timeout_seconds=0.3)
-            assert excinfo.value.timed_out and excinfo.value.node == "pve1"
-            assert fake.state.members == {}, "the create task was still running"
+            assert excinfo.value.timed_out and excinfo.value.node == timed_out
+            assert timed_out not in fake.state.members, "the task was still running"
             live = apply_changes(c, spec(fake, "pve1", "pve2"), join_password=ROOT_PASSWORD,
                                  task_timeout_seconds=5.0)
         assert sorted(live.members) == ["pve1", "pve2"]
-        creates = [r for r in fake.requests if r.method == "POST" and r.path == "/cluster/config"]
-        assert len(creates) == 1, "the rerun found the cluster the first run's task made"
-    finally:
-        fake.close()
-
-
-def test_a_join_left_running_by_an_earlier_run_is_awaited_not_repeated() -> None:
-    fake = start(task_seconds=1.2)
-    try:
-        fake.form_cluster("lab", members=["pve1"])
-        with client(fake) as c:
-            with pytest.raises(TaskError) as excinfo:
-                apply_changes(c, spec(fake, "pve1", "pve2"), join_password=ROOT_PASSWORD, task_timeout_seconds=0.3)
-            assert excinfo.value.timed_out and excinfo.value.node == "pve2"
-            live = apply_changes(c, spec(fake, "pve1", "pve2"), join_password=ROOT_PASSWORD,
-                                 task_timeout_seconds=5.0)
-        assert sorted(live.members) == ["pve1", "pve2"]
-        joins = [r for r in fake.requests if r.method == "POST" and r.path == "/cluster/config/join"]
-        assert len(joins) == 1, "the rerun found the node the first run's task joined"
+        posts = [r for r in fake.requests if r.method == "POST" and r.path == path]
+        assert len(posts) == 1, "the rerun found what the first run's task made"
     finally:
         fake.close()
 
