@@ -145,15 +145,16 @@ def main() -> int:
     modules = load_modules()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="*", choices=[[], *modules], metavar="MODULE",
-                        help=f"one or more of {', '.join(modules)} (default: all, one after the other)")
+                        help=f"one or more of {', '.join(modules)} (default: all but those marked slow, one after "
+                             "the other)")
     parser.add_argument("--children", type=int, default=1, help="mutants tested at once (default 1)")
     parser.add_argument("--whole", action="store_true",
                         help="mutate every function of the module, not only its decisions (slow)")
     parser.add_argument("--tests-at", metavar="REF",
                         help="run only the test files that existed at git revision REF (the score before them)")
     args = parser.parse_args()
-    summaries = [run(name, modules[name], args.children, args.whole, args.tests_at)
-                 for name in (args.modules or modules)]
+    chosen = args.modules or [name for name, module in modules.items() if not module.get("slow")]
+    summaries = [run(name, modules[name], args.children, args.whole, args.tests_at) for name in chosen]
     print()
     for s in summaries:
         print(f"{s['module']:<12} {s['path']:<24} {s['score']:5.1f}%  killed {s['killed']} of "
