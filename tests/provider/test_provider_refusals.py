@@ -80,3 +80,74 @@ def test_an_id_not_known_until_apply_forces_no_replacement(fake: FakeCluster) ->
         assert result.diagnostics == []
     changed = {**prior, "device": "/dev/sdc"}
     assert ("device",) in osd.plan(prior, changed, changed, b"").requires_replace
+
+
+# -------------------------------------------------------------------------------- pvecdk_storage's plan
+
+
+def diags(result: Any) -> list[tuple[str, str, str, tuple[Any, ...]]]:
+    return [(d.severity, d.summary, d.detail, d.path) for d in result.diagnostics]
+
+
+@pytest.mark.parametrize("unknown", ["id", "type", "endpoint", "options"])
+def test_a_plan_with_a_value_unknown_until_apply_reads_nothing_and_refuses_nothing(
+        fake: FakeCluster, storage: ResourceType, unknown: str) -> None:
+    wanted = {**iscsi(fake), unknown: UNKNOWN}
+    seen = len(fake.requests)
+    result = storage.plan(None, wanted, wanted, b"")
+    assert (result.diagnostics, result.requires_replace) == ([], [])
+    assert result.planned_state == {**wanted, "shared": UNKNOWN}
+    assert fake.requests[seen:] == []
+
+
+@pytest.mark.parametrize(("change", "replaced", "named"), [
+    ({"id": "san2"}, [("id",)], "id"),
+    ({"type": "iscsidirect"}, [("type",)], "type"),
+    ({"options": {"portal": "10.0.5.2", "target": "t2"}}, [("options", ("key", "portal")),
+                                                          ("options", ("key", "target"))], "portal, target"),
+])
+def test_what_forces_a_replacement_is_named_and_refused_without_allow_destroy(
+        fake: FakeCluster, storage: ResourceType, change: dict[str, Any], replaced: list[Any], named: str) -> None:
+    state = created(storage, iscsi(fake))
+    moved = {**state, **change}
+    result = storage.plan(state, moved, moved, b"")
+    assert result.requires_replace == replaced and result.planned_state["shared"] is UNKNOWN
+    assert diags(result)[0] == (
+        "error", "Storage replacement refused",
+        f"changing {named} replaces storage san: it is removed and added again, and guests lose access to its "
+        "disks meanwhile; set allow_destroy = true and apply that on its own first: the removal half of a "
+        "replacement sees only the current state, or put the old value back", ())
+
+
+def test_a_plan_that_cannot_read_the_storage_says_so_and_keeps_the_replacement(fake: FakeCluster,
+                                                                             storage: ResourceType) -> None:
+    state = created(storage, iscsi(fake))
+    moved = {**state, "options": {**state["options"], "portal": "10.0.5.2"}}
+    fake.set_offline("pve1")
+    result = storage.plan(state, moved, moved, b"")
+    assert result.requires_replace == [("options", ("key", "portal"))] and result.planned_state == {
+        **moved, "shared": UNKNOWN}
+    ((severity, summary, detail, _),) = diags(result)
+    assert (severity, summary) == ("error", "Cannot read the storage") and "connection refused" in detail
+
+
+def test_a_storage_taken_by_another_type_is_refused_and_one_of_the_same_type_adopted(
+        fake: FakeCluster, storage: ResourceType) -> None:
+    created(storage, iscsi(fake))
+    other = iscsi(fake, type="iscsidirect")
+    assert diags(storage.plan(None, other, other, b"")) == [(
+        "error", "Invalid storage definition", "storage san exists as iscsi storage, the model says iscsidirect; a "
+        "storage id cannot change type (pick another id, or remove the old one first)", ())]
+    same = iscsi(fake)
+    assert diags(storage.plan(None, same, same, b"")) == [(
+        "warning", "Storage san exists already", "PVE has a iscsi storage san; the apply adopts it and sets the "
+        "options the model gives. Import it instead (terraform import <address> san) to see its current options "
+        "first.", ())]
+
+
+def test_a_storage_id_taken_is_refused_at_the_id(fake: FakeCluster, storage: ResourceType) -> None:
+    created(storage, iscsi(fake, id="taken"))
+    state = {**created(storage, iscsi(fake)), "allow_destroy": True}
+    renamed = {**state, "id": "taken"}
+    assert [(d[0], d[1], d[3]) for d in diags(storage.plan(state, renamed, renamed, b""))] == [
+        ("error", "Storage id taken", ("id",))]
