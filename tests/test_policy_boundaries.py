@@ -213,3 +213,52 @@ def test_enforce_returns_every_warning_and_raises_every_error_of_every_cluster()
     warnings = enforce(only_warnings)
     assert [(f.severity, f.problem.path, f.problem.field) for f in warnings] == [
         ("warning", "b/Cluster", "nodes"), ("warning", "b/Cluster", "qdevice"), ("warning", "c/Cluster", "qdevice")]
+
+
+@pytest.mark.parametrize(("nodes", "ha", "why"), [(1, False, None), (2, False, "the cluster has 2 nodes"),
+                                                  (3, True, "it is under HA")])
+def test_a_host_cpu_from_two_nodes_or_under_ha(nodes: int, ha: bool, why: str | None) -> None:
+    lab9 = lab(nodes=nodes, qdevice=QDevice("192.168.1.5") if nodes == 2 else None)
+    _vm(lab9, 100, cpu_type="host", ha=ha)
+    errors = [p for p in policy_errors(lab9.cluster) if p.field == "cpu_type"]
+    if why is None:
+        assert errors == []
+    else:
+        assert [(p.problem, p.fix) for p in errors] == [(
+            f"host passes the node's own CPU through, so the VM migrates only to identical CPUs, and {why}",
+            "use x86-64-v2-AES (or a model every node supports), or allow_host_cpu=True if every node has the same "
+            "CPU")]
+
+
+def test_replicated_zfs_volumes_count_only_when_each_disk_is_replicated() -> None:
+    lab9 = lab()
+    vm = _vm(lab9, 100, disks=[Disk(lab9.zfs), Disk(lab9.zfs, replicate=False), Disk(lab9.lvm, replicate=False)])
+    vm.replicate_to(lab9.nodes[1])
+    lab9.cluster.ha.protect(vm, prefer=lab9.nodes[:2], strict=True)
+    assert [(p.field, p.problem, p.fix) for p in policy_errors(lab9.cluster)] == [
+        ("disks[1].storage", "the guest is under HA, but storage local-zfs (zfspool) is local to its node and not "
+         "replicated, so HA cannot start it elsewhere", "put the volume on shared storage (NFS, RBD, CephFS...), or "
+         "on zfspool and replicate it with guest.replicate_to(node)"),
+        ("disks[2].storage", "the guest is under HA, but storage local-lvm (lvmthin) is local to its node and not "
+         "replicated, so HA cannot start it elsewhere", "put the volume on shared storage (NFS, RBD, CephFS...), or "
+         "on zfspool")]
+
+
+def test_a_node_affinity_rule_before_a_resource_affinity_rule_does_not_hide_it() -> None:
+    lab9 = lab()
+    a, b = _vm(lab9, 100), _vm(lab9, 101)
+    lab9.cluster.ha.protect(a, prefer=lab9.nodes[:2])
+    lab9.cluster.ha.keep_together([a, b])
+    assert [(p.problem, p.fix) for p in policy_errors(lab9.cluster)] == [
+        ("vm:101 is in the rule but not under HA", "protect it first (cluster.ha.protect(guest) or ha=True)")]
+
+
+def test_a_replica_missing_on_strict_nodes_names_each_of_them() -> None:
+    lab9 = lab(nodes=4)
+    vm = _vm(lab9, 100, disks=[Disk(lab9.zfs)])
+    vm.replicate_to(lab9.nodes[1])
+    lab9.cluster.ha.protect(vm, prefer=lab9.nodes, strict=True)
+    (p,) = policy_errors(lab9.cluster)
+    assert p.problem == "the guest's ZFS volumes exist only on pve1, pve2, but HA may start it on pve3, pve4"
+    assert p.fix == ("restrict it to the nodes with a replica: prefer=[...] of pve1, pve2 with strict=True, or "
+                     "replicate to the other nodes too")
