@@ -100,12 +100,15 @@ def existing_at(ref: str, tests: list[str]) -> list[str]:
                                                capture_output=True, check=False).returncode == 0]
 
 
-def run(name: str, module: dict[str, object], children: int, whole: bool, tests_at: str | None) -> dict[str, object]:
+def run(name: str, module: dict[str, object], children: int, whole: bool, tests_at: str | None,
+        only: list[str] | None = None) -> dict[str, object]:
+    if only:
+        module = {**module, "functions": only}
     if tests_at is not None:
         module = {**module, "tests": existing_at(tests_at, list(module["tests"]))}  # type: ignore[call-overload]
         if not module["tests"]:
             raise SystemExit(f"{name}: no test file of it existed at {tests_at}")
-    work = stage(name, module)
+    work = stage(name if tests_at is None else f"{name}-at-{tests_at}", module)
     dotted = "pvecdk." + str(module["path"]).removesuffix(".py").replace("/", ".")
     # mutmut names a mutant module.x_function__mutmut_N (a method: module.xǁClassǁmethod__mutmut_N).
     functions = [] if whole else list(module.get("functions", []))  # type: ignore[call-overload]
@@ -152,9 +155,11 @@ def main() -> int:
                         help="mutate every function of the module, not only its decisions (slow)")
     parser.add_argument("--tests-at", metavar="REF",
                         help="run only the test files that existed at git revision REF (the score before them)")
+    parser.add_argument("--only", metavar="F1,F2", help="mutate only these functions of the module")
     args = parser.parse_args()
     chosen = args.modules or [name for name, module in modules.items() if not module.get("slow")]
-    summaries = [run(name, modules[name], args.children, args.whole, args.tests_at) for name in chosen]
+    only = args.only.split(",") if args.only else None
+    summaries = [run(name, modules[name], args.children, args.whole, args.tests_at, only) for name in chosen]
     print()
     for s in summaries:
         print(f"{s['module']:<12} {s['path']:<24} {s['score']:5.1f}%  killed {s['killed']} of "
