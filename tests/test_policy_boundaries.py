@@ -10,7 +10,7 @@ import pytest
 from lab import lab, policy_errors
 from pvecdk import Cluster, ConfigError, Disk, NetworkInterface, QDevice, Storage, Vm, _cdk
 from pvecdk.bpg import provider
-from pvecdk.policy import check_ceph, enforce, quorum
+from pvecdk.policy import check, check_ceph, enforce, quorum
 
 
 def _vm(lab_: Any, vm_id: int, node: int = 0, **kwargs: Any) -> Vm:
@@ -18,17 +18,19 @@ def _vm(lab_: Any, vm_id: int, node: int = 0, **kwargs: Any) -> Vm:
     return Vm(lab_.stack, f"vm{vm_id}", node=lab_.nodes[node], vm_id=vm_id, **kwargs)
 
 
-def cluster_of(votes: list[int], *, qdevice: bool = False, storage: bool = False) -> Cluster:
+def cluster_of(votes: list[int], *, qdevice: bool = False, storage: bool = False, corosync: bool = True) -> Cluster:
     stack = _cdk.TerraformStack(_cdk.Testing.app(), "q")
     provider.ProxmoxProvider(stack, "proxmox")
     nets = {"management_network": "192.168.1.0/24", "cluster_network": "10.0.0.0/24"}
+    if not corosync:
+        del nets["cluster_network"]
     if storage:
         nets["storage_network"] = "172.16.0.0/24"
     c = Cluster(stack, "Cluster", name="q", qdevice=QDevice("192.168.1.5") if qdevice else None, **nets)
     for i, v in enumerate(votes, start=1):
         c.add_node(f"pve{i}", node_id=i, votes=v, management_address=f"192.168.1.{10 + i}",
-                   cluster_address=f"10.0.0.{10 + i}", storage_address=f"172.16.0.{10 + i}" if storage else None,
-                   management_interface="eno1")
+                   cluster_address=f"10.0.0.{10 + i}" if corosync else None,
+                   storage_address=f"172.16.0.{10 + i}" if storage else None, management_interface="eno1")
     return c
 
 
@@ -262,3 +264,57 @@ def test_a_replica_missing_on_strict_nodes_names_each_of_them() -> None:
     assert p.problem == "the guest's ZFS volumes exist only on pve1, pve2, but HA may start it on pve3, pve4"
     assert p.fix == ("restrict it to the nodes with a replica: prefer=[...] of pve1, pve2 with strict=True, or "
                      "replicate to the other nodes too")
+
+
+@pytest.mark.parametrize(("votes", "qdevice", "expected"), [
+    ([0], False, (0, 1, 0)),  # no vote at all: nothing can fail
+    ([0], True, (1, 1, 0)),  # the QDevice alone would be quorate, but the last node never counts as failed
+    ([1, 0], False, (1, 1, 0)),
+])
+def test_quorum_figures_with_nodes_that_carry_no_vote(votes: list[int], qdevice: bool,
+                                                      expected: tuple[int, int, int]) -> None:
+    q = quorum(cluster_of(votes, qdevice=qdevice))
+    assert (q.votes, q.quorum, q.tolerated_failures) == expected
+
+
+FAIL_OVER = ("cannot fail over: losing one node loses quorum", "add a third node, or a QDevice to a two-node cluster")
+EVEN = ("can split into two halves with no majority", "add a node, or a QDevice (qdevice=QDevice(address=...))")
+
+
+def quorum_findings(cluster: Cluster) -> list[tuple[str, str, str, str]]:
+    return [(f.severity, f.problem.field, f.problem.problem, f.problem.fix) for f in check(cluster)]
+
+
+@pytest.mark.parametrize(("votes", "qdevice", "expected"), [
+    ([1], False, [("warning", "nodes", f"1 vote {FAIL_OVER[0]}", FAIL_OVER[1])]),
+    ([1], True, [("warning", "nodes", f"2 votes {FAIL_OVER[0]}", FAIL_OVER[1]),
+                 ("warning", "qdevice", "a QDevice on an odd number of nodes (1) breaks no tie and PVE supports it "
+                  "only on even clusters", "remove the QDevice, or use an even number of nodes")]),
+    ([1, 1], False, [("warning", "nodes", f"2 votes {FAIL_OVER[0]}", FAIL_OVER[1]),
+                     ("warning", "qdevice", f"an even number of votes (2) {EVEN[0]}", EVEN[1])]),
+    ([1, 0], True, []),  # two nodes and a QDevice: the one way below three votes to fail over
+    ([1, 0, 0], True, [("warning", "nodes", f"2 votes {FAIL_OVER[0]}", FAIL_OVER[1]),
+                       ("warning", "qdevice", "a QDevice on an odd number of nodes (3) breaks no tie and PVE "
+                        "supports it only on even clusters", "remove the QDevice, or use an even number of nodes")]),
+    ([1, 1, 1], False, []),
+])
+def test_every_quorum_finding_whole(votes: list[int], qdevice: bool,
+                                    expected: list[tuple[str, str, str, str]]) -> None:
+    assert quorum_findings(cluster_of(votes, qdevice=qdevice)) == expected
+
+
+def test_no_node_and_a_shared_management_network_are_found_whole() -> None:
+    stack = _cdk.TerraformStack(_cdk.Testing.app(), "q")
+    empty = Cluster(stack, "Cluster", name="q", management_network="192.168.1.0/24", cluster_network="10.0.0.0/24")
+    assert quorum_findings(empty) == [("error", "nodes", "the cluster has no node",
+                                       "add nodes with cluster.add_node(...)")]
+    assert quorum_findings(cluster_of([1, 1, 1], corosync=False)) == [
+        ("warning", "cluster_network", "corosync shares the management network; traffic there can delay corosync "
+         "and fence nodes", "give the cluster a separate cluster_network")]
+
+
+def test_ha_that_cannot_survive_a_failure_says_how_to_fix_it() -> None:
+    lab2 = lab(nodes=2)
+    _vm(lab2, 100, ha=True)
+    (p,) = [p for p in policy_errors(lab2.cluster) if p.field == "ha"]
+    assert p.fix == "add nodes (three or more), or two nodes plus a QDevice, before protecting guests"
