@@ -244,3 +244,30 @@ def test_a_missing_db_device_on_a_node_without_disks_is_named() -> None:
     plan = plan_ceph(Osd("pve2", "/dev/sdb", db_device="/dev/nvme0n1"), bare)
     assert plan.refused == [missing_disk("pve2", "/dev/sdb", "device", "none"),
                             missing_disk("pve2", "/dev/nvme0n1", "db_device", "none")]
+
+
+# -------------------------------------------------------------------------------- prerequisites and devices in use
+
+
+def test_a_daemon_on_ceph_not_yet_initialised_waits_for_it_whole() -> None:
+    plan = plan_ceph(Manager("pve1"), LiveCeph("pve1"))
+    assert plan.missing == [EngineProblem("mgr.pve1", "Ceph is not initialised on the cluster (pve1 has no ceph.conf)",
+                                          "apply pvecdk_ceph first (POST /nodes/{node}/ceph/init) before the mgr.pve1")]
+    assert plan.refused == [] and [s.action for s in plan.steps] == [Action.CREATE_MANAGER]
+
+
+def test_a_device_in_use_is_refused_with_the_wipe_that_frees_it() -> None:
+    live = ceph(3, managers={"pve1": daemon("pve1")},
+                disks={"/dev/sdb": LiveDisk("/dev/sdb", None, "ZFS", 1 << 40),
+                       "/dev/sdc": LiveDisk("/dev/sdc", None, None, 1 << 40)})
+    assert plan_ceph(Osd("pve1", "/dev/sdb"), live).refused == [
+        EngineProblem("pve1:/dev/sdb", "in use (ZFS)", "wipe it (PUT /nodes/pve1/disks/wipedisk) or choose another "
+                      "device", "device")]
+    assert plan_ceph(Osd("pve1", "/dev/sdc"), live).refused == []
+
+
+def test_a_file_system_waits_for_a_metadata_server_whole() -> None:
+    plan = plan_ceph(FileSystem("pve2", "cephfs"), ceph(3))
+    assert plan.missing == [EngineProblem("CephFS cephfs", "a file system needs a metadata server",
+                                          "apply a pvecdk_ceph_mds first")]
+    assert plan_ceph(FileSystem("pve2", "cephfs"), ceph(3, mds={"pve1": daemon("pve1")})).missing == []

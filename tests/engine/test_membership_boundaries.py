@@ -163,6 +163,10 @@ def test_creating_names_the_first_node_by_id_and_joins_the_rest() -> None:
                                               "join pve2: join pve2 (node id 2) to lab",
                                               "join pve3: join pve3 (node id 3) to lab"]
     assert plan_changes(spec(3, 2, 1), state)[1] == [unreachable("pve2", "timed out", "join it")]
+    state.unreachable = {"pve1": "connection refused"}
+    steps, problems = plan_changes(spec(3, 2, 1), state)
+    assert problems == [unreachable("pve1", "connection refused", "create the cluster")]
+    assert [s.action for s in steps] == [Action.CREATE, Action.JOIN, Action.JOIN]
 
 
 def test_a_foreign_node_in_the_middle_is_the_one_named() -> None:
