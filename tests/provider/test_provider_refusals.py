@@ -151,3 +151,12 @@ def test_a_storage_id_taken_is_refused_at_the_id(fake: FakeCluster, storage: Res
     renamed = {**state, "id": "taken"}
     assert [(d[0], d[1], d[3]) for d in diags(storage.plan(state, renamed, renamed, b""))] == [
         ("error", "Storage id taken", ("id",))]
+
+
+def test_content_left_out_is_unknown_until_the_apply(fake: FakeCluster, storage: ResourceType) -> None:
+    # PVE picks the content of a storage created without one: the plan cannot say it (the apply reads it back),
+    # and one given is planned as given.
+    unset = iscsi(fake, content=None)
+    assert storage.plan(None, unset, unset, b"").planned_state["content"] is UNKNOWN
+    given = iscsi(fake)
+    assert storage.plan(None, given, given, b"").planned_state["content"] == ["images"]
