@@ -4,9 +4,10 @@ VENV ?= .venv
 RUNTIME ?= cdktf
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(RUNTIME)
+MUTATE_STAMP := $(VENV)/.mutate-$(RUNTIME)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth validate test lint pytest postgres test-cdktn bindings bench clean
+.PHONY: synth validate test lint pytest postgres test-cdktn bindings bench mutate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +26,7 @@ validate: synth  ## check the synthesized stacks with Terraform, offline
 test: lint pytest  ## lint, type-check and run the test suite
 
 lint: $(STAMP)  ## ruff and mypy (strict, generated bindings included)
-	$(BIN)/ruff check constructs stacks tests bench examples main.py
+	$(BIN)/ruff check constructs stacks tests bench examples mutate main.py
 	$(BIN)/mypy
 	cd examples/team-library && $(abspath $(BIN))/mypy
 
@@ -52,6 +53,13 @@ bindings: $(STAMP)  ## regenerate pvecdk.bpg from the vendored provider schema
 bench: $(STAMP)  ## synthesis benchmarks, L1 resources and the cluster model (figures, not a test)
 	$(BIN)/python bench/synth.py
 	$(BIN)/python bench/synth.py --scenario cluster
+
+$(MUTATE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[$(RUNTIME),validate,test,dev,mutate]'
+	touch $@
+
+mutate: $(MUTATE_STAMP)  ## mutation testing of the safety logic, one module after the other (figures, not a gate; not in CI)
+	$(BIN)/python mutate/run.py $(MODULE)
 
 clean:
 	rm -rf $(VENV) .venv-cdktn cdktf.out

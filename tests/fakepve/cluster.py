@@ -10,6 +10,7 @@ import ipaddress
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -371,9 +372,30 @@ class FakeCluster:
         with self._world.lock:
             self._world.partitioned = True
 
-    def restore_quorum(self) -> None:
+    def restore_quorum(self, after: float = 0.0) -> None:
+        """End the partition; the nodes see each other at once, the cluster is quorate `after` seconds later."""
         with self._world.lock:
             self._world.partitioned = False
+            self._world.unsettled_until = max(self._world.unsettled_until, time.monotonic() + after)
+
+    # --- delay modes: a fake that takes its time ------------------------------------------------------
+
+    def delay_joins(self, seconds: float) -> None:
+        """A node that joins shows online to the other members only `seconds` after its join task ended."""
+        with self._world.lock:
+            self._world.join_delay = seconds
+
+    def settle_quorum(self, seconds: float) -> None:
+        """After each join or removal the cluster has no quorum for `seconds` (corosync reconfiguring)."""
+        with self._world.lock:
+            self._world.settle_seconds = seconds
+
+    def lag_view(self, node: str, seconds: float) -> None:
+        """`node`'s view lags the others': its status lists a newly joined member, online, `seconds` after they
+        do (on top of any delay_joins)."""
+        self._node(node)
+        with self._world.lock:
+            self._world.view_lag[node] = seconds
 
     def clock_skew(self, node: str, seconds: float) -> None:
         """Offset the node's clock (GET /nodes/{node}/time, task start times) by `seconds`."""

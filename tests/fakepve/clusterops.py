@@ -210,6 +210,7 @@ def join_cluster(
     # The joined node's /etc/pve is replaced by the cluster's: its tickets and options are the cluster's now.
     node.cluster = cluster
     world.reset_local_store(node)
+    world.membership_changed(joined=node.name)
     lines += [
         "Join request OK, finishing setup locally",
         "stopping pve-cluster service",
@@ -247,3 +248,4 @@ def remove_member(world: World, cluster: ClusterConf, name: str) -> None:
     removed = world.nodes.get(name)
     if removed is not None and removed.cluster is cluster:
         world.detach(removed)
+    world.membership_changed()

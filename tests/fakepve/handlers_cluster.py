@@ -35,6 +35,8 @@ def cluster_status(call: Call) -> list[dict[str, Any]]:
         }
     )
     for member in sorted(cluster.nodes.values(), key=lambda m: m.nodeid):
+        if not world.lists(node, member.name):
+            continue
         known = world.nodes.get(member.name)
         rows.append(
             {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,12 +84,26 @@ class World:
         self.ha_resources: dict[str, str] = {}
         self.partitioned = False
         self._serial = 0
+        # Delay modes (FakeCluster.delay_joins, settle_quorum, lag_view, restore_quorum(after=)): corosync
+        # takes its time, so a change is seen by the members some time after the task that made it ended.
+        self.join_delay = 0.0
+        self.settle_seconds = 0.0
+        self.view_lag: dict[str, float] = {}
+        self.joined_at: dict[str, float] = {}
+        self.unsettled_until = 0.0
 
     # --- membership -------------------------------------------------------------------------------
 
     def new_cluster(self, name: str, authkey: bytes, options: dict[str, str]) -> ClusterConf:
         self._serial += 1
         return ClusterConf(name, self._serial, authkey, options=options)
+
+    def membership_changed(self, joined: str | None = None) -> None:
+        """A join or removal took effect: start its delays (none unless a delay mode is set)."""
+        now = time.monotonic()
+        if joined is not None:
+            self.joined_at[joined] = now
+        self.unsettled_until = max(self.unsettled_until, now + self.settle_seconds)
 
     def clusters(self) -> list[ClusterConf]:
         found = {id(n.cluster): n.cluster for n in self.nodes.values() if n.cluster is not None}
@@ -128,10 +143,22 @@ class World:
         node = self.nodes.get(name)
         if node is None or not node.online:
             return False
+        if name != viewer.name and name in self.joined_at:
+            visible = self.joined_at[name] + self.join_delay + self.view_lag.get(viewer.name, 0.0)
+            if time.monotonic() < visible:
+                return False
         return not (self.partitioned and name != viewer.name)
 
+    def lists(self, viewer: NodeState, name: str) -> bool:
+        """Whether `viewer`'s status lists member `name` yet: a lagging view (view_lag) shows a new member only
+        once its lag has passed."""
+        lag = self.view_lag.get(viewer.name, 0.0)
+        if name == viewer.name or name not in self.joined_at or not lag:
+            return True
+        return time.monotonic() >= self.joined_at[name] + lag
+
     def cluster_quorate(self, cluster: ClusterConf) -> bool:
-        if self.partitioned:
+        if self.partitioned or time.monotonic() < self.unsettled_until:
             return False
         total = sum(m.votes for m in cluster.nodes.values())
         online = sum(m.votes for m in cluster.nodes.values() if m.name in self.nodes and self.nodes[m.name].online)

@@ -24,7 +24,7 @@ from typing import Any
 
 from pvecdk.engine.client import Client
 from pvecdk.engine.steps import Action, Step
-from pvecdk.errors import ApiError, EngineError, EngineProblem, PlanRefused, UnreachableError
+from pvecdk.errors import ApiError, EngineError, EngineProblem, PlanRefused, TaskError, UnreachableError
 
 __all__ = [
     "Action",
@@ -312,6 +312,8 @@ def apply_changes(
 def _run(client: Client, spec: ClusterSpec, live: LiveCluster, step: Step, join_password: str | None,
          task_timeout: float, quorum_timeout: float, sleep: Callable[[float], None]) -> None:
     member = spec.member(step.node)
+    if step.action in (Action.CREATE, Action.JOIN) and _await_running_tasks(client, step.node, task_timeout):
+        return  # an earlier run's create or join was still running: read again, then plan from its outcome
     if step.action is Action.CREATE:
         assert member is not None
         upid = client.post(member.name, "/cluster/config", clustername=spec.name, nodeid=member.node_id,
@@ -341,6 +343,22 @@ def _run(client: Client, spec: ClusterSpec, live: LiveCluster, step: Step, join_
         _wait_quorate(client, spec, read_cluster(client, spec), quorum_timeout, sleep)
     elif step.action is Action.OPTIONS:
         client.put(step.node, "/cluster/options", fencing=spec.fencing)
+
+
+def _await_running_tasks(client: Client, node: str, timeout: float) -> bool:
+    """Wait for a create or join task an earlier run left running on ``node``; whether there was one.
+
+    A run that stopped waiting (its deadline passed, a crash) leaves the task running: the node is not in the
+    cluster yet, so the plan says create or join again, and a second task would fail once the first is done.
+    """
+    running = [t for t in client.get(node, f"/nodes/{node}/tasks", source="active") or []
+               if t.get("type") in ("clustercreate", "clusterjoin") and t.get("upid")]
+    for task in running:
+        try:
+            client.wait_task(node, str(task["upid"]), timeout_seconds=timeout)
+        except TaskError:
+            pass  # a failed attempt changed nothing: the next plan makes it again
+    return bool(running)
 
 
 def _wait_member(client: Client, spec: ClusterSpec, via: str, name: str, timeout: float,

@@ -1,0 +1,202 @@
+"""Membership planning at its boundaries: quorum exactly met and one vote short, shrinking to one and two
+nodes, weighted votes, and every per-member rule with several members and the offending one in the middle."""
+
+from __future__ import annotations
+
+import pytest
+from pvecdk.engine import Action, ClusterSpec, EngineProblem, LiveCluster, LiveMember, MemberSpec, plan_changes
+
+
+def member(n: int, *, votes: int = 1, links: tuple[str, ...] | None = None) -> MemberSpec:
+    return MemberSpec(f"pve{n}", n, links or (f"10.0.0.{10 + n}",), f"https://pve{n}", votes)
+
+
+def spec(*numbers: int, votes: dict[int, int] | None = None, fencing: str | None = None) -> ClusterSpec:
+    return ClusterSpec("lab", tuple(member(n, votes=(votes or {}).get(n, 1)) for n in numbers), (10,), fencing)
+
+
+def live(*numbers: int, offline: tuple[int, ...] = (), votes: dict[int, int] | None = None,
+         quorate: bool = True) -> LiveCluster:
+    members = {f"pve{n}": LiveMember(f"pve{n}", n, (votes or {}).get(n, 1), (f"10.0.0.{10 + n}",), n not in offline)
+               for n in numbers}
+    return LiveCluster(name="lab", members=members, quorate=quorate, answered_by=f"pve{numbers[0]}")
+
+
+def steps_of(wanted: ClusterSpec, state: LiveCluster) -> list[str]:
+    return [str(s) for s in plan_changes(wanted, state)[0]]
+
+
+def short_of_quorum(node: str, online: int, expected: int) -> EngineProblem:
+    return EngineProblem(node, f"removing it leaves {online} of {expected} votes online, short of quorum "
+                         f"{expected // 2 + 1}", "bring nodes online first", "member")
+
+
+def unchanged(node: str, fields: str) -> EngineProblem:
+    return EngineProblem(node, f"{fields} of an existing member cannot change through the PVE API",
+                         "remove the node in one run and add it back in the next", "member")
+
+
+def unreachable(node: str, reason: str, to: str) -> EngineProblem:
+    return EngineProblem(node, f"cannot reach it to {to}: {reason}", "check its endpoint and that it is up", "member")
+
+
+def removals_at_once(*nodes: str) -> EngineProblem:
+    return EngineProblem(", ".join(nodes), f"{len(nodes)} removals at once",
+                         "remove one node per run so quorum can be checked between steps", "member")
+
+
+# -------------------------------------------------------------------------------- removal and quorum
+
+# (members before, offline after the removal of the last one, problem expected): the remaining votes and
+# how many of them are online decide. Quorum of n votes is n // 2 + 1: 1 of 1, 2 of 2, 2 of 3, 3 of 5, 4 of 7.
+REMOVALS = [
+    pytest.param(2, (), None, id="2->1, the one left online"),
+    pytest.param(2, (1,), (0, 1), id="2->1, the one left offline"),
+    pytest.param(3, (), None, id="3->2, both online"),
+    pytest.param(3, (1,), (1, 2), id="3->2, one of two online"),
+    pytest.param(4, (1,), None, id="4->3, exactly quorum (2 of 3)"),
+    pytest.param(4, (1, 2), (1, 3), id="4->3, one vote short"),
+    pytest.param(6, (1, 2), None, id="6->5, exactly quorum (3 of 5)"),
+    pytest.param(6, (1, 2, 3), (2, 5), id="6->5, one vote short (2 of 5)"),
+    pytest.param(8, (1, 2, 3), None, id="8->7, exactly quorum (4 of 7)"),
+    pytest.param(8, (1, 2, 3, 4), (3, 7), id="8->7, one vote short (3 of 7)"),
+]
+
+
+@pytest.mark.parametrize(("before", "offline", "short"), REMOVALS)
+def test_removal_keeps_quorum_exactly_at_the_boundary(before: int, offline: tuple[int, ...],
+                                                      short: tuple[int, int] | None) -> None:
+    keep = tuple(range(1, before))
+    steps, problems = plan_changes(spec(*keep), live(*range(1, before + 1), offline=offline))
+    assert steps == [s for s in steps if s.action is Action.REMOVE] and [str(s) for s in steps] == [
+        f"remove pve{before}: remove pve{before} from lab"]
+    assert problems == ([] if short is None else [short_of_quorum(f"pve{before}", *short)])
+
+
+def test_the_node_removed_does_not_count_towards_quorum_even_when_online() -> None:
+    # 5 -> 4 with two of the four remaining offline: 2 of 4 is short of 3, whatever pve5 itself says.
+    _, problems = plan_changes(spec(1, 2, 3, 4), live(1, 2, 3, 4, 5, offline=(1, 2)))
+    assert problems == [short_of_quorum("pve5", 2, 4)]
+
+
+@pytest.mark.parametrize(("offline", "short"), [((1,), None), ((1, 3), None), ((2,), (2, 5)), ((2, 3), (1, 5))])
+def test_removal_counts_votes_not_nodes(offline: tuple[int, ...], short: tuple[int, int] | None) -> None:
+    # Remaining: pve1 with 1 vote, pve2 with 3, pve3 with 1: 5 votes, quorum 3. pve2 alone holds it.
+    votes = {2: 3}
+    _, problems = plan_changes(spec(1, 2, 3, votes=votes), live(1, 2, 3, 4, offline=offline, votes=votes))
+    assert problems == ([] if short is None else [short_of_quorum("pve4", *short)])
+
+
+def test_removing_the_last_votes_is_refused() -> None:
+    # Every remaining member carries no vote: nothing could ever be quorate again.
+    votes = {1: 0}
+    _, problems = plan_changes(spec(1, votes=votes), live(1, 2, votes=votes))
+    assert problems == [short_of_quorum("pve2", 0, 0)]
+
+
+def test_two_or_three_removals_at_once_are_refused_and_only_the_first_is_planned() -> None:
+    _, problems = plan_changes(spec(1, 2, 3), live(1, 2, 3, 4, 5))
+    assert problems == [removals_at_once("pve4", "pve5")]
+    steps, problems = plan_changes(spec(1, 3, 5), live(1, 2, 3, 4, 5, 6))
+    assert problems == [removals_at_once("pve2", "pve4", "pve6")]
+    assert [s.action for s in steps] == [Action.REMOVE] and steps[0].node == "pve2"
+
+
+def test_guests_and_ha_count_only_on_the_node_removed() -> None:
+    state = live(1, 2, 3, 4)
+    state.guests = {"pve1": ["qemu/100"], "pve3": ["lxc/101"], "pve4": []}
+    state.ha_nodes = {"pve2": ["vm:102"]}
+    steps, problems = plan_changes(spec(1, 2, 3), state)
+    assert (problems, [s.action for s in steps]) == ([], [Action.REMOVE])
+
+
+def test_every_guest_and_ha_resource_on_the_node_removed_is_named() -> None:
+    state = live(1, 2, 3, 4)
+    state.guests = {"pve4": ["qemu/100", "lxc/101", "qemu/102"], "pve2": ["qemu/103"]}
+    state.ha_nodes = {"pve4": ["vm:100", "ct:101"]}
+    _, problems = plan_changes(spec(1, 2, 3), state)
+    assert problems == [
+        EngineProblem("pve4", "hosts guests (qemu/100, lxc/101, qemu/102)", "migrate them off before removing it",
+                      "member"),
+        EngineProblem("pve4", "runs HA resources (vm:100, ct:101)", "move or remove them first", "member"),
+    ]
+
+
+def test_no_removal_and_no_join_without_quorum() -> None:
+    no_quorum = EngineProblem("cluster lab", "has no quorum: no member can be added or removed",
+                              "bring enough nodes online until it is quorate again", "member")
+    assert plan_changes(spec(1, 2), live(1, 2, 3, quorate=False))[1] == [no_quorum]
+    assert plan_changes(spec(1, 2, 3, 4), live(1, 2, 3, quorate=False))[1] == [no_quorum]
+
+
+# -------------------------------------------------------------------------------- several members
+
+
+def test_a_changed_member_in_the_middle_is_the_one_named() -> None:
+    wanted = ClusterSpec("lab", (member(1), member(2), member(3, votes=2), member(4), member(5)), (10,))
+    _, problems = plan_changes(wanted, live(1, 2, 3, 4, 5))
+    assert problems == [unchanged("pve3", "votes")]
+
+
+@pytest.mark.parametrize(("changed", "field"), [
+    (member(2, links=("10.0.0.99",)), "links"),
+    (member(2, links=("10.0.0.12", "10.1.0.12")), "links"),
+    (MemberSpec("pve2", 9, ("10.0.0.12",), "https://pve2", 2), "node_id, votes"),
+])
+def test_every_changed_field_is_named(changed: MemberSpec, field: str) -> None:
+    wanted = ClusterSpec("lab", (member(1), changed, member(3)), (10,))
+    _, problems = plan_changes(wanted, live(1, 2, 3))
+    assert problems == [unchanged("pve2", field)]
+
+
+def test_joins_go_in_node_id_order_and_an_unreachable_one_in_the_middle_is_named() -> None:
+    state = live(1, 2)
+    state.unreachable = {"pve4": "connection refused"}
+    steps, problems = plan_changes(spec(5, 1, 4, 2, 3), state)
+    assert steps_of(spec(5, 1, 4, 2, 3), state) == [f"join pve{n}: join pve{n} (node id {n}) to lab" for n in (3, 4, 5)]
+    assert problems == [unreachable("pve4", "connection refused", "join it")]
+
+
+def test_creating_names_the_first_node_by_id_and_joins_the_rest() -> None:
+    state = LiveCluster(standalone={"pve1", "pve2", "pve3"}, unreachable={"pve2": "timed out"})
+    assert steps_of(spec(3, 2, 1), state) == ["create pve1: create cluster lab on pve1",
+                                              "join pve2: join pve2 (node id 2) to lab",
+                                              "join pve3: join pve3 (node id 3) to lab"]
+    assert plan_changes(spec(3, 2, 1), state)[1] == [unreachable("pve2", "timed out", "join it")]
+    state.unreachable = {"pve1": "connection refused"}
+    steps, problems = plan_changes(spec(3, 2, 1), state)
+    assert problems == [unreachable("pve1", "connection refused", "create the cluster")]
+    assert [s.action for s in steps] == [Action.CREATE, Action.JOIN, Action.JOIN]
+
+
+def test_a_foreign_node_in_the_middle_is_the_one_named() -> None:
+    state = LiveCluster(standalone={"pve1", "pve3"}, foreign={"pve2": "prod"})
+    _, problems = plan_changes(spec(1, 2, 3), state)
+    assert problems == [EngineProblem("pve2", "already in cluster 'prod', not 'lab'",
+                                      "remove it from that cluster or from the model", "member")]
+
+
+def test_a_renamed_cluster_is_refused_with_both_names() -> None:
+    state = live(1, 2, 3)
+    state.name = "prod"
+    _, problems = plan_changes(spec(1, 2, 3), state)
+    assert problems == [EngineProblem("cluster prod", "the model names it 'lab', but PVE cannot rename a cluster",
+                                      "name it 'prod' in the model", "name")]
+
+
+@pytest.mark.parametrize(("wanted", "current", "expected"), [
+    ("hardware", None, ["options pve1: set fencing to hardware"]),
+    ("hardware", "watchdog", ["options pve1: set fencing to hardware"]),
+    ("watchdog", "hardware", ["options pve1: set fencing to watchdog"]),
+    ("both", "both", []),
+])
+def test_fencing_goes_through_the_first_node(wanted: str, current: str | None, expected: list[str]) -> None:
+    state = live(1, 2, 3)
+    state.fencing = current
+    assert steps_of(spec(3, 1, 2, fencing=wanted), state) == expected
+
+
+def test_a_changed_member_after_the_one_removed_is_still_named() -> None:
+    wanted = ClusterSpec("lab", (member(1), member(2), member(4, votes=2)), (10,))
+    _, problems = plan_changes(wanted, live(1, 2, 3, 4))
+    assert problems == [unchanged("pve4", "votes")]
