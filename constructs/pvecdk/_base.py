@@ -14,7 +14,7 @@ import weakref
 import zoneinfo
 from typing import Annotated, Any, TypeVar, cast
 
-from pydantic import BeforeValidator, field_validator, model_validator
+from pydantic import BeforeValidator, StrictInt, field_validator, model_validator
 
 from pvecdk import _cdk
 from pvecdk._fault import Fault
@@ -54,6 +54,9 @@ _MAC_PREFIX = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){0,2}$")
 def _network(value: str | None, role: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     if value is None:
         return None
+    if "/" not in value:
+        raise Fault(f"{value!r} has no prefix length", f"pass the network in CIDR notation, such as 10.0.0.0/24, "
+                    f"for the {role} network")
     try:
         return ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
@@ -236,8 +239,8 @@ MAX_NODE_ID = 2**32 - 1
 
 class _NodeProps(Props):
     name: str
-    node_id: int
-    votes: int
+    node_id: StrictInt
+    votes: StrictInt
     management_address: str
     management_interface: str
     cluster_address: str | None
@@ -318,7 +321,7 @@ class ClusterBase(_cdk.Construct):
         self._parts: dict[type, Any] = {}  # class -> the cluster's one construct of it (Ha, Ceph)
         #: What the rules that span constructs read (:mod:`pvecdk.policy`); the children join it.
         self.model = ClusterModel(lambda: str(self.node.path), qdevice=props.qdevice is not None,
-                                  cluster_network=self.cluster_network)
+                                  cluster_network=self.cluster_network, migration_network=self.migration_network)
         _ensure_pvecdk_provider(self)
 
     # -- attributes
