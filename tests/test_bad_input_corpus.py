@@ -395,7 +395,7 @@ BAD: list[Bad] = [
     Bad("pool-id", lambda lb: Pool(lb.stack, "P", pool_id="my pool"), "P", "pool_id", ""),
     # -- HA
     Bad("ha-restart", _protect(max_restart=-1), "Cluster/Ha/vm:100", "max_restart", "0-10"),
-    Bad("ha-relocate-str", _protect(max_relocate="1"), "Cluster/Ha/vm:100", "max_relocate", "whole number"),
+    Bad("ha-relocate-str", _protect(max_relocate="1"), "Cluster/Ha/vm:100", "max_relocate", "1 without quotes"),
     Bad("ha-state", _protect(state="running"), "Cluster/Ha/vm:100", "state", "started, stopped"),
     # -- backups
     Bad("backup-schedule", _backup(schedule="every day"), "Backup", "schedule", "mon, tue"),
@@ -450,6 +450,11 @@ GOOD: list[tuple[str, Callable[[Lab], Any]]] = [
     ("nic-vlan-token", _vm(networks=lambda lb: [NetworkInterface(vlan_id=_tok(lb))])),
     ("cluster-bw-token", lambda lb: Cluster(lb.stack, "C2", name="lab2", management_network=MGMT,
                                            bandwidth_limit_migration_kibps=_tok(lb))),
+    ("backup-bw-token", _backup(bandwidth_limit_kibps=_tok)),
+    ("ha-restart-token", _vm_then(lambda lb, vm: lb.cluster.ha.protect(vm, max_restart=_tok(lb)))),
+    ("graphite-port-token", lambda lb: GraphiteServer(lb.stack, "Graphite", server="10.0.0.9", port=_tok(lb),
+                                                      protocol="udp", mtu=1500)),
+    ("repl-rate-token", _replication(rate_limit_mbps=_tok)),
     ("vlan-token", lambda lb: lb.nodes[0].add_vlan("vmbr0.20", interface="vmbr0", vlan=_tok(lb))),
     ("bridge-mtu-edges", lambda lb: (lb.nodes[0].add_bridge("vmbr1", mtu=1280),
                                     lb.nodes[0].add_bridge("vmbr2", mtu=65520))),
@@ -495,9 +500,18 @@ def test_corpus_covers_every_construct() -> None:
 
 @pytest.mark.parametrize("build", [b for _, b in GOOD], ids=[i for i, _ in GOOD])
 def test_edge_case_is_accepted(build: Callable[[Lab], Any]) -> None:
-    l9 = lab()
-    build(l9)
-    assert not [p for p in policy_errors(l9.cluster) if "migration" in p.field]
+    lb = lab()
+    built = build(lb)
+    assert built is not None
+    assert synth_json(lb.stack)["resource"], "the stack still synthesizes"
+    assert not policy_errors(lb.cluster)
+
+
+def test_a_number_token_reaches_the_resource_unchanged() -> None:
+    lb = lab()
+    Vm(lb.stack, "web", node=lb.nodes[0], vm_id=100, disks=[Disk(lb.rbd)], memory_mib=_tok(lb))
+    (vm,) = resources(lb.stack, "proxmox_virtual_environment_vm")
+    assert vm["memory"]["dedicated"] == "${var.n}"
 
 
 def test_a_migration_network_every_node_has_no_address_in_is_an_error() -> None:

@@ -142,6 +142,8 @@ def _mac_address(value: str) -> str:
 
 def rate_limit_mbps(value: object) -> object:
     """Check a ``rate_limit_mbps`` prop (a guest's interface, a replication job): a positive number of MB/s."""
+    if is_number_token(value):
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise Fault(f"must be positive (MB/s), got {value!r}", "leave it unset for no limit")
     return value
