@@ -152,6 +152,11 @@ def _protect(**kw: Any) -> Callable[[Lab], Any]:
     return _vm_then(lambda lb, vm: lb.cluster.ha.protect(vm, **kw))
 
 
+def _ceph(then: Callable[[Lab, Any], Any]) -> Callable[[Lab], Any]:
+    """Ceph on the lab, its public network on the cluster network."""
+    return lambda lb: then(lb, lb.cluster.enable_ceph(public_network=NetworkRole.CLUSTER))
+
+
 def _tok(lb: Lab) -> Any:
     return _cdk.TerraformVariable(lb.stack, "n", type="number").number_value
 
@@ -160,6 +165,7 @@ C = "C"
 N0 = "Cluster/pve1"
 FW = "Cluster/Firewall"
 GRP = "Cluster/Firewall/Group-web"
+POOL = "Cluster/Ceph/Pool-vm"
 
 BAD: list[Bad] = [
     # -- cluster props
@@ -437,6 +443,33 @@ BAD: list[Bad] = [
         "Store", "fingerprint", "32 hex pairs"),
     Bad("pbs-password-literal", _storage(PbsStorage, server="pbs.example", datastore="main", username="backup@pbs",
                                          password="hunter2"), "Store", "password", "sensitive TerraformVariable"),
+    # -- Ceph
+    Bad("ceph-pool-size", _ceph(lambda lb, c: c.add_pool("vm", size=9)), POOL, "size", "size=3"),
+    Bad("ceph-pool-size-str", _ceph(lambda lb, c: c.add_pool("vm", size="3")), POOL, "size", "size=3"),
+    Bad("ceph-pool-min-size", _ceph(lambda lb, c: c.add_pool("vm", min_size=4)), POOL, "min_size",
+        "lower min_size"),
+    Bad("ceph-pool-min-one", _ceph(lambda lb, c: c.add_pool("vm", size=2, min_size=1)), POOL, "min_size",
+        "allow_unsafe=True"),
+    Bad("ceph-pool-pg", _ceph(lambda lb, c: c.add_pool("vm", pg_num=100)), POOL, "pg_num", "autoscaler"),
+    Bad("ceph-pool-app", _ceph(lambda lb, c: c.add_pool("vm", application="s3")), POOL, "application",
+        "rbd, cephfs, rgw"),
+    Bad("ceph-pool-name", _ceph(lambda lb, c: c.add_pool("my pool")), "Cluster/Ceph/Pool-my pool", "name",
+        "letters, digits"),
+    Bad("ceph-pool-ratio", _ceph(lambda lb, c: c.add_pool("vm", target_size_ratio=-1)), POOL,
+        "target_size_ratio", "0.5"),
+    Bad("ceph-osd-device", _ceph(lambda lb, c: lb.nodes[0].add_osd("sda")), "Cluster/Ceph/Osd-pve1-sda", "device",
+        "/dev/disk/by-id"),
+    Bad("ceph-osd-class", _ceph(lambda lb, c: lb.nodes[0].add_osd("/dev/sdb", device_class="tape")),
+        "Cluster/Ceph/Osd-pve1-sdb", "device_class", "hdd, ssd, nvme"),
+    Bad("ceph-osd-db-size", _ceph(lambda lb, c: lb.nodes[0].add_osd("/dev/sdb", db_device="/dev/nvme0n1",
+                                                                     db_size_gib=-1)),
+        "Cluster/Ceph/Osd-pve1-sdb", "db_size_gib", "such as 64"),
+    Bad("ceph-osd-wal-no-device", _ceph(lambda lb, c: lb.nodes[0].add_osd("/dev/sdb", wal_size_gib=2)),
+        "Cluster/Ceph/Osd-pve1-sdb", "wal_size_gib", "wal_device="),
+    Bad("ceph-mds-name", _ceph(lambda lb, c: c.add_mds(lb.nodes[0], name="mds 1")), "Cluster/Ceph", "name",
+        "letters, digits"),
+    Bad("ceph-no-public-network", lambda lb: lb.cluster.enable_ceph(), "Cluster/Ceph", "public_network",
+        "storage_network"),
 ]
 
 # Edge cases PVE takes, which must pass: number tokens where a whole number goes, bounds of ranges, the other
