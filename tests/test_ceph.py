@@ -605,3 +605,24 @@ def test_ceph_stack_snapshot(synth: Any, snapshot_json: Any) -> None:
     for osd in res["pvecdk_ceph_osd"].values():
         assert set(osd["depends_on"]) == {f"pvecdk_ceph_manager.{n}" for n in res["pvecdk_ceph_manager"]}
     assert normalise(config) == snapshot_json
+
+
+def test_every_problem_of_one_call_is_reported_at_once() -> None:
+    # The props models report a value's problems and those between props together, in the order of the props.
+    stack, cluster, ceph = ceph_lab()
+    with pytest.raises(ConfigError) as excinfo:
+        ceph.add_osd(cluster.nodes[0], device="sdc", device_class="flash", db_size_gib=64)
+    assert [(p.field, p.problem) for p in excinfo.value.problems] == [
+        ("device", "'sdc' is not a device path"), ("device_class", "'flash' is not a device class"),
+        ("db_size_gib", "db_size_gib is given without db_device")]
+    assert {p.type for p in excinfo.value.problems} == {"pvecdk_ceph_osd"}
+    with pytest.raises(ConfigError) as excinfo:
+        ceph.add_pool(".bad", size=3, min_size=4, pg_num=100)
+    assert [(p.path, p.field, p.problem) for p in excinfo.value.problems] == [
+        ("lab/Cluster/Ceph/Pool-.bad", "name", "'.bad' is not a pool name"),
+        ("lab/Cluster/Ceph/Pool-.bad", "pg_num", "must be a power of two up to 32768, got 100")]
+    with pytest.raises(ConfigError) as excinfo:
+        ceph.add_pool("ok", size=3, min_size=4, pg_num=100)
+    assert [(p.field, p.problem) for p in excinfo.value.problems] == [
+        ("pg_num", "must be a power of two up to 32768, got 100"), ("min_size", "must not exceed size 3, got 4")]
+    assert ceph.osds == () and ceph.pools == {}

@@ -87,10 +87,10 @@ def _every_meta_argument(stack: Any, suffix: str, **extra: Any) -> None:
 def test_meta_arguments_synthesize_as_cdktfs_own_constructor_writes_them(stack: Any, monkeypatch: Any) -> None:
     # The generated classes create common elements without cdktf's run-time type checks: the result must be
     # what cdktf's constructor makes of the same arguments.
-    from pvecdk import _l1
+    from pvecdk._l1 import elements
 
     _every_meta_argument(stack, "")
-    monkeypatch.setattr(_l1, "_create_element", lambda *args: False)
+    monkeypatch.setattr(elements, "_create_element", lambda *args: False)
     _every_meta_argument(stack, "-cdktf")
     pools = synth(stack)["resource"]["proxmox_ceph_pool"]
     ours, theirs = ({k: v for k, v in pools[name].items() if k != "//"} for name in ("pool", "pool-cdktf"))

@@ -37,7 +37,13 @@ LAYERS: dict[str, float] = {
     "pvecdk._calendar": 0.5,  # on _fault
     "pvecdk._model": 1,  # on _values and errors
     "pvecdk._validation": 1,  # on _calendar (schedules) and errors
-    "pvecdk._l1": 1,
+    "pvecdk._l1.fields": 1.0,  # the L1 base, a package: fields and structs < checks < synthesis, references
+    "pvecdk._l1.checks": 1.1,
+    "pvecdk._l1.synthesis": 1.2,
+    "pvecdk._l1.references": 1.2,
+    "pvecdk._l1.elements": 1.3,  # resources, data sources, providers
+    "pvecdk._l1": 1.4,  # what the generated modules reach as _l1.<name>
+    "pvecdk.backend": 1,  # the state backend of an app's stacks: on _cdk and errors
     "pvecdk._rules": 2,  # on _model
     "pvecdk.bpg.": 2,
     "pvecdk.provider.": 2,
@@ -63,6 +69,7 @@ LAYERS: dict[str, float] = {
     "pvecdk._guest": 5.2,
     "pvecdk.ceph.values": 5.0,
     "pvecdk.ceph.base": 5.1,
+    "pvecdk.ceph._props": 5.15,  # the props models of the parts
     "pvecdk.ceph.parts": 5.2,
     "pvecdk.ceph.core": 5.3,
     "pvecdk.ceph": 5.4,
@@ -73,6 +80,7 @@ LAYERS: dict[str, float] = {
     "pvecdk.policy": 7,
     # 8-9: the top, which creates the children
     "pvecdk.node": 8,
+    "pvecdk.platform": 8,  # a cluster referenced from another stack: on the bases, storage and policy
     "pvecdk.cluster": 9,
 }
 
@@ -99,8 +107,8 @@ def _module_path(module: str) -> Path:
     return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
 
 
-# The construct layer: the package's modules, and those of its concern packages.
-CONCERN_PACKAGES = ("ceph", "storage")
+# The construct layer: the package's modules, and those of its concern packages and of the L1 base.
+CONCERN_PACKAGES = ("_l1", "ceph", "storage")
 
 
 def _construct_modules() -> list[str]:

@@ -587,6 +587,12 @@ def test_from_id_rejects_unknown_attributes() -> None:
     assert [(p.field, p.problem) for p in excinfo.value.problems] == [("nodes", "'pve1' is not a Node")]
     assert [(p.path, p.fix) for p in excinfo.value.problems] == [
         ("lab/local-zfs", "pass the nodes cluster.add_node(...) returned")]
+    with pytest.raises(ConfigError) as excinfo:  # every problem of one call at once
+        Storage.from_id(stack, "", shared="sometimes", nodes=["pve1"])  # type: ignore[arg-type, list-item]
+    assert [(p.field, p.problem.split(",")[0]) for p in excinfo.value.problems] == [
+        ("storage_id", "'' is not a storage id"), ("shared", "input should be a valid boolean"),
+        ("content", "what '' holds is unknown"), ("storage_type", "the type of '' is unknown"),
+        ("nodes", "'pve1' is not a Node")]
     Storage.from_id(stack, "local")
     with pytest.raises(ConfigError) as excinfo:
         Storage.from_id(stack, "local", content=["images"])

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pvecdk.errors import ConfigError, Problem, PvecdkError
 
 if TYPE_CHECKING:
+    from pvecdk._base import ClusterBase, NodeBase
     from pvecdk.access import DEFAULT_AUTOMATION_PRIVILEGES, AutomationAccess
     from pvecdk.backup import BackupJob, BackupMode, Compression, MailNotification, Retention
     from pvecdk.ceph import (
@@ -92,6 +93,7 @@ _LAZY = {
     "CifsStorage": "pvecdk.storage",
     "CloudInit": "pvecdk.guests",
     "Cluster": "pvecdk.cluster",
+    "ClusterBase": "pvecdk._base",
     "ClusterFirewall": "pvecdk.firewall",
     "Compression": "pvecdk.backup",
     "Console": "pvecdk.cluster",
@@ -134,6 +136,7 @@ _LAZY = {
     "NextIdRange": "pvecdk.cluster",
     "NfsStorage": "pvecdk.storage",
     "Node": "pvecdk.node",
+    "NodeBase": "pvecdk._base",
     "OpenTelemetryServer": "pvecdk.monitoring",
     "Osd": "pvecdk.ceph",
     "PbsStorage": "pvecdk.storage",
@@ -186,6 +189,7 @@ __all__ = [
     "CifsStorage",
     "CloudInit",
     "Cluster",
+    "ClusterBase",
     "ClusterFirewall",
     "Compression",
     "ConfigError",
@@ -229,6 +233,7 @@ __all__ = [
     "NextIdRange",
     "NfsStorage",
     "Node",
+    "NodeBase",
     "OpenTelemetryServer",
     "Osd",
     "PbsStorage",

@@ -37,10 +37,9 @@ from pvecdk._values import (
     dns_server,
 )
 from pvecdk.errors import ConfigError, Problem
-from pvecdk.provider import cluster as membership_l1
 from pvecdk.provider import provider as pvecdk_provider
 
-__all__ = ["ClusterBase", "NodeBase", "clusters_of_stack"]
+__all__ = ["ClusterBase", "NodeBase", "clusters_of_stack", "ensure_pvecdk_provider"]
 
 _Part = TypeVar("_Part")
 
@@ -211,7 +210,7 @@ class _ClusterProps(Props):
         return self
 
 
-def _ensure_pvecdk_provider(scope: _cdk.Construct) -> None:
+def ensure_pvecdk_provider(scope: _cdk.Construct) -> None:
     """Add the ``pvecdk`` provider block to the stack unless it has one (it reads PROXMOX_VE_* then)."""
     stack = _cdk.TerraformStack.of(scope)
     if not any(isinstance(c, pvecdk_provider.PvecdkProvider) for c in stack.node.children):
@@ -303,13 +302,15 @@ class _NodeProps(Props):
 class ClusterBase(_cdk.Construct):
     """What every construct may know of a cluster: its props, networks, links, nodes and guests.
 
-    :class:`pvecdk.cluster.Cluster` is the one subclass; it creates the L1 resources and the children.
+    :class:`pvecdk.cluster.Cluster` owns a cluster: it creates the L1 resources and the children.
+    :class:`pvecdk.platform.Platform` refers to one that another stack owns, and creates nothing of it.
     """
 
     Props = _ClusterProps
     props: _ClusterProps
-    #: The ``pvecdk_cluster`` resource (membership); what every other resource of the cluster waits for.
-    membership: membership_l1.Cluster
+    #: What every other resource of the cluster waits for: an owned cluster's ``pvecdk_cluster`` resource (its
+    #: membership), or what a referenced cluster reads of the cluster in its own stack.
+    membership: _cdk.ITerraformDependable
 
     def __init__(self, scope: _cdk.Construct, id: str, props: _ClusterProps) -> None:
         super().__init__(scope, id)
@@ -322,7 +323,6 @@ class ClusterBase(_cdk.Construct):
         #: What the rules that span constructs read (:mod:`pvecdk.policy`); the children join it.
         self.model = ClusterModel(lambda: str(self.node.path), qdevice=props.qdevice is not None,
                                   cluster_network=self.cluster_network, migration_network=self.migration_network)
-        _ensure_pvecdk_provider(self)
 
     # -- attributes
 
@@ -444,7 +444,8 @@ class ClusterBase(_cdk.Construct):
 class NodeBase(_cdk.Construct):
     """What every construct may know of a node: its cluster, name, id, votes, addresses and bridges.
 
-    :class:`pvecdk.node.Node` is the one subclass; it creates the L1 resources.
+    :class:`pvecdk.node.Node` owns a node and creates its L1 resources; a node of a
+    :class:`pvecdk.platform.Platform` is referenced and creates none.
     """
 
     Props = _NodeProps

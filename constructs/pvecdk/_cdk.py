@@ -130,6 +130,8 @@ AnyMap = _runtime.AnyMap
 BooleanList = _runtime.BooleanList
 Testing = _runtime.Testing
 Fn = _runtime.Fn
+TerraformBackend = _runtime.TerraformBackend
+PgBackend = _runtime.PgBackend
 VERSION: str = _metadata.version(RUNTIME)
 
 #: A string that may be a cdktf token (``${TfToken[...]}``) standing for a value known only at apply time.
@@ -187,10 +189,12 @@ __all__ = [
     "Node",
     "NumberMap",
     "NumberValue",
+    "PgBackend",
     "RemoteExecProvisioner",
     "SSHProvisionerConnection",
     "StringMap",
     "StringValue",
+    "TerraformBackend",
     "TerraformCount",
     "TerraformDataSource",
     "TerraformElement",

@@ -21,7 +21,8 @@ from pvecdk._fault import Fault
 from pvecdk.errors import ConfigError, Problem
 
 __all__ = ["CONFIG_ID", "LazyPath", "Props", "as_sequence", "check_props", "construct_path", "instance_of", "one_of",
-           "problem", "raise_at", "schedule_value", "Fault", "Located", "is_number_token", "whole_number"]
+           "problem", "raise_at", "schedule_value", "validate_between", "Fault", "Located", "is_number_token",
+           "whole_number"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -148,6 +149,19 @@ def raise_at(located: Iterable[Located], *, besides: ValidationError | None = No
     if errors:
         raise ValidationError.from_exception_data("props", errors)
 
+
+
+def validate_between(data: Any, handler: Callable[[Any], M], located: Iterable[Located]) -> M:
+    """In a wrap model validator: validate ``data`` with ``handler`` and raise its problems and ``located``
+    (problems between props, found on the raw values) together, so one call reports every problem at once."""
+    located = list(located)
+    try:
+        props = handler(data)
+    except ValidationError as exc:
+        raise_at(located, besides=exc)
+        raise
+    raise_at(located)
+    return props
 
 _FIXES = {
     "missing": "pass it",

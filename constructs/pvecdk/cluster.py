@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import cast
 
 from pvecdk import _cdk, policy
-from pvecdk._base import ClusterBase
+from pvecdk._base import ClusterBase, ensure_pvecdk_provider
 from pvecdk._validation import check_props, construct_path
 from pvecdk._values import (
     AptRepository,
@@ -60,6 +60,9 @@ class Cluster(ClusterBase):
         cluster.add_node("pve1", node_id=1, management_address="192.168.1.11", cluster_address="10.0.0.11",
                          management_interface="eno1")
     """
+
+    #: The ``pvecdk_cluster`` resource (membership); what every other resource of the cluster waits for.
+    membership: membership_l1.Cluster
 
     def __init__(
         self,
@@ -141,6 +144,7 @@ class Cluster(ClusterBase):
             firewall=firewall,
         ))
         super().__init__(scope, id, props)
+        ensure_pvecdk_provider(self)
         p = props
         # Membership (create, join, remove) goes through our own provider; everything else that needs the
         # cluster waits for it. Terraform cannot dissolve a cluster, so destroying it is refused by default.

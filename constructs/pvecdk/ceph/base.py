@@ -9,7 +9,7 @@ from typing import Any
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
 from pvecdk._model import CephModel, PoolModel
-from pvecdk._validation import construct_path
+from pvecdk._validation import Located, construct_path
 from pvecdk._values import NetworkRole
 from pvecdk.ceph.values import FILESYSTEMS, OSDS, POOLS, Network
 from pvecdk.errors import ConfigError, Problem
@@ -18,9 +18,10 @@ from pvecdk.provider import ceph_manager, ceph_mds, ceph_monitor
 from pvecdk.storage._owned import dependable_ref
 
 
-def resolve_network(cluster: ClusterBase, value: NetworkRole | str | None, field: str, path: str,
-                     problems: list[Problem]) -> tuple[Network | None, NetworkRole | None]:
-    """A network given as one of the cluster's roles or as a CIDR -> (network, role when it is the cluster's)."""
+def resolve_network(cluster: ClusterBase, value: NetworkRole | str | None, field: str,
+                    faults: list[Located]) -> tuple[Network | None, NetworkRole | None]:
+    """A network given as one of the cluster's roles or as a CIDR -> (network, role when it is the cluster's);
+    what is wrong with it is added to ``faults`` as (field, what, fix)."""
     if value is None:
         return None, None
     roles = {r.value: r for r in NetworkRole}
@@ -29,15 +30,15 @@ def resolve_network(cluster: ClusterBase, value: NetworkRole | str | None, field
     if isinstance(value, NetworkRole):
         network = cluster.network(value)
         if network is None:
-            problems.append(Problem(path, field, f"the cluster has no {value.value} network",
-                                    f"set {value.value}_network on the cluster, or give a CIDR"))
+            faults.append((field, f"the cluster has no {value.value} network",
+                           f"set {value.value}_network on the cluster, or give a CIDR"))
         return network, value
     try:
         network = ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
-        problems.append(Problem(path, field, f"{value!r} is neither a network of the cluster nor a CIDR ({exc})",
-                                "give NetworkRole.STORAGE (or another role the cluster defines), or a CIDR such "
-                                "as 172.16.0.0/24"))
+        faults.append((field, f"{value!r} is neither a network of the cluster nor a CIDR ({exc})",
+                       "give NetworkRole.STORAGE (or another role the cluster defines), or a CIDR such as "
+                       "172.16.0.0/24"))
         return None, None
     for role, defined in cluster.defined_networks.items():
         if defined == network:

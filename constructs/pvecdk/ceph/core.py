@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from pvecdk._base import ClusterBase, NodeBase
-from pvecdk._validation import construct_path
+from pvecdk._validation import LazyPath, check_props
 from pvecdk._values import NetworkRole
-from pvecdk.ceph.base import CephBase, node_faults, resolve_network
+from pvecdk.ceph._props import CephProps
+from pvecdk.ceph.base import CephBase, resolve_network
 from pvecdk.ceph.parts import CephFs, CephPool, Osd
 from pvecdk.ceph.values import (
     DEFAULT_MONITORS,
@@ -52,29 +53,16 @@ class Ceph(CephBase):
         managers: Sequence[NodeBase] | None = None,
     ) -> None:
         """Initialise Ceph; see :meth:`pvecdk.cluster.Cluster.enable_ceph` for the props."""
-        path = construct_path(scope, id)
-        problems: list[Problem] = []
-        if not cluster.nodes:
-            raise ConfigError([Problem(path, "monitors", "the cluster has no node to run Ceph on",
-                                       "add nodes with cluster.add_node(...) before enable_ceph()")])
-        if public_network is None and cluster.storage_network is None:
-            problems.append(Problem(path, "public_network", "no public network: the cluster has no storage "
-                                    "network", "set storage_network on the cluster, or pass public_network="))
-        public, public_role = resolve_network(cluster, public_network or NetworkRole.STORAGE, "public_network",
-                                               path, problems) if not problems else (None, None)
-        private, private_role = resolve_network(cluster, cluster_network, "cluster_network", path, problems)
         mons = tuple(monitors) if monitors is not None else cluster.nodes[:DEFAULT_MONITORS]
         mgrs = tuple(managers) if managers is not None else mons
-        for field, nodes in (("monitors", mons), ("managers", mgrs)):
-            problems += [Problem(path, field, what, fix) for what, fix in node_faults(cluster, field, nodes)]
-        if public_role is not None and public is not None:
-            for node in mons:
-                if getattr(node, "cluster", None) is cluster and public_role not in node.addresses:
-                    problems.append(Problem(path, "monitors", f"monitor node {node.name} has no address on the "
-                                            f"{public_role.value} network (Ceph's public network)",
-                                            f"give {node.name} a {public_role.value}_address"))
-        if problems:
-            raise ConfigError(problems)
+        props = check_props(CephProps, LazyPath(scope, id), dict(
+            public_network=public_network, cluster_network=cluster_network, monitors=mons, managers=mgrs),
+            context=cluster)
+        # checked above: the networks resolve without a fault
+        public, public_role = resolve_network(cluster, props.public_network or NetworkRole.STORAGE,
+                                              "public_network", [])
+        private, private_role = resolve_network(cluster, props.cluster_network, "cluster_network", [])
+        mons, mgrs = props.monitors, props.managers
         assert public is not None
         super().__init__(scope, id, cluster=cluster, public=public, private=private, public_role=public_role,
                          private_role=private_role, init_node=mons[0])

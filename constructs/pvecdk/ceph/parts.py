@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterable, Sequence
 
 from pvecdk import _cdk
 from pvecdk._base import NodeBase
-from pvecdk._validation import construct_path
+from pvecdk._validation import LazyPath, check_props
 from pvecdk.bpg import ceph_pool
-from pvecdk.ceph.base import CephBase, node_faults
+from pvecdk.ceph._props import FsProps, OsdProps, PoolProps
+from pvecdk.ceph.base import CephBase
 from pvecdk.ceph.values import (
-    MAX_PG_NUM,
     DeviceClass,
     ErasureCoding,
     PgAutoscaleMode,
     PoolApplication,
-    is_name,
-    valid_pg_num,
 )
 from pvecdk.errors import ConfigError, Problem
 from pvecdk.provider import ceph_fs, ceph_osd
@@ -48,43 +44,10 @@ class Osd(_cdk.Construct):
         wal_size_gib: float | None,
         allow_destroy: bool,
     ) -> None:
-        problems: list[Problem] = []
-
-        def add(field: str, text: str, fix: str) -> None:  # the path is read only for a problem
-            problems.append(Problem(construct_path(scope, id), field, text, fix, "pvecdk_ceph_osd"))
-
-        # A problem with the node is the OSD's own, like those of its disks; the checks below need a node.
-        for what, fix in node_faults(ceph.cluster, "node", [node]):
-            add("node", what, fix)
-        if problems:
-            raise ConfigError(problems)
-        for field, value in (("device", device), ("db_device", db_device), ("wal_device", wal_device)):
-            if value is not None and not re.match(r"^/dev/\S+$", value):
-                add(field, f"{value!r} is not a device path", "give the disk as /dev/sdX or /dev/disk/by-id/...")
-        if device_class is not None and device_class not in set(DeviceClass):
-            add("device_class", f"{device_class!r} is not a device class",
-                "pick one of " + ", ".join(c.value for c in DeviceClass))
-        for field, size, disk, disk_field in (("db_size_gib", db_size_gib, db_device, "db_device"),
-                                              ("wal_size_gib", wal_size_gib, wal_device, "wal_device")):
-            if size is not None and disk is None:
-                add(field, f"{field} is given without {disk_field}", f"pass {disk_field}=, or remove {field}")
-            if size is not None and not (isinstance(size, (int, float)) and math.isfinite(size) and size > 0):
-                add(field, f"must be a positive size in GiB, got {size!r}", "give the size in GiB, such as 64")
-        if device in (db_device, wal_device):
-            add("db_device" if device == db_device else "wal_device",
-                f"{device} is the OSD's own disk", "put the database and log on another, faster disk, or leave "
-                "them unset to keep them on the OSD's disk")
-        on_node = [o for o in ceph.osds if o.host is node]
-        if any(o.device == device for o in on_node):
-            add("device", f"{device} on {node.name} is already an OSD", "use each disk for one OSD")
-        elif any(device in (o.db_device, o.wal_device) for o in on_node):
-            add("device", f"{device} on {node.name} already holds another OSD's database or log",
-                "use another disk for the OSD")
-        for field, value in (("db_device", db_device), ("wal_device", wal_device)):
-            if value is not None and value != device and any(o.device == value for o in on_node):
-                add(field, f"{value} on {node.name} is an OSD", "give a disk that is not an OSD")
-        if problems:
-            raise ConfigError(problems)
+        check_props(OsdProps, LazyPath(scope, id), dict(
+            node=node, device=device, device_class=device_class, encrypted=encrypted, db_device=db_device,
+            db_size_gib=db_size_gib, wal_device=wal_device, wal_size_gib=wal_size_gib, allow_destroy=allow_destroy),
+            context=ceph, tf_type="pvecdk_ceph_osd")
         super().__init__(scope, id)
         self.ceph = ceph
         self.host: NodeBase = node
@@ -138,51 +101,11 @@ class CephPool(_cdk.Construct):
         allow_unsafe: bool,
         allow_destroy: bool,
     ) -> None:
-        problems: list[Problem] = []
-
-        def add(field: str, text: str, fix: str) -> None:  # the path is read only for a problem
-            problems.append(Problem(construct_path(scope, id), field, text, fix, "proxmox_ceph_pool"))
-
-        if not is_name(name):
-            add("name", f"{name!r} is not a pool name", "use letters, digits, '-', '_' and '.', not starting with '.'")
-        for field, value in (("size", size), ("min_size", min_size)):
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 7:
-                add(field, f"must be 1-7, got {value!r}", "keep 3 copies (size=3, min_size=2)")
-        if not problems:
-            if min_size > size:
-                add("min_size", f"must not exceed size {size}, got {min_size}", "lower min_size or raise size")
-            if min_size == 1 and not allow_unsafe:
-                add("min_size", "min_size=1 lets a pool accept writes with a single copy, which the next failed "
-                    "disk loses", "use min_size=2 with size=3, or pass allow_unsafe=True to accept the risk")
-            elif size == 1 and not allow_unsafe:
-                add("size", "size=1 keeps one copy: any failed disk loses data",
-                    "use size=3, or pass allow_unsafe=True for scratch data")
-        if not valid_pg_num(pg_num):
-            add("pg_num", f"must be a power of two up to {MAX_PG_NUM}, got {pg_num!r}",
-                "pick 32, 64, 128, ..., or leave it unset for the autoscaler")
-        if pg_autoscale_mode not in set(PgAutoscaleMode):
-            add("pg_autoscale_mode", f"{pg_autoscale_mode!r} is not an autoscale mode",
-                "pick one of " + ", ".join(m.value for m in PgAutoscaleMode))
-        if application not in set(PoolApplication):
-            add("application", f"{application!r} is not a pool application",
-                "pick one of " + ", ".join(a.value for a in PoolApplication))
-        if erasure_coding is not None:
-            ec = erasure_coding
-            if not isinstance(ec, ErasureCoding):
-                add("erasure_coding", f"{ec!r} is not an ErasureCoding", "pass ErasureCoding(k=..., m=...)")
-            elif ec.profile is None and not (isinstance(ec.k, int) and isinstance(ec.m, int)):
-                add("erasure_coding", f"k and m must be whole numbers, got k={ec.k!r}, m={ec.m!r}",
-                    "pass whole numbers, such as k=2, m=1")
-            elif ec.profile is None and (ec.k < 2 or ec.m < 1):
-                add("erasure_coding", f"k={ec.k}, m={ec.m} cannot survive a failure",
-                    "use k of 2 or more and m of 1 or more, such as k=2, m=1")
-        if target_size_ratio is not None and not (isinstance(target_size_ratio, (int, float))
-                                                  and 0 < target_size_ratio):
-            add("target_size_ratio", f"must be positive, got {target_size_ratio}", "give a ratio such as 0.5")
-        if crush_rule is not None and not is_name(crush_rule):
-            add("crush_rule", f"{crush_rule!r} is not a CRUSH rule name", "give an existing rule's name")
-        if problems:
-            raise ConfigError(problems)
+        check_props(PoolProps, LazyPath(scope, id), dict(
+            name=name, size=size, min_size=min_size, pg_num=pg_num, pg_autoscale_mode=pg_autoscale_mode,
+            application=application, crush_rule=crush_rule, erasure_coding=erasure_coding,
+            target_size_ratio=target_size_ratio, allow_unsafe=allow_unsafe, allow_destroy=allow_destroy),
+            tf_type="proxmox_ceph_pool")
         names = ([f"{name}-data", f"{name}-metadata"] if erasure_coding is not None else [name])
         ceph.check_pool_names(scope, id, names)
         super().__init__(scope, id)
@@ -246,20 +169,8 @@ class CephFs(_cdk.Construct):
 
     def __init__(self, scope: CephBase, id: str, *, ceph: CephBase, name: str, pg_num: int | None,
                  allow_destroy: bool) -> None:
-        problems: list[Problem] = []
-
-        def add(field: str, text: str, fix: str) -> None:  # the path is read only for a problem
-            problems.append(Problem(construct_path(scope, id), field, text, fix, "pvecdk_ceph_fs"))
-
-        if not is_name(name):
-            add("name", f"{name!r} is not a file system name", "use letters, digits, '-', '_' and '.'")
-        if not valid_pg_num(pg_num):
-            add("pg_num", f"must be a power of two up to {MAX_PG_NUM}, got {pg_num!r}",
-                "pick 32, 64, 128, ..., or leave it unset")
-        if name in ceph.filesystems:
-            add("name", f"file system {name} already exists", "give every file system its own name")
-        if problems:
-            raise ConfigError(problems)
+        check_props(FsProps, LazyPath(scope, id), dict(name=name, pg_num=pg_num, allow_destroy=allow_destroy),
+                    context=ceph, tf_type="pvecdk_ceph_fs")
         names = (f"{name}_data", f"{name}_metadata")
         ceph.check_pool_names(scope, id, names)
         super().__init__(scope, id)

@@ -7,11 +7,15 @@ and on which nodes it is defined; :meth:`Storage.from_id` refers to one that exi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, ModelWrapValidatorHandler, field_validator, model_validator
 
 from pvecdk import _cdk
 from pvecdk._base import NodeBase
+from pvecdk._fault import Fault
 from pvecdk._storage_types import SHARED_TYPES, ContentType
-from pvecdk._validation import construct_path
+from pvecdk._validation import LazyPath, Located, Props, as_sequence, check_props, validate_between
 from pvecdk.errors import ConfigError, Problem
 
 # What the installer creates, so `Storage.from_id(scope, "local-lvm")` needs no further arguments.
@@ -24,6 +28,53 @@ INSTALLER = {
 
 def content_set(content: Iterable[ContentType | str]) -> frozenset[ContentType]:
     return frozenset(ContentType(c) for c in content)
+
+
+def _content(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        return content_set(value)
+    except ValueError as exc:
+        raise Fault(str(exc), "pick from " + ", ".join(c.value for c in ContentType)) from None
+
+
+class _ReferenceProps(Props):
+    """What :meth:`Storage.from_id` takes; the installer's storages (``INSTALLER``) need no more than their id."""
+
+    storage_id: str
+    content: Annotated[frozenset[ContentType] | None, BeforeValidator(_content)]
+    shared: bool | None
+    storage_type: str | None
+    nodes: Annotated[tuple[Any, ...] | None, BeforeValidator(as_sequence)]
+
+    @field_validator("storage_id", mode="before")
+    @classmethod
+    def _storage_id(cls, v: object) -> object:
+        if not v or _cdk.is_unresolved(v):
+            raise Fault(f"{v!r} is not a storage id", "give the id of an existing storage, such as local-lvm")
+        return v
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _known(cls, data: Any, handler: ModelWrapValidatorHandler[_ReferenceProps]) -> Any:
+        """A storage the installer did not make needs its content and type; each listed item must be a node.
+
+        Raised with the errors of the values themselves, so every problem of one call is reported at once."""
+        located: list[Located] = []
+        if isinstance(data, dict):
+            sid = data.get("storage_id")
+            if not (isinstance(sid, str) and sid in INSTALLER):
+                if data.get("content") is None:
+                    located.append(("content", f"what {sid!r} holds is unknown",
+                                    "pass content=[ContentType.IMAGES, ...] as the storage is configured"))
+                if data.get("storage_type") is None:
+                    located.append(("storage_type", f"the type of {sid!r} is unknown",
+                                    "pass storage_type=, such as 'nfs' or 'lvmthin'"))
+            nodes = as_sequence(data.get("nodes"))
+            located += [("nodes", f"{item!r} is not a Node", "pass the nodes cluster.add_node(...) returned")
+                        for item in (nodes if isinstance(nodes, tuple) else ()) if not isinstance(item, NodeBase)]
+        return validate_between(data, handler, located)
 
 
 class Storage(_cdk.Construct):
@@ -136,37 +187,19 @@ class Storage(_cdk.Construct):
         Returns:
             The referenced storage.
         """
+        path = LazyPath(scope, storage_id)  # read only for a problem
+        props = check_props(_ReferenceProps, path, dict(storage_id=storage_id, content=content, shared=shared,
+                                                        storage_type=storage_type, nodes=nodes))
         installer = INSTALLER.get(storage_id)
-        faults: list[tuple[str, str, str]] = []  # (field, problem, fix); the path is read only for a problem
-        if not storage_id or _cdk.is_unresolved(storage_id):
-            faults.append(("storage_id", f"{storage_id!r} is not a storage id",
-                           "give the id of an existing storage, such as local-lvm"))
-        if content is None and installer is None:
-            faults.append(("content", f"what {storage_id!r} holds is unknown",
-                           "pass content=[ContentType.IMAGES, ...] as the storage is configured"))
-        if storage_type is None and installer is None:
-            faults.append(("storage_type", f"the type of {storage_id!r} is unknown",
-                           "pass storage_type=, such as 'nfs' or 'lvmthin'"))
-        for item in nodes or ():
-            if not isinstance(item, NodeBase):
-                faults.append(("nodes", f"{item!r} is not a Node", "pass the nodes cluster.add_node(...) returned"))
-        try:
-            wanted = content_set(content) if content is not None else None
-        except ValueError as exc:
-            faults.append(("content", str(exc), "pick from " + ", ".join(c.value for c in ContentType)))
-            wanted = None
-        kind = storage_type or (installer[0] if installer else "")
-        holds = wanted if wanted is not None else (installer[1] if installer else frozenset())
-        is_shared = shared if shared is not None else kind in SHARED_TYPES
-        existing = None if faults else scope.node.try_find_child(storage_id)
+        kind = props.storage_type or (installer[0] if installer else "")
+        holds = props.content if props.content is not None else (installer[1] if installer else frozenset())
+        is_shared = props.shared if props.shared is not None else kind in SHARED_TYPES
+        existing = scope.node.try_find_child(storage_id)
         if isinstance(existing, Storage):
             if (existing.storage_type, existing.content, existing.shared) == (kind, holds, is_shared):
                 return existing
-            faults.append(("storage_id", f"{storage_id!r} is already referenced here with other attributes",
-                           "refer to it once, or with the same attributes"))
-        if faults:
-            path = construct_path(scope, storage_id)
-            raise ConfigError(Problem(path, field, what, fix) for field, what, fix in faults)
+            raise ConfigError([Problem(path(), "storage_id", f"{storage_id!r} is already referenced here with "
+                                       "other attributes", "refer to it once, or with the same attributes")])
         return Storage(scope, storage_id, storage_id=storage_id, storage_type=kind, content=holds,
                        shared=is_shared, nodes=nodes)
 
