@@ -155,8 +155,8 @@ def test_rejects_protecting_twice() -> None:
     ({"prefer": []}, "prefer", "no node given"),
     ({"prefer": ["pve1"]}, "prefer", "'pve1' is not a Node"),
     ({"prefer": "pve1"}, "prefer", "'pve1' is not a list of nodes or a mapping of node to priority"),
-    ({"max_restart": "3"}, "max_restart", "input should be a valid integer, got '3'"),
-    ({"max_relocate": True}, "max_relocate", "input should be a valid integer, got True"),
+    ({"max_restart": "3"}, "max_restart", "'3' is a string, not a whole number"),
+    ({"max_relocate": True}, "max_relocate", "True is not a whole number"),
 ])
 def test_rejects_bad_protect_arguments(kwargs: dict[str, Any], field: str, words: str) -> None:
     lab9 = lab()

@@ -11,15 +11,17 @@ from __future__ import annotations
 import ipaddress
 import re
 import weakref
-from typing import Any, TypeVar, cast
+import zoneinfo
+from typing import Annotated, Any, TypeVar, cast
 
-from pydantic import field_validator, model_validator
+from pydantic import BeforeValidator, StrictInt, field_validator, model_validator
 
 from pvecdk import _cdk
 from pvecdk._fault import Fault
 from pvecdk._model import ClusterModel, GuestModel, NodeModel
-from pvecdk._validation import Props
+from pvecdk._validation import Props, as_sequence, whole_number
 from pvecdk._values import (
+    KEYBOARDS,
     MAX_LINKS,
     AptRepository,
     Console,
@@ -51,12 +53,20 @@ _MAC_PREFIX = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){0,2}$")
 def _network(value: str | None, role: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     if value is None:
         return None
+    if "/" not in value:
+        raise Fault(f"{value!r} has no prefix length", f"pass the network in CIDR notation, such as 10.0.0.0/24, "
+                    f"for the {role} network")
     try:
         return ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
         raise Fault(f"{value!r} is not a network in CIDR notation ({exc})", f"pass the network address, "
                     f"such as 10.0.0.0/24, for the {role} network") from None
 
+
+
+# A bandwidth limit may be a number token; PVE checks it once resolved.
+_Bandwidth = Annotated[int, whole_number(1, None, "a bandwidth limit must be positive (KiB/s)",
+                                         "leave it unset for no limit")]
 
 
 class _ClusterProps(Props):
@@ -66,17 +76,18 @@ class _ClusterProps(Props):
     cluster_network: str | None
     storage_network: str | None
     migration_network: str | None
-    links: tuple[CorosyncLink, ...] | None
+    # One link given alone (not in a list) is refused as such, not iterated.
+    links: Annotated[tuple[CorosyncLink, ...], BeforeValidator(as_sequence)] | None
     qdevice: QDevice | None
     migration_type: MigrationType
     ha_shutdown_policy: HaShutdownPolicy
     crs_mode: CrsMode | None
     fencing: FencingMode
-    bandwidth_limit_migration_kibps: int | None
-    bandwidth_limit_clone_kibps: int | None
-    bandwidth_limit_move_kibps: int | None
-    bandwidth_limit_restore_kibps: int | None
-    bandwidth_limit_default_kibps: int | None
+    bandwidth_limit_migration_kibps: _Bandwidth | None
+    bandwidth_limit_clone_kibps: _Bandwidth | None
+    bandwidth_limit_move_kibps: _Bandwidth | None
+    bandwidth_limit_restore_kibps: _Bandwidth | None
+    bandwidth_limit_default_kibps: _Bandwidth | None
     console: Console | None
     keyboard: str | None
     mac_prefix: str | None
@@ -127,14 +138,42 @@ class _ClusterProps(Props):
     def _mac(cls, v: str | None) -> str | None:
         if v is not None and not _MAC_PREFIX.match(v):
             raise Fault(f"{v!r} is not a MAC prefix", "give one to three hex octets, such as BC:24:11")
+        if v is not None and int(v[:2], 16) & 1:
+            raise Fault(f"{v} is a multicast prefix: no guest can have such an address", "clear the lowest bit of "
+                        "the first octet, such as BC:24:11 (PVE's default)")
         return v
 
-    @field_validator("bandwidth_limit_migration_kibps", "bandwidth_limit_clone_kibps", "bandwidth_limit_move_kibps",
-                     "bandwidth_limit_restore_kibps", "bandwidth_limit_default_kibps")
+    @field_validator("keyboard")
     @classmethod
-    def _bandwidth(cls, v: int | None) -> int | None:
-        if v is not None and v <= 0:
-            raise Fault(f"a bandwidth limit must be positive (KiB/s), got {v}", "leave it unset for no limit")
+    def _keyboard(cls, v: str | None) -> str | None:
+        if v is not None and v not in KEYBOARDS:
+            raise Fault(f"{v!r} is not a keyboard layout PVE offers", f"pick one of {', '.join(KEYBOARDS)}")
+        return v
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, v: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise Fault(f"{v!r} is not a time zone", "give an IANA name such as Europe/Berlin or UTC") from None
+        return v
+
+    @field_validator("qdevice")
+    @classmethod
+    def _qdevice(cls, v: QDevice | None) -> QDevice | None:
+        if v is None:
+            return v
+        address = v.address
+        if not isinstance(address, str):
+            raise Fault(f"QDevice address {address!r} is not a string", "give the qnetd host's IP address")
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            raise Fault(f"QDevice address {address!r} is not an IP address", "give the qnetd host's IP address, "
+                        "such as 192.168.1.5") from None
+        if ip.is_unspecified or ip.is_multicast or ip.is_loopback:
+            raise Fault(f"QDevice address {address} is not a host's address", "give the qnetd host's own address")
         return v
 
     @field_validator("next_id")
@@ -199,8 +238,8 @@ MAX_NODE_ID = 2**32 - 1
 
 class _NodeProps(Props):
     name: str
-    node_id: int
-    votes: int
+    node_id: StrictInt
+    votes: StrictInt
     management_address: str
     management_interface: str
     cluster_address: str | None
@@ -283,7 +322,7 @@ class ClusterBase(_cdk.Construct):
         self._parts: dict[type, Any] = {}  # class -> the cluster's one construct of it (Ha, Ceph)
         #: What the rules that span constructs read (:mod:`pvecdk.policy`); the children join it.
         self.model = ClusterModel(lambda: str(self.node.path), qdevice=props.qdevice is not None,
-                                  cluster_network=self.cluster_network)
+                                  cluster_network=self.cluster_network, migration_network=self.migration_network)
 
     # -- attributes
 

@@ -35,7 +35,7 @@ from pvecdk._guest_values import (
     NetworkInterface,
     Pool,
 )
-from pvecdk._validation import Located, Props, instance_of, raise_at
+from pvecdk._validation import Located, Props, instance_of, is_number_token, raise_at, whole_number
 from pvecdk._values import dns_server
 from pvecdk.bpg import (
     network_linux_bridge,
@@ -142,6 +142,8 @@ def _mac_address(value: str) -> str:
 
 def rate_limit_mbps(value: object) -> object:
     """Check a ``rate_limit_mbps`` prop (a guest's interface, a replication job): a positive number of MB/s."""
+    if is_number_token(value):
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise Fault(f"must be positive (MB/s), got {value!r}", "leave it unset for no limit")
     return value
@@ -182,7 +184,7 @@ def disk_slots(disks: Sequence[Disk | _VmDiskProps]) -> list[str]:
 
 def _balloon(v: int, info: ValidationInfo) -> int:
     memory = info.data.get("memory_mib")
-    if memory is not None and not 0 <= v <= memory:
+    if memory is not None and not is_number_token(memory) and not is_number_token(v) and not v <= memory:
         raise Fault(f"must be 0-{memory} (memory_mib), got {v!r}", "give at most memory_mib, or leave it unset")
     return v
 
@@ -223,8 +225,8 @@ class _DiskProps(Props):
     model_config = ConfigDict(from_attributes=True)
 
     storage: _Storage
-    size_gib: Annotated[StrictInt, AfterValidator(_within(1, None, "size must be 1 GiB or more",
-                                                          "give the size in whole GiB"))]
+    size_gib: Annotated[int, whole_number(1, None, "size must be 1 GiB or more",
+                                          "give the size in whole GiB")]
 
 
 class _VmDiskProps(_DiskProps):
@@ -236,8 +238,8 @@ class _NetworkInterfaceProps(Props):
     model_config = ConfigDict(from_attributes=True)
 
     bridge: Annotated[str | network_linux_bridge.NetworkLinuxBridge, PlainValidator(_bridge)]
-    vlan_id: Annotated[StrictInt, AfterValidator(_within(1, 4094, "VLAN id must be 1-4094",
-                                                         "pick a VLAN in 1-4094"))] | None
+    vlan_id: Annotated[int, whole_number(1, 4094, "VLAN id must be 1-4094",
+                                         "pick a VLAN in 1-4094")] | None
     mac_address: Annotated[str, AfterValidator(_mac_address)] | None
     rate_limit_mbps: Annotated[float, BeforeValidator(rate_limit_mbps)] | None
 
@@ -272,10 +274,10 @@ class _GuestProps(Props):
     vm_id: Annotated[StrictInt, AfterValidator(_within(MIN_VMID, MAX_VMID, f"VMID must be {MIN_VMID}-{MAX_VMID}",
                                                        f"pick a free VMID in {MIN_VMID}-{MAX_VMID}"))]
     name: Annotated[str, AfterValidator(_dns_name)]
-    cores: Annotated[StrictInt, AfterValidator(_within(1, 8192, "cores must be 1-8192",
-                                                       "give a whole number of cores"))]
-    memory_mib: Annotated[StrictInt, AfterValidator(_within(16, None, "memory must be at least 16 MiB",
-                                                            "give the memory in MiB, such as 2048"))]
+    cores: Annotated[int, whole_number(1, 8192, "cores must be 1-8192",
+                                       "give a whole number of cores")]
+    memory_mib: Annotated[int, whole_number(16, None, "memory must be at least 16 MiB",
+                                            "give the memory in MiB, such as 2048")]
     networks: tuple[_Nic, ...]
     tags: tuple[Annotated[str, AfterValidator(_tag)], ...]
     pool: Annotated[Pool, PlainValidator(instance_of(Pool, "pass Pool(...) or Pool.from_id(scope, 'name')"))] | None
@@ -284,15 +286,16 @@ class _GuestProps(Props):
 
 class VmProps(_GuestProps):
     cpu_type: Annotated[str, AfterValidator(_cpu_type)] | None
-    sockets: Annotated[StrictInt, AfterValidator(_within(1, 4, "sockets must be 1-4", "give 1-4 sockets"))]
-    balloon_mib: Annotated[StrictInt, AfterValidator(_balloon)] | None
+    sockets: Annotated[int, whole_number(1, 4, "sockets must be 1-4", "give 1-4 sockets")]
+    balloon_mib: Annotated[int, whole_number(0, None, "balloon must be 0 or more MiB",
+                                             "give MiB, or 0 to turn ballooning off"), AfterValidator(_balloon)] | None
     disks: tuple[_VmDisk, ...]
     # The last validator runs first: _drive_storage is given a CloudInit.
     cloud_init: Annotated[_VmCloudInitProps, WrapValidator(_drive_storage),
                           BeforeValidator(instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
     boot_order: Annotated[tuple[str, ...], AfterValidator(_boot_devices)] | None
-    migration_timeout_seconds: Annotated[StrictInt, AfterValidator(_within(
-        1, None, "must be positive", "give seconds, or leave it unset"))] | None
+    migration_timeout_seconds: Annotated[int, whole_number(
+        1, None, "must be positive", "give seconds, or leave it unset")] | None
 
     @field_validator("disks", mode="wrap")
     @classmethod
@@ -315,8 +318,8 @@ class VmProps(_GuestProps):
 class ContainerProps(_GuestProps):
     template: Annotated[str, AfterValidator(_template)]
     disk: _Disk
-    swap_mib: Annotated[StrictInt, AfterValidator(_within(0, None, "swap must be 0 or more MiB",
-                                                          "give swap in MiB, or 0"))]
+    swap_mib: Annotated[int, whole_number(0, None, "swap must be 0 or more MiB",
+                                          "give swap in MiB, or 0")]
     cloud_init: Annotated[_CloudInitProps, BeforeValidator(instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
 
 

@@ -118,6 +118,8 @@ class ClusterModel:
     where: Where
     qdevice: bool = False
     cluster_network: Network | None = None
+    #: The migration network the cluster defines, if any: live migration runs there between every two nodes.
+    migration_network: Network | None = None
     nodes: dict[str, NodeModel] = field(default_factory=dict)
     guests: dict[int, GuestModel] = field(default_factory=dict)
     ha_resources: dict[str, HaResourceModel] = field(default_factory=dict)

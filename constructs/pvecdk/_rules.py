@@ -108,6 +108,13 @@ def check(model: ClusterModel) -> list[Finding]:
         add("error", "ha", f"HA is configured for {len(model.ha_resources)} guest(s), but with {q.votes} votes and "
             f"quorum {q.quorum} the cluster cannot keep quorum after one node fails",
             "add nodes (three or more), or two nodes plus a QDevice, before protecting guests")
+    if model.migration_network is not None:
+        # PVE looks up each node's address in the migration network; a node with none cannot migrate.
+        missing = [n.name for n in nodes.values() if NetworkRole.MIGRATION not in n.addresses]
+        if missing:
+            add("error", "migration_network", f"no address in the migration network {model.migration_network} "
+                f"on {', '.join(missing)}: live migration to and from {'it' if len(missing) == 1 else 'them'} "
+                "fails", "give every node migration_address=..., or leave migration_network unset")
     if model.cluster_network is None:
         add("warning", "cluster_network", "corosync shares the management network; traffic there can delay "
             "corosync and fence nodes", "give the cluster a separate cluster_network")

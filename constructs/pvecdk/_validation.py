@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError
 from pydantic_core import InitErrorDetails
 
 from pvecdk import _calendar, _cdk
@@ -21,7 +21,8 @@ from pvecdk._fault import Fault
 from pvecdk.errors import ConfigError, Problem
 
 __all__ = ["CONFIG_ID", "LazyPath", "Props", "as_sequence", "check_props", "construct_path", "instance_of", "one_of",
-           "problem", "raise_at", "schedule_value", "validate_between", "Fault", "Located"]
+           "problem", "raise_at", "schedule_value", "validate_between", "Fault", "Located", "is_number_token",
+           "whole_number"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -71,6 +72,34 @@ def instance_of(cls: type, fix: str, *, name: str | None = None) -> Any:
 def as_sequence(value: Any) -> Any:
     """A list prop as the props model takes it; anything else is left for the model to report."""
     return tuple(value) if isinstance(value, (list, tuple, set, frozenset)) else value
+
+
+def is_number_token(value: object) -> bool:
+    """Tell whether ``value`` is a Terraform number token (``TerraformVariable(...).number_value``): a float
+    that stands for a value known only at plan time. Only floats are asked, so whole numbers cost no jsii call."""
+    return isinstance(value, float) and _cdk.is_unresolved(value)
+
+
+def whole_number(low: int | None, high: int | None, what: str, fix: str) -> PlainValidator:
+    """The check of a whole-number prop: an ``int`` (not a bool, not a string) in ``low``-``high`` (either
+    bound may be None), or a number token, which Terraform resolves and PVE checks: it passes unchanged.
+
+    ``"<what>, got <value>"`` names the range; ``fix`` says what to give instead.
+    """
+
+    def check(value: object) -> object:
+        if is_number_token(value):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, str) and value.strip().isdigit():
+                raise Fault(f"{value!r} is a string, not a whole number", f"pass {value.strip()} without quotes")
+            raise Fault(f"{value!r} is not a whole number", "pass an int, or a number token "
+                        "(TerraformVariable(...).number_value)")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise Fault(f"{what}, got {value!r}", fix)
+        return value
+
+    return PlainValidator(check)
 
 
 def one_of(choices: Iterable[str], what: str, pick: str) -> Callable[[object], object]:

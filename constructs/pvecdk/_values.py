@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from pvecdk._fault import Fault
 
@@ -172,3 +174,11 @@ def dns_server(value: str) -> str:
     except ValueError:
         raise Fault(f"DNS server {value!r} is not an IP address", "give addresses, not names") from None
     return value
+
+
+# PVE's privileges per release and the keyboard layouts of the cluster options, from PVE's API schema.
+_FACTS = json.loads((Path(__file__).resolve().parent / "data" / "pve-facts.json").read_text())
+#: The privileges a role can hold, by release.
+PRIVILEGES: dict[PveVersion, frozenset[str]] = {PveVersion(v): frozenset(p) for v, p in _FACTS["privileges"].items()}
+#: The keyboard layouts PVE offers for VNC consoles (``keyboard`` in datacenter.cfg).
+KEYBOARDS: tuple[str, ...] = tuple(_FACTS["keyboards"])

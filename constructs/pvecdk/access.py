@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 
 from pvecdk import _cdk
 from pvecdk._fault import Fault
 from pvecdk._validation import Props, check_props, construct_path
+from pvecdk._values import PRIVILEGES, PveVersion
 from pvecdk.bpg import acl, user_token, virtual_environment_role, virtual_environment_user
 
 __all__ = ["DEFAULT_AUTOMATION_PRIVILEGES", "AutomationAccess"]
@@ -34,6 +35,7 @@ class _AccessProps(Props):
     user_id: str
     token_name: str
     role_id: str
+    pve_version: PveVersion
     privileges: tuple[str, ...]
     path: str
     expiration_date: str | None
@@ -66,12 +68,21 @@ class _AccessProps(Props):
 
     @field_validator("privileges")
     @classmethod
-    def _privileges(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+    def _privileges(cls, v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         if not v:
             raise Fault("a role with no privilege can do nothing", "list the privileges it needs")
         bad = [p for p in v if not _PRIV.match(p)]
         if bad:
             raise Fault(f"not privilege names: {', '.join(bad)}", "use PVE's names, such as VM.Audit")
+        version = info.data.get("pve_version")
+        if version is not None:
+            unknown = [p for p in v if p not in PRIVILEGES[version]]
+            if unknown:
+                elsewhere = {p: [str(r) for r, known in PRIVILEGES.items() if p in known] for p in unknown}
+                hint = "; ".join(f"{p} exists in PVE {', '.join(rs)} only" for p, rs in elsewhere.items() if rs)
+                raise Fault(f"PVE {version} has no privilege {', '.join(unknown)}",
+                            hint + " (set pve_version)" if hint else "use PVE's names, such as VM.Audit, "
+                            "VM.Config.Disk or Datastore.AllocateSpace")
         if "Permissions.Modify" in v:
             raise Fault("Permissions.Modify lets the token grant itself anything", "leave it out")
         return v
@@ -104,6 +115,7 @@ class AutomationAccess(_cdk.Construct):
         token_name: str = "pvecdk",
         role_id: str = "Automation",
         privileges: Sequence[str] = DEFAULT_AUTOMATION_PRIVILEGES,
+        pve_version: PveVersion | str = PveVersion.V9_1,
         path: str = "/",
         expiration_date: str | None = None,
         comment: str = "automation (pvecdk)",
@@ -117,12 +129,14 @@ class AutomationAccess(_cdk.Construct):
             token_name: The token's name. Defaults to ``pvecdk``.
             role_id: The custom role's name. Defaults to ``Automation``.
             privileges: The role's privileges. Defaults to DEFAULT_AUTOMATION_PRIVILEGES.
+            pve_version: The PVE release whose privileges the role names. Defaults to 9.1.
             path: Where the ACL applies (propagating down). Defaults to ``/``.
             expiration_date: Token expiry (RFC 3339). Defaults to never.
             comment: Shown in PVE.
         """
         props = check_props(_AccessProps, construct_path(scope, id), dict(
-            user_id=user_id, token_name=token_name, role_id=role_id, privileges=tuple(privileges), path=path,
+            user_id=user_id, token_name=token_name, role_id=role_id, pve_version=pve_version,
+            privileges=privileges, path=path,
             expiration_date=expiration_date, comment=comment))
         super().__init__(scope, id)
         self.props = props

@@ -28,7 +28,16 @@ from pvecdk._fault import Fault
 from pvecdk._guest import GuestBase
 from pvecdk._guest_props import NodeProp
 from pvecdk._guest_values import Pool
-from pvecdk._validation import Located, Props, check_props, construct_path, instance_of, raise_at, schedule_value
+from pvecdk._validation import (
+    Located,
+    Props,
+    check_props,
+    construct_path,
+    instance_of,
+    raise_at,
+    schedule_value,
+    whole_number,
+)
 from pvecdk._values import Retention
 from pvecdk.bpg import backup_job
 from pvecdk.storage import ContentType, Storage
@@ -85,8 +94,9 @@ class _BackupJobProps(Props):
     exclude: tuple[_Guest, ...]
     pool: Annotated[Pool, PlainValidator(instance_of(Pool, "pass Pool(...) or Pool.from_id(...)"))] | None
     node: NodeProp | None
-    bandwidth_limit_kibps: int | None
-    zstd_threads: int | None
+    bandwidth_limit_kibps: Annotated[int, whole_number(1, None, "must be positive (KiB/s)",
+                                                       "leave it unset for no limit")] | None
+    zstd_threads: Annotated[int, whole_number(0, None, "must be 0 or more", "give 0 (half the cores) or more")] | None
     notes_template: str | None
     repeat_missed: bool
     enabled: bool
@@ -160,20 +170,6 @@ class _BackupJobProps(Props):
     def _guests(cls, v: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
         if v is not None and not v:
             raise Fault("the list is empty", "list the guests, or leave guests unset for every guest")
-        return v
-
-    @field_validator("bandwidth_limit_kibps")
-    @classmethod
-    def _bandwidth(cls, v: int | None) -> int | None:
-        if v is not None and v <= 0:
-            raise Fault(f"must be positive (KiB/s), got {v}", "leave it unset for no limit")
-        return v
-
-    @field_validator("zstd_threads")
-    @classmethod
-    def _zstd_threads(cls, v: int | None) -> int | None:
-        if v is not None and v < 0:
-            raise Fault(f"must be 0 or more, got {v}", "give 0 (half the cores) or more")
         return v
 
     def clusters(self) -> list[ClusterBase]:

@@ -132,14 +132,14 @@ class Cluster(ClusterBase):
         props = check_props(ClusterBase.Props, path, dict(
             name=name, pve_version=pve_version, management_network=management_network,
             cluster_network=cluster_network, storage_network=storage_network, migration_network=migration_network,
-            links=tuple(links) if links is not None else None, qdevice=qdevice, migration_type=migration_type,
+            links=links, qdevice=qdevice, migration_type=migration_type,
             ha_shutdown_policy=ha_shutdown_policy, crs_mode=crs_mode, fencing=fencing,
             bandwidth_limit_migration_kibps=bandwidth_limit_migration_kibps,
             bandwidth_limit_clone_kibps=bandwidth_limit_clone_kibps,
             bandwidth_limit_move_kibps=bandwidth_limit_move_kibps,
             bandwidth_limit_restore_kibps=bandwidth_limit_restore_kibps,
             bandwidth_limit_default_kibps=bandwidth_limit_default_kibps, console=console, keyboard=keyboard,
-            mac_prefix=mac_prefix, next_id=next_id, dns_servers=tuple(dns_servers), search_domain=search_domain,
+            mac_prefix=mac_prefix, next_id=next_id, dns_servers=dns_servers, search_domain=search_domain,
             time_zone=time_zone, management_gateway=management_gateway, apt_repository=apt_repository,
             firewall=firewall,
         ))

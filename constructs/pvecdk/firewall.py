@@ -10,17 +10,18 @@ through SSH; ``insecure`` migration also needs TCP 60000-60050). The rules form 
 from __future__ import annotations
 
 import enum
+import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, PlainValidator
+from pydantic import AfterValidator, PlainValidator, field_validator
 
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase
 from pvecdk._fault import Fault
-from pvecdk._validation import LazyPath, Props, check_props, instance_of
+from pvecdk._validation import LazyPath, Props, check_props, instance_of, raise_at
 from pvecdk._values import MigrationType, NetworkRole
 from pvecdk.bpg import (
     virtual_environment_cluster_firewall,
@@ -31,6 +32,110 @@ from pvecdk.bpg import (
 )
 
 __all__ = ["Action", "ClusterFirewall", "Direction", "FirewallRule", "SecurityGroup"]
+
+# PVE's rule formats (pve-fw-protocol-spec, pve-fw-dport-spec, pve-fw-addr-spec, the log enum): protocols by
+# name (those of /etc/protocols a rule uses) or number; ports by number, a:b range or comma list, at most 15
+# numbers (a range counts two, iptables' multiport limit); only these protocols have ports.
+_PROTOCOLS = frozenset({
+    "tcp", "udp", "udplite", "sctp", "dccp", "icmp", "icmpv6", "ipv6-icmp", "igmp", "gre", "esp", "ah", "ospf",
+    "vrrp", "pim", "l2tp", "ipip", "ipencap", "ipv6", "ipv6-route", "ipv6-frag", "ipv6-nonxt", "ipv6-opts",
+    "egp", "ggp", "st", "pup", "hmp", "rdp", "xns-idp", "iso-tp4", "xtp", "ddp", "idpr-cmtp", "rsvp", "skip",
+    "idrp", "rspf", "vmtp", "encap", "mobility-header", "mpls-in-ip", "manet", "hip", "shim6", "wesp", "rohc",
+    "isis", "fc", "etherip", "ax.25", "ipcomp", "ipx-in-ip", "eigrp",
+})
+_PORTED = frozenset({"tcp", "udp", "udplite", "sctp", "dccp", "6", "17", "136", "132", "33"})
+_LOG_LEVELS = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", "nolog")
+_MAX_PORTS = 15
+_REF = re.compile(r"^(?:(?:dc|guest)/)?[A-Za-z][A-Za-z0-9_-]+$")
+
+
+def _ports(value: str) -> str | None:
+    """What is wrong with a port spec, or None."""
+    count = 0
+    for part in value.split(","):
+        bounds = part.split(":")
+        if len(bounds) > 2 or not all(b.isdigit() for b in bounds):
+            return f"{part!r} is not a port or a range of ports"
+        numbers = [int(b) for b in bounds]
+        if not all(0 < n <= 65535 for n in numbers):
+            return f"port {part} is out of range 1-65535"
+        if len(numbers) == 2 and numbers[0] >= numbers[1]:
+            return f"range {part} does not go up"
+        count += len(numbers)
+    if count > _MAX_PORTS:
+        return f"{count} port numbers (a range counts two), PVE takes at most {_MAX_PORTS}"
+    return None
+
+
+def _address(value: str) -> str | None:
+    """What is wrong with an address spec (addresses, CIDRs, a-b ranges, +ipset, alias; a comma list), or None."""
+    families = set()
+    for part in value.split(","):
+        if part.startswith("+"):
+            if not _REF.match(part[1:]):
+                return f"{part!r} is not an IP set name"
+            continue
+        if _REF.match(part) and not part.replace("-", "").replace("_", "").isdigit():
+            continue  # an alias
+        try:
+            if "-" in part:
+                low, high = (ipaddress.ip_address(a) for a in part.split("-", 1))
+                if low.version != high.version or int(low) >= int(high):
+                    return f"{part!r} is not a range of addresses that goes up"
+                families.add(low.version)
+            else:
+                families.add(ipaddress.ip_network(part, strict=False).version)
+        except ValueError as exc:
+            return f"{part!r} is not an address, a network in CIDR notation, an IP set or an alias ({exc})"
+    if len(families) > 1:
+        return "IPv4 and IPv6 addresses mixed in one rule"
+    return None
+
+
+def rule_faults(rule: FirewallRule) -> list[tuple[str, str, str]]:
+    """The problems of one rule, as ``(field, what, fix)``, checked as PVE parses a rule."""
+    found: list[tuple[str, str, str]] = []
+    for field in ("proto", "dport", "sport", "source", "dest", "macro", "comment", "log"):
+        value = getattr(rule, field)
+        if value is not None and not isinstance(value, str):
+            found.append((field, f"{value!r} is not a string", f"pass {field} as a string, such as "
+                          f"{'22' if 'port' in field else 'tcp' if field == 'proto' else '10.0.0.0/24'}"))
+    if found:
+        return found
+    if not isinstance(rule.action, Action):
+        found.append(("action", f"{rule.action!r} is not an Action", "pass Action.ACCEPT, Action.DROP or "
+                      "Action.REJECT"))
+    if not isinstance(rule.direction, Direction):
+        found.append(("direction", f"{rule.direction!r} is not a Direction", "pass Direction.IN or Direction.OUT"))
+    proto = rule.proto.lower() if rule.proto is not None else None
+    if proto is not None and proto not in _PROTOCOLS and not (proto.isdigit() and int(proto) <= 255):
+        found.append(("proto", f"{rule.proto!r} is not a protocol", "give a name such as tcp, udp, icmp or "
+                      "icmpv6, or a number 0-255"))
+    for field in ("dport", "sport"):
+        value = getattr(rule, field)
+        if value is None:
+            continue
+        wrong = _ports(value)
+        if wrong is not None:
+            found.append((field, wrong, "give ports such as 22, 5900:5999 or 80,443"))
+        elif rule.macro is None and proto is None:
+            found.append((field, f"{field} without a protocol", "set proto='tcp' or 'udp' (ports belong to "
+                          "one)"))
+        elif proto is not None and proto not in _PORTED:
+            found.append((field, f"protocol {rule.proto} has no ports", "use tcp, udp, sctp or dccp, or leave "
+                          f"{field} unset"))
+    for field in ("source", "dest"):
+        value = getattr(rule, field)
+        if value is not None:
+            wrong = _address(value)
+            if wrong is not None:
+                found.append((field, wrong, "give an address, a CIDR such as 10.0.0.0/24, a range a-b, "
+                              "+ipset or an alias; a comma list of one family"))
+    if rule.macro is not None and not _REF.match(rule.macro):
+        found.append(("macro", f"{rule.macro!r} is not a macro name", "give a PVE macro such as SSH or Ceph"))
+    if rule.log is not None and rule.log not in _LOG_LEVELS:
+        found.append(("log", f"{rule.log!r} is not a log level", f"pick one of {', '.join(_LOG_LEVELS)}"))
+    return found
 
 PVE_GROUP = "pve-cluster"
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,17}$")
@@ -99,14 +204,30 @@ class _SecurityGroupProps(Props):
     rules: tuple[Annotated[FirewallRule, PlainValidator(instance_of(FirewallRule, "pass FirewallRule(...)"))], ...]
     comment: str | None
 
+    @field_validator("rules")
+    @classmethod
+    def _rules(cls, v: tuple[FirewallRule, ...]) -> tuple[FirewallRule, ...]:
+        raise_at([((i, field), what, fix) for i, rule in enumerate(v)
+                  for field, what, fix in rule_faults(rule)])
+        return v
+
+
+class _RuleProps(Props):
+    rule: Annotated[FirewallRule, PlainValidator(instance_of(FirewallRule, "pass FirewallRule(...)"))]
+
+    @field_validator("rule")
+    @classmethod
+    def _rule(cls, v: FirewallRule) -> FirewallRule:
+        raise_at([((field,), what, fix) for field, what, fix in rule_faults(v)])
+        return v
+
 
 class SecurityGroup(_cdk.Construct):
     """A firewall security group (``proxmox_virtual_environment_cluster_firewall_security_group``)."""
 
     def __init__(self, scope: _cdk.Construct, id: str, *, name: str, rules: Sequence[FirewallRule],
                  comment: str | None = None) -> None:
-        check_props(_SecurityGroupProps, LazyPath(scope, id), {"name": name, "rules": tuple(rules),
-                                                                "comment": comment})
+        check_props(_SecurityGroupProps, LazyPath(scope, id), {"name": name, "rules": rules, "comment": comment})
         super().__init__(scope, id)
         self.group_name = name
         self._rules = list(rules)
@@ -122,6 +243,7 @@ class SecurityGroup(_cdk.Construct):
 
     def add_rule(self, rule: FirewallRule) -> None:
         """Append a rule to the group."""
+        check_props(_RuleProps, lambda: str(self.node.path), {"rule": rule})
         self._rules.append(rule)
 
 
@@ -197,4 +319,5 @@ class ClusterFirewall(_cdk.Construct):
 
     def add_rule(self, rule: FirewallRule) -> None:
         """Add a rule at cluster level, after the groups."""
+        check_props(_RuleProps, lambda: str(self.node.path), {"rule": rule})
         self._cluster_rules.append(rule.render())

@@ -18,9 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, cast
 
 from pydantic import (
-    AfterValidator,
     ModelWrapValidatorHandler,
-    StrictInt,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -33,7 +31,7 @@ from pvecdk._fault import Fault
 from pvecdk._guest import GuestBase
 from pvecdk._guest_values import HaOptions, HaState
 from pvecdk._model import HaResourceModel, HaRuleModel
-from pvecdk._validation import CONFIG_ID, LazyPath, Located, Props, check_props, raise_at
+from pvecdk._validation import CONFIG_ID, LazyPath, Located, Props, check_props, raise_at, whole_number
 from pvecdk.bpg import hagroup, haresource, harule
 
 __all__ = ["Ha", "HaOptions", "HaResource", "HaRule", "HaState"]
@@ -132,10 +130,7 @@ def _context(info: ValidationInfo) -> dict[str, Any]:
     return cast("dict[str, Any]", info.context)
 
 
-def _restarts(value: int) -> int:
-    if not 0 <= value <= 10:
-        raise Fault(f"must be 0-10, got {value!r}", "pick a value in 0-10")
-    return value
+_RESTARTS = whole_number(0, 10, "must be 0-10", "pick a value in 0-10")
 
 
 class _ProtectProps(Props):
@@ -145,8 +140,8 @@ class _ProtectProps(Props):
     resource_id: str
     guest: Any
     state: HaState
-    max_restart: Annotated[StrictInt, AfterValidator(_restarts)]
-    max_relocate: Annotated[StrictInt, AfterValidator(_restarts)]
+    max_restart: Annotated[int, _RESTARTS]
+    max_relocate: Annotated[int, _RESTARTS]
     prefer: dict[str, int]
     strict: bool
     failback: bool | None

@@ -20,7 +20,16 @@ from pydantic import AfterValidator, BeforeValidator, field_validator, model_val
 
 from pvecdk import _cdk
 from pvecdk._fault import Fault
-from pvecdk._validation import CONFIG_ID, Located, Props, check_props, construct_path, one_of, raise_at
+from pvecdk._validation import (
+    CONFIG_ID,
+    Located,
+    Props,
+    check_props,
+    construct_path,
+    one_of,
+    raise_at,
+    whole_number,
+)
 from pvecdk.bpg import metrics_server
 
 __all__ = ["GraphiteProtocol", "GraphiteServer", "InfluxDbProtocol", "InfluxDbServer", "MetricsServer",
@@ -70,10 +79,11 @@ class _MetricsServerProps(Props):
 
     name: str
     server: str
-    port: int
+    port: Annotated[int, whole_number(1, 65535, "port must be 1-65535", "give the server's port")]
     enabled: bool
-    mtu: int | None = None  # OpenTelemetry has none
-    timeout_seconds: int | None
+    mtu: Annotated[int, whole_number(512, 65536, "MTU must be 512-65536",
+                                     "give the network's MTU")] | None = None  # OpenTelemetry has none
+    timeout_seconds: Annotated[int, whole_number(1, None, "must be positive", "give seconds, or leave it unset")] | None
 
     @field_validator("name", mode="before")
     @classmethod
@@ -89,27 +99,6 @@ class _MetricsServerProps(Props):
         if not isinstance(v, str) or not v or any(c.isspace() for c in v) or "/" in v:
             raise Fault(f"{v!r} is not a host name or address", "give the server's host name or IP address, "
                         "without a scheme or path")
-        return v
-
-    @field_validator("port", mode="before")
-    @classmethod
-    def _port(cls, v: object) -> object:
-        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 65535:
-            raise Fault(f"port must be 1-65535, got {v!r}", "give the server's port")
-        return v
-
-    @field_validator("mtu")
-    @classmethod
-    def _mtu(cls, v: int | None) -> int | None:
-        if v is not None and not 512 <= v <= 65536:
-            raise Fault(f"MTU must be 512-65536, got {v}", "give the network's MTU")
-        return v
-
-    @field_validator("timeout_seconds")
-    @classmethod
-    def _timeout(cls, v: int | None) -> int | None:
-        if v is not None and v < 1:
-            raise Fault(f"must be positive, got {v}", "give seconds, or leave it unset")
         return v
 
     def _conflicts(self) -> list[Located]:

@@ -8,12 +8,17 @@ bridges, bonds and VLANs are added with :meth:`Node.add_bridge`, :meth:`Node.add
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator
 
 from pvecdk import ceph
 from pvecdk._base import ClusterBase, NodeBase, url_host
-from pvecdk._validation import check_props, construct_path
+from pvecdk._fault import Fault
+from pvecdk._validation import Props, check_props, construct_path, whole_number
 from pvecdk._values import BondMode, NetworkRole
 from pvecdk.bpg import (
     apt_standard_repository,
@@ -29,6 +34,74 @@ from pvecdk.ceph import DeviceClass, Osd
 from pvecdk.errors import ConfigError, Problem
 
 __all__ = ["BondMode", "Node"]
+
+# PVE's ``pve-iface`` names and the ranges of /nodes/{node}/network (MTU 1280-65520, VLAN id 1-4094).
+_IFACE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_.-]{1,19}$")
+
+
+def _iface_list(value: object) -> object:
+    """A list of interfaces; one string is refused rather than taken letter by letter."""
+    if isinstance(value, str):
+        raise Fault(f"{value!r} is one string, not a list of interfaces", f"pass a list, such as [{value.split()[0]!r}]"
+                    if value.split() else "pass a list, such as ['eno1']")
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def _iface(value: str) -> str:
+    if not _IFACE.match(value):
+        raise Fault(f"{value!r} is not an interface name", "give a name such as eno1, enp3s0 or bond0")
+    return value
+
+
+def _cidr_address(value: str) -> str:
+    """An interface address with its prefix length, as PVE's ``cidr`` takes it."""
+    try:
+        interface = ipaddress.ip_interface(value)
+    except ValueError:
+        interface = None
+    if interface is None or "/" not in value:
+        raise Fault(f"{value!r} is not an address in CIDR notation", "give the address with its prefix length, "
+                    "such as 10.0.1.11/24")
+    if interface.ip in (interface.network.network_address, interface.network.broadcast_address) \
+            and interface.network.prefixlen < interface.max_prefixlen - 1:
+        raise Fault(f"{value} is the network's own or broadcast address", "give a host address")
+    return value
+
+
+def _ip(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise Fault(f"{value!r} is not an IP address", "give the gateway's address, such as 10.0.1.1") from None
+    return value
+
+
+_Ifaces = Annotated[tuple[Annotated[str, AfterValidator(_iface)], ...], BeforeValidator(_iface_list)]
+_Mtu = Annotated[int, whole_number(1280, 65520, "MTU must be 1280-65520", "give an MTU such as 1500 or 9000")]
+
+
+class _InterfaceProps(Props):
+    """What bridges, bonds and VLANs share."""
+
+    address: Annotated[str, AfterValidator(_cidr_address)] | None
+    comment: str | None
+
+
+class _BridgeProps(_InterfaceProps):
+    ports: _Ifaces
+    gateway: Annotated[str, AfterValidator(_ip)] | None
+    vlan_aware: bool | None
+    mtu: _Mtu | None
+
+
+class _BondProps(_InterfaceProps):
+    slaves: _Ifaces
+    mtu: _Mtu | None
+
+
+class _VlanProps(_InterfaceProps):
+    interface: Annotated[str, AfterValidator(_iface)]
+    vlan: Annotated[int, whole_number(1, 4094, "VLAN id must be 1-4094", "pick a VLAN id in 1-4094")]
 
 
 class Node(NodeBase):
@@ -63,7 +136,9 @@ class Node(NodeBase):
             name=name, node_id=node_id, votes=votes, management_address=management_address,
             management_interface=management_interface, cluster_address=cluster_address,
             storage_address=storage_address, migration_address=migration_address,
-            endpoint=endpoint or f"https://{url_host(management_address)}:8006",
+            # A management address that is not a string is reported as such; the endpoint is not guessed from it.
+            endpoint=endpoint or (f"https://{url_host(management_address)}:8006"
+                                  if isinstance(management_address, str) else "https://unset:8006"),
         ))
         addresses = {role: addr for role, addr in (
             (NetworkRole.MANAGEMENT, management_address), (NetworkRole.CLUSTER, cluster_address),
@@ -76,6 +151,7 @@ class Node(NodeBase):
         # Node settings wait for the membership: a node that is joining restarts its API.
         after = [cluster.membership]
         self._after = after
+        self._enslaved: dict[str, str] = {}  # port -> the bridge or bond it belongs to
         if p.dns_servers:
             self.dns = virtual_environment_dns.VirtualEnvironmentDns(
                 self, "Dns", node_name=name, domain=p.search_domain, servers=list(p.dns_servers), depends_on=after)
@@ -144,8 +220,11 @@ class Node(NodeBase):
             comment: Shown in PVE.
         """
         self._check_iface("add_bridge", name, r"^vmbr\d{1,4}$", "vmbrN, such as vmbr1")
+        props = check_props(_BridgeProps, lambda: f"{self.node.path}/Bridge-{name}", dict(
+            ports=ports, address=address, gateway=gateway, vlan_aware=vlan_aware, mtu=mtu, comment=comment))
+        self._enslave(f"{self.node.path}/Bridge-{name}", "ports", name, props.ports)
         bridge = network_linux_bridge.NetworkLinuxBridge(
-            self, f"Bridge-{name}", node_name=self.name, name=name, ports=list(ports) or None, address=address,
+            self, f"Bridge-{name}", node_name=self.name, name=name, ports=list(props.ports) or None, address=address,
             gateway=gateway, vlan_aware=vlan_aware, mtu=mtu, comment=comment, autostart=True, depends_on=self._after)
         self.join_bridge(name, bridge)
         return bridge
@@ -164,14 +243,17 @@ class Node(NodeBase):
         switch configuration."""
         self._check_iface("add_bond", name, r"^bond\d{1,4}$", "bondN, such as bond0")
         path = f"{self.node.path}/Bond-{name}"
-        if len(slaves) < 1:
+        props = check_props(_BondProps, path, dict(slaves=slaves, address=address, mtu=mtu, comment=comment))
+        if len(props.slaves) < 1:
             raise ConfigError([Problem(path, "slaves", "a bond needs interfaces",
                                        "give slaves=[...] with at least one interface")])
         if mode not in set(BondMode):
             raise ConfigError([Problem(path, "mode", f"{mode!r} is not a bond mode",
                                        "pick one of " + ", ".join(m.value for m in BondMode))])
+        self._enslave(path, "slaves", name, props.slaves)
         return network_linux_bond.NetworkLinuxBond(
-            self, f"Bond-{name}", node_name=self.name, name=name, slaves=list(slaves), bond_mode=BondMode(mode).value,
+            self, f"Bond-{name}", node_name=self.name, name=name, slaves=list(props.slaves),
+            bond_mode=BondMode(mode).value,
             address=address, mtu=mtu, comment=comment, autostart=True, depends_on=self._after)
 
     def add_vlan(
@@ -184,14 +266,30 @@ class Node(NodeBase):
         comment: str | None = None,
     ) -> network_linux_vlan.NetworkLinuxVlan:
         """Add a VLAN interface (``proxmox_network_linux_vlan``) on ``interface``; returns it."""
-        if not 1 <= vlan <= 4094:
-            raise ConfigError([Problem(f"{self.node.path}/Vlan-{name}", "vlan", f"VLAN id must be 1-4094, got {vlan}",
-                                       "pick a VLAN id in 1-4094")])
+        check_props(_VlanProps, lambda: f"{self.node.path}/Vlan-{name}", dict(
+            interface=interface, vlan=vlan, address=address, comment=comment))
         self._check_iface("add_vlan", name, r"^[A-Za-z][A-Za-z0-9_]*\.\d{1,4}$|^vlan\d{1,4}$",
                           "<interface>.<vlan>, such as vmbr0.20")
         return network_linux_vlan.NetworkLinuxVlan(
             self, f"Vlan-{name}", node_name=self.name, name=name, interface=interface, vlan=vlan,
             address=address, comment=comment, autostart=True, depends_on=self._after)
+
+    def _enslave(self, path: str, field: str, owner: str, ports: Sequence[str]) -> None:
+        """Record ``ports`` as ``owner``'s; a port can belong to one bridge or bond only."""
+        problems = []
+        for i, port in enumerate(ports):
+            other = self._enslaved.get(port)
+            if port == owner:
+                problems.append(Problem(path, f"{field}[{i}]", f"{owner} cannot be a port of itself",
+                                        "list the interfaces it joins"))
+            elif other is not None:
+                problems.append(Problem(path, f"{field}[{i}]", f"{port} is a port of {other} already",
+                                        f"give {owner} another interface, or take {port} out of {other}"))
+            elif ports.index(port) != i:
+                problems.append(Problem(path, f"{field}[{i}]", f"{port} is listed twice", "list it once"))
+        if problems:
+            raise ConfigError(problems)
+        self._enslaved.update(dict.fromkeys(ports, owner))
 
     def _check_iface(self, method: str, name: str, pattern: str, example: str) -> None:
         if not re.match(pattern, name):

@@ -16,7 +16,7 @@ from pvecdk import _cdk, _storage_types
 from pvecdk._base import ClusterBase, NodeBase, clusters_of_stack
 from pvecdk._fault import Fault
 from pvecdk._storage_types import CONTENT, SHARED_TYPES, STORAGE_ID, ContentType
-from pvecdk._validation import Props, check_props, construct_path, raise_at
+from pvecdk._validation import Props, as_sequence, check_props, construct_path, raise_at
 from pvecdk._values import PveVersion, Retention
 from pvecdk.errors import ConfigError, Problem
 from pvecdk.provider import storage as pvecdk_storage
@@ -214,10 +214,11 @@ class OwnedStorage(Storage):
         if values.get("content") is None:
             values["content"] = tuple(sorted(CONTENT[self.STORAGE_TYPE][1]))
         else:
-            values["content"] = tuple(values["content"])
+            # One string is refused as such, not taken letter by letter.
+            values["content"] = as_sequence(values["content"])
         for name in _LIST_PROPS:
             if values.get(name) is not None:
-                values[name] = tuple(values[name])
+                values[name] = as_sequence(values[name])
         # A prop left at None is unset: a required one is then reported missing, not as a wrong type.
         # The Terraform type is named in every problem, as the type's own checks name it.
         props = check_props(self._PROPS, path, {k: v for k, v in values.items() if v is not None},
