@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,8 +17,18 @@ NODES = {"pve1": "10.0.0.11", "pve2": "10.0.0.12", "pve3": "10.0.0.13"}
 
 
 @pytest.fixture
-def res(storage: ResourceType) -> ResourceType:
-    return storage
+def fake() -> Iterator[FakeCluster]:
+    with FakeCluster(nodes=NODES, version="9.1", task_seconds=0.02) as cluster:
+        cluster.form_cluster("lab", members=NODES)
+        yield cluster
+
+
+@pytest.fixture
+def res(fake: FakeCluster) -> ResourceType:
+    p = PvecdkProvider(environ={"PROXMOX_VE_API_TOKEN": TOKEN, "PVECDK_CA_FILE": fake.ca_file,
+                                "PROXMOX_VE_ENDPOINT": fake.endpoint("pve1")})
+    assert p.configure({}, "1.15.5") == []
+    return p.resources["pvecdk_storage"]
 
 
 def config(fake: FakeCluster, **values: Any) -> dict[str, Any]:
