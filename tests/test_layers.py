@@ -64,9 +64,12 @@ LAYERS: dict[str, float] = {
     "pvecdk.access": 4,
     "pvecdk.monitoring": 4,
     "pvecdk.firewall": 4,
+    "pvecdk.images": 4.95,  # files on storage: on storage and the bases
+    "pvecdk.cloudinit": 4.97,  # snippets: on images
     "pvecdk._guest_values": 5.0,
     "pvecdk._guest_props": 5.1,
     "pvecdk._guest": 5.2,
+    "pvecdk.templates": 5.3,  # VM templates and clones: on the guest base
     "pvecdk.ceph.values": 5.0,
     "pvecdk.ceph.base": 5.1,
     "pvecdk.ceph._props": 5.15,  # the props models of the parts

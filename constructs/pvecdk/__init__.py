@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         PgAutoscaleMode,
         PoolApplication,
     )
+    from pvecdk.cloudinit import Snippet
     from pvecdk.cluster import (
         AptRepository,
         Cluster,
@@ -40,8 +41,9 @@ if TYPE_CHECKING:
         QDevice,
     )
     from pvecdk.firewall import Action, ClusterFirewall, Direction, FirewallRule, SecurityGroup
-    from pvecdk.guests import CloudInit, Container, Disk, Guest, NetworkInterface, Pool, Vm
+    from pvecdk.guests import CloudInit, Container, Disk, Guest, IpConfig, NetworkInterface, Pool, Vm
     from pvecdk.ha import Ha, HaOptions, HaResource, HaRule, HaState
+    from pvecdk.images import ChecksumAlgorithm, Decompression, DownloadedFile
     from pvecdk.monitoring import (
         GraphiteProtocol,
         GraphiteServer,
@@ -76,6 +78,7 @@ if TYPE_CHECKING:
         ZfsPoolStorage,
         ZfsRaidLevel,
     )
+    from pvecdk.templates import Clone, VmTemplate
 
 # The constructs are imported on first use, so `import pvecdk.engine` or `pvecdk.tfplugin` (the provider
 # plugins) never loads the CDK runtime.
@@ -90,7 +93,9 @@ _LAZY = {
     "CephFs": "pvecdk.ceph",
     "CephFsStorage": "pvecdk.storage",
     "CephPool": "pvecdk.ceph",
+    "ChecksumAlgorithm": "pvecdk.images",
     "CifsStorage": "pvecdk.storage",
+    "Clone": "pvecdk.templates",
     "CloudInit": "pvecdk.guests",
     "Cluster": "pvecdk.cluster",
     "ClusterBase": "pvecdk._base",
@@ -102,10 +107,12 @@ _LAZY = {
     "CorosyncLink": "pvecdk.cluster",
     "CrsMode": "pvecdk.cluster",
     "DEFAULT_AUTOMATION_PRIVILEGES": "pvecdk.access",
+    "Decompression": "pvecdk.images",
     "DeviceClass": "pvecdk.ceph",
     "DirStorage": "pvecdk.storage",
     "Direction": "pvecdk.firewall",
     "Disk": "pvecdk.guests",
+    "DownloadedFile": "pvecdk.images",
     "ErasureCoding": "pvecdk.ceph",
     "FencingMode": "pvecdk.cluster",
     "FirewallRule": "pvecdk.firewall",
@@ -122,6 +129,7 @@ _LAZY = {
     "HaState": "pvecdk.ha",
     "InfluxDbProtocol": "pvecdk.monitoring",
     "InfluxDbServer": "pvecdk.monitoring",
+    "IpConfig": "pvecdk.guests",
     "IscsiDirectStorage": "pvecdk.storage",
     "IscsiProvider": "pvecdk.storage",
     "IscsiStorage": "pvecdk.storage",
@@ -151,8 +159,10 @@ _LAZY = {
     "Replication": "pvecdk.replication",
     "Retention": "pvecdk.backup",
     "SecurityGroup": "pvecdk.firewall",
+    "Snippet": "pvecdk.cloudinit",
     "Storage": "pvecdk.storage",
     "Vm": "pvecdk.guests",
+    "VmTemplate": "pvecdk.templates",
     "ZfsCompression": "pvecdk.storage",
     "ZfsOverIscsiStorage": "pvecdk.storage",
     "ZfsPoolStorage": "pvecdk.storage",
@@ -186,7 +196,9 @@ __all__ = [
     "CephFs",
     "CephFsStorage",
     "CephPool",
+    "ChecksumAlgorithm",
     "CifsStorage",
+    "Clone",
     "CloudInit",
     "Cluster",
     "ClusterBase",
@@ -199,10 +211,12 @@ __all__ = [
     "CorosyncLink",
     "CrsMode",
     "DEFAULT_AUTOMATION_PRIVILEGES",
+    "Decompression",
     "DeviceClass",
     "DirStorage",
     "Direction",
     "Disk",
+    "DownloadedFile",
     "ErasureCoding",
     "FencingMode",
     "FirewallRule",
@@ -219,6 +233,7 @@ __all__ = [
     "HaState",
     "InfluxDbProtocol",
     "InfluxDbServer",
+    "IpConfig",
     "IscsiDirectStorage",
     "IscsiProvider",
     "IscsiStorage",
@@ -250,8 +265,10 @@ __all__ = [
     "Replication",
     "Retention",
     "SecurityGroup",
+    "Snippet",
     "Storage",
     "Vm",
+    "VmTemplate",
     "ZfsCompression",
     "ZfsOverIscsiStorage",
     "ZfsPoolStorage",

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
 from pvecdk._guest_values import HOST_CPU_TYPES, Disk, NetworkInterface, Pool
-from pvecdk._model import GuestModel, VolumeModel
+from pvecdk._model import CloneModel, GuestModel, VolumeModel
 from pvecdk._validation import LazyPath
 from pvecdk.errors import ConfigError, Problem
 from pvecdk.storage import ContentType, Storage
@@ -89,7 +89,8 @@ class GuestBase(_cdk.Construct):
                                     f"use a storage defined on {node.name}, or add {node.name} to its nodes"))
 
     def _register(self, where: LazyPath, *, node: NodeBase, vm_id: int, disks: Sequence[Disk],
-                  cpu_type: str | None, allow_host_cpu: bool, networks: Sequence[NetworkInterface]) -> None:
+                  cpu_type: str | None, allow_host_cpu: bool, networks: Sequence[NetworkInterface],
+                  clone: CloneModel | None = None) -> None:
         """Hold the checked props and join the cluster's model (the policy's view of the guest)."""
         self._node = node
         self._vm_id = vm_id
@@ -101,11 +102,12 @@ class GuestBase(_cdk.Construct):
         volumes = tuple(
             VolumeModel(f"{self.disk_prop(i)}.storage" if i < len(self._disks) else "cloud_init.storage",
                         storage.construct_id, storage.storage_type, storage.shared,
-                        self._disks[i].replicate if i < len(self._disks) else True)
+                        self._disks[i].replicate if i < len(self._disks) else True,
+                        frozenset(n.name for n in storage.nodes) if storage.nodes is not None else None)
             for i, storage in enumerate(self.volumes))
         self._model = GuestModel(vm_id, self.ha_resource_id, node.name, where, cpu_type=cpu_type,
                                  host_cpu=self.passes_host_cpu, allow_host_cpu=allow_host_cpu, volumes=volumes,
-                                 bridges=self._bridges)
+                                 bridges=self._bridges, clone=clone)
         node.cluster.join_guest(self, self._model)
 
     def _common_attrs(self, *, tags: Sequence[str], pool: Pool | None, started: bool,

@@ -20,9 +20,10 @@ from pvecdk.bpg import (
     network_linux_bridge,
     virtual_environment_pool,
 )
+from pvecdk.cloudinit import Snippet
 from pvecdk.storage import Storage
 
-__all__ = ["CloudInit", "Disk", "HaOptions", "HaState", "NetworkInterface", "Pool"]
+__all__ = ["CloudInit", "Disk", "HaOptions", "HaState", "IpConfig", "NetworkInterface", "Pool"]
 
 MIN_VMID, MAX_VMID = 100, 999_999_999
 DEFAULT_CPU_TYPE = "x86-64-v2-AES"
@@ -130,6 +131,23 @@ class NetworkInterface:
 
 
 @dataclass(frozen=True)
+class IpConfig:
+    """The addresses cloud-init gives one network interface.
+
+    Args:
+        ipv4: ``dhcp``, or an address in CIDR notation (``10.0.0.5/24``). Defaults to dhcp.
+        ipv4_gateway: Gateway for a static IPv4 address. Defaults to none.
+        ipv6: ``dhcp``, ``auto`` (SLAAC) or an address in CIDR notation. Defaults to none (no IPv6 set).
+        ipv6_gateway: Gateway for a static IPv6 address. Defaults to none.
+    """
+
+    ipv4: str | None = "dhcp"
+    ipv4_gateway: str | None = None
+    ipv6: str | None = None
+    ipv6_gateway: str | None = None
+
+
+@dataclass(frozen=True)
 class CloudInit:
     """Cloud-init settings of a VM (its cloud-init drive) or the initial settings of a container.
 
@@ -143,8 +161,15 @@ class CloudInit:
         ipv4_gateway: Gateway for a static address. Defaults to none.
         dns_servers: DNS servers. Defaults to the node's.
         search_domain: DNS search domain. Defaults to the node's.
-        user_data_file_id: A snippet with your own user-data (``local:snippets/user.yaml``; VM). Defaults to
-            none (PVE generates it).
+        user_data_file_id: The volume id of a snippet on storage with your own user-data
+            (``local:snippets/user.yaml``; VM). Defaults to none (PVE generates it).
+        interfaces: The addresses of each interface, net0 first (:class:`IpConfig`; VM and container), instead
+            of ``ipv4`` and ``ipv4_gateway``, which give only the first. Defaults to those two.
+        user_data: A :class:`~pvecdk.cloudinit.Snippet` with your own user-data (VM), instead of what PVE
+            generates from ``user`` and ``ssh_keys``. Defaults to none.
+        vendor_data: A snippet with vendor-data (VM), run besides the user-data: packages, the guest agent.
+            Defaults to none.
+        network_data: A snippet with network-config (VM), instead of what PVE generates. Defaults to none.
     """
 
     storage: Storage | None = None
@@ -155,6 +180,21 @@ class CloudInit:
     dns_servers: tuple[str, ...] = ()
     search_domain: str | None = None
     user_data_file_id: str | None = None
+    interfaces: tuple[IpConfig, ...] = ()
+    user_data: Snippet | None = None
+    vendor_data: Snippet | None = None
+    network_data: Snippet | None = None
+
+    @property
+    def snippets(self) -> dict[str, Snippet]:
+        """The snippets it uses, by prop name."""
+        given = {"user_data": self.user_data, "vendor_data": self.vendor_data, "network_data": self.network_data}
+        return {name: s for name, s in given.items() if s is not None}
+
+    @property
+    def ip_configs(self) -> tuple[IpConfig, ...]:
+        """The addresses per interface: ``interfaces``, else the first interface's from ``ipv4``."""
+        return self.interfaces or (IpConfig(self.ipv4, self.ipv4_gateway),)
 
 
 class Pool(_cdk.Construct):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pvecdk._values import NetworkRole
 from pvecdk.errors import ConfigError, Problem
 
-__all__ = ["CephModel", "ClusterModel", "GuestModel", "HaResourceModel", "HaRuleModel", "NodeModel",
+__all__ = ["CephModel", "CloneModel", "ClusterModel", "GuestModel", "HaResourceModel", "HaRuleModel", "NodeModel",
            "PoolModel", "VolumeModel", "Where"]
 
 #: Returns a construct's path; called only to report a problem.
@@ -46,6 +46,7 @@ class VolumeModel:
         storage_type: PVE's storage type.
         shared: Whether every node sees the same data.
         replicate: Whether replication copies it (a disk's ``replicate``; a cloud-init drive always).
+        nodes: The nodes its storage is defined on; None: every node.
     """
 
     field: str
@@ -53,6 +54,16 @@ class VolumeModel:
     storage_type: str
     shared: bool
     replicate: bool = True
+    nodes: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class CloneModel:
+    """What a VM is cloned from: its template's VMID (a guest of the same model), and whether the clone is linked
+    (its disks stay backed by the template's) or full (copies)."""
+
+    template_vm_id: int
+    linked: bool
 
 
 @dataclass
@@ -67,6 +78,7 @@ class GuestModel:
     volumes: tuple[VolumeModel, ...] = ()
     bridges: tuple[str, ...] = ()
     replicas: list[str] = field(default_factory=list)  # the nodes replication jobs copy it to
+    clone: CloneModel | None = None  # what the VM is cloned from
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,14 @@ Guests and HA (:func:`check_guests`):
 * an HA affinity rule naming a guest that is not under HA, or keeping apart more guests than there are
   nodes: an error.
 
+Clones (:func:`check_clones`):
+
+* a VM cloned onto another node than its template's, while a volume of the template is on storage that node
+  cannot reach (local storage, or shared storage not defined there): PVE clones to another node only from
+  shared storage: an error;
+* a linked clone of a template whose disk is on storage that cannot clone a base volume (thick LVM, iSCSI):
+  an error.
+
 Nothing here imports cdktf or jsii: the rules read only the model a cluster's constructs join, so they run
 (and are tested) on a model built by hand. :mod:`pvecdk.policy` applies them to the clusters of a construct
 tree.
@@ -31,10 +39,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pvecdk._model import ClusterModel, Where
+from pvecdk._storage_types import LINKED_CLONE_TYPES
 from pvecdk._values import NetworkRole
 from pvecdk.errors import Problem
 
-__all__ = ["Finding", "Quorum", "check", "check_ceph", "check_guests", "quorum"]
+__all__ = ["Finding", "Quorum", "check", "check_ceph", "check_clones", "check_guests", "quorum"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,7 @@ def check(model: ClusterModel) -> list[Finding]:
         add("warning", "cluster_network", "corosync shares the management network; traffic there can delay "
             "corosync and fence nodes", "give the cluster a separate cluster_network")
     findings += check_guests(model)
+    findings += check_clones(model)
     findings += check_ceph(model)
     return findings
 
@@ -184,6 +194,36 @@ def check_guests(model: ClusterModel) -> list[Finding]:
         if rule.negative and len(rule.members) > node_count:
             error(rule.where, "guests", f"{len(rule.members)} guests kept apart on {node_count} nodes",
                   "keep apart at most as many guests as the cluster has nodes")
+    return findings
+
+
+def check_clones(model: ClusterModel) -> list[Finding]:
+    """The rules PVE has for cloning a template: where the clone may go, and what a linked clone needs."""
+    findings: list[Finding] = []
+    for guest in model.guests.values():
+        clone = guest.clone
+        template = model.guests.get(clone.template_vm_id) if clone is not None else None
+        if clone is None or template is None:
+            continue  # a template of another cluster is refused when the clone is defined
+        unreachable: dict[str, str] = {}  # storage -> why, once per storage (a disk and a drive may share it)
+        for volume in template.volumes:
+            if not volume.shared:
+                if guest.node != template.node:
+                    unreachable[volume.storage] = f"({volume.storage_type}) is local to {template.node}"
+            elif volume.nodes is not None and guest.node not in volume.nodes:
+                unreachable[volume.storage] = f"is not defined on {guest.node}"
+            if clone.linked and volume.field != "cloud_init.storage" and volume.storage_type not in LINKED_CLONE_TYPES:
+                # PVE copies a cloud-init drive even into a linked clone: only disks need the clone feature.
+                findings.append(Finding("error", Problem(
+                    guest.where(), "clone", f"a linked clone needs storage that clones a base volume, and template "
+                    f"{template.vm_id}'s storage {volume.storage} is {volume.storage_type}",
+                    "use Clone.full(template), or keep the template on lvmthin, zfspool, rbd or a directory "
+                    "or NFS storage")))
+        for storage, why in unreachable.items():
+            findings.append(Finding("error", Problem(
+                guest.where(), "clone", f"template {template.vm_id}'s storage {storage} {why}, so {guest.node} "
+                "cannot clone it (PVE clones to another node only from shared storage)",
+                f"put the VM on {template.node}, or the template on shared storage {guest.node} has")))
     return findings
 
 
