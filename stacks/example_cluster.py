@@ -3,7 +3,9 @@
 Three nodes (pve1..pve3) on three networks: management 192.168.1.0/24, cluster (corosync, migration)
 10.0.0.0/24 and storage (Ceph) 172.16.0.0/24, with the cluster firewall on; an NFS share for images, ISOs,
 container templates and backups; Ceph on the storage network (monitors and managers on the three nodes, an
-OSD on each node's /dev/sdb) with the pool ``vm-pool`` (size 3, min_size 2) and its RBD storage; VM 100 on
+OSD on each node's /dev/sdb) with the pool ``vm-pool`` (size 3, min_size 2) and its RBD storage; the Debian 12
+cloud image downloaded once onto the NFS share, and VM template 9000 imported from it onto RBD; VM 100, a full
+clone of that template with its disk grown to 32 GiB and its own cloud-init (user, SSH key, static address), on
 that RBD storage under HA (restarted three times, then moved once, preferring pve1 then pve2: an HA group on
 PVE 8, a node-affinity rule on PVE 9); a nightly snapshot backup of every guest at 02:00 to the NFS share,
 keeping 7 daily, 4 weekly and 6 monthly backups; and an InfluxDB metrics server.
@@ -20,16 +22,21 @@ from pvecdk import (
     AutomationAccess,
     BackupJob,
     BackupMode,
+    ChecksumAlgorithm,
+    Clone,
+    CloudInit,
     Cluster,
     ContentType,
     CorosyncLink,
     Disk,
+    DownloadedFile,
     HaOptions,
     InfluxDbServer,
     NetworkRole,
     NfsStorage,
     Retention,
     Vm,
+    VmTemplate,
 )
 from pvecdk._cdk import Construct, TerraformStack, TerraformVariable
 from pvecdk.bpg import provider
@@ -81,16 +88,31 @@ class ExampleClusterStack(TerraformStack):
 
         nfs = NfsStorage(
             self, "nfs-storage", server="192.168.1.100", export="/srv/nfs/proxmox",
-            content=[ContentType.IMAGES, ContentType.ISO, ContentType.VZTMPL, ContentType.BACKUP],
+            content=[ContentType.IMAGES, ContentType.ISO, ContentType.VZTMPL, ContentType.BACKUP, ContentType.IMPORT],
         )
         ceph = self.cluster.enable_ceph(public_network=NetworkRole.STORAGE)
         for node in self.cluster.nodes:
             node.add_osd("/dev/sdb")
         rbd = ceph.add_pool("vm-pool", size=3, min_size=2).as_storage()
         pve1, pve2, _ = self.cluster.nodes
+        # On shared NFS one node downloads the image for all; the checksum is the one Debian publishes.
+        image = DownloadedFile(
+            self, "debian-12-image", cluster=self.cluster, storage=nfs,
+            url="https://cloud.debian.org/images/cloud/bookworm/20250416-2084/"
+                "debian-12-genericcloud-amd64-20250416-2084.qcow2",
+            checksum="72ef23f399ceff56f7e0c213db796d655aaaea833bc18838210a1ab40e531e6a"
+                     "cf9b21adc1954b902db8c9b2255bff7a08aed816250e6afc2821550533df457d",
+            checksum_algorithm=ChecksumAlgorithm.SHA512,
+        )
+        self.template = VmTemplate(self, "debian-12-template", node=pve1, vm_id=9000, image=image, storage=rbd)
+        ssh_key = TerraformVariable(self, "vm_ssh_public_key", type="string",
+                                    description="public SSH key of the ops user on VM 100")
         # On RBD every node sees the disk, so HA can start the VM on another node when pve1 fails.
         self.vm = Vm(
-            self, "vm-100", node=pve1, vm_id=100, cores=2, memory_mib=4096, disks=[Disk(rbd, size_gib=32)],
+            self, "vm-100", node=pve1, vm_id=100, clone=Clone.full(self.template), cores=2, memory_mib=4096,
+            disks=[Disk(rbd, size_gib=32)],
+            cloud_init=CloudInit(user="ops", ssh_keys=(ssh_key.string_value,), ipv4="192.168.1.100/24",
+                                 ipv4_gateway="192.168.1.1"),
             ha=HaOptions(max_restart=3, max_relocate=1, prefer=[pve1, pve2]),
         )
         BackupJob(

@@ -293,7 +293,81 @@ def ceph_stack(scope: Any, name: str) -> Any:
     return stack
 
 
+def booting_guests_stack(scope: Any, name: str) -> Any:
+    """Guests that boot: images and templates downloaded onto shared and local storage, snippets, a VM template
+    imported from a cloud image, full and linked clones with their own cloud-init, a container from a template."""
+    from pvecdk import (
+        ChecksumAlgorithm,
+        Clone,
+        CloudInit,
+        Cluster,
+        Container,
+        ContentType,
+        Decompression,
+        DirStorage,
+        Disk,
+        DownloadedFile,
+        IpConfig,
+        NetworkInterface,
+        NfsStorage,
+        Snippet,
+        Storage,
+        Vm,
+        VmTemplate,
+    )
+
+    stack = _cdk.TerraformStack(scope, name)
+    provider.ProxmoxProvider(stack, "proxmox")
+    cluster = Cluster(stack, "Cluster", name="boot", management_network="192.168.50.0/24",
+                      cluster_network="10.70.0.0/24")
+    pve1, pve2, pve3 = (cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
+                                         management_address=f"192.168.50.{i}", cluster_address=f"10.70.0.{i}")
+                        for i in (1, 2, 3))
+    pve2.add_bridge("vmbr1", ports=["eno2"])
+    images = NfsStorage(stack, "images", server="192.168.50.100", export="/srv/images",
+                        content=[ContentType.IMPORT, ContentType.ISO, ContentType.SNIPPETS])
+    scratch = DirStorage(stack, "scratch", path="/srv/scratch", content=[ContentType.SNIPPETS], nodes=[pve1])
+    rbd = Storage.from_id(stack, "ceph-vm", storage_type="rbd", content=["images", "rootdir"])
+    lvm = Storage.from_id(stack, "local-lvm")
+    local = Storage.from_id(stack, "local")
+    debian = DownloadedFile(stack, "debian-13", cluster=cluster, storage=images,
+                            url="https://cloud.example.org/debian-13-genericcloud-amd64.qcow2",
+                            checksum="ab" * 64, checksum_algorithm=ChecksumAlgorithm.SHA512)
+    ubuntu = DownloadedFile(stack, "ubuntu-24.04", cluster=cluster, storage=images,
+                            url="https://cloud.example.org/noble-server-cloudimg-amd64.img",
+                            file_name="noble-server-cloudimg-amd64.qcow2", content=ContentType.IMPORT,
+                            checksum="cd" * 32, checksum_algorithm="sha256", upload_timeout_seconds=1800)
+    DownloadedFile(stack, "alpine-iso", cluster=cluster, storage=local,
+                   url="http://mirror.example.org/alpine-virt-3.21.iso.gz", decompression=Decompression.GZ,
+                   checksum="ef" * 20, checksum_algorithm=ChecksumAlgorithm.SHA1, nodes=[pve1, pve2], verify_tls=False)
+    ct_template = DownloadedFile(stack, "debian-ct", cluster=cluster, storage=local,
+                                 url="http://download.example.org/debian-12-standard_12.7-1_amd64.tar.zst",
+                                 checksum="01" * 16, checksum_algorithm=ChecksumAlgorithm.MD5)
+    vendor = Snippet(stack, "agent", cluster=cluster, storage=images, file_name="agent.yaml",
+                     data="#cloud-config\npackages: [qemu-guest-agent]\n"
+                          "runcmd: [[systemctl, start, qemu-guest-agent]]\n")
+    network = Snippet(stack, "lab-net", cluster=cluster, storage=scratch, file_name="lab-net.yaml",
+                      data="network:\n  version: 2\n  ethernets:\n    eth0: {dhcp4: true}\n")
+    shared_template = VmTemplate(stack, "debian-13-template", node=pve1, vm_id=9000, image=debian, storage=rbd,
+                                 disk_size_gib=4, tags=["template"])
+    local_template = VmTemplate(stack, "ubuntu-template", node=pve1, vm_id=9001, image=ubuntu, storage=lvm,
+                                cloud_init_storage=lvm, cores=2, memory_mib=2048)
+    Vm(stack, "web", node=pve2, vm_id=100, clone=Clone.full(shared_template),
+       disks=[Disk(rbd, size_gib=20), Disk(rbd, size_gib=50)],
+       networks=[NetworkInterface(), NetworkInterface(bridge="vmbr1")],
+       cloud_init=CloudInit(user="ops", ssh_keys=("ssh-ed25519 AAAAC3Nza ops@example",), vendor_data=vendor,
+                            interfaces=(IpConfig("192.168.50.100/24", "192.168.50.254", "fd00:50::100/64",
+                                                 "fd00:50::1"), IpConfig(ipv4=None, ipv6="auto")),
+                            dns_servers=("192.168.50.254",), search_domain="boot.example.org"))
+    Vm(stack, "lab", node=pve1, vm_id=101, clone=Clone.linked(local_template),
+       cloud_init=CloudInit(network_data=network, user_data_file_id="local:snippets/lab-user.yaml"))
+    Container(stack, "dns", node=pve3, vm_id=200, template=ct_template, disk=Disk(rbd, size_gib=8),
+              cloud_init=CloudInit(interfaces=(IpConfig("192.168.50.53/24", "192.168.50.254"),)))
+    return stack
+
+
 BUILT_STACKS = {
+    "booting-guests": booting_guests_stack,
     "cluster-features": cluster_features_stack,
     "secrets": secret_stack,
     "every-type": every_type_stack,
