@@ -101,7 +101,7 @@ def test_example_nfs_storage(example: dict[str, Any]) -> None:
     nfs = _only(example, "proxmox_storage_nfs")
     assert nfs["id"] == "nfs-storage"
     assert (nfs["server"], nfs["export"]) == ("192.168.1.100", "/srv/nfs/proxmox")
-    assert sorted(nfs["content"]) == ["backup", "images", "iso", "vztmpl"]
+    assert sorted(nfs["content"]) == ["backup", "images", "import", "iso", "vztmpl"]
     assert nfs["lifecycle"] == {"prevent_destroy": True}, "it holds disks and backups"
     assert nfs["depends_on"] == [_address(example, "pvecdk_cluster")]
 
@@ -153,7 +153,7 @@ def test_example_protects_vm_100(example: dict[str, Any]) -> None:
     ha = _only(example, "proxmox_haresource")
     assert ha["resource_id"] == "vm:100"
     assert (ha["max_restart"], ha["max_relocate"]) == (3, 1)
-    vm = _only(example, "proxmox_virtual_environment_vm")
+    (vm,) = [v for v in example["resource"]["proxmox_virtual_environment_vm"].values() if not v.get("template")]
     assert (vm["vm_id"], vm["node_name"], vm["cpu"]["type"]) == (100, "pve1", "x86-64-v2-AES")
     (disk,) = vm["disk"]
     (rbd,) = [k for k, v in example["resource"]["pvecdk_storage"].items() if v["type"] == "rbd"]
@@ -161,6 +161,35 @@ def test_example_protects_vm_100(example: dict[str, Any]) -> None:
     rule = _only(example, "proxmox_harule")  # PVE 9.1: node preferences are an HA rule, not a group
     assert (rule["type"], rule["nodes"], rule["strict"]) == ("node-affinity", {"pve1": 2, "pve2": 1}, False)
     assert "proxmox_hagroup" not in example["resource"]
+
+
+def test_example_vm_boots_from_a_clone_of_a_template_imported_from_a_cloud_image(example: dict[str, Any]) -> None:
+    # The image: downloaded once (NFS is shared), as import content, its checksum verified by PVE.
+    image = _only(example, "proxmox_download_file")
+    assert (image["content_type"], image["node_name"], image["checksum_algorithm"]) == ("import", "pve1", "sha512")
+    assert image["file_name"].endswith(".qcow2") and image["url"].startswith("https://cloud.debian.org/")
+    assert len(image["checksum"]) == 128 and image["datastore_id"].startswith("${proxmox_storage_nfs.")
+    # The template: its disk imported from that image onto RBD, with a cloud-init drive, serial console, agent.
+    vms = example["resource"]["proxmox_virtual_environment_vm"]
+    ((template_key, template),) = [(k, v) for k, v in vms.items() if v.get("template")]
+    (image_key,) = example["resource"]["proxmox_download_file"]
+    assert (template["vm_id"], template["started"]) == (9000, False)
+    (root,) = template["disk"]
+    assert root["import_from"] == f"${{proxmox_download_file.{image_key}.id}}"
+    assert root["interface"] == "scsi0" and root["datastore_id"].startswith("${pvecdk_storage.")
+    assert template["initialization"]["interface"] == "ide2"
+    assert template["serial_device"] == [{"device": "socket"}] and template["vga"] == {"type": "serial0"}
+    assert template["agent"] == {"enabled": True}
+    # The VM: a full clone of the template (a reference, so it is created after it), its disk grown to 32 GiB,
+    # its own cloud-init user, key (a variable) and address.
+    (vm,) = [v for v in vms.values() if not v.get("template")]
+    assert vm["clone"]["vm_id"] == f"${{proxmox_virtual_environment_vm.{template_key}.vm_id}}"
+    assert vm["clone"]["full"] is True and "node_name" not in vm["clone"], "the template is on the VM's node"
+    assert [(d["interface"], d["size"]) for d in vm["disk"]] == [("scsi0", 32)]
+    init = vm["initialization"]
+    assert init["user_account"] == {"username": "ops", "keys": ["${var.vm_ssh_public_key}"]}
+    assert init["ip_config"] == [{"ipv4": {"address": "192.168.1.100/24", "gateway": "192.168.1.1"}}]
+    assert "default" not in example["variable"]["vm_ssh_public_key"], "the key is the operator's to give"
 
 
 def test_example_backs_up_nightly_to_nfs(example: dict[str, Any]) -> None:
