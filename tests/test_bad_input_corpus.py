@@ -16,17 +16,23 @@ from typing import Any
 import pytest
 from lab import Lab, lab, policy_errors, resources, synth_json
 from pvecdk import (
+    Clone,
     CloudInit,
     Cluster,
     ConfigError,
     Container,
     CorosyncLink,
     Disk,
+    DownloadedFile,
+    IpConfig,
     NetworkInterface,
     NetworkRole,
     Pool,
     QDevice,
+    Snippet,
+    Storage,
     Vm,
+    VmTemplate,
     _cdk,
 )
 from pvecdk.access import AutomationAccess
@@ -155,6 +161,50 @@ def _protect(**kw: Any) -> Callable[[Lab], Any]:
 def _ceph(then: Callable[[Lab, Any], Any]) -> Callable[[Lab], Any]:
     """Ceph on the lab, its public network on the cluster network."""
     return lambda lb: then(lb, lb.cluster.enable_ceph(public_network=NetworkRole.CLUSTER))
+
+
+def _import_store(lb: Lab) -> Any:
+    return Storage.from_id(lb.stack, "img", storage_type="nfs", content=["import", "iso", "vztmpl", "snippets"])
+
+
+def _download(**kw: Any) -> Callable[[Lab], Any]:
+    def build(lb: Lab) -> Any:
+        args: dict[str, Any] = {"cluster": lb.cluster, "storage": _import_store(lb), "checksum": "ab" * 32,
+                                "checksum_algorithm": "sha256", "url": "https://example.org/debian.qcow2"}
+        args.update({k: (v(lb) if callable(v) and not isinstance(v, type) else v) for k, v in kw.items()})
+        return DownloadedFile(lb.stack, "Image", **args)
+    return build
+
+
+def _snippet(**kw: Any) -> Callable[[Lab], Any]:
+    def build(lb: Lab) -> Any:
+        args: dict[str, Any] = {"cluster": lb.cluster, "storage": _import_store(lb), "file_name": "user.yaml",
+                                "data": "#cloud-config\n"}
+        args.update({k: (v(lb) if callable(v) and not isinstance(v, type) else v) for k, v in kw.items()})
+        return Snippet(lb.stack, "Snippet", **args)
+    return build
+
+
+def _template(**kw: Any) -> Callable[[Lab], Any]:
+    def build(lb: Lab) -> Any:
+        image = DownloadedFile(lb.stack, "Image", cluster=lb.cluster, storage=_import_store(lb), checksum="ab" * 32,
+                               checksum_algorithm="sha256", url="https://example.org/debian.qcow2")
+        args: dict[str, Any] = {"node": lb.nodes[0], "vm_id": 9000, "image": image, "storage": lb.rbd}
+        args.update({k: (v(lb) if callable(v) and not isinstance(v, type) else v) for k, v in kw.items()})
+        return VmTemplate(lb.stack, "Template", **args)
+    return build
+
+
+def _clone(linked: bool = False, template_storage: Callable[[Lab], Any] = lambda lb: lb.rbd,
+           **kw: Any) -> Callable[[Lab], Any]:
+    """VM 100 (``web``) cloned from template 9000 on pve1."""
+    def build(lb: Lab) -> Any:
+        template = _template(storage=template_storage)(lb)
+        args: dict[str, Any] = {"node": lb.nodes[0], "vm_id": 100,
+                                "clone": Clone.linked(template) if linked else Clone.full(template)}
+        args.update({k: (v(lb) if callable(v) and not isinstance(v, type) else v) for k, v in kw.items()})
+        return Vm(lb.stack, "web", **args)
+    return build
 
 
 def _tok(lb: Lab) -> Any:
@@ -399,6 +449,46 @@ BAD: list[Bad] = [
     Bad("ct-disk-list", _ct(disk=lambda lb: [Disk(lb.rbd)]), "ct", "disk", "Disk(storage"),
     Bad("ct-cores", _ct(cores=9000), "ct", "cores", "whole number of cores"),
     Bad("pool-id", lambda lb: Pool(lb.stack, "P", pool_id="my pool"), "P", "pool_id", ""),
+    # -- images, snippets, templates, clones
+    Bad("image-url-scheme", _download(url="ftp://example.org/debian.qcow2"), "Image", "url", "https://"),
+    Bad("image-checksum-length", _download(checksum="ab" * 31), "Image", "checksum", "sha256 checksum"),
+    Bad("image-checksum-hex", _download(checksum="xy" * 32), "Image", "checksum", "published"),
+    Bad("image-algorithm", _download(checksum_algorithm="crc32"), "Image", "checksum_algorithm", "sha256"),
+    Bad("image-storage-content", _download(storage=lambda lb: lb.nfs), "Image", "storage", "add import"),
+    Bad("image-storage-str", _download(storage="local"), "Image", "storage", "Storage.from_id"),
+    Bad("image-cluster", _download(cluster="lab"), "Image", "cluster", "Cluster"),
+    Bad("image-content", _download(content="images"), "Image", "content", "import"),
+    Bad("image-file-name", _download(file_name="../debian.qcow2"), "Image", "file_name", "letters, digits"),
+    Bad("image-ending", _download(url="https://example.org/noble.img", content="import"), "Image", "file_name",
+        ".qcow2"),
+    Bad("image-decompress-import", _download(decompression="gz"), "Image", "decompression", "unset"),
+    Bad("image-decompression", _download(url="https://example.org/a.iso.xz", decompression="xz"), "Image",
+        "decompression", "gz, lzo"),
+    Bad("image-nodes-shared", _download(nodes=lambda lb: [lb.nodes[0]]), "Image", "nodes", "leave nodes unset"),
+    Bad("image-timeout", _download(upload_timeout_seconds=0), "Image", "upload_timeout_seconds", "seconds"),
+    Bad("snippet-storage", _snippet(storage=lambda lb: lb.local), "Snippet", "storage", "add snippets"),
+    Bad("snippet-empty", _snippet(data=""), "Snippet", "data", "cloud-config"),
+    Bad("snippet-name", _snippet(file_name="a b.yaml"), "Snippet", "file_name", "letters, digits"),
+    Bad("template-image", _template(image="local:import/debian.qcow2"), "Template", "image", "DownloadedFile"),
+    Bad("template-size", _template(disk_size_gib=0), "Template", "disk_size_gib", "virtual size"),
+    Bad("template-storage", _template(storage=lambda lb: lb.nfs), "Template", "disks[0].storage", "add images"),
+    Bad("template-vmid", _template(vm_id=99), "Template", "vm_id", "100-999999999"),
+    Bad("clone-shrink", _clone(disks=lambda lb: [Disk(lb.rbd, size_gib=4)]), "web", "disks[0].size_gib",
+        "8 GiB or more"),
+    Bad("clone-linked-move", _clone(linked=True, disks=lambda lb: [Disk(lb.lvm, size_gib=8)]), "web",
+        "disks[0].storage", "Clone.full"),
+    Bad("vm-cloudinit-interfaces", _vm(cloud_init=CloudInit(interfaces=(IpConfig(), IpConfig()))), "web",
+        "cloud_init.interfaces", "one IpConfig per item"),
+    Bad("vm-cloudinit-both", _vm(cloud_init=CloudInit(ipv4_gateway="10.0.0.1", interfaces=(IpConfig(),))), "web",
+        "cloud_init.ipv4", "interfaces[0]"),
+    Bad("vm-cloudinit-ipv6", _vm(cloud_init=CloudInit(interfaces=(IpConfig(ipv6="slaac"),))), "web",
+        "cloud_init.interfaces[0].ipv6", "auto"),
+    Bad("vm-cloudinit-gateway", _vm(cloud_init=CloudInit(ipv4_gateway="router")), "web", "cloud_init.ipv4_gateway",
+        "gateway's address"),
+    Bad("vm-cloudinit-user-data-twice", _vm(cloud_init=lambda lb: CloudInit(
+        user_data=_snippet()(lb), user_data_file_id="local:snippets/u.yaml")), "web", "cloud_init.user_data",
+        "user_data_file_id"),
+    Bad("ct-template-iso", _ct(template=_download(url="https://example.org/a.iso")), "ct", "template", "VZTMPL"),
     # -- HA
     Bad("ha-restart", _protect(max_restart=-1), "Cluster/Ha/vm:100", "max_restart", "0-10"),
     Bad("ha-relocate-str", _protect(max_relocate="1"), "Cluster/Ha/vm:100", "max_relocate", "1 without quotes"),
@@ -475,6 +565,12 @@ BAD: list[Bad] = [
 # Edge cases PVE takes, which must pass: number tokens where a whole number goes, bounds of ranges, the other
 # spellings of PVE's formats.
 GOOD: list[tuple[str, Callable[[Lab], Any]]] = [
+    ("image-checksum-token", _download(checksum=lambda lb: _cdk.TerraformVariable(lb.stack, "sum",
+                                                                               type="string").string_value)),
+    ("image-uppercase-checksum-sha512", _download(checksum="AB" * 64, checksum_algorithm="sha512")),
+    ("clone-same-size-linked-lvmthin", _clone(linked=True, template_storage=lambda lb: lb.lvm,
+                                              disks=lambda lb: [Disk(lb.lvm, size_gib=8)])),
+    ("clone-grow", _clone(disks=lambda lb: [Disk(lb.rbd, size_gib=9)])),
     ("vm-memory-token", _vm(memory_mib=_tok)),
     ("vm-cores-token", _vm(cores=_tok)),
     ("vm-balloon-token-memory-token", _vm(memory_mib=_tok, balloon_mib=lambda lb: 512)),
