@@ -163,28 +163,26 @@ def _disk_slot(value: str) -> str:
     return value
 
 
-def _ipv4(value: str) -> str:
-    if value != "dhcp":
-        try:
-            ipaddress.ip_interface(value)
-            if "/" not in value:
-                raise ValueError
-        except ValueError:
-            raise Fault(f"{value!r} is neither dhcp nor an address in CIDR notation", "give dhcp, or an "
-                        "address such as 10.0.0.5/24") from None
-    return value
+def _cloud_init_address(keywords: tuple[str, ...], parse: Any, what: str, fix: str) -> Any:
+    """A check of a cloud-init address: one of ``keywords``, or an address in CIDR notation ``parse`` takes."""
+
+    def check(value: str) -> str:
+        if value not in keywords:
+            try:
+                parse(value)
+                if "/" not in value:
+                    raise ValueError
+            except ValueError:
+                raise Fault(f"{value!r} is neither {what} in CIDR notation", fix) from None
+        return value
+
+    return check
 
 
-def _ipv6(value: str) -> str:
-    if value not in ("dhcp", "auto"):
-        try:
-            ipaddress.IPv6Interface(value)
-            if "/" not in value:
-                raise ValueError
-        except ValueError:
-            raise Fault(f"{value!r} is neither dhcp, auto nor an IPv6 address in CIDR notation", "give dhcp, auto "
-                        "(SLAAC), or an address such as fd00::5/64") from None
-    return value
+_ipv4 = _cloud_init_address(("dhcp",), ipaddress.ip_interface, "dhcp nor an address",
+                            "give dhcp, or an address such as 10.0.0.5/24")
+_ipv6 = _cloud_init_address(("dhcp", "auto"), ipaddress.IPv6Interface, "dhcp, auto nor an IPv6 address",
+                            "give dhcp, auto (SLAAC), or an address such as fd00::5/64")
 
 
 def _gateway(value: str) -> str:

@@ -20,7 +20,7 @@ from pvecdk._fault import Fault
 from pvecdk._validation import LazyPath, Props, as_sequence, check_props, instance_of
 from pvecdk.bpg import virtual_environment_file
 from pvecdk.errors import ConfigError, Problem
-from pvecdk.images import StorageFile, safe_file_name
+from pvecdk.images import ClusterProp, NodesProp, StorageFile, safe_file_name
 from pvecdk.storage import ContentType, Storage
 
 __all__ = ["Snippet"]
@@ -34,14 +34,12 @@ def _data(value: object) -> object:
 
 
 class _SnippetProps(Props):
-    cluster: Annotated[ClusterBase, PlainValidator(instance_of(ClusterBase, "pass the Cluster the nodes are in",
-                                                               name="Cluster"))]
+    cluster: ClusterProp
     storage: Annotated[Storage, PlainValidator(instance_of(
         Storage, "pass a storage construct with snippets in its content", name="Storage"))]
     file_name: Annotated[str, AfterValidator(safe_file_name)]
     data: Annotated[str, PlainValidator(_data)]
-    nodes: tuple[Annotated[NodeBase, PlainValidator(instance_of(
-        NodeBase, "pass the nodes cluster.add_node(...) returned", name="Node"))], ...] | None
+    nodes: NodesProp
 
 
 class Snippet(StorageFile):

@@ -199,9 +199,16 @@ def _positive(value: object) -> object:
     return value
 
 
+#: The props :class:`DownloadedFile` and :class:`~pvecdk.cloudinit.Snippet` share: the cluster, and the nodes
+#: that get a file on local storage.
+ClusterProp = Annotated[ClusterBase, PlainValidator(instance_of(ClusterBase, "pass the Cluster the nodes are in",
+                                                                name="Cluster"))]
+NodesProp = tuple[Annotated[NodeBase, PlainValidator(instance_of(
+    NodeBase, "pass the nodes cluster.add_node(...) returned", name="Node"))], ...] | None
+
+
 class _DownloadProps(Props):
-    cluster: Annotated[ClusterBase, PlainValidator(instance_of(ClusterBase, "pass the Cluster the nodes are in",
-                                                               name="Cluster"))]
+    cluster: ClusterProp
     storage: Annotated[Storage, PlainValidator(instance_of(
         Storage, "pass a storage construct, or Storage.from_id(scope, 'local')", name="Storage"))]
     url: Annotated[str, AfterValidator(_url)]
@@ -214,8 +221,7 @@ class _DownloadProps(Props):
     file_name: Annotated[str, AfterValidator(safe_file_name)] | None
     decompression: Annotated[Decompression, BeforeValidator(one_of(Decompression, "a decompression",
                                                                    "gz, lzo, zst or bz2"))] | None
-    nodes: tuple[Annotated[NodeBase, PlainValidator(instance_of(
-        NodeBase, "pass the nodes cluster.add_node(...) returned", name="Node"))], ...] | None
+    nodes: NodesProp
     upload_timeout_seconds: Annotated[int, PlainValidator(_positive)] | None = None
 
 
