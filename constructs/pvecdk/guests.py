@@ -3,7 +3,9 @@
 A guest lives on a :class:`~pvecdk.node.Node` of a cluster; its disks are :class:`Disk` values on
 :class:`~pvecdk.storage.Storage` constructs, its network interfaces :class:`NetworkInterface` values on a
 bridge. ``ha=`` puts it under HA (:meth:`pvecdk.ha.Ha.protect`); :meth:`Guest.replicate_to` adds a storage
-replication job (:class:`~pvecdk.replication.Replication`).
+replication job (:class:`~pvecdk.replication.Replication`). A VM may be cloned from a
+:class:`~pvecdk.templates.VmTemplate` (``clone=``), a container made from a downloaded template
+(:class:`~pvecdk.images.DownloadedFile`).
 
 Checked when the guest is defined: the VMID (100-999999999, unique in the cluster), the node (of the cluster
 the guest is defined in), each disk's storage (holds ``images`` for a VM disk, ``rootdir`` for a container
