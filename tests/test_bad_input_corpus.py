@@ -488,6 +488,8 @@ BAD: list[Bad] = [
     Bad("vm-cloudinit-user-data-twice", _vm(cloud_init=lambda lb: CloudInit(
         user_data=_snippet()(lb), user_data_file_id="local:snippets/u.yaml")), "web", "cloud_init.user_data",
         "user_data_file_id"),
+    Bad("ct-cloudinit-interfaces", _ct(cloud_init=CloudInit(interfaces=(IpConfig(), IpConfig()))), "ct",
+        "cloud_init.interfaces", "one IpConfig per item"),
     Bad("ct-template-iso", _ct(template=_download(url="https://example.org/a.iso")), "ct", "template", "VZTMPL"),
     # -- HA
     Bad("ha-restart", _protect(max_restart=-1), "Cluster/Ha/vm:100", "max_restart", "0-10"),

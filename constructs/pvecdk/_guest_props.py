@@ -380,6 +380,7 @@ class ContainerProps(_GuestProps):
     disk: _Disk
     swap_mib: Annotated[int, whole_number(0, None, "swap must be 0 or more MiB",
                                           "give swap in MiB, or 0")]
-    cloud_init: Annotated[_CloudInitProps, BeforeValidator(instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
+    cloud_init: Annotated[_CloudInitProps, WrapValidator(_cloud_init_fits),
+                          BeforeValidator(instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
 
 
