@@ -20,6 +20,7 @@ from pvecdk.bpg import (
     network_linux_bridge,
     virtual_environment_pool,
 )
+from pvecdk.sdn.base import VnetBase
 from pvecdk.storage import Storage
 
 __all__ = ["CloudInit", "Disk", "HaOptions", "HaState", "NetworkInterface", "Pool"]
@@ -104,8 +105,8 @@ class NetworkInterface:
     """A network interface on a bridge.
 
     Args:
-        bridge: The bridge, by name (``vmbr0``, which every node has) or as returned by ``node.add_bridge``.
-            Defaults to vmbr0.
+        bridge: The bridge, by name (``vmbr0``, which every node has) or as returned by ``node.add_bridge``, or
+            an SDN VNet (:class:`~pvecdk.sdn.Vnet`), whose id becomes the bridge. Defaults to vmbr0.
         vlan_id: VLAN tag (1-4094). Defaults to none (untagged).
         firewall: Filter the interface with the guest's firewall. Defaults to on.
         model: VM NIC model (``virtio``, ``e1000``, ``vmxnet3``, ``rtl8139``). Defaults to virtio.
@@ -114,7 +115,7 @@ class NetworkInterface:
         mtu: MTU (VM: 1 means the bridge's). Defaults to the bridge's.
     """
 
-    bridge: str | network_linux_bridge.NetworkLinuxBridge = "vmbr0"
+    bridge: str | network_linux_bridge.NetworkLinuxBridge | VnetBase = "vmbr0"
     vlan_id: int | None = None
     firewall: bool = True
     model: str = "virtio"
@@ -126,7 +127,14 @@ class NetworkInterface:
     def bridge_name(self) -> str:
         if isinstance(self.bridge, str):
             return self.bridge
+        if isinstance(self.bridge, VnetBase):
+            return self.bridge.vnet_id
         return str(self.bridge.name_input)
+
+    @property
+    def vnet(self) -> VnetBase | None:
+        """The SDN VNet the interface is on, if it is on one."""
+        return self.bridge if isinstance(self.bridge, VnetBase) else None
 
 
 @dataclass(frozen=True)
