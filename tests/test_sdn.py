@@ -211,7 +211,7 @@ def test_accepts_zone_ids_at_the_bounds(zone_id: str) -> None:
 def test_rejects_a_construct_id_that_is_no_zone_id_saying_it_is_the_default() -> None:
     lb = lab()
     p = _problem(lambda: SimpleZone(lb.stack, "TenantNetworks"))
-    assert p.field == "zone_id" and "defaults to the construct id" in p.problem
+    assert p.field == "zone_id" and "defaults to the construct id" in p.fix
 
 
 def test_rejects_a_zone_id_taken_twice_in_the_cluster() -> None:

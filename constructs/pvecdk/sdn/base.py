@@ -61,8 +61,8 @@ def sdn_id(kind: str, example: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         if not _SDN_ID.match(value) or len(value) > MAX_SDN_ID:
             raise Fault(f"{value!r} is not a {kind} id (PVE: 2-{MAX_SDN_ID} letters and digits, starting with a "
-                        f"letter; it defaults to the construct id)",
-                        f"pass {kind}_id= of 2-{MAX_SDN_ID} letters and digits, such as {example}")
+                        "letter)", f"pass {kind}_id= of 2-{MAX_SDN_ID} letters and digits, such as {example} (it "
+                        "defaults to the construct id)")
         return value
 
     return check

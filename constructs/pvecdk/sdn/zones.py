@@ -64,6 +64,13 @@ def _nodes(value: tuple[NodeBase, ...] | None) -> tuple[NodeBase, ...] | None:
     return value
 
 
+def _ipam(value: str) -> str:
+    if not _CONTROLLER_ID.match(value):
+        raise Fault(f"{value!r} is not an IPAM id", "give the id of an IPAM plugin, such as pve (PVE's own), or "
+                    "leave ipam as pve")
+    return value
+
+
 def _bridge_name(value: Any) -> str:
     return str(value.name_input) if isinstance(value, network_linux_bridge.NetworkLinuxBridge) else str(value)
 
@@ -81,7 +88,7 @@ class _ZoneProps(Props):
     nodes: Annotated[tuple[_Node, ...], BeforeValidator(as_sequence), AfterValidator(_nodes)] | None
     mtu: Annotated[int, whole_number(576, 65520, "MTU must be 576-65520", "give the MTU in bytes, such as 1450, "
                                      "or leave it unset")] | None
-    ipam: Annotated[str, AfterValidator(sdn_id("ipam", "pve"))] | None
+    ipam: Annotated[str, AfterValidator(_ipam)] | None
 
 
 class _SimpleZoneProps(_ZoneProps):
