@@ -5,8 +5,10 @@ Three nodes (pve1..pve3) on three networks: management 192.168.1.0/24, cluster (
 container templates and backups; Ceph on the storage network (monitors and managers on the three nodes, an
 OSD on each node's /dev/sdb) with the pool ``vm-pool`` (size 3, min_size 2) and its RBD storage; VM 100 on
 that RBD storage under HA (restarted three times, then moved once, preferring pve1 then pve2: an HA group on
-PVE 8, a node-affinity rule on PVE 9); a nightly snapshot backup of every guest at 02:00 to the NFS share,
-keeping 7 daily, 4 weekly and 6 monthly backups; and an InfluxDB metrics server.
+PVE 8, a node-affinity rule on PVE 9), on the tenant network ``web`` (an SDN VNet in a simple zone, with
+the subnet 10.10.0.0/24 routed and NATed by the nodes and addresses from PVE's DHCP server); a nightly
+snapshot backup of every guest at 02:00 to the NFS share, keeping 7 daily, 4 weekly and 6 monthly backups;
+and an InfluxDB metrics server.
 
 The endpoint is a Terraform variable; the API token comes from the provider's ``PROXMOX_VE_API_TOKEN``
 environment variable, so no secret is written into the synthesized files.
@@ -23,12 +25,15 @@ from pvecdk import (
     Cluster,
     ContentType,
     CorosyncLink,
+    DhcpRange,
     Disk,
     HaOptions,
     InfluxDbServer,
+    NetworkInterface,
     NetworkRole,
     NfsStorage,
     Retention,
+    SimpleZone,
     Vm,
 )
 from pvecdk._cdk import Construct, TerraformStack, TerraformVariable
@@ -88,10 +93,15 @@ class ExampleClusterStack(TerraformStack):
             node.add_osd("/dev/sdb")
         rbd = ceph.add_pool("vm-pool", size=3, min_size=2).as_storage()
         pve1, pve2, _ = self.cluster.nodes
+        # A tenant network: its guests get addresses from PVE's DHCP server and reach out through the node (SNAT).
+        self.tenant_net = SimpleZone(self, "Tenants", zone_id="tenants", dhcp=True).add_vnet("Web", vnet_id="web")
+        self.tenant_net.add_subnet("10.10.0.0/24", gateway="10.10.0.1", snat=True,
+                                   dhcp_range=DhcpRange("10.10.0.100", "10.10.0.200"))
         # On RBD every node sees the disk, so HA can start the VM on another node when pve1 fails.
         self.vm = Vm(
             self, "vm-100", node=pve1, vm_id=100, cores=2, memory_mib=4096, disks=[Disk(rbd, size_gib=32)],
             ha=HaOptions(max_restart=3, max_relocate=1, prefer=[pve1, pve2]),
+            networks=[NetworkInterface(bridge=self.tenant_net)],
         )
         BackupJob(
             self, "nightly-backup", storage=nfs, schedule="02:00", mode=BackupMode.SNAPSHOT,

@@ -28,6 +28,7 @@ from pvecdk import (
     _cdk,
 )
 from pvecdk.policy import enforce
+from pvecdk.sdn import Zone
 
 
 def _vm(lb: Lab, *nics: Any, vm_id: int = 100, node: int = 0, **kw: Any) -> Vm:
@@ -484,3 +485,58 @@ def test_rejects_sdn_with_no_cluster_to_belong_to() -> None:
     stack = _cdk.TerraformStack(_cdk.Testing.app(), "test")
     p = _problem(lambda: SimpleZone(stack, "S", zone_id="zs"))
     assert (p.path, p.field) == ("test/S", "cluster") and "cluster=" in p.fix
+
+
+def test_vnet_rules_on_a_model_built_by_hand() -> None:
+    from pvecdk._model import ClusterModel, GuestModel, HaResourceModel, NodeModel, VnetModel
+    from pvecdk._rules import check_vnets
+
+    model = ClusterModel(lambda: "c", name="lab")
+    for i, name in enumerate(("a", "b", "c"), start=1):
+        model.add_node(NodeModel(name, i, 1, {}))
+    two = VnetModel("web", "lab", frozenset({"a", "b"}), lambda: "z/web")
+    every = VnetModel("db", "lab", None, lambda: "z/db")
+    foreign = VnetModel("ext", "other", None, lambda: "o/ext")
+
+    def guest(vm_id: int, node: str, *vnets: VnetModel, strict: frozenset[str] | None = None,
+              ha: bool = False) -> None:
+        model.add_guest(GuestModel(vm_id, f"vm:{vm_id}", node, lambda: f"g{vm_id}", vnets=vnets))
+        if ha:
+            model.protect(HaResourceModel(f"vm:{vm_id}", strict))
+
+    guest(100, "a", two, every)                                   # inside: fine
+    guest(101, "b", two, ha=True, strict=frozenset({"a", "b"}))   # HA kept on the zone's nodes: fine
+    guest(102, "c", two)                                          # outside the zone
+    guest(103, "a", foreign, every)                               # another cluster's VNet
+    guest(104, "a", two, ha=True)                                 # HA may move it to c
+    guest(105, "c", every, ha=True)                               # a zone of every node: fine
+    found = {(f.problem.path, f.severity) for f in check_vnets(model)}
+    assert found == {("g102", "error"), ("g103", "error"), ("g104", "error")}
+
+
+def test_a_team_stack_adds_vnets_to_a_platform_zone_and_applies_them_itself() -> None:
+    from pvecdk.platform import Platform
+
+    from stacks.teams import PlatformStack
+
+    app = _cdk.Testing.app()
+    exports = PlatformStack(app, "platform").exports
+    stack = _cdk.TerraformStack(app, "team")
+    platform = Platform.lookup(stack, "Platform", exports)
+    zone = Zone.from_id(stack, "tenants", kind="vlan", cluster=platform)
+    web = zone.add_vnet("Web", vnet_id="web", tag=120)
+    Vm(stack, "web-1", node=platform.nodes[0], vm_id=1000, networks=[NetworkInterface(bridge=web)])
+    config = synth_json(stack)["resource"]
+    assert "proxmox_sdn_zone_vlan" not in config, "the platform owns the zone"
+    (vnet,) = config["proxmox_sdn_vnet"].values()
+    assert (vnet["zone"], vnet["tag"]) == ("tenants", 120)
+    (applier_name,) = config["proxmox_sdn_applier"]
+    applier = config["proxmox_sdn_applier"][applier_name]
+    assert applier["depends_on"][0].startswith("data.proxmox_virtual_environment_nodes.")
+    assert len(applier["lifecycle"]["replace_triggered_by"]) == 1
+    (vm,) = config["proxmox_virtual_environment_vm"].values()
+    assert f"proxmox_sdn_applier.{applier_name}" in vm["depends_on"]
+    p = _problem(lambda: zone.add_vnet("Db", vnet_id="db"))
+    assert p.field == "tag" and "1-4094" in p.fix, "the kind given is what tags are checked against"
+    p = _problem(lambda: Zone.from_id(stack, "tenants2", kind="tunnel", cluster=platform))
+    assert p.field == "kind"

@@ -163,6 +163,22 @@ def test_example_protects_vm_100(example: dict[str, Any]) -> None:
     assert "proxmox_hagroup" not in example["resource"]
 
 
+def test_example_vm_is_on_a_tenant_network(example: dict[str, Any]) -> None:
+    zone = _only(example, "proxmox_sdn_zone_simple")
+    assert (zone["id"], zone["dhcp"]) == ("tenants", "dnsmasq")
+    vnet = _only(example, "proxmox_sdn_vnet")
+    assert vnet["id"] == "web"
+    subnet = _only(example, "proxmox_sdn_subnet")
+    assert (subnet["cidr"], subnet["gateway"], subnet["snat"]) == ("10.10.0.0/24", "10.10.0.1", True)
+    assert ipaddress.ip_address(subnet["dhcp_range"]["start_address"]) in ipaddress.ip_network(subnet["cidr"])
+    (applier_name,) = example["resource"]["proxmox_sdn_applier"]
+    applier = example["resource"]["proxmox_sdn_applier"][applier_name]
+    assert len(applier["lifecycle"]["replace_triggered_by"]) == 3, "applied after the zone, VNet and subnet"
+    vm = _only(example, "proxmox_virtual_environment_vm")
+    assert [n["bridge"] for n in vm["network_device"]] == ["web"]
+    assert f"proxmox_sdn_applier.{applier_name}" in vm["depends_on"], "the VM starts once the VNet exists"
+
+
 def test_example_backs_up_nightly_to_nfs(example: dict[str, Any]) -> None:
     job = _only(example, "proxmox_backup_job")
     assert job["schedule"] == "02:00"

@@ -201,9 +201,20 @@ class ZoneBase(_cdk.Construct):
         return frozenset(n.name for n in self._nodes) if self._nodes is not None else None
 
     @property
+    def kind(self) -> ZoneKind:
+        """The zone's type."""
+        return self.KIND
+
+    @property
+    def zone_ref(self) -> str:
+        """The zone id for a VNet's ``zone``: a reference to an owned zone's resource (so the VNet is created
+        after it), the id itself for a zone that exists."""
+        return str(self.resource.id) if self.resource is not None else self._zone_id
+
+    @property
     def routes(self) -> bool:
         """Whether the nodes route the zone's subnets (a gateway on the host, SNAT, DHCP): simple and EVPN."""
-        return self.KIND in (ZoneKind.SIMPLE, ZoneKind.EVPN)
+        return self.kind in (ZoneKind.SIMPLE, ZoneKind.EVPN)
 
     @property
     def dhcp(self) -> bool:

@@ -88,7 +88,7 @@ class Vnet(VnetBase):
         super().__init__(scope, id)
         self._join(zone, props.vnet_id, tag)
         self.resource = sdn_vnet.SdnVnet(
-            self, "Resource", id=props.vnet_id, zone=zone.resource.id, tag=tag, alias=alias,
+            self, "Resource", id=props.vnet_id, zone=zone.zone_ref, tag=tag, alias=alias,
             vlan_aware=vlan_aware or None, isolate_ports=isolate_ports or None,
             depends_on=[zone.cluster.membership])
         zone.sdn.join(self.resource)
@@ -111,23 +111,23 @@ class Vnet(VnetBase):
             add("vnet_id", f"{props.vnet_id} is the name of a bridge of "
                 f"{', '.join(bridged) or 'every node'}: the VNet's bridge would clash with it",
                 "give the VNet an id no node's bridge has")
-        limits = TAGS[zone.KIND]
+        limits = TAGS[zone.kind]
         if limits is None:
             if tag is not None:
                 add("tag", f"a VNet of a simple zone has no tag, got {tag!r}",
                     "leave tag unset, or put the VNet in a VLAN or VXLAN zone")
         elif tag is None:
             low, high, name = limits
-            add("tag", f"a VNet of a {zone.KIND.value} zone needs a {name}", f"pass tag= in {low}-{high}")
+            add("tag", f"a VNet of a {zone.kind.value} zone needs a {name}", f"pass tag= in {low}-{high}")
         elif not is_number_token(tag):
             low, high, name = limits
             if not low <= tag <= high:
-                add("tag", f"{name} must be {low}-{high} in a {zone.KIND.value} zone, got {tag}",
+                add("tag", f"{name} must be {low}-{high} in a {zone.kind.value} zone, got {tag}",
                     f"pick a tag in {low}-{high}")
             elif (same := zone.tags_in_use().get(tag)) is not None:
                 add("tag", f"{name} {tag} is already used by {same.node.path} in zone {zone.zone_id}",
                     "give every VNet of the zone its own tag")
-            elif zone.KIND in (ZoneKind.VXLAN, ZoneKind.EVPN):
+            elif zone.kind in (ZoneKind.VXLAN, ZoneKind.EVPN):
                 clash = _vni_user(zone, tag)
                 if clash is not None:
                     add("tag", f"VXLAN network identifier {tag} is already used by {clash}",
@@ -145,7 +145,7 @@ class Vnet(VnetBase):
 def _vni_user(zone: ZoneBase, vni: int) -> str | None:
     """What of the cluster's other VXLAN and EVPN zones uses ``vni`` already (a VNet, or a zone's VRF), if any."""
     for other in zone.sdn.zones.values():
-        if other.KIND not in (ZoneKind.VXLAN, ZoneKind.EVPN):
+        if other.kind not in (ZoneKind.VXLAN, ZoneKind.EVPN):
             continue
         if other is not zone and vni in other.tags_in_use():
             return str(other.tags_in_use()[vni].node.path)
@@ -262,7 +262,7 @@ class Subnet(_cdk.Construct):
                 "give gateway=..., or leave snat off")
         elif props.snat and not zone.routes:
             add("snat", f"SNAT works only where the nodes route the subnet (simple and EVPN zones); zone "
-                f"{zone.zone_id} is a {zone.KIND.value} zone", "leave snat off, and NAT on the VLAN's router")
+                f"{zone.zone_id} is a {zone.kind.value} zone", "leave snat off, and NAT on the VLAN's router")
         dhcp = props.dhcp_range
         if dhcp is not None:
             problems += _dhcp_problems(path, network, gateway, dhcp)

@@ -149,11 +149,50 @@ class Zone(ZoneBase):
     def _created(self) -> None:
         self.sdn.join(self.resource)
 
+    @classmethod
+    def from_id(cls, scope: _cdk.Construct, zone_id: str, *, kind: ZoneKind | str,
+                cluster: ClusterBase | None = None, nodes: Sequence[NodeBase] | None = None,
+                dhcp: bool = False) -> Zone:
+        """Refer to a zone that exists (another stack's, such as a platform's); nothing is added to the plan.
+
+        VNets added to it (``add_vnet``) are checked against what is given here: ``kind`` (PVE's zone type) for
+        their tags, ``nodes`` (default every node) for the guests on them, ``dhcp`` for their subnets' DHCP
+        ranges. ``zone_id`` doubles as the construct id.
+        """
+        return _ReferencedZone(scope, zone_id, zone_id=zone_id, kind=kind, cluster=cluster, nodes=nodes, dhcp=dhcp)
+
     def add_vnet(self, id: str, *, vnet_id: str | None = None, tag: int | None = None, alias: str | None = None,
                  vlan_aware: bool = False, isolate_ports: bool = False) -> Vnet:
         """Add a VNet to the zone (child ``id``); returns it. See :class:`~pvecdk.sdn.vnets.Vnet`."""
         return Vnet(self, id, zone=self, vnet_id=vnet_id, tag=tag, alias=alias, vlan_aware=vlan_aware,
                     isolate_ports=isolate_ports)
+
+
+class _ReferencedZoneProps(_ZoneProps):
+    kind: ZoneKind
+    dhcp: bool
+
+
+class _ReferencedZone(Zone):
+    """A zone that exists: what :meth:`Zone.from_id` returns."""
+
+    def __init__(self, scope: _cdk.Construct, id: str, *, zone_id: str, kind: ZoneKind | str,
+                 cluster: ClusterBase | None, nodes: Sequence[NodeBase] | None, dhcp: bool) -> None:
+        path = LazyPath(scope, id)
+        props = check_props(_ReferencedZoneProps, path, {"zone_id": zone_id, "nodes": nodes, "mtu": None,
+                                                         "ipam": None, "kind": kind, "dhcp": dhcp})
+        self._kind = props.kind
+        self._dhcp = dhcp
+        self._define(scope, id, path, props, cluster)
+        self.resource = None
+
+    @property
+    def kind(self) -> ZoneKind:
+        return self._kind
+
+    @property
+    def dhcp(self) -> bool:
+        return self._dhcp
 
 
 def _bridge_problems(props: _BridgedZoneProps, nodes: Sequence[NodeBase]) -> list[tuple[str, str, str]]:
