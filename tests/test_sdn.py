@@ -97,10 +97,9 @@ def test_each_cluster_has_its_own_applier() -> None:
         (zone,) = applier["lifecycle"]["replace_triggered_by"]
         n = name[1]  # C1_Sdn_Applier_... or C2_...
         assert zone.startswith(f"proxmox_sdn_zone_simple.Zone{n}_"), (name, zone)
-        assert [d for d in applier["depends_on"] if d.startswith("pvecdk_cluster.")] == [
-            f"pvecdk_cluster.C{n}_Membership_{d.split('_')[-1]}" for d in applier["depends_on"]
-            if d.startswith("pvecdk_cluster.")]
-    assert len(clusters) == 2
+        (membership,) = [d for d in applier["depends_on"] if d.startswith("pvecdk_cluster.")]
+        assert membership.startswith(f"pvecdk_cluster.C{n}_Membership_"), "after its own cluster is formed"
+    assert [Sdn.of(c).applier.friendly_unique_id for c in clusters] == sorted(appliers)
 
 
 def test_no_sdn_object_means_no_applier() -> None:
