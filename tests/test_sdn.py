@@ -36,6 +36,11 @@ def _vm(lb: Lab, *nics: Any, vm_id: int = 100, node: int = 0, **kw: Any) -> Vm:
               networks=[NetworkInterface(bridge=n) for n in nics], **kw)
 
 
+def _appliers(config: dict[str, Any], kind: str = "Applier") -> dict[str, dict[str, Any]]:
+    """The ``proxmox_sdn_applier`` resources of one kind (``Applier`` or ``Finalizer``), by name."""
+    return {k: v for k, v in config["proxmox_sdn_applier"].items() if f"_Sdn_{kind}_" in k}
+
+
 def _one(lb: Lab, tf_type: str) -> dict[str, Any]:
     (item,) = resources(lb.stack, tf_type)
     return item
@@ -72,13 +77,21 @@ def test_the_applier_runs_once_per_cluster_after_every_sdn_change() -> None:
     evpn = EvpnController(lb.stack, "Evpn", asn=65000)
     EvpnZone(lb.stack, "Routed", zone_id="routed", controller=evpn, vrf_vxlan=10000)
     config = synth_json(lb.stack)["resource"]
-    (applier,) = config["proxmox_sdn_applier"].values()
+    assert len(config["proxmox_sdn_applier"]) == 2
+    (applier,) = _appliers(config).values()
+    ((finalizer_name, finalizer),) = _appliers(config, "Finalizer").items()
     sdn = {f"{t}.{name}" for t, items in config.items() if t.startswith("proxmox_sdn_") and t != "proxmox_sdn_applier"
            for name in items}
     assert len(sdn) == 7
     assert set(applier["depends_on"]) == sdn | {applier["depends_on"][0]}
     assert applier["depends_on"][0].startswith("pvecdk_cluster.")
     assert set(applier["lifecycle"]["replace_triggered_by"]) == sdn, "a change to any SDN object applies again"
+    assert applier["on_destroy"] is False and "on_create" not in applier, "applies on create, once"
+    # The finalizer applies only when destroyed, and every SDN object waits for it: destroyed last.
+    assert (finalizer["on_create"], finalizer["on_destroy"]) == (False, True)
+    for t, items in config.items():
+        if t.startswith("proxmox_sdn_") and t != "proxmox_sdn_applier":
+            assert all(f"proxmox_sdn_applier.{finalizer_name}" in r["depends_on"] for r in items.values()), t
     assert Sdn.of(lb.cluster).applier is simple.sdn.applier is vlans.sdn.applier
 
 
@@ -91,7 +104,7 @@ def test_each_cluster_has_its_own_applier() -> None:
         SimpleZone(stack, f"Zone{n}", zone_id="tenants", cluster=c)  # the same id in two clusters is fine
         clusters.append(c)
     config = synth_json(stack)["resource"]
-    appliers = config["proxmox_sdn_applier"]
+    appliers = _appliers(config)
     assert len(appliers) == 2
     for name, applier in appliers.items():
         (zone,) = applier["lifecycle"]["replace_triggered_by"]
@@ -115,7 +128,7 @@ def test_a_guest_on_a_vnet_gets_its_id_as_bridge_and_waits_for_the_applier() -> 
     Container(lb.stack, "ct", node=lb.nodes[1], vm_id=200, template="local:vztmpl/debian-12-standard.tar.zst",
               disk=Disk(lb.rbd, size_gib=8), networks=[NetworkInterface(bridge=web)])
     config = synth_json(lb.stack)["resource"]
-    (applier,) = config["proxmox_sdn_applier"]
+    (applier,) = _appliers(config)
     (v,) = config["proxmox_virtual_environment_vm"].values()
     assert [n["bridge"] for n in v["network_device"]] == ["web", "vmbr0"]
     assert f"proxmox_sdn_applier.{applier}" in v["depends_on"]
@@ -177,7 +190,7 @@ def test_sdn_stack_snapshot(synth: Any, snapshot_json: Any) -> None:
     config = synth(BUILT_STACKS["sdn"], "sdn")
     assert normalise(config) == snapshot_json
     res = config["resource"]
-    assert len(res["proxmox_sdn_applier"]) == 1
+    assert len(_appliers(res)) == 1 and len(_appliers(res, "Finalizer")) == 1
     kinds = sorted(t.removeprefix("proxmox_sdn_") for t in res if t.startswith("proxmox_sdn_"))
     assert kinds == ["applier", "controller_evpn", "subnet", "vnet", "zone_evpn", "zone_qinq", "zone_simple",
                      "zone_vlan", "zone_vxlan"]
@@ -529,8 +542,7 @@ def test_a_team_stack_adds_vnets_to_a_platform_zone_and_applies_them_itself() ->
     assert "proxmox_sdn_zone_vlan" not in config, "the platform owns the zone"
     (vnet,) = config["proxmox_sdn_vnet"].values()
     assert (vnet["zone"], vnet["tag"]) == ("tenants", 120)
-    (applier_name,) = config["proxmox_sdn_applier"]
-    applier = config["proxmox_sdn_applier"][applier_name]
+    ((applier_name, applier),) = _appliers(config).items()
     assert applier["depends_on"][0].startswith("data.proxmox_virtual_environment_nodes.")
     assert len(applier["lifecycle"]["replace_triggered_by"]) == 1
     (vm,) = config["proxmox_virtual_environment_vm"].values()

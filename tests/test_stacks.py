@@ -171,8 +171,8 @@ def test_example_vm_is_on_a_tenant_network(example: dict[str, Any]) -> None:
     subnet = _only(example, "proxmox_sdn_subnet")
     assert (subnet["cidr"], subnet["gateway"], subnet["snat"]) == ("10.10.0.0/24", "10.10.0.1", True)
     assert ipaddress.ip_address(subnet["dhcp_range"]["start_address"]) in ipaddress.ip_network(subnet["cidr"])
-    (applier_name,) = example["resource"]["proxmox_sdn_applier"]
-    applier = example["resource"]["proxmox_sdn_applier"][applier_name]
+    ((applier_name, applier),) = [(k, v) for k, v in example["resource"]["proxmox_sdn_applier"].items()
+                                  if "_Sdn_Applier_" in k]
     assert len(applier["lifecycle"]["replace_triggered_by"]) == 3, "applied after the zone, VNet and subnet"
     vm = _only(example, "proxmox_virtual_environment_vm")
     assert [n["bridge"] for n in vm["network_device"]] == ["web"]

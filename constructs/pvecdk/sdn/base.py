@@ -1,9 +1,10 @@
 """What the rest of the library knows of a cluster's SDN: its applier, the ids it holds, zones and VNets.
 
 PVE keeps SDN objects (zones, VNets, subnets, controllers) as a pending configuration until an *apply*
-(``PUT /cluster/sdn``) writes it to every node. :class:`Sdn` is a cluster's SDN: the one
-``proxmox_sdn_applier`` of the cluster, created with the first SDN object, which waits for every SDN resource
-of the stack and is replaced (so it applies again) whenever one of them changes; guests on a VNet wait for it.
+(``PUT /cluster/sdn``) writes it to every node. :class:`Sdn` is a cluster's SDN: the one applier of the
+cluster (``proxmox_sdn_applier``), created with the first SDN object, which waits for every SDN resource of the
+stack and is replaced (so it applies again) whenever one of them changes; guests on a VNet wait for it. Its
+finalizer applies once when the stack's SDN is destroyed, after the objects are deleted.
 It also holds the ids of the cluster's zones, VNets and controllers, which PVE requires to be unique.
 
 :class:`ZoneBase` and :class:`VnetBase` are what VNets, subnets and guests read of a zone and a VNet; the
@@ -132,7 +133,9 @@ class Sdn(_cdk.Construct):
     Created with the first SDN object of the cluster (``Sdn.of(cluster)``); not created directly. The applier
     waits for every SDN resource of the cluster (``depends_on``) and is replaced when one of them changes
     (``replace_triggered_by``), so PVE applies the pending SDN configuration once per deploy, after the last
-    change. Guests on a VNet of the cluster wait for the applier.
+    change. Guests on a VNet of the cluster wait for the applier. A second ``proxmox_sdn_applier``, the
+    finalizer, applies only when destroyed: every SDN resource waits for it, so destroying the stack deletes
+    them first and applies once, at the end.
     """
 
     def __init__(self, scope: ClusterBase, id: str, *, cluster: ClusterBase) -> None:
@@ -143,16 +146,26 @@ class Sdn(_cdk.Construct):
         self.vnets: dict[str, VnetBase] = {}
         self.controllers: dict[str, Any] = {}
         self._resources: list[Any] = []
-        #: The applier: PUT /cluster/sdn after every SDN change of the cluster in the stack.
-        self.applier = sdn_applier.SdnApplier(self, "Applier", depends_on=[cluster.membership])
+        #: The applier: PUT /cluster/sdn once after every SDN change of the cluster in the stack (not when it is
+        #: destroyed: the objects it waits for still exist then).
+        self.applier = sdn_applier.SdnApplier(self, "Applier", on_destroy=False, depends_on=[cluster.membership])
         self._membership = list(self.applier.depends_on or ())  # a reference, whatever kind of element it is
         self.applier.render_late(self._render)
+        #: The finalizer: PUT /cluster/sdn when the stack's SDN is destroyed. Every SDN object waits for it, so
+        #: Terraform destroys it last, once the objects are deleted; it applies nothing when created.
+        self.finalizer = sdn_applier.SdnApplier(self, "Finalizer", on_create=False, on_destroy=True,
+                                                depends_on=[cluster.membership])
 
     @classmethod
     def of(cls, cluster: ClusterBase) -> Sdn:
         """The SDN of ``cluster``, created on first use."""
         found = cluster.part(Sdn)
         return found if found is not None else Sdn(cluster, "Sdn", cluster=cluster)
+
+    @property
+    def depends_on(self) -> list[Any]:
+        """What every SDN resource of the cluster waits for: the cluster's membership and the finalizer."""
+        return [self.cluster.membership, self.finalizer]
 
     @property
     def resources(self) -> tuple[Any, ...]:

@@ -90,7 +90,7 @@ class Vnet(VnetBase):
         self.resource = sdn_vnet.SdnVnet(
             self, "Resource", id=props.vnet_id, zone=zone.zone_ref, tag=tag, alias=alias,
             vlan_aware=vlan_aware or None, isolate_ports=isolate_ports or None,
-            depends_on=[zone.cluster.membership])
+            depends_on=zone.sdn.depends_on)
         zone.sdn.join(self.resource)
 
     @staticmethod
@@ -237,7 +237,7 @@ class Subnet(_cdk.Construct):
         self.resource = sdn_subnet.SdnSubnet(
             self, "Resource", vnet=vnet.resource.id, cidr=cidr, gateway=gateway, snat=snat or None,
             dhcp_range={"start_address": dhcp_range.start, "end_address": dhcp_range.end} if dhcp_range else None,
-            dhcp_dns_server=dhcp_dns_server, depends_on=[vnet.cluster.membership])
+            dhcp_dns_server=dhcp_dns_server, depends_on=vnet.zone.sdn.depends_on)
         vnet.zone.sdn.join(self.resource)
 
     @staticmethod

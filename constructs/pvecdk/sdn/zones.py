@@ -144,7 +144,7 @@ class Zone(ZoneBase):
 
     def _common(self, props: _ZoneProps) -> dict[str, Any]:
         return {"id": props.zone_id, "nodes": sorted(n.name for n in props.nodes) if props.nodes else None,
-                "mtu": props.mtu, "ipam": props.ipam, "depends_on": [self.cluster.membership]}
+                "mtu": props.mtu, "ipam": props.ipam, "depends_on": self.sdn.depends_on}
 
     def _created(self) -> None:
         self.sdn.join(self.resource)
@@ -448,7 +448,7 @@ class EvpnController(_cdk.Construct):
         self.sdn = Sdn.of(resolved)
         self.sdn.controllers[cid] = self
         self.resource = sdn_controller_evpn.SdnControllerEvpn(
-            self, "Resource", id=cid, asn=asn, peers=sorted(resolved_peers), depends_on=[resolved.membership])
+            self, "Resource", id=cid, asn=asn, peers=sorted(resolved_peers), depends_on=self.sdn.depends_on)
         self.sdn.join(self.resource)
 
 
