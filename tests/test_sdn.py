@@ -18,6 +18,7 @@ from pvecdk import (
     EvpnZone,
     HaOptions,
     NetworkInterface,
+    NetworkRole,
     QinqZone,
     Sdn,
     SimpleZone,
@@ -551,3 +552,11 @@ def test_a_team_stack_adds_vnets_to_a_platform_zone_and_applies_them_itself() ->
     assert p.field == "tag" and "1-4094" in p.fix, "the kind given is what tags are checked against"
     p = _problem(lambda: Zone.from_id(stack, "tenants2", kind="tunnel", cluster=platform))
     assert p.field == "kind"
+
+
+def test_rejects_a_peer_network_some_nodes_have_no_address_on() -> None:
+    lb = lab()
+    p = _problem(lambda: VxlanZone(lb.stack, "X", zone_id="zx", peer_network=NetworkRole.STORAGE))
+    assert (p.field, p.problem) == ("peer_network", "pve1, pve2, pve3 have no address on the storage network")
+    VxlanZone(lb.stack, "M", zone_id="zm", peer_network=NetworkRole.MANAGEMENT)
+    assert _one(lb, "proxmox_sdn_zone_vxlan")["peers"] == ["192.168.1.11", "192.168.1.12", "192.168.1.13"]

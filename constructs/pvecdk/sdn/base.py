@@ -28,7 +28,7 @@ from pvecdk.bpg import sdn_applier
 from pvecdk.errors import ConfigError, Problem
 from pvecdk.storage._owned import dependable_ref
 
-__all__ = ["Sdn", "VnetBase", "ZoneBase", "ZoneKind", "resolve_cluster", "sdn_id"]
+__all__ = ["TAGS", "Sdn", "VnetBase", "ZoneBase", "ZoneKind", "check_peers", "peer_role", "resolve_cluster", "sdn_id"]
 
 # PVE's pve-sdn-zone-id and pve-sdn-vnet-id: a letter, then letters and digits, 2-8 in all (an interface name
 # is built from it).
@@ -88,11 +88,12 @@ def resolve_cluster(scope: _cdk.Construct, path: Callable[[], str], cluster: Any
     return clusters[0]
 
 
-def node_addresses(cluster: ClusterBase, nodes: Sequence[NodeBase], role: NetworkRole | None) -> list[str]:
-    """Each node's address on ``role``; by default the cluster network's, else the management network's."""
-    if role is None:
-        role = NetworkRole.CLUSTER if cluster.cluster_network is not None else NetworkRole.MANAGEMENT
-    return [n.addresses[role] for n in nodes if role in n.addresses]
+def peer_role(cluster: ClusterBase, role: NetworkRole | None) -> NetworkRole:
+    """The network whose addresses are VXLAN and EVPN peers: the one given, else the cluster network, else the
+    management network."""
+    if role is not None:
+        return role
+    return NetworkRole.CLUSTER if cluster.cluster_network is not None else NetworkRole.MANAGEMENT
 
 
 def check_peers(cluster: ClusterBase, nodes: Sequence[NodeBase], peers: Sequence[str]) -> list[tuple[str, str, str]]:

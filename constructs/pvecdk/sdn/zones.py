@@ -40,7 +40,7 @@ from pvecdk.bpg import (
     sdn_zone_vxlan,
 )
 from pvecdk.errors import ConfigError, Problem
-from pvecdk.sdn.base import Sdn, ZoneBase, ZoneKind, check_peers, node_addresses, resolve_cluster, sdn_id
+from pvecdk.sdn.base import Sdn, ZoneBase, ZoneKind, check_peers, peer_role, resolve_cluster, sdn_id
 from pvecdk.sdn.vnets import Vnet
 
 __all__ = ["EvpnController", "EvpnZone", "QinqZone", "SimpleZone", "VlanZone", "VxlanZone", "Zone"]
@@ -339,12 +339,13 @@ def _peers(scope: _cdk.Construct, path: LazyPath, props: _PeeredZoneProps | _Con
     """The peers given (checked), or the nodes' addresses on the peer network."""
     resolved = resolve_cluster(scope, path, cluster, list(nodes))
     if props.peers is None:
-        peers = node_addresses(resolved, nodes, props.peer_network)
-        if len(peers) < len(nodes):
-            role = props.peer_network.value if props.peer_network else "management"
-            return peers, [("peer_network", f"some nodes have no address on the {role} network",
-                            "pick a network every node has an address on, or give peers=...")]
-        return peers, []
+        role = peer_role(resolved, props.peer_network)
+        lacking = [n.name for n in nodes if role not in n.addresses]
+        if lacking:
+            return [], [("peer_network", f"{', '.join(lacking)} ha{'s' if len(lacking) == 1 else 've'} no address "
+                         f"on the {role.value} network", "pick a network every node has an address on, or give "
+                         "peers=...")]
+        return [n.addresses[role] for n in nodes], []
     return list(props.peers), check_peers(resolved, nodes, props.peers)
 
 
