@@ -5,10 +5,12 @@ Three nodes (pve1..pve3) on three networks: management 192.168.1.0/24, cluster (
 container templates and backups; Ceph on the storage network (monitors and managers on the three nodes, an
 OSD on each node's /dev/sdb) with the pool ``vm-pool`` (size 3, min_size 2) and its RBD storage; the Debian 12
 cloud image downloaded once onto the NFS share, and VM template 9000 imported from it onto RBD; VM 100, a full
-clone of that template with its disk grown to 32 GiB and its own cloud-init (user, SSH key, static address), on
-that RBD storage under HA (restarted three times, then moved once, preferring pve1 then pve2: an HA group on
-PVE 8, a node-affinity rule on PVE 9); a nightly snapshot backup of every guest at 02:00 to the NFS share,
-keeping 7 daily, 4 weekly and 6 monthly backups; and an InfluxDB metrics server.
+clone of that template with its disk grown to 32 GiB and its own cloud-init (user, SSH key, the static address
+10.10.0.10), on that RBD storage under HA (restarted three times, then moved once, preferring pve1 then pve2:
+an HA group on PVE 8, a node-affinity rule on PVE 9), on the tenant network ``web`` (an SDN VNet in a simple
+zone, with the subnet 10.10.0.0/24 routed and NATed by the nodes and addresses from PVE's DHCP server); a
+nightly snapshot backup of every guest at 02:00 to the NFS share, keeping 7 daily, 4 weekly and 6 monthly
+backups; and an InfluxDB metrics server.
 
 The endpoint is a Terraform variable; the API token comes from the provider's ``PROXMOX_VE_API_TOKEN``
 environment variable, so no secret is written into the synthesized files.
@@ -28,13 +30,16 @@ from pvecdk import (
     Cluster,
     ContentType,
     CorosyncLink,
+    DhcpRange,
     Disk,
     DownloadedFile,
     HaOptions,
     InfluxDbServer,
+    NetworkInterface,
     NetworkRole,
     NfsStorage,
     Retention,
+    SimpleZone,
     Vm,
     VmTemplate,
 )
@@ -107,13 +112,18 @@ class ExampleClusterStack(TerraformStack):
         self.template = VmTemplate(self, "debian-12-template", node=pve1, vm_id=9000, image=image, storage=rbd)
         ssh_key = TerraformVariable(self, "vm_ssh_public_key", type="string",
                                     description="public SSH key of the ops user on VM 100")
+        # A tenant network: its guests get addresses from PVE's DHCP server and reach out through the node (SNAT).
+        self.tenant_net = SimpleZone(self, "Tenants", zone_id="tenants", dhcp=True).add_vnet("Web", vnet_id="web")
+        self.tenant_net.add_subnet("10.10.0.0/24", gateway="10.10.0.1", snat=True,
+                                   dhcp_range=DhcpRange("10.10.0.100", "10.10.0.200"))
         # On RBD every node sees the disk, so HA can start the VM on another node when pve1 fails.
         self.vm = Vm(
             self, "vm-100", node=pve1, vm_id=100, clone=Clone.full(self.template), cores=2, memory_mib=4096,
             disks=[Disk(rbd, size_gib=32)],
-            cloud_init=CloudInit(user="ops", ssh_keys=(ssh_key.string_value,), ipv4="192.168.1.100/24",
-                                 ipv4_gateway="192.168.1.1"),
+            cloud_init=CloudInit(user="ops", ssh_keys=(ssh_key.string_value,), ipv4="10.10.0.10/24",
+                                 ipv4_gateway="10.10.0.1"),
             ha=HaOptions(max_restart=3, max_relocate=1, prefer=[pve1, pve2]),
+            networks=[NetworkInterface(bridge=self.tenant_net)],
         )
         BackupJob(
             self, "nightly-backup", storage=nfs, schedule="02:00", mode=BackupMode.SNAPSHOT,

@@ -366,6 +366,63 @@ def booting_guests_stack(scope: Any, name: str) -> Any:
     return stack
 
 
+def sdn_stack(scope: Any, name: str) -> Any:
+    """Tenant networks of every zone kind, with subnets, and guests on them (one under HA on a zone of two nodes)."""
+    from pvecdk import (
+        CloudInit,
+        Cluster,
+        Container,
+        DhcpRange,
+        Disk,
+        EvpnController,
+        EvpnZone,
+        HaOptions,
+        NetworkInterface,
+        QinqZone,
+        SimpleZone,
+        Storage,
+        VlanZone,
+        Vm,
+        VxlanZone,
+    )
+
+    stack = _cdk.TerraformStack(scope, name)
+    provider.ProxmoxProvider(stack, "proxmox")
+    cluster = Cluster(stack, "Cluster", name="tenants", management_network="192.168.70.0/24",
+                      cluster_network="10.70.0.0/24")
+    nodes = [cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
+                              management_address=f"192.168.70.{i}", cluster_address=f"10.70.0.{i}")
+             for i in (1, 2, 3)]
+    trunks = [node.add_bridge("vmbr1", ports=["eno2"], vlan_aware=True) for node in nodes]
+    rbd = Storage.from_id(stack, "ceph-vm", storage_type="rbd", content=["images", "rootdir"])
+    tenants = SimpleZone(stack, "Tenants", zone_id="tenants", dhcp=True)
+    web = tenants.add_vnet("Web", vnet_id="web", alias="Web team")
+    web.add_subnet("10.10.0.0/24", gateway="10.10.0.1", snat=True, dhcp_range=DhcpRange("10.10.0.100", "10.10.0.200"),
+                   dhcp_dns_server="10.10.0.1")
+    vlans = VlanZone(stack, "Vlans", zone_id="vlans", bridge=trunks[0])
+    db = vlans.add_vnet("Db", vnet_id="db", tag=120, isolate_ports=True)
+    db.add_subnet("10.12.0.0/24", gateway="10.12.0.1")
+    vlans.add_vnet("Lab", vnet_id="lab", tag=4094, vlan_aware=True)
+    stacked = QinqZone(stack, "Stacked", zone_id="stacked", bridge="vmbr1", service_vlan=300,
+                       service_vlan_protocol="802.1ad", mtu=1496)
+    stacked.add_vnet("Cust", vnet_id="cust1", tag=1)
+    overlay = VxlanZone(stack, "Overlay", zone_id="overlay", nodes=nodes[:2], mtu=1450)
+    app = overlay.add_vnet("App", vnet_id="app", tag=16_777_215)
+    evpn = EvpnController(stack, "Evpn", controller_id="evpn", asn=65000)
+    routed = EvpnZone(stack, "Routed", zone_id="routed", controller=evpn, vrf_vxlan=10000,
+                      exit_nodes=nodes[:2], primary_exit_node=nodes[0], advertise_subnets=True, mtu=1450)
+    routed.add_vnet("Api", vnet_id="api", tag=11000).add_subnet("10.20.0.0/24", gateway="10.20.0.1", snat=True)
+    Vm(stack, "web-1", node=nodes[0], vm_id=101, disks=[Disk(rbd, size_gib=16)],
+       networks=[NetworkInterface(bridge=web), NetworkInterface(bridge=db)], cloud_init=CloudInit(ipv4="dhcp"))
+    Vm(stack, "app-1", node=nodes[1], vm_id=102, disks=[Disk(rbd, size_gib=16)],
+       networks=[NetworkInterface(bridge=app)],
+       ha=HaOptions(prefer=[nodes[0], nodes[1]], strict=True))
+    Container(stack, "cache", node=nodes[2], vm_id=200, template="local:vztmpl/debian-12-standard.tar.zst",
+              disk=Disk(rbd, size_gib=8), networks=[NetworkInterface(bridge=db)],
+              cloud_init=CloudInit(ipv4="10.12.0.20/24", ipv4_gateway="10.12.0.1"))
+    return stack
+
+
 BUILT_STACKS = {
     "booting-guests": booting_guests_stack,
     "cluster-features": cluster_features_stack,
@@ -376,4 +433,5 @@ BUILT_STACKS = {
     "workloads-pve9": workloads_stack("9.1"),
     "storage": storage_stack,
     "ceph": ceph_stack,
+    "sdn": sdn_stack,
 }

@@ -40,6 +40,7 @@ from pvecdk.backup import BackupJob
 from pvecdk.firewall import Action, Direction, FirewallRule, SecurityGroup
 from pvecdk.monitoring import GraphiteServer, InfluxDbServer
 from pvecdk.replication import Replication
+from pvecdk.sdn import DhcpRange, EvpnController, EvpnZone, QinqZone, SimpleZone, Subnet, VlanZone, VxlanZone
 from pvecdk.storage import DirStorage, LvmThinStorage, NfsStorage, PbsStorage, ZfsPoolStorage
 
 MGMT = "192.168.1.0/24"
@@ -204,6 +205,39 @@ def _clone(linked: bool = False, template_storage: Callable[[Lab], Any] = lambda
                                 "clone": Clone.linked(template) if linked else Clone.full(template)}
         args.update({k: (v(lb) if callable(v) and not isinstance(v, type) else v) for k, v in kw.items()})
         return Vm(lb.stack, "web", **args)
+    return build
+
+
+def _zone(cls: type = SimpleZone, **kw: Any) -> Callable[[Lab], Any]:
+    kw.setdefault("zone_id", "tenants")
+    return lambda lb: cls(lb.stack, "Zone", **kw)
+
+
+def _vnet(cls: type = SimpleZone, zone: dict[str, Any] | None = None, **kw: Any) -> Callable[[Lab], Any]:
+    """A VNet ``Zone/Net`` in a zone of ``cls``."""
+    kw.setdefault("vnet_id", "web")
+    return lambda lb: cls(lb.stack, "Zone", zone_id="tenants", **(zone or {})).add_vnet("Net", **kw)
+
+
+def _subnet(cidr: str = "10.10.0.0/24", dhcp: bool = True, **kw: Any) -> Callable[[Lab], Any]:
+    """A subnet ``Subnet`` of a VNet in a simple zone (with DHCP unless told)."""
+    def build(lb: Lab) -> Any:
+        vnet = SimpleZone(lb.stack, "Zone", zone_id="tenants", dhcp=dhcp).add_vnet("Net", vnet_id="web")
+        return Subnet(lb.stack, "Subnet", vnet=vnet, cidr=cidr, **kw)
+    return build
+
+
+def _tags(zone: Any, *tags: int) -> list[Any]:
+    """A VNet of ``zone`` per tag."""
+    return [zone.add_vnet(f"N{t}", vnet_id=f"n{i}", tag=t) for i, t in enumerate(tags)]
+
+
+def _evpn(**kw: Any) -> Callable[[Lab], Any]:
+    def build(lb: Lab) -> Any:
+        controller = EvpnController(lb.stack, "Evpn", asn=65000)
+        kw.setdefault("vrf_vxlan", 10000)
+        return EvpnZone(lb.stack, "Zone", zone_id="routed", controller=controller,
+                        **{k: (v(lb) if callable(v) else v) for k, v in kw.items()})
     return build
 
 
@@ -560,6 +594,63 @@ BAD: list[Bad] = [
         "Cluster/Ceph/Osd-pve1-sdb", "wal_size_gib", "wal_device="),
     Bad("ceph-mds-name", _ceph(lambda lb, c: c.add_mds(lb.nodes[0], name="mds 1")), "Cluster/Ceph", "name",
         "letters, digits"),
+    # -- SDN
+    Bad("zone-id-long", _zone(zone_id="tenants12"), "Zone", "zone_id", "2-8 letters"),
+    Bad("zone-id-dash", _zone(zone_id="ten-ants"), "Zone", "zone_id", "2-8 letters"),
+    Bad("zone-id-digit", _zone(zone_id="9zone"), "Zone", "zone_id", "2-8 letters"),
+    Bad("zone-nodes-empty", _zone(nodes=[]), "Zone", "nodes", "leave nodes unset"),
+    Bad("zone-nodes-str", _zone(nodes=["pve1"]), "Zone", "nodes[0]", "cluster.add_node"),
+    Bad("zone-mtu", _zone(mtu=100), "Zone", "mtu", "1450"),
+    Bad("zone-dhcp-ipam", _zone(dhcp=True, ipam="netbox"), "Zone", "dhcp", "ipam as pve"),
+    Bad("vlan-zone-bridge", _zone(VlanZone, bridge="vmbr7"), "Zone", "bridge", "node.add_bridge"),
+    Bad("vlan-zone-bridge-name", _zone(VlanZone, bridge="my bridge"), "Zone", "bridge", "vmbr0"),
+    Bad("qinq-service-vlan-0", _zone(QinqZone, service_vlan=0), "Zone", "service_vlan", "1-4094"),
+    Bad("qinq-service-vlan-4095", _zone(QinqZone, service_vlan=4095), "Zone", "service_vlan", "1-4094"),
+    Bad("qinq-protocol", _zone(QinqZone, service_vlan=10, service_vlan_protocol="802.1x"), "Zone",
+        "service_vlan_protocol", "802.1ad"),
+    Bad("vxlan-peer-foreign", _zone(VxlanZone, peers=["10.0.0.11", "10.0.0.12", "10.0.0.99"]), "Zone",
+        "peers[2]", "addresses of the cluster's nodes"),
+    Bad("vxlan-peer-name", _zone(VxlanZone, peers=["pve1"]), "Zone", "peers[0]", "10.0.0.11"),
+    Bad("vxlan-peer-missing", _zone(VxlanZone, peers=["10.0.0.11"]), "Zone", "peers", "every node of the zone"),
+    Bad("evpn-asn-0", lambda lb: EvpnController(lb.stack, "Evpn", asn=0), "Evpn", "asn", "AS number"),
+    Bad("evpn-asn-str", lambda lb: EvpnController(lb.stack, "Evpn", asn="65000"), "Evpn", "asn", "without quotes"),
+    Bad("evpn-controller-id", lambda lb: EvpnController(lb.stack, "Evpn", asn=65000, controller_id="-x"), "Evpn",
+        "controller_id", "at most 64"),
+    Bad("evpn-vrf-0", _evpn(vrf_vxlan=0), "Zone", "vrf_vxlan", "1-16777215"),
+    Bad("evpn-controller-str", lambda lb: EvpnZone(lb.stack, "Zone", controller="evpn", vrf_vxlan=1), "Zone",
+        "controller", "EvpnController"),
+    Bad("evpn-exit-outside", _evpn(nodes=lambda lb: lb.nodes[:1], exit_nodes=lambda lb: lb.nodes[1:2]), "Zone",
+        "exit_nodes[0]", "among the zone's nodes"),
+    Bad("vnet-id-long", _vnet(vnet_id="webserver"), "Zone/Net", "vnet_id", "2-8 letters"),
+    Bad("vnet-id-bridge", _vnet(vnet_id="vmbr0"), "Zone/Net", "vnet_id", "no node's bridge"),
+    Bad("vnet-tag-simple", _vnet(tag=10), "Zone/Net", "tag", "leave tag unset"),
+    Bad("vnet-tag-missing", _vnet(VlanZone), "Zone/Net", "tag", "1-4094"),
+    Bad("vnet-vlan-0", _vnet(VlanZone, tag=0), "Zone/Net", "tag", "1-4094"),
+    Bad("vnet-vlan-4095", _vnet(VlanZone, tag=4095), "Zone/Net", "tag", "1-4094"),
+    Bad("vnet-qinq-4095", _vnet(QinqZone, {"service_vlan": 10}, tag=4095), "Zone/Net", "tag", "1-4094"),
+    Bad("vnet-vxlan-big", _vnet(VxlanZone, tag=16_777_216), "Zone/Net", "tag", "1-16777215"),
+    Bad("vnet-tag-str", _vnet(VlanZone, tag="10"), "Zone/Net", "tag", "without quotes"),
+    Bad("vnet-alias", _vnet(alias="web;rm"), "Zone/Net", "alias", "256 letters"),
+    Bad("vnet-zone-str", lambda lb: __import__("pvecdk").Vnet(lb.stack, "Net", zone="tenants"), "Net", "zone",
+        "SimpleZone"),
+    Bad("subnet-host-bits", _subnet("10.10.0.1/24"), "Subnet", "cidr", "network address"),
+    Bad("subnet-no-prefix", _subnet("10.10.0.0"), "Subnet", "cidr", "CIDR notation"),
+    Bad("subnet-gw-outside", _subnet(gateway="10.11.0.1"), "Subnet", "gateway", "inside 10.10.0.0/24"),
+    Bad("subnet-gw-network", _subnet(gateway="10.10.0.0"), "Subnet", "gateway", "host address"),
+    Bad("subnet-gw-name", _subnet(gateway="gw"), "Subnet", "gateway", "10.10.0.1"),
+    Bad("subnet-snat-no-gw", _subnet(snat=True), "Subnet", "snat", "gateway="),
+    Bad("subnet-dhcp-outside", _subnet(gateway="10.10.0.1", dhcp_range=DhcpRange("10.10.0.10", "10.10.1.10")),
+        "Subnet", "dhcp_range.end", "inside 10.10.0.0/24"),
+    Bad("subnet-dhcp-reversed", _subnet(dhcp_range=DhcpRange("10.10.0.90", "10.10.0.10")), "Subnet",
+        "dhcp_range", "lower address"),
+    Bad("subnet-dhcp-gateway", _subnet(gateway="10.10.0.50", dhcp_range=DhcpRange("10.10.0.10", "10.10.0.90")),
+        "Subnet", "dhcp_range", "after the gateway"),
+    Bad("subnet-dhcp-off", _subnet(dhcp=False, dhcp_range=DhcpRange("10.10.0.10", "10.10.0.90")), "Subnet",
+        "dhcp_range", "dhcp=True"),
+    Bad("subnet-dhcp-tuple", _subnet(dhcp_range=("10.10.0.10", "10.10.0.90")), "Subnet", "dhcp_range",
+        "DhcpRange(start, end)"),
+    Bad("subnet-dns", _subnet(dhcp_dns_server="dns.example"), "Subnet", "dhcp_dns_server", "10.10.0.1"),
+    Bad("nic-bridge-int", _vm(networks=[NetworkInterface(bridge=5)]), "web", "networks[0].bridge", "SDN VNet"),
     Bad("ceph-no-public-network", lambda lb: lb.cluster.enable_ceph(), "Cluster/Ceph", "public_network",
         "storage_network"),
 ]
@@ -610,6 +701,21 @@ GOOD: list[tuple[str, Callable[[Lab], Any]]] = [
         __import__("pvecdk._values", fromlist=["x"]).PveVersion.V9_1] - {"Permissions.Modify"}))),
     ("access-monitor-8", _access(privileges=["VM.Monitor", "VM.Audit"], pve_version="8.4")),
     ("node-token-free", _node(votes=0, node_id=2**32 - 1)),
+    ("vnet-vlan-edges", lambda lb: _tags(VlanZone(lb.stack, "Zone", zone_id="vlans"), 1, 4094)),
+    ("vnet-vxlan-edges", lambda lb: _tags(VxlanZone(lb.stack, "Zone", zone_id="vx"), 1, 16_777_215)),
+    ("vnet-tag-token", lambda lb: VlanZone(lb.stack, "Zone", zone_id="vlans").add_vnet("Net", vnet_id="web",
+                                                                                     tag=_tok(lb))),
+    ("qinq-edges", lambda lb: (QinqZone(lb.stack, "A", zone_id="qa", service_vlan=1),
+                               QinqZone(lb.stack, "B", zone_id="qb", service_vlan=4094))),
+    ("evpn-asn-edges", lambda lb: (EvpnController(lb.stack, "Ca", asn=1),
+                                   EvpnController(lb.stack, "Cb", asn=4_294_967_295))),
+    ("zone-id-edges", lambda lb: (SimpleZone(lb.stack, "A", zone_id="ab"),
+                                  SimpleZone(lb.stack, "B", zone_id="Ab345678"))),
+    ("subnet-v6-dhcp-gw-edges", _subnet("fd00:10::/64", gateway="fd00:10::1", snat=True,
+                                        dhcp_range=DhcpRange("fd00:10::2", "fd00:10::ffff"))),
+    ("subnet-slash-31", _subnet("10.10.0.0/31", dhcp=False, gateway="10.10.0.0")),
+    ("vm-on-vnet", lambda lb: Vm(lb.stack, "web", node=lb.nodes[0], vm_id=100, disks=[Disk(lb.rbd)], networks=[
+        NetworkInterface(bridge=SimpleZone(lb.stack, "Zone", zone_id="tenants").add_vnet("Net", vnet_id="web"))])),
 ]
 
 

@@ -61,6 +61,10 @@ LAYERS: dict[str, float] = {
     "pvecdk.storage.gluster": 4.2,
     "pvecdk.storage.iscsi": 4.3,  # ZFS over iSCSI shares the pool name and block size formats of zfs
     "pvecdk.storage": 4.9,
+    "pvecdk.sdn.base": 4.5,  # the applier, zones and VNets as guests see them: on _base and storage
+    "pvecdk.sdn.vnets": 4.6,
+    "pvecdk.sdn.zones": 4.7,
+    "pvecdk.sdn": 4.8,
     "pvecdk.access": 4,
     "pvecdk.monitoring": 4,
     "pvecdk.firewall": 4,
@@ -111,7 +115,7 @@ def _module_path(module: str) -> Path:
 
 
 # The construct layer: the package's modules, and those of its concern packages and of the L1 base.
-CONCERN_PACKAGES = ("_l1", "ceph", "storage")
+CONCERN_PACKAGES = ("_l1", "ceph", "sdn", "storage")
 
 
 def _construct_modules() -> list[str]:

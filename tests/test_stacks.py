@@ -188,8 +188,26 @@ def test_example_vm_boots_from_a_clone_of_a_template_imported_from_a_cloud_image
     assert [(d["interface"], d["size"]) for d in vm["disk"]] == [("scsi0", 32)]
     init = vm["initialization"]
     assert init["user_account"] == {"username": "ops", "keys": ["${var.vm_ssh_public_key}"]}
-    assert init["ip_config"] == [{"ipv4": {"address": "192.168.1.100/24", "gateway": "192.168.1.1"}}]
+    assert init["ip_config"] == [{"ipv4": {"address": "10.10.0.10/24", "gateway": "10.10.0.1"}}]
     assert "default" not in example["variable"]["vm_ssh_public_key"], "the key is the operator's to give"
+
+
+def test_example_vm_is_on_a_tenant_network(example: dict[str, Any]) -> None:
+    zone = _only(example, "proxmox_sdn_zone_simple")
+    assert (zone["id"], zone["dhcp"]) == ("tenants", "dnsmasq")
+    vnet = _only(example, "proxmox_sdn_vnet")
+    assert vnet["id"] == "web"
+    subnet = _only(example, "proxmox_sdn_subnet")
+    assert (subnet["cidr"], subnet["gateway"], subnet["snat"]) == ("10.10.0.0/24", "10.10.0.1", True)
+    assert ipaddress.ip_address(subnet["dhcp_range"]["start_address"]) in ipaddress.ip_network(subnet["cidr"])
+    ((applier_name, applier),) = [(k, v) for k, v in example["resource"]["proxmox_sdn_applier"].items()
+                                  if "_Sdn_Applier_" in k]
+    assert len(applier["lifecycle"]["replace_triggered_by"]) == 3, "applied after the zone, VNet and subnet"
+    (vm,) = [v for v in example["resource"]["proxmox_virtual_environment_vm"].values() if not v.get("template")]
+    assert [n["bridge"] for n in vm["network_device"]] == ["web"]
+    assert ipaddress.ip_address(vm["initialization"]["ip_config"][0]["ipv4"]["address"].split("/")[0]) in \
+        ipaddress.ip_network(subnet["cidr"]), "the VM's static address is on the tenant subnet"
+    assert f"proxmox_sdn_applier.{applier_name}" in vm["depends_on"], "the VM starts once the VNet exists"
 
 
 def test_example_backs_up_nightly_to_nfs(example: dict[str, Any]) -> None:

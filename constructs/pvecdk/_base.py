@@ -321,7 +321,7 @@ class ClusterBase(_cdk.Construct):
         self._hosts_entries: tuple[int, list[dict[str, Any]]] | None = None
         self._parts: dict[type, Any] = {}  # class -> the cluster's one construct of it (Ha, Ceph)
         #: What the rules that span constructs read (:mod:`pvecdk.policy`); the children join it.
-        self.model = ClusterModel(lambda: str(self.node.path), qdevice=props.qdevice is not None,
+        self.model = ClusterModel(lambda: str(self.node.path), name=props.name, qdevice=props.qdevice is not None,
                                   cluster_network=self.cluster_network, migration_network=self.migration_network)
 
     # -- attributes

@@ -62,7 +62,8 @@ class GuestBase(_cdk.Construct):
                                 problems)
         for i, nic in enumerate(networks):
             bridge = nic.bridge_name
-            if bridge != "vmbr0" and not node.has_bridge(bridge):
+            # A VNet is on its zone's nodes once applied; the policy checks its cluster and nodes.
+            if nic.vnet is None and bridge != "vmbr0" and not node.has_bridge(bridge):
                 add(f"networks[{i}].bridge", f"node {node.name} has no bridge {bridge}",
                     f"add it with node.add_bridge({bridge!r}, ...) first, or use vmbr0")
         if cloud_init_storage is not None:
@@ -97,7 +98,8 @@ class GuestBase(_cdk.Construct):
         self._disks = tuple(disks)
         self._cpu_type = cpu_type
         self._allow_host_cpu = allow_host_cpu
-        self._bridges = tuple(n.bridge_name for n in networks)
+        self._bridges = tuple(n.bridge_name for n in networks if n.vnet is None)
+        self._vnets = tuple(dict.fromkeys(n.vnet for n in networks if n.vnet is not None))
         self._replications: list[Any] = []
         volumes = tuple(
             VolumeModel(f"{self.disk_prop(i)}.storage" if i < len(self._disks) else "cloud_init.storage",
@@ -107,15 +109,18 @@ class GuestBase(_cdk.Construct):
             for i, storage in enumerate(self.volumes))
         self._model = GuestModel(vm_id, self.ha_resource_id, node.name, where, cpu_type=cpu_type,
                                  host_cpu=self.passes_host_cpu, allow_host_cpu=allow_host_cpu, volumes=volumes,
-                                 bridges=self._bridges, clone=clone)
+                                 bridges=self._bridges, clone=clone,
+                                 vnets=tuple(v.model for v in self._vnets))
         node.cluster.join_guest(self, self._model)
 
     def _common_attrs(self, *, tags: Sequence[str], pool: Pool | None, started: bool,
                       protection: bool) -> dict[str, Any]:
-        """The L1 arguments of VMs and containers alike; the guest is created after the cluster's membership."""
+        """The L1 arguments of VMs and containers alike; the guest is created after the cluster's membership, and
+        after the SDN applier of each VNet it is on (a VNet's bridge exists on the nodes only once applied)."""
+        appliers = list(dict.fromkeys(v.applier for v in self._vnets))
         return {"node_name": self._node.name, "vm_id": self._vm_id, "started": started,
                 "tags": sorted(set(tags)) or None, "pool_id": pool.pool_id if pool else None,
-                "protection": protection or None, "depends_on": [self.cluster.membership]}
+                "protection": protection or None, "depends_on": [self.cluster.membership, *appliers]}
 
     # -- attributes
 
@@ -169,8 +174,13 @@ class GuestBase(_cdk.Construct):
 
     @property
     def bridges(self) -> tuple[str, ...]:
-        """The bridges its network interfaces are on."""
+        """The bridges its network interfaces are on (SDN VNets excepted: see :attr:`vnets`)."""
         return self._bridges
+
+    @property
+    def vnets(self) -> tuple[Any, ...]:
+        """The SDN VNets its network interfaces are on (:class:`~pvecdk.sdn.Vnet`)."""
+        return self._vnets
 
     @property
     def replications(self) -> tuple[Any, ...]:

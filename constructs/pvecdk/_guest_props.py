@@ -43,6 +43,7 @@ from pvecdk.bpg import (
 )
 from pvecdk.cloudinit import Snippet
 from pvecdk.images import DownloadedFile
+from pvecdk.sdn.base import VnetBase
 from pvecdk.storage import ContentType, Storage
 
 _CUSTOM_CPU = re.compile(r"^custom-[A-Za-z0-9_.-]+$")
@@ -125,11 +126,13 @@ def _template(value: Any) -> Any:
 
 
 def _bridge(value: Any) -> Any:
+    if isinstance(value, VnetBase):
+        return value  # its id was checked when the VNet was defined
     name = value if isinstance(value, str) else (
         str(value.name_input) if isinstance(value, network_linux_bridge.NetworkLinuxBridge) else None)
     if name is None:
-        raise Fault(f"{value!r} is not a bridge", "give its name, such as vmbr0, or what node.add_bridge "
-                    "returned")
+        raise Fault(f"{value!r} is not a bridge", "give its name, such as vmbr0, what node.add_bridge "
+                    "returned, or an SDN VNet")
     if not _BRIDGE.match(name):
         raise Fault(f"{name!r} is not a bridge name", "give a bridge such as vmbr0")
     return value
@@ -279,7 +282,7 @@ class _VmDiskProps(_DiskProps):
 class _NetworkInterfaceProps(Props):
     model_config = ConfigDict(from_attributes=True)
 
-    bridge: Annotated[str | network_linux_bridge.NetworkLinuxBridge, PlainValidator(_bridge)]
+    bridge: Annotated[str | network_linux_bridge.NetworkLinuxBridge | VnetBase, PlainValidator(_bridge)]
     vlan_id: Annotated[int, whole_number(1, 4094, "VLAN id must be 1-4094",
                                          "pick a VLAN in 1-4094")] | None
     mac_address: Annotated[str, AfterValidator(_mac_address)] | None

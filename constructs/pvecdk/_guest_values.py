@@ -21,6 +21,7 @@ from pvecdk.bpg import (
     virtual_environment_pool,
 )
 from pvecdk.cloudinit import Snippet
+from pvecdk.sdn.base import VnetBase
 from pvecdk.storage import Storage
 
 __all__ = ["CloudInit", "Disk", "HaOptions", "HaState", "IpConfig", "NetworkInterface", "Pool"]
@@ -105,8 +106,8 @@ class NetworkInterface:
     """A network interface on a bridge.
 
     Args:
-        bridge: The bridge, by name (``vmbr0``, which every node has) or as returned by ``node.add_bridge``.
-            Defaults to vmbr0.
+        bridge: The bridge, by name (``vmbr0``, which every node has) or as returned by ``node.add_bridge``, or
+            an SDN VNet (:class:`~pvecdk.sdn.Vnet`), whose id becomes the bridge. Defaults to vmbr0.
         vlan_id: VLAN tag (1-4094). Defaults to none (untagged).
         firewall: Filter the interface with the guest's firewall. Defaults to on.
         model: VM NIC model (``virtio``, ``e1000``, ``vmxnet3``, ``rtl8139``). Defaults to virtio.
@@ -115,7 +116,7 @@ class NetworkInterface:
         mtu: MTU (VM: 1 means the bridge's). Defaults to the bridge's.
     """
 
-    bridge: str | network_linux_bridge.NetworkLinuxBridge = "vmbr0"
+    bridge: str | network_linux_bridge.NetworkLinuxBridge | VnetBase = "vmbr0"
     vlan_id: int | None = None
     firewall: bool = True
     model: str = "virtio"
@@ -127,7 +128,14 @@ class NetworkInterface:
     def bridge_name(self) -> str:
         if isinstance(self.bridge, str):
             return self.bridge
+        if isinstance(self.bridge, VnetBase):
+            return self.bridge.vnet_id
         return str(self.bridge.name_input)
+
+    @property
+    def vnet(self) -> VnetBase | None:
+        """The SDN VNet the interface is on, if it is on one."""
+        return self.bridge if isinstance(self.bridge, VnetBase) else None
 
 
 @dataclass(frozen=True)

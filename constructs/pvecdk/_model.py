@@ -20,7 +20,7 @@ from pvecdk._values import NetworkRole
 from pvecdk.errors import ConfigError, Problem
 
 __all__ = ["CephModel", "CloneModel", "ClusterModel", "GuestModel", "HaResourceModel", "HaRuleModel", "NodeModel",
-           "PoolModel", "VolumeModel", "Where"]
+           "PoolModel", "VnetModel", "VolumeModel", "Where"]
 
 #: Returns a construct's path; called only to report a problem.
 Where = Callable[[], str]
@@ -66,6 +66,23 @@ class CloneModel:
     linked: bool
 
 
+@dataclass(frozen=True)
+class VnetModel:
+    """An SDN VNet a guest's interface is on, as the rules see it.
+
+    Attributes:
+        vnet_id: PVE's VNet id (the bridge name guests get).
+        cluster: The name of the cluster whose SDN defines it.
+        nodes: The nodes its zone spans; None: every node of that cluster.
+        where: The VNet's construct path.
+    """
+
+    vnet_id: str
+    cluster: str
+    nodes: frozenset[str] | None
+    where: Where
+
+
 @dataclass
 class GuestModel:
     vm_id: int
@@ -77,6 +94,7 @@ class GuestModel:
     allow_host_cpu: bool = False
     volumes: tuple[VolumeModel, ...] = ()
     bridges: tuple[str, ...] = ()
+    vnets: tuple[VnetModel, ...] = ()  # SDN VNets its interfaces are on (not in bridges)
     replicas: list[str] = field(default_factory=list)  # the nodes replication jobs copy it to
     clone: CloneModel | None = None  # what the VM is cloned from
 
@@ -128,6 +146,7 @@ class ClusterModel:
     """What the rules know of one cluster (see the module docstring)."""
 
     where: Where
+    name: str = ""  # the cluster's name, which the SDN objects a guest uses must belong to
     qdevice: bool = False
     cluster_network: Network | None = None
     #: The migration network the cluster defines, if any: live migration runs there between every two nodes.

@@ -29,6 +29,11 @@ Clones (:func:`check_clones`):
 * a linked clone of a template whose disk is on storage that cannot clone a base volume (thick LVM, iSCSI):
   an error.
 
+SDN (:func:`check_vnets`):
+
+* a guest on a VNet of another cluster's SDN (the VNet does not exist where the guest runs): an error;
+* a guest on a VNet whose zone does not span the guest's node, or (under HA) a node HA may move it to: an error.
+
 Nothing here imports cdktf or jsii: the rules read only the model a cluster's constructs join, so they run
 (and are tested) on a model built by hand. :mod:`pvecdk.policy` applies them to the clusters of a construct
 tree.
@@ -43,7 +48,7 @@ from pvecdk._storage_types import LINKED_CLONE_TYPES
 from pvecdk._values import NetworkRole
 from pvecdk.errors import Problem
 
-__all__ = ["Finding", "Quorum", "check", "check_ceph", "check_clones", "check_guests", "quorum"]
+__all__ = ["Finding", "Quorum", "check", "check_ceph", "check_clones", "check_guests", "check_vnets", "quorum"]
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,38 @@ def check(model: ClusterModel) -> list[Finding]:
             "corosync and fence nodes", "give the cluster a separate cluster_network")
     findings += check_guests(model)
     findings += check_clones(model)
+    findings += check_vnets(model)
     findings += check_ceph(model)
+    return findings
+
+
+def check_vnets(model: ClusterModel) -> list[Finding]:
+    """The rules on the SDN VNets the cluster's guests are on (see the module docstring)."""
+    findings: list[Finding] = []
+    for guest in model.guests.values():
+        ha = model.ha_resources.get(guest.ha_resource_id)
+        for vnet in guest.vnets:
+            if vnet.cluster != model.name:
+                findings.append(Finding("error", Problem(
+                    guest.where(), "networks", f"VNet {vnet.vnet_id} ({vnet.where()}) belongs to cluster "
+                    f"{vnet.cluster}, but the guest runs on {guest.node} of cluster {model.name}: the VNet "
+                    "does not exist there", f"attach the guest to a VNet of cluster {model.name}'s SDN, or "
+                    f"move the guest to a node of {vnet.cluster}")))
+                continue
+            if vnet.nodes is None:
+                continue
+            # Where the guest may run: its node, and under HA every node HA may start it on.
+            may_run = {guest.node}
+            if ha is not None:
+                may_run |= set(ha.strict_nodes if ha.strict_nodes is not None else model.nodes)
+            outside = sorted(may_run - vnet.nodes)
+            if outside:
+                why = "runs on" if outside == [guest.node] else "may run (HA) on"
+                findings.append(Finding("error", Problem(
+                    guest.where(), "networks", f"the guest {why} {', '.join(outside)}, where the zone of VNet "
+                    f"{vnet.vnet_id} does not reach (its nodes: {', '.join(sorted(vnet.nodes))})",
+                    f"add {', '.join(outside)} to the zone's nodes, or keep the guest on "
+                    f"{', '.join(sorted(vnet.nodes))} (node=, or prefer=[...] with strict=True)")))
     return findings
 
 
