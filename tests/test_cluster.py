@@ -356,7 +356,7 @@ def test_firewall_can_be_left_off() -> None:
     assert "proxmox_node_firewall" not in config["resource"]
 
 
-def test_insecure_migration_opens_its_ports() -> None:
+def test_migration_opens_its_ports_on_the_migration_network() -> None:
     config = synth(cluster_stack(cluster={"migration_type": "insecure"}))
     (group,) = config["resource"]["proxmox_virtual_environment_cluster_firewall_security_group"].values()
     assert ("tcp", "60000:60050", "+cluster") in {(r["proto"], r["dport"], r["source"]) for r in group["rule"]}

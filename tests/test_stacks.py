@@ -82,10 +82,12 @@ def test_example_firewall_opens_only_what_pve_needs(example: dict[str, Any]) -> 
     group = _only(example, "proxmox_virtual_environment_cluster_firewall_security_group")
     opened = {(r["proto"], r["dport"], r["source"]) for r in group["rule"]}
     assert opened == {
-        ("udp", "5404:5405", "+cluster"), ("udp", "5404:5405", "+management"),
+        ("udp", "5405:5412", "+cluster"), ("udp", "5405:5412", "+management"),
         ("tcp", "22", "+management"), ("tcp", "8006", "+management"), ("tcp", "3128", "+management"),
-        ("tcp", "5900:5999", "+management"), ("tcp", "22", "+cluster"),
+        ("tcp", "5900:5999", "+management"), ("tcp", "22", "+cluster"), ("tcp", "60000:60050", "+cluster"),
+        ("tcp", "3300,6789", "+storage"), ("tcp", "6800:7300", "+storage"),
     }
+    assert all(r["dest"] == r["source"] for r in group["rule"]), "each service only within its own network"
     assert all(r["action"] == "ACCEPT" and r["type"] == "in" for r in group["rule"])
     ipset_resources = example["resource"]["proxmox_virtual_environment_firewall_ipset"].values()
     ipsets = {i["name"]: i["cidr"][0]["name"] for i in ipset_resources}

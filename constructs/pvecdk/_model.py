@@ -104,6 +104,8 @@ class CephModel:
     osd_hosts: list[str] = field(default_factory=list)  # one entry per OSD
     pools: list[PoolModel] = field(default_factory=list)
     filesystems: list[str] = field(default_factory=list)
+    #: Ceph's public network (monitors, clients), whether or not it is one of the cluster's networks.
+    public_network: Network | None = None
 
     @property
     def osd_nodes(self) -> tuple[str, ...]:
