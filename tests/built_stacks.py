@@ -110,7 +110,8 @@ def cluster_features_stack(scope: Any, name: str) -> Any:
     for i in (1, 2, 3, 4):
         node = cluster.add_node(
             f"pve{i}", node_id=i, management_interface="bond0", management_address=f"192.168.10.{i}",
-            cluster_address=f"10.10.0.{i}", storage_address=f"172.16.10.{i}", migration_address=f"10.20.0.{i}")
+            cluster_address=f"10.10.0.{i}", cluster_interface="eno5", storage_address=f"172.16.10.{i}",
+            storage_interface="eno6", migration_address=f"10.20.0.{i}", migration_interface="eno7")
         node.add_bond("bond0", slaves=["eno1", "eno2"], mode="802.3ad")
         node.add_bridge("vmbr1", ports=["eno3"], vlan_aware=True)
         node.add_vlan("vmbr1.30", interface="vmbr1", vlan=30, address=f"172.30.0.{i}/24")
@@ -150,7 +151,8 @@ def workloads_stack(pve_version: str) -> Any:
         cluster = Cluster(stack, "Cluster", name="work", pve_version=pve_version,
                           management_network="192.168.20.0/24", cluster_network="10.30.0.0/24")
         nodes = [cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
-                                  management_address=f"192.168.20.{i}", cluster_address=f"10.30.0.{i}")
+                                  management_address=f"192.168.20.{i}", cluster_address=f"10.30.0.{i}",
+                                  cluster_interface="eno5")
                  for i in (1, 2, 3, 4)]
         for node in nodes:
             node.add_bridge("vmbr1", ports=["eno2"], vlan_aware=True)
@@ -226,7 +228,8 @@ def storage_stack(scope: Any, name: str) -> Any:
                       cluster_network="10.40.0.0/24", storage_network="172.16.40.0/24")
     pve1, pve2, pve3 = (cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
                                          management_address=f"192.168.30.{i}", cluster_address=f"10.40.0.{i}",
-                                         storage_address=f"172.16.40.{i}") for i in (1, 2, 3))
+                                         cluster_interface="eno2",
+                                         storage_address=f"172.16.40.{i}", storage_interface="eno3") for i in (1, 2, 3))
     smb = _cdk.TerraformVariable(stack, "smb_password", type="string", sensitive=True)
     pbs = _cdk.TerraformVariable(stack, "pbs_secret", type="string", sensitive=True)
     keyring = _cdk.TerraformVariable(stack, "ceph_keyring", type="string", sensitive=True)
@@ -271,7 +274,9 @@ def ceph_stack(scope: Any, name: str) -> Any:
                       migration_network="10.60.0.0/24")
     nodes = [cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
                               management_address=f"192.168.40.{i}", cluster_address=f"10.50.0.{i}",
-                              storage_address=f"172.16.50.{i}", migration_address=f"10.60.0.{i}")
+                              cluster_interface="eno2",
+                              storage_address=f"172.16.50.{i}", storage_interface="eno3",
+                              migration_address=f"10.60.0.{i}", migration_interface="eno4")
              for i in (1, 2, 3, 4, 5)]
     ceph = cluster.enable_ceph(public_network=NetworkRole.STORAGE, cluster_network="10.60.0.0/24",
                                monitors=nodes[:3], managers=nodes[:2])

@@ -59,6 +59,8 @@ def _node(**kw: Any) -> Callable[[Lab], Any]:
     kw.setdefault("management_address", "192.168.1.50")
     kw.setdefault("management_interface", "eno1")
     kw.setdefault("cluster_address", "10.0.0.50")
+    if kw["cluster_address"] is not None:
+        kw.setdefault("cluster_interface", "eno2")
     name = kw.pop("name", "pve9")
     return lambda lb: lb.cluster.add_node(name, **kw)
 
@@ -240,6 +242,10 @@ BAD: list[Bad] = [
         "own"),
     Bad("node-cluster-missing", _node(cluster_address=None), "Cluster/pve9", "cluster_address",
         "cluster_address="),
+    Bad("node-interface-name", _node(cluster_interface="2nd nic"), "Cluster/pve9", "cluster_interface",
+        "give the name of the interface that carries the address"),
+    Bad("node-interface-no-address", _node(migration_interface="eno4"), "Cluster/pve9", "migration_interface",
+        "give migration_address=..."),
     Bad("node-storage-undefined", _node(storage_address="172.16.0.5"), "Cluster/pve9", "storage_address",
         "set storage_network"),
     Bad("node-name-fqdn", _node(name="pve9.example.org"), "Cluster/pve9.example.org", "name", "search_domain"),

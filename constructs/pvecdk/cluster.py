@@ -233,6 +233,9 @@ class Cluster(ClusterBase):
         storage_address: str | None = None,
         migration_address: str | None = None,
         endpoint: str | None = None,
+        cluster_interface: str | None = None,
+        storage_interface: str | None = None,
+        migration_interface: str | None = None,
     ) -> Node:
         """Add a node: its corosync membership, and its configuration (DNS, hosts, time, vmbr0, firewall).
 
@@ -247,6 +250,10 @@ class Cluster(ClusterBase):
             migration_address: Its address on the migration network (required when the cluster has one).
             endpoint: Its API URL, which the engine uses to create, join and read the cluster. Defaults to
                 ``https://<management_address>:8006``.
+            cluster_interface: An interface that exists already on the node (set up outside this model) and
+                carries ``cluster_address``, such as ``eno2``. Defaults to none: a bridge, bond or VLAN added to
+                the node with ``address=<cluster_address>/<prefix>`` must carry it. Likewise
+                ``storage_interface`` and ``migration_interface``.
 
         Returns:
             The node.
@@ -255,7 +262,8 @@ class Cluster(ClusterBase):
             self, name, cluster=self, name=name, node_id=node_id if node_id is not None else self.free_node_id(),
             votes=votes, management_address=management_address, management_interface=management_interface,
             cluster_address=cluster_address, storage_address=storage_address, migration_address=migration_address,
-            endpoint=endpoint,
+            endpoint=endpoint, cluster_interface=cluster_interface, storage_interface=storage_interface,
+            migration_interface=migration_interface,
         )
 
     def _render_members(self) -> None:
