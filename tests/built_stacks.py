@@ -298,6 +298,45 @@ def ceph_stack(scope: Any, name: str) -> Any:
     return stack
 
 
+def two_clusters_stack(scope: Any, name: str) -> Any:
+    """Two clusters in one stack, each on its own provider configurations: prod with Ceph and an HA guest on
+    its RBD storage, lab with a guest on local storage and a nightly backup to its NFS share."""
+    from pvecdk import BackupJob, Cluster, ContentType, Disk, HaOptions, NetworkRole, NfsStorage, Storage, Vm
+
+    stack = _cdk.TerraformStack(scope, name)
+    token = _cdk.TerraformVariable(stack, "lab_api_token", type="string", sensitive=True)
+    clusters = {}
+    for cid, alias, net, extra in (
+            ("Prod", "prod", 1, {"storage_network": "172.16.1.0/24"}),
+            ("Lab", "lab", 2, {"api_token": token.string_value})):
+        config = provider.ProxmoxProvider(stack, alias, alias=alias, endpoint=f"https://192.168.{net}.11:8006/",
+                                          **{k: v for k, v in extra.items() if k == "api_token"})
+        cluster = Cluster(stack, cid, name=alias, management_network=f"192.168.{net}.0/24",
+                          cluster_network=f"10.{net}.0.0/24", provider=config,
+                          **{k: v for k, v in extra.items() if k != "api_token"})
+        for i in (1, 2, 3):
+            node = cluster.add_node(f"{alias}{i}", node_id=i, management_interface="eno1",
+                                    management_address=f"192.168.{net}.{10 + i}",
+                                    cluster_address=f"10.{net}.0.{10 + i}",
+                                    storage_address=f"172.16.1.{10 + i}" if alias == "prod" else None)
+            node.add_bridge("vmbr1", ports=["eno2"], address=f"10.{net}.0.{10 + i}/24")
+            if alias == "prod":
+                node.add_bond("bond0", slaves=["eno3", "eno4"], address=f"172.16.1.{10 + i}/24")
+        clusters[alias] = cluster
+    prod, lab = clusters["prod"], clusters["lab"]
+    ceph = prod.enable_ceph(public_network=NetworkRole.STORAGE)
+    for node in prod.nodes:
+        node.add_osd("/dev/sdb")
+    rbd = ceph.add_pool("vm-pool").as_storage()
+    p1, p2, _ = prod.nodes
+    Vm(stack, "prod-db", node=p1, vm_id=100, disks=[Disk(rbd, size_gib=16)], ha=HaOptions(prefer=[p1, p2]))
+    nfs = NfsStorage(stack, "lab-nfs", storage_id="lab-nfs", server="192.168.2.100", export="/srv/lab",
+                     content=[ContentType.BACKUP, ContentType.ISO], cluster=lab)
+    Vm(stack, "lab-web", node=lab.nodes[0], vm_id=100, disks=[Disk(Storage.from_id(stack, "local-lvm"))])
+    BackupJob(stack, "lab-nightly", storage=nfs, schedule="02:00", node=lab.nodes[0])
+    return stack
+
+
 BUILT_STACKS = {
     "cluster-features": cluster_features_stack,
     "secrets": secret_stack,
@@ -307,4 +346,5 @@ BUILT_STACKS = {
     "workloads-pve9": workloads_stack("9.1"),
     "storage": storage_stack,
     "ceph": ceph_stack,
+    "two-clusters": two_clusters_stack,
 }

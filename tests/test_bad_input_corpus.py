@@ -31,6 +31,7 @@ from pvecdk import (
 )
 from pvecdk.access import AutomationAccess
 from pvecdk.backup import BackupJob
+from pvecdk.bpg.provider import ProxmoxProvider
 from pvecdk.firewall import Action, Direction, FirewallRule, SecurityGroup
 from pvecdk.monitoring import GraphiteServer, InfluxDbServer
 from pvecdk.replication import Replication
@@ -488,7 +489,8 @@ GOOD: list[tuple[str, Callable[[Lab], Any]]] = [
     ("disk-size-token", _vm(disks=lambda lb: [Disk(lb.rbd, size_gib=_tok(lb))])),
     ("nic-vlan-token", _vm(networks=lambda lb: [NetworkInterface(vlan_id=_tok(lb))])),
     ("cluster-bw-token", lambda lb: Cluster(lb.stack, "C2", name="lab2", management_network=MGMT,
-                                           bandwidth_limit_migration_kibps=_tok(lb))),
+                                           bandwidth_limit_migration_kibps=_tok(lb),
+                                           provider=ProxmoxProvider(lb.stack, "lab2", alias="lab2"))),
     ("backup-bw-token", _backup(bandwidth_limit_kibps=_tok)),
     ("ha-restart-token", _vm_then(lambda lb, vm: lb.cluster.ha.protect(vm, max_restart=_tok(lb)))),
     ("graphite-port-token", lambda lb: GraphiteServer(lb.stack, "Graphite", server="10.0.0.9", port=_tok(lb),

@@ -139,7 +139,8 @@ def test_rejects_monitor_without_an_address_on_the_public_network() -> None:
 
 def test_rejects_monitors_of_another_cluster_and_twice() -> None:
     stack, cluster = lab()
-    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24")
+    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24",
+                    provider=provider.ProxmoxProvider(stack, "other", alias="other"))
     stray = other.add_node("px1", management_address="192.168.9.11", cluster_address="10.9.0.11",
                            cluster_interface="eno2",
                            management_interface="eno1")
@@ -162,7 +163,8 @@ def test_rejects_enabling_twice_and_without_nodes() -> None:
     assert (problem.path, problem.field, problem.problem, problem.fix) == (
         "lab/Cluster", "enable_ceph", "Ceph is already enabled on this cluster",
         "call enable_ceph() once and keep the Ceph it returns (cluster.ceph)")
-    empty = Cluster(stack, "Empty", name="empty", management_network="192.168.7.0/24", storage_network="172.17.0.0/24")
+    empty = Cluster(stack, "Empty", name="empty", management_network="192.168.7.0/24", storage_network="172.17.0.0/24",
+                    provider=provider.ProxmoxProvider(stack, "empty", alias="empty"))
     with pytest.raises(ConfigError) as excinfo:
         empty.enable_ceph()
     (problem,) = excinfo.value.problems
@@ -235,7 +237,8 @@ def test_rejects_bad_osd(first: dict[str, Any] | None, second: dict[str, Any], f
 
 def test_rejects_osd_on_a_node_of_another_cluster() -> None:
     stack, cluster, ceph = ceph_lab()
-    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24")
+    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24",
+                    provider=provider.ProxmoxProvider(stack, "other", alias="other"))
     stray = other.add_node("px1", management_address="192.168.9.11", cluster_address="10.9.0.11",
                            cluster_interface="eno2",
                            management_interface="eno1")

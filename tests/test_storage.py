@@ -332,7 +332,8 @@ def test_nodes_restrict_the_storage() -> None:
 
 def test_rejects_nodes_of_another_cluster() -> None:
     stack, cluster = lab()
-    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24")
+    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24",
+                    provider=provider.ProxmoxProvider(stack, "other", alias="other"))
     stray = other.add_node("px1", management_address="192.168.9.11", cluster_address="10.9.0.11",
                            cluster_interface="eno2",
                            management_interface="eno1")

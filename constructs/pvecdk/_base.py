@@ -334,6 +334,9 @@ class ClusterBase(_cdk.Construct):
     #: What every other resource of the cluster waits for: an owned cluster's ``pvecdk_cluster`` resource (its
     #: membership), or what a referenced cluster reads of the cluster in its own stack.
     membership: _cdk.ITerraformDependable
+    #: The bpg/proxmox and pvecdk/pvecdk configurations the cluster's resources use; None: the stack's default.
+    provider: Any = None
+    pvecdk_provider: Any = None
 
     def __init__(self, scope: _cdk.Construct, id: str, props: _ClusterProps) -> None:
         super().__init__(scope, id)
