@@ -1,7 +1,8 @@
 """The operations guide's three-node cluster.
 
-Three nodes (pve1..pve3) on three networks: management 192.168.1.0/24, cluster (corosync, migration)
-10.0.0.0/24 and storage (Ceph) 172.16.0.0/24, with the cluster firewall on; an NFS share for images, ISOs,
+Three nodes (pve1..pve3) on three networks: management 192.168.1.0/24 (vmbr0 on eno1), cluster (corosync,
+migration) 10.0.0.0/24 (vmbr1 on eno2) and storage (Ceph) 172.16.0.0/24 (bond0 of eno3 and eno4), with the
+cluster firewall on, opening each service's ports on its own network only; an NFS share for images, ISOs,
 container templates and backups; Ceph on the storage network (monitors and managers on the three nodes, an
 OSD on each node's /dev/sdb) with the pool ``vm-pool`` (size 3, min_size 2) and its RBD storage; the Debian 12
 cloud image downloaded once onto the NFS share, and VM template 9000 imported from it onto RBD; VM 100, a full
@@ -85,11 +86,14 @@ class ExampleClusterStack(TerraformStack):
             time_zone="Europe/Berlin",
         )
         for n in NODES:
-            self.cluster.add_node(
+            node = self.cluster.add_node(
                 n.name, node_id=n.node_id, management_interface="eno1",
                 management_address=f"192.168.1.{n.host}", cluster_address=f"10.0.0.{n.host}",
                 storage_address=f"172.16.0.{n.host}",
             )
+            # Each role address on its own interface: corosync on a NIC of its own, Ceph on a bond of two.
+            node.add_bridge("vmbr1", ports=["eno2"], address=f"10.0.0.{n.host}/24", comment="cluster")
+            node.add_bond("bond0", slaves=["eno3", "eno4"], address=f"172.16.0.{n.host}/24", comment="storage")
 
         nfs = NfsStorage(
             self, "nfs-storage", server="192.168.1.100", export="/srv/nfs/proxmox",

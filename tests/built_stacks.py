@@ -110,7 +110,8 @@ def cluster_features_stack(scope: Any, name: str) -> Any:
     for i in (1, 2, 3, 4):
         node = cluster.add_node(
             f"pve{i}", node_id=i, management_interface="bond0", management_address=f"192.168.10.{i}",
-            cluster_address=f"10.10.0.{i}", storage_address=f"172.16.10.{i}", migration_address=f"10.20.0.{i}")
+            cluster_address=f"10.10.0.{i}", cluster_interface="eno5", storage_address=f"172.16.10.{i}",
+            storage_interface="eno6", migration_address=f"10.20.0.{i}", migration_interface="eno7")
         node.add_bond("bond0", slaves=["eno1", "eno2"], mode="802.3ad")
         node.add_bridge("vmbr1", ports=["eno3"], vlan_aware=True)
         node.add_vlan("vmbr1.30", interface="vmbr1", vlan=30, address=f"172.30.0.{i}/24")
@@ -150,7 +151,8 @@ def workloads_stack(pve_version: str) -> Any:
         cluster = Cluster(stack, "Cluster", name="work", pve_version=pve_version,
                           management_network="192.168.20.0/24", cluster_network="10.30.0.0/24")
         nodes = [cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
-                                  management_address=f"192.168.20.{i}", cluster_address=f"10.30.0.{i}")
+                                  management_address=f"192.168.20.{i}", cluster_address=f"10.30.0.{i}",
+                                  cluster_interface="eno5")
                  for i in (1, 2, 3, 4)]
         for node in nodes:
             node.add_bridge("vmbr1", ports=["eno2"], vlan_aware=True)
@@ -226,7 +228,8 @@ def storage_stack(scope: Any, name: str) -> Any:
                       cluster_network="10.40.0.0/24", storage_network="172.16.40.0/24")
     pve1, pve2, pve3 = (cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
                                          management_address=f"192.168.30.{i}", cluster_address=f"10.40.0.{i}",
-                                         storage_address=f"172.16.40.{i}") for i in (1, 2, 3))
+                                         cluster_interface="eno2",
+                                         storage_address=f"172.16.40.{i}", storage_interface="eno3") for i in (1, 2, 3))
     smb = _cdk.TerraformVariable(stack, "smb_password", type="string", sensitive=True)
     pbs = _cdk.TerraformVariable(stack, "pbs_secret", type="string", sensitive=True)
     keyring = _cdk.TerraformVariable(stack, "ceph_keyring", type="string", sensitive=True)
@@ -271,7 +274,9 @@ def ceph_stack(scope: Any, name: str) -> Any:
                       migration_network="10.60.0.0/24")
     nodes = [cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
                               management_address=f"192.168.40.{i}", cluster_address=f"10.50.0.{i}",
-                              storage_address=f"172.16.50.{i}", migration_address=f"10.60.0.{i}")
+                              cluster_interface="eno2",
+                              storage_address=f"172.16.50.{i}", storage_interface="eno3",
+                              migration_address=f"10.60.0.{i}", migration_interface="eno4")
              for i in (1, 2, 3, 4, 5)]
     ceph = cluster.enable_ceph(public_network=NetworkRole.STORAGE, cluster_network="10.60.0.0/24",
                                monitors=nodes[:3], managers=nodes[:2])
@@ -321,7 +326,8 @@ def booting_guests_stack(scope: Any, name: str) -> Any:
     cluster = Cluster(stack, "Cluster", name="boot", management_network="192.168.50.0/24",
                       cluster_network="10.70.0.0/24")
     pve1, pve2, pve3 = (cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
-                                         management_address=f"192.168.50.{i}", cluster_address=f"10.70.0.{i}")
+                                         management_address=f"192.168.50.{i}", cluster_address=f"10.70.0.{i}",
+                                         cluster_interface="eno5")
                         for i in (1, 2, 3))
     pve2.add_bridge("vmbr1", ports=["eno2"])
     images = NfsStorage(stack, "images", server="192.168.50.100", export="/srv/images",
@@ -391,7 +397,8 @@ def sdn_stack(scope: Any, name: str) -> Any:
     cluster = Cluster(stack, "Cluster", name="tenants", management_network="192.168.70.0/24",
                       cluster_network="10.70.0.0/24")
     nodes = [cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
-                              management_address=f"192.168.70.{i}", cluster_address=f"10.70.0.{i}")
+                              management_address=f"192.168.70.{i}", cluster_address=f"10.70.0.{i}",
+                              cluster_interface="eno5")
              for i in (1, 2, 3)]
     trunks = [node.add_bridge("vmbr1", ports=["eno2"], vlan_aware=True) for node in nodes]
     rbd = Storage.from_id(stack, "ceph-vm", storage_type="rbd", content=["images", "rootdir"])
@@ -420,6 +427,44 @@ def sdn_stack(scope: Any, name: str) -> Any:
     Container(stack, "cache", node=nodes[2], vm_id=200, template="local:vztmpl/debian-12-standard.tar.zst",
               disk=Disk(rbd, size_gib=8), networks=[NetworkInterface(bridge=db)],
               cloud_init=CloudInit(ipv4="10.12.0.20/24", ipv4_gateway="10.12.0.1"))
+
+
+def two_clusters_stack(scope: Any, name: str) -> Any:
+    """Two clusters in one stack, each on its own provider configurations: prod with Ceph and an HA guest on
+    its RBD storage, lab with a guest on local storage and a nightly backup to its NFS share."""
+    from pvecdk import BackupJob, Cluster, ContentType, Disk, HaOptions, NetworkRole, NfsStorage, Storage, Vm
+
+    stack = _cdk.TerraformStack(scope, name)
+    token = _cdk.TerraformVariable(stack, "lab_api_token", type="string", sensitive=True)
+    clusters = {}
+    for cid, alias, net, extra in (
+            ("Prod", "prod", 1, {"storage_network": "172.16.1.0/24"}),
+            ("Lab", "lab", 2, {"api_token": token.string_value})):
+        config = provider.ProxmoxProvider(stack, alias, alias=alias, endpoint=f"https://192.168.{net}.11:8006/",
+                                          **{k: v for k, v in extra.items() if k == "api_token"})
+        cluster = Cluster(stack, cid, name=alias, management_network=f"192.168.{net}.0/24",
+                          cluster_network=f"10.{net}.0.0/24", provider=config,
+                          **{k: v for k, v in extra.items() if k != "api_token"})
+        for i in (1, 2, 3):
+            node = cluster.add_node(f"{alias}{i}", node_id=i, management_interface="eno1",
+                                    management_address=f"192.168.{net}.{10 + i}",
+                                    cluster_address=f"10.{net}.0.{10 + i}",
+                                    storage_address=f"172.16.1.{10 + i}" if alias == "prod" else None)
+            node.add_bridge("vmbr1", ports=["eno2"], address=f"10.{net}.0.{10 + i}/24")
+            if alias == "prod":
+                node.add_bond("bond0", slaves=["eno3", "eno4"], address=f"172.16.1.{10 + i}/24")
+        clusters[alias] = cluster
+    prod, lab = clusters["prod"], clusters["lab"]
+    ceph = prod.enable_ceph(public_network=NetworkRole.STORAGE)
+    for node in prod.nodes:
+        node.add_osd("/dev/sdb")
+    rbd = ceph.add_pool("vm-pool").as_storage()
+    p1, p2, _ = prod.nodes
+    Vm(stack, "prod-db", node=p1, vm_id=100, disks=[Disk(rbd, size_gib=16)], ha=HaOptions(prefer=[p1, p2]))
+    nfs = NfsStorage(stack, "lab-nfs", storage_id="lab-nfs", server="192.168.2.100", export="/srv/lab",
+                     content=[ContentType.BACKUP, ContentType.ISO], cluster=lab)
+    Vm(stack, "lab-web", node=lab.nodes[0], vm_id=100, disks=[Disk(Storage.from_id(stack, "local-lvm"))])
+    BackupJob(stack, "lab-nightly", storage=nfs, schedule="02:00", node=lab.nodes[0])
     return stack
 
 
@@ -434,4 +479,5 @@ BUILT_STACKS = {
     "storage": storage_stack,
     "ceph": ceph_stack,
     "sdn": sdn_stack,
+    "two-clusters": two_clusters_stack,
 }

@@ -37,6 +37,7 @@ from pvecdk import (
 )
 from pvecdk.access import AutomationAccess
 from pvecdk.backup import BackupJob
+from pvecdk.bpg.provider import ProxmoxProvider
 from pvecdk.firewall import Action, Direction, FirewallRule, SecurityGroup
 from pvecdk.monitoring import GraphiteServer, InfluxDbServer
 from pvecdk.replication import Replication
@@ -66,6 +67,8 @@ def _node(**kw: Any) -> Callable[[Lab], Any]:
     kw.setdefault("management_address", "192.168.1.50")
     kw.setdefault("management_interface", "eno1")
     kw.setdefault("cluster_address", "10.0.0.50")
+    if kw["cluster_address"] is not None:
+        kw.setdefault("cluster_interface", "eno2")
     name = kw.pop("name", "pve9")
     return lambda lb: lb.cluster.add_node(name, **kw)
 
@@ -324,6 +327,10 @@ BAD: list[Bad] = [
         "own"),
     Bad("node-cluster-missing", _node(cluster_address=None), "Cluster/pve9", "cluster_address",
         "cluster_address="),
+    Bad("node-interface-name", _node(cluster_interface="2nd nic"), "Cluster/pve9", "cluster_interface",
+        "give the name of the interface that carries the address"),
+    Bad("node-interface-no-address", _node(migration_interface="eno4"), "Cluster/pve9", "migration_interface",
+        "give migration_address=..."),
     Bad("node-storage-undefined", _node(storage_address="172.16.0.5"), "Cluster/pve9", "storage_address",
         "set storage_network"),
     Bad("node-name-fqdn", _node(name="pve9.example.org"), "Cluster/pve9.example.org", "name", "search_domain"),
@@ -671,7 +678,8 @@ GOOD: list[tuple[str, Callable[[Lab], Any]]] = [
     ("disk-size-token", _vm(disks=lambda lb: [Disk(lb.rbd, size_gib=_tok(lb))])),
     ("nic-vlan-token", _vm(networks=lambda lb: [NetworkInterface(vlan_id=_tok(lb))])),
     ("cluster-bw-token", lambda lb: Cluster(lb.stack, "C2", name="lab2", management_network=MGMT,
-                                           bandwidth_limit_migration_kibps=_tok(lb))),
+                                           bandwidth_limit_migration_kibps=_tok(lb),
+                                           provider=ProxmoxProvider(lb.stack, "lab2", alias="lab2"))),
     ("backup-bw-token", _backup(bandwidth_limit_kibps=_tok)),
     ("ha-restart-token", _vm_then(lambda lb, vm: lb.cluster.ha.protect(vm, max_restart=_tok(lb)))),
     ("graphite-port-token", lambda lb: GraphiteServer(lb.stack, "Graphite", server="10.0.0.9", port=_tok(lb),

@@ -203,6 +203,7 @@ def test_the_constructs_form_a_cluster_with_ceph_and_rbd_storage(tmp_path: Path)
                           cluster_network="10.0.0.0/24", firewall=False)
         nodes = [cluster.add_node(n, node_id=int(n[3:]), management_interface="eno1",
                                   management_address=f"192.168.1.{10 + int(n[3:])}", cluster_address=ADDRESSES[n],
+                                  cluster_interface="eno2",
                                   endpoint=fake.endpoint(n)) for n in NODES]
         ceph_ = cluster.enable_ceph(public_network="10.0.0.0/24")
         for node in nodes:

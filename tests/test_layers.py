@@ -49,6 +49,7 @@ LAYERS: dict[str, float] = {
     "pvecdk.provider.": 2,
     # 3: the bases of what others reference
     "pvecdk._base": 3,
+    "pvecdk._providers": 3.5,  # each cluster's provider configurations: on _base, the L1 base and bindings
     # 4-7: concerns
     "pvecdk.storage.base": 4.0,
     "pvecdk.storage.options": 4.0,

@@ -28,6 +28,7 @@ from pvecdk import (
     VxlanZone,
     _cdk,
 )
+from pvecdk.bpg import provider
 from pvecdk.policy import enforce
 from pvecdk.sdn import Zone
 
@@ -100,7 +101,8 @@ def test_each_cluster_has_its_own_applier() -> None:
     stack = _cdk.TerraformStack(_cdk.Testing.app(), "test")
     clusters = []
     for n in (1, 2):
-        c = Cluster(stack, f"C{n}", name=f"c{n}", management_network=f"192.168.{n}.0/24")
+        c = Cluster(stack, f"C{n}", name=f"c{n}", management_network=f"192.168.{n}.0/24",
+                    provider=provider.ProxmoxProvider(stack, f"c{n}", alias=f"c{n}"))
         c.add_node(f"pve{n}", management_interface="eno1", management_address=f"192.168.{n}.10")
         SimpleZone(stack, f"Zone{n}", zone_id="tenants", cluster=c)  # the same id in two clusters is fine
         clusters.append(c)
@@ -113,6 +115,9 @@ def test_each_cluster_has_its_own_applier() -> None:
         assert zone.startswith(f"proxmox_sdn_zone_simple.Zone{n}_"), (name, zone)
         (membership,) = [d for d in applier["depends_on"] if d.startswith("pvecdk_cluster.")]
         assert membership.startswith(f"pvecdk_cluster.C{n}_Membership_"), "after its own cluster is formed"
+        assert applier["provider"] == f"proxmox.c{n}", "applied through its own cluster's endpoint"
+    for name, zone in config["proxmox_sdn_zone_simple"].items():
+        assert zone["provider"] == f"proxmox.c{name[4]}", name  # Zone1_... or Zone2_...
     assert [Sdn.of(c).applier.friendly_unique_id for c in clusters] == sorted(appliers)
 
 
@@ -456,7 +461,8 @@ def test_rejects_a_nic_bridge_that_is_neither_a_bridge_nor_a_vnet() -> None:
 def test_a_guest_on_a_vnet_of_another_cluster_is_a_policy_error() -> None:
     lb = lab()
     stack = lb.stack
-    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24")
+    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24",
+                    provider=provider.ProxmoxProvider(stack, "other", alias="other"))
     other.add_node("ox1", management_interface="eno1", management_address="192.168.9.10")
     foreign = SimpleZone(stack, "Foreign", zone_id="foreign", cluster=other).add_vnet("Web", vnet_id="web")
     _vm(lb, foreign)

@@ -48,13 +48,30 @@ def test_example_pins_the_provider(example: dict[str, Any]) -> None:
 
 
 def test_example_has_three_nodes_with_management_bridges(example: dict[str, Any]) -> None:
-    bridges = example["resource"]["proxmox_network_linux_bridge"].values()
+    bridges = [b for b in example["resource"]["proxmox_network_linux_bridge"].values() if b["name"] == "vmbr0"]
     assert sorted(b["node_name"] for b in bridges) == ["pve1", "pve2", "pve3"]
     management = ipaddress.ip_network("192.168.1.0/24")
     addresses = [ipaddress.ip_interface(b["address"]) for b in bridges]
     assert all(a.network == management for a in addresses)
     assert len({a.ip for a in addresses}) == 3
-    assert all(b["name"] == "vmbr0" and b["ports"] == ["eno1"] and b["gateway"] == "192.168.1.1" for b in bridges)
+    assert all(b["ports"] == ["eno1"] and b["gateway"] == "192.168.1.1" for b in bridges)
+
+
+def test_example_puts_every_role_address_on_an_interface(example: dict[str, Any]) -> None:
+    res = example["resource"]
+    carried = {(i["node_name"], i["name"]): ipaddress.ip_interface(i["address"])
+               for tf_type in ("proxmox_network_linux_bridge", "proxmox_network_linux_bond")
+               for i in res[tf_type].values() if "address" in i}
+    membership = _only(example, "pvecdk_cluster")
+    for node, member in membership["member"].items():
+        host = member["node_id"] + 10
+        assert carried[(node, "vmbr1")] == ipaddress.ip_interface(f"10.0.0.{host}/24"), "corosync link0's address"
+        assert str(carried[(node, "vmbr1")].ip) == member["addresses"][0]
+        assert carried[(node, "bond0")] == ipaddress.ip_interface(f"172.16.0.{host}/24"), "Ceph's public address"
+    bonds = res["proxmox_network_linux_bond"].values()
+    assert all(b["slaves"] == ["eno3", "eno4"] and b["bond_mode"] == "active-backup" for b in bonds)
+    monitors = {m["node_name"]: m["address"] for m in res["pvecdk_ceph_monitor"].values()}
+    assert all(str(carried[(n, "bond0")].ip) == a for n, a in monitors.items()), "monitors bind on the bond"
 
 
 def test_example_nodes_resolve_each_other_on_the_cluster_network(example: dict[str, Any]) -> None:
@@ -82,10 +99,12 @@ def test_example_firewall_opens_only_what_pve_needs(example: dict[str, Any]) -> 
     group = _only(example, "proxmox_virtual_environment_cluster_firewall_security_group")
     opened = {(r["proto"], r["dport"], r["source"]) for r in group["rule"]}
     assert opened == {
-        ("udp", "5404:5405", "+cluster"), ("udp", "5404:5405", "+management"),
+        ("udp", "5405:5412", "+cluster"), ("udp", "5405:5412", "+management"),
         ("tcp", "22", "+management"), ("tcp", "8006", "+management"), ("tcp", "3128", "+management"),
-        ("tcp", "5900:5999", "+management"), ("tcp", "22", "+cluster"),
+        ("tcp", "5900:5999", "+management"), ("tcp", "22", "+cluster"), ("tcp", "60000:60050", "+cluster"),
+        ("tcp", "3300,6789", "+storage"), ("tcp", "6800:7300", "+storage"),
     }
+    assert all(r["dest"] == r["source"] for r in group["rule"]), "each service only within its own network"
     assert all(r["action"] == "ACCEPT" and r["type"] == "in" for r in group["rule"])
     ipset_resources = example["resource"]["proxmox_virtual_environment_firewall_ipset"].values()
     ipsets = {i["name"]: i["cidr"][0]["name"] for i in ipset_resources}

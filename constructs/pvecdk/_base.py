@@ -12,14 +12,14 @@ import ipaddress
 import re
 import weakref
 import zoneinfo
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, ClassVar, TypeVar, cast
 
 from pydantic import BeforeValidator, StrictInt, field_validator, model_validator
 
 from pvecdk import _cdk
 from pvecdk._fault import Fault
 from pvecdk._model import ClusterModel, GuestModel, NodeModel
-from pvecdk._validation import Props, as_sequence, whole_number
+from pvecdk._validation import Props, as_sequence, raise_at, whole_number
 from pvecdk._values import (
     KEYBOARDS,
     MAX_LINKS,
@@ -245,6 +245,9 @@ class _NodeProps(Props):
     cluster_address: str | None
     storage_address: str | None
     migration_address: str | None
+    cluster_interface: str | None = None
+    storage_interface: str | None = None
+    migration_interface: str | None = None
     endpoint: str
 
     @field_validator("endpoint")
@@ -286,6 +289,26 @@ class _NodeProps(Props):
             raise Fault(f"{v!r} is not an interface name", "give the NIC or bond vmbr0 bridges, such as eno1")
         return v
 
+    @field_validator("cluster_interface", "storage_interface", "migration_interface")
+    @classmethod
+    def _existing(cls, v: str | None) -> str | None:
+        if v is not None and not _IFACE.match(v):
+            raise Fault(f"{v!r} is not an interface name", "give the name of the interface that carries the "
+                        "address, such as eno2 or bond0")
+        return v
+
+    @model_validator(mode="after")
+    def _interface_needs_address(self) -> _NodeProps:
+        raise_at([(f"{role}_interface", f"{role}_interface without {role}_address", f"give {role}_address=..., "
+                   f"or leave {role}_interface unset") for role in ("cluster", "storage", "migration")
+                  if getattr(self, f"{role}_interface") is not None and getattr(self, f"{role}_address") is None])
+        return self
+
+    def existing_interfaces(self) -> dict[NetworkRole, str]:
+        """The interfaces named as existing, by the role whose address they carry."""
+        return {role: name for role in (NetworkRole.CLUSTER, NetworkRole.STORAGE, NetworkRole.MIGRATION)
+                if (name := getattr(self, f"{role.value}_interface")) is not None}
+
     @field_validator("management_address", "cluster_address", "storage_address", "migration_address")
     @classmethod
     def _address(cls, v: str | None) -> str | None:
@@ -311,6 +334,9 @@ class ClusterBase(_cdk.Construct):
     #: What every other resource of the cluster waits for: an owned cluster's ``pvecdk_cluster`` resource (its
     #: membership), or what a referenced cluster reads of the cluster in its own stack.
     membership: _cdk.ITerraformDependable
+    #: The bpg/proxmox and pvecdk/pvecdk configurations the cluster's resources use; None: the stack's default.
+    provider: Any = None
+    pvecdk_provider: Any = None
 
     def __init__(self, scope: _cdk.Construct, id: str, props: _ClusterProps) -> None:
         super().__init__(scope, id)
@@ -398,7 +424,9 @@ class ClusterBase(_cdk.Construct):
 
     def join_node(self, node: NodeBase) -> None:
         """Add ``node`` to the cluster (its uniqueness was checked by :meth:`check_new_node`)."""
-        self.model.add_node(NodeModel(node.name, node.node_id, node.votes, dict(node.addresses)))
+        self.model.add_node(NodeModel(
+            node.name, node.node_id, node.votes, dict(node.addresses), where=lambda: str(node.node.path),
+            interfaces={} if node.manages_network else None, existing=node.props.existing_interfaces()))
         self._nodes.append(node)
 
     def join_guest(self, guest: Any, model: GuestModel) -> None:
@@ -450,6 +478,8 @@ class NodeBase(_cdk.Construct):
 
     Props = _NodeProps
     props: _NodeProps
+    #: Whether this stack creates the node's interfaces (an owned node), so its role addresses are checked.
+    manages_network: ClassVar[bool] = False
 
     def __init__(self, scope: ClusterBase, id: str, *, cluster: ClusterBase, props: _NodeProps,
                  addresses: dict[NetworkRole, str]) -> None:

@@ -79,7 +79,13 @@ class GuestBase(_cdk.Construct):
     @staticmethod
     def _check_storage(path: LazyPath, field_name: str, storage: Storage, content: ContentType, node: NodeBase,
                        problems: list[Problem]) -> None:
-        if not storage.holds(content):
+        owner = getattr(storage, "cluster", None)
+        if isinstance(owner, ClusterBase) and owner is not node.cluster:
+            problems.append(Problem(path(), field_name, f"storage {storage.node.id} belongs to cluster {owner.name}, "
+                                    f"the guest runs on {node.name} of cluster {node.cluster.name}",
+                                    f"use a storage of {node.cluster.name}, or define the guest on a node of "
+                                    f"{owner.name}"))
+        elif not storage.holds(content):
             held = ", ".join(sorted(c.value for c in storage.content)) or "nothing"
             problems.append(Problem(path(), field_name, f"storage {storage.node.id} does not hold {content.value} "
                                     f"(it holds {held})",

@@ -34,6 +34,12 @@ class NodeModel:
     votes: int
     addresses: dict[NetworkRole, str]
     bridges: set[str] = field(default_factory=set)
+    where: Where | None = None
+    #: The interfaces the model creates on the node (bridges, bonds, VLANs) and the address each carries
+    #: (``10.0.0.11/24``, or None); None for a node whose network is managed elsewhere (another stack's).
+    interfaces: dict[str, str | None] | None = None
+    #: Interfaces that exist already and carry a role's address, by role (``cluster_interface="eno2"``).
+    existing: dict[NetworkRole, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,8 @@ class CephModel:
     osd_hosts: list[str] = field(default_factory=list)  # one entry per OSD
     pools: list[PoolModel] = field(default_factory=list)
     filesystems: list[str] = field(default_factory=list)
+    #: Ceph's public network (monitors, clients), whether or not it is one of the cluster's networks.
+    public_network: Network | None = None
 
     @property
     def osd_nodes(self) -> tuple[str, ...]:
@@ -186,6 +194,15 @@ class ClusterModel:
         """The lowest node id no node has."""
         taken = {n.node_id for n in self.nodes.values()}
         return next(i for i in range(1, len(taken) + 2) if i not in taken)
+
+    def add_interface(self, node: str, name: str, address: str | None) -> None:
+        """Record an interface the model creates on ``node`` and the address (with prefix) it carries."""
+        interfaces = self.nodes[node].interfaces
+        if interfaces is None:
+            raise ValueError(f"node {node}'s network is not managed here")
+        if name in interfaces:
+            raise ValueError(f"node {node} has interface {name} already")
+        interfaces[name] = address
 
     def add_bridge(self, node: str, bridge: str) -> None:
         bridges = self.nodes[node].bridges

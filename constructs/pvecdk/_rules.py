@@ -8,7 +8,9 @@ checks the field's rules:
 * an even vote count without a QDevice risks a split with no majority: a warning;
 * HA on a cluster that cannot keep quorum after one node fails: an error;
 * a QDevice on an odd number of nodes adds no tie-break (PVE supports it only on even clusters): a warning;
-* corosync sharing the management network (no cluster network): a warning.
+* corosync sharing the management network (no cluster network): a warning;
+* a node's cluster, storage or migration address that no interface carries (neither one the model creates
+  with that address nor one named as existing): an error, since corosync links and Ceph bind to it.
 
 Guests and HA (:func:`check_guests`):
 
@@ -41,6 +43,7 @@ tree.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from pvecdk._model import ClusterModel, Where
@@ -48,7 +51,8 @@ from pvecdk._storage_types import LINKED_CLONE_TYPES
 from pvecdk._values import NetworkRole
 from pvecdk.errors import Problem
 
-__all__ = ["Finding", "Quorum", "check", "check_ceph", "check_clones", "check_guests", "check_vnets", "quorum"]
+__all__ = ["Finding", "Quorum", "check", "check_ceph", "check_clones", "check_guests", "check_interfaces",
+           "check_vnets", "quorum"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,7 @@ def check(model: ClusterModel) -> list[Finding]:
     if model.cluster_network is None:
         add("warning", "cluster_network", "corosync shares the management network; traffic there can delay "
             "corosync and fence nodes", "give the cluster a separate cluster_network")
+    findings += check_interfaces(model)
     findings += check_guests(model)
     findings += check_clones(model)
     findings += check_vnets(model)
@@ -166,6 +171,27 @@ def check_vnets(model: ClusterModel) -> list[Finding]:
                     f"{vnet.vnet_id} does not reach (its nodes: {', '.join(sorted(vnet.nodes))})",
                     f"add {', '.join(outside)} to the zone's nodes, or keep the guest on "
                     f"{', '.join(sorted(vnet.nodes))} (node=, or prefer=[...] with strict=True)")))
+    return findings
+
+
+def check_interfaces(model: ClusterModel) -> list[Finding]:
+    """Every role address of a node whose network the model manages lives on an interface (management's is
+    vmbr0's, which the node creates)."""
+    findings: list[Finding] = []
+    for node in model.nodes.values():
+        if node.interfaces is None or node.where is None:
+            continue
+        carried = {ipaddress.ip_interface(a).ip for a in node.interfaces.values() if a is not None}
+        for role, address in node.addresses.items():
+            if role is NetworkRole.MANAGEMENT or role in node.existing:
+                continue
+            if ipaddress.ip_address(address) not in carried:
+                findings.append(Finding("error", Problem(
+                    node.where(), f"{role.value}_address",
+                    f"{address} is on no interface of {node.name}: the {role.value} network has no interface there",
+                    f"add a bridge, bond or VLAN carrying it (node.add_bridge('vmbr1', ports=[...], "
+                    f"address='{address}/<prefix>')), or name the existing one with "
+                    f"{role.value}_interface='<name>'")))
     return findings
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from pvecdk import _cdk, policy
+from pvecdk import _cdk, _providers, policy
 from pvecdk._base import ClusterBase, ensure_pvecdk_provider
 from pvecdk._validation import check_props, construct_path
 from pvecdk._values import (
@@ -28,6 +28,7 @@ from pvecdk._values import (
     QDevice,
 )
 from pvecdk.bpg import cluster_options
+from pvecdk.bpg import provider as bpg_provider
 from pvecdk.ceph import Ceph, enable
 from pvecdk.firewall import ClusterFirewall
 from pvecdk.ha import Ha
@@ -96,6 +97,7 @@ class Cluster(ClusterBase):
         management_gateway: str | None = None,
         apt_repository: AptRepository | None = None,
         firewall: bool = True,
+        provider: bpg_provider.ProxmoxProvider | None = None,
     ) -> None:
         """Define the cluster.
 
@@ -127,6 +129,11 @@ class Cluster(ClusterBase):
             management_gateway: Default gateway of the management bridge. Defaults to none.
             apt_repository: The PVE repository every node uses. Defaults to none (left as installed).
             firewall: Turn on the cluster firewall with the rules PVE needs. Defaults to on.
+            provider: The bpg/proxmox configuration (with an ``alias``) of this cluster's API, for a stack that
+                holds several clusters: every resource of the cluster uses it, and a pvecdk/pvecdk configuration
+                with the same alias, endpoint and credentials is derived from it. Defaults to the stack's default
+                configurations (no alias), which one cluster per stack needs; two clusters of a stack cannot
+                share a configuration.
         """
         path = construct_path(scope, id)
         props = check_props(ClusterBase.Props, path, dict(
@@ -143,8 +150,12 @@ class Cluster(ClusterBase):
             time_zone=time_zone, management_gateway=management_gateway, apt_repository=apt_repository,
             firewall=firewall,
         ))
+        _providers.check_provider(scope, path, name, provider)
         super().__init__(scope, id, props)
-        ensure_pvecdk_provider(self)
+        self.provider = provider
+        self.pvecdk_provider = _providers.derive_pvecdk_provider(self, provider)
+        if self.pvecdk_provider is None:
+            ensure_pvecdk_provider(self)
         p = props
         # Membership (create, join, remove) goes through our own provider; everything else that needs the
         # cluster waits for it. Terraform cannot dissolve a cluster, so destroying it is refused by default.
@@ -233,6 +244,9 @@ class Cluster(ClusterBase):
         storage_address: str | None = None,
         migration_address: str | None = None,
         endpoint: str | None = None,
+        cluster_interface: str | None = None,
+        storage_interface: str | None = None,
+        migration_interface: str | None = None,
     ) -> Node:
         """Add a node: its corosync membership, and its configuration (DNS, hosts, time, vmbr0, firewall).
 
@@ -247,6 +261,10 @@ class Cluster(ClusterBase):
             migration_address: Its address on the migration network (required when the cluster has one).
             endpoint: Its API URL, which the engine uses to create, join and read the cluster. Defaults to
                 ``https://<management_address>:8006``.
+            cluster_interface: An interface that exists already on the node (set up outside this model) and
+                carries ``cluster_address``, such as ``eno2``. Defaults to none: a bridge, bond or VLAN added to
+                the node with ``address=<cluster_address>/<prefix>`` must carry it. Likewise
+                ``storage_interface`` and ``migration_interface``.
 
         Returns:
             The node.
@@ -255,7 +273,8 @@ class Cluster(ClusterBase):
             self, name, cluster=self, name=name, node_id=node_id if node_id is not None else self.free_node_id(),
             votes=votes, management_address=management_address, management_interface=management_interface,
             cluster_address=cluster_address, storage_address=storage_address, migration_address=migration_address,
-            endpoint=endpoint,
+            endpoint=endpoint, cluster_interface=cluster_interface, storage_interface=storage_interface,
+            migration_interface=migration_interface,
         )
 
     def _render_members(self) -> None:

@@ -35,6 +35,7 @@ __all__ = [
     "PlanRefused",
     "Step",
     "apply_changes",
+    "missing_addresses",
     "plan_changes",
     "read_cluster",
 ]
@@ -259,6 +260,14 @@ def plan_changes(spec: ClusterSpec, live: LiveCluster) -> tuple[list[Step], list
     return steps, problems
 
 
+def missing_addresses(client: Client, member: MemberSpec) -> list[str]:
+    """The link addresses of ``member`` that no interface of the node carries (``/nodes/{node}/network``)."""
+    rows = client.get(member.name, f"/nodes/{member.name}/network") or []
+    configured = {str(r[key]).split("/")[0] for r in rows for key in ("address", "address6", "cidr", "cidr6")
+                  if r.get(key)}
+    return [f"link{i} {address}" for i, address in enumerate(member.links) if address not in configured]
+
+
 # --------------------------------------------------------------------------------------------------- apply
 
 
@@ -314,6 +323,14 @@ def _run(client: Client, spec: ClusterSpec, live: LiveCluster, step: Step, join_
     member = spec.member(step.node)
     if step.action in (Action.CREATE, Action.JOIN) and _await_running_tasks(client, step.node, task_timeout):
         return  # an earlier run's create or join was still running: read again, then plan from its outcome
+    if step.action in (Action.CREATE, Action.JOIN):
+        assert member is not None
+        # corosync binds each link to its address: one the node lacks fails the join half-way.
+        missing = missing_addresses(client, member)
+        if missing:
+            raise EngineError(f"{', '.join(missing)}: no interface of {member.name} carries this address; "
+                              "configure the interface the model gives it (apply the node's network first), "
+                              "then run again", node=member.name)
     if step.action is Action.CREATE:
         assert member is not None
         upid = client.post(member.name, "/cluster/config", clustername=spec.name, nodeid=member.node_id,

@@ -1,7 +1,8 @@
 """Day-0 checks of every node in the model, in parallel, before Terraform touches anything.
 
 For each node: it answers; it runs the PVE release the model targets, like every other node; its clock is
-within ``max_skew_seconds`` of this machine's; its membership is what the model expects (in the model's
+within ``max_skew_seconds`` of this machine's; each of its corosync link addresses is configured on one of
+its interfaces (``/nodes/{node}/network``); its membership is what the model expects (in the model's
 cluster with the model's node id, or standalone and ready to join); and, once clustered, the cluster is
 quorate. Where the model has them: the storage definitions it names are active on the node (or not defined
 yet), and Ceph, once initialised, reports its health (``HEALTH_ERR`` fails; a warning passes with its checks).
@@ -17,7 +18,7 @@ from typing import Any
 
 from pvecdk.engine.ceph import read_ceph
 from pvecdk.engine.client import Client
-from pvecdk.engine.membership import ClusterSpec, MemberSpec
+from pvecdk.engine.membership import ClusterSpec, MemberSpec, missing_addresses
 from pvecdk.engine.storage import release_of
 from pvecdk.errors import EngineError
 
@@ -65,6 +66,7 @@ def _node(client: Client, spec: ClusterSpec, member: MemberSpec, pve_version: st
     except EngineError as exc:
         add(Check("clock", False, str(exc)))
         return report
+    add(_address_check(client, member))
     cluster = next((e for e in status if e.get("type") == "cluster"), None)
     me: dict[str, Any] = next((e for e in status if e.get("type") == "node" and e.get("name") == member.name), {})
     if cluster is None:
@@ -81,6 +83,18 @@ def _node(client: Client, spec: ClusterSpec, member: MemberSpec, pve_version: st
     if storages:
         add(_storage_check(client, member.name, storages))
     return report
+
+
+def _address_check(client: Client, member: MemberSpec) -> Check:
+    """Every corosync link address of ``member`` is on one of its interfaces, before it is used."""
+    try:
+        missing = missing_addresses(client, member)
+    except EngineError as exc:
+        return Check("addresses", False, str(exc))
+    if missing:
+        return Check("addresses", False, f"not on any interface: {', '.join(missing)}; configure the node's "
+                     "network first")
+    return Check("addresses", True, ", ".join(member.links))
 
 
 def _storage_check(client: Client, node: str, storages: Sequence[str]) -> Check:
