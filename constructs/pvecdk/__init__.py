@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         NextIdRange,
         PveVersion,
         QDevice,
+        SshAccess,
     )
     from pvecdk.firewall import Action, ClusterFirewall, Direction, FirewallRule, SecurityGroup
     from pvecdk.guests import CloudInit, Container, Disk, Guest, NetworkInterface, Pool, Vm
@@ -151,6 +152,7 @@ _LAZY = {
     "Replication": "pvecdk.replication",
     "Retention": "pvecdk.backup",
     "SecurityGroup": "pvecdk.firewall",
+    "SshAccess": "pvecdk.cluster",
     "Storage": "pvecdk.storage",
     "Vm": "pvecdk.guests",
     "ZfsCompression": "pvecdk.storage",
@@ -250,6 +252,7 @@ __all__ = [
     "Replication",
     "Retention",
     "SecurityGroup",
+    "SshAccess",
     "Storage",
     "Vm",
     "ZfsCompression",

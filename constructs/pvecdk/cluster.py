@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import cast
 
 from pvecdk import _cdk, policy
-from pvecdk._base import ClusterBase, ensure_pvecdk_provider
+from pvecdk._base import ClusterBase, NodeBase, ensure_pvecdk_provider
 from pvecdk._validation import check_props, construct_path
 from pvecdk._values import (
     AptRepository,
@@ -26,6 +26,7 @@ from pvecdk._values import (
     NextIdRange,
     PveVersion,
     QDevice,
+    SshAccess,
 )
 from pvecdk.bpg import cluster_options
 from pvecdk.ceph import Ceph, enable
@@ -33,6 +34,7 @@ from pvecdk.firewall import ClusterFirewall
 from pvecdk.ha import Ha
 from pvecdk.node import Node
 from pvecdk.provider import cluster as membership_l1
+from pvecdk.provider import qdevice as qdevice_l1
 
 __all__ = [
     "AptRepository",
@@ -47,6 +49,7 @@ __all__ = [
     "NextIdRange",
     "PveVersion",
     "QDevice",
+    "SshAccess",
 ]
 
 class Cluster(ClusterBase):
@@ -110,7 +113,9 @@ class Cluster(ClusterBase):
             storage_network: CIDR of the storage network (Ceph public network, NFS). Defaults to none.
             migration_network: CIDR for live migration. Defaults to the cluster network.
             links: Corosync links, link0 first. Defaults to one link on the cluster network (or management).
-            qdevice: An external vote. Defaults to none.
+            qdevice: An external vote, set up by the engine over SSH (``pvecm qdevice setup``) on a member once
+                the cluster is formed, removed before a node joins or leaves and set up again after. Its vote
+                counts in the quorum rules because the model sets it up. Defaults to none.
             migration_type: ``secure`` (through SSH) by default.
             ha_shutdown_policy: What HA does with services when a node shuts down. Defaults to conditional.
             crs_mode: The HA resource scheduler. Defaults to PVE's (basic).
@@ -151,9 +156,19 @@ class Cluster(ClusterBase):
         self.membership = membership_l1.Cluster(
             self, "Membership", name=p.name, fencing=p.fencing.value, pve_version=p.pve_version.value,
             link=[{"priority": link.priority} for link in self.links], member={},
+            qdevice=p.qdevice.address if p.qdevice else None,
             lifecycle=_cdk.TerraformResourceLifecycle(prevent_destroy=True),
         )
         self.membership.render_late(self._render_members)
+        #: The ``pvecdk_qdevice`` resource that sets the QDevice up (None without one).
+        self.qdevice_resource: qdevice_l1.Qdevice | None = None
+        if p.qdevice is not None:
+            # After the membership: Terraform then removes it before a join or removal and sets it up after.
+            self.qdevice_resource = qdevice_l1.Qdevice(
+                self, "QDevice", cluster_name=p.name, host=p.qdevice.address, node_attribute={},
+                depends_on=[self.membership])
+            self.qdevice_resource.render_late(self._render_qdevice_nodes)
+            self.model.qdevice = True  # a vote the model sets up is a vote the rules may count
         self.resource = cluster_options.ClusterOptions(
             self, "Resource", depends_on=[self.membership],
             migration_cidr=str(self.migration_network or self.cluster_network or self.management_network),
@@ -233,6 +248,7 @@ class Cluster(ClusterBase):
         storage_address: str | None = None,
         migration_address: str | None = None,
         endpoint: str | None = None,
+        ssh: SshAccess | None = None,
     ) -> Node:
         """Add a node: its corosync membership, and its configuration (DNS, hosts, time, vmbr0, firewall).
 
@@ -247,6 +263,8 @@ class Cluster(ClusterBase):
             migration_address: Its address on the migration network (required when the cluster has one).
             endpoint: Its API URL, which the engine uses to create, join and read the cluster. Defaults to
                 ``https://<management_address>:8006``.
+            ssh: How the engine reaches its SSH server for command-line steps (QDevice, Ceph packages).
+                Defaults to the management address on port 22, the host key pinned on first contact.
 
         Returns:
             The node.
@@ -255,7 +273,7 @@ class Cluster(ClusterBase):
             self, name, cluster=self, name=name, node_id=node_id if node_id is not None else self.free_node_id(),
             votes=votes, management_address=management_address, management_interface=management_interface,
             cluster_address=cluster_address, storage_address=storage_address, migration_address=migration_address,
-            endpoint=endpoint,
+            endpoint=endpoint, ssh=ssh,
         )
 
     def _render_members(self) -> None:
@@ -265,6 +283,11 @@ class Cluster(ClusterBase):
                      "addresses": [n.link_address(i) for i in range(len(self.links))]}
             for n in sorted(self._nodes, key=lambda n: n.node_id)
         })
+
+    def _render_qdevice_nodes(self) -> None:
+        """Every member's SSH access, for the QDevice (rendered at synthesis)."""
+        assert self.qdevice_resource is not None
+        self.qdevice_resource.put_node_attribute({n.name: _ssh_access(n) for n in self._nodes})
 
     # -- quorum figures
 
@@ -276,3 +299,14 @@ class Cluster(ClusterBase):
         return (f"cluster {self.name} (PVE {self.pve_version.value}): {len(self._nodes)} nodes{qdev}, "
                 f"{q.votes} votes, quorum {q.quorum}, survives {q.tolerated_failures} node "
                 f"failure{'s' if q.tolerated_failures != 1 else ''}; {links}")
+
+
+def _ssh_access(node: NodeBase) -> dict[str, object]:
+    """A node's entry in the ``node`` map of the command-line resources."""
+    ssh = node.ssh
+    entry: dict[str, object] = {"endpoint": node.endpoint, "ssh_address": ssh.address}
+    if ssh.port != 22:
+        entry["ssh_port"] = ssh.port
+    if ssh.host_key is not None:
+        entry["host_key"] = ssh.host_key
+    return entry
