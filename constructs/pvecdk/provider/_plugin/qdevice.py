@@ -1,7 +1,8 @@
 """``pvecdk_qdevice``: the cluster's QDevice (the vote of a corosync-qnetd host), set up and removed over SSH.
 
-A refresh reads ``/cluster/config/qdevice``: a QDevice removed behind Terraform's back shows as drift (it is set
-up again), one moved to another host shows as a change of ``host`` (replaced). A plan refuses a QDevice on an
+A refresh reads ``/cluster/config/qdevice``: a QDevice removed behind Terraform's back shows as drift (``state``
+``absent``: it is set up again in place, with the host keys pinned in the state still checked), one moved to
+another host shows as a change of ``host`` (replaced). A plan refuses a QDevice on an
 odd number of nodes (PVE supports it only on even ones). An apply runs ``pvecm qdevice setup`` or ``remove`` on
 a member (see :mod:`pvecdk.engine.qdevice`), each only when still needed, and waits for quorum.
 
@@ -73,7 +74,6 @@ class QDeviceResource(EngineResource, ResourceType):
     def plan(self, prior: Any, proposed: Any, config: Any, private: bytes) -> PlanResult:
         planned = dict(proposed)
         planned["id"] = proposed.get("cluster_name")
-        plan_host_keys(planned, prior, config)
         replace: list[tuple[Any, ...]] = []
         if prior is not None:
             replace = [(k,) for k in ("cluster_name", "host") if prior.get(k) != proposed.get(k)
@@ -81,10 +81,10 @@ class QDeviceResource(EngineResource, ResourceType):
             if not has_unknown(proposed.get("node")) and set(nodes(prior)) != set(nodes(proposed)):
                 # Removed before the membership change and set up after it (see the module's docstring).
                 replace.append(("node",))
-        if prior is None or replace:
-            planned["state"] = UNKNOWN
-            if replace:
-                plan_host_keys(planned, None, config)
+        runs = prior is None or bool(replace) or prior.get("state") != "Connected"
+        if runs:
+            planned["state"] = UNKNOWN  # set up (again) by the apply
+        plan_host_keys(planned, None if replace else prior, config, contacts=runs)
         return PlanResult(planned, replace)
 
     def apply(self, prior: Any, planned: Any, config: Any, private: bytes) -> ApplyResult:
@@ -117,7 +117,8 @@ class QDeviceResource(EngineResource, ResourceType):
         finally:
             shell.close()
         if live.cluster is not None and live.host is None:
-            return ReadResult(None)  # removed behind Terraform's back: planned again
+            # Removed behind Terraform's back: kept (with its pinned keys) and set up again by the next apply.
+            return ReadResult({**current, "state": "absent"})
         if live.host is None:
             return ReadResult(current, [warning("Cannot read the QDevice", "no node of the list reports a cluster")])
         return ReadResult({**current, "host": live.host, "state": live.state})

@@ -32,9 +32,11 @@ def nodes(values: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in raw.items() if isinstance(v, dict)} if isinstance(raw, dict) else {}
 
 
-def plan_host_keys(planned: dict[str, Any], prior: Mapping[str, Any] | None, config: Mapping[str, Any] | None) -> None:
+def plan_host_keys(planned: dict[str, Any], prior: Mapping[str, Any] | None, config: Mapping[str, Any] | None,
+                   *, contacts: bool) -> None:
     """Fill the computed part of ``planned["node"]``: a key the configuration leaves out is the one pinned in
-    the state, or unknown until a first contact pins it."""
+    the state; else unknown when the apply contacts the nodes (``contacts``: a first contact may pin it), else
+    left unpinned."""
     before = nodes(prior)
     given = nodes(config)
     out = {}
@@ -42,7 +44,7 @@ def plan_host_keys(planned: dict[str, Any], prior: Mapping[str, Any] | None, con
         node = dict(node)
         if given.get(name, {}).get("host_key") is None:
             pinned = before.get(name, {}).get("host_key")
-            node["host_key"] = pinned if pinned is not None else UNKNOWN
+            node["host_key"] = pinned if pinned is not None or not contacts else UNKNOWN
         out[name] = node
     if isinstance(planned.get("node"), dict):
         planned["node"] = out
