@@ -156,3 +156,25 @@ def test_a_changed_host_key_is_refused_and_the_pinned_key_kept(
     assert "pve1: SSH host key of 127.0.0.1" in error["detail"] and "changed" in error["detail"]
     assert fake.qdevice() is None and len(fake.commands) == before  # nothing ran on pve1
     assert _qdevice_state(workspace)["node"]["pve1"]["host_key"] == pinned
+
+
+def test_a_qdevice_the_model_lacks_stops_a_membership_change_at_plan_time(
+        fake: FakeCluster, sshds: Sshds, tmp_path: Path) -> None:
+    from pvecdk.engine.client import Client, Credentials, TlsSettings
+    from pvecdk.engine.qdevice import set_up_qdevice
+    from pvecdk.engine.shell import SshCredentials, SshHost, SshShell
+
+    with Client({n: fake.endpoint(n) for n in ADDRESSES},
+                Credentials.from_token("root@pam!pvecdk=11111111-2222-3333-4444-555555555555"),
+                TlsSettings(ca_file=fake.ca_file)) as client, \
+            SshShell({"pve2": SshHost("127.0.0.1", sshds.nodes["pve2"].port)},
+                     SshCredentials(sshds.user, private_key=sshds.private_key)) as shell:
+        set_up_qdevice(client, shell, ["pve2"], cluster="lab", host=QNETD)
+    # A checkout that does not model the QDevice (a fresh state) and removes pve4.
+    workspace = Workspace(tmp_path, plugin_dir(tmp_path))
+    workspace.write(synthesize(fake, sshds, ["pve1", "pve2", "pve3"], tmp_path / "unmodelled", qdevice=False))
+    code, _changes, errors = workspace.plan()
+    assert code == 1
+    details = [e["detail"] for e in errors if e["summary"] == "Unsafe cluster change refused"]
+    assert any("has a QDevice on 10.0.0.5, and PVE adds or removes nodes only without one" in d for d in details)
+    assert sorted(fake.state.members) == ["pve1", "pve2", "pve3", "pve4"] and fake.qdevice() == QNETD
