@@ -530,6 +530,16 @@ class NodeBase(_cdk.Construct):
         return SshAccess(address=given.address or self.props.management_address, port=given.port,
                          host_key=given.host_key)
 
+    def ssh_entry(self) -> dict[str, object]:
+        """The node's entry in the ``node`` map of the command-line resources (QDevice, Ceph packages)."""
+        ssh = self.ssh
+        entry: dict[str, object] = {"endpoint": self.endpoint, "ssh_address": ssh.address}
+        if ssh.port != 22:
+            entry["ssh_port"] = ssh.port
+        if ssh.host_key is not None:
+            entry["host_key"] = ssh.host_key
+        return entry
+
     @property
     def votes(self) -> int:
         return self.props.votes

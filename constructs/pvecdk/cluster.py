@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import cast
 
 from pvecdk import _cdk, policy
-from pvecdk._base import ClusterBase, NodeBase, ensure_pvecdk_provider
+from pvecdk._base import ClusterBase, ensure_pvecdk_provider
 from pvecdk._validation import check_props, construct_path
 from pvecdk._values import (
     AptRepository,
@@ -287,7 +287,7 @@ class Cluster(ClusterBase):
     def _render_qdevice_nodes(self) -> None:
         """Every member's SSH access, for the QDevice (rendered at synthesis)."""
         assert self.qdevice_resource is not None
-        self.qdevice_resource.put_node_attribute({n.name: _ssh_access(n) for n in self._nodes})
+        self.qdevice_resource.put_node_attribute({n.name: n.ssh_entry() for n in self._nodes})
 
     # -- quorum figures
 
@@ -300,13 +300,3 @@ class Cluster(ClusterBase):
                 f"{q.votes} votes, quorum {q.quorum}, survives {q.tolerated_failures} node "
                 f"failure{'s' if q.tolerated_failures != 1 else ''}; {links}")
 
-
-def _ssh_access(node: NodeBase) -> dict[str, object]:
-    """A node's entry in the ``node`` map of the command-line resources."""
-    ssh = node.ssh
-    entry: dict[str, object] = {"endpoint": node.endpoint, "ssh_address": ssh.address}
-    if ssh.port != 22:
-        entry["ssh_port"] = ssh.port
-    if ssh.host_key is not None:
-        entry["host_key"] = ssh.host_key
-    return entry

@@ -62,7 +62,7 @@ def _ran(fake: FakeCluster, *prefix: str) -> int:
 def test_pins_the_key_on_first_contact_and_refuses_it_changed(fake: FakeCluster, sshds: Sshds) -> None:
     with _shell(sshds) as shell:
         result = shell.run("pve1", ["dpkg-query", "-W", "-f=${Version}", "ceph-mon"], check=False)
-        assert result.exit_status == 1 and "no packages found" in result.stderr
+        assert (result.exit_status, result.stdout) == (0, "19.2.3-pve1")
         assert shell.pinned == {"pve1": sshds.nodes["pve1"].host_key}
     pinned = shell.pinned["pve1"]
     before = len(fake.commands)
@@ -77,7 +77,7 @@ def test_pins_the_key_on_first_contact_and_refuses_it_changed(fake: FakeCluster,
 
 def test_accepts_the_key_the_model_gives_and_pins_nothing(fake: FakeCluster, sshds: Sshds) -> None:
     with _shell(sshds, keys={"pve2": sshds.nodes["pve2"].host_key}) as shell:
-        assert shell.run("pve2", ["dpkg-query", "-W", "ceph-mon"], check=False).exit_status == 1
+        assert shell.run("pve2", ["dpkg-query", "-W", "ceph-mon"]).exit_status == 0
         assert shell.pinned == {}
 
 
@@ -198,3 +198,35 @@ def test_a_join_or_removal_with_a_qdevice_configured_is_refused(
         assert [p.field for p in problems] == ["qdevice"] and "QDevice on 10.0.0.5" in problems[0].problem
     _, problems = plan_changes(ClusterSpec("lab", members[:2]), read_cluster(client, ClusterSpec("lab", members[:2])))
     assert problems == []  # no membership change: the QDevice is no obstacle
+
+
+# -- Ceph's packages
+
+
+def test_installs_ceph_where_missing_and_a_rerun_after_a_failure_continues() -> None:
+    from pvecdk.engine.packages import install_ceph, read_ceph_packages
+
+    with FakeCluster(nodes=NODES, task_seconds=0.01, ceph_installed=False) as fake, Sshds(fake, list(NODES)) as own:
+        fake.command_fault(["pveceph", "install"], CommandFault.FAIL_HALFWAY)
+        with _shell(own) as shell:
+            assert read_ceph_packages(shell, ["pve1"]) == {"pve1": None}
+            with pytest.raises(CommandError) as caught:
+                install_ceph(shell, ["pve1", "pve2"], release="squid")
+            assert caught.value.node == "pve1" and caught.value.exit_status == 100
+            assert "pveceph install --version squid" in caught.value.command
+            assert [fake.ceph_packages(n) for n in ("pve1", "pve2")] == [None, None]
+            installed = install_ceph(shell, ["pve1", "pve2"], release="squid")
+            assert installed == {"pve1": "19.2.3-pve1", "pve2": "19.2.3-pve1"}
+            again = install_ceph(shell, ["pve1", "pve2"], release="squid")
+            assert again == installed
+        assert _ran(fake, "env", "DEBIAN_FRONTEND=noninteractive", "pveceph", "install") == 0  # env ran it
+        assert sum(1 for _, argv in fake.commands if argv[:2] == ("pveceph", "install")) == 3
+
+
+def test_refuses_another_ceph_release_before_installing_anywhere(fake: FakeCluster, sshds: Sshds) -> None:
+    from pvecdk.engine.packages import install_ceph
+
+    with _shell(sshds) as shell, pytest.raises(PlanRefused) as caught:
+        install_ceph(shell, ["pve1", "pve2"], release="reef")
+    assert "has Ceph squid (19.2.3-pve1), the model asks for reef" in str(caught.value)
+    assert not any(argv[:2] == ("pveceph", "install") for _, argv in fake.commands)

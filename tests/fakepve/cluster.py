@@ -188,7 +188,8 @@ class FakeCluster:
     several addresses, the first being that one and the others further local addresses usable for links (and
     for Ceph's public and cluster networks). `disks` gives a node's data disks besides its system disk
     /dev/sda: device paths (1 TiB SSDs each) or paths with sizes in bytes; a node not named gets /dev/sdb,
-    /dev/sdc and /dev/sdd.
+    /dev/sdc and /dev/sdd. `ceph_installed=False` leaves the Ceph packages off the nodes (Ceph init then fails
+    until `pveceph install` ran).
     """
 
     def __init__(
@@ -203,6 +204,7 @@ class FakeCluster:
         rotate_certs_on_join: bool = True,
         auth_failure_delay: float = 0.0,
         disks: Mapping[str, DiskSpec] | None = None,
+        ceph_installed: bool = True,
     ) -> None:
         if version not in RELEASES:
             raise ValueError(f"version must be one of {sorted(RELEASES)}, not {version!r}")
@@ -226,6 +228,8 @@ class FakeCluster:
             raise ValueError(f"disks given for unknown nodes: {sorted(unknown)}")
         for name, node in self._world.nodes.items():
             node.disks = make_disks(name, (disks or {}).get(name))
+            # Installed unless the test installs them itself (`pveceph install` over SSH).
+            node.ceph_packages = "squid" if ceph_installed else None
         self._backend: Backend | None = None
         self._servers: dict[str, NodeServer] = {}
         self._tmp: tempfile.TemporaryDirectory[str] | None = None

@@ -70,6 +70,9 @@ def run(world: World, book: CommandBook, node_name: str, argv: Sequence[str]) ->
     if argv[:2] == ["pvecm", "qdevice"] and len(argv) >= 3:
         outcome = _qdevice(world, node, list(argv[2:]), fault)
     elif argv[:2] == ["pveceph", "install"]:
+        if fault is CommandFault.FAIL_HALFWAY:  # apt stopped part-way: nothing usable installed
+            return Outcome(100, stdout="Unpacking ceph-base ...\n",
+                           stderr="E: Sub-process /usr/bin/dpkg returned an error code (1)\n")
         outcome = _pveceph_install(node, list(argv[2:]))
     elif argv[:1] == ["dpkg-query"]:
         outcome = _dpkg_query(node, list(argv[1:]))

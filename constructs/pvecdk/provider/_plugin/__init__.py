@@ -22,6 +22,7 @@ from pvecdk.engine.shell import SshCredentials, SshHost, SshShell
 from pvecdk.errors import EngineError
 from pvecdk.provider._plugin.ceph import CEPH_SCHEMAS, ceph_resources
 from pvecdk.provider._plugin.cluster import CLUSTER_SCHEMA, ClusterResource, spec_from_config
+from pvecdk.provider._plugin.packages import CEPH_PACKAGES_SCHEMA, CephPackagesResource
 from pvecdk.provider._plugin.qdevice import QDEVICE_SCHEMA, QDeviceResource
 from pvecdk.provider._plugin.storage import STORAGE_SCHEMA, StorageResource
 from pvecdk.tfplugin import (
@@ -66,6 +67,7 @@ _VARIABLES = {"endpoint": "PROXMOX_VE_ENDPOINT", "api_token": "PROXMOX_VE_API_TO
               "ssh_password": "PROXMOX_VE_SSH_PASSWORD"}
 
 RESOURCE_SCHEMAS: dict[str, Schema] = {"pvecdk_cluster": CLUSTER_SCHEMA, **CEPH_SCHEMAS,
+                                       "pvecdk_ceph_packages": CEPH_PACKAGES_SCHEMA,
                                        "pvecdk_qdevice": QDEVICE_SCHEMA, "pvecdk_storage": STORAGE_SCHEMA}
 
 
@@ -92,6 +94,7 @@ class PvecdkProvider(Provider):
         self.config: dict[str, Any] = {}
         resources: dict[str, ResourceType] = {"pvecdk_cluster": ClusterResource(self),
                                               "pvecdk_qdevice": QDeviceResource(self),
+                                              "pvecdk_ceph_packages": CephPackagesResource(self),
                                               "pvecdk_storage": StorageResource(self)}
         resources.update(ceph_resources(self))
         self.resources = resources
