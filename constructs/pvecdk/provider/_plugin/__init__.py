@@ -2,8 +2,9 @@
 :mod:`pvecdk.tfplugin`.
 
 One module per concern: :mod:`.cluster` (``pvecdk_cluster``: membership), :mod:`.ceph` (Ceph init, monitors,
-managers, OSDs, metadata servers, file systems) and :mod:`.storage` (``pvecdk_storage``: the storage types
-bpg lacks). Terraform plans them like any resource: a refresh reads what the nodes report (drift shows), a
+managers, OSDs, metadata servers, file systems), :mod:`.storage` (``pvecdk_storage``: the storage types
+bpg lacks), and over SSH (:mod:`.shell`) :mod:`.qdevice` (``pvecdk_qdevice``) and :mod:`.packages`
+(``pvecdk_ceph_packages``). Terraform plans them like any resource: a refresh reads what the nodes report (drift shows), a
 plan refuses unsafe changes with a diagnostic that says why, an apply converges step by step and can be rerun.
 Secrets (API token, passwords, keyrings) come from the provider block, the environment or sensitive
 attributes, never from errors or logs.
