@@ -67,7 +67,11 @@ def test_defaults_three_monitors_and_managers_on_the_first_nodes() -> None:
     assert (init["node_name"], init["endpoint"], init["network"]) == ("pve1", "https://192.168.1.11:8006",
                                                                       "172.16.0.0/24")
     assert "cluster_network" not in init
-    assert init["depends_on"] == sorted(refs(res, "pvecdk_cluster"))
+    # After the membership and Ceph's packages on every node (pveceph install: init fails without them).
+    assert set(init["depends_on"]) == refs(res, "pvecdk_cluster") | refs(res, "pvecdk_ceph_packages")
+    (packages,) = res["pvecdk_ceph_packages"].values()
+    assert sorted(packages["node"]) == [f"pve{i}" for i in range(1, 6)]
+    assert packages["node"]["pve2"] == {"endpoint": "https://192.168.1.12:8006", "ssh_address": "192.168.1.12"}
     assert ceph.monitors == ceph.managers == ("pve1", "pve2", "pve3")
     assert sorted((m["node_name"], m["address"]) for m in res["pvecdk_ceph_monitor"].values()) == [
         ("pve1", "172.16.0.11"), ("pve2", "172.16.0.12"), ("pve3", "172.16.0.13")]
@@ -481,8 +485,9 @@ def test_stages_are_ordered_whatever_the_call_order() -> None:
     chain = ["pvecdk_cluster", "pvecdk_ceph", "pvecdk_ceph_monitor", "pvecdk_ceph_manager", "pvecdk_ceph_osd",
              "proxmox_ceph_pool", "pvecdk_ceph_mds", "pvecdk_ceph_fs"]
     for before, after in zip(chain, chain[1:], strict=False):
+        expected = refs(res, before) | (refs(res, "pvecdk_ceph_packages") if after == "pvecdk_ceph" else set())
         for item in res[after].values():
-            assert set(item["depends_on"]) == refs(res, before), (after, item["depends_on"])
+            assert set(item["depends_on"]) == expected, (after, item["depends_on"])
 
 
 def test_stage_without_members_is_skipped() -> None:

@@ -152,7 +152,9 @@ def test_example_ceph_is_applied_in_order(example: dict[str, Any]) -> None:
     def refs(tf_type: str) -> set[str]:
         return {f"{tf_type}.{name}" for name in res[tf_type]}
 
-    assert set(_only(example, "pvecdk_ceph")["depends_on"]) == refs("pvecdk_cluster")
+    # Ceph's init waits for the membership and for Ceph's packages on every node (pveceph install).
+    assert set(_only(example, "pvecdk_ceph")["depends_on"]) == refs("pvecdk_cluster") | refs("pvecdk_ceph_packages")
+    assert sorted(_only(example, "pvecdk_ceph_packages")["node"]) == ["pve1", "pve2", "pve3"]
     for before, after in (("pvecdk_ceph", "pvecdk_ceph_monitor"), ("pvecdk_ceph_monitor", "pvecdk_ceph_manager"),
                           ("pvecdk_ceph_manager", "pvecdk_ceph_osd"), ("pvecdk_ceph_osd", "proxmox_ceph_pool")):
         for item in res[after].values():

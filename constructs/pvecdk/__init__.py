@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         NextIdRange,
         PveVersion,
         QDevice,
+        SshAccess,
     )
     from pvecdk.firewall import Action, ClusterFirewall, Direction, FirewallRule, SecurityGroup
     from pvecdk.guests import CloudInit, Container, Disk, Guest, IpConfig, NetworkInterface, Pool, Vm
@@ -179,6 +180,7 @@ _LAZY = {
     "SecurityGroup": "pvecdk.firewall",
     "Snippet": "pvecdk.cloudinit",
     "SimpleZone": "pvecdk.sdn",
+    "SshAccess": "pvecdk.cluster",
     "Storage": "pvecdk.storage",
     "Subnet": "pvecdk.sdn",
     "VlanZone": "pvecdk.sdn",
@@ -296,6 +298,7 @@ __all__ = [
     "SecurityGroup",
     "Snippet",
     "SimpleZone",
+    "SshAccess",
     "Storage",
     "Subnet",
     "VlanZone",

@@ -34,6 +34,7 @@ from pvecdk._values import (
     NextIdRange,
     PveVersion,
     QDevice,
+    SshAccess,
     dns_server,
 )
 from pvecdk.errors import ConfigError, Problem
@@ -234,6 +235,7 @@ def url_host(address: str) -> str:
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _IFACE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,14}$")
 MAX_NODE_ID = 2**32 - 1
+_HOST_KEY = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,2}( .*)?$")
 
 
 class _NodeProps(Props):
@@ -249,6 +251,22 @@ class _NodeProps(Props):
     storage_interface: str | None = None
     migration_interface: str | None = None
     endpoint: str
+    ssh: SshAccess | None = None
+
+    @field_validator("ssh")
+    @classmethod
+    def _ssh(cls, v: SshAccess | None) -> SshAccess | None:
+        if v is None:
+            return v
+        if v.address is not None and (not isinstance(v.address, str) or not v.address.strip()):
+            raise Fault(f"SSH address {v.address!r} is not a host", "give the node's SSH host name or address, or "
+                        "leave it unset for the management address")
+        if not isinstance(v.port, int) or isinstance(v.port, bool) or not 1 <= v.port <= 65535:
+            raise Fault(f"SSH port {v.port!r} is not a TCP port", "give 1-65535 (22 by default)")
+        if v.host_key is not None and not (isinstance(v.host_key, str) and _HOST_KEY.match(v.host_key)):
+            raise Fault(f"SSH host key {v.host_key!r} is not a public key line", "give the contents of the "
+                        "node's /etc/ssh/ssh_host_ed25519_key.pub (ssh-ed25519 AAAA...)")
+        return v
 
     @field_validator("endpoint")
     @classmethod
@@ -347,7 +365,8 @@ class ClusterBase(_cdk.Construct):
         self._hosts_entries: tuple[int, list[dict[str, Any]]] | None = None
         self._parts: dict[type, Any] = {}  # class -> the cluster's one construct of it (Ha, Ceph)
         #: What the rules that span constructs read (:mod:`pvecdk.policy`); the children join it.
-        self.model = ClusterModel(lambda: str(self.node.path), name=props.name, qdevice=props.qdevice is not None,
+        # The QDevice's vote counts once the cluster sets it up (a pvecdk_qdevice resource): see Cluster.
+        self.model = ClusterModel(lambda: str(self.node.path), name=props.name, qdevice=False,
                                   cluster_network=self.cluster_network, migration_network=self.migration_network)
 
     # -- attributes
@@ -533,6 +552,23 @@ class NodeBase(_cdk.Construct):
     @property
     def node_id(self) -> int:
         return self.props.node_id
+
+    @property
+    def ssh(self) -> SshAccess:
+        """Where the engine reaches the node's SSH server (the management address on port 22 by default)."""
+        given = self.props.ssh or SshAccess()
+        return SshAccess(address=given.address or self.props.management_address, port=given.port,
+                         host_key=given.host_key)
+
+    def ssh_entry(self) -> dict[str, object]:
+        """The node's entry in the ``node`` map of the command-line resources (QDevice, Ceph packages)."""
+        ssh = self.ssh
+        entry: dict[str, object] = {"endpoint": self.endpoint, "ssh_address": ssh.address}
+        if ssh.port != 22:
+            entry["ssh_port"] = ssh.port
+        if ssh.host_key is not None:
+            entry["host_key"] = ssh.host_key
+        return entry
 
     @property
     def votes(self) -> int:

@@ -4,6 +4,9 @@ Quorum: corosync keeps a partition running only while it holds more than half of
 the model's votes this module computes the quorum and how many node failures the cluster survives, and
 checks the field's rules:
 
+A QDevice's vote counts only when the model sets the QDevice up (``ClusterModel.qdevice``, set by the cluster
+once it has its ``pvecdk_qdevice`` resource): a vote nothing applies is never counted.
+
 * fewer than three votes cannot fail over (unless two nodes plus a QDevice): a warning;
 * an even vote count without a QDevice risks a split with no majority: a warning;
 * HA on a cluster that cannot keep quorum after one node fails: an error;

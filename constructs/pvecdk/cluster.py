@@ -26,6 +26,7 @@ from pvecdk._values import (
     NextIdRange,
     PveVersion,
     QDevice,
+    SshAccess,
 )
 from pvecdk.bpg import cluster_options
 from pvecdk.bpg import provider as bpg_provider
@@ -34,6 +35,7 @@ from pvecdk.firewall import ClusterFirewall
 from pvecdk.ha import Ha
 from pvecdk.node import Node
 from pvecdk.provider import cluster as membership_l1
+from pvecdk.provider import qdevice as qdevice_l1
 
 __all__ = [
     "AptRepository",
@@ -48,6 +50,7 @@ __all__ = [
     "NextIdRange",
     "PveVersion",
     "QDevice",
+    "SshAccess",
 ]
 
 class Cluster(ClusterBase):
@@ -112,7 +115,9 @@ class Cluster(ClusterBase):
             storage_network: CIDR of the storage network (Ceph public network, NFS). Defaults to none.
             migration_network: CIDR for live migration. Defaults to the cluster network.
             links: Corosync links, link0 first. Defaults to one link on the cluster network (or management).
-            qdevice: An external vote. Defaults to none.
+            qdevice: An external vote, set up by the engine over SSH (``pvecm qdevice setup``) on a member once
+                the cluster is formed, removed before a node joins or leaves and set up again after. Its vote
+                counts in the quorum rules because the model sets it up. Defaults to none.
             migration_type: ``secure`` (through SSH) by default.
             ha_shutdown_policy: What HA does with services when a node shuts down. Defaults to conditional.
             crs_mode: The HA resource scheduler. Defaults to PVE's (basic).
@@ -162,9 +167,19 @@ class Cluster(ClusterBase):
         self.membership = membership_l1.Cluster(
             self, "Membership", name=p.name, fencing=p.fencing.value, pve_version=p.pve_version.value,
             link=[{"priority": link.priority} for link in self.links], member={},
+            qdevice=p.qdevice.address if p.qdevice else None,
             lifecycle=_cdk.TerraformResourceLifecycle(prevent_destroy=True),
         )
         self.membership.render_late(self._render_members)
+        #: The ``pvecdk_qdevice`` resource that sets the QDevice up (None without one).
+        self.qdevice_resource: qdevice_l1.Qdevice | None = None
+        if p.qdevice is not None:
+            # After the membership: Terraform then removes it before a join or removal and sets it up after.
+            self.qdevice_resource = qdevice_l1.Qdevice(
+                self, "QDevice", cluster_name=p.name, host=p.qdevice.address, node_attribute={},
+                depends_on=[self.membership])
+            self.qdevice_resource.render_late(self._render_qdevice_nodes)
+            self.model.qdevice = True  # a vote the model sets up is a vote the rules may count
         self.resource = cluster_options.ClusterOptions(
             self, "Resource", depends_on=[self.membership],
             migration_cidr=str(self.migration_network or self.cluster_network or self.management_network),
@@ -247,6 +262,7 @@ class Cluster(ClusterBase):
         cluster_interface: str | None = None,
         storage_interface: str | None = None,
         migration_interface: str | None = None,
+        ssh: SshAccess | None = None,
     ) -> Node:
         """Add a node: its corosync membership, and its configuration (DNS, hosts, time, vmbr0, firewall).
 
@@ -265,6 +281,8 @@ class Cluster(ClusterBase):
                 carries ``cluster_address``, such as ``eno2``. Defaults to none: a bridge, bond or VLAN added to
                 the node with ``address=<cluster_address>/<prefix>`` must carry it. Likewise
                 ``storage_interface`` and ``migration_interface``.
+            ssh: How the engine reaches its SSH server for command-line steps (QDevice, Ceph packages).
+                Defaults to the management address on port 22, the host key pinned on first contact.
 
         Returns:
             The node.
@@ -275,6 +293,7 @@ class Cluster(ClusterBase):
             cluster_address=cluster_address, storage_address=storage_address, migration_address=migration_address,
             endpoint=endpoint, cluster_interface=cluster_interface, storage_interface=storage_interface,
             migration_interface=migration_interface,
+            ssh=ssh,
         )
 
     def _render_members(self) -> None:
@@ -284,6 +303,11 @@ class Cluster(ClusterBase):
                      "addresses": [n.link_address(i) for i in range(len(self.links))]}
             for n in sorted(self._nodes, key=lambda n: n.node_id)
         })
+
+    def _render_qdevice_nodes(self) -> None:
+        """Every member's SSH access, for the QDevice (rendered at synthesis)."""
+        assert self.qdevice_resource is not None
+        self.qdevice_resource.put_node_attribute({n.name: n.ssh_entry() for n in self._nodes})
 
     # -- quorum figures
 
@@ -295,3 +319,4 @@ class Cluster(ClusterBase):
         return (f"cluster {self.name} (PVE {self.pve_version.value}): {len(self._nodes)} nodes{qdev}, "
                 f"{q.votes} votes, quorum {q.quorum}, survives {q.tolerated_failures} node "
                 f"failure{'s' if q.tolerated_failures != 1 else ''}; {links}")
+

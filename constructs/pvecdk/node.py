@@ -21,7 +21,7 @@ from pvecdk import ceph
 from pvecdk._base import ClusterBase, NodeBase, url_host
 from pvecdk._fault import Fault
 from pvecdk._validation import Props, check_props, construct_path, whole_number
-from pvecdk._values import BondMode, NetworkRole
+from pvecdk._values import BondMode, NetworkRole, SshAccess
 from pvecdk.bpg import (
     apt_standard_repository,
     network_linux_bond,
@@ -137,6 +137,7 @@ class Node(NodeBase):
         cluster_interface: str | None = None,
         storage_interface: str | None = None,
         migration_interface: str | None = None,
+        ssh: SshAccess | None = None,
     ) -> None:
         path = construct_path(scope, id)
         props = check_props(NodeBase.Props, path, dict(
@@ -148,6 +149,7 @@ class Node(NodeBase):
             # A management address that is not a string is reported as such; the endpoint is not guessed from it.
             endpoint=endpoint or (f"https://{url_host(management_address)}:8006"
                                   if isinstance(management_address, str) else "https://unset:8006"),
+            ssh=ssh,
         ))
         addresses = {role: addr for role, addr in (
             (NetworkRole.MANAGEMENT, management_address), (NetworkRole.CLUSTER, cluster_address),
