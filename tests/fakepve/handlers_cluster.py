@@ -101,7 +101,8 @@ def config_totem(call: Call) -> dict[str, Any] | None:
 
 @route("GET", "/cluster/config/qdevice")
 def qdevice(call: Call) -> dict[str, str]:
-    return {}  # no corosync-qdevice socket, hence no status
+    # No corosync-qdevice socket, hence no status, unless a test set one up (FakeCluster.set_inventory).
+    return dict(call.world.inventory.get("/cluster/config/qdevice", {}))
 
 
 @route("GET", "/cluster/config/join")

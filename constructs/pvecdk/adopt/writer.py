@@ -1,0 +1,965 @@
+"""Write one readable stack module from an :class:`~pvecdk.adopt.model.Inventory`, with the constructs users
+write: the cluster and its nodes, storage, Ceph, guests per node (with HA and replication), pools, backup jobs
+and metrics servers.
+
+Values equal to a construct's default are left out, construct ids come from PVE's names, and every secret PVE
+holds (a storage password, a metrics token) becomes a sensitive ``TerraformVariable`` listed at the top. The
+output depends only on the inventory, so an unchanged cluster gives the same file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pvecdk._storage_types import CONTENT
+from pvecdk._values import NetworkRole
+from pvecdk.adopt.code import Arg, Source, call, identifier, literal
+from pvecdk.adopt.model import GuestInfo, Inventory, Json, LeftOut
+from pvecdk.adopt.networks import Roles, management_interface, recognise
+
+__all__ = ["Written", "write_module"]
+
+_DNS_LABEL = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
+_GiB = 1024**3
+
+
+@dataclass
+class Written:
+    """The module's text, the secrets it asks for, and what it left out."""
+
+    text: str
+    secrets: list[str] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _kv(text: Any) -> dict[str, str]:
+    """``a=1,b=2`` (PVE's property strings) -> dict; a leading bare value is ``""``'s."""
+    out: dict[str, str] = {}
+    for part in str(text or "").split(","):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        if sep:
+            out[key.strip()] = value.strip()
+        else:
+            out[""] = key.strip()
+    return out
+
+
+def _size_gib(text: str) -> int | None:
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGT]?)", text.strip())
+    if m is None:
+        return None
+    factor = {"": 1, "K": 1024, "M": 1024**2, "G": _GiB, "T": 1024**4}[m.group(2)]
+    gib = float(m.group(1)) * factor / _GiB
+    return int(gib) if gib == int(gib) and gib >= 1 else None
+
+
+class _Writer:
+    def __init__(self, inv: Inventory, node_endpoints: Mapping[str, str]) -> None:
+        self.inv = inv
+        self.src = Source()
+        self.names: set[str] = set()
+        self.node_vars: dict[str, str] = {}
+        self.storage_vars: dict[str, str] = {}
+        self.guest_vars: dict[int, str] = {}
+        self.pool_vars: dict[str, str] = {}
+        self.construct_ids: set[str] = set()
+        self.secrets: list[tuple[str, str]] = []
+        self.left_out: list[LeftOut] = []
+        self.decisions: list[str] = []
+        self.endpoints = dict(node_endpoints)
+        self.roles: Roles = Roles()
+        self.v9 = not inv.release.startswith("8")
+
+    # -- helpers
+
+    def line(self, text: str = "") -> None:
+        self.src.add(text)
+
+    def var(self, name: str) -> str:
+        return identifier(name, self.names)
+
+    def construct_id(self, wanted: str) -> str:
+        found, n = wanted, 2
+        while found in self.construct_ids:
+            found, n = f"{wanted}-{n}", n + 1
+        self.construct_ids.add(found)
+        return found
+
+    def secret(self, name: str, description: str) -> Arg:
+        var = identifier(name, self.names)
+        self.secrets.append((var, description))
+        self.line(call(f"{var} = TerraformVariable", [Arg("self"), var],
+                       {"type": "string", "sensitive": True, "description": description}))
+        return Arg(f"{var}.string_value")
+
+    def decide(self, comment: str) -> None:
+        self.decisions.append(comment)
+        self.line(f"        # DECIDE: {comment}")
+
+    def skip(self, what: str, reason: str) -> None:
+        self.left_out.append(LeftOut(what, reason))
+
+    # -- sections
+
+    def write(self) -> None:
+        self.roles = recognise(self.inv)
+        self.cluster()
+        self.storage_and_ceph()
+        self.pools()
+        self.guests()
+        self.backup_jobs()
+        self.metrics()
+        self.access()
+
+    def cluster(self) -> None:
+        inv, roles, src = self.inv, self.roles, self.src
+        src.use("Cluster")
+        mgmt = roles.networks.get(NetworkRole.MANAGEMENT)
+        kw: dict[str, Any] = {"name": inv.cluster_name, "management_network": str(mgmt) if mgmt else "0.0.0.0/0"}
+        if mgmt is None:
+            self.decide("no management network recognised: set management_network and each node's address")
+        if inv.release != "9.1":
+            src.use("PveVersion")
+            kw["pve_version"] = Arg(f"PveVersion.V{inv.release.replace('.', '_')}")
+        for role, key in ((NetworkRole.CLUSTER, "cluster_network"), (NetworkRole.STORAGE, "storage_network"),
+                          (NetworkRole.MIGRATION, "migration_network")):
+            if role in roles.networks:
+                kw[key] = str(roles.networks[role])
+        default_link = NetworkRole.CLUSTER if NetworkRole.CLUSTER in roles.networks else NetworkRole.MANAGEMENT
+        if roles.links and roles.links != [(default_link, 0)]:
+            src.use("CorosyncLink", "NetworkRole")
+            kw["links"] = [Arg(f"CorosyncLink(NetworkRole.{role.name}" + (f", priority={prio})" if prio else ")"))
+                           for role, prio in roles.links]
+        if inv.qdevice:
+            host = str(inv.qdevice.get("QNetd host") or inv.qdevice.get("qnetd_host") or "").split(":")[0]
+            if host:
+                src.use("QDevice")
+                kw["qdevice"] = Arg(f"QDevice({literal(host)})")
+        self.options(kw)
+        dns = [n.dns for n in inv.nodes if n.dns]
+        if dns:
+            first = dns[0]
+            servers = [first[k] for k in ("dns1", "dns2", "dns3") if first.get(k)]
+            if servers:
+                kw["dns_servers"] = servers
+            if first.get("search") and first["search"] != "localdomain":
+                kw["search_domain"] = first["search"]
+            if any(d != first for d in dns[1:]):
+                self.decide("the nodes' DNS settings differ; the stack gives every node the first node's")
+        zones = sorted({n.time_zone for n in inv.nodes if n.time_zone})
+        if zones and zones != ["UTC"]:
+            kw["time_zone"] = zones[0]
+            if len(zones) > 1:
+                self.decide(f"the nodes' time zones differ ({', '.join(zones)}); the stack sets {zones[0]}")
+        if roles.gateway:
+            kw["management_gateway"] = roles.gateway
+        firewall_on = bool(inv.firewall) and _flag((inv.firewall or {}).get("enable"))
+        if firewall_on:
+            self.decide("the cluster firewall is on: firewall=True would replace its rules with pvecdk's "
+                        "(see the report); compare them, then turn it on")
+            self.skip("cluster firewall rules, aliases and IP sets", "pvecdk's firewall writes its own rule set; "
+                      "adopting it would replace the cluster's rules")
+        kw["firewall"] = False
+        self.line(call("cluster = Cluster", [Arg("self"), "Cluster"], kw))
+        for node in sorted(inv.nodes, key=lambda n: n.node_id):
+            self.node(node)
+
+    def options(self, kw: dict[str, Any]) -> None:
+        o = self.inv.options
+        migration = _kv(o.get("migration"))
+        if migration.get("type") == "insecure" or migration.get("") == "insecure":
+            self.src.use("MigrationType")
+            kw["migration_type"] = Arg("MigrationType.INSECURE")
+        ha = _kv(o.get("ha"))
+        if ha.get("shutdown_policy") and ha["shutdown_policy"] != "conditional":
+            self.src.use("HaShutdownPolicy")
+            kw["ha_shutdown_policy"] = Arg(f"HaShutdownPolicy.{ha['shutdown_policy'].upper()}")
+        crs = _kv(o.get("crs"))
+        if crs.get("ha"):
+            self.src.use("CrsMode")
+            kw["crs_mode"] = Arg(f"CrsMode.{crs['ha'].upper()}")
+        if o.get("fencing") and o["fencing"] != "watchdog":
+            self.src.use("FencingMode")
+            kw["fencing"] = Arg(f"FencingMode.{str(o['fencing']).upper()}")
+        limits = _kv(o.get("bwlimit"))
+        for key in ("migration", "clone", "move", "restore", "default"):
+            if limits.get(key):
+                kw[f"bandwidth_limit_{key}_kibps"] = int(limits[key])
+        if o.get("console"):
+            self.src.use("Console")
+            kw["console"] = Arg(f"Console.{str(o['console']).upper()}")
+        if o.get("keyboard"):
+            kw["keyboard"] = o["keyboard"]
+        if o.get("mac_prefix"):
+            kw["mac_prefix"] = o["mac_prefix"]
+        next_id = _kv(o.get("next-id"))
+        if next_id:
+            self.src.use("NextIdRange")
+            args = ", ".join(f"{k}={int(next_id[k])}" for k in ("lower", "upper") if k in next_id)
+            kw["next_id"] = Arg(f"NextIdRange({args})")
+        known = {"migration", "ha", "crs", "fencing", "bwlimit", "console", "keyboard", "mac_prefix", "next-id",
+                 "digest"}
+        for key in sorted(set(o) - known):
+            self.skip(f"cluster option {key}", "the Cluster construct has no prop for it; it stays as it is")
+
+    def node(self, node: Any) -> None:
+        roles = self.roles
+        var = self.var(node.name)
+        self.node_vars[node.name] = var
+        addrs = roles.addresses.get(node.name, {})
+        mgmt = management_interface(node)
+        ports = str((mgmt or {}).get("bridge_ports") or "").split()
+        kw: dict[str, Any] = {"node_id": node.node_id}
+        if node.votes != 1:
+            kw["votes"] = node.votes
+        kw["management_interface"] = ports[0] if ports else "eno1"
+        kw["management_address"] = addrs.get(NetworkRole.MANAGEMENT, node.links.get(0, "0.0.0.0"))
+        for role, key in ((NetworkRole.CLUSTER, "cluster_address"), (NetworkRole.STORAGE, "storage_address"),
+                          (NetworkRole.MIGRATION, "migration_address")):
+            if role in roles.networks and role in addrs:
+                kw[key] = addrs[role]
+        endpoint = self.endpoints.get(node.name)
+        if endpoint and endpoint.rstrip("/") != f"https://{kw['management_address']}:8006":
+            kw["endpoint"] = endpoint.rstrip("/")
+        if not node.interfaces:
+            self.decide(f"{node.name} did not report its interfaces: check management_interface and addresses")
+        elif not ports:
+            self.decide(f"{node.name}: the management bridge has no port: set management_interface")
+        elif mgmt is not None and mgmt.get("iface") != "vmbr0":
+            self.decide(f"{node.name}: management is on {mgmt.get('iface')}, the stack manages it as vmbr0")
+        self.line(call(f"{var} = cluster.add_node", [node.name], kw))
+        self.interfaces(node, var, mgmt)
+
+    def interfaces(self, node: Any, var: str, mgmt: Json | None) -> None:
+        for iface in sorted(node.interfaces, key=lambda i: str(i.get("iface"))):
+            name, kind = str(iface.get("iface")), str(iface.get("type"))
+            if iface is mgmt or name == "vmbr0" or kind in ("eth", "loopback", "unknown", "alias"):
+                continue
+            common: dict[str, Any] = {}
+            if iface.get("cidr"):
+                common["address"] = iface["cidr"]
+            if iface.get("comments"):
+                common["comment"] = str(iface["comments"]).strip()
+            if kind == "bridge":
+                kw: dict[str, Any] = {}
+                ports = str(iface.get("bridge_ports") or "").split()
+                if ports:
+                    kw["ports"] = ports
+                kw.update({k: v for k, v in common.items() if k == "address"})
+                if iface.get("gateway"):
+                    kw["gateway"] = iface["gateway"]
+                if _flag(iface.get("bridge_vlan_aware")):
+                    kw["vlan_aware"] = True
+                if iface.get("mtu"):
+                    kw["mtu"] = int(iface["mtu"])
+                kw.update({k: v for k, v in common.items() if k == "comment"})
+                self.line(call(f"{var}.add_bridge", [name], kw))
+            elif kind == "bond":
+                kw = {"slaves": str(iface.get("slaves") or "").split()}
+                mode = str(iface.get("bond_mode") or "")
+                if mode and mode != "active-backup":
+                    self.src.use("BondMode")
+                    kw["mode"] = Arg("BondMode." + {"802.3ad": "LACP"}.get(mode, mode.upper().replace("-", "_")))
+                if iface.get("mtu"):
+                    kw["mtu"] = int(iface["mtu"])
+                kw.update(common)
+                self.line(call(f"{var}.add_bond", [name], kw))
+            elif kind == "vlan":
+                raw = iface.get("vlan-raw-device") or name.rsplit(".", 1)[0]
+                tag = iface.get("vlan-id") or name.rsplit(".", 1)[-1]
+                self.line(call(f"{var}.add_vlan", [name], {"interface": raw, "vlan": int(tag), **common}))
+            else:
+                self.skip(f"node {node.name}: interface {name} ({kind})", "the Node construct models Linux "
+                          "bridges, bonds and VLANs only")
+
+    # -- storage and Ceph
+
+    def storage_and_ceph(self) -> None:
+        inv = self.inv
+        ceph_pools = {str(p.get("pool_name")): p for p in (inv.ceph.pools if inv.ceph else [])}
+        fs_names = {str(f["name"]) for f in (inv.ceph.filesystems if inv.ceph else [])}
+        local: dict[str, Json] = {}
+        self.line()
+        self.line("        # Storage")
+        for entry in sorted(inv.storage, key=lambda s: str(s.get("storage"))):
+            kind, sid = str(entry.get("type")), str(entry.get("storage"))
+            if kind == "rbd" and not entry.get("monhost") and str(entry.get("pool") or sid) in ceph_pools:
+                local[sid] = entry
+            elif kind == "cephfs" and not entry.get("monhost") and str(entry.get("fs-name") or "cephfs") in fs_names:
+                local[sid] = entry
+            else:
+                self.storage(entry)
+        if inv.ceph is not None:
+            self.ceph(local)
+        elif local:
+            for sid in sorted(local):
+                self.skip(f"storage {sid}", "its Ceph could not be read")
+
+    def _common_storage(self, entry: Json, kind: str) -> dict[str, Any]:
+        kw: dict[str, Any] = {}
+        content = sorted(c for c in str(entry.get("content") or "").split(",") if c and c != "none")
+        default = sorted(c.value for c in CONTENT.get(kind, (frozenset(), frozenset()))[1])
+        if content and content != default:
+            self.src.use("ContentType")
+            kw["content"] = [Arg(f"ContentType.{c.upper()}") for c in content]
+        nodes = sorted(n for n in str(entry.get("nodes") or "").split(",") if n)
+        if nodes:
+            kw["nodes"] = [Arg(self.node_vars[n]) for n in nodes if n in self.node_vars]
+        if _flag(entry.get("disable")):
+            kw["enabled"] = False
+        prune = _kv(entry.get("prune-backups"))
+        if prune and kind in ("dir", "nfs", "cifs", "pbs", "cephfs"):
+            self.src.use("Retention")
+            kw["retention"] = Arg("Retention(" + ", ".join(
+                f"{k.replace('-', '_')}={int(v)}" for k, v in sorted(prune.items()) if k.startswith("keep")) + ")")
+        return kw
+
+    _STORAGE_CLASSES = {"dir": "DirStorage", "nfs": "NfsStorage", "cifs": "CifsStorage", "lvm": "LvmStorage",
+                        "lvmthin": "LvmThinStorage", "zfspool": "ZfsPoolStorage", "pbs": "PbsStorage",
+                        "rbd": "RbdStorage", "cephfs": "CephFsStorage", "iscsi": "IscsiStorage",
+                        "iscsidirect": "IscsiDirectStorage", "zfs": "ZfsOverIscsiStorage",
+                        "glusterfs": "GlusterFsStorage"}
+
+    def storage(self, entry: Json) -> None:
+        kind, sid = str(entry.get("type")), str(entry.get("storage"))
+        cls = self._STORAGE_CLASSES.get(kind)
+        if cls is None:
+            self.skip(f"storage {sid} ({kind})", f"pvecdk has no construct for {kind} storage")
+            return
+        kw: dict[str, Any] = {}
+        e = entry
+        if kind == "dir":
+            kw["path"] = e.get("path")
+            if _flag(e.get("shared")):
+                kw["shared"] = True
+        elif kind == "nfs":
+            kw.update(server=e.get("server"), export=e.get("export"))
+            if e.get("options"):
+                kw["mount_options"] = e["options"]
+        elif kind == "cifs":
+            kw.update(server=e.get("server"), share=e.get("share"), username=e.get("username") or "")
+            kw["password"] = self.secret(f"{sid}_password", f"password of CIFS storage {sid}")
+            if e.get("domain"):
+                kw["domain"] = e["domain"]
+            if e.get("subdir"):
+                kw["subdirectory"] = e["subdir"]
+        elif kind in ("lvm", "lvmthin"):
+            kw["volume_group"] = e.get("vgname")
+            if kind == "lvmthin":
+                kw["thin_pool"] = e.get("thinpool")
+            elif _flag(e.get("shared")):
+                kw["shared"] = True
+        elif kind == "zfspool":
+            kw["pool"] = e.get("pool")
+            if e.get("blocksize"):
+                kw["blocksize"] = e["blocksize"]
+            if e.get("sparse") is not None:
+                kw["sparse"] = _flag(e["sparse"])
+        elif kind == "pbs":
+            kw.update(server=e.get("server"), datastore=e.get("datastore"), username=e.get("username") or "")
+            kw["password"] = self.secret(f"{sid}_password", f"password of Proxmox Backup Server storage {sid}")
+            if e.get("fingerprint"):
+                kw["fingerprint"] = e["fingerprint"]
+            if e.get("namespace"):
+                kw["namespace"] = e["namespace"]
+        elif kind in ("rbd", "cephfs"):
+            if kind == "rbd":
+                kw["pool"] = e.get("pool") or sid
+            elif e.get("fs-name"):
+                kw["fs_name"] = e["fs-name"]
+            if e.get("monhost"):
+                kw["monhost"] = str(e["monhost"]).replace(",", " ").replace(";", " ").split()
+            if e.get("username"):
+                kw["username"] = e["username"]
+            if e.get("monhost"):
+                kw["keyring"] = self.secret(f"{sid}_keyring", f"Ceph keyring of external {kind} storage {sid}")
+        elif kind in ("iscsi", "iscsidirect"):
+            kw.update(portal=e.get("portal"), target=e.get("target"))
+        elif kind == "zfs":
+            kw.update(portal=e.get("portal"), target=e.get("target"), pool=e.get("pool"),
+                      blocksize=e.get("blocksize"), iscsi_provider=e.get("iscsiprovider"))
+        elif kind == "glusterfs":
+            kw.update(server=e.get("server"), volume=e.get("volume"))
+        kw.update(self._common_storage(e, kind))
+        cid = self.construct_id(sid)
+        var = self.var(sid)
+        self.storage_vars[sid] = var
+        self.src.use(cls)
+        self.line(call(f"{var} = {cls}", [Arg("self"), cid], kw))
+
+    def ceph(self, local: dict[str, Json]) -> None:
+        ceph = self.inv.ceph
+        assert ceph is not None
+        self.line()
+        self.line("        # Ceph")
+        kw: dict[str, Any] = {}
+        for key, prop in (("public_network", "public_network"), ("cluster_network", "cluster_network")):
+            value = ceph.config.get(key)
+            if not value:
+                continue
+            role = next((r for r, n in self.roles.networks.items() if str(n) == value.split(",")[0].strip()), None)
+            if prop == "public_network" and role is NetworkRole.STORAGE:
+                continue  # the default
+            if prop == "cluster_network" and value == ceph.config.get("public_network"):
+                continue
+            self.src.use("NetworkRole")
+            kw[prop] = Arg(f"NetworkRole.{role.name}") if role else value
+        order = [n.name for n in sorted(self.inv.nodes, key=lambda n: n.node_id)]
+        mons = [str(m.get("host") or m["name"]) for m in ceph.monitors]
+        mgrs = [str(m.get("host") or m["name"]) for m in ceph.managers]
+        mons_sorted = sorted(mons, key=lambda n: order.index(n) if n in order else 99)
+        mgrs_sorted = sorted(mgrs, key=lambda n: order.index(n) if n in order else 99)
+        if mons_sorted != order[:3]:
+            kw["monitors"] = [Arg(self.node_vars[n]) for n in mons_sorted if n in self.node_vars]
+        if mgrs_sorted != mons_sorted:
+            kw["managers"] = [Arg(self.node_vars[n]) for n in mgrs_sorted if n in self.node_vars]
+        self.line(call("ceph = cluster.enable_ceph", [], kw))
+        for osd in ceph.osds:
+            node = self.node_vars.get(str(osd["host"]))
+            if node is None:
+                self.skip(f"osd.{osd['id']}", f"on {osd['host']}, which is not a member")
+                continue
+            self.line(f"        {node}.add_osd({literal(str(osd['device']))})")
+        fs_pools = {p for f in ceph.filesystems for p in (f.get("data_pool"), f.get("metadata_pool"))}
+        by_pool = {str(e.get("pool") or e.get("storage")): e for e in local.values() if e.get("type") == "rbd"}
+        for pool in ceph.pools:
+            name = str(pool.get("pool_name"))
+            if name in (".mgr", "device_health_metrics") or name in fs_pools:
+                continue
+            self.ceph_pool(pool, by_pool.get(name))
+        mds_hosts = [str(m.get("host") or m["name"]) for m in ceph.mds]
+        for fs in ceph.filesystems:
+            name = str(fs["name"])
+            kw = {}
+            if mds_hosts:
+                kw["mds_nodes"] = [Arg(self.node_vars[n]) for n in sorted(
+                    mds_hosts, key=lambda n: order.index(n) if n in order else 99) if n in self.node_vars]
+            var = self.var(f"fs_{name}")
+            self.line(call(f"{var} = ceph.add_filesystem", [name] if name != "cephfs" else [], kw))
+            for sid, entry in sorted(local.items()):
+                if entry.get("type") == "cephfs" and str(entry.get("fs-name") or "cephfs") == name:
+                    self.as_storage(var, sid, name, entry, "cephfs")
+
+    def ceph_pool(self, pool: Json, storage: Json | None) -> None:
+        name = str(pool.get("pool_name"))
+        kw: dict[str, Any] = {}
+        size, min_size = int(pool.get("size") or 3), int(pool.get("min_size") or 2)
+        if size != 3:
+            kw["size"] = size
+        if min_size != 2:
+            kw["min_size"] = min_size
+        mode = str(pool.get("pg_autoscale_mode") or "on")
+        if mode != "on":
+            self.src.use("PgAutoscaleMode")
+            kw["pg_autoscale_mode"] = Arg(f"PgAutoscaleMode.{mode.upper()}")
+            if pool.get("pg_num"):
+                kw["pg_num"] = int(pool["pg_num"])
+        app = pool.get("application_metadata") or {}
+        apps = sorted(app) if isinstance(app, dict) else []
+        if apps and apps != ["rbd"]:
+            self.src.use("PoolApplication")
+            kw["application"] = Arg(f"PoolApplication.{apps[0].upper()}")
+        rule = pool.get("crush_rule_name") or pool.get("crush_rule")
+        if rule and rule not in ("replicated_rule", 0, "0"):
+            kw["crush_rule"] = str(rule)
+        if pool.get("target_size_ratio"):
+            kw["target_size_ratio"] = float(pool["target_size_ratio"])
+        if min_size < 2 or size < 3:
+            kw["allow_unsafe"] = True
+            self.decide(f"pool {name} keeps size {size}/min_size {min_size}: below pvecdk's safe 3/2")
+        var = self.var(name)
+        self.line(call(f"{var} = ceph.add_pool", [name], kw))
+        if storage is not None:
+            self.as_storage(var, str(storage.get("storage")), name, storage, "rbd")
+
+    def as_storage(self, var: str, sid: str, default_id: str, entry: Json, kind: str) -> None:
+        positional: list[Any] = [sid] if sid != default_id else []
+        kw = {k: v for k, v in self._common_storage(entry, kind).items() if k in ("content", "nodes")}
+        if kind == "rbd" and entry.get("krbd") is not None:
+            kw["krbd"] = _flag(entry["krbd"])
+        if kind == "cephfs" and entry.get("subdir"):
+            kw["subdir"] = entry["subdir"]
+        svar = self.var(f"{sid}_storage" if sid == default_id else sid)
+        self.storage_vars[sid] = svar
+        self.line(call(f"{svar} = {var}.as_storage", positional, kw))
+
+    # -- pools and guests
+
+    def pools(self) -> None:
+        if not self.inv.pools:
+            return
+        self.line()
+        self.line("        # Resource pools")
+        self.src.use("Pool")
+        for pool in self.inv.pools:
+            pid = str(pool.get("poolid"))
+            var = self.var(f"pool_{pid}")
+            self.pool_vars[pid] = var
+            kw: dict[str, Any] = {"pool_id": pid}
+            if pool.get("comment"):
+                kw["comment"] = str(pool["comment"]).strip()
+            self.line(call(f"{var} = Pool", [Arg("self"), self.construct_id(f"Pool-{pid}")], kw))
+
+    def _guest_pool(self, vmid: int) -> str | None:
+        for pool in self.inv.pools:
+            for member in pool.get("members") or []:
+                if member.get("vmid") is not None and int(member["vmid"]) == vmid:
+                    return self.pool_vars.get(str(pool.get("poolid")))
+        return None
+
+    def guests(self) -> None:
+        by_node: dict[str, list[GuestInfo]] = {}
+        for guest in sorted(self.inv.guests, key=lambda g: g.vmid):
+            by_node.setdefault(guest.node, []).append(guest)
+        names = [g.name for g in self.inv.guests]
+        for node in sorted(by_node):
+            self.line()
+            self.line(f"        # Guests on {node}")
+            for guest in by_node[node]:
+                unique = names.count(guest.name) == 1 and _DNS_LABEL.fullmatch(guest.name) is not None
+                cid = self.construct_id(guest.name if unique else f"{'vm' if guest.kind == 'qemu' else 'ct'}-"
+                                                                    f"{guest.vmid}")
+                if guest.kind == "qemu":
+                    self.vm(guest, cid, unique)
+                else:
+                    self.container(guest, cid, unique)
+        self.replication()
+        self.affinity_rules()
+
+    def _disk(self, spec: str, interface: str | None, what: str) -> Arg | None:
+        opts = _kv(spec)
+        volume = opts.get("", "")
+        sid = volume.split(":", 1)[0]
+        if sid not in self.storage_vars:
+            self.skip(what, f"its disk {interface or 'rootfs'} is on storage {sid or volume!r}, which the stack "
+                            "does not define")
+            return None
+        args = [self.storage_vars[sid]]
+        size = _size_gib(opts.get("size", "")) if opts.get("size") else None
+        if size is not None and size != 32:
+            args.append(f"size_gib={size}")
+        if interface is not None:
+            args.append(f"interface={literal(interface)}")
+            if _flag(opts.get("ssd")):
+                args.append("ssd=True")
+            if opts.get("discard") != "on":
+                args.append("discard=False")
+            if not _flag(opts.get("iothread")):
+                args.append("iothread=False")
+            if opts.get("cache"):
+                args.append(f"cache={literal(opts['cache'])}")
+        if opts.get("backup") is not None and not _flag(opts["backup"]):
+            args.append("backup=False")
+        if _flag(opts.get("norep") or "0") or (opts.get("replicate") is not None and not _flag(opts["replicate"])):
+            args.append("replicate=False")
+        self.src.use("Disk")
+        return Arg(f"Disk({', '.join(args)})")
+
+    def _nics(self, config: Json, vm: bool) -> list[Arg] | None:
+        nics: list[Arg] = []
+        for key in sorted((k for k in config if re.fullmatch(r"net\d+", k)), key=lambda k: int(k[3:])):
+            opts = _kv(config[key])
+            args: list[str] = []
+            bridge = opts.get("bridge", "vmbr0")
+            if bridge != "vmbr0":
+                args.append(f"bridge={literal(bridge)}")
+            if opts.get("tag"):
+                args.append(f"vlan_id={int(opts['tag'])}")
+            if not _flag(opts.get("firewall")):
+                args.append("firewall=False")
+            model = next((m for m in ("virtio", "e1000", "vmxnet3", "rtl8139") if m in opts), "virtio")
+            if vm and model != "virtio":
+                args.append(f"model={literal(model)}")
+            if opts.get("rate"):
+                args.append(f"rate_limit_mbps={float(opts['rate'])}")
+            if opts.get("mtu"):
+                args.append(f"mtu={int(opts['mtu'])}")
+            nics.append(Arg(f"NetworkInterface({', '.join(args)})"))
+        if [n.code for n in nics] == ["NetworkInterface()"]:
+            return None
+        self.src.use("NetworkInterface")
+        return nics
+
+    def _ha(self, guest: GuestInfo) -> Arg | None:
+        sid = f"{'vm' if guest.kind == 'qemu' else 'ct'}:{guest.vmid}"
+        res = next((r for r in self.inv.ha_resources if r.get("sid") == sid), None)
+        if res is None:
+            return None
+        self.src.use("HaOptions")
+        args: list[str] = []
+        if res.get("state") and res["state"] != "started":
+            self.src.use("HaState")
+            args.append(f"state=HaState.{str(res['state']).upper()}")
+        for key in ("max_restart", "max_relocate"):
+            if res.get(key) is not None and int(res[key]) != 1:
+                args.append(f"{key}={int(res[key])}")
+        nodes, strict = self._preference(sid, res)
+        if nodes:
+            args.append("prefer={" + ", ".join(f"{self.node_vars[n]}: {p}" for n, p in nodes.items()
+                                               if n in self.node_vars) + "}")
+        if strict:
+            args.append("strict=True")
+        if res.get("failback") is not None and self.v9 and not _flag(res["failback"]):
+            args.append("failback=False")
+        if res.get("comment"):
+            args.append(f"comment={literal(str(res['comment']))}")
+        return Arg(f"HaOptions({', '.join(args)})") if args else Arg("True")
+
+    def _preference(self, sid: str, res: Json) -> tuple[dict[str, int], bool]:
+        entry: Json | None = None
+        if self.v9:
+            entry = next((r for r in self.inv.ha_rules if r.get("type") == "node-affinity"
+                          and sid in str(r.get("resources") or "").split(",")), None)
+        elif res.get("group"):
+            entry = next((g for g in self.inv.ha_groups if g.get("group") == res["group"]), None)
+        if entry is None:
+            return {}, False
+        nodes: dict[str, int] = {}
+        for part in str(entry.get("nodes") or "").split(","):
+            name, _, prio = part.strip().partition(":")
+            if name:
+                nodes[name] = int(prio) if prio else 1
+        strict = _flag(entry.get("strict") if self.v9 else entry.get("restricted"))
+        return nodes, strict
+
+    def _guest_common(self, guest: GuestInfo, kw: dict[str, Any], default_start: bool = True) -> None:
+        c = guest.config
+        if not _flag(c.get("onboot")):
+            kw["start_on_boot"] = False
+        tags = sorted(t for t in re.split(r"[;, ]", str(c.get("tags") or "")) if t)
+        if tags:
+            kw["tags"] = tags
+        pool = self._guest_pool(guest.vmid)
+        if pool:
+            kw["pool"] = Arg(pool)
+        if _flag(c.get("protection")):
+            kw["protection"] = True
+        ha = self._ha(guest)
+        if ha is not None:
+            kw["ha"] = ha
+
+    def vm(self, guest: GuestInfo, cid: str, unique: bool) -> None:
+        c = guest.config
+        node = self.node_vars.get(guest.node)
+        if node is None:
+            self.skip(f"VM {guest.vmid}", f"on {guest.node}, which is not a member")
+            return
+        kw: dict[str, Any] = {"node": Arg(node), "vm_id": guest.vmid}
+        if not unique and c.get("name"):
+            kw["name"] = c["name"]
+        cpu = _kv(c.get("cpu")).get("") or ("x86-64-v2-AES" if self.v9 else "kvm64")
+        if cpu != "x86-64-v2-AES":
+            kw["cpu_type"] = cpu
+            if cpu in ("host", "max"):
+                kw["allow_host_cpu"] = True
+                self.decide(f"VM {guest.vmid} uses CPU type {cpu}: it migrates only between identical CPUs")
+        cores, sockets = int(c.get("cores") or 1), int(c.get("sockets") or 1)
+        if cores != 2:
+            kw["cores"] = cores
+        if sockets != 1:
+            kw["sockets"] = sockets
+        memory = int(str(c.get("memory") or "512").split(",")[0].removeprefix("current="))
+        if memory != 2048:
+            kw["memory_mib"] = memory
+        if c.get("balloon") and int(c["balloon"]) not in (0, memory):
+            kw["balloon_mib"] = int(c["balloon"])
+        disks = []
+        for key in sorted((k for k in c if re.fullmatch(r"(scsi|virtio|sata|ide)\d+", k)),
+                          key=lambda k: (re.sub(r"\d", "", k), int(re.sub(r"\D", "", k)))):
+            if "media=cdrom" in str(c[key]) or str(c[key]).startswith("none"):
+                continue
+            disk = self._disk(str(c[key]), key, f"VM {guest.vmid}")
+            if disk is None:
+                return
+            disks.append(disk)
+        if disks:
+            kw["disks"] = disks
+        nics = self._nics(c, vm=True)
+        if nics is not None:
+            kw["networks"] = nics
+        if c.get("ostype") and c["ostype"] != "l26":
+            kw["os_type"] = c["ostype"]
+        if not _flag(_kv(c.get("agent")).get("enabled", _kv(c.get("agent")).get("", "0"))):
+            kw["agent"] = False
+        self._guest_common(guest, kw)
+        self.src.use("Vm")
+        var = self.var(cid)
+        self.guest_vars[guest.vmid] = var
+        self.line(call(f"{var} = Vm", [Arg("self"), cid], kw))
+
+    def container(self, guest: GuestInfo, cid: str, unique: bool) -> None:
+        c = guest.config
+        node = self.node_vars.get(guest.node)
+        if node is None:
+            self.skip(f"container {guest.vmid}", f"on {guest.node}, which is not a member")
+            return
+        disk = self._disk(str(c.get("rootfs") or ""), None, f"container {guest.vmid}")
+        if disk is None:
+            return
+        var = self.var(cid)
+        template = self.var(f"template_{guest.vmid}")
+        self.decide(f"container {guest.vmid}: PVE does not keep the template it was created from; the variable "
+                    f"{template} only matters if the container is ever recreated")
+        self.line(f"        {template} = TerraformVariable(self, {literal(template)}, type=\"string\", "
+                  f"default=\"local:vztmpl/unknown.tar.zst\")")
+        kw: dict[str, Any] = {"node": Arg(node), "vm_id": guest.vmid, "template": Arg(f"{template}.string_value"),
+                              "disk": disk}
+        hostname = c.get("hostname")
+        if hostname and hostname != cid:
+            kw["hostname"] = hostname
+        cores = int(c.get("cores") or 1)
+        if cores != 1:
+            kw["cores"] = cores
+        if int(c.get("memory") or 512) != 512:
+            kw["memory_mib"] = int(c["memory"])
+        if int(str(c.get("swap", 512))) != 512:
+            kw["swap_mib"] = int(c["swap"])
+        nics = self._nics(c, vm=False)
+        if nics is not None:
+            kw["networks"] = nics
+        if not _flag(c.get("unprivileged")):
+            kw["unprivileged"] = False
+        if _flag(_kv(c.get("features")).get("nesting")):
+            kw["nesting"] = True
+        if c.get("ostype"):
+            kw["os_type"] = c["ostype"]
+        self._guest_common(guest, kw)
+        self.src.use("Container")
+        self.guest_vars[guest.vmid] = var
+        self.line(call(f"{var} = Container", [Arg("self"), cid], kw))
+
+    def replication(self) -> None:
+        jobs = sorted(self.inv.replication, key=lambda j: str(j.get("id")))
+        if jobs:
+            self.line()
+            self.line("        # Storage replication")
+        for job in jobs:
+            jid = str(job.get("id"))
+            vmid = int(str(job.get("guest") or jid.split("-")[0]))
+            guest, target = self.guest_vars.get(vmid), self.node_vars.get(str(job.get("target")))
+            if guest is None or target is None:
+                self.skip(f"replication job {jid}", "its guest or target node is not in the stack")
+                continue
+            kw: dict[str, Any] = {}
+            if job.get("schedule") and job["schedule"] != "*/15":
+                kw["schedule"] = job["schedule"]
+            if job.get("rate"):
+                kw["rate_limit_mbps"] = float(job["rate"])
+            if _flag(job.get("disable")):
+                kw["enabled"] = False
+            if job.get("comment"):
+                kw["comment"] = job["comment"]
+            self.line(call(f"{guest}.replicate_to", [Arg(target)], kw))
+
+    def affinity_rules(self) -> None:
+        for rule in sorted(self.inv.ha_rules, key=lambda r: str(r.get("rule"))):
+            if rule.get("type") != "resource-affinity":
+                continue
+            members = [self.guest_vars.get(int(s.split(":")[1])) for s in str(rule.get("resources")).split(",")
+                       if ":" in s]
+            if None in members or len(members) < 2:
+                self.skip(f"HA rule {rule.get('rule')}", "one of its guests is not in the stack")
+                continue
+            verb = "keep_together" if rule.get("affinity") == "positive" else "keep_apart"
+            kw: dict[str, Any] = {"name": rule.get("rule")}
+            if rule.get("comment"):
+                kw["comment"] = rule["comment"]
+            self.line(call(f"cluster.ha.{verb}", [Arg("[" + ", ".join(str(m) for m in members) + "]")], kw))
+
+    # -- jobs, metrics, access
+
+    def backup_jobs(self) -> None:
+        jobs = sorted(self.inv.backup_jobs, key=lambda j: str(j.get("id")))
+        if not jobs:
+            return
+        self.line()
+        self.line("        # Backup jobs")
+        self.src.use("BackupJob")
+        for job in jobs:
+            jid = str(job.get("id"))
+            storage = self.storage_vars.get(str(job.get("storage")))
+            if storage is None:
+                self.skip(f"backup job {jid}", f"its storage {job.get('storage')} is not in the stack")
+                continue
+            kw: dict[str, Any] = {"storage": Arg(storage)}
+            if job.get("schedule") and job["schedule"] != "02:00":
+                kw["schedule"] = job["schedule"]
+            kw["job_id"] = jid
+            mode = str(job.get("mode") or "snapshot")
+            if mode != "snapshot":
+                self.src.use("BackupMode")
+                kw["mode"] = Arg(f"BackupMode.{mode.upper()}")
+            compress = str(job.get("compress") or "0")
+            if compress != "zstd":
+                self.src.use("Compression")
+                kw["compression"] = Arg("Compression." + {"0": "NONE", "1": "LZO"}.get(compress, compress.upper()))
+            prune = _kv(job.get("prune-backups"))
+            if prune:
+                self.src.use("Retention")
+                kw["retention"] = Arg("Retention(" + ", ".join(
+                    f"{k.replace('-', '_')}={int(v)}" for k, v in sorted(prune.items()) if k.startswith("keep"))
+                    + ")")
+            if job.get("vmid"):
+                ids = [int(v) for v in str(job["vmid"]).split(",") if v.strip()]
+                missing = [v for v in ids if v not in self.guest_vars]
+                if missing:
+                    self.skip(f"backup job {jid}", f"guests {missing} are not in the stack")
+                    continue
+                kw["guests"] = [Arg(self.guest_vars[v]) for v in ids]
+            elif job.get("pool") and str(job["pool"]) in self.pool_vars:
+                kw["pool"] = Arg(self.pool_vars[str(job["pool"])])
+            if job.get("node") and str(job["node"]) in self.node_vars:
+                kw["node"] = Arg(self.node_vars[str(job["node"])])
+            if job.get("exclude"):
+                kw["exclude"] = [Arg(self.guest_vars[int(v)]) for v in str(job["exclude"]).split(",")
+                                 if v.strip() and int(v) in self.guest_vars]
+            if job.get("mailto"):
+                kw["mail_to"] = [m for m in re.split(r"[,; ]", str(job["mailto"])) if m]
+            if job.get("notes-template") != "{{guestname}}":
+                kw["notes_template"] = job.get("notes-template")
+            if not _flag(job.get("repeat-missed")):
+                kw["repeat_missed"] = False
+            if job.get("enabled") is not None and not _flag(job["enabled"]):
+                kw["enabled"] = False
+            self.line(call("BackupJob", [Arg("self"), self.construct_id(f"backup-{jid}")], kw))
+
+    def metrics(self) -> None:
+        servers = sorted(self.inv.metrics, key=lambda s: str(s.get("id")))
+        if servers:
+            self.line()
+            self.line("        # Metrics servers")
+        for server in servers:
+            name, kind = str(server.get("id")), str(server.get("type"))
+            kw: dict[str, Any] = {"server": server.get("server")}
+            if kind == "influxdb":
+                self.src.use("InfluxDbServer")
+                proto = str(server.get("influxdbproto") or "udp")
+                if server.get("port"):
+                    kw["port"] = int(server["port"])
+                if proto != "https":
+                    self.src.use("InfluxDbProtocol")
+                    kw["protocol"] = Arg(f"InfluxDbProtocol.{proto.upper()}")
+                for key, prop in (("organization", "organization"), ("bucket", "bucket"),
+                                  ("api-path-prefix", "api_path_prefix")):
+                    if server.get(key):
+                        kw[prop] = server[key]
+                if proto in ("http", "https"):
+                    token = self.secret(f"{name}_token", f"InfluxDB token of metrics server {name}")
+                    kw["token"] = Arg(token.code.removesuffix(".string_value"))
+                if server.get("verify-certificate") is not None and not _flag(server["verify-certificate"]):
+                    kw["verify_tls"] = False
+                cls = "InfluxDbServer"
+            elif kind == "graphite":
+                self.src.use("GraphiteServer")
+                if server.get("port") and int(server["port"]) != 2003:
+                    kw["port"] = int(server["port"])
+                if server.get("proto") and server["proto"] != "tcp":
+                    self.src.use("GraphiteProtocol")
+                    kw["protocol"] = Arg(f"GraphiteProtocol.{str(server['proto']).upper()}")
+                if server.get("path"):
+                    kw["path_prefix"] = server["path"]
+                cls = "GraphiteServer"
+            else:
+                self.skip(f"metrics server {name} ({kind})", "written by hand: its options need a person")
+                continue
+            kw["name"] = name
+            if server.get("mtu"):
+                kw["mtu"] = int(server["mtu"])
+            if server.get("timeout"):
+                kw["timeout_seconds"] = int(server["timeout"])
+            if _flag(server.get("disable")):
+                kw["enabled"] = False
+            self.line(call(cls, [Arg("self"), self.construct_id(f"metrics-{name}")], kw))
+
+    def access(self) -> None:
+        users = [u for u in self.inv.users if u.get("userid") != "root@pam"]
+        if users:
+            self.skip(f"{len(users)} users and their tokens", "users, groups and ACLs stay as they are: pvecdk "
+                      "models only its own automation access (AutomationAccess)")
+        if self.inv.acl:
+            self.skip(f"{len(self.inv.acl)} ACL entries", "ACLs stay as they are (see above)")
+
+
+_ASSIGNED = re.compile(r"^ {8}([a-z_][a-z0-9_]*) = ")
+
+
+def _drop_unused(lines: list[str]) -> list[str]:
+    """Assignments whose name nothing else uses lose their target (keeping the call)."""
+    text = "\n".join(lines)
+    out = []
+    shift = 0
+    for line in text.split("\n"):
+        if shift and line.startswith(" " * (9 + shift)):
+            out.append(line[shift:])  # a continuation line of the statement that lost its target
+            continue
+        shift = 0
+        m = _ASSIGNED.match(line)
+        if m and len(re.findall(rf"(?<![\w\"'.-]){m.group(1)}(?![\w\"'-])", text)) == 1:
+            shift = m.end() - 8
+            line = " " * 8 + line[m.end():]
+        out.append(line)
+    return out
+
+
+def _entry(path: str, ident: str) -> str:
+    """One IMPORTS line, the id split at its commas when the line would be too long."""
+    line = f"    {literal(path)}: {literal(ident)},"
+    if len(line) <= 120:
+        return line
+    parts = re.split(r"(?<=,)", ident)
+    return "\n".join([f"    {literal(path)}: ("] + [f"        {literal(p)}" for p in parts] + ["    ),"])
+
+
+def _module(w: _Writer, class_name: str, imports: Mapping[str, str]) -> str:
+    inv = w.inv
+    names = sorted(w.src.names)
+    head = [f'"""Cluster {inv.cluster_name} (PVE {inv.release}), adopted from {inv.endpoint} by `pvecdk import`.',
+            "", "Every resource below exists already: IMPORTS gives Terraform its id, so the first plan imports it "
+            "instead", "of creating it. Lines marked DECIDE need a person's decision before the first deploy."]
+    if w.secrets:
+        head += ["", "Secrets (sensitive Terraform variables; set each with TF_VAR_<name>):"]
+        head += [f"    {name}: {description}" for name, description in w.secrets]
+    head += ['"""', "", "from __future__ import annotations", ""]
+    head.append("from pvecdk import " + ", ".join(names) if len(", ".join(names)) < 90 else
+                "from pvecdk import (\n" + "".join(f"    {n},\n" for n in names) + ")")
+    cdk = ["Construct", "TerraformStack"] + (["TerraformVariable"] if any(
+        "TerraformVariable(" in line for line in w.src.lines) else [])
+    head += [f"from pvecdk._cdk import {', '.join(cdk)}", "from pvecdk.adopt import adopt_existing",
+             "from pvecdk.bpg import provider", ""]
+    head.append(f"SECRETS = ({', '.join(literal(n) for n, _ in w.secrets)}{',' if len(w.secrets) == 1 else ''})")
+    head += ["", "", f"class {class_name}(TerraformStack):",
+             f'    """Cluster {inv.cluster_name} as it ran when it was adopted."""', "",
+             "    def __init__(self, scope: Construct, id: str) -> None:", "        super().__init__(scope, id)",
+             call("provider.ProxmoxProvider", [Arg("self"), "proxmox"], {"endpoint": inv.endpoint})]
+    body = _drop_unused(w.src.lines)
+    tail = ["        adopt_existing(self, IMPORTS)", "", "",
+            "#: Construct path -> the id of the object that already exists (Terraform `import` blocks).",
+            "IMPORTS = {"]
+    tail += [_entry(path, ident) for path, ident in sorted(imports.items())]
+    tail += ["}", ""]
+    return "\n".join(head + body + tail)
+
+
+def write_module(inv: Inventory, *, class_name: str, node_endpoints: Mapping[str, str] | None = None,
+                 imports: Mapping[str, str] | None = None) -> Written:
+    """The stack module for ``inv``: a ``TerraformStack`` subclass named ``class_name``.
+
+    Args:
+        inv: What was read.
+        class_name: The stack class's name.
+        node_endpoints: Node name -> API URL, for nodes not reachable at ``https://<management address>:8006``.
+        imports: Construct path (below the stack) -> import id; see :func:`pvecdk.adopt.imports.import_ids`.
+    """
+    w = _Writer(inv, node_endpoints or {})
+    w.write()
+    return Written(_module(w, class_name, imports or {}), [n for n, _ in w.secrets], w.left_out, w.decisions)
