@@ -73,9 +73,16 @@ def adopt(endpoint: str, out: Path, *, stack_name: str | None = None,
     types_: Counter[str] = Counter()
     if config is not None:
         ids, missing = import_ids(config)
+        live = {"proxmox_hagroup": {str(g.get("group")) for g in inv.ha_groups},
+                "proxmox_harule": {str(r.get("rule")) for r in inv.ha_rules}}
         for tf_type, items in config.get("resource", {}).items():
             for attrs in items.values():
-                if str(attrs["//"]["metadata"]["path"]).split("/", 1)[1] in ids:
+                path = str(attrs["//"]["metadata"]["path"]).split("/", 1)[1]
+                if path in ids and tf_type in live and ids[path] not in live[tf_type]:
+                    # pvecdk names HA groups and rules after their preferences; one the cluster lacks is created
+                    del ids[path]
+                    missing.append(f"{path} ({tf_type}): not in the cluster yet, created")
+                elif path in ids:
                     types_[tf_type] += 1
     final = write_module(inv, class_name=class_name, node_endpoints=endpoints, imports=ids)
     out.parent.mkdir(parents=True, exist_ok=True)

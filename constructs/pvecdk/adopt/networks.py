@@ -23,6 +23,7 @@ class Roles:
     addresses: dict[str, dict[NetworkRole, str]] = field(default_factory=dict)
     gateway: str | None = None
     links: list[tuple[NetworkRole, int]] = field(default_factory=list)
+    inferred: set[str] = field(default_factory=set)  # nodes whose addresses follow the others' plan
 
     def role_of(self, address: str) -> NetworkRole | None:
         ip = ipaddress.ip_address(address)
@@ -94,6 +95,7 @@ def recognise(inv: Inventory) -> Roles:
             if address is not None:
                 mine[role] = address
         roles.addresses[node.name] = mine
+    _infer_missing(inv, roles)
     for number in sorted(first.links):
         link_role = roles.role_of(first.links[number])
         if link_role is None:
@@ -102,3 +104,20 @@ def recognise(inv: Inventory) -> Roles:
             continue
         roles.links.append((link_role, inv.link_priorities.get(number, 0)))
     return roles
+
+
+def _infer_missing(inv: Inventory, roles: Roles) -> None:
+    """A node that reported no interfaces (offline) gets, on each network, the address that keeps the offset the
+    reporting nodes keep between that network and their link0 address (a plan of addresses), marked inferred."""
+    reporting = [n for n in inv.nodes if n.interfaces and n.links.get(0)]
+    for node in inv.nodes:
+        if node.interfaces or not node.links.get(0):
+            continue
+        link0 = ipaddress.ip_address(node.links[0])
+        mine = roles.addresses.setdefault(node.name, {})
+        for role in roles.networks:
+            offsets = {int(ipaddress.ip_address(roles.addresses[r.name][role])) - int(ipaddress.ip_address(r.links[0]))
+                       for r in reporting if role in roles.addresses.get(r.name, {})}
+            if role not in mine and len(offsets) == 1:
+                mine[role] = str(ipaddress.ip_address(int(link0) + offsets.pop()))
+                roles.inferred.add(node.name)

@@ -10,20 +10,23 @@ output depends only on the inventory, so an unchanged cluster gives the same fil
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pvecdk._storage_types import CONTENT
 from pvecdk._values import NetworkRole
-from pvecdk.adopt.code import Arg, Source, call, identifier, literal
+from pvecdk.adopt.code import LINE, Arg, Source, call, identifier, literal
 from pvecdk.adopt.model import GuestInfo, Inventory, Json, LeftOut
 from pvecdk.adopt.networks import Roles, management_interface, recognise
+from pvecdk.ha import _preference_name as preference_name
 
 __all__ = ["Written", "write_module"]
 
 _DNS_LABEL = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
 _GiB = 1024**3
+_UNKNOWN_TEMPLATE = "local:vztmpl/unknown.tar.zst"
 
 
 @dataclass
@@ -104,7 +107,8 @@ class _Writer:
 
     def decide(self, comment: str) -> None:
         self.decisions.append(comment)
-        self.line(f"        # DECIDE: {comment}")
+        self.line("\n".join(textwrap.wrap(f"DECIDE: {comment}", width=LINE - 10, initial_indent="        # ",
+                                           subsequent_indent="        #   ")))
 
     def skip(self, what: str, reason: str) -> None:
         self.left_out.append(LeftOut(what, reason))
@@ -232,7 +236,11 @@ class _Writer:
         if endpoint and endpoint.rstrip("/") != f"https://{kw['management_address']}:8006":
             kw["endpoint"] = endpoint.rstrip("/")
         if not node.interfaces:
-            self.decide(f"{node.name} did not report its interfaces: check management_interface and addresses")
+            how = "inferred from the other nodes' address plan" if node.name in roles.inferred else "unknown"
+            self.decide(f"{node.name} did not report its interfaces: its addresses are {how}; check them and "
+                        "management_interface")
+            others = [management_interface(n) for n in self.inv.nodes if n.interfaces]
+            ports = str((others[0] or {}).get("bridge_ports") or "").split() if others else []
         elif not ports:
             self.decide(f"{node.name}: the management bridge has no port: set management_interface")
         elif mgmt is not None and mgmt.get("iface") != "vmbr0":
@@ -536,7 +544,7 @@ class _Writer:
         self.replication()
         self.affinity_rules()
 
-    def _disk(self, spec: str, interface: str | None, what: str) -> Arg | None:
+    def _disk(self, spec: str, interface: str | None, what: str, *, vm: bool = False) -> Arg | None:
         opts = _kv(spec)
         volume = opts.get("", "")
         sid = volume.split(":", 1)[0]
@@ -550,6 +558,7 @@ class _Writer:
             args.append(f"size_gib={size}")
         if interface is not None:
             args.append(f"interface={literal(interface)}")
+        if vm:
             if _flag(opts.get("ssd")):
                 args.append("ssd=True")
             if opts.get("discard") != "on":
@@ -603,7 +612,11 @@ class _Writer:
         for key in ("max_restart", "max_relocate"):
             if res.get(key) is not None and int(res[key]) != 1:
                 args.append(f"{key}={int(res[key])}")
-        nodes, strict = self._preference(sid, res)
+        nodes, strict, live_name = self._preference(sid, res)
+        if nodes and live_name != preference_name(nodes, strict):
+            kind = "rule" if self.v9 else "group"
+            self.decide(f"HA {kind} {live_name} holds {sid}: pvecdk names the {kind} for these preferences "
+                        f"{preference_name(nodes, strict)} and creates it; remove {live_name} once nothing uses it")
         if nodes:
             args.append("prefer={" + ", ".join(f"{self.node_vars[n]}: {p}" for n, p in nodes.items()
                                                if n in self.node_vars) + "}")
@@ -615,7 +628,7 @@ class _Writer:
             args.append(f"comment={literal(str(res['comment']))}")
         return Arg(f"HaOptions({', '.join(args)})") if args else Arg("True")
 
-    def _preference(self, sid: str, res: Json) -> tuple[dict[str, int], bool]:
+    def _preference(self, sid: str, res: Json) -> tuple[dict[str, int], bool, str]:
         entry: Json | None = None
         if self.v9:
             entry = next((r for r in self.inv.ha_rules if r.get("type") == "node-affinity"
@@ -623,14 +636,14 @@ class _Writer:
         elif res.get("group"):
             entry = next((g for g in self.inv.ha_groups if g.get("group") == res["group"]), None)
         if entry is None:
-            return {}, False
+            return {}, False, ""
         nodes: dict[str, int] = {}
         for part in str(entry.get("nodes") or "").split(","):
             name, _, prio = part.strip().partition(":")
             if name:
                 nodes[name] = int(prio) if prio else 1
         strict = _flag(entry.get("strict") if self.v9 else entry.get("restricted"))
-        return nodes, strict
+        return nodes, strict, str(entry.get("rule") if self.v9 else entry.get("group"))
 
     def _guest_common(self, guest: GuestInfo, kw: dict[str, Any], default_start: bool = True) -> None:
         c = guest.config
@@ -673,12 +686,15 @@ class _Writer:
             kw["memory_mib"] = memory
         if c.get("balloon") and int(c["balloon"]) not in (0, memory):
             kw["balloon_mib"] = int(c["balloon"])
-        disks = []
+        disks: list[Arg] = []
         for key in sorted((k for k in c if re.fullmatch(r"(scsi|virtio|sata|ide)\d+", k)),
                           key=lambda k: (re.sub(r"\d", "", k), int(re.sub(r"\D", "", k)))):
             if "media=cdrom" in str(c[key]) or str(c[key]).startswith("none"):
                 continue
-            disk = self._disk(str(c[key]), key, f"VM {guest.vmid}")
+            # The construct numbers scsi disks in order: scsi0, scsi1... need no interface.
+            interface = None if key == f"scsi{len(disks)}" and all(
+                d.code.find("interface=") < 0 for d in disks) else key
+            disk = self._disk(str(c[key]), interface, f"VM {guest.vmid}", vm=True)
             if disk is None:
                 return
             disks.append(disk)
@@ -707,13 +723,9 @@ class _Writer:
         if disk is None:
             return
         var = self.var(cid)
-        template = self.var(f"template_{guest.vmid}")
-        self.decide(f"container {guest.vmid}: PVE does not keep the template it was created from; the variable "
-                    f"{template} only matters if the container is ever recreated")
-        self.line(f"        {template} = TerraformVariable(self, {literal(template)}, type=\"string\", "
-                  f"default=\"local:vztmpl/unknown.tar.zst\")")
-        kw: dict[str, Any] = {"node": Arg(node), "vm_id": guest.vmid, "template": Arg(f"{template}.string_value"),
-                              "disk": disk}
+        self.decide(f"container {guest.vmid}: PVE does not keep the template it was made from; name the one to "
+                    "recreate it from (the template is ignored while the container exists)")
+        kw: dict[str, Any] = {"node": Arg(node), "vm_id": guest.vmid, "template": _UNKNOWN_TEMPLATE, "disk": disk}
         hostname = c.get("hostname")
         if hostname and hostname != cid:
             kw["hostname"] = hostname
@@ -737,6 +749,8 @@ class _Writer:
         self.src.use("Container")
         self.guest_vars[guest.vmid] = var
         self.line(call(f"{var} = Container", [Arg("self"), cid], kw))
+        # The template is fixed at creation: an adopted container would otherwise be planned for replacement.
+        self.line(f'        {var}.resource.add_override("lifecycle.ignore_changes", ["operating_system"])')
 
     def replication(self) -> None:
         jobs = sorted(self.inv.replication, key=lambda j: str(j.get("id")))
