@@ -28,6 +28,8 @@ def shape(count: int, version: str = "9.1", name: str = "lab") -> Iterator[FakeC
     nodes = {n: [f"10.0.0.{10 + i}", f"172.16.0.{10 + i}"] for i, n in enumerate(names(count), start=1)}
     with FakeCluster(nodes, version=version, task_seconds=0.01) as fake:
         fake.form_cluster(name, list(nodes))
+        # Migration on the cluster network, as the stack's cluster sets it by default.
+        api(fake).cluster.options.put(migration="type=secure,network=10.0.0.0/24")
         for i, node in enumerate(nodes, start=1):
             fake.set_inventory(f"/nodes/{node}/network", [
                 {"iface": "eno1", "type": "eth"}, {"iface": "eno2", "type": "eth"}, {"iface": "eno3", "type": "eth"},
@@ -38,7 +40,15 @@ def shape(count: int, version: str = "9.1", name: str = "lab") -> Iterator[FakeC
                  "mtu": 9000},
             ])
             fake.set_inventory(f"/nodes/{node}/dns", {"search": "example.internal", "dns1": "192.168.1.1"})
+            fake.set_inventory(f"/nodes/{node}/hosts", {"digest": "0" * 40, "data": hosts(list(nodes))})
         yield fake
+
+
+def hosts(members: list[str]) -> str:
+    """/etc/hosts naming every node on the cluster network, as the stack writes it."""
+    lines = ["127.0.0.1 localhost.localdomain localhost"]
+    lines += [f"10.0.0.{10 + i} {n}.example.internal {n}" for i, n in enumerate(members, start=1)]
+    return "\n".join(lines + ["", "# IPv6", "::1 ip6-localhost ip6-loopback", ""])
 
 
 def client_factory(fake: FakeCluster) -> Any:
@@ -94,7 +104,7 @@ def add_vm(fake: FakeCluster, node: str, vmid: int, name: str, *, storage: str =
         "name": name, "cores": 2, "memory": 2048, "cpu": "x86-64-v2-AES", "onboot": 1, "agent": "1",
         "scsi0": f"{storage}:vm-{vmid}-disk-0,discard=on,iothread=1,size=32G",
         "net0": f"virtio=BC:24:11:00:{vmid // 256 % 256:02X}:{vmid % 256:02X},bridge=vmbr0,firewall=1",
-        "ostype": "l26", **config})
+        "ostype": "l26", "scsihw": "virtio-scsi-single", **config})
 
 
 def add_container(fake: FakeCluster, node: str, vmid: int, hostname: str, **config: Any) -> None:

@@ -339,3 +339,18 @@ def test_cli_writes_the_module_and_the_report(tmp_path: Path, monkeypatch: pytes
 def test_cli_refuses_a_bad_node_endpoint(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["import", "--endpoint", "https://x:8006", "--out", "x.py", "--node-endpoint", "pve1"]) == 2
     assert "give NODE=https://ADDRESS:8006" in capsys.readouterr().err
+
+
+def test_the_module_passes_pvecdk_validate(three: tuple[FakeCluster, Report, str, Path], tmp_path: Path) -> None:
+    """Terraform validates the synthesized stack and plans it, import blocks included, against the providers'
+    schemas (offline: nothing is asked of the cluster)."""
+    from pvecdk.synth import synth_app
+    from pvecdk.validate import check_outdir
+
+    _fake, report, text, _out = three
+    module: dict[str, Any] = {}
+    exec(compile(text, "lab.py", "exec"), module)  # the module as `pvecdk cdktf synth` would load it
+    synth_app({"lab": module["LabStack"]}, outdir=str(tmp_path / "cdktf.out"))
+    (check,) = check_outdir(tmp_path / "cdktf.out")
+    assert check.ok, [str(f) for f in check.findings]
+    assert sum(check.planned.values()) == len(report.imports)

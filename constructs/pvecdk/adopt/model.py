@@ -27,6 +27,7 @@ class NodeInfo:
     online: bool = True
     interfaces: list[Json] = field(default_factory=list)
     dns: Json = field(default_factory=dict)
+    hosts: str | None = None  # /etc/hosts as the node reports it
     time_zone: str | None = None
 
 

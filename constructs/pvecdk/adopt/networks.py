@@ -81,7 +81,9 @@ def recognise(inv: Inventory) -> Roles:
         net = ipaddress.ip_network(public.split(",")[0].strip(), strict=False)
         if net not in roles.networks.values():
             roles.networks[NetworkRole.STORAGE] = net
-    migration = dict(p.split("=", 1) for p in str(inv.options.get("migration") or "").split(",") if "=" in p)
+    raw = inv.options.get("migration") or ""
+    migration = ({str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict)
+                 else dict(p.split("=", 1) for p in str(raw).split(",") if "=" in p))
     if migration.get("network"):
         net = ipaddress.ip_network(migration["network"], strict=False)
         if net not in roles.networks.values():

@@ -135,6 +135,8 @@ def _read_node(r: _Reader, node: NodeInfo) -> None:
     n = node.name
     node.interfaces = r.part(f"node {n}: networks", lambda: list(r.get(f"/nodes/{n}/network") or [])) or []
     node.dns = r.part(f"node {n}: DNS", lambda: dict(r.get(f"/nodes/{n}/dns") or {})) or {}
+    hosts = r.part(f"node {n}: hosts", lambda: dict(r.get(f"/nodes/{n}/hosts") or {}))
+    node.hosts = str(hosts.get("data") or "") if hosts else None
     time = r.part(f"node {n}: time", lambda: dict(r.get(f"/nodes/{n}/time") or {})) or {}
     node.time_zone = time.get("timezone")
 

@@ -39,12 +39,36 @@ class Written:
     decisions: list[str] = field(default_factory=list)
 
 
+#: PVE option -> construct prop, per storage type: (required, optional); the secrets and flags apart.
+_STORAGE_PROPS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "dir": ({"path": "path"}, {}),
+    "nfs": ({"server": "server", "export": "export"}, {"options": "mount_options"}),
+    "cifs": ({"server": "server", "share": "share", "username": "username"},
+             {"domain": "domain", "subdir": "subdirectory"}),
+    "lvm": ({"vgname": "volume_group"}, {}),
+    "lvmthin": ({"vgname": "volume_group", "thinpool": "thin_pool"}, {}),
+    "zfspool": ({"pool": "pool"}, {"blocksize": "blocksize"}),
+    "pbs": ({"server": "server", "datastore": "datastore", "username": "username"},
+            {"fingerprint": "fingerprint", "namespace": "namespace"}),
+    "rbd": ({}, {"username": "username"}),
+    "cephfs": ({}, {"fs-name": "fs_name", "username": "username"}),
+    "iscsi": ({"portal": "portal", "target": "target"}, {}),
+    "iscsidirect": ({"portal": "portal", "target": "target"}, {}),
+    "zfs": ({"portal": "portal", "target": "target", "pool": "pool", "blocksize": "blocksize",
+             "iscsiprovider": "iscsi_provider"}, {}),
+    "glusterfs": ({"server": "server", "volume": "volume"}, {}),
+}
+
+
 def _flag(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 def _kv(text: Any) -> dict[str, str]:
-    """``a=1,b=2`` (PVE's property strings) -> dict; a leading bare value is ``""``'s."""
+    """``a=1,b=2`` (PVE's property strings) -> dict; a leading bare value is ``""``'s. An object (the API returns
+    datacenter.cfg's property strings parsed) is taken as it is."""
+    if isinstance(text, dict):
+        return {str(k): str(v) for k, v in text.items()}
     out: dict[str, str] = {}
     for part in str(text or "").split(","):
         if not part:
@@ -177,10 +201,37 @@ class _Writer:
         self.line(call("cluster = Cluster", [Arg("self"), "Cluster"], kw))
         for node in sorted(inv.nodes, key=lambda n: n.node_id):
             self.node(node)
+        self.hosts(kw.get("search_domain", "localdomain"))
+
+    def hosts(self, domain: str) -> None:
+        """The stack writes every node's /etc/hosts: localhost and each node on the cluster network (link0's
+        network without one). A node whose file says otherwise gets a decision to take."""
+        role = NetworkRole.CLUSTER if NetworkRole.CLUSTER in self.roles.networks else NetworkRole.MANAGEMENT
+        wanted = {"127.0.0.1": ["localhost.localdomain", "localhost"]}
+        for n in sorted(self.inv.nodes, key=lambda n: n.node_id):
+            address = self.roles.addresses.get(n.name, {}).get(role)
+            if address:
+                wanted[address] = [f"{n.name}.{domain}", n.name]
+        for node in self.inv.nodes:
+            if node.hosts is None:
+                continue
+            live: dict[str, list[str]] = {}
+            for line in node.hosts.splitlines():
+                words = line.split("#", 1)[0].split()
+                if len(words) >= 2 and "." in words[0]:  # IPv4 entries: the stack writes no IPv6 ones
+                    live[words[0]] = words[1:]
+            if live != wanted:
+                changed = sorted(a for a in set(live) | set(wanted) if live.get(a) != wanted.get(a))
+                self.decide(f"{node.name}'s /etc/hosts differs from what the stack writes (every node on the "
+                            f"{role.value} network): the first deploy rewrites the entries of {', '.join(changed)}")
 
     def options(self, kw: dict[str, Any]) -> None:
         o = self.inv.options
         migration = _kv(o.get("migration"))
+        if not migration.get("network"):
+            default = self.roles.networks.get(NetworkRole.CLUSTER) or self.roles.networks.get(NetworkRole.MANAGEMENT)
+            self.decide(f"datacenter.cfg names no migration network: the stack sets {default} (migration_network "
+                        "defaults to the cluster network)")
         if migration.get("type") == "insecure" or migration.get("") == "insecure":
             self.src.use("MigrationType")
             kw["migration_type"] = Arg("MigrationType.INSECURE")
@@ -344,60 +395,22 @@ class _Writer:
         if cls is None:
             self.skip(f"storage {sid} ({kind})", f"pvecdk has no construct for {kind} storage")
             return
-        kw: dict[str, Any] = {}
         e = entry
-        if kind == "dir":
-            kw["path"] = e.get("path")
-            if _flag(e.get("shared")):
-                kw["shared"] = True
-        elif kind == "nfs":
-            kw.update(server=e.get("server"), export=e.get("export"))
-            if e.get("options"):
-                kw["mount_options"] = e["options"]
-        elif kind == "cifs":
-            kw.update(server=e.get("server"), share=e.get("share"), username=e.get("username") or "")
-            kw["password"] = self.secret(f"{sid}_password", f"password of CIFS storage {sid}")
-            if e.get("domain"):
-                kw["domain"] = e["domain"]
-            if e.get("subdir"):
-                kw["subdirectory"] = e["subdir"]
-        elif kind in ("lvm", "lvmthin"):
-            kw["volume_group"] = e.get("vgname")
-            if kind == "lvmthin":
-                kw["thin_pool"] = e.get("thinpool")
-            elif _flag(e.get("shared")):
-                kw["shared"] = True
-        elif kind == "zfspool":
-            kw["pool"] = e.get("pool")
-            if e.get("blocksize"):
-                kw["blocksize"] = e["blocksize"]
-            if e.get("sparse") is not None:
-                kw["sparse"] = _flag(e["sparse"])
-        elif kind == "pbs":
-            kw.update(server=e.get("server"), datastore=e.get("datastore"), username=e.get("username") or "")
-            kw["password"] = self.secret(f"{sid}_password", f"password of Proxmox Backup Server storage {sid}")
-            if e.get("fingerprint"):
-                kw["fingerprint"] = e["fingerprint"]
-            if e.get("namespace"):
-                kw["namespace"] = e["namespace"]
-        elif kind in ("rbd", "cephfs"):
-            if kind == "rbd":
-                kw["pool"] = e.get("pool") or sid
-            elif e.get("fs-name"):
-                kw["fs_name"] = e["fs-name"]
-            if e.get("monhost"):
-                kw["monhost"] = str(e["monhost"]).replace(",", " ").replace(";", " ").split()
-            if e.get("username"):
-                kw["username"] = e["username"]
-            if e.get("monhost"):
-                kw["keyring"] = self.secret(f"{sid}_keyring", f"Ceph keyring of external {kind} storage {sid}")
-        elif kind in ("iscsi", "iscsidirect"):
-            kw.update(portal=e.get("portal"), target=e.get("target"))
-        elif kind == "zfs":
-            kw.update(portal=e.get("portal"), target=e.get("target"), pool=e.get("pool"),
-                      blocksize=e.get("blocksize"), iscsi_provider=e.get("iscsiprovider"))
-        elif kind == "glusterfs":
-            kw.update(server=e.get("server"), volume=e.get("volume"))
+        required, optional = _STORAGE_PROPS[kind]
+        kw: dict[str, Any] = {prop: e.get(option) or "" for option, prop in required.items()}
+        kw.update({prop: e[option] for option, prop in optional.items() if e.get(option)})
+        if kind in ("dir", "lvm") and _flag(e.get("shared")):
+            kw["shared"] = True
+        if kind == "zfspool" and e.get("sparse") is not None:
+            kw["sparse"] = _flag(e["sparse"])
+        if kind in ("cifs", "pbs"):
+            what = "CIFS" if kind == "cifs" else "Proxmox Backup Server"
+            kw["password"] = self.secret(f"{sid}_password", f"password of {what} storage {sid}")
+        if kind == "rbd":
+            kw["pool"] = e.get("pool") or sid
+        if kind in ("rbd", "cephfs") and e.get("monhost"):
+            kw["monhost"] = str(e["monhost"]).replace(",", " ").replace(";", " ").split()
+            kw["keyring"] = self.secret(f"{sid}_keyring", f"Ceph keyring of external {kind} storage {sid}")
         kw.update(self._common_storage(e, kind))
         cid = self.construct_id(sid)
         var = self.var(sid)
@@ -703,6 +716,9 @@ class _Writer:
         nics = self._nics(c, vm=True)
         if nics is not None:
             kw["networks"] = nics
+        if str(c.get("scsihw") or "lsi") != "virtio-scsi-single":
+            self.decide(f"VM {guest.vmid} uses SCSI controller {c.get('scsihw') or 'lsi'}: the stack sets "
+                        "virtio-scsi-single, which the guest sees as new hardware")
         if c.get("ostype") and c["ostype"] != "l26":
             kw["os_type"] = c["ostype"]
         if not _flag(_kv(c.get("agent")).get("enabled", _kv(c.get("agent")).get("", "0"))):
