@@ -18,6 +18,7 @@ from pvecdk.adopt.adopt import adopt, build_stack
 from pvecdk.adopt.report import Report
 
 VENV_BIN = Path(sys.executable).parent
+CIFS_PASSWORD = "cifs-s3cret-pw"
 
 
 def run(fake: FakeCluster, out: Path, count: int) -> Report:
@@ -75,6 +76,8 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> tuple[FakeCluster, Report
         shapes.add_vm(fake, "pve2", 101, "db1", cores=4, memory=8192, storage="vm-pool", tags="db;prod")
         shapes.add_container(fake, "pve3", 200, "dns1")
         shapes.add_jobs_and_metrics(fake)
+        shapes.api(fake).storage.post(storage="nas", type="cifs", server="192.168.1.60", share="pve",
+                                      username="pve", password=CIFS_PASSWORD, content="iso,backup")
         fake.add_ha_resource("vm:100")
         fake.set_inventory("/cluster/ha/resources/vm:100", {"sid": "vm:100", "state": "started", "max_restart": 3,
                                                              "max_relocate": 1})
@@ -133,13 +136,18 @@ def test_writes_ceph_storage_guests_ha_and_jobs(three: tuple[FakeCluster, Report
 
 def test_secrets_become_sensitive_variables_listed_at_the_top(three: tuple[FakeCluster, Report, str, Path]) -> None:
     _fake, report, text, _out = three
-    assert report.secrets == ["influx_token"]
+    assert report.secrets == ["nas_password", "influx_token"]
     docstring = ast.get_docstring(ast.parse(text)) or ""
     assert "influx_token: InfluxDB token of metrics server influx" in docstring
-    (var,) = calls(text, "influx_token = TerraformVariable")
-    assert kwargs(var)["sensitive"] == "True"
-    assert "SECRETS = ('influx_token',)" in ast.unparse(ast.parse(text))
-    assert shapes.TOKEN.split("=")[1] not in text
+    assert "nas_password: password of CIFS storage nas" in docstring
+    for name in report.secrets:
+        (var,) = calls(text, f"{name} = TerraformVariable")
+        assert kwargs(var)["sensitive"] == "True"
+    (nas,) = calls(text, "CifsStorage")
+    assert kwargs(nas)["password"] == "nas_password.string_value"
+    assert "SECRETS = ('nas_password', 'influx_token')" in ast.unparse(ast.parse(text))
+    assert shapes.TOKEN.split("=")[1] not in text and CIFS_PASSWORD not in text
+    assert CIFS_PASSWORD not in report.markdown() + report.terminal()
 
 
 def test_every_resource_gets_an_import_block_in_its_providers_format(
@@ -354,3 +362,15 @@ def test_the_module_passes_pvecdk_validate(three: tuple[FakeCluster, Report, str
     (check,) = check_outdir(tmp_path / "cdktf.out")
     assert check.ok, [str(f) for f in check.findings]
     assert sum(check.planned.values()) == len(report.imports)
+
+
+def test_an_etc_hosts_the_stack_would_rewrite_is_a_decision(tmp_path: Path) -> None:
+    with shapes.shape(3) as fake:
+        installer = "127.0.0.1 localhost.localdomain localhost\n192.168.1.12 pve2.example.internal pve2\n"
+        fake.set_inventory("/nodes/pve2/hosts", {"digest": "0" * 40, "data": installer})
+        report = run(fake, tmp_path / "lab.py", 3)
+    (decision,) = [d for d in report.decisions if "/etc/hosts" in d]
+    assert decision.startswith("pve2's /etc/hosts differs from what the stack writes (every node on the cluster "
+                               "network): the first deploy rewrites the entries of 10.0.0.11, 10.0.0.12, 10.0.0.13, "
+                               "192.168.1.12")
+    assert "# DECIDE: pve2's /etc/hosts" in (tmp_path / "lab.py").read_text()
