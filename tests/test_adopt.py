@@ -321,7 +321,8 @@ def test_permission_denied_on_one_path_is_reported(tmp_path: Path) -> None:
         report = run(fake, tmp_path / "lab.py", 3)
     text = (tmp_path / "lab.py").read_text()
     (denied,) = [lo for lo in report.left_out if lo.what == "backup jobs"]
-    assert denied.reason.startswith("permission denied on /cluster/backup (HTTP 403)")
+    assert denied.reason.startswith("permission denied on /cluster/backup (HTTP 403)") and denied.failed
+    assert not report.ok and [lo.what for lo in report.left_out if lo.failed] == ["backup jobs"]
     assert calls(text, "BackupJob") == [] and len(calls(text, "InfluxDbServer")) == 1
     assert "| backup jobs | permission denied" in report.markdown()
 

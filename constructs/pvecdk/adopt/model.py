@@ -14,6 +14,7 @@ class LeftOut:
 
     what: str
     reason: str
+    failed: bool = False  # could not be read (a node offline, a path forbidden), rather than not modelled
 
 
 @dataclass

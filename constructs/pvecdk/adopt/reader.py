@@ -53,7 +53,7 @@ class _Reader:
         try:
             return read()
         except EngineError as exc:
-            self.inv.left_out.append(LeftOut(what, _reason(exc)))
+            self.inv.left_out.append(LeftOut(what, _reason(exc), failed=True))
             return None
 
 
@@ -130,7 +130,7 @@ def _read_cluster(r: _Reader, names: list[str], online: dict[str, bool]) -> None
 def _read_node(r: _Reader, node: NodeInfo) -> None:
     if not node.online:
         r.inv.left_out.append(LeftOut(f"node {node.name}: networks, DNS, time, guests",
-                                      "node offline: PVE lists it but cannot forward calls to it"))
+                                      "node offline: PVE lists it but cannot forward calls to it", failed=True))
         return
     n = node.name
     node.interfaces = r.part(f"node {n}: networks", lambda: list(r.get(f"/nodes/{n}/network") or [])) or []

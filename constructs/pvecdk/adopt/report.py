@@ -46,8 +46,7 @@ class Report:
     @property
     def ok(self) -> bool:
         """Whether the stack adopts the cluster with nothing failing to read and no rule broken."""
-        return not self.policy_errors and not any(lo.reason.startswith(("permission", "node offline", "no answer"))
-                                                  for lo in self.left_out)
+        return not self.policy_errors and not any(lo.failed for lo in self.left_out)
 
     def terminal(self) -> str:
         inv = self.inventory
