@@ -2,7 +2,8 @@
 and rules, pools, backup and replication jobs, metrics servers, firewall options, users and ACLs.
 
 Tests seed it through `FakeCluster.set_inventory(path, data)` with what PVE would answer for that concrete path
-(`/nodes/pve1/network`, `/cluster/ha/rules`); a path not seeded answers PVE's empty answer for it. The guest
+(`/nodes/pve1/network`, `/cluster/ha/rules`); a path not seeded answers what another handler of the fake
+answers for it, else PVE's empty answer. The guest
 lists of a node come from the guests the fake holds (`FakeCluster.add_guest`).
 """
 
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# The modules whose routes this one falls back on register theirs first.
+from . import handlers_cluster, handlers_node  # noqa: F401
 from .errors import ApiError
-from .routes import Call, route, target_node
+from .routes import ROUTES, Call, route, target_node
 
 # Templates whose answer is a list when nothing was seeded; the others answer an object.
 _LISTS = ("/nodes/{node}/network", "/cluster/ha/groups", "/cluster/ha/rules", "/pools", "/cluster/backup",
@@ -29,10 +32,16 @@ def _concrete(template: str, params: dict[str, str]) -> str:
 
 
 def _seeded(template: str, empty: Any) -> Any:
+    # A route another module implements already answers what nothing seeded (this module registers last).
+    previous = ROUTES.get(("GET", template))
+
     def handler(call: Call) -> Any:
         if "{node}" in template:
             target_node(call)  # a node that is down answers 595, as the real proxy does
-        return call.world.inventory.get(_concrete(template, call.params), empty)
+        path = _concrete(template, call.params)
+        if path in call.world.inventory:
+            return call.world.inventory[path]
+        return previous(call) if previous is not None else empty
 
     return handler
 
