@@ -10,24 +10,19 @@ output depends only on the inventory, so an unchanged cluster gives the same fil
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pvecdk._storage_types import CONTENT
 from pvecdk._values import NetworkRole
-from pvecdk.adopt.code import LINE, Arg, Source, call, identifier, literal
-from pvecdk.adopt.model import GuestInfo, Inventory, Json, LeftOut
-from pvecdk.adopt.networks import Roles, management_interface, recognise
-from pvecdk.ha import _preference_name as preference_name
+from pvecdk.adopt.base import flag, kv
+from pvecdk.adopt.code import Arg, call, literal
+from pvecdk.adopt.guests import GuestWriter
+from pvecdk.adopt.model import Inventory, Json, LeftOut
+from pvecdk.adopt.networks import management_interface, recognise
 
 __all__ = ["Written", "write_module"]
-
-_DNS_LABEL = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
-_GiB = 1024**3
-_UNKNOWN_TEMPLATE = "local:vztmpl/unknown.tar.zst"
-
 
 @dataclass
 class Written:
@@ -60,83 +55,7 @@ _STORAGE_PROPS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
 }
 
 
-def _flag(value: Any) -> bool:
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
-def _kv(text: Any) -> dict[str, str]:
-    """``a=1,b=2`` (PVE's property strings) -> dict; a leading bare value is ``""``'s. An object (the API returns
-    datacenter.cfg's property strings parsed) is taken as it is."""
-    if isinstance(text, dict):
-        return {str(k): str(v) for k, v in text.items()}
-    out: dict[str, str] = {}
-    for part in str(text or "").split(","):
-        if not part:
-            continue
-        key, sep, value = part.partition("=")
-        if sep:
-            out[key.strip()] = value.strip()
-        else:
-            out[""] = key.strip()
-    return out
-
-
-def _size_gib(text: str) -> int | None:
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGT]?)", text.strip())
-    if m is None:
-        return None
-    factor = {"": 1, "K": 1024, "M": 1024**2, "G": _GiB, "T": 1024**4}[m.group(2)]
-    gib = float(m.group(1)) * factor / _GiB
-    return int(gib) if gib == int(gib) and gib >= 1 else None
-
-
-class _Writer:
-    def __init__(self, inv: Inventory, node_endpoints: Mapping[str, str]) -> None:
-        self.inv = inv
-        self.src = Source()
-        self.names: set[str] = set()
-        self.node_vars: dict[str, str] = {}
-        self.storage_vars: dict[str, str] = {}
-        self.guest_vars: dict[int, str] = {}
-        self.pool_vars: dict[str, str] = {}
-        self.construct_ids: set[str] = set()
-        self.secrets: list[tuple[str, str]] = []
-        self.left_out: list[LeftOut] = []
-        self.decisions: list[str] = []
-        self.endpoints = dict(node_endpoints)
-        self.roles: Roles = Roles()
-        self.v9 = not inv.release.startswith("8")
-
-    # -- helpers
-
-    def line(self, text: str = "") -> None:
-        self.src.add(text)
-
-    def var(self, name: str) -> str:
-        return identifier(name, self.names)
-
-    def construct_id(self, wanted: str) -> str:
-        found, n = wanted, 2
-        while found in self.construct_ids:
-            found, n = f"{wanted}-{n}", n + 1
-        self.construct_ids.add(found)
-        return found
-
-    def secret(self, name: str, description: str) -> Arg:
-        var = identifier(name, self.names)
-        self.secrets.append((var, description))
-        self.line(call(f"{var} = TerraformVariable", [Arg("self"), var],
-                       {"type": "string", "sensitive": True, "description": description}))
-        return Arg(f"{var}.string_value")
-
-    def decide(self, comment: str) -> None:
-        self.decisions.append(comment)
-        self.line("\n".join(textwrap.wrap(f"DECIDE: {comment}", width=LINE - 10, initial_indent="        # ",
-                                           subsequent_indent="        #   ")))
-
-    def skip(self, what: str, reason: str) -> None:
-        self.left_out.append(LeftOut(what, reason))
-
+class _Writer(GuestWriter):
     # -- sections
 
     def write(self) -> None:
@@ -191,7 +110,7 @@ class _Writer:
                 self.decide(f"the nodes' time zones differ ({', '.join(zones)}); the stack sets {zones[0]}")
         if roles.gateway:
             kw["management_gateway"] = roles.gateway
-        firewall_on = bool(inv.firewall) and _flag((inv.firewall or {}).get("enable"))
+        firewall_on = bool(inv.firewall) and flag((inv.firewall or {}).get("enable"))
         if firewall_on:
             self.decide("the cluster firewall is on: firewall=True would replace its rules with pvecdk's "
                         "(see the report); compare them, then turn it on")
@@ -227,7 +146,7 @@ class _Writer:
 
     def options(self, kw: dict[str, Any]) -> None:
         o = self.inv.options
-        migration = _kv(o.get("migration"))
+        migration = kv(o.get("migration"))
         if not migration.get("network"):
             default = self.roles.networks.get(NetworkRole.CLUSTER) or self.roles.networks.get(NetworkRole.MANAGEMENT)
             self.decide(f"datacenter.cfg names no migration network: the stack sets {default} (migration_network "
@@ -235,18 +154,18 @@ class _Writer:
         if migration.get("type") == "insecure" or migration.get("") == "insecure":
             self.src.use("MigrationType")
             kw["migration_type"] = Arg("MigrationType.INSECURE")
-        ha = _kv(o.get("ha"))
+        ha = kv(o.get("ha"))
         if ha.get("shutdown_policy") and ha["shutdown_policy"] != "conditional":
             self.src.use("HaShutdownPolicy")
             kw["ha_shutdown_policy"] = Arg(f"HaShutdownPolicy.{ha['shutdown_policy'].upper()}")
-        crs = _kv(o.get("crs"))
+        crs = kv(o.get("crs"))
         if crs.get("ha"):
             self.src.use("CrsMode")
             kw["crs_mode"] = Arg(f"CrsMode.{crs['ha'].upper()}")
         if o.get("fencing") and o["fencing"] != "watchdog":
             self.src.use("FencingMode")
             kw["fencing"] = Arg(f"FencingMode.{str(o['fencing']).upper()}")
-        limits = _kv(o.get("bwlimit"))
+        limits = kv(o.get("bwlimit"))
         for key in ("migration", "clone", "move", "restore", "default"):
             if limits.get(key):
                 kw[f"bandwidth_limit_{key}_kibps"] = int(limits[key])
@@ -257,7 +176,7 @@ class _Writer:
             kw["keyboard"] = o["keyboard"]
         if o.get("mac_prefix"):
             kw["mac_prefix"] = o["mac_prefix"]
-        next_id = _kv(o.get("next-id"))
+        next_id = kv(o.get("next-id"))
         if next_id:
             self.src.use("NextIdRange")
             args = ", ".join(f"{k}={int(next_id[k])}" for k in ("lower", "upper") if k in next_id)
@@ -317,7 +236,7 @@ class _Writer:
                 kw.update({k: v for k, v in common.items() if k == "address"})
                 if iface.get("gateway"):
                     kw["gateway"] = iface["gateway"]
-                if _flag(iface.get("bridge_vlan_aware")):
+                if flag(iface.get("bridge_vlan_aware")):
                     kw["vlan_aware"] = True
                 if iface.get("mtu"):
                     kw["mtu"] = int(iface["mtu"])
@@ -374,9 +293,9 @@ class _Writer:
         nodes = sorted(n for n in str(entry.get("nodes") or "").split(",") if n)
         if nodes:
             kw["nodes"] = [Arg(self.node_vars[n]) for n in nodes if n in self.node_vars]
-        if _flag(entry.get("disable")):
+        if flag(entry.get("disable")):
             kw["enabled"] = False
-        prune = _kv(entry.get("prune-backups"))
+        prune = kv(entry.get("prune-backups"))
         if prune and kind in ("dir", "nfs", "cifs", "pbs", "cephfs"):
             self.src.use("Retention")
             kw["retention"] = Arg("Retention(" + ", ".join(
@@ -399,10 +318,10 @@ class _Writer:
         required, optional = _STORAGE_PROPS[kind]
         kw: dict[str, Any] = {prop: e.get(option) or "" for option, prop in required.items()}
         kw.update({prop: e[option] for option, prop in optional.items() if e.get(option)})
-        if kind in ("dir", "lvm") and _flag(e.get("shared")):
+        if kind in ("dir", "lvm") and flag(e.get("shared")):
             kw["shared"] = True
         if kind == "zfspool" and e.get("sparse") is not None:
-            kw["sparse"] = _flag(e["sparse"])
+            kw["sparse"] = flag(e["sparse"])
         if kind in ("cifs", "pbs"):
             what = "CIFS" if kind == "cifs" else "Proxmox Backup Server"
             kw["password"] = self.secret(f"{sid}_password", f"password of {what} storage {sid}")
@@ -507,304 +426,12 @@ class _Writer:
         positional: list[Any] = [sid] if sid != default_id else []
         kw = {k: v for k, v in self._common_storage(entry, kind).items() if k in ("content", "nodes")}
         if kind == "rbd" and entry.get("krbd") is not None:
-            kw["krbd"] = _flag(entry["krbd"])
+            kw["krbd"] = flag(entry["krbd"])
         if kind == "cephfs" and entry.get("subdir"):
             kw["subdir"] = entry["subdir"]
         svar = self.var(f"{sid}_storage" if sid == default_id else sid)
         self.storage_vars[sid] = svar
         self.line(call(f"{svar} = {var}.as_storage", positional, kw))
-
-    # -- pools and guests
-
-    def pools(self) -> None:
-        if not self.inv.pools:
-            return
-        self.line()
-        self.line("        # Resource pools")
-        self.src.use("Pool")
-        for pool in self.inv.pools:
-            pid = str(pool.get("poolid"))
-            var = self.var(f"pool_{pid}")
-            self.pool_vars[pid] = var
-            kw: dict[str, Any] = {"pool_id": pid}
-            if pool.get("comment"):
-                kw["comment"] = str(pool["comment"]).strip()
-            self.line(call(f"{var} = Pool", [Arg("self"), self.construct_id(f"Pool-{pid}")], kw))
-
-    def _guest_pool(self, vmid: int) -> str | None:
-        for pool in self.inv.pools:
-            for member in pool.get("members") or []:
-                if member.get("vmid") is not None and int(member["vmid"]) == vmid:
-                    return self.pool_vars.get(str(pool.get("poolid")))
-        return None
-
-    def guests(self) -> None:
-        by_node: dict[str, list[GuestInfo]] = {}
-        for guest in sorted(self.inv.guests, key=lambda g: g.vmid):
-            by_node.setdefault(guest.node, []).append(guest)
-        names = [g.name for g in self.inv.guests]
-        for node in sorted(by_node):
-            self.line()
-            self.line(f"        # Guests on {node}")
-            for guest in by_node[node]:
-                unique = names.count(guest.name) == 1 and _DNS_LABEL.fullmatch(guest.name) is not None
-                cid = self.construct_id(guest.name if unique else f"{'vm' if guest.kind == 'qemu' else 'ct'}-"
-                                                                    f"{guest.vmid}")
-                if guest.kind == "qemu":
-                    self.vm(guest, cid, unique)
-                else:
-                    self.container(guest, cid, unique)
-        self.replication()
-        self.affinity_rules()
-
-    def _disk(self, spec: str, interface: str | None, what: str, *, vm: bool = False) -> Arg | None:
-        opts = _kv(spec)
-        volume = opts.get("", "")
-        sid = volume.split(":", 1)[0]
-        if sid not in self.storage_vars:
-            self.skip(what, f"its disk {interface or 'rootfs'} is on storage {sid or volume!r}, which the stack "
-                            "does not define")
-            return None
-        args = [self.storage_vars[sid]]
-        size = _size_gib(opts.get("size", "")) if opts.get("size") else None
-        if size is not None and size != 32:
-            args.append(f"size_gib={size}")
-        if interface is not None:
-            args.append(f"interface={literal(interface)}")
-        if vm:
-            if _flag(opts.get("ssd")):
-                args.append("ssd=True")
-            if opts.get("discard") != "on":
-                args.append("discard=False")
-            if not _flag(opts.get("iothread")):
-                args.append("iothread=False")
-            if opts.get("cache"):
-                args.append(f"cache={literal(opts['cache'])}")
-        if opts.get("backup") is not None and not _flag(opts["backup"]):
-            args.append("backup=False")
-        if _flag(opts.get("norep") or "0") or (opts.get("replicate") is not None and not _flag(opts["replicate"])):
-            args.append("replicate=False")
-        self.src.use("Disk")
-        return Arg(f"Disk({', '.join(args)})")
-
-    def _nics(self, config: Json, vm: bool) -> list[Arg] | None:
-        nics: list[Arg] = []
-        for key in sorted((k for k in config if re.fullmatch(r"net\d+", k)), key=lambda k: int(k[3:])):
-            opts = _kv(config[key])
-            args: list[str] = []
-            bridge = opts.get("bridge", "vmbr0")
-            if bridge != "vmbr0":
-                args.append(f"bridge={literal(bridge)}")
-            if opts.get("tag"):
-                args.append(f"vlan_id={int(opts['tag'])}")
-            if not _flag(opts.get("firewall")):
-                args.append("firewall=False")
-            model = next((m for m in ("virtio", "e1000", "vmxnet3", "rtl8139") if m in opts), "virtio")
-            if vm and model != "virtio":
-                args.append(f"model={literal(model)}")
-            if opts.get("rate"):
-                args.append(f"rate_limit_mbps={float(opts['rate'])}")
-            if opts.get("mtu"):
-                args.append(f"mtu={int(opts['mtu'])}")
-            nics.append(Arg(f"NetworkInterface({', '.join(args)})"))
-        if [n.code for n in nics] == ["NetworkInterface()"]:
-            return None
-        self.src.use("NetworkInterface")
-        return nics
-
-    def _ha(self, guest: GuestInfo) -> Arg | None:
-        sid = f"{'vm' if guest.kind == 'qemu' else 'ct'}:{guest.vmid}"
-        res = next((r for r in self.inv.ha_resources if r.get("sid") == sid), None)
-        if res is None:
-            return None
-        self.src.use("HaOptions")
-        args: list[str] = []
-        if res.get("state") and res["state"] != "started":
-            self.src.use("HaState")
-            args.append(f"state=HaState.{str(res['state']).upper()}")
-        for key in ("max_restart", "max_relocate"):
-            if res.get(key) is not None and int(res[key]) != 1:
-                args.append(f"{key}={int(res[key])}")
-        nodes, strict, live_name = self._preference(sid, res)
-        if nodes and live_name != preference_name(nodes, strict):
-            kind = "rule" if self.v9 else "group"
-            self.decide(f"HA {kind} {live_name} holds {sid}: pvecdk names the {kind} for these preferences "
-                        f"{preference_name(nodes, strict)} and creates it; remove {live_name} once nothing uses it")
-        if nodes:
-            args.append("prefer={" + ", ".join(f"{self.node_vars[n]}: {p}" for n, p in nodes.items()
-                                               if n in self.node_vars) + "}")
-        if strict:
-            args.append("strict=True")
-        if res.get("failback") is not None and self.v9 and not _flag(res["failback"]):
-            args.append("failback=False")
-        if res.get("comment"):
-            args.append(f"comment={literal(str(res['comment']))}")
-        return Arg(f"HaOptions({', '.join(args)})") if args else Arg("True")
-
-    def _preference(self, sid: str, res: Json) -> tuple[dict[str, int], bool, str]:
-        entry: Json | None = None
-        if self.v9:
-            entry = next((r for r in self.inv.ha_rules if r.get("type") == "node-affinity"
-                          and sid in str(r.get("resources") or "").split(",")), None)
-        elif res.get("group"):
-            entry = next((g for g in self.inv.ha_groups if g.get("group") == res["group"]), None)
-        if entry is None:
-            return {}, False, ""
-        nodes: dict[str, int] = {}
-        for part in str(entry.get("nodes") or "").split(","):
-            name, _, prio = part.strip().partition(":")
-            if name:
-                nodes[name] = int(prio) if prio else 1
-        strict = _flag(entry.get("strict") if self.v9 else entry.get("restricted"))
-        return nodes, strict, str(entry.get("rule") if self.v9 else entry.get("group"))
-
-    def _guest_common(self, guest: GuestInfo, kw: dict[str, Any], default_start: bool = True) -> None:
-        c = guest.config
-        if not _flag(c.get("onboot")):
-            kw["start_on_boot"] = False
-        tags = sorted(t for t in re.split(r"[;, ]", str(c.get("tags") or "")) if t)
-        if tags:
-            kw["tags"] = tags
-        pool = self._guest_pool(guest.vmid)
-        if pool:
-            kw["pool"] = Arg(pool)
-        if _flag(c.get("protection")):
-            kw["protection"] = True
-        ha = self._ha(guest)
-        if ha is not None:
-            kw["ha"] = ha
-
-    def vm(self, guest: GuestInfo, cid: str, unique: bool) -> None:
-        c = guest.config
-        node = self.node_vars.get(guest.node)
-        if node is None:
-            self.skip(f"VM {guest.vmid}", f"on {guest.node}, which is not a member")
-            return
-        kw: dict[str, Any] = {"node": Arg(node), "vm_id": guest.vmid}
-        if not unique and c.get("name"):
-            kw["name"] = c["name"]
-        cpu = _kv(c.get("cpu")).get("") or ("x86-64-v2-AES" if self.v9 else "kvm64")
-        if cpu != "x86-64-v2-AES":
-            kw["cpu_type"] = cpu
-            if cpu in ("host", "max"):
-                kw["allow_host_cpu"] = True
-                self.decide(f"VM {guest.vmid} uses CPU type {cpu}: it migrates only between identical CPUs")
-        cores, sockets = int(c.get("cores") or 1), int(c.get("sockets") or 1)
-        if cores != 2:
-            kw["cores"] = cores
-        if sockets != 1:
-            kw["sockets"] = sockets
-        memory = int(str(c.get("memory") or "512").split(",")[0].removeprefix("current="))
-        if memory != 2048:
-            kw["memory_mib"] = memory
-        if c.get("balloon") and int(c["balloon"]) not in (0, memory):
-            kw["balloon_mib"] = int(c["balloon"])
-        disks: list[Arg] = []
-        for key in sorted((k for k in c if re.fullmatch(r"(scsi|virtio|sata|ide)\d+", k)),
-                          key=lambda k: (re.sub(r"\d", "", k), int(re.sub(r"\D", "", k)))):
-            if "media=cdrom" in str(c[key]) or str(c[key]).startswith("none"):
-                continue
-            # The construct numbers scsi disks in order: scsi0, scsi1... need no interface.
-            interface = None if key == f"scsi{len(disks)}" and all(
-                d.code.find("interface=") < 0 for d in disks) else key
-            disk = self._disk(str(c[key]), interface, f"VM {guest.vmid}", vm=True)
-            if disk is None:
-                return
-            disks.append(disk)
-        if disks:
-            kw["disks"] = disks
-        nics = self._nics(c, vm=True)
-        if nics is not None:
-            kw["networks"] = nics
-        if str(c.get("scsihw") or "lsi") != "virtio-scsi-single":
-            self.decide(f"VM {guest.vmid} uses SCSI controller {c.get('scsihw') or 'lsi'}: the stack sets "
-                        "virtio-scsi-single, which the guest sees as new hardware")
-        if c.get("ostype") and c["ostype"] != "l26":
-            kw["os_type"] = c["ostype"]
-        if not _flag(_kv(c.get("agent")).get("enabled", _kv(c.get("agent")).get("", "0"))):
-            kw["agent"] = False
-        self._guest_common(guest, kw)
-        self.src.use("Vm")
-        var = self.var(cid)
-        self.guest_vars[guest.vmid] = var
-        self.line(call(f"{var} = Vm", [Arg("self"), cid], kw))
-
-    def container(self, guest: GuestInfo, cid: str, unique: bool) -> None:
-        c = guest.config
-        node = self.node_vars.get(guest.node)
-        if node is None:
-            self.skip(f"container {guest.vmid}", f"on {guest.node}, which is not a member")
-            return
-        disk = self._disk(str(c.get("rootfs") or ""), None, f"container {guest.vmid}")
-        if disk is None:
-            return
-        var = self.var(cid)
-        self.decide(f"container {guest.vmid}: PVE does not keep the template it was made from; name the one to "
-                    "recreate it from (the template is ignored while the container exists)")
-        kw: dict[str, Any] = {"node": Arg(node), "vm_id": guest.vmid, "template": _UNKNOWN_TEMPLATE, "disk": disk}
-        hostname = c.get("hostname")
-        if hostname and hostname != cid:
-            kw["hostname"] = hostname
-        cores = int(c.get("cores") or 1)
-        if cores != 1:
-            kw["cores"] = cores
-        if int(c.get("memory") or 512) != 512:
-            kw["memory_mib"] = int(c["memory"])
-        if int(str(c.get("swap", 512))) != 512:
-            kw["swap_mib"] = int(c["swap"])
-        nics = self._nics(c, vm=False)
-        if nics is not None:
-            kw["networks"] = nics
-        if not _flag(c.get("unprivileged")):
-            kw["unprivileged"] = False
-        if _flag(_kv(c.get("features")).get("nesting")):
-            kw["nesting"] = True
-        if c.get("ostype"):
-            kw["os_type"] = c["ostype"]
-        self._guest_common(guest, kw)
-        self.src.use("Container")
-        self.guest_vars[guest.vmid] = var
-        self.line(call(f"{var} = Container", [Arg("self"), cid], kw))
-        # The template is fixed at creation: an adopted container would otherwise be planned for replacement.
-        self.line(f'        {var}.resource.add_override("lifecycle.ignore_changes", ["operating_system"])')
-
-    def replication(self) -> None:
-        jobs = sorted(self.inv.replication, key=lambda j: str(j.get("id")))
-        if jobs:
-            self.line()
-            self.line("        # Storage replication")
-        for job in jobs:
-            jid = str(job.get("id"))
-            vmid = int(str(job.get("guest") or jid.split("-")[0]))
-            guest, target = self.guest_vars.get(vmid), self.node_vars.get(str(job.get("target")))
-            if guest is None or target is None:
-                self.skip(f"replication job {jid}", "its guest or target node is not in the stack")
-                continue
-            kw: dict[str, Any] = {}
-            if job.get("schedule") and job["schedule"] != "*/15":
-                kw["schedule"] = job["schedule"]
-            if job.get("rate"):
-                kw["rate_limit_mbps"] = float(job["rate"])
-            if _flag(job.get("disable")):
-                kw["enabled"] = False
-            if job.get("comment"):
-                kw["comment"] = job["comment"]
-            self.line(call(f"{guest}.replicate_to", [Arg(target)], kw))
-
-    def affinity_rules(self) -> None:
-        for rule in sorted(self.inv.ha_rules, key=lambda r: str(r.get("rule"))):
-            if rule.get("type") != "resource-affinity":
-                continue
-            members = [self.guest_vars.get(int(s.split(":")[1])) for s in str(rule.get("resources")).split(",")
-                       if ":" in s]
-            if None in members or len(members) < 2:
-                self.skip(f"HA rule {rule.get('rule')}", "one of its guests is not in the stack")
-                continue
-            verb = "keep_together" if rule.get("affinity") == "positive" else "keep_apart"
-            kw: dict[str, Any] = {"name": rule.get("rule")}
-            if rule.get("comment"):
-                kw["comment"] = rule["comment"]
-            self.line(call(f"cluster.ha.{verb}", [Arg("[" + ", ".join(str(m) for m in members) + "]")], kw))
 
     # -- jobs, metrics, access
 
@@ -833,7 +460,7 @@ class _Writer:
             if compress != "zstd":
                 self.src.use("Compression")
                 kw["compression"] = Arg("Compression." + {"0": "NONE", "1": "LZO"}.get(compress, compress.upper()))
-            prune = _kv(job.get("prune-backups"))
+            prune = kv(job.get("prune-backups"))
             if prune:
                 self.src.use("Retention")
                 kw["retention"] = Arg("Retention(" + ", ".join(
@@ -857,9 +484,9 @@ class _Writer:
                 kw["mail_to"] = [m for m in re.split(r"[,; ]", str(job["mailto"])) if m]
             if job.get("notes-template") != "{{guestname}}":
                 kw["notes_template"] = job.get("notes-template")
-            if not _flag(job.get("repeat-missed")):
+            if not flag(job.get("repeat-missed")):
                 kw["repeat_missed"] = False
-            if job.get("enabled") is not None and not _flag(job["enabled"]):
+            if job.get("enabled") is not None and not flag(job["enabled"]):
                 kw["enabled"] = False
             self.line(call("BackupJob", [Arg("self"), self.construct_id(f"backup-{jid}")], kw))
 
@@ -886,7 +513,7 @@ class _Writer:
                 if proto in ("http", "https"):
                     token = self.secret(f"{name}_token", f"InfluxDB token of metrics server {name}")
                     kw["token"] = Arg(token.code.removesuffix(".string_value"))
-                if server.get("verify-certificate") is not None and not _flag(server["verify-certificate"]):
+                if server.get("verify-certificate") is not None and not flag(server["verify-certificate"]):
                     kw["verify_tls"] = False
                 cls = "InfluxDbServer"
             elif kind == "graphite":
@@ -907,7 +534,7 @@ class _Writer:
                 kw["mtu"] = int(server["mtu"])
             if server.get("timeout"):
                 kw["timeout_seconds"] = int(server["timeout"])
-            if _flag(server.get("disable")):
+            if flag(server.get("disable")):
                 kw["enabled"] = False
             self.line(call(cls, [Arg("self"), self.construct_id(f"metrics-{name}")], kw))
 
