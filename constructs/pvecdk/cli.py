@@ -203,6 +203,41 @@ def _cli(argv: Sequence[str]) -> int:
     return node_cli.run_cli(Path.cwd(), args)
 
 
+def _import(args: argparse.Namespace) -> int:
+    from pvecdk.adopt.adopt import adopt
+
+    node_endpoints = {}
+    for pair in args.node_endpoint or []:
+        node, sep, url = pair.partition("=")
+        if not sep or not url.startswith("https://"):
+            print(f"pvecdk import: --node-endpoint {pair!r}: give NODE=https://ADDRESS:8006", file=sys.stderr)
+            return 2
+        node_endpoints[node] = url
+    out = Path(args.out)
+    report = adopt(args.endpoint, out, stack_name=args.stack, node_endpoints=node_endpoints)
+    print(report.terminal())
+    markdown = Path(args.report) if args.report else out.with_suffix(".import.md")
+    markdown.write_text(report.markdown())
+    print(f"  report: {markdown}")
+    return 0 if report.ok else 1
+
+
+_IMPORT_HELP = """\
+Read a running cluster through one node's API and write one stack module for it: the cluster, its nodes and
+networks, storage, Ceph, guests (grouped per node) with HA and replication, pools, backup jobs and metrics
+servers, with the constructs of pvecdk. Every resource the stack would create gets a Terraform `import` block
+with its provider's id (module-level IMPORTS), so the first plan imports and changes nothing. Secrets are never
+read: each becomes a sensitive Terraform variable named at the top of the module.
+
+Credentials: PROXMOX_VE_API_TOKEN, or PROXMOX_VE_USERNAME and PROXMOX_VE_PASSWORD; PVECDK_CA_FILE for the nodes'
+CA (TLS is verified). A part that cannot be read (a node offline, a path the token may not read) is reported and
+left out; the rest is written.
+
+Exit status: 0 when written and nothing failed, 1 when written with parts unreadable or rules the cluster
+breaks (see the report), 2 when nothing could be written.
+"""
+
+
 def _init(args: argparse.Namespace) -> int:
     from pvecdk.init import init_project
 
@@ -282,6 +317,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     init.add_argument("--requirement", metavar="SPEC",
                       help="how the repo requires pvecdk (default: how this pvecdk was installed, if from a git URL, "
                            "else pvecdk==<this version>); extras are added")
+    adopt = commands.add_parser(
+        "import", help="adopt a running cluster: write its stack module with import blocks",
+        description=_IMPORT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    adopt.add_argument("--endpoint", required=True, help="API URL of one node, such as https://10.0.0.11:8006")
+    adopt.add_argument("--out", required=True, help="the module to write, such as stacks/prod.py")
+    adopt.add_argument("--stack", help="the stack's name (default: the module's name, with '-' for '_')")
+    adopt.add_argument("--node-endpoint", action="append", metavar="NODE=URL",
+                       help="a node's API URL when it is not https://<management address>:8006 (repeatable)")
+    adopt.add_argument("--report", metavar="FILE", help="markdown report (default: next to --out, .import.md)")
     args = parser.parse_args(argv)
     try:
         if args.command == "validate":
@@ -294,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _provider_install(args)
         if args.command == "init":
             return _init(args)
+        if args.command == "import":
+            return _import(args)
     except PvecdkError as exc:
         print(f"pvecdk {args.command}: {exc}", file=sys.stderr)
         return 2
