@@ -110,10 +110,15 @@ class GuestBase(_cdk.Construct):
 
     def _common_attrs(self, *, tags: Sequence[str], pool: Pool | None, started: bool,
                       protection: bool) -> dict[str, Any]:
-        """The L1 arguments of VMs and containers alike; the guest is created after the cluster's membership."""
+        """The L1 arguments of VMs and containers alike; the guest is created after the cluster's membership.
+
+        ``node_name`` is where the guest is created; bpg never acts on a change of it (it would replace a
+        container, and read an HA relocation as drift): the guest's ``pvecdk_guest_placement`` migrates it.
+        """
         return {"node_name": self._node.name, "vm_id": self._vm_id, "started": started,
                 "tags": sorted(set(tags)) or None, "pool_id": pool.pool_id if pool else None,
-                "protection": protection or None, "depends_on": [self.cluster.membership]}
+                "protection": protection or None, "depends_on": [self.cluster.membership],
+                "lifecycle": _cdk.TerraformResourceLifecycle(ignore_changes=["node_name"])}
 
     # -- attributes
 

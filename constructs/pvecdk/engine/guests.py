@@ -119,8 +119,14 @@ def _read_via(client: Client, via: str, vm_id: int) -> LiveGuest | None:
     )
 
 
-def plan_placement(want: Placement, live: LiveGuest | None) -> tuple[list[Step], list[EngineProblem]]:
-    """The steps that put ``want`` where the model says (none or one migration), and the reasons to refuse."""
+def plan_placement(want: Placement, live: LiveGuest | None, *, reachable: frozenset[str] | None = None
+                   ) -> tuple[list[Step], list[EngineProblem]]:
+    """The steps that put ``want`` where the model says (none or one migration), and the reasons to refuse.
+
+    Args:
+        reachable: The nodes the engine has an endpoint for (None: every node); a migration is started on the
+            node the guest runs on, so that node must be one of them.
+    """
     if live is None:
         return [], []  # not created yet: its own resource creates it on the model's node
     what = GUEST_TYPES.get(want.type, want.type)
@@ -137,6 +143,10 @@ def plan_placement(want: Placement, live: LiveGuest | None) -> tuple[list[Step],
     elif want.node not in live.online_nodes:
         problems.append(EngineProblem(want.node, f"is offline: {want.label} cannot migrate to it",
                                       f"bring {want.node} online, or leave the {what} on {live.node}", "node_name"))
+    if reachable is not None and live.node not in reachable:
+        problems.append(EngineProblem(want.label, f"runs on {live.node}, which has no API endpoint in the model",
+                                      f"add {live.node} to the cluster's nodes, or migrate the {what} by hand",
+                                      "endpoints"))
     if not live.quorate:
         problems.append(EngineProblem(want.label, "the cluster has no quorum: no guest can migrate",
                                       "bring enough nodes online until it is quorate again", "node_name"))
@@ -176,7 +186,7 @@ def apply_placement(
         live = read_guest(client, want.vm_id, nodes)
         if live is not None and _await_running_migration(client, live, nodes, task_timeout_seconds):
             continue  # an earlier run's migration was still running: read again, then plan from its outcome
-        steps, problems = plan_placement(want, live)
+        steps, problems = plan_placement(want, live, reachable=frozenset(nodes))
         if problems:
             raise PlanRefused(problems)
         if not steps:

@@ -20,6 +20,7 @@ TYPES: dict[tuple[str, str], tuple[str, str]] = {
     ('resource', 'pvecdk_ceph_monitor'): ('ceph_monitor', 'CephMonitor'),
     ('resource', 'pvecdk_ceph_osd'): ('ceph_osd', 'CephOsd'),
     ('resource', 'pvecdk_cluster'): ('cluster', 'Cluster'),
+    ('resource', 'pvecdk_guest_placement'): ('guest_placement', 'GuestPlacement'),
     ('resource', 'pvecdk_storage'): ('storage', 'Storage'),
     ('provider', 'pvecdk'): ('provider', 'PvecdkProvider'),
 }

@@ -2,8 +2,8 @@
 :mod:`pvecdk.tfplugin`.
 
 One module per concern: :mod:`.cluster` (``pvecdk_cluster``: membership), :mod:`.ceph` (Ceph init, monitors,
-managers, OSDs, metadata servers, file systems) and :mod:`.storage` (``pvecdk_storage``: the storage types
-bpg lacks). Terraform plans them like any resource: a refresh reads what the nodes report (drift shows), a
+managers, OSDs, metadata servers, file systems), :mod:`.storage` (``pvecdk_storage``: the storage types
+bpg lacks) and :mod:`.guests` (``pvecdk_guest_placement``: guests moved by migration). Terraform plans them like any resource: a refresh reads what the nodes report (drift shows), a
 plan refuses unsafe changes with a diagnostic that says why, an apply converges step by step and can be rerun.
 Secrets (API token, passwords, keyrings) come from the provider block, the environment or sensitive
 attributes, never from errors or logs.
@@ -21,6 +21,7 @@ from pvecdk.engine.client import Client, Credentials, TlsSettings
 from pvecdk.errors import EngineError
 from pvecdk.provider._plugin.ceph import CEPH_SCHEMAS, ceph_resources
 from pvecdk.provider._plugin.cluster import CLUSTER_SCHEMA, ClusterResource, spec_from_config
+from pvecdk.provider._plugin.guests import GUEST_PLACEMENT_SCHEMA, GuestPlacementResource
 from pvecdk.provider._plugin.storage import STORAGE_SCHEMA, StorageResource
 from pvecdk.tfplugin import (
     UNKNOWN,
@@ -58,7 +59,8 @@ _VARIABLES = {"endpoint": "PROXMOX_VE_ENDPOINT", "api_token": "PROXMOX_VE_API_TO
               "ca_file": "PVECDK_CA_FILE", "timeout_seconds": "PVECDK_TIMEOUT_SECONDS"}
 
 RESOURCE_SCHEMAS: dict[str, Schema] = {"pvecdk_cluster": CLUSTER_SCHEMA, **CEPH_SCHEMAS,
-                                       "pvecdk_storage": STORAGE_SCHEMA}
+                                       "pvecdk_storage": STORAGE_SCHEMA,
+                                       "pvecdk_guest_placement": GUEST_PLACEMENT_SCHEMA}
 
 
 def schema_json() -> dict[str, Any]:
@@ -85,6 +87,7 @@ class PvecdkProvider(Provider):
         resources: dict[str, ResourceType] = {"pvecdk_cluster": ClusterResource(self),
                                               "pvecdk_storage": StorageResource(self)}
         resources.update(ceph_resources(self))
+        resources["pvecdk_guest_placement"] = GuestPlacementResource(self)
         self.resources = resources
         self.data_sources = {}
 
