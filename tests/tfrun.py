@@ -11,15 +11,20 @@ from pathlib import Path
 from typing import Any
 
 from pvecdk.tfplugin.install import install_plugin
-from pvecdk.validate import OFFLINE_PROVIDERS
+from pvecdk.validate import BPG_REPLACE_FACTS, OFFLINE_PROVIDERS
 
 
-def plugin_dir(root: Path) -> Path:
-    """bpg/proxmox served from its schema; pvecdk/pvecdk as the real provider (this Python)."""
+def plugin_dir(root: Path, *, replacements: bool = False) -> Path:
+    """bpg/proxmox served from its schema; pvecdk/pvecdk as the real provider (this Python).
+
+    With ``replacements``, the bpg stub also plans replacements where bpg/proxmox would (its replace facts).
+    """
     plugins = root / "plugins"
     bpg = OFFLINE_PROVIDERS["bpg/proxmox"]
+    facts = ["--replace", str(BPG_REPLACE_FACTS)] if replacements else []
     install_plugin(plugins, bpg.source, bpg.version, [
-        sys.executable, "-m", "pvecdk.tfplugin.schema_provider", "--schema", str(bpg.schema), "--name", "proxmox"])
+        sys.executable, "-m", "pvecdk.tfplugin.schema_provider", "--schema", str(bpg.schema), "--name", "proxmox",
+        *facts])
     install_plugin(plugins, "pvecdk/pvecdk", "0.1.0", [sys.executable, "-m", "pvecdk.provider._plugin"])
     return plugins
 

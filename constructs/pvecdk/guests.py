@@ -27,8 +27,8 @@ from pvecdk._guest_props import ContainerProps, VmProps, disk_slots
 from pvecdk._guest_values import DEFAULT_CPU_TYPE, CloudInit, Disk, HaOptions, NetworkInterface, Pool
 from pvecdk._validation import LazyPath, as_sequence, check_props
 from pvecdk.bpg import virtual_environment_container, virtual_environment_vm
-from pvecdk.provider import guest_placement
 from pvecdk.ha import Ha, HaResource
+from pvecdk.provider import guest_placement
 from pvecdk.replication import Replication
 from pvecdk.storage import ContentType, Storage
 
