@@ -39,6 +39,7 @@ class GuestPlacementConfig(_l1.Struct):
     __slots__ = ()
     _FIELDS: ClassVar[Mapping[str, _l1.Field]] = {
         'endpoints': _l1.attr('endpoints', ["map", "string"], 'r'),
+        'guest_address': _l1.attr('guest_address', "string", 'o'),
         'ha_managed': _l1.attr('ha_managed', "bool", 'o'),
         'node_name': _l1.attr('node_name', "string", 'r'),
         'timeout_seconds': _l1.attr('timeout_seconds', "number", 'o'),
@@ -54,6 +55,7 @@ class GuestPlacementConfig(_l1.Struct):
         node_name: str,
         type: str,
         vm_id: float,
+        guest_address: str | None = None,
         ha_managed: bool | IResolvable | None = None,
         timeout_seconds: float | None = None,
         connection: SSHProvisionerConnection | WinrmProvisionerConnection | None = None,
@@ -64,7 +66,7 @@ class GuestPlacementConfig(_l1.Struct):
         provider: TerraformProvider | None = None,
         provisioners: Sequence[FileProvisioner | LocalExecProvisioner | RemoteExecProvisioner] | None = None,
     ) -> None:
-        self._init(endpoints=endpoints, node_name=node_name, type=type, vm_id=vm_id, ha_managed=ha_managed, timeout_seconds=timeout_seconds, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners)
+        self._init(endpoints=endpoints, node_name=node_name, type=type, vm_id=vm_id, guest_address=guest_address, ha_managed=ha_managed, timeout_seconds=timeout_seconds, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners)
 
 
 class GuestPlacement(_l1.Resource):
@@ -87,6 +89,7 @@ class GuestPlacement(_l1.Resource):
         node_name: str,
         type: str,
         vm_id: float,
+        guest_address: str | None = None,
         ha_managed: bool | IResolvable | None = None,
         timeout_seconds: float | None = None,
         connection: SSHProvisionerConnection | WinrmProvisionerConnection | None = None,
@@ -103,6 +106,7 @@ class GuestPlacement(_l1.Resource):
             scope: The construct to add it to.
             id: The construct id, unique in its scope; stable (renaming it replaces the object).
             endpoints: ``endpoints`` (required).
+            guest_address: ``guest_address`` (optional).
             ha_managed: ``ha_managed`` (optional).
             node_name: ``node_name`` (required).
             timeout_seconds: ``timeout_seconds`` (optional).
@@ -111,7 +115,7 @@ class GuestPlacement(_l1.Resource):
             connection, count, depends_on, for_each, lifecycle, provider, provisioners: Terraform's
                 meta-arguments.
         """
-        super().__init__(scope, id, GuestPlacementConfig(endpoints=endpoints, node_name=node_name, type=type, vm_id=vm_id, ha_managed=ha_managed, timeout_seconds=timeout_seconds, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners))
+        super().__init__(scope, id, GuestPlacementConfig(endpoints=endpoints, node_name=node_name, type=type, vm_id=vm_id, guest_address=guest_address, ha_managed=ha_managed, timeout_seconds=timeout_seconds, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners))
 
     @classmethod
     def generate_config_for_import(
@@ -133,6 +137,21 @@ class GuestPlacement(_l1.Resource):
     @property
     def endpoints_input(self) -> Mapping[str, str] | None:
         return self._input('endpoints')  # type: ignore[no-any-return]
+
+    @property
+    def guest_address(self) -> str:
+        return self._ref('guest_address', "string")  # type: ignore[no-any-return]
+
+    @guest_address.setter
+    def guest_address(self, value: str | None) -> None:
+        self._set('guest_address', value)
+
+    @property
+    def guest_address_input(self) -> str | None:
+        return self._input('guest_address')  # type: ignore[no-any-return]
+
+    def reset_guest_address(self) -> None:
+        self._reset('guest_address')
 
     @property
     def ha_managed(self) -> bool | IResolvable:

@@ -9,6 +9,11 @@ hand shows as drift and the next apply moves it back; a guest under HA (``ha_man
 the cluster) is where HA put it: no drift, no migration (move it by changing its HA node preferences).
 
 Removing the resource forgets the placement; the guest stays where it is (its own resource removes it).
+
+One limit of bpg/proxmox 0.111.1 remains: it reads a container on the node its own state records (a VM it finds
+wherever it runs), so after a container moved its resource must be re-adopted on the new node (``terraform
+state rm`` and ``terraform import <address> <node>/<vmid>``); the plan and the apply of the move say so, with
+the commands.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 
 from pvecdk.engine.client import Client
 from pvecdk.engine.guests import GUEST_TYPES, LiveGuest, Placement, apply_placement, plan_placement, read_guest
+from pvecdk.engine.steps import Step
 from pvecdk.errors import EngineError, PlanRefused
 from pvecdk.provider._plugin._common import EngineResource, has_unknown, known, local_node
 from pvecdk.tfplugin import (
@@ -49,10 +55,22 @@ GUEST_PLACEMENT_SCHEMA = Schema(Block((
     # The model puts the guest under HA: the HA manager places it, this resource never migrates it.
     Attribute("ha_managed", type=t.BOOL, optional=True),
     Attribute("timeout_seconds", type=t.NUMBER, optional=True),
+    # The Terraform address of the guest's own resource, which messages name.
+    Attribute("guest_address", type=t.STRING, optional=True),
 )))
 
 #: How long a migration may take when ``timeout_seconds`` is unset (a live migration copies the memory).
 DEFAULT_TIMEOUT_SECONDS = 1800.0
+
+def _readopt(values: Mapping[str, Any], node: str) -> str:
+    """What to do after a container moved: bpg/proxmox 0.111.1 reads a container on the node its state names
+    (a VM it finds wherever it runs), so the container's resource must be pointed at the new node."""
+    address = values.get("guest_address") or "<the container's resource address>"
+    return (f"bpg/proxmox 0.111.1 reads a container on the node its state records and does not follow a "
+            f"migration: re-adopt it on {node} before the next plan, or that plan shows it created anew (which "
+            f"fails: the VMID is taken): terraform state rm '{address}' && terraform import '{address}' "
+            f"{node}/{int(values['vm_id'])}")
+
 
 _HA_MOVES = ("HA places it: change its HA node preferences (prefer= of its HA options, a node affinity rule "
              "on PVE 9 or an HA group on PVE 8) and the HA manager migrates it")
@@ -114,8 +132,10 @@ class GuestPlacementResource(EngineResource, ResourceType):
             live = self._live(proposed)
         except EngineError as exc:
             return PlanResult(planned, replace, [error("Cannot read where the guest runs", str(exc))])
-        _, problems = plan_placement(want, live, reachable=frozenset(proposed.get("endpoints") or {}))
+        steps, problems = plan_placement(want, live, reachable=frozenset(proposed.get("endpoints") or {}))
         diags = self.refused("Guest migration refused", problems)
+        if not problems and steps and want.type == "lxc":
+            diags.append(warning("Container's resource to re-adopt after the move", _readopt(proposed, want.node)))
         if prior is not None and live is not None and live.node != want.node and (
                 want.ha_managed or live.ha_state is not None):
             diags.append(warning("Guest left where HA placed it", f"{want.label} runs on {live.node} under HA, so "
@@ -127,10 +147,11 @@ class GuestPlacementResource(EngineResource, ResourceType):
             return ApplyResult(None)  # the guest stays where it is: its own resource removes it
         want = _placement(planned)
         timeout = planned.get("timeout_seconds")
+        steps: list[Step] = []
         try:
             with self._client(planned) as client:
                 live = apply_placement(client, want, _order(planned), task_timeout_seconds=float(
-                    timeout) if isinstance(timeout, (int, float)) else DEFAULT_TIMEOUT_SECONDS)
+                    timeout) if isinstance(timeout, (int, float)) else DEFAULT_TIMEOUT_SECONDS, on_step=steps.append)
         except PlanRefused as exc:
             return ApplyResult(prior, self.refused("Guest migration refused", exc.problems))
         except EngineError as exc:
@@ -140,7 +161,9 @@ class GuestPlacementResource(EngineResource, ResourceType):
             return ApplyResult(prior, [error("Guest not found", f"no guest has VMID {want.vm_id}: its "
                                              f"{GUEST_TYPES.get(want.type, want.type)} resource creates it, and "
                                              "this placement is applied after it; apply again once it exists.")])
-        return ApplyResult(dict(planned))
+        moved = [warning("Container's resource to re-adopt", _readopt(planned, want.node))
+                 if want.type == "lxc" else warning("Guest migrated", s.detail) for s in steps]
+        return ApplyResult(dict(planned), moved)
 
     def read(self, current: Any, private: bytes) -> ReadResult:
         try:
@@ -150,7 +173,10 @@ class GuestPlacementResource(EngineResource, ResourceType):
         if live is None:
             return ReadResult(None)  # the guest is gone, and its placement with it
         if current.get("ha_managed") is True or live.ha_state is not None:
-            return ReadResult(current)  # where HA put it is where it belongs: not drift
+            # Where HA put it is where it belongs: not drift. A container bpg must be told about, though.
+            moved = live.type == "lxc" and live.node != current.get("node_name")
+            return ReadResult(current, [warning("Container's resource to re-adopt", _readopt(current, live.node))]
+                              if moved else [])
         return ReadResult({**current, "node_name": live.node})
 
     def imported(self, id_: str, endpoint: str) -> list[Any]:
@@ -165,4 +191,5 @@ class GuestPlacementResource(EngineResource, ResourceType):
         if live is None or live.type != kind:
             return []
         return [{"id": id_, "vm_id": live.vm_id, "type": kind, "node_name": live.node, "endpoints": {local: endpoint},
-                 "ha_managed": True if live.ha_state is not None else None, "timeout_seconds": None}]
+                 "ha_managed": True if live.ha_state is not None else None, "timeout_seconds": None,
+                 "guest_address": None}]
