@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 from fakepve import FakeCluster
-from pvecdk import Cluster, _cdk
+from pvecdk import _cdk
 from pvecdk.bpg import provider
-from tfrun import Workspace, plugin_dir, terraform_env
+from tfrun import Workspace, fake_lab, lab_cluster, plugin_dir, provider_env, terraform_env
 
 ADDRESSES = {f"pve{i}": f"10.0.0.{10 + i}" for i in range(1, 6)}
 
@@ -25,12 +25,7 @@ def synthesize(fake: FakeCluster, nodes: list[str], outdir: Path) -> dict[str, A
     app = _cdk.App(outdir=str(outdir))
     stack = _cdk.TerraformStack(app, "e2e")
     provider.ProxmoxProvider(stack, "proxmox")
-    cluster = Cluster(stack, "Cluster", name="lab", management_network="192.168.1.0/24",
-                      cluster_network="10.0.0.0/24", firewall=False)
-    for name in nodes:
-        i = int(name.removeprefix("pve"))
-        cluster.add_node(name, node_id=i, management_interface="eno1", management_address=f"192.168.1.{10 + i}",
-                         cluster_address=ADDRESSES[name], endpoint=fake.endpoint(name))
+    lab_cluster(stack, fake, ADDRESSES, nodes)
     app.synth()
     data: dict[str, Any] = json.loads((outdir / "stacks" / "e2e" / "cdk.tf.json").read_text())
     return data
@@ -38,18 +33,14 @@ def synthesize(fake: FakeCluster, nodes: list[str], outdir: Path) -> dict[str, A
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeCluster]:
-    with FakeCluster(nodes=ADDRESSES, version="9.1", root_password="s3cret-root", token_id="root@pam!pvecdk",
-                     token_secret="11111111-2222-3333-4444-555555555555", task_seconds=0.05) as cluster:
+    with fake_lab(ADDRESSES) as cluster:
         yield cluster
 
 
 @pytest.fixture(scope="module")
 def workspace(fake: FakeCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     root = tmp_path_factory.mktemp("e2e")
-    env = {"PROXMOX_VE_API_TOKEN": "root@pam!pvecdk=11111111-2222-3333-4444-555555555555",
-           "PVECDK_CA_FILE": str(fake.ca_file), "PVECDK_JOIN_PASSWORD": "s3cret-root",
-           "PVECDK_TIMEOUT_SECONDS": "5"}
-    with terraform_env(root, env):
+    with terraform_env(root, provider_env(fake)):
         yield Workspace(root, plugin_dir(root))
 
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from fakepve import FakeCluster
-from pvecdk import Cluster, Container, Disk, Storage, Vm, _cdk
+from pvecdk import Container, Disk, Storage, Vm, _cdk
 from pvecdk.bpg import provider
 from pvecdk.validate import BPG_REPLACE_FACTS
-from tfrun import Workspace, plugin_dir, terraform_env
+from tfrun import Workspace, fake_lab, lab_cluster, plugin_dir, provider_env, terraform_env
 
 ADDRESSES = {f"pve{i}": f"10.0.0.{10 + i}" for i in range(1, 4)}
 GUEST_TYPES = ("proxmox_virtual_environment_vm", "proxmox_virtual_environment_container")
@@ -32,12 +32,7 @@ def synthesize(fake: FakeCluster, placement: dict[int, str], outdir: Path) -> di
     app = _cdk.App(outdir=str(outdir))
     stack = _cdk.TerraformStack(app, "moves")
     provider.ProxmoxProvider(stack, "proxmox")
-    cluster = Cluster(stack, "Cluster", name="lab", management_network="192.168.1.0/24",
-                      cluster_network="10.0.0.0/24", firewall=False)
-    nodes = {name: cluster.add_node(name, node_id=i, management_interface="eno1",
-                                    management_address=f"192.168.1.{10 + i}", cluster_address=ADDRESSES[name],
-                                    endpoint=fake.endpoint(name))
-             for i, name in enumerate(ADDRESSES, start=1)}
+    nodes = lab_cluster(stack, fake, ADDRESSES, list(ADDRESSES))
     rbd = Storage.from_id(stack, "ceph-vm", storage_type="rbd", content=["images", "rootdir"])
     for vmid, node in placement.items():
         kind, ha = GUESTS[vmid]
@@ -52,18 +47,14 @@ def synthesize(fake: FakeCluster, placement: dict[int, str], outdir: Path) -> di
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeCluster]:
-    with FakeCluster(nodes=ADDRESSES, version="9.1", root_password="s3cret-root", token_id="root@pam!pvecdk",
-                     token_secret="11111111-2222-3333-4444-555555555555", task_seconds=0.05) as cluster:
+    with fake_lab(ADDRESSES) as cluster:
         yield cluster
 
 
 @pytest.fixture(scope="module")
 def workspace(fake: FakeCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     root = tmp_path_factory.mktemp("moves")
-    env = {"PROXMOX_VE_API_TOKEN": "root@pam!pvecdk=11111111-2222-3333-4444-555555555555",
-           "PVECDK_CA_FILE": str(fake.ca_file), "PVECDK_JOIN_PASSWORD": "s3cret-root",
-           "PVECDK_TIMEOUT_SECONDS": "5"}
-    with terraform_env(root, env):
+    with terraform_env(root, provider_env(fake)):
         yield Workspace(root, plugin_dir(root, replacements=True))
 
 
@@ -88,8 +79,7 @@ def test_the_bpg_guests_ignore_every_node_name_bpg_would_replace_them_for(tmp_pa
     facts = json.loads(BPG_REPLACE_FACTS.read_text())["resources"]
     assert facts["proxmox_virtual_environment_container"]["node_name"] == "always"
     assert facts["proxmox_virtual_environment_vm"]["node_name"] == "conditional"
-    with FakeCluster(nodes=ADDRESSES, version="9.1", token_id="root@pam!pvecdk",
-                     token_secret="11111111-2222-3333-4444-555555555555") as fake:
+    with fake_lab(ADDRESSES) as fake:
         config = synthesize(fake, {100: "pve1", 200: "pve2", 300: "pve3"}, tmp_path)
     for tf_type in GUEST_TYPES:
         for guest in config["resource"][tf_type].values():
