@@ -384,3 +384,7 @@ def test_workload_snapshot(name: str, synth: Any, snapshot_json: Any) -> None:
     assert {k for k, managed in placements.items() if managed} == under_ha
     for tf_type in ("proxmox_virtual_environment_vm", "proxmox_virtual_environment_container"):
         assert all(g["lifecycle"]["ignore_changes"] == ["node_name"] for g in res.get(tf_type, {}).values())
+    # A moved container must be re-adopted by its bpg resource, which its placement names.
+    (container,) = res["proxmox_virtual_environment_container"]
+    (ct,) = [p for p in res["pvecdk_guest_placement"].values() if p["type"] == "lxc"]
+    assert ct["guest_address"] == f"proxmox_virtual_environment_container.{container}"

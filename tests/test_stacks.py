@@ -172,7 +172,7 @@ def test_example_vm_100_moves_by_migration_and_ha_places_it(example: dict[str, A
     assert placement["endpoints"] == {f"pve{i}": f"https://192.168.1.1{i}:8006" for i in (1, 2, 3)}
     (vm_address,) = example["resource"]["proxmox_virtual_environment_vm"]
     assert placement["depends_on"] == [f"proxmox_virtual_environment_vm.{vm_address}"]
-    assert placement["guest_address"] == f"proxmox_virtual_environment_vm.{vm_address}"
+    assert "guest_address" not in placement, "bpg follows a VM wherever it runs: no re-adoption to name"
 
 
 def test_example_backs_up_nightly_to_nfs(example: dict[str, Any]) -> None:

@@ -64,7 +64,8 @@ class Guest(GuestBase):
     def _render_placement(self) -> None:
         self.placement.endpoints = {n.name: n.endpoint for n in self.cluster.nodes}
         self.placement.ha_managed = True if self.under_ha else None
-        self.placement.guest_address = f"{self.resource.TF_RESOURCE_TYPE}.{self.resource.friendly_unique_id}"
+        if self.KIND == "ct":  # named in the re-adoption a moved container needs (a jsii call, so only then)
+            self.placement.guest_address = f"{self.resource.TF_RESOURCE_TYPE}.{self.resource.friendly_unique_id}"
 
     @property
     def replications(self) -> tuple[Replication, ...]:
