@@ -30,10 +30,12 @@ from typing import Any
 from pvecdk.errors import PvecdkError
 from pvecdk.tfplugin.install import install_plugin
 
-__all__ = ["OFFLINE_PROVIDERS", "Finding", "OfflineProvider", "StackCheck", "check_configs", "check_outdir",
-           "check_stack", "synthesized_stacks"]
+__all__ = ["BPG_REPLACE_FACTS", "OFFLINE_PROVIDERS", "Finding", "OfflineProvider", "StackCheck", "check_configs",
+           "check_outdir", "check_stack", "synthesized_stacks"]
 
 _BPG_SCHEMA = Path(__file__).resolve().parent / "bpg" / "schema" / "bpg-proxmox-0.111.1.schema.json"
+#: Which attribute changes make bpg/proxmox replace a resource (facts from its source at the tag).
+BPG_REPLACE_FACTS = Path(__file__).resolve().parent / "bpg" / "schema" / "bpg-proxmox-0.111.1.replace.json"
 _PVECDK_SCHEMA = Path(__file__).resolve().parent / "provider" / "schema" / "pvecdk-0.1.0.schema.json"
 
 

@@ -25,6 +25,7 @@ from . import (  # noqa: F401
     handlers_ceph_osds,
     handlers_ceph_pools,
     handlers_cluster,
+    handlers_guests,
     handlers_inventory,
     handlers_node,
     handlers_storage,

@@ -468,6 +468,12 @@ class FakeCluster:
         with self._world.lock:
             self._world.inventory[path] = data
 
+    def relocate_guest(self, vmid: int, node: str) -> None:
+        """Move a guest behind the API's back (HA recovering it after a fence, or a migration by hand)."""
+        self._node(node)
+        with self._world.lock:
+            self._world.guests[vmid].node = node
+
     def add_ha_resource(self, sid: str, state: str = "started") -> None:
         """An HA resource such as 'vm:100' or 'ct:101' (a bare VMID gets its prefix from the guest's kind)."""
         with self._world.lock:
