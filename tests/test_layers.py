@@ -85,7 +85,8 @@ LAYERS: dict[str, float] = {
 }
 
 OUTSIDE = {"pvecdk", "pvecdk.cli", "pvecdk.synth", "pvecdk.validate", "pvecdk._codegen", "pvecdk._cdk",
-           "pvecdk.init", "pvecdk.node_cli", "pvecdk.local_provider", "pvecdk.embedded_terraform", "pvecdk.testing"}
+           "pvecdk.init", "pvecdk.node_cli", "pvecdk.local_provider", "pvecdk.embedded_terraform", "pvecdk.testing",
+           "pvecdk.diff"}
 
 
 def _layer(module: str) -> float | None:
