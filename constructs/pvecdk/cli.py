@@ -82,9 +82,6 @@ or replacement), HA and backup coverage, firewall rules opened; each risk flagge
 Sources, one of:
   --base REF          synthesize REF (in a temporary git worktree) and the working tree, and compare;
                       Terraform's actions are predicted from the providers' replace-on-change facts
-  --base REF --offline-plan
-                      the same pair through Terraform: apply the base against schema-serving providers
-                      that record state, then plan the head against that state (no cluster, no network)
   --base-outdir DIR   a synthesized output (cdktf.out) as the base instead of a git revision
   --plan FILE         a live plan, as `terraform show -json PLANFILE` writes it, read as is
 
@@ -97,16 +94,17 @@ def _head_and_base(args: argparse.Namespace, work: Path) -> tuple[dict[str, Any]
     from pvecdk.diff.sources import base_revision, load_outdir, revision_label
 
     app_dir = Path(args.app_dir)
+    base_label = str(args.base_outdir) if args.base_outdir else revision_label(app_dir, args.base)
     if args.head_outdir:
         head, head_label = load_outdir(Path(args.head_outdir)), str(args.head_outdir)
     else:
         _synth(app_dir, work / "head", quiet=True)
         head, head_label = load_outdir(work / "head"), "working tree"
     if args.base_outdir:
-        return load_outdir(Path(args.base_outdir)), head, str(args.base_outdir), head_label
+        return load_outdir(Path(args.base_outdir)), head, base_label, head_label
     with base_revision(app_dir, args.base) as base_dir:
         _synth(base_dir, work / "base", quiet=True)
-    return load_outdir(work / "base"), head, revision_label(app_dir, args.base), head_label
+    return load_outdir(work / "base"), head, base_label, head_label
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -128,14 +126,7 @@ def _diff(args: argparse.Namespace) -> int:
             base, head, base_label, head_label = _head_and_base(args, Path(tmp))
         if args.stack:
             base, head = {args.stack: base.get(args.stack, {})}, {args.stack: head.get(args.stack, {})}
-        if args.offline_plan:
-            from pvecdk.diff.offline_plan import offline_plans
-
-            plans = offline_plans(base, head, workspace=args.workspace)
-            report = report_of([plan_diffs(p, name, "offline-plan") for name, p in sorted(plans.items())],
-                               base=base_label, head=head_label, source="offline-plan")
-        else:
-            report = diff_configs(base, head, base=base_label, head=head_label)
+        report = diff_configs(base, head, base=base_label, head=head_label)
     else:
         print("pvecdk diff: give --base REF, --base-outdir DIR or --plan FILE", file=sys.stderr)
         return 2
@@ -146,6 +137,8 @@ def _diff(args: argparse.Namespace) -> int:
     else:
         colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = to_text(report, colour=colour)
+    if args.json_output:
+        Path(args.json_output).write_text(dumps(report))
     if args.output:
         Path(args.output).write_text(text)
     else:
@@ -384,16 +377,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     diff.add_argument("--head-outdir", metavar="DIR",
                       help="a synthesized output to use as the head (default: synthesize the working tree)")
     diff.add_argument("--plan", metavar="FILE", help="a plan from `terraform show -json PLANFILE`, read as is")
-    diff.add_argument("--offline-plan", action="store_true",
-                      help="run the base and the head through Terraform, offline, for its own actions")
     diff.add_argument("--app-dir", default=".", help="directory with cdktf.json (default: .)")
     diff.add_argument("--stack", metavar="NAME", help="only this stack")
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                       help="text (coloured on a terminal), markdown (a PR comment) or json (default: text)")
     diff.add_argument("--output", metavar="FILE", help="write the report here (default: standard output)")
+    diff.add_argument("--json-output", metavar="FILE", help="also write the JSON report here (for CI)")
     diff.add_argument("--fail-on", choices=("high", "medium", "low"),
                       help="exit 1 when a flag is at least this severe")
-    diff.add_argument("--workspace", metavar="DIR", help="keep the offline plan's Terraform directories here")
     graph = commands.add_parser("graph", help="draw the cluster's topology (Mermaid)",
                                 description="Print a Mermaid picture of each synthesized stack's cluster: nodes, "
                                 "corosync links and networks, storage, Ceph daemons and pools, HA placement.")

@@ -56,14 +56,12 @@ def replace_table() -> dict[str, dict[str, str]]:
 
 def values_at(value: Any, path: str) -> list[Any]:
     """Every value at a dotted ``path`` through nested blocks (lists of blocks are walked item by item)."""
+    def flat(item: Any) -> list[Any]:
+        return [x for one in item for x in flat(one)] if isinstance(item, list) else [item]
+
     items = [value]
     for step in path.split("."):
-        found: list[Any] = []
-        for item in items:
-            for one in item if isinstance(item, list) else [item]:
-                if isinstance(one, Mapping):
-                    found.append(one.get(step))
-        items = found
+        items = [one.get(step) for item in items for one in flat(item) if isinstance(one, Mapping)]
     return items
 
 
