@@ -82,6 +82,9 @@ or replacement), HA and backup coverage, firewall rules opened; each risk flagge
 Sources, one of:
   --base REF          synthesize REF (in a temporary git worktree) and the working tree, and compare;
                       Terraform's actions are predicted from the providers' replace-on-change facts
+  --base REF --offline-plan
+                      the same pair through Terraform: apply the base against schema-serving providers
+                      that record state, then plan the head against that state (no cluster, no network)
   --base-outdir DIR   a synthesized output (cdktf.out) as the base instead of a git revision
   --plan FILE         a live plan, as `terraform show -json PLANFILE` writes it, read as is
 
@@ -126,7 +129,14 @@ def _diff(args: argparse.Namespace) -> int:
             base, head, base_label, head_label = _head_and_base(args, Path(tmp))
         if args.stack:
             base, head = {args.stack: base.get(args.stack, {})}, {args.stack: head.get(args.stack, {})}
-        report = diff_configs(base, head, base=base_label, head=head_label)
+        if args.offline_plan:
+            from pvecdk.diff.offline_plan import offline_plans
+
+            plans = offline_plans(base, head, workspace=args.workspace)
+            report = report_of([plan_diffs(p, name, "offline-plan") for name, p in sorted(plans.items())],
+                               base=base_label, head=head_label, source="offline-plan")
+        else:
+            report = diff_configs(base, head, base=base_label, head=head_label)
     else:
         print("pvecdk diff: give --base REF, --base-outdir DIR or --plan FILE", file=sys.stderr)
         return 2
@@ -377,6 +387,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     diff.add_argument("--head-outdir", metavar="DIR",
                       help="a synthesized output to use as the head (default: synthesize the working tree)")
     diff.add_argument("--plan", metavar="FILE", help="a plan from `terraform show -json PLANFILE`, read as is")
+    diff.add_argument("--offline-plan", action="store_true",
+                      help="run the base and the head through Terraform, offline, for its own actions")
+    diff.add_argument("--workspace", metavar="DIR", help="keep the offline plan's Terraform directories here")
     diff.add_argument("--app-dir", default=".", help="directory with cdktf.json (default: .)")
     diff.add_argument("--stack", metavar="NAME", help="only this stack")
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text",

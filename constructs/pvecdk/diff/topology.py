@@ -220,6 +220,13 @@ class _Resolver:
         return value
 
 
+def _one(value: Any) -> Mapping[str, Any]:
+    """A block limited to one item: an object in configuration, a list of one in state and plans."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return value if isinstance(value, Mapping) else {}
+
+
 def _int(value: Any) -> int | None:
     try:
         return int(value)
@@ -300,7 +307,7 @@ def read_topology(config: Config) -> Topology:
                 topo.storages[storage.id] = storage
         elif kind in ("vm", "vm2", "container"):
             guest = Guest("ct" if kind == "container" else "vm", _int(resolve(attrs.get("vm_id"))),
-                          str(attrs.get("name") or (attrs.get("initialization") or {}).get("hostname") or ""),
+                          str(attrs.get("name") or _one(attrs.get("initialization")).get("hostname") or ""),
                           str(resolve(attrs.get("node_name"))), _disk_storages(attrs, resolve),
                           attrs.get("migrate") is True, address, resolve(attrs.get("pool_id")))
             topo.guests[guest.key] = guest
