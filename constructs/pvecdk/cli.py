@@ -18,8 +18,8 @@ __all__ = ["main"]
 
 _VALIDATE_HELP = """\
 Check synthesized stacks with Terraform itself, offline: for every stack, Terraform runs
-`init -plugin-dir`, `validate` and `plan -refresh=false` against providers that serve the exact
-schema of the real ones (bpg/proxmox 0.111.1).
+`init`, `validate` and `plan -refresh=false` against providers that serve the exact
+schema of the real ones (bpg/proxmox 0.111.1), served once per run from this process.
 
 The stacks are those of the last synthesis, as its cdktf.out/manifest.json lists them, in the
 format it wrote (cdk.tf.json, or cdk.tf after `cdktf synth --hcl`). A stack file that is missing
@@ -128,7 +128,11 @@ def _diff(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="pvecdk-diff-") as tmp:
             base, head, base_label, head_label = _head_and_base(args, Path(tmp))
         if args.stack:
-            base, head = {args.stack: base.get(args.stack, {})}, {args.stack: head.get(args.stack, {})}
+            if args.stack not in base and args.stack not in head:
+                raise PvecdkError(f"no stack named {args.stack} on either side; have "
+                                  f"{', '.join(sorted({*base, *head})) or 'none'}")
+            base = {args.stack: base[args.stack]} if args.stack in base else {}
+            head = {args.stack: head[args.stack]} if args.stack in head else {}
         if args.offline_plan:
             from pvecdk.diff.offline_plan import offline_plans
 
