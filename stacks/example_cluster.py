@@ -87,7 +87,7 @@ class ExampleClusterStack(TerraformStack):
         for node in self.cluster.nodes:
             node.add_osd("/dev/sdb")
         rbd = ceph.add_pool("vm-pool", size=3, min_size=2).as_storage()
-        pve1, pve2, _ = self.cluster.nodes
+        pve1, pve2 = self.cluster.nodes[:2]
         # On RBD every node sees the disk, so HA can start the VM on another node when pve1 fails.
         self.vm = Vm(
             self, "vm-100", node=pve1, vm_id=100, cores=2, memory_mib=4096, disks=[Disk(rbd, size_gib=32)],

@@ -99,3 +99,18 @@ PAIRS: dict[str, tuple[Shape, Shape, set[tuple[str, str]]]] = {
         {("high", "firewall-open"), ("low", "firewall-open")}),
     "nothing-changed": (BASE, BASE, set()),
 }
+
+
+def example_node_removal() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The README's report: the guide's cluster (``stacks/example_cluster.py``) with a fourth node and its OSD as
+    the base, the guide's three nodes as the head."""
+    from stacks import example_cluster as example
+
+    guide = example.NODES
+    head = synth_stack(example.ExampleClusterStack, "example-cluster")
+    example.NODES = (*guide, example.GuideNode("pve4", 4, 14))
+    try:
+        base = synth_stack(example.ExampleClusterStack, "example-cluster")
+    finally:
+        example.NODES = guide
+    return base, head

@@ -85,6 +85,9 @@ def topology_graph(topo: Topology, other: Topology | None = None, *, side: str =
     for node in sorted(topo.monitors):
         g.node(_id("mon", node), ("((", "))"), f"mon.{node}", g.state(node in o.monitors))
         g.lines.append(f"  {_id('n', node)} --- {_id('mon', node)} --- ceph")
+        public = topo.network_of(topo.monitor_addresses.get(node, ""))
+        if public is not None:
+            g.lines.append(f"  {_id('mon', node)} -.- {_id('net', public)}")
     for key, osd in sorted(topo.osds.items()):
         g.node(_id("osd", key), ("[/", "/]"), f"OSD {osd.device}", g.state(key in o.osds))
         g.lines.append(f"  {_id('n', osd.node)} --- {_id('osd', key)} --- ceph")

@@ -153,6 +153,7 @@ class Topology:
     links: int = 0
     networks: dict[str, str] = field(default_factory=dict)  # name -> CIDR (from the firewall's IP sets)
     monitors: set[str] = field(default_factory=set)
+    monitor_addresses: dict[str, str] = field(default_factory=dict)  # node -> the monitor's address
     managers: set[str] = field(default_factory=set)
     osds: dict[str, Osd] = field(default_factory=dict)
     pools: dict[str, Pool] = field(default_factory=dict)
@@ -291,6 +292,8 @@ def read_topology(config: Config) -> Topology:
                                             tuple(str(a) for a in member.get("addresses") or []))
         elif tf_type == "pvecdk_ceph_monitor":
             topo.monitors.add(str(attrs.get("node_name")))
+            if isinstance(attrs.get("address"), str):
+                topo.monitor_addresses[str(attrs.get("node_name"))] = str(attrs["address"])
         elif tf_type == "pvecdk_ceph_manager":
             topo.managers.add(str(attrs.get("node_name")))
         elif tf_type == "pvecdk_ceph_osd":
