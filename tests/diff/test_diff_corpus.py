@@ -24,8 +24,10 @@ def report(name: str) -> Report:
     return diff_configs({"cluster": build(base)}, {"cluster": build(head)}, base="main", head="change")
 
 
-def summaries(name: str, group: str) -> list[str]:
-    return [c.summary for c in report(name).stacks[0].changes if c.group == group]
+def summaries(name: str, group: str, subject: str | None = None) -> list[str]:
+    """The change lines of a group, the settings line (``subject="settings"``) apart."""
+    return [c.summary for c in report(name).stacks[0].changes
+            if c.group == group and (c.subject == subject if subject else c.subject != "settings")]
 
 
 @pytest.mark.parametrize("name", sorted(PAIRS))
@@ -46,7 +48,10 @@ def test_node_removed_says_votes_and_quorum_before_and_after() -> None:
     (line,) = summaries("node-removed", "node")
     assert line == ("pve4 leaves (1 vote); 4 votes, quorum 3, 1 failure tolerated -> 3 votes, quorum 2, "
                     "1 failure tolerated")
-    assert report("node-removed").counts()["delete"] >= 4  # the node's bridge, firewall, hosts and time
+    assert report("node-removed").counts() == {"delete": 4, "update": 4}
+    assert summaries("node-removed", "node", "settings") == [
+        "hosts removed; hosts updated x3; network_linux_bridge removed; time removed"]
+    assert summaries("node-removed", "firewall", "settings") == ["node_firewall removed"]
 
 
 def test_node_added_tolerates_one_more_failure() -> None:

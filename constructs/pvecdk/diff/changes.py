@@ -346,9 +346,36 @@ def cluster_changes(before: Topology, after: Topology, changed: list[ResourceCha
         if change.group == "access":
             verb = {"create": "added", "delete": "removed"}.get(change.action, "changed")
             add(Change("access", change.path or change.address, verb,
-                       f"{change.tf_type.removeprefix('proxmox_').removeprefix('virtual_environment_')} "
-                       f"{change.path or change.address} {verb}", (change.address,)))
+                       f"{_short(change.tf_type)} {change.path or change.address} {verb}", (change.address,)))
+    out += _settings(changed)
     return out
+
+
+def _short(tf_type: str) -> str:
+    return tf_type.removeprefix("proxmox_").removeprefix("virtual_environment_")
+
+
+#: Types the cluster's terms above already say everything about.
+_INTERPRETED = ("pvecdk_cluster", "pvecdk_ceph_monitor", "pvecdk_ceph_osd", "pvecdk_ceph_fs", "proxmox_ceph_pool",
+                "pvecdk_storage", "proxmox_storage_", "proxmox_virtual_environment_vm", "proxmox_vm",
+                "proxmox_virtual_environment_container", "proxmox_container", "proxmox_haresource",
+                "proxmox_backup_job", "proxmox_virtual_environment_firewall_rules",
+                "proxmox_virtual_environment_cluster_firewall")
+
+
+def _settings(changed: list[ResourceChange]) -> list[Change]:
+    """One line per group for the other resources: node settings, options, HA rules, ... counted by kind."""
+    verbs = {"create": "added", "update": "updated", "replace": "replaced", "delete": "removed"}
+    counts: dict[str, dict[tuple[str, str], int]] = {}
+    for change in changed:
+        if change.group == "access" or change.tf_type.startswith(_INTERPRETED):
+            continue
+        key = (_short(change.tf_type), verbs[change.action])
+        group = counts.setdefault(change.group, {})
+        group[key] = group.get(key, 0) + 1
+    return [Change(group, "settings", "changed", "; ".join(
+        f"{kind} {verb}" + (f" x{n}" if n > 1 else "") for (kind, verb), n in sorted(found.items())))
+            for group, found in counts.items()]
 
 
 def diff_stack(stack: str, base: Config, head: Config) -> StackDiff:

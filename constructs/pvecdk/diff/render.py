@@ -11,7 +11,10 @@ from pvecdk.diff.changes import GROUPS, StackDiff
 from pvecdk.diff.mermaid import topology_graph
 from pvecdk.diff.risk import Flag, highest
 
-__all__ = ["MARKER", "Report", "to_json", "to_markdown", "to_text"]
+__all__ = ["MARKER", "MAX_ROWS", "Report", "to_json", "to_markdown", "to_text"]
+
+#: Resource rows in the Markdown report, per stack: a PR comment holds at most 65,536 characters.
+MAX_ROWS = 100
 
 #: The first line of the Markdown report: CI finds its own PR comment by it, to update rather than re-post.
 MARKER = "<!-- pvecdk-diff -->"
@@ -95,7 +98,7 @@ def to_markdown(report: Report) -> str:
             continue
         lines += [f"### Stack `{diff.stack}`", ""]
         for group, summaries in _by_group(diff):
-            lines.append(f"- **{group}**: " + ("; ".join(summaries) if len(summaries) <= 1 else ""))
+            lines.append(f"- **{group}**:" + (f" {summaries[0]}" if len(summaries) == 1 else ""))
             if len(summaries) > 1:
                 lines += [f"  - {s}" for s in summaries]
         lines.append("")
@@ -106,12 +109,14 @@ def to_markdown(report: Report) -> str:
                   topology_graph(diff.after, diff.before, side="after"), "```", "", "</details>", ""]
         lines += [f"<details><summary>Resources ({len(diff.resources)})</summary>", "",
                   "| action | resource | changed attributes |", "|---|---|---|"]
-        for r in diff.resources:
+        for r in diff.resources[:MAX_ROWS]:
             attrs = "<br/>".join(
                 f"`{a.name}`: {_cell(a.before)} → {_cell(a.after)}" + (" (forces replacement)"
                                                                         if a.forces_replacement else "")
                 for a in r.attributes if r.action in ("update", "replace"))
             lines.append(f"| {r.action} | `{r.address}` | {attrs} |")
+        if len(diff.resources) > MAX_ROWS:
+            lines.append(f"| | {len(diff.resources) - MAX_ROWS} more | see `--format json` or `--format text` |")
         lines += ["", "</details>", ""]
     if not any(d.resources or d.changes for d in report.stacks):
         lines += ["No stack changes.", ""]
