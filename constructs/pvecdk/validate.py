@@ -30,7 +30,7 @@ from typing import Any
 from pvecdk.errors import PvecdkError
 
 __all__ = ["OFFLINE_PROVIDERS", "Finding", "OfflineProvider", "StackCheck", "check_configs", "check_outdir",
-           "check_stack", "synthesized_stacks"]
+           "check_stack", "offline_environment", "synthesized_stacks", "workspace_config"]
 
 _BPG_SCHEMA = Path(__file__).resolve().parent / "bpg" / "schema" / "bpg-proxmox-0.111.1.schema.json"
 _PVECDK_SCHEMA = Path(__file__).resolve().parent / "provider" / "schema" / "pvecdk-0.1.0.schema.json"
@@ -102,7 +102,7 @@ def _placeholder(type_expr: Any) -> Any:
     return "placeholder"
 
 
-def _workspace_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def workspace_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The stack's configuration without its backend, and placeholders for variables without a default."""
     data = json.loads(json.dumps(config))
     terraform = data.get("terraform", {})
@@ -135,7 +135,7 @@ def _findings(stack: str, phase: str, diagnostics: Sequence[Mapping[str, Any]]) 
 
 
 @contextmanager
-def _offline_env(cli_config: Path, reattach: str) -> Iterator[None]:
+def offline_environment(cli_config: Path, reattach: str) -> Iterator[None]:
     """Terraform's environment for the check: no checkpoint, no prompts, a private CLI configuration, the
     providers served from this process."""
     settings = {
@@ -231,7 +231,7 @@ def check_stack(stack: str, config: Mapping[str, Any] | str, root: Path, *, plan
         (work / "cdk.tf").write_text(config)
         (work / "pvecdk_override.tf.json").write_text(json.dumps(override))
     else:
-        data, tfvars = _workspace_config(config)
+        data, tfvars = workspace_config(config)
         (work / "cdk.tf.json").write_text(json.dumps(data, indent=2))
     if tfvars:
         (work / "pvecdk-placeholders.auto.tfvars.json").write_text(json.dumps(tfvars))
@@ -344,7 +344,7 @@ def check_configs(configs: Mapping[str, Mapping[str, Any] | str], *, workspace: 
     cli_config.write_text("# pvecdk validate: an empty CLI configuration keeps the user's out of the check\n")
     sources = [s for config in configs.values() for s in _sources(config)]
     try:
-        with (_served(sources) as reattach, _offline_env(cli_config, reattach),
+        with (_served(sources) as reattach, offline_environment(cli_config, reattach),
               ThreadPoolExecutor(max_workers=max(1, min(4, len(configs)))) as pool):
             futures = [pool.submit(check_stack, name, config, root, plan=plan) for name, config in configs.items()]
             return [f.result() for f in futures]

@@ -14,12 +14,10 @@ replacements are Terraform's, values a cluster would compute are not.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from pvecdk.errors import PvecdkError
 from pvecdk.tfplugin.provider import ApplyResult, PlanResult
 from pvecdk.tfplugin.schema_provider import SchemaProvider, SchemaResource
 from pvecdk.tfplugin.values import UNKNOWN
+from pvecdk.validate import OFFLINE_PROVIDERS, offline_environment, workspace_config
 
 __all__ = ["PlanningProvider", "offline_plans", "planning_providers"]
 
@@ -86,32 +85,12 @@ class PlanningProvider(SchemaProvider):
 
 def planning_providers() -> dict[str, PlanningProvider]:
     """The offline providers by Terraform provider address."""
-    from pvecdk.validate import OFFLINE_PROVIDERS
-
     return {f"registry.terraform.io/{source}": PlanningProvider(p.type_name, json.loads(p.schema.read_text()))
             for source, p in OFFLINE_PROVIDERS.items()}
 
 
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in (*values, "TF_PLUGIN_CACHE_DIR", "TF_LOG")}
-    os.environ.pop("TF_PLUGIN_CACHE_DIR", None)
-    os.environ.pop("TF_LOG", None)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def _write(work: Path, config: Mapping[str, Any]) -> None:
-    from pvecdk.validate import _workspace_config
-
-    data, tfvars = _workspace_config(config)
+    data, tfvars = workspace_config(config)
     if not data.get("resource") and not data.get("data"):
         data.pop("provider", None)  # an empty side: nothing to configure
     (work / "cdk.tf.json").write_text(json.dumps(data))
@@ -165,10 +144,8 @@ def offline_plans(base: Mapping[str, Mapping[str, Any]], head: Mapping[str, Mapp
     cli_config.write_text("# pvecdk diff: an empty CLI configuration keeps the user's out of the plan\n")
     stacks = sorted(set(base) | set(head))
     try:
-        with serve_in_process(planning_providers()) as reattach, _environment({
-            "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": str(cli_config), "TF_IN_AUTOMATION": "1",
-            "TF_INPUT": "0", "TF_REATTACH_PROVIDERS": reattach,
-        }), ThreadPoolExecutor(max_workers=max(1, min(4, len(stacks)))) as pool:
+        with (serve_in_process(planning_providers()) as reattach, offline_environment(cli_config, reattach),
+              ThreadPoolExecutor(max_workers=max(1, min(4, len(stacks)))) as pool):
             futures = {s: pool.submit(_plan_stack, s, base.get(s, {}), head.get(s, {}), root) for s in stacks}
             return {s: f.result() for s, f in futures.items()}
     finally:
