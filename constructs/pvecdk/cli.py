@@ -101,11 +101,17 @@ def _head_and_base(args: argparse.Namespace, work: Path) -> tuple[dict[str, Any]
     if args.head_outdir:
         head, head_label = load_outdir(Path(args.head_outdir)), str(args.head_outdir)
     else:
+        if not (app_dir / "cdktf.json").is_file():
+            raise PvecdkError(f"no cdktf.json in {app_dir} to synthesize the head from (give --app-dir)")
         _synth(app_dir, work / "head", quiet=True)
         head, head_label = load_outdir(work / "head"), "working tree"
     if args.base_outdir:
         return load_outdir(Path(args.base_outdir)), head, base_label, head_label
     with base_revision(app_dir, args.base) as base_dir:
+        if not (base_dir / "cdktf.json").is_file():  # the app is newer than the base: every stack is new
+            print(f"pvecdk diff: {args.base} has no cdktf.json in {args.app_dir}: comparing with nothing",
+                  file=sys.stderr)
+            return {}, head, base_label, head_label
         _synth(base_dir, work / "base", quiet=True)
     return load_outdir(work / "base"), head, base_label, head_label
 

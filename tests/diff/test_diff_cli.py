@@ -71,3 +71,18 @@ def test_graph_draws_the_current_topology(infra: Path) -> None:
     assert done.stdout.startswith("flowchart LR\n")
     assert 'n_pve1["pve1<br/>1 vote"]' in done.stdout and "n_pve3" not in done.stdout
     assert "classDef" not in done.stdout  # nothing to mark in a picture of one revision
+
+
+def test_base_without_the_app_compares_with_nothing(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path)], check=True)
+    (tmp_path / "README.md").write_text("infra\n")
+    subprocess.run([*GIT, "-C", str(tmp_path), "add", "-A"], check=True)
+    subprocess.run([*GIT, "-C", str(tmp_path), "commit", "-qm", "empty"], check=True)
+    init_project(tmp_path / "infra", requirement="pvecdk")
+    done = run(tmp_path / "infra", "diff", "--base", "main", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert "main has no cdktf.json in .: comparing with nothing" in done.stderr
+    report = json.loads(done.stdout)
+    assert report["notes"] == ["stack cluster is new"] and report["summary"]["delete"] == 0
+    assert report["summary"]["create"] > 10 and {c["summary"][:15] for s in report["stacks"] for c in s["changes"]
+                                                 if c["group"] == "node"} >= {"pve1 joins with"}
