@@ -131,3 +131,22 @@ def test_sensitive_values_are_never_shown() -> None:
 def test_replace_on_change(tf_type: str, prior: dict[str, Any], proposed: dict[str, Any], expected: list[str]) -> None:
     assert requires_replace(tf_type, prior, proposed) == expected
     assert requires_replace(tf_type, None, proposed) == []
+
+
+def test_a_disk_removed_from_a_guest_loses_its_data() -> None:
+    def vm(*interfaces: str) -> dict[str, Any]:
+        disks = [{"datastore_id": "nfs", "interface": i, "size": 8} for i in interfaces]
+        return cluster(1, 1, 1, extra={"proxmox_virtual_environment_vm": {"v": {
+            "vm_id": 100, "node_name": "pve1", "migrate": True, "disk": disks}}})
+
+    assert flags(vm("scsi0", "scsi1"), vm("scsi0")) == {("high", "data-destroyed")}
+    assert flags(vm("scsi0"), vm("scsi0", "scsi1")) == set()
+    assert flags(vm("scsi0", "scsi1"), vm("scsi0", "scsi1")) == set()
+
+
+def test_nested_replace_paths_ignore_blocks_without_the_attribute() -> None:
+    vm = "proxmox_virtual_environment_vm"
+    one, two = [{"interface": "scsi0"}], [{"interface": "scsi0"}, {"interface": "scsi1"}]
+    assert requires_replace(vm, {"disk": one}, {"disk": two}) == []
+    assert requires_replace(vm, {"disk": [{"file_id": "iso:a.img"}]}, {"disk": [{"file_id": "iso:b.img"}]}) == [
+        "disk.file_id"]

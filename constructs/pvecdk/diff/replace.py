@@ -99,6 +99,8 @@ def requires_replace(tf_type: str, prior: Mapping[str, Any] | None, proposed: Ma
     out = []
     for path, kind in replace_table().get(tf_type, {}).items():
         before, after = values_at(prior, path), values_at(proposed, path)
+        if "." in path:  # inside blocks: a block added or removed without the attribute set changes nothing of it
+            before, after = [v for v in before if v is not None], [v for v in after if v is not None]
         if before == after:
             continue
         if kind == "always" or _conditional(tf_type, path, before, after, proposed):

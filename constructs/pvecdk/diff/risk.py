@@ -97,11 +97,12 @@ def _data_flags(diff: StackDiff) -> list[Flag]:
             why = f" because {', '.join(change.replace_paths)} changed" if change.replace_paths else ""
             out.append(Flag("high", "data-destroyed", change.path or change.address,
                             f"{change.tf_type} {verb}{why}: the data it holds is lost"))
-        elif change.action == "update" and holds_data(change.tf_type):
-            for attr in change.attributes:
-                if attr.name in ("disk", "mount_point") and attr.before.count("{") > attr.after.count("{"):
-                    out.append(Flag("high", "data-destroyed", change.path or change.address,
-                                    f"a {attr.name} is removed from the guest: its volume is deleted"))
+    for key, new in sorted(diff.after.guests.items()):
+        old = diff.before.guests.get(key)
+        gone = sorted(set(old.disks) - set(new.disks)) if old is not None and old.address == new.address else []
+        if gone and diff.action_of(new.address) == "update":
+            out.append(Flag("high", "data-destroyed", key, f"{new.label} loses {', '.join(gone)}: the volume is "
+                            "deleted with its data"))
     return out
 
 

@@ -107,6 +107,7 @@ class Guest:
     migrate: bool
     address: str
     pool: str | None = None
+    disks: tuple[str, ...] = ()  # VM disk interfaces (scsi0, ...), container mount point paths
 
     @property
     def key(self) -> str:
@@ -263,6 +264,12 @@ def _disk_storages(attrs: Mapping[str, Any], resolve: _Resolver) -> tuple[str, .
     return tuple(sorted(set(found)))
 
 
+def _disk_names(attrs: Mapping[str, Any]) -> tuple[str, ...]:
+    names = [str(d.get("interface")) for d in attrs.get("disk") or [] if isinstance(d, Mapping) and d.get("interface")]
+    names += [str(m.get("path")) for m in attrs.get("mount_point") or [] if isinstance(m, Mapping) and m.get("path")]
+    return tuple(sorted(names))
+
+
 def _rules(scope: str, items: Any, resolve: _Resolver) -> list[Rule]:
     out = []
     for item in items if isinstance(items, list) else []:
@@ -312,7 +319,7 @@ def read_topology(config: Config) -> Topology:
             guest = Guest("ct" if kind == "container" else "vm", _int(resolve(attrs.get("vm_id"))),
                           str(attrs.get("name") or _one(attrs.get("initialization")).get("hostname") or ""),
                           str(resolve(attrs.get("node_name"))), _disk_storages(attrs, resolve),
-                          attrs.get("migrate") is True, address, resolve(attrs.get("pool_id")))
+                          attrs.get("migrate") is True, address, resolve(attrs.get("pool_id")), _disk_names(attrs))
             topo.guests[guest.key] = guest
         elif kind == "haresource":
             rid = str(resolve(attrs.get("resource_id")))
