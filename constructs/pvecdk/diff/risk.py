@@ -91,7 +91,10 @@ def _ceph_flags(diff: StackDiff) -> list[Flag]:
 
 def _data_flags(diff: StackDiff) -> list[Flag]:
     out = []
+    moved = {a for c in diff.changes if c.group == "guests" and c.action == "moved" for a in c.addresses}
     for change in diff.resources:
+        if change.action == "replace" and change.address in moved:
+            continue  # said once, as the move it is (guest-replaced)
         if change.action in ("delete", "replace") and holds_data(change.tf_type):
             verb = "destroyed" if change.action == "delete" else "replaced (destroyed, then created)"
             why = f" because {', '.join(change.replace_paths)} changed" if change.replace_paths else ""
@@ -130,7 +133,7 @@ def _guest_flags(diff: StackDiff) -> list[Flag]:
                             "backup job"))
     for change in diff.changes:
         if change.group == "guests" and change.action == "moved" and "replacement" in change.summary:
-            out.append(Flag("high", "guest-replaced", change.subject, change.summary))
+            out.append(Flag("high", "guest-replaced", change.subject, f"{change.summary}, its disks lost"))
     return out
 
 
