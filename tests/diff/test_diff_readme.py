@@ -23,3 +23,19 @@ def test_readme_shows_the_report_of_a_node_removal() -> None:
     assert "class n_pve4,osd_pve4__dev_sdb removed" in report
     section = README.read_text().split("## Reviewing a change: `pvecdk diff`", 1)[1]
     assert report in section, "README's report is out of date: regenerate it with readme_report()"
+
+
+def update_readme() -> None:
+    """Put the report of today's code into the README (``python tests/diff/test_diff_readme.py``), after a change
+    to the guide's cluster or to the report's shape."""
+    text = README.read_text()
+    head, marker, rest = text.partition("## Reviewing a change: `pvecdk diff`")
+    intro, start, _old = rest.partition("\n<!-- pvecdk-diff -->\n")  # the report's first line, on its own
+    README.write_text(head + marker + intro + "\n" + readme_report())
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path[:0] = [str(README.parent)]
+    update_readme()
