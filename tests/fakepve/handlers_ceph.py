@@ -11,6 +11,7 @@ from typing import Any
 
 from .ceph import CephCluster, Daemon, conf_text, daemons, new_ceph, rados, safety, status
 from .cephcalls import CONF_NO_QUORUM, in_task, initialised_ceph, target_ceph
+from .commands import CEPH_VERSIONS
 from .errors import ApiError, param_error
 from .routes import Call, route, target_node
 from .tasks import TaskFailed
@@ -19,7 +20,22 @@ from .workers import start_task
 
 @route("GET", "/cluster/ceph")
 def cluster_index(call: Call) -> list[dict[str, str]]:
-    return [{"name": n} for n in ("flags", "metadata", "status")]  # metadata is not modelled (501)
+    return [{"name": n} for n in ("flags", "metadata", "status")]
+
+
+@route("GET", "/cluster/ceph/metadata")
+def metadata(call: Call) -> dict[str, Any]:
+    """The Ceph version each node runs (``scope=versions``: the ``node`` section, which pmxcfs holds for every node
+    with Ceph installed). The daemons' sections (``scope=all``) are not modelled."""
+    if call.params.get("scope", "all") != "versions":
+        raise ApiError(501, "Method 'GET /cluster/ceph/metadata' not implemented for scope=all")
+    versions = {}
+    for name, node in sorted(call.world.nodes.items()):
+        if node.ceph_packages is not None:
+            full = CEPH_VERSIONS[node.ceph_packages].split("-")[0]
+            versions[name] = {"version": {"str": full, "parts": [int(p) for p in full.split(".")]},
+                              "buildcommit": "0" * 40}
+    return {"node": versions}
 
 
 @route("GET", "/nodes/{node}/ceph")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pvecdk import _cdk
+from pvecdk.provider._plugin._common import settings_id
 
 __all__ = ["IMPORT_FORMATS", "adopt_existing", "import_id", "import_ids"]
 
@@ -20,6 +21,18 @@ Attrs = Mapping[str, Any]
 
 def _node(a: Attrs) -> str:
     return str(a.get("node_name") or a.get("node_attribute") or a.get("node"))
+
+
+def _settings(head: str, a: Attrs, *keys: str) -> str:
+    """``head`` with the arguments ``keys`` the cluster cannot report (see :func:`settings_id`).
+
+    Raises:
+        TypeError: one is a reference, known only when Terraform runs.
+    """
+    settings = {k: a.get(k) for k in keys}
+    if "${" in repr(settings):
+        raise TypeError(f"{head}: an argument of the import id is a reference")
+    return settings_id(head, settings)
 
 
 #: Terraform type -> the import id of a resource with these synthesized attributes.
@@ -57,6 +70,11 @@ IMPORT_FORMATS: dict[str, Callable[[Attrs], str]] = {
     "pvecdk_ceph_mds": lambda a: f"{_node(a)}:{a.get('name') or _node(a)}@{a['endpoint']}",
     "pvecdk_ceph_fs": lambda a: f"{a['name']}@{a['endpoint']}",
     "pvecdk_storage": lambda a: f"{a['id']}@{a['endpoint']}",
+    # pvecdk/pvecdk: the arguments the cluster cannot report (how nodes are reached), carried in the id
+    "pvecdk_guest_placement": lambda a: _settings(f"{a['type']}/{a['vm_id']}", a, "endpoints", "ha_managed",
+                                                  "timeout_seconds", "guest_address"),
+    "pvecdk_ceph_packages": lambda a: _settings("ceph-packages", a, "node", "release", "repository"),
+    "pvecdk_qdevice": lambda a: _settings(str(a["cluster_name"]), a, "node"),
 }
 
 _REF = re.compile(r"^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$")

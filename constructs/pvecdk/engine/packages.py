@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pvecdk.engine.client import Client
 from pvecdk.engine.shell import Shell
-from pvecdk.errors import EngineProblem, PlanRefused
+from pvecdk.errors import ApiError, EngineError, EngineProblem, PlanRefused, UnreachableError
 
-__all__ = ["CEPH_RELEASES", "install_ceph", "read_ceph_packages", "release_of_version"]
+__all__ = ["CEPH_RELEASES", "install_ceph", "read_ceph_packages", "read_ceph_versions", "release_of_version"]
 
 #: Ceph release names ``pveceph install --version`` takes, and their major version numbers.
 CEPH_RELEASES = {"quincy": 17, "reef": 18, "squid": 19}
@@ -33,6 +34,28 @@ def read_ceph_packages(shell: Shell, nodes: Sequence[str]) -> dict[str, str | No
         result = shell.run(node, ["dpkg-query", "-W", "-f=${Version}", "ceph-mon"], check=False, idempotent=True)
         found[node] = result.stdout.strip() or None if result.exit_status == 0 else None
     return found
+
+
+def read_ceph_versions(client: Client, nodes: Sequence[str]) -> dict[str, str]:
+    """Node -> the Ceph version it runs (``19.2.3``), as ``/cluster/ceph/metadata`` reports it through the first
+    of ``nodes`` (labels of ``client``) that answers; a node without Ceph is missing. Reads the API, not SSH.
+
+    Raises:
+        EngineError: no node answered (the last error).
+    """
+    last: EngineError | None = None
+    for node in nodes:
+        try:
+            metadata = client.get(node, "/cluster/ceph/metadata", scope="versions") or {}
+        except (UnreachableError, ApiError) as exc:
+            if isinstance(exc, ApiError) and exc.status in (401, 403):
+                raise
+            last = exc
+            continue
+        reported = metadata.get("node") or {}
+        return {str(name): str(entry["version"]["str"]) for name, entry in reported.items()
+                if isinstance(entry, dict) and isinstance(entry.get("version"), dict) and entry["version"].get("str")}
+    raise last if last is not None else EngineError("no node to ask for the Ceph versions", node="-")
 
 
 def install_ceph(shell: Shell, nodes: Sequence[str], *, release: str | None = None,

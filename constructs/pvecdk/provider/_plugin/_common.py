@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from pvecdk.engine.client import Client
 from pvecdk.errors import EngineError, EngineProblem
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from pvecdk.provider._plugin import PvecdkProvider
 
 __all__ = ["REPLACE_NEEDS_STATE", "EngineResource", "destroy_allowed", "field_path", "has_unknown", "known",
-           "local_node", "problem_diagnostics", "replaced"]
+           "local_node", "problem_diagnostics", "replaced", "settings_id", "split_settings_id"]
 
 
 def has_unknown(value: Any) -> bool:
@@ -55,6 +56,48 @@ def local_node(client: Client, label: str) -> str | None:
     status = client.get(label, "/cluster/status") or []
     local = next((e.get("name") for e in status if e.get("type") == "node" and e.get("local")), None)
     return None if local is None else str(local)
+
+
+def settings_id(head: str, settings: Mapping[str, Any]) -> str:
+    """An import id that carries the arguments the cluster cannot report (how its nodes are reached, what a
+    message names): ``head`` then ``,path=value`` per argument set, nested maps flattened with dots
+    (``node.pve1.ssh_address=192.168.1.11``), values percent-encoded. Importing with it records them, so the
+    first plan after the import finds the configuration it was given and changes nothing."""
+    parts = [head]
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for key in sorted(value):
+                walk(f"{prefix}.{key}" if prefix else str(key), value[key])
+        elif value is not None:
+            text = ("true" if value else "false") if isinstance(value, bool) else (
+                str(int(value)) if isinstance(value, float) and value.is_integer() else str(value))
+            parts.append(f"{prefix}={quote(text, safe=':/[]')}")
+
+    walk("", settings)
+    return ",".join(parts)
+
+
+def split_settings_id(id_: str) -> tuple[str, dict[str, Any]]:
+    """(head, nested settings) of a :func:`settings_id`; values stay strings (the caller converts).
+
+    Raises:
+        ValueError: a part is not ``path=value``.
+    """
+    head, *parts = id_.split(",")
+    settings: dict[str, Any] = {}
+    for part in parts:
+        path, sep, value = part.partition("=")
+        if not sep or not path:
+            raise ValueError(f"{part!r} is not path=value")
+        *outer, last = path.split(".")
+        here = settings
+        for key in outer:
+            here = here.setdefault(key, {})
+            if not isinstance(here, dict):
+                raise ValueError(f"{path!r} sets a value and a map at once")
+        here[last] = unquote(value)
+    return head, settings
 
 
 def field_path(field: str) -> tuple[PathStep, ...]:

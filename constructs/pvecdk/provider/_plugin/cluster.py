@@ -308,7 +308,9 @@ class ClusterResource(EngineResource, ResourceType):
                                                                                    or m.links[0])), m.votes)
             for m in live.members.values())
         spec = ClusterSpec(name, members)
-        base: dict[str, Any] = {"name": name, "pve_version": release, "link": [], "member": {}}
+        # The QDevice configured is the one the adopted model sets up (its pvecdk_qdevice is imported beside).
+        base: dict[str, Any] = {"name": name, "pve_version": release, "link": [], "member": {},
+                                "qdevice": live.qdevice}
         state = _state(base, live, spec, links=len(live.link_priorities))
         if not any(p is not None for p in live.link_priorities.values()):
             # A totem without priorities: as on refresh, where the model's priorities then stand, the imported

@@ -25,7 +25,7 @@ from pvecdk.engine.client import Client
 from pvecdk.engine.guests import GUEST_TYPES, LiveGuest, Placement, apply_placement, plan_placement, read_guest
 from pvecdk.engine.steps import Step
 from pvecdk.errors import EngineError, PlanRefused
-from pvecdk.provider._plugin._common import EngineResource, has_unknown, known, local_node
+from pvecdk.provider._plugin._common import EngineResource, has_unknown, known, local_node, split_settings_id
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -180,16 +180,30 @@ class GuestPlacementResource(EngineResource, ResourceType):
         return ReadResult({**current, "node_name": live.node})
 
     def imported(self, id_: str, endpoint: str) -> list[Any]:
-        kind, sep, number = id_.partition("/")
-        if not sep or kind not in GUEST_TYPES or not number.isdigit():
+        """``<type>/<vmid>`` (``qemu/100``), optionally followed by the arguments the cluster cannot report
+        (``,endpoints.pve1=https://...,guest_address=...``, see :func:`settings_id`): the import records them."""
+        try:
+            head, given = split_settings_id(id_)
+        except ValueError:
+            head, given = "", {}  # refused below
+        kind, sep, number = head.partition("/")
+        unknown = sorted(set(given) - {"endpoints", "ha_managed", "timeout_seconds", "guest_address"})
+        if not sep or kind not in GUEST_TYPES or not number.isdigit() or unknown:
             raise DiagnosticError(error("Invalid import id", f"{id_!r}: give the guest as qemu/<vmid> or "
-                                        "lxc/<vmid>, such as qemu/100"))
-        with self.provider.client({"import": endpoint}) as client:
-            local = local_node(client, "import") or "import"
-        with self.provider.client({local: endpoint}) as client:
-            live = read_guest(client, int(number), [local])
+                                        "lxc/<vmid>, such as qemu/100, optionally followed by ,endpoints.<node>="
+                                        "<url>, ,ha_managed=true, ,timeout_seconds=<n> and ,guest_address=<address>"))
+        endpoints = given.get("endpoints")
+        if not isinstance(endpoints, dict) or not endpoints:
+            with self.provider.client({"import": endpoint}) as client:
+                local = local_node(client, "import") or "import"
+            endpoints = {local: endpoint}
+        with self.provider.client(endpoints) as client:
+            live = read_guest(client, int(number), sorted(endpoints))
         if live is None or live.type != kind:
             return []
-        return [{"id": id_, "vm_id": live.vm_id, "type": kind, "node_name": live.node, "endpoints": {local: endpoint},
-                 "ha_managed": True if live.ha_state is not None else None, "timeout_seconds": None,
-                 "guest_address": None}]
+        ha = given.get("ha_managed")
+        timeout = given.get("timeout_seconds")
+        return [{"id": head, "vm_id": live.vm_id, "type": kind, "node_name": live.node, "endpoints": endpoints,
+                 "ha_managed": ha == "true" if ha is not None else (True if live.ha_state is not None else None),
+                 "timeout_seconds": float(timeout) if timeout is not None else None,
+                 "guest_address": given.get("guest_address")}]

@@ -10,16 +10,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from pvecdk.engine.packages import CEPH_RELEASES, install_ceph
+from pvecdk.engine.packages import CEPH_RELEASES, install_ceph, read_ceph_versions, release_of_version
 from pvecdk.errors import EngineError, PlanRefused
-from pvecdk.provider._plugin._common import EngineResource, has_unknown
-from pvecdk.provider._plugin.shell import NODE_ATTRIBUTE, hosts, nodes, pin_warnings, pinned_state, plan_host_keys
+from pvecdk.provider._plugin._common import EngineResource, has_unknown, split_settings_id
+from pvecdk.provider._plugin.shell import (
+    NODE_ATTRIBUTE,
+    hosts,
+    imported_nodes,
+    nodes,
+    pin_warnings,
+    pinned_state,
+    plan_host_keys,
+)
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
     Attribute,
     Block,
     Diagnostic,
+    DiagnosticError,
     PlanResult,
     ResourceType,
     Schema,
@@ -39,6 +48,7 @@ CEPH_PACKAGES_SCHEMA = Schema(Block((
 )))
 
 _REPOSITORIES = ("enterprise", "no-subscription", "test")
+_ID = "ceph-packages"
 
 
 class CephPackagesResource(EngineResource, ResourceType):
@@ -61,7 +71,7 @@ class CephPackagesResource(EngineResource, ResourceType):
 
     def plan(self, prior: Any, proposed: Any, config: Any, private: bytes) -> PlanResult:
         planned = dict(proposed)
-        planned["id"] = "ceph-packages"
+        planned["id"] = _ID
         installed = (prior or {}).get("installed") or {}
         listed = nodes(proposed)
         runs = prior is None or has_unknown(proposed.get("node")) or any(installed.get(n) is None for n in listed)
@@ -85,3 +95,26 @@ class CephPackagesResource(EngineResource, ResourceType):
                 "Ceph install failed", f"{exc}\nRun the apply again: nodes that have Ceph are skipped.")])
         state = {**planned, "node": pinned_state(planned, shell), "installed": installed}
         return ApplyResult(state, pin_warnings(shell))
+
+    def imported(self, id_: str, endpoint: str) -> list[Any]:
+        """``ceph-packages,node.<name>.endpoint=<url>,node.<name>.ssh_address=<address>,...[,release=<name>]
+        [,repository=<name>]`` (see :func:`settings_id`): the Ceph version each node runs, as the cluster reports
+        it (``/cluster/ceph/metadata``); a node that reports none plans an install."""
+        try:
+            head, given = split_settings_id(id_)
+        except ValueError:
+            head, given = "", {}
+        members = imported_nodes(_ID, id_, given)
+        if head != _ID or set(given) - {"node", "release", "repository"}:
+            raise DiagnosticError(error("Invalid import id", f"{id_!r}: it starts with {_ID}, followed by the nodes "
+                                        "and optionally ,release=<name> and ,repository=<name>"))
+        with self.provider.client({n: str(m["endpoint"]) for n, m in members.items()}) as client:
+            versions = read_ceph_versions(client, sorted(members))
+        installed = {n: versions.get(n) for n in members}
+        release = given.get("release")
+        if release is not None:
+            # The release the nodes run: one that differs from the model's shows as a change (refused on apply).
+            running = {release_of_version(v) for v in installed.values() if v is not None}
+            release = running.pop() if len(running) == 1 else release
+        return [{"id": _ID, "node": members, "release": release, "repository": given.get("repository"),
+                 "installed": installed}]

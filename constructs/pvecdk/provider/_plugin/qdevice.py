@@ -21,8 +21,16 @@ from pvecdk.engine.client import Client
 from pvecdk.engine.qdevice import LiveQDevice, read_qdevice, remove_qdevice, set_up_qdevice
 from pvecdk.engine.shell import SshShell
 from pvecdk.errors import EngineError, PlanRefused, PrerequisiteMissing
-from pvecdk.provider._plugin._common import EngineResource, has_unknown
-from pvecdk.provider._plugin.shell import NODE_ATTRIBUTE, hosts, nodes, pin_warnings, pinned_state, plan_host_keys
+from pvecdk.provider._plugin._common import EngineResource, has_unknown, split_settings_id
+from pvecdk.provider._plugin.shell import (
+    NODE_ATTRIBUTE,
+    hosts,
+    imported_nodes,
+    nodes,
+    pin_warnings,
+    pinned_state,
+    plan_host_keys,
+)
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -122,3 +130,20 @@ class QDeviceResource(EngineResource, ResourceType):
         if live.host is None:
             return ReadResult(current, [warning("Cannot read the QDevice", "no node of the list reports a cluster")])
         return ReadResult({**current, "host": live.host, "state": live.state})
+
+    def imported(self, id_: str, endpoint: str) -> list[Any]:
+        """``<cluster name>,node.<name>.endpoint=<url>,node.<name>.ssh_address=<address>,...`` (see
+        :func:`settings_id`): the QDevice the cluster reports (``/cluster/config/qdevice``), reached as the id says."""
+        try:
+            name, given = split_settings_id(id_)
+        except ValueError:
+            name, given = "", {}
+        members = imported_nodes("the cluster's name", id_, given)
+        client, shell, order = self._engine({"node": members})
+        shell.close()
+        with client:
+            live = read_qdevice(client, order)
+        if live.cluster != name or live.host is None:
+            return []
+        # Host keys the id does not give stay unpinned: the first apply that connects pins them, as on a setup.
+        return [{"id": name, "cluster_name": name, "host": live.host, "node": members, "state": live.state}]

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pvecdk.engine.shell import SshHost, SshShell, fingerprint
-from pvecdk.tfplugin import UNKNOWN, Attribute, Diagnostic, NestedType, Nesting, warning
+from pvecdk.tfplugin import UNKNOWN, Attribute, Diagnostic, DiagnosticError, NestedType, Nesting, error, warning
 from pvecdk.tfplugin import types as t
 
-__all__ = ["NODE_ATTRIBUTE", "hosts", "nodes", "pinned_state", "pin_warnings", "plan_host_keys"]
+__all__ = ["NODE_ATTRIBUTE", "hosts", "imported_nodes", "nodes", "pinned_state", "pin_warnings", "plan_host_keys"]
 
 NODE_ATTRIBUTE = Attribute("node", nested=NestedType((
     Attribute("endpoint", type=t.STRING, required=True),
@@ -30,6 +30,30 @@ NODE_ATTRIBUTE = Attribute("node", nested=NestedType((
 def nodes(values: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
     raw = (values or {}).get("node")
     return {k: v for k, v in raw.items() if isinstance(v, dict)} if isinstance(raw, dict) else {}
+
+
+def imported_nodes(what: str, id_: str, given: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The ``node`` map an import id carries (``node.<name>.endpoint=...``, ``node.<name>.ssh_address=...``, and
+    optionally ``ssh_port`` and ``host_key``): how the nodes are reached is configuration the cluster cannot report.
+
+    Raises:
+        DiagnosticError: the id lists no node, or a node without its endpoint or SSH address.
+    """
+    raw = given.get("node")
+    out: dict[str, dict[str, Any]] = {}
+    for name, node in (raw.items() if isinstance(raw, dict) else ()):
+        if not isinstance(node, dict) or not node.get("endpoint") or not node.get("ssh_address") or set(node) - {
+                "endpoint", "ssh_address", "ssh_port", "host_key"}:
+            break
+        port = node.get("ssh_port")
+        out[str(name)] = {"endpoint": node["endpoint"], "ssh_address": node["ssh_address"],
+                          "ssh_port": float(port) if port is not None else None, "host_key": node.get("host_key")}
+    else:
+        if out:
+            return out
+    raise DiagnosticError(error("Invalid import id", f"{id_!r}: give {what} followed by each node's API and SSH "
+                                "address: ,node.<name>.endpoint=<url>,node.<name>.ssh_address=<address> (and "
+                                "optionally ,node.<name>.ssh_port=<port>, ,node.<name>.host_key=<key>)"))
 
 
 def plan_host_keys(planned: dict[str, Any], prior: Mapping[str, Any] | None, config: Mapping[str, Any] | None,
