@@ -375,3 +375,29 @@ def test_an_etc_hosts_the_stack_would_rewrite_is_a_decision(tmp_path: Path) -> N
                                "network): the first deploy rewrites the entries of 10.0.0.11, 10.0.0.12, 10.0.0.13, "
                                "192.168.1.12")
     assert "# DECIDE: pve2's /etc/hosts" in (tmp_path / "lab.py").read_text()
+
+
+def test_role_addresses_live_on_the_interfaces_written_or_named_as_existing(tmp_path: Path) -> None:
+    """A node's cluster and storage addresses are on the bridges the module writes; one on a NIC (no bridge) is
+    named as existing (storage_interface=), as is, for a node that reported no interfaces, the one the others
+    use, with a decision to check it. The policy finds every address on an interface."""
+    with shapes.shape(3) as fake:
+        shapes.add_ceph(fake, cephfs=False)
+        fake.set_inventory("/nodes/pve2/network", [
+            {"iface": "eno1", "type": "eth"}, {"iface": "eno2", "type": "eth"},
+            {"iface": "eno3", "type": "eth", "cidr": "172.16.0.12/24", "mtu": 9000},
+            {"iface": "vmbr0", "type": "bridge", "cidr": "192.168.1.12/24", "gateway": "192.168.1.1",
+             "bridge_ports": "eno1"},
+            {"iface": "vmbr1", "type": "bridge", "cidr": "10.0.0.12/24", "bridge_ports": "eno2"}])
+        fake.set_offline("pve3")
+        report = run(fake, tmp_path / "lab.py", 3)
+    text = (tmp_path / "lab.py").read_text()
+    nodes = {n: kwargs(calls(text, f"{n} = cluster.add_node")[0]) for n in ("pve1", "pve2", "pve3")}
+    assert not any(k.endswith("_interface") and k != "management_interface" for k in nodes["pve1"]), nodes["pve1"]
+    assert 'pve1.add_bridge("vmbr2", ports=["eno3"], address="172.16.0.11/24", mtu=9000)' in text
+    assert nodes["pve2"]["storage_address"] == "'172.16.0.12'" and nodes["pve2"]["storage_interface"] == "'eno3'"
+    assert "cluster_interface" not in nodes["pve2"]
+    assert (nodes["pve3"]["cluster_interface"], nodes["pve3"]["storage_interface"]) == ("'vmbr1'", "'vmbr2'")
+    assert "# DECIDE: pve3: its storage address 172.16.0.13 is taken to be on vmbr2, as on pve1; check it" in text
+    assert not any("is on no interface" in e for e in report.policy_errors), report.policy_errors
+    built(text)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pvecdk._values import NetworkRole
 from pvecdk.adopt.model import Inventory, Json, LeftOut, NodeInfo
 
-__all__ = ["Roles", "management_interface", "recognise"]
+__all__ = ["Roles", "carrier", "management_interface", "recognise"]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -51,6 +51,12 @@ def management_interface(node: NodeInfo) -> Json | None:
     ifaces = sorted(node.interfaces, key=lambda i: str(i.get("iface")))
     return (next((i for i in ifaces if i.get("gateway")), None)
             or next((i for i in ifaces if i.get("iface") == "vmbr0"), None))
+
+
+def carrier(node: NodeInfo, address: str) -> Json | None:
+    """The interface of ``node`` that carries ``address`` (None: none it reported)."""
+    ip = ipaddress.ip_address(address)
+    return next((iface for a, _, iface in _cidrs(node) if ipaddress.ip_address(a) == ip), None)
 
 
 def _network_of(node: NodeInfo, address: str) -> tuple[str, Network] | None:

@@ -20,7 +20,7 @@ from pvecdk.adopt.base import flag, kv
 from pvecdk.adopt.code import Arg, call, literal
 from pvecdk.adopt.guests import GuestWriter
 from pvecdk.adopt.model import Inventory, Json, LeftOut
-from pvecdk.adopt.networks import management_interface, recognise
+from pvecdk.adopt.networks import carrier, management_interface, recognise
 
 __all__ = ["Written", "write_module"]
 
@@ -202,6 +202,9 @@ class _Writer(GuestWriter):
                           (NetworkRole.MIGRATION, "migration_address")):
             if role in roles.networks and role in addrs:
                 kw[key] = addrs[role]
+                existing = self.existing_interface(node, mgmt, role, addrs[role])
+                if existing is not None:
+                    kw[f"{role.value}_interface"] = existing
         endpoint = self.endpoints.get(node.name)
         if endpoint and endpoint.rstrip("/") != f"https://{kw['management_address']}:8006":
             kw["endpoint"] = endpoint.rstrip("/")
@@ -217,6 +220,27 @@ class _Writer(GuestWriter):
             self.decide(f"{node.name}: management is on {mgmt.get('iface')}, the stack manages it as vmbr0")
         self.line(call(f"{var} = cluster.add_node", [node.name], kw))
         self.interfaces(node, var, mgmt)
+
+    def existing_interface(self, node: Any, mgmt: Json | None, role: NetworkRole, address: str) -> str | None:
+        """The interface to name as existing for ``node``'s ``role`` address: None when a bridge, bond or VLAN the
+        module writes carries it; else the one that does (a NIC, or an interface the module leaves out), or, for
+        a node that reported none (nothing is written for it), the one carrying that role on the others."""
+        if node.interfaces:
+            iface = carrier(node, address)
+            if iface is not None and _written(iface, mgmt) and str(iface.get("cidr") or "").split("/")[0] == address:
+                return None
+            if iface is not None:
+                return str(iface.get("iface"))
+        for other in self.inv.nodes:
+            theirs = self.roles.addresses.get(other.name, {}).get(role)
+            iface = carrier(other, theirs) if other.interfaces and theirs else None
+            if iface is not None:
+                self.decide(f"{node.name}: its {role.value} address {address} is taken to be on "
+                            f"{iface.get('iface')}, as on {other.name}; check it")
+                return str(iface.get("iface"))
+        self.decide(f"{node.name}: no interface is known to carry its {role.value} address {address}: set "
+                    f"{role.value}_interface")
+        return None
 
     def interfaces(self, node: Any, var: str, mgmt: Json | None) -> None:
         for iface in sorted(node.interfaces, key=lambda i: str(i.get("iface"))):
@@ -548,6 +572,12 @@ class _Writer(GuestWriter):
 
 
 _ASSIGNED = re.compile(r"^ {8}([a-z_][a-z0-9_]*) = ")
+
+
+def _written(iface: Json, mgmt: Json | None) -> bool:
+    """Whether :meth:`_Writer.interfaces` writes ``iface`` (a bridge, bond or VLAN other than management's)."""
+    return not (iface is mgmt or iface.get("iface") == "vmbr0") and str(iface.get("type")) in (
+        "bridge", "bond", "vlan")
 
 
 def _drop_unused(lines: list[str]) -> list[str]:
