@@ -385,6 +385,11 @@ class FakeCluster:
         with self._world.lock:
             return self._world.nodes[node].ceph_packages
 
+    def set_ceph_packages(self, node: str, release: str | None) -> None:
+        """Put Ceph ``release`` (``squid``, ``reef``) on ``node`` as `pveceph install` would, or none."""
+        with self._world.lock:
+            self._world.nodes[node].ceph_packages = release
+
     def clear_faults(self, node: str | None = None) -> None:
         self._running().faults.clear(node)
 
