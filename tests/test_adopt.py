@@ -202,6 +202,9 @@ def test_the_report_lists_what_was_read_and_what_to_decide(three: tuple[FakeClus
     assert report.ok and report.policy_errors == []
     assert [d for d in report.decisions if d.startswith("container 200")], report.decisions
     assert "# DECIDE: container 200" in text
+    # Ceph's packages are installed over SSH, and no API reports the keys to pin.
+    (keys,) = [d for d in report.decisions if d.startswith("SSH host keys")]
+    assert keys.startswith("SSH host keys: Ceph's packages are managed over SSH") and "SshAccess(host_key=" in keys
     markdown = report.markdown()
     assert "| Ceph OSDs | 3 |" in markdown and "| `pvecdk_ceph_osd` | 3 |" in markdown
     assert "## To decide" in markdown and "`influx_token`" in markdown
@@ -272,6 +275,8 @@ def test_five_nodes_with_a_qdevice(tmp_path: Path) -> None:
     assert kwargs(cluster)["qdevice"] == "QDevice('192.168.1.5')"
     assert len(calls(text, "pve5 = cluster.add_node")) == 1
     assert imports_of(text)["Cluster/Membership"].startswith("lab,pve1=")
+    assert any(d.startswith("SSH host keys: the QDevice is managed over SSH") for d in report.decisions)
+    assert imports_of(text)["Cluster/QDevice"].startswith("lab,node.pve1.endpoint=https://")
     # A QDevice on an odd number of nodes breaks no tie: the rule is named in the report.
     assert report.policy_errors == []
     assert any("a QDevice on an odd number of nodes (5)" in w for w in report.policy_warnings), report.policy_warnings
@@ -297,6 +302,7 @@ def test_two_hundred_guests_grouped_per_node(tmp_path: Path) -> None:
         section = text.split(f"# Guests on pve{n}")[1].split("# Guests on")[0]
         assert all(f"node=pve{n}" in line for line in section.splitlines() if "= Vm(" in line or "Vm(self" in line)
     assert report.import_types["proxmox_virtual_environment_container"] == 50
+    assert not any(d.startswith("SSH host keys") for d in report.decisions), "nothing runs over SSH"
 
 
 def test_a_node_offline_is_reported_and_the_rest_imported(tmp_path: Path) -> None:

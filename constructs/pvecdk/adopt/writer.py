@@ -118,6 +118,15 @@ class _Writer(GuestWriter):
                       "adopting it would replace the cluster's rules")
         kw["firewall"] = False
         self.line(call("cluster = Cluster", [Arg("self"), "Cluster"], kw))
+        over_ssh = [what for what, there in (("the QDevice", "qdevice" in kw),
+                                             ("Ceph's packages", inv.ceph is not None)) if there]
+        if over_ssh:
+            # Nothing connects on the first plan (the imports record no key and need none); the decision is when.
+            verb = "is" if len(over_ssh) == 1 and "qdevice" in kw else "are"
+            self.decide(f"SSH host keys: {' and '.join(over_ssh)} {verb} managed over SSH, and the PVE API does "
+                        "not report the nodes' keys, so the module pins none; the first apply that runs a command "
+                        "on a node pins the key it offers and reports its fingerprint. To pin them now, give each "
+                        "node ssh=SshAccess(host_key='ssh-ed25519 ...') from its /etc/ssh/ssh_host_ed25519_key.pub")
         for node in sorted(inv.nodes, key=lambda n: n.node_id):
             self.node(node)
         self.hosts(kw.get("search_domain", "localdomain"))
