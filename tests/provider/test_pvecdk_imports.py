@@ -28,9 +28,10 @@ def fake() -> Iterator[FakeCluster]:
         yield cluster
 
 
-def resource(fake: FakeCluster, name: str) -> ResourceType:
-    provider = PvecdkProvider(environ={"PROXMOX_VE_API_TOKEN": TOKEN, "PVECDK_CA_FILE": str(fake.ca_file),
-                                       "PROXMOX_VE_ENDPOINT": fake.endpoint("pve1"), "PVECDK_TIMEOUT_SECONDS": "5"})
+def resource(fake: FakeCluster, name: str, *, endpoint: bool = True) -> ResourceType:
+    environ = {"PROXMOX_VE_API_TOKEN": TOKEN, "PVECDK_CA_FILE": str(fake.ca_file), "PVECDK_TIMEOUT_SECONDS": "5"}
+    provider = PvecdkProvider(environ={**environ, **({"PROXMOX_VE_ENDPOINT": fake.endpoint("pve1")} if endpoint
+                                                      else {})})
     assert provider.configure({}, "1.15.5") == []
     return provider.resources[name]
 
@@ -112,3 +113,23 @@ def test_a_qdevice_imports_the_one_the_cluster_reports(fake: FakeCluster) -> Non
     assert res.import_state(settings_id("other", {"node": nodes})) == [], "another cluster's name"
     with pytest.raises(DiagnosticError, match="node.<name>.endpoint"):
         res.import_state("lab")
+
+
+def test_ids_naming_their_endpoints_need_no_provider_endpoint(fake: FakeCluster) -> None:
+    """The adopted module gives bpg/proxmox its endpoint; PROXMOX_VE_ENDPOINT may well be unset."""
+    endpoints = {n: fake.endpoint(n) for n in ADDRESSES}
+    placement = resource(fake, "pvecdk_guest_placement", endpoint=False)
+    (state,) = placement.import_state(settings_id("qemu/100", {"endpoints": endpoints}))
+    assert state["node_name"] == "pve2"
+    with pytest.raises(DiagnosticError) as bare:
+        placement.import_state("qemu/100")
+    assert "PROXMOX_VE_ENDPOINT" in bare.value.diagnostics[0].detail
+    cluster = resource(fake, "pvecdk_cluster", endpoint=False)
+    (state,) = cluster.import_state("lab," + ",".join(f"{n}={u}" for n, u in endpoints.items()))
+    assert sorted(state["member"]) == sorted(ADDRESSES)
+    with pytest.raises(DiagnosticError) as named:
+        cluster.import_state("lab")
+    assert "PROXMOX_VE_ENDPOINT" in named.value.diagnostics[0].detail
+    (packages,) = resource(fake, "pvecdk_ceph_packages", endpoint=False).import_state(
+        settings_id("ceph-packages", {"node": members(fake)}))
+    assert set(packages["installed"]) == set(ADDRESSES)

@@ -122,6 +122,9 @@ class EngineResource:
         self.provider = provider
 
     name: str
+    #: Whether an import id may name the nodes' endpoints itself: then ``imported`` gets the provider's endpoint
+    #: only when there is one ("" otherwise), and asks for it only when the id names none.
+    endpoints_in_id = False
 
     def imported(self, id_: str, endpoint: str) -> list[Any]:
         """The states ``id_`` stands for (empty: none), asked through ``endpoint``; engine errors are the
@@ -139,7 +142,10 @@ class EngineResource:
         else:
             endpoint = ""
         try:
-            return self.imported(id_, endpoint or self.provider.import_endpoint(f"a {self.name}"))
+            if not endpoint:
+                endpoint = (self.provider.endpoint or "") if self.endpoints_in_id else self.provider.import_endpoint(
+                    f"a {self.name}")
+            return self.imported(id_, endpoint)
         except EngineError as exc:
             raise DiagnosticError(error(f"Cannot import {self.name} {id_!r}", str(exc))) from None
 

@@ -147,6 +147,7 @@ class ClusterResource(EngineResource, ResourceType):
 
     name = "pvecdk_cluster"
     schema = CLUSTER_SCHEMA
+    endpoints_in_id = True
 
     def validate(self, config: Mapping[str, Any]) -> list[Diagnostic]:
         # Values may be unknown anywhere (dynamic blocks, other resources' attributes): check what is known.
@@ -292,6 +293,8 @@ class ClusterResource(EngineResource, ResourceType):
 
     def imported(self, id_: str, endpoint: str) -> list[Any]:
         name, endpoints = _import_id(id_)
+        # Asked through the provider's endpoint, else through the first member the id names.
+        endpoint = endpoint or next(iter(endpoints.values()), "") or self.provider.import_endpoint(f"a {self.name}")
         with self.provider.client({"import": endpoint}) as client:
             local = local_node(client, "import")
             release = cluster_release(client, "import")

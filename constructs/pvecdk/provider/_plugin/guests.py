@@ -93,6 +93,7 @@ class GuestPlacementResource(EngineResource, ResourceType):
 
     name = "pvecdk_guest_placement"
     schema = GUEST_PLACEMENT_SCHEMA
+    endpoints_in_id = True
 
     def _client(self, values: Mapping[str, Any]) -> Client:
         return self.provider.client({str(k): str(v) for k, v in (values.get("endpoints") or {}).items()})
@@ -194,6 +195,7 @@ class GuestPlacementResource(EngineResource, ResourceType):
                                         "<url>, ,ha_managed=true, ,timeout_seconds=<n> and ,guest_address=<address>"))
         endpoints = given.get("endpoints")
         if not isinstance(endpoints, dict) or not endpoints:
+            endpoint = endpoint or self.provider.import_endpoint(f"a {self.name}")
             with self.provider.client({"import": endpoint}) as client:
                 local = local_node(client, "import") or "import"
             endpoints = {local: endpoint}

@@ -56,6 +56,7 @@ class CephPackagesResource(EngineResource, ResourceType):
 
     name = "pvecdk_ceph_packages"
     schema = CEPH_PACKAGES_SCHEMA
+    endpoints_in_id = True
 
     def validate(self, config: Any) -> list[Diagnostic]:
         diags = []

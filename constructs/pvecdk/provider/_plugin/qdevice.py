@@ -62,6 +62,7 @@ class QDeviceResource(EngineResource, ResourceType):
 
     name = "pvecdk_qdevice"
     schema = QDEVICE_SCHEMA
+    endpoints_in_id = True
 
     def _engine(self, values: Mapping[str, Any]) -> tuple[Client, SshShell, list[str]]:
         members = nodes(values)
