@@ -36,6 +36,16 @@ def test_quorum_figures(votes: list[int], expected: tuple[int, int, int]) -> Non
     assert quorum(votes) == expected
 
 
+def test_a_qdevice_vote_counts_but_never_fails_as_a_node() -> None:
+    assert quorum([1, 1], 1) == (3, 2, 1)
+    assert quorum([1, 1, 1, 1], 1) == (5, 3, 2)
+    head = cluster(1, 1, 1, 1, extra={"pvecdk_qdevice": {"q": {"host": "192.168.1.50", "cluster_name": "c"}}})
+    assert flags(head, cluster(1, 1, 1, 1)) == {("medium", "even-votes")}
+    assert flags(cluster(1, 1, 1, 1), head) == set()
+    # the QDevice leaves with a node: 5 -> 3 votes, 3 of them stay while it applies (no quorum lost)
+    assert flags(head, cluster(1, 1, 1)) == set()
+
+
 def test_one_node_removed_from_five_is_safe_two_are_flagged_three_lose_quorum() -> None:
     five = cluster(1, 1, 1, 1, 1)
     assert flags(five, cluster(1, 1, 1, 1)) == {("medium", "even-votes")}
@@ -127,6 +137,13 @@ def test_sensitive_values_are_never_shown() -> None:
     ("pvecdk_storage", {"id": "r", "type": "rbd", "content": ["images"]},
      {"id": "r", "type": "rbd", "content": ["rootdir"]}, []),
     ("pvecdk_cluster", {"name": "a"}, {"name": "b"}, ["name"]),
+    ("pvecdk_guest_placement", {"vm_id": 100, "type": "lxc", "node_name": "a"},
+     {"vm_id": 100, "type": "lxc", "node_name": "b"}, []),  # migrated
+    ("pvecdk_guest_placement", {"vm_id": 100, "type": "lxc"}, {"vm_id": 101, "type": "lxc"}, ["vm_id"]),
+    ("pvecdk_qdevice", {"host": "q", "node": {"a": {"ssh_address": "1"}}}, {"host": "q", "node": {
+        "a": {"ssh_address": "2"}}}, []),
+    ("pvecdk_qdevice", {"host": "q", "node": {"a": {}}}, {"host": "q", "node": {"a": {}, "b": {}}}, ["node"]),
+    ("pvecdk_qdevice", {"host": "q", "node": {"a": {}}}, {"host": "r", "node": {"a": {}}}, ["host"]),
 ])
 def test_replace_on_change(tf_type: str, prior: dict[str, Any], proposed: dict[str, Any], expected: list[str]) -> None:
     assert requires_replace(tf_type, prior, proposed) == expected
@@ -150,3 +167,27 @@ def test_nested_replace_paths_ignore_blocks_without_the_attribute() -> None:
     assert requires_replace(vm, {"disk": one}, {"disk": two}) == []
     assert requires_replace(vm, {"disk": [{"file_id": "iso:a.img"}]}, {"disk": [{"file_id": "iso:b.img"}]}) == [
         "disk.file_id"]
+
+
+def test_opened_to_any_address_only_when_the_source_holds_every_address() -> None:
+    sets = {"proxmox_virtual_environment_firewall_ipset": {
+                "w": {"name": "world", "cidr": [{"name": "10.9.0.0/16"}, {"name": "0.0.0.0/0"}]},
+                "m": {"name": "management", "cidr": [{"name": "192.168.1.0/24"}]}},
+            "proxmox_virtual_environment_firewall_alias": {"a": {"name": "anywhere6", "cidr": "::/0"}}}
+
+    def opened(source: str | None, *, dest: str = "+management", direction: str = "in") -> set[tuple[str, str]]:
+        rule = {"action": "ACCEPT", "type": direction, "proto": "tcp", "dport": "22", "dest": dest,
+                **({"source": source} if source is not None else {})}
+        head = cluster(1, 1, 1, extra={**sets, "proxmox_virtual_environment_firewall_rules": {"r": {"rule": [rule]}}})
+        return flags(cluster(1, 1, 1, extra=sets), head)
+
+    for source in (None, "0.0.0.0/0", "+world", "anywhere6", "192.168.1.0/24,::/0"):
+        assert opened(source) == {("high", "firewall-open")}, source
+    for source in ("+management", "192.168.1.0/24", "10.9.0.0/16"):
+        assert opened(source) == {("low", "firewall-open")}, source
+    assert opened(None, direction="out") == set()
+    (line,) = [c.summary for c in diff_configs({"s": cluster(1, 1, 1, extra=sets)}, {"s": cluster(1, 1, 1, extra={
+        **sets, "proxmox_virtual_environment_firewall_rules": {"r": {"rule": [
+            {"action": "ACCEPT", "type": "in", "proto": "tcp", "dport": "22", "source": "+management",
+             "dest": "+management"}]}}})}).stacks[0].changes if c.group == "firewall"]
+    assert line == "opens: ACCEPT in tcp port 22 from +management to +management [cluster]"
