@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from pvecdk.diff import diff_configs
-from pvecdk.diff.changes import SENSITIVE, resource_changes
+from pvecdk.diff.changes import SENSITIVE, group_of, resource_changes
 from pvecdk.diff.replace import requires_replace
 from pvecdk.diff.topology import quorum
 
@@ -191,3 +191,24 @@ def test_opened_to_any_address_only_when_the_source_holds_every_address() -> Non
             {"action": "ACCEPT", "type": "in", "proto": "tcp", "dport": "22", "source": "+management",
              "dest": "+management"}]}}})}).stacks[0].changes if c.group == "firewall"]
     assert line == "opens: ACCEPT in tcp port 22 from +management to +management [cluster]"
+
+
+@pytest.mark.parametrize(("tf_type", "group"), [
+    ("proxmox_sdn_vnet", "network"), ("proxmox_virtual_environment_sdn_zone_simple", "network"),
+    ("proxmox_sdn_applier", "network"), ("proxmox_download_file", "guests"),
+    ("proxmox_virtual_environment_file", "guests"), ("proxmox_oci_image", "guests"),
+    ("pvecdk_guest_placement", "guests"), ("pvecdk_qdevice", "cluster"), ("pvecdk_ceph_packages", "ceph"),
+    ("proxmox_network_linux_bridge", "node"),
+])
+def test_groups_of_the_new_resources(tf_type: str, group: str) -> None:
+    assert group_of(tf_type) == group
+
+
+def test_what_ignore_changes_names_is_no_change() -> None:
+    guest = {"node_name": "pve1", "vm_id": 200, "lifecycle": {"ignore_changes": ["node_name"]}}
+    base = {"resource": {"proxmox_virtual_environment_container": {"ct": guest}}}
+    moved = {"resource": {"proxmox_virtual_environment_container": {"ct": {**guest, "node_name": "pve2"}}}}
+    assert resource_changes(base, moved) == []
+    unruled = {"resource": {"proxmox_virtual_environment_container": {"ct": {"node_name": "pve2", "vm_id": 200}}}}
+    (change,) = resource_changes(base, unruled)
+    assert (change.action, change.replace_paths) == ("replace", ("node_name",))

@@ -327,7 +327,7 @@ def cluster_changes(before: Topology, after: Topology, changed: list[ResourceCha
             elif old_g.node != new_g.node:
                 way = ("by replacement: destroyed on the old node and created empty on the new one" if replaced
                        else "by migration")
-                moves = (placed.address,) if placed is not None and not replaced else ()
+                moves = (placed.address,) if placed is not None else ()
                 add(Change("guests", key, "moved", f"{new_g.label} moves {old_g.node} -> {new_g.node} {way}",
                            tuple(sorted({*_addresses(old_g, new_g), *moves}))))
             elif replaced:
