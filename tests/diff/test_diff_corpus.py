@@ -91,6 +91,9 @@ def test_qdevice_vote_counts_from_its_resource() -> None:
         ("pvecdk_qdevice", "delete")}
     (added,) = [c for c in report("qdevice-removed").stacks[0].changes if c.group == "firewall"]
     assert added.summary.startswith("drops: ACCEPT out tcp port 5403")  # the derived rule to qnetd goes too
+    before_picture = to_markdown(report("qdevice-removed")).split("```mermaid")[1]
+    assert 'q_qdevice[("QDevice 192.168.1.50<br/>1 vote")]' in before_picture
+    assert "class q_qdevice removed" in before_picture
 
 
 def test_ceph_and_storage_in_the_clusters_terms() -> None:
