@@ -20,6 +20,7 @@ from pvecdk import (
     NetworkRole,
     NfsStorage,
     QDevice,
+    SimpleZone,
     Vm,
 )
 from pvecdk._cdk import Construct, TerraformStack
@@ -44,6 +45,7 @@ class Shape:
     backup_all: bool = True  # else the job names the container only
     open_rules: tuple[FirewallRule, ...] = field(default=())
     qdevice: bool = False  # a QDevice at 192.168.1.50 (its vote counts: the cluster sets it up)
+    tenant_vnet: bool = False  # an SDN zone and VNet for tenants
 
 
 def build(shape: Shape) -> dict[str, Any]:
@@ -73,6 +75,8 @@ def build(shape: Shape) -> dict[str, Any]:
                        disk=Disk(rbd, size_gib=shape.ct_disk_gib))
         if nfs is not None:
             BackupJob(stack, "nightly", storage=nfs, guests=None if shape.backup_all else [ct])
+        if shape.tenant_vnet:
+            SimpleZone(stack, "Tenants", zone_id="tenants").add_vnet("Web", vnet_id="web")
         firewall = cluster.firewall
         assert firewall is not None
         for rule in shape.open_rules:
@@ -108,6 +112,7 @@ PAIRS: dict[str, tuple[Shape, Shape, set[tuple[str, str]]]] = {
         FirewallRule(Action.ACCEPT, proto="tcp", dport="443", comment="web"),
         FirewallRule(Action.ACCEPT, proto="tcp", dport="9100", source="+management", comment="metrics"))),
         {("high", "firewall-open"), ("low", "firewall-open")}),
+    "vnet-added": (BASE, replace(BASE, tenant_vnet=True), set()),
     "nothing-changed": (BASE, BASE, set()),
 }
 

@@ -111,6 +111,12 @@ def test_coverage_and_firewall_in_the_clusters_terms() -> None:
         "opens: ACCEPT in tcp port 9100 from +management [cluster] (metrics)"]
 
 
+def test_sdn_is_its_own_group() -> None:
+    assert summaries("vnet-added", "network", "settings") == [
+        "sdn_applier added x2; sdn_vnet added; sdn_zone_simple added"]
+    assert {c.group for c in report("vnet-added").stacks[0].changes} == {"network"}
+
+
 def test_nothing_changed_is_said_plainly() -> None:
     r = report("nothing-changed")
     assert not r.flags and not r.stacks[0].resources and not r.stacks[0].changes
