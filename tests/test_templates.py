@@ -120,11 +120,23 @@ def test_a_full_clone_grows_its_disk_and_gets_its_own_cloud_init() -> None:
     assert vm["initialization"]["datastore_id"] == "ceph-vm"
 
 
+def test_a_clone_moved_to_another_node_keeps_its_clone_block() -> None:
+    # bpg replaces a VM whose clone block changes: the block names the template's node wherever the VM runs, so
+    # a move changes only the VM's placement (a migration), as for any guest.
+    blocks = []
+    for node in (0, 1):
+        lb = lab()
+        vm = _vm(lb, node=lb.nodes[node], clone=Clone.full(_template(lb)), disks=[Disk(lb.rbd, size_gib=32)])
+        blocks.append((vm["clone"], vm["node_name"]))
+    assert blocks[0][0] == blocks[1][0] and blocks[0][0]["node_name"] == "pve1"
+    assert (blocks[0][1], blocks[1][1]) == ("pve1", "pve2")
+
+
 def test_a_clone_keeps_the_templates_disk_and_adds_those_given_for_other_slots() -> None:
     lb = lab()
     template = _template(lb, disk_size_gib=10)
     vm = _vm(lb, node=lb.nodes[0], clone=Clone.linked(template), disks=[Disk(lb.rbd, size_gib=50, interface="scsi1")])
-    assert "datastore_id" not in vm["clone"] and vm["clone"]["full"] is False and "node_name" not in vm["clone"]
+    assert "datastore_id" not in vm["clone"] and vm["clone"]["full"] is False and vm["clone"]["node_name"] == "pve1"
     assert [(d["interface"], d["size"], d["datastore_id"]) for d in vm["disk"]] == [
         ("scsi1", 50, "ceph-vm"), ("scsi0", 10, "ceph-vm")]
     assert "initialization" not in vm, "without cloud_init the template's drive stays as it is"

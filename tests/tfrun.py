@@ -14,7 +14,7 @@ from typing import Any
 from fakepve import FakeCluster
 from pvecdk import Cluster, Node, _cdk
 from pvecdk.tfplugin.install import install_plugin
-from pvecdk.validate import BPG_REPLACE_FACTS, OFFLINE_PROVIDERS
+from pvecdk.validate import OFFLINE_PROVIDERS
 
 ROOT_PASSWORD = "s3cret-root"
 TOKEN_ID = "root@pam!pvecdk"
@@ -52,14 +52,14 @@ def lab_cluster(stack: _cdk.TerraformStack, fake: FakeCluster, addresses: dict[s
 def plugin_dir(root: Path, *, replacements: bool = False) -> Path:
     """bpg/proxmox served from its schema; pvecdk/pvecdk as the real provider (this Python).
 
-    With ``replacements``, the bpg stub also plans replacements where bpg/proxmox would (its replace facts).
+    With ``replacements``, the bpg stub also plans replacements where bpg/proxmox would: the provider ``pvecdk
+    diff`` plans with (:mod:`pvecdk.diff.offline_plan`, its decisions from bpg's replace facts).
     """
     plugins = root / "plugins"
     bpg = OFFLINE_PROVIDERS["bpg/proxmox"]
-    facts = ["--replace", str(BPG_REPLACE_FACTS)] if replacements else []
-    install_plugin(plugins, bpg.source, bpg.version, [
-        sys.executable, "-m", "pvecdk.tfplugin.schema_provider", "--schema", str(bpg.schema), "--name", "proxmox",
-        *facts])
+    stub = (["-m", "pvecdk.diff.offline_plan", bpg.source] if replacements else
+            ["-m", "pvecdk.tfplugin.schema_provider", "--schema", str(bpg.schema), "--name", "proxmox"])
+    install_plugin(plugins, bpg.source, bpg.version, [sys.executable, *stub])
     install_plugin(plugins, "pvecdk/pvecdk", "0.1.0", [sys.executable, "-m", "pvecdk.provider._plugin"])
     return plugins
 

@@ -47,6 +47,7 @@ tree.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pvecdk._model import ClusterModel, Where
@@ -55,7 +56,7 @@ from pvecdk._values import NetworkRole
 from pvecdk.errors import Problem
 
 __all__ = ["Finding", "Quorum", "check", "check_ceph", "check_clones", "check_guests", "check_interfaces",
-           "check_vnets", "quorum"]
+           "check_vnets", "quorum", "quorum_of"]
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,13 @@ class Finding:
 
 def quorum(model: ClusterModel) -> Quorum:
     """The quorum figures of ``cluster`` as the model stands."""
-    node_votes = sorted((n.votes for n in model.nodes.values()), reverse=True)
     # With an even number of nodes the QDevice runs the ffsplit algorithm and holds one vote.
-    qdevice_votes = 1 if model.qdevice else 0
+    return quorum_of([n.votes for n in model.nodes.values()], 1 if model.qdevice else 0)
+
+
+def quorum_of(votes_per_node: Iterable[int], qdevice_votes: int = 0) -> Quorum:
+    """The quorum figures of nodes with these votes, and a QDevice's votes (0 without one)."""
+    node_votes = sorted(votes_per_node, reverse=True)
     votes = sum(node_votes) + qdevice_votes
     needed = votes // 2 + 1
     tolerated = 0

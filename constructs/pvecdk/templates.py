@@ -213,12 +213,13 @@ class Clone:
         return [*given, *inherited.values()], [*slots, *inherited]
 
     def render(self, node: NodeBase, disks: Sequence[Disk], slots: Sequence[str]) -> dict[str, Any]:
-        """The ``clone`` block: the template by reference (so the VM is created after it), its node when it is
-        another, and for a full clone the storage the root disk is copied to."""
+        """The ``clone`` block: the template by reference (so the VM is created after it), its node, and for a
+        full clone the storage the root disk is copied to. The template's node is named even when it is the VM's:
+        bpg replaces a VM whose ``clone`` block changes, so a VM moved to another node keeps the same block and
+        is migrated by its placement."""
         template = self.template
-        out: dict[str, Any] = {"vm_id": template.resource.vm_id, "full": not self.is_linked}
-        if template.node_name != node.name:
-            out["node_name"] = template.node_name
+        out: dict[str, Any] = {"vm_id": template.resource.vm_id, "full": not self.is_linked,
+                               "node_name": template.node_name}
         if not self.is_linked:
             out["datastore_id"] = next(d for d, s in zip(disks, slots, strict=True) if s == TEMPLATE_DISK
                                        ).storage.storage_id

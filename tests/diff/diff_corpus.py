@@ -19,6 +19,8 @@ from pvecdk import (
     HaOptions,
     NetworkRole,
     NfsStorage,
+    QDevice,
+    SimpleZone,
     Vm,
 )
 from pvecdk._cdk import Construct, TerraformStack
@@ -37,10 +39,13 @@ class Shape:
     min_size: int = 2
     nfs: bool = True
     ct_node: str = "pve2"
+    ct_disk_gib: int = 8
     vm_node: str = "pve1"
     vm_ha: bool = True
     backup_all: bool = True  # else the job names the container only
     open_rules: tuple[FirewallRule, ...] = field(default=())
+    qdevice: bool = False  # a QDevice at 192.168.1.50 (its vote counts: the cluster sets it up)
+    tenant_vnet: bool = False  # an SDN zone and VNet for tenants
 
 
 def build(shape: Shape) -> dict[str, Any]:
@@ -48,12 +53,14 @@ def build(shape: Shape) -> dict[str, Any]:
         stack = TerraformStack(scope, name)
         provider.ProxmoxProvider(stack, "proxmox", endpoint="https://192.168.1.11:8006/")
         cluster = Cluster(stack, "Cluster", name="pve-cluster", management_network="192.168.1.0/24",
-                          cluster_network="10.0.0.0/24", storage_network="172.16.0.0/24")
+                          cluster_network="10.0.0.0/24", storage_network="172.16.0.0/24",
+                          qdevice=QDevice(address="192.168.1.50") if shape.qdevice else None)
         for i, node in enumerate(shape.nodes, start=1):
             host = HOSTS[node]
             cluster.add_node(node, node_id=int(node[-1]) or i, management_interface="eno1",
                              management_address=f"192.168.1.{host}", cluster_address=f"10.0.0.{host}",
-                             storage_address=f"172.16.0.{host}")
+                             storage_address=f"172.16.0.{host}", cluster_interface="eno2",
+                             storage_interface="eno3")
         ceph = cluster.enable_ceph(public_network=NetworkRole.STORAGE)
         nodes = {n.name: n for n in cluster.nodes}
         for name in shape.osds:
@@ -65,9 +72,11 @@ def build(shape: Shape) -> dict[str, Any]:
         Vm(stack, "vm-100", node=nodes[shape.vm_node], vm_id=100, disks=[Disk(rbd, size_gib=32)],
            ha=HaOptions(max_restart=3) if shape.vm_ha else None)
         ct = Container(stack, "dns", node=nodes[shape.ct_node], vm_id=200, template="local:vztmpl/debian-12.tar.zst",
-                       disk=Disk(rbd, size_gib=8))
+                       disk=Disk(rbd, size_gib=shape.ct_disk_gib))
         if nfs is not None:
             BackupJob(stack, "nightly", storage=nfs, guests=None if shape.backup_all else [ct])
+        if shape.tenant_vnet:
+            SimpleZone(stack, "Tenants", zone_id="tenants").add_vnet("Web", vnet_id="web")
         firewall = cluster.firewall
         assert firewall is not None
         for rule in shape.open_rules:
@@ -89,14 +98,21 @@ PAIRS: dict[str, tuple[Shape, Shape, set[tuple[str, str]]]] = {
                     replace(BASE, nodes=("pve1", "pve2", "pve3", "pve4")), {("high", "data-destroyed")}),
     "pool-min-size-lowered": (BASE, replace(BASE, min_size=1), {("high", "pool-redundancy")}),
     "storage-removed": (BASE, replace(BASE, nfs=False), {("high", "data-destroyed"), ("medium", "backup-lost")}),
-    "container-moved": (BASE, replace(BASE, ct_node="pve3"), {("high", "guest-replaced")}),
-    "vm-moved": (BASE, replace(BASE, vm_node="pve2"), set()),
+    # Guests move by migration (their placement is updated, the bpg resource ignores node_name); under HA the
+    # node is recorded and HA keeps the guest where it runs.
+    "container-moved": (BASE, replace(BASE, ct_node="pve3"), set()),
+    "container-disk-shrunk": (BASE, replace(BASE, ct_disk_gib=4), {("high", "data-destroyed")}),  # bpg replaces
+    "vm-moved": (replace(BASE, vm_ha=False), replace(BASE, vm_ha=False, vm_node="pve2"), set()),
+    "vm-under-ha-moved": (BASE, replace(BASE, vm_node="pve2"), set()),
+    "qdevice-removed": (replace(BASE, nodes=("pve1", "pve2", "pve3", "pve4"), qdevice=True),
+                        replace(BASE, nodes=("pve1", "pve2", "pve3", "pve4")), {("medium", "even-votes")}),
     "ha-lost": (BASE, replace(BASE, vm_ha=False), {("medium", "ha-lost")}),
     "backup-coverage-lost": (BASE, replace(BASE, backup_all=False), {("medium", "backup-lost")}),
     "firewall-opened": (BASE, replace(BASE, open_rules=(
         FirewallRule(Action.ACCEPT, proto="tcp", dport="443", comment="web"),
         FirewallRule(Action.ACCEPT, proto="tcp", dport="9100", source="+management", comment="metrics"))),
         {("high", "firewall-open"), ("low", "firewall-open")}),
+    "vnet-added": (BASE, replace(BASE, tenant_vnet=True), set()),
     "nothing-changed": (BASE, BASE, set()),
 }
 

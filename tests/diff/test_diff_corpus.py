@@ -48,7 +48,11 @@ def test_node_removed_says_votes_and_quorum_before_and_after() -> None:
     (line,) = summaries("node-removed", "node")
     assert line == ("pve4 leaves (1 vote); 4 votes, quorum 3, 1 failure tolerated -> 3 votes, quorum 2, "
                     "1 failure tolerated")
-    assert report("node-removed").counts() == {"delete": 4, "update": 4}
+    assert report("node-removed").counts() == {"delete": 4, "update": 7}
+    # what names the nodes: the Ceph packages' node list, the placements' endpoints (no guest moves)
+    assert summaries("node-removed", "ceph", "settings") == ["ceph_packages updated"]
+    assert summaries("node-removed", "guests") == []
+    assert summaries("node-removed", "guests", "settings") == ["guest_placement updated x2"]
     assert summaries("node-removed", "node", "settings") == [
         "hosts removed; hosts updated x3; network_linux_bridge removed; time removed"]
     assert summaries("node-removed", "firewall", "settings") == ["node_firewall removed"]
@@ -60,12 +64,36 @@ def test_node_added_tolerates_one_more_failure() -> None:
 
 
 def test_moves_say_how() -> None:
-    assert summaries("vm-moved", "guests") == ["VM 100 (vm-100) moves pve1 -> pve2 by migration"]
-    assert report("vm-moved").counts() == {"update": 1}  # bpg migrates a VM with migrate = true in place
-    (ct,) = summaries("container-moved", "guests")
-    assert "pve2 -> pve3 by replacement" in ct
-    (change,) = [r for r in report("container-moved").stacks[0].resources if r.action == "replace"]
-    assert change.replace_paths == ("node_name",)
+    # A guest's node is its placement's: moved by migration, the bpg resource (ignoring node_name) untouched
+    for name, line in (("vm-moved", "VM 100 (vm-100) moves pve1 -> pve2 by migration"),
+                       ("container-moved", "container 200 (dns) moves pve2 -> pve3 by migration")):
+        (move,) = [c for c in report(name).stacks[0].changes if c.group == "guests"]
+        assert move.summary == line and move.action == "moved"
+        (placement,) = report(name).stacks[0].resources
+        assert (placement.tf_type, placement.action) == ("pvecdk_guest_placement", "update")
+        assert placement.address in move.addresses
+    # Under HA the node is recorded, and HA keeps the guest where it runs
+    assert summaries("vm-under-ha-moved", "guests") == [
+        "VM 100 (vm-100) node pve1 -> pve2 recorded; under HA it stays where HA runs it (move it by its HA node "
+        "preferences)"]
+    # Replaced only where bpg replaces: a container's disk shrunk
+    assert summaries("container-disk-shrunk", "guests") == ["container 200 (dns) replaced (disk): its disks are "
+                                                            "re-created"]
+    (change,) = report("container-disk-shrunk").stacks[0].resources
+    assert (change.action, change.replace_paths) == ("replace", ("disk",))
+
+
+def test_qdevice_vote_counts_from_its_resource() -> None:
+    assert summaries("qdevice-removed", "cluster") == [
+        "QDevice 192.168.1.50 removed (1 vote); 5 votes, quorum 3, 2 failures tolerated -> 4 votes, quorum 3, "
+        "1 failure tolerated"]
+    assert {(r.tf_type, r.action) for r in report("qdevice-removed").stacks[0].resources} >= {
+        ("pvecdk_qdevice", "delete")}
+    (added,) = [c for c in report("qdevice-removed").stacks[0].changes if c.group == "firewall"]
+    assert added.summary.startswith("drops: ACCEPT out tcp port 5403")  # the derived rule to qnetd goes too
+    before_picture = to_markdown(report("qdevice-removed")).split("```mermaid")[1]
+    assert 'q_qdevice[("QDevice 192.168.1.50<br/>1 vote")]' in before_picture
+    assert "class q_qdevice removed" in before_picture
 
 
 def test_ceph_and_storage_in_the_clusters_terms() -> None:
@@ -81,6 +109,12 @@ def test_coverage_and_firewall_in_the_clusters_terms() -> None:
     assert summaries("firewall-opened", "firewall") == [
         "opens: ACCEPT in tcp port 443 from any address [cluster] (web)",
         "opens: ACCEPT in tcp port 9100 from +management [cluster] (metrics)"]
+
+
+def test_sdn_is_its_own_group() -> None:
+    assert summaries("vnet-added", "network", "settings") == [
+        "sdn_applier added x2; sdn_vnet added; sdn_zone_simple added"]
+    assert {c.group for c in report("vnet-added").stacks[0].changes} == {"network"}
 
 
 def test_nothing_changed_is_said_plainly() -> None:

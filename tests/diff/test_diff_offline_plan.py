@@ -43,12 +43,25 @@ def test_terraform_acts_as_predicted_and_raises_the_same_flags(
         c.summary for c in predicted.changes if c.group != "access"]
 
 
+def changed(plan: dict[str, Any]) -> dict[str, list[str]]:
+    return {rc["type"]: rc["change"]["actions"] for rc in plan["resource_changes"]
+            if rc["change"]["actions"] != ["no-op"]}
+
+
 def test_replacements_carry_terraforms_reasons(plans: dict[str, dict[str, Any]]) -> None:
-    (moved,) = [rc for rc in plans["container-moved"]["resource_changes"]
-                if rc["change"]["actions"] != ["no-op"]]
-    assert moved["change"]["actions"] == ["delete", "create"] and moved["change"]["replace_paths"] == [["node_name"]]
-    (vm,) = [rc for rc in plans["vm-moved"]["resource_changes"] if rc["change"]["actions"] != ["no-op"]]
-    assert vm["change"]["actions"] == ["update"]  # migrate = true: moved in place
+    (shrunk,) = [rc for rc in plans["container-disk-shrunk"]["resource_changes"]
+                 if rc["change"]["actions"] != ["no-op"]]
+    assert shrunk["change"]["actions"] == ["delete", "create"] and shrunk["change"]["replace_paths"] == [["disk"]]
+    # A moved guest: its placement is updated (a migration), its bpg resource ignores node_name
+    assert changed(plans["container-moved"]) == {"pvecdk_guest_placement": ["update"]}
+    assert changed(plans["vm-moved"]) == {"pvecdk_guest_placement": ["update"]}
+    # The control: without the lifecycle rule, bpg would replace the container for its node_name
+    base, head = (build(shape) for shape in PAIRS["container-moved"][:2])
+    for container in head["resource"]["proxmox_virtual_environment_container"].values():
+        del container["lifecycle"]
+    (control,) = diff_configs({"c": base}, {"c": head}).stacks
+    (replaced,) = [r for r in control.resources if r.action == "replace"]
+    assert replaced.replace_paths == ("node_name",)
 
 
 def test_live_plan_file_is_read_as_is(plans: dict[str, dict[str, Any]], tmp_path: Path,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from pvecdk.diff import diff_configs
-from pvecdk.diff.changes import SENSITIVE, resource_changes
+from pvecdk.diff.changes import SENSITIVE, group_of, resource_changes
 from pvecdk.diff.replace import requires_replace
 from pvecdk.diff.topology import quorum
 
@@ -34,6 +34,16 @@ def flags(base: dict[str, Any], head: dict[str, Any]) -> set[tuple[str, str]]:
 ])
 def test_quorum_figures(votes: list[int], expected: tuple[int, int, int]) -> None:
     assert quorum(votes) == expected
+
+
+def test_a_qdevice_vote_counts_but_never_fails_as_a_node() -> None:
+    assert quorum([1, 1], 1) == (3, 2, 1)
+    assert quorum([1, 1, 1, 1], 1) == (5, 3, 2)
+    head = cluster(1, 1, 1, 1, extra={"pvecdk_qdevice": {"q": {"host": "192.168.1.50", "cluster_name": "c"}}})
+    assert flags(head, cluster(1, 1, 1, 1)) == {("medium", "even-votes")}
+    assert flags(cluster(1, 1, 1, 1), head) == set()
+    # the QDevice leaves with a node: 5 -> 3 votes, 3 of them stay while it applies (no quorum lost)
+    assert flags(head, cluster(1, 1, 1)) == set()
 
 
 def test_one_node_removed_from_five_is_safe_two_are_flagged_three_lose_quorum() -> None:
@@ -127,6 +137,13 @@ def test_sensitive_values_are_never_shown() -> None:
     ("pvecdk_storage", {"id": "r", "type": "rbd", "content": ["images"]},
      {"id": "r", "type": "rbd", "content": ["rootdir"]}, []),
     ("pvecdk_cluster", {"name": "a"}, {"name": "b"}, ["name"]),
+    ("pvecdk_guest_placement", {"vm_id": 100, "type": "lxc", "node_name": "a"},
+     {"vm_id": 100, "type": "lxc", "node_name": "b"}, []),  # migrated
+    ("pvecdk_guest_placement", {"vm_id": 100, "type": "lxc"}, {"vm_id": 101, "type": "lxc"}, ["vm_id"]),
+    ("pvecdk_qdevice", {"host": "q", "node": {"a": {"ssh_address": "1"}}}, {"host": "q", "node": {
+        "a": {"ssh_address": "2"}}}, []),
+    ("pvecdk_qdevice", {"host": "q", "node": {"a": {}}}, {"host": "q", "node": {"a": {}, "b": {}}}, ["node"]),
+    ("pvecdk_qdevice", {"host": "q", "node": {"a": {}}}, {"host": "r", "node": {"a": {}}}, ["host"]),
 ])
 def test_replace_on_change(tf_type: str, prior: dict[str, Any], proposed: dict[str, Any], expected: list[str]) -> None:
     assert requires_replace(tf_type, prior, proposed) == expected
@@ -150,3 +167,48 @@ def test_nested_replace_paths_ignore_blocks_without_the_attribute() -> None:
     assert requires_replace(vm, {"disk": one}, {"disk": two}) == []
     assert requires_replace(vm, {"disk": [{"file_id": "iso:a.img"}]}, {"disk": [{"file_id": "iso:b.img"}]}) == [
         "disk.file_id"]
+
+
+def test_opened_to_any_address_only_when_the_source_holds_every_address() -> None:
+    sets = {"proxmox_virtual_environment_firewall_ipset": {
+                "w": {"name": "world", "cidr": [{"name": "10.9.0.0/16"}, {"name": "0.0.0.0/0"}]},
+                "m": {"name": "management", "cidr": [{"name": "192.168.1.0/24"}]}},
+            "proxmox_virtual_environment_firewall_alias": {"a": {"name": "anywhere6", "cidr": "::/0"}}}
+
+    def opened(source: str | None, *, dest: str = "+management", direction: str = "in") -> set[tuple[str, str]]:
+        rule = {"action": "ACCEPT", "type": direction, "proto": "tcp", "dport": "22", "dest": dest,
+                **({"source": source} if source is not None else {})}
+        head = cluster(1, 1, 1, extra={**sets, "proxmox_virtual_environment_firewall_rules": {"r": {"rule": [rule]}}})
+        return flags(cluster(1, 1, 1, extra=sets), head)
+
+    for source in (None, "0.0.0.0/0", "+world", "anywhere6", "192.168.1.0/24,::/0"):
+        assert opened(source) == {("high", "firewall-open")}, source
+    for source in ("+management", "192.168.1.0/24", "10.9.0.0/16"):
+        assert opened(source) == {("low", "firewall-open")}, source
+    assert opened(None, direction="out") == set()
+    (line,) = [c.summary for c in diff_configs({"s": cluster(1, 1, 1, extra=sets)}, {"s": cluster(1, 1, 1, extra={
+        **sets, "proxmox_virtual_environment_firewall_rules": {"r": {"rule": [
+            {"action": "ACCEPT", "type": "in", "proto": "tcp", "dport": "22", "source": "+management",
+             "dest": "+management"}]}}})}).stacks[0].changes if c.group == "firewall"]
+    assert line == "opens: ACCEPT in tcp port 22 from +management to +management [cluster]"
+
+
+@pytest.mark.parametrize(("tf_type", "group"), [
+    ("proxmox_sdn_vnet", "network"), ("proxmox_virtual_environment_sdn_zone_simple", "network"),
+    ("proxmox_sdn_applier", "network"), ("proxmox_download_file", "guests"),
+    ("proxmox_virtual_environment_file", "guests"), ("proxmox_oci_image", "guests"),
+    ("pvecdk_guest_placement", "guests"), ("pvecdk_qdevice", "cluster"), ("pvecdk_ceph_packages", "ceph"),
+    ("proxmox_network_linux_bridge", "node"),
+])
+def test_groups_of_the_new_resources(tf_type: str, group: str) -> None:
+    assert group_of(tf_type) == group
+
+
+def test_what_ignore_changes_names_is_no_change() -> None:
+    guest = {"node_name": "pve1", "vm_id": 200, "lifecycle": {"ignore_changes": ["node_name"]}}
+    base = {"resource": {"proxmox_virtual_environment_container": {"ct": guest}}}
+    moved = {"resource": {"proxmox_virtual_environment_container": {"ct": {**guest, "node_name": "pve2"}}}}
+    assert resource_changes(base, moved) == []
+    unruled = {"resource": {"proxmox_virtual_environment_container": {"ct": {"node_name": "pve2", "vm_id": 200}}}}
+    (change,) = resource_changes(base, unruled)
+    assert (change.action, change.replace_paths) == ("replace", ("node_name",))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pvecdk.diff.replace import requires_replace
-from pvecdk.diff.topology import Config, Topology, construct_path, quorum, read_topology, resources
+from pvecdk.diff.topology import Config, Topology, construct_path, read_topology, resources
 
 __all__ = ["DATA_TYPES", "GROUPS", "SENSITIVE", "AttributeChange", "Change", "ResourceChange", "StackDiff",
            "attribute_changes", "cluster_changes", "diff_stack", "group_of", "holds_data", "resource_changes"]
@@ -23,7 +23,7 @@ __all__ = ["DATA_TYPES", "GROUPS", "SENSITIVE", "AttributeChange", "Change", "Re
 SENSITIVE = "(sensitive)"
 
 #: The groups of a report, in order.
-GROUPS = ("cluster", "node", "storage", "ceph", "ha", "guests", "backups", "firewall", "access", "other")
+GROUPS = ("cluster", "node", "network", "storage", "ceph", "ha", "guests", "backups", "firewall", "access", "other")
 
 _SCHEMAS = (Path(__file__).resolve().parent.parent / "bpg" / "schema" / "bpg-proxmox-0.111.1.schema.json",
             Path(__file__).resolve().parent.parent / "provider" / "schema" / "pvecdk-0.1.0.schema.json")
@@ -40,8 +40,10 @@ def holds_data(tf_type: str) -> bool:
 
 def group_of(tf_type: str) -> str:
     kind = tf_type.removeprefix("proxmox_virtual_environment_").removeprefix("proxmox_").removeprefix("pvecdk_")
-    if kind in ("cluster", "cluster_options"):
+    if kind in ("cluster", "cluster_options", "qdevice"):
         return "cluster"
+    if kind.startswith("sdn"):
+        return "network"
     if "firewall" in kind:
         return "firewall"
     if kind.startswith(("storage", "node_disk")):
@@ -50,7 +52,8 @@ def group_of(tf_type: str) -> str:
         return "ceph"
     if kind.startswith("ha"):
         return "ha"
-    if kind in ("vm", "vm2", "container", "pool", "pool_membership", "replication"):
+    if kind in ("vm", "vm2", "container", "guest_placement", "pool", "pool_membership", "replication", "file",
+                "download_file", "oci_image"):  # guests, where they run, and the images and snippets they start from
         return "guests"
     if kind.startswith("backup"):
         return "backups"
@@ -180,8 +183,19 @@ def attribute_changes(tf_type: str, before: Mapping[str, Any] | None, after: Map
     return tuple(out)
 
 
+def _ignoring(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """``after`` with what its ``lifecycle.ignore_changes`` names kept from ``before``, as Terraform plans it
+    (a guest's ``node_name`` is its placement's to change)."""
+    ignored = (after.get("lifecycle") or {}).get("ignore_changes") or []
+    if ignored == "all" or ignored == ["all"]:
+        return {**before, **{k: v for k, v in after.items() if k in _IGNORED}}
+    kept = {name: before.get(name) for name in ignored if isinstance(name, str) and "." not in name}
+    return {**after, **kept}
+
+
 def resource_changes(base: Config, head: Config) -> list[ResourceChange]:
-    """Every resource that differs between two configurations, with the action Terraform would take."""
+    """Every resource that differs between two configurations, with the action Terraform would take (what
+    ``lifecycle.ignore_changes`` names does not count)."""
     old = {a: (t, attrs) for a, t, attrs in resources(base)}
     new = {a: (t, attrs) for a, t, attrs in resources(head)}
     secret = {n for c in (base, head) for n, s in (c.get("variable") or {}).items()
@@ -191,6 +205,8 @@ def resource_changes(base: Config, head: Config) -> list[ResourceChange]:
         tf_type, before = old.get(address, (None, None))
         tf_type, after = new.get(address, (tf_type, None))
         assert tf_type is not None
+        if before is not None and after is not None:
+            after = _ignoring(before, after)
         if before is not None and after is not None and _clean(before) == _clean(after):
             continue
         replaced = requires_replace(tf_type, _clean(before), _clean(after)) if before and after else []
@@ -208,8 +224,8 @@ def _votes(n: int) -> str:
     return f"{n} vote{'s' if n != 1 else ''}"
 
 
-def _quorum_text(votes: list[int]) -> str:
-    total, needed, tolerated = quorum(votes)
+def _quorum_text(topo: Topology) -> str:
+    total, needed, tolerated = topo.quorum()
     return f"{total} votes, quorum {needed}, {tolerated} failure{'s' if tolerated != 1 else ''} tolerated"
 
 
@@ -224,8 +240,8 @@ def cluster_changes(before: Topology, after: Topology, changed: list[ResourceCha
     add = out.append
     joined = sorted(set(after.members) - set(before.members))
     left = sorted(set(before.members) - set(after.members))
-    if joined or left or before.votes != after.votes:
-        figures = f"{_quorum_text(before.votes)} -> {_quorum_text(after.votes)}"
+    if joined or left or before.quorum() != after.quorum() or before.qdevice != after.qdevice:
+        figures = f"{_quorum_text(before)} -> {_quorum_text(after)}"
         for name in joined:
             add(Change("node", name, "added", f"{name} joins with {_votes(after.members[name].votes)}; {figures}"))
         for name in left:
@@ -234,6 +250,15 @@ def cluster_changes(before: Topology, after: Topology, changed: list[ResourceCha
             if before.members[name].votes != after.members[name].votes:
                 add(Change("node", name, "changed", f"{name} votes {before.members[name].votes} -> "
                            f"{after.members[name].votes}; {figures}"))
+        if before.qdevice != after.qdevice and before.qdevice is None:
+            add(Change("cluster", "qdevice", "added", f"QDevice {after.qdevice} set up (1 vote); {figures}",
+                       (after.qdevice_address,)))
+        elif before.qdevice != after.qdevice and after.qdevice is None:
+            add(Change("cluster", "qdevice", "removed", f"QDevice {before.qdevice} removed (1 vote); {figures}",
+                       (before.qdevice_address,)))
+        elif before.qdevice != after.qdevice:
+            add(Change("cluster", "qdevice", "changed", f"QDevice {before.qdevice} -> {after.qdevice}; {figures}",
+                       (after.qdevice_address,)))
     if before.links != after.links and before.members and after.members:
         add(Change("cluster", "corosync", "changed", f"corosync links {before.links} -> {after.links}"))
     if before.cluster and after.cluster and before.cluster != after.cluster:
@@ -294,11 +319,17 @@ def cluster_changes(before: Topology, after: Topology, changed: list[ResourceCha
         elif old_g is not None and new_g is not None:
             how = by_address.get(new_g.address)
             replaced = old_g.address != new_g.address or (how is not None and how.action == "replace")
-            if old_g.node != new_g.node:
+            placed = by_address.get(new_g.placement or "")
+            if old_g.node != new_g.node and not replaced and new_g.ha_managed and placed is not None:
+                add(Change("guests", key, "changed", f"{new_g.label} node {old_g.node} -> {new_g.node} recorded; "
+                           "under HA it stays where HA runs it (move it by its HA node preferences)",
+                           (placed.address,)))
+            elif old_g.node != new_g.node:
                 way = ("by replacement: destroyed on the old node and created empty on the new one" if replaced
                        else "by migration")
+                moves = (placed.address,) if placed is not None else ()
                 add(Change("guests", key, "moved", f"{new_g.label} moves {old_g.node} -> {new_g.node} {way}",
-                           _addresses(old_g, new_g)))
+                           tuple(sorted({*_addresses(old_g, new_g), *moves}))))
             elif replaced:
                 why = ", ".join(how.replace_paths) if how and how.replace_paths else "a new resource address"
                 add(Change("guests", key, "changed", f"{new_g.label} replaced ({why}): its disks are re-created",
@@ -347,12 +378,12 @@ def cluster_changes(before: Topology, after: Topology, changed: list[ResourceCha
             verb = {"create": "added", "delete": "removed"}.get(change.action, "changed")
             add(Change("access", change.path or change.address, verb,
                        f"{_short(change.tf_type)} {change.path or change.address} {verb}", (change.address,)))
-    out += _settings(changed)
+    out += _settings(changed, {a for c in out for a in c.addresses})
     return out
 
 
 def _short(tf_type: str) -> str:
-    return tf_type.removeprefix("proxmox_").removeprefix("virtual_environment_")
+    return tf_type.removeprefix("pvecdk_").removeprefix("proxmox_").removeprefix("virtual_environment_")
 
 
 #: Types the cluster's terms above already say everything about.
@@ -363,12 +394,13 @@ _INTERPRETED = ("pvecdk_cluster", "pvecdk_ceph_monitor", "pvecdk_ceph_osd", "pve
                 "proxmox_virtual_environment_cluster_firewall")
 
 
-def _settings(changed: list[ResourceChange]) -> list[Change]:
-    """One line per group for the other resources: node settings, options, HA rules, ... counted by kind."""
+def _settings(changed: list[ResourceChange], said: set[str]) -> list[Change]:
+    """One line per group for the other resources (node settings, options, HA rules, ... counted by kind), but
+    those a line in the cluster's terms names already (``said``: a moved guest's placement)."""
     verbs = {"create": "added", "update": "updated", "replace": "replaced", "delete": "removed"}
     counts: dict[str, dict[tuple[str, str], int]] = {}
     for change in changed:
-        if change.group == "access" or change.tf_type.startswith(_INTERPRETED):
+        if change.group == "access" or change.tf_type.startswith(_INTERPRETED) or change.address in said:
             continue
         key = (_short(change.tf_type), verbs[change.action])
         group = counts.setdefault(change.group, {})

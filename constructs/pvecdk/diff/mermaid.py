@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from pvecdk.diff.topology import Topology, quorum
+from pvecdk.diff.topology import Topology
 
 __all__ = ["MAX_GUESTS", "topology_graph"]
 
@@ -57,7 +57,7 @@ def topology_graph(topo: Topology, other: Topology | None = None, *, side: str =
     g = _Graph(other, "added" if side == "after" else "removed")
     o = other or Topology()
     g.lines.append("flowchart LR")
-    total, needed, tolerated = quorum(topo.votes)
+    total, needed, tolerated = topo.quorum()
     title = f"{topo.cluster or 'cluster'}: {total} votes, quorum {needed}, tolerates {tolerated}"
     g.lines.append(f'  subgraph {_id("c", topo.cluster or "cluster")}["{_text(title)}"]')
     counted: dict[str, int] = {}
@@ -66,11 +66,15 @@ def topology_graph(topo: Topology, other: Topology | None = None, *, side: str =
         if guest.key not in drawn:
             counted[guest.node] = counted.get(guest.node, 0) + 1
     for name, member in sorted(topo.members.items()):
-        extra = f"<br/>{counted[name]} more guests" if counted.get(name) else ""
+        more = counted.get(name, 0)
+        extra = f"<br/>{more} more guest{'s' if more != 1 else ''}" if more else ""
         label = f"{name}<br/>{member.votes} vote{'s' if member.votes != 1 else ''}{extra}"
         was = o.members.get(name)
         state = g.state(was is not None, was is not None and was.votes != member.votes)
         g.node(_id("n", name), ("[", "]"), label, state, "    ")
+    if topo.qdevice is not None:
+        g.node(_id("q", "qdevice"), ("[(", ")]"), f"QDevice {topo.qdevice}<br/>1 vote",
+               g.state(o.qdevice is not None, o.qdevice not in (None, topo.qdevice)), "    ")
     g.lines.append("  end")
     for name, cidr in sorted(topo.networks.items()):
         g.node(_id("net", name), ("([", "])"), f"{name} {cidr}", g.state(name in o.networks))

@@ -9,10 +9,14 @@ reattaches to them), so no provider process starts at all, whatever the number o
 
 The plans start from a state where what the providers compute is null (an ``id``, a placeholder): actions and
 replacements are Terraform's, values a cluster would compute are not.
+
+Run as a plugin, one provider of them plans replacements for Terraform started elsewhere (tests that plan guest
+moves against bpg's facts): ``python -m pvecdk.diff.offline_plan bpg/proxmox``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import tempfile
@@ -28,7 +32,7 @@ from pvecdk.tfplugin.schema_provider import SchemaProvider, SchemaResource
 from pvecdk.tfplugin.values import UNKNOWN
 from pvecdk.validate import OFFLINE_PROVIDERS, offline_environment, workspace_config
 
-__all__ = ["PlanningProvider", "offline_plans", "planning_providers"]
+__all__ = ["PlanningProvider", "main", "offline_plans", "planning_providers"]
 
 
 def _known(value: Any) -> Any:
@@ -151,3 +155,17 @@ def offline_plans(base: Mapping[str, Mapping[str, Any]], head: Mapping[str, Mapp
     finally:
         if workspace is None:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pvecdk.tfplugin.server import serve
+
+    parser = argparse.ArgumentParser(prog="python -m pvecdk.diff.offline_plan",
+                                     description="Serve one offline provider that plans replacements.")
+    parser.add_argument("source", choices=sorted(OFFLINE_PROVIDERS), help="the provider's source address")
+    source = parser.parse_args(argv).source
+    return serve(planning_providers()[f"registry.terraform.io/{source}"])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

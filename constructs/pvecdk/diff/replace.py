@@ -16,7 +16,12 @@ Facts per provider:
     so it is treated as an update in place (the report says a live plan decides).
 
 - ``pvecdk/pvecdk``: the attributes each resource of :mod:`pvecdk.provider._plugin` fixes at creation (its
-  ``replace_keys``; a storage's ``id``, ``type`` and the options its type fixes; a cluster's ``name``).
+  ``replace_keys``; a storage's ``id``, ``type`` and the options its type fixes; a cluster's ``name``; a guest
+  placement's ``vm_id`` and ``type``, never its ``node_name``, which it migrates; a QDevice's ``cluster_name``,
+  ``host``, and its ``node`` map when the set of nodes changes: it is set up again around a membership change).
+
+One decision, used wherever a plan is made offline: by ``pvecdk diff``'s prediction from two syntheses, and by the
+providers :mod:`pvecdk.diff.offline_plan` serves to Terraform.
 """
 
 from __future__ import annotations
@@ -38,13 +43,14 @@ LIVE_ONLY = frozenset({("proxmox_download_file", "size"), ("proxmox_virtual_envi
 
 
 def _pvecdk_table() -> dict[str, dict[str, str]]:
-    from pvecdk.provider._plugin import ceph
+    from pvecdk.provider._plugin import ceph, guests, qdevice
 
     table: dict[str, dict[str, str]] = {"pvecdk_cluster": {"name": "always"},
                                         "pvecdk_storage": {"id": "always", "type": "always", "options": "conditional"}}
     for kind in (ceph.CephResource, ceph.CephMonitorResource, ceph.CephManagerResource, ceph.CephOsdResource,
-                 ceph.CephMdsResource, ceph.CephFsResource):
+                 ceph.CephMdsResource, ceph.CephFsResource, guests.GuestPlacementResource, qdevice.QDeviceResource):
         table[kind.name] = {key: "always" for key in kind.replace_keys}
+    table[qdevice.QDeviceResource.name]["node"] = "conditional"
     return table
 
 
@@ -80,6 +86,9 @@ def _conditional(tf_type: str, path: str, before: Any, after: Any, proposed: Map
         old = before[0] if before and isinstance(before[0], Mapping) else {}
         new = after[0] if after and isinstance(after[0], Mapping) else {}
         return any(old.get(k) != new.get(k) for k in fixed_options(kind))
+    if tf_type == "pvecdk_qdevice" and path == "node":
+        return {k for m in before if isinstance(m, Mapping) for k in m} != {
+            k for m in after if isinstance(m, Mapping) for k in m}
     if path == "node_name" and tf_type.endswith("_vm"):
         return proposed.get("migrate") is not True
     if path == "vm_id":

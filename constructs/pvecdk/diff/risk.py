@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pvecdk.diff.changes import StackDiff, holds_data
-from pvecdk.diff.topology import quorum
 
 __all__ = ["SEVERITIES", "Flag", "at_least", "flags_of", "highest"]
 
@@ -36,12 +35,15 @@ def highest(flags: list[Flag]) -> str | None:
 def _quorum_flags(diff: StackDiff) -> list[Flag]:
     out: list[Flag] = []
     before, after = diff.before, diff.after
-    if not before.members or before.votes == after.votes and set(before.members) == set(after.members):
+    if not before.members or (before.votes == after.votes and set(before.members) == set(after.members)
+                              and before.qdevice_votes == after.qdevice_votes):
         return out
     removed = sorted(set(before.members) - set(after.members))
-    total_b, needed_b, _ = quorum(before.votes)
-    total_a, needed_a, tolerated_a = quorum(after.votes)
-    kept = sum(m.votes for n, m in before.members.items() if n not in removed)
+    total_b, needed_b, _ = before.quorum()
+    total_a, needed_a, tolerated_a = after.quorum()
+    # What stays while the change applies: the nodes that stay, and a QDevice both sides keep
+    kept = (sum(m.votes for n, m in before.members.items() if n not in removed)
+            + min(before.qdevice_votes, after.qdevice_votes))
     if removed and kept < needed_b:
         out.append(Flag("high", "quorum-lost", ", ".join(removed), f"removing {', '.join(removed)} leaves {kept} "
                         f"of {total_b} votes, below the quorum of {needed_b}: the cluster stops"))

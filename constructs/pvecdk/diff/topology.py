@@ -10,9 +10,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pvecdk._rules import quorum_of
 from pvecdk._storage_types import SHARED_TYPES
 
 __all__ = ["Guest", "Member", "Osd", "Pool", "Rule", "Storage", "Topology", "quorum", "read_topology",
@@ -20,6 +21,7 @@ __all__ = ["Guest", "Member", "Osd", "Pool", "Rule", "Storage", "Topology", "quo
 
 Config = Mapping[str, Any]
 _REF = re.compile(r"\$\{([a-zA-Z0-9_]+)\.([^.}]+)\.([a-zA-Z0-9_]+)\}")
+_EVERY_ADDRESS = frozenset({"0.0.0.0/0", "::/0", "any"})
 _VAR = re.compile(r"\$\{var\.([a-zA-Z0-9_]+)\}")
 
 #: Where a storage's data lives, per storage type's attributes (bpg's names, and pvecdk_storage's options).
@@ -41,17 +43,11 @@ def construct_path(attrs: Mapping[str, Any]) -> str:
     return path.split("/", 1)[-1].removesuffix("/Resource")
 
 
-def quorum(votes: list[int]) -> tuple[int, int, int]:
-    """(total votes, votes needed, node failures tolerated), the nodes with most votes failing first."""
-    total = sum(votes)
-    needed = total // 2 + 1
-    left, tolerated = total, 0
-    for vote in sorted(votes, reverse=True)[:-1]:  # the last node standing is not a tolerated failure
-        if left - vote < needed:
-            break
-        left -= vote
-        tolerated += 1
-    return total, needed, tolerated
+def quorum(votes: list[int], qdevice_votes: int = 0) -> tuple[int, int, int]:
+    """(total votes, votes needed, node failures tolerated), the nodes with most votes failing first; a QDevice's
+    vote counts in the total and the quorum, never as a node failure (the cluster rules' own figures)."""
+    figures = quorum_of(votes, qdevice_votes)
+    return figures.votes, figures.quorum, figures.tolerated_failures
 
 
 @dataclass(frozen=True)
@@ -108,6 +104,8 @@ class Guest:
     address: str
     pool: str | None = None
     disks: tuple[str, ...] = ()  # VM disk interfaces (scsi0, ...), container mount point paths
+    placement: str | None = None  # the pvecdk_guest_placement that moves it by migration
+    ha_managed: bool = False  # its placement leaves the node to HA
 
     @property
     def key(self) -> str:
@@ -130,12 +128,13 @@ class Rule:
     dport: str
     comment: str
     enabled: bool
+    any_source: bool = False  # the source names an IP set or alias that holds every address
 
     @property
     def to_any(self) -> bool:
         """Accepting traffic in from any address."""
         return (self.action == "ACCEPT" and self.direction == "in" and self.enabled
-                and self.source in ("", "0.0.0.0/0", "::/0", "any"))
+                and (self.any_source or self.source == "" or bool(_EVERY_ADDRESS & set(self.source.split(",")))))
 
     def describe(self) -> str:
         what = f"{self.proto or 'any protocol'}" + (f" port {self.dport}" if self.dport else "")
@@ -151,6 +150,8 @@ class Topology:
 
     cluster: str | None = None
     members: dict[str, Member] = field(default_factory=dict)
+    qdevice: str | None = None  # the QDevice's host, when a pvecdk_qdevice sets it up (its vote counts then)
+    qdevice_address: str = ""  # that resource's address
     links: int = 0
     networks: dict[str, str] = field(default_factory=dict)  # name -> CIDR (from the firewall's IP sets)
     monitors: set[str] = field(default_factory=set)
@@ -170,7 +171,16 @@ class Topology:
 
     @property
     def votes(self) -> list[int]:
+        """The nodes' votes."""
         return [m.votes for m in self.members.values()]
+
+    @property
+    def qdevice_votes(self) -> int:
+        return 1 if self.qdevice is not None else 0
+
+    def quorum(self) -> tuple[int, int, int]:
+        """(total votes, votes needed, node failures tolerated), the QDevice's vote included."""
+        return quorum(self.votes, self.qdevice_votes)
 
     def network_of(self, address: str) -> str | None:
         try:
@@ -288,6 +298,8 @@ def read_topology(config: Config) -> Topology:
     resolve = _Resolver(config)
     topo.sensitive_vars = {name for name, spec in (config.get("variable") or {}).items()
                            if isinstance(spec, Mapping) and spec.get("sensitive")}
+    placements: dict[str, tuple[str, str, bool]] = {}  # guest key -> (address, node, ha_managed)
+    sets: dict[str, set[str]] = {}  # "+ipset" or alias name -> its CIDRs
     for address, tf_type, attrs in resources(config):
         kind = tf_type.removeprefix("proxmox_virtual_environment_").removeprefix("proxmox_")
         if tf_type == "pvecdk_cluster":
@@ -321,6 +333,11 @@ def read_topology(config: Config) -> Topology:
                           str(resolve(attrs.get("node_name"))), _disk_storages(attrs, resolve),
                           attrs.get("migrate") is True, address, resolve(attrs.get("pool_id")), _disk_names(attrs))
             topo.guests[guest.key] = guest
+        elif tf_type == "pvecdk_qdevice":
+            topo.qdevice, topo.qdevice_address = str(resolve(attrs.get("host"))), address
+        elif tf_type == "pvecdk_guest_placement":
+            placements[f"{'ct' if attrs.get('type') == 'lxc' else 'vm'}:{_int(resolve(attrs.get('vm_id')))}"] = (
+                address, str(resolve(attrs.get("node_name"))), attrs.get("ha_managed") is True)
         elif kind == "haresource":
             rid = str(resolve(attrs.get("resource_id")))
             if attrs.get("state") != "ignored":
@@ -339,7 +356,15 @@ def read_topology(config: Config) -> Topology:
                      else "node " + str(attrs["node_name"]) if attrs.get("node_name") else "cluster")
             topo.rules += _rules(scope, attrs.get("rule"), resolve)
         elif kind == "firewall_ipset":
-            cidrs = [c.get("name") for c in attrs.get("cidr") or [] if isinstance(c, Mapping)]
+            cidrs = [str(c.get("name")) for c in attrs.get("cidr") or [] if isinstance(c, Mapping)]
             if cidrs:
-                topo.networks[str(attrs.get("name"))] = str(cidrs[0])
+                topo.networks[str(attrs.get("name"))] = cidrs[0]
+            sets[f"+{attrs.get('name')}"] = set(cidrs)
+        elif kind == "firewall_alias":
+            sets[str(attrs.get("name"))] = {str(resolve(attrs.get("cidr")))}
+    for key, (address, node, ha_managed) in placements.items():
+        if key in topo.guests:  # where the guest runs is its placement's (its own resource ignores node_name)
+            topo.guests[key] = replace(topo.guests[key], node=node, placement=address, ha_managed=ha_managed)
+    topo.rules = [replace(r, any_source=any(sets.get(s, set()) & _EVERY_ADDRESS for s in r.source.split(",")))
+                  for r in topo.rules]
     return topo

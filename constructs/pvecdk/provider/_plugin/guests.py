@@ -92,6 +92,8 @@ class GuestPlacementResource(EngineResource, ResourceType):
     """``pvecdk_guest_placement``."""
 
     name = "pvecdk_guest_placement"
+    #: What fixes the placement at creation: another guest is another placement (never the node: it migrates).
+    replace_keys = ("vm_id", "type")
     schema = GUEST_PLACEMENT_SCHEMA
     endpoints_in_id = True
 
@@ -122,7 +124,7 @@ class GuestPlacementResource(EngineResource, ResourceType):
         kind, vm_id = proposed.get("type"), proposed.get("vm_id")
         planned["id"] = f"{kind}/{int(vm_id)}" if known(kind) and isinstance(vm_id, (int, float)) else UNKNOWN
         replace: list[tuple[Any, ...]] = [] if prior is None else [
-            (k,) for k in ("vm_id", "type") if not has_unknown(proposed.get(k)) and prior.get(k) != proposed.get(k)]
+            (k,) for k in self.replace_keys if not has_unknown(proposed.get(k)) and prior.get(k) != proposed.get(k)]
         if has_unknown({k: proposed.get(k) for k in ("vm_id", "type", "node_name", "endpoints", "ha_managed")}):
             return PlanResult(planned, replace)
         moving = prior is None or replace or prior.get("node_name") != proposed.get("node_name")

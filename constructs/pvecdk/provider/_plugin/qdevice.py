@@ -61,6 +61,8 @@ class QDeviceResource(EngineResource, ResourceType):
     """``pvecdk_qdevice``."""
 
     name = "pvecdk_qdevice"
+    #: Set up again when these change (and when the set of nodes changes: see the module's docstring).
+    replace_keys = ("cluster_name", "host")
     schema = QDEVICE_SCHEMA
     endpoints_in_id = True
 
@@ -85,7 +87,7 @@ class QDeviceResource(EngineResource, ResourceType):
         planned["id"] = proposed.get("cluster_name")
         replace: list[tuple[Any, ...]] = []
         if prior is not None:
-            replace = [(k,) for k in ("cluster_name", "host") if prior.get(k) != proposed.get(k)
+            replace = [(k,) for k in self.replace_keys if prior.get(k) != proposed.get(k)
                        and not has_unknown(proposed.get(k))]
             if not has_unknown(proposed.get("node")) and set(nodes(prior)) != set(nodes(proposed)):
                 # Removed before the membership change and set up after it (see the module's docstring).
