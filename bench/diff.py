@@ -54,7 +54,8 @@ def cluster_stack(guests: int, removed: str | None) -> Any:
         names = [f"pve{i}" for i in range(1, NODES + 1)]
         nodes = {n: cluster.add_node(n, node_id=i, management_interface="eno1",
                                      management_address=str(ipaddress.ip_address("192.168.0.10") + i),
-                                     cluster_address=str(ipaddress.ip_address("10.0.0.10") + i))
+                                     cluster_address=str(ipaddress.ip_address("10.0.0.10") + i),
+                                     cluster_interface="eno2")
                  for i, n in enumerate(names, start=1) if n != removed}
         rbd = Storage.from_id(stack, "ceph-vm", storage_type="rbd", content=["images", "rootdir"])
         nfs = Storage.from_id(stack, "nfs-backup", storage_type="nfs", content=["backup"])
