@@ -190,12 +190,17 @@ def test_a_join_or_removal_with_a_qdevice_configured_is_refused(
     with _shell(sshds) as shell:
         set_up_qdevice(client, shell, ["pve1", "pve2"], cluster="lab", host=QNETD, sleep=lambda s: None)
     members = tuple(MemberSpec(n, i + 1, (NODES[n],), fake.endpoint(n)) for i, n in enumerate(NODES))
-    for wanted in (members, members[:1]):  # a join of pve3; a removal of pve2
+    # A join of pve3; a removal of pve2, which is also refused for being online (PVE removes only a node that
+    # is off): the QDevice is refused either way, on its own.
+    for wanted, others in ((members, []), (members[:1], [("pve2", "member")])):
         spec = ClusterSpec("lab", wanted)
         live = read_cluster(client, spec)
         assert live.qdevice == QNETD
         _, problems = plan_changes(spec, live)
-        assert [p.field for p in problems] == ["qdevice"] and "QDevice on 10.0.0.5" in problems[0].problem
+        assert [p.field for p in problems] == ["qdevice"] + [f for _, f in others]
+        assert "QDevice on 10.0.0.5" in problems[0].problem
+        assert [(p.subject, p.field) for p in problems[1:]] == others
+        assert all("still online" in p.problem for p in problems[1:])
     _, problems = plan_changes(ClusterSpec("lab", members[:2]), read_cluster(client, ClusterSpec("lab", members[:2])))
     assert problems == []  # no membership change: the QDevice is no obstacle
 
