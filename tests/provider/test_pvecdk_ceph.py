@@ -474,3 +474,34 @@ def test_a_replacement_through_another_endpoint_reads_the_old_object_through_its
     reads = [(q.node, q.path) for q in fake.requests[seen:] if q.method == "GET"]
     assert ("pve2", "/nodes/pve1/disks/list") in reads, "the new OSD through the new endpoint"
     assert ("pve1", "/nodes/pve1/disks/list") in reads, "the old one through the endpoint its state names"
+
+
+def test_a_replacement_refused_on_both_halves_shows_both(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    res = provider.resources["pvecdk_ceph_osd"]
+    prior = states["osd.pve1"]
+    proposed = {**prior, "device": "/dev/sdz"}
+    disks = ", ".join(sorted(live(fake, "pve1", disks=True).disks))
+    assert diagnostics(res.plan(prior, proposed, proposed, b"").diagnostics) == [
+        ("error", REFUSED, f"pve1: has no disk /dev/sdz (device); its disks: {disks}; set device to one of its disks",
+         ("device",)),
+        ("error", REFUSED, f"osd.{prior['osd_id']}: destroying it on pve1:/dev/sdb wipes the data it holds; set "
+         "allow_destroy = true on it, apply, then remove it (changing device replaces the OSD on pve1:/dev/sdb; "
+         "set allow_destroy = true and apply that on its own first: the removal half of a replacement sees only "
+         "the current state)", ("device",)),
+    ]
+
+
+def test_a_daemon_gone_behind_terraforms_back_is_planned_anew_and_one_kept_asks_nothing_of_its_removal(
+        fake: FakeCluster, provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    res = provider.resources["pvecdk_ceph_monitor"]
+    seen = len(fake.requests)
+    kept = res.plan(states["mon.pve2"], states["mon.pve2"], states["mon.pve2"], b"")
+    assert kept.diagnostics == [] and kept.planned_state == states["mon.pve2"]
+    assert not [q for q in fake.requests[seen:] if q.path.endswith("/ceph/cmd-safety")], "nothing is removed"
+    with Client({"pve3": fake.endpoint("pve3")}, Credentials.from_token(TOKEN), TlsSettings(ca_file=fake.ca_file)) as c:
+        c.wait_task("pve3", c.delete("pve3", "/nodes/pve3/ceph/mon/pve3"))
+    again = res.plan(states["mon.pve3"], states["mon.pve3"], states["mon.pve3"], b"")
+    assert again.diagnostics == [] and again.requires_replace == []
+    assert again.planned_state == {**states["mon.pve3"], "id": UNKNOWN}, "created again: its id comes from apply"
