@@ -9,7 +9,7 @@ import pytest
 from fakepve import FakeCluster, Fault
 from pvecdk.engine import Client, Credentials, TlsSettings, read_ceph
 from pvecdk.provider._plugin import PvecdkProvider
-from pvecdk.tfplugin import UNKNOWN, Diagnostic, ResourceType
+from pvecdk.tfplugin import UNKNOWN, Diagnostic, PlanResult, ResourceType
 
 TOKEN = "root@pam!pvecdk=11111111-2222-3333-4444-555555555555"
 NODES = ("pve1", "pve2", "pve3")
@@ -294,6 +294,13 @@ def diagnostics(diags: list[Diagnostic]) -> list[tuple[str, str, str, tuple[Any,
     return [(str(d.severity), d.summary, d.detail, d.path) for d in diags]
 
 
+def replacing_osd(fake: FakeCluster, provider: PvecdkProvider, **change: Any) -> tuple[dict[str, Any], PlanResult]:
+    """Ceph bootstrapped, then the plan of pve1's OSD with ``change``: its prior state and the plan."""
+    prior = bootstrap(fake, provider)["osd.pve1"]
+    proposed = {**prior, **change}
+    return prior, provider.resources["pvecdk_ceph_osd"].plan(prior, proposed, proposed, b"")
+
+
 REFUSED = "Unsafe Ceph change refused"
 
 
@@ -370,11 +377,7 @@ def test_every_destroy_refusal_whole(fake: FakeCluster, provider: PvecdkProvider
 
 def test_a_replacement_names_every_attribute_it_changes_and_points_at_the_first(fake: FakeCluster,
                                                                                 provider: PvecdkProvider) -> None:
-    states = bootstrap(fake, provider)
-    res = provider.resources["pvecdk_ceph_osd"]
-    prior = states["osd.pve1"]
-    proposed = {**prior, "device": "/dev/sdc", "db_device": "/dev/sdd"}
-    result = res.plan(prior, proposed, proposed, b"")
+    prior, result = replacing_osd(fake, provider, device="/dev/sdc", db_device="/dev/sdd")
     assert result.requires_replace == [("device",), ("db_device",)]
     assert diagnostics(result.diagnostics) == [
         ("error", REFUSED, f"osd.{prior['osd_id']}: destroying it on pve1:/dev/sdb wipes the data it holds; set "
@@ -385,20 +388,16 @@ def test_a_replacement_names_every_attribute_it_changes_and_points_at_the_first(
 
 def test_a_replacement_on_another_node_plans_the_removal_from_the_old_node(fake: FakeCluster,
                                                                            provider: PvecdkProvider) -> None:
-    states = bootstrap(fake, provider)
-    res = provider.resources["pvecdk_ceph_osd"]
-    prior = states["osd.pve1"]
     # The new OSD on pve2 through pve1's endpoint: the old one is still pve1's, not the OSD on pve2's /dev/sdb.
-    proposed = {**prior, "node_name": "pve2", "device": "/dev/sdc"}
-    result = res.plan(prior, proposed, proposed, b"")
+    prior, result = replacing_osd(fake, provider, node_name="pve2", device="/dev/sdc")
     assert result.requires_replace == [("node_name",), ("device",)]
     ((severity, summary, detail, path),) = diagnostics(result.diagnostics)
     assert (severity, summary, path) == ("error", REFUSED, ("node_name",))
     assert detail.startswith(f"osd.{prior['osd_id']}: destroying it on pve1:/dev/sdb wipes the data it holds")
     # The old node cannot be read: the replacement is kept and the plan says why it stopped.
     fake.fault("pve1", Fault.HTTP_500, times=None, message="pve1 is down")
-    moved = {**proposed, "endpoint": fake.endpoint("pve2")}
-    result = res.plan(prior, moved, moved, b"")
+    moved = {**prior, "node_name": "pve2", "device": "/dev/sdc", "endpoint": fake.endpoint("pve2")}
+    result = provider.resources["pvecdk_ceph_osd"].plan(prior, moved, moved, b"")
     fake.clear_faults()
     assert result.requires_replace == [("node_name",), ("device",)]
     ((severity, summary, detail, path),) = diagnostics(result.diagnostics)
@@ -477,12 +476,9 @@ def test_a_replacement_through_another_endpoint_reads_the_old_object_through_its
 
 
 def test_a_replacement_refused_on_both_halves_shows_both(fake: FakeCluster, provider: PvecdkProvider) -> None:
-    states = bootstrap(fake, provider)
-    res = provider.resources["pvecdk_ceph_osd"]
-    prior = states["osd.pve1"]
-    proposed = {**prior, "device": "/dev/sdz"}
+    prior, result = replacing_osd(fake, provider, device="/dev/sdz")
     disks = ", ".join(sorted(live(fake, "pve1", disks=True).disks))
-    assert diagnostics(res.plan(prior, proposed, proposed, b"").diagnostics) == [
+    assert diagnostics(result.diagnostics) == [
         ("error", REFUSED, f"pve1: has no disk /dev/sdz (device); its disks: {disks}; set device to one of its disks",
          ("device",)),
         ("error", REFUSED, f"osd.{prior['osd_id']}: destroying it on pve1:/dev/sdb wipes the data it holds; set "
