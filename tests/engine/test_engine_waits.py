@@ -19,7 +19,7 @@ from pvecdk.engine import (
     apply_changes,
     read_cluster,
 )
-from pvecdk.engine.membership import _await_running_tasks
+from pvecdk.engine.membership import _await_running_tasks, _wait_member
 from pvecdk.errors import EngineError, EngineProblem, TaskError
 
 TOKEN_ID = "root@pam!pvecdk"
@@ -343,3 +343,24 @@ def test_only_a_create_or_join_an_earlier_run_left_running_is_awaited() -> None:
     failing = ActiveTasks(join, create, fails=True)
     assert _await_running_tasks(cast(Client, failing), "pve2", 5.0) is True, "a failed attempt: plan again"
     assert [upid for _, upid, _ in failing.waited] == ["UPID:pve2:3", "UPID:pve2:4"]
+
+
+class StatusAnswers:
+    """/cluster/status as a node answers it in turn (the last answer repeats), and every call made."""
+
+    def __init__(self, *answers: list[dict[str, Any]]) -> None:
+        self.answers, self.asked = list(answers), list[tuple[str, str]]()
+
+    def get(self, node: str, path: str, **params: Any) -> list[dict[str, Any]]:
+        self.asked.append((node, path))
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def test_a_status_without_the_cluster_row_or_the_node_row_yet_is_asked_again() -> None:
+    # Right after a create or join, pmxcfs may answer before it lists the cluster, then before it lists the node.
+    cluster, node = {"type": "cluster", "name": "lab", "quorate": 1}, {"type": "node", "name": "pve2", "online": 1}
+    wanted = ClusterSpec("lab", (MemberSpec("pve1", 1, ("10.0.0.11",), "https://10.0.0.11:8006"),), (10,))
+    status = StatusAnswers([], [cluster], [{**cluster, "quorate": 0}, node], [cluster, node])
+    slept: list[float] = []
+    _wait_member(cast(Client, status), wanted, "pve1", "pve2", 5.0, slept.append)
+    assert status.asked == [("pve1", "/cluster/status")] * 4 and len(slept) == 3
