@@ -449,6 +449,11 @@ def test_a_plan_with_where_or_what_unknown_until_apply_reads_nothing(fake: FakeC
     result = res.plan(prior, moved, moved, b"")
     assert result.diagnostics == [] and result.requires_replace == [("node_name",)], "a known change forces it"
     assert result.planned_state["osd_id"] is UNKNOWN
+    # pvecdk_ceph: node_name is only where init ran, no attribute that forces a replacement; unknown, still unread.
+    seen = len(fake.requests)
+    ceph = {**states["ceph"], "node_name": UNKNOWN}
+    result = provider.resources["pvecdk_ceph"].plan(states["ceph"], ceph, ceph, b"")
+    assert fake.requests[seen:] == [] and result.diagnostics == [] and result.requires_replace == []
 
 
 def test_a_create_the_node_cannot_take_is_refused_at_plan(fake: FakeCluster, provider: PvecdkProvider) -> None:
