@@ -400,6 +400,7 @@ def test_a_replacement_on_another_node_plans_the_removal_from_the_old_node(fake:
     result = provider.resources["pvecdk_ceph_osd"].plan(prior, moved, moved, b"")
     fake.clear_faults()
     assert result.requires_replace == [("node_name",), ("device",)]
+    assert result.planned_state == {**moved, "id": UNKNOWN, "osd_id": UNKNOWN}, "the plan of the new OSD stands"
     ((severity, summary, detail, path),) = diagnostics(result.diagnostics)
     assert (severity, summary, path) == ("error", "Cannot read Ceph on pve1", ())
     assert "pve1 is down" in detail
