@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(RUNTIME)
 MUTATE_STAMP := $(VENV)/.mutate-$(RUNTIME)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth validate test lint pytest postgres test-cdktn bindings bench mutate clean
+.PHONY: synth validate test lint pytest postgres sshd test-cdktn bindings bench mutate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ lint: $(STAMP)  ## ruff and mypy (strict, generated bindings included)
 	$(BIN)/mypy
 	cd examples/team-library && $(abspath $(BIN))/mypy
 
-pytest: $(STAMP) postgres
+pytest: $(STAMP) postgres sshd
 	$(BIN)/python -m pytest -q
 
 # The state backend tests start their own PostgreSQL server from Debian's package; installed here without its
@@ -42,6 +42,19 @@ postgres:
 	  echo "create_main_cluster = false" | $$sudo tee /etc/postgresql-common/createcluster.conf >/dev/null; \
 	  $$sudo apt-get update -qq; \
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+# The SSH tests start their own OpenSSH server on loopback from Debian's package; installed here with its
+# system service kept from starting (now, through policy-rc.d, and at boot, through sshd_not_to_be_run).
+sshd:
+	@if ! command -v sshd >/dev/null && ! test -x /usr/sbin/sshd; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  $$sudo mkdir -p /etc/ssh; $$sudo touch /etc/ssh/sshd_not_to_be_run; \
+	  policy=""; if [ ! -e /usr/sbin/policy-rc.d ]; then policy=1; \
+	    printf '#!/bin/sh\nexit 101\n' | $$sudo tee /usr/sbin/policy-rc.d >/dev/null; $$sudo chmod +x /usr/sbin/policy-rc.d; fi; \
+	  $$sudo apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends openssh-server >/dev/null; \
+	  [ -z "$$policy" ] || $$sudo rm -f /usr/sbin/policy-rc.d; \
 	fi
 
 test-cdktn:  ## run the test suite on cdktn (the maintained fork) in a second venv

@@ -80,7 +80,7 @@ def build_cluster(stack: Any, guests: int, node_count: int = CLUSTER_NODES) -> N
                       cluster_network="10.0.0.0/22")
     nodes = [cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
                               management_address=str(ipaddress.ip_address("192.168.0.10") + i),
-                              cluster_address=str(ipaddress.ip_address("10.0.0.10") + i))
+                              cluster_address=str(ipaddress.ip_address("10.0.0.10") + i), cluster_interface="eno2")
              for i in range(1, node_count + 1)]
     rbd = Storage.from_id(stack, "ceph-vm", storage_type="rbd", content=["images", "rootdir"])
     nfs = Storage.from_id(stack, "nfs-backup", storage_type="nfs", content=["backup"])

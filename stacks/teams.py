@@ -30,7 +30,8 @@ class PlatformStack(TerraformStack):
         for i in (1, 2, 3):
             self.cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
                                   management_address=f"192.168.1.1{i}", cluster_address=f"10.0.0.1{i}",
-                                  storage_address=f"172.16.0.1{i}")
+                                  cluster_interface="eno2",
+                                  storage_address=f"172.16.0.1{i}", storage_interface="eno3")
         ceph = self.cluster.enable_ceph(public_network=NetworkRole.STORAGE)
         for node in self.cluster.nodes:
             node.add_osd("/dev/sdb")

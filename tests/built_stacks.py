@@ -110,7 +110,8 @@ def cluster_features_stack(scope: Any, name: str) -> Any:
     for i in (1, 2, 3, 4):
         node = cluster.add_node(
             f"pve{i}", node_id=i, management_interface="bond0", management_address=f"192.168.10.{i}",
-            cluster_address=f"10.10.0.{i}", storage_address=f"172.16.10.{i}", migration_address=f"10.20.0.{i}")
+            cluster_address=f"10.10.0.{i}", cluster_interface="eno5", storage_address=f"172.16.10.{i}",
+            storage_interface="eno6", migration_address=f"10.20.0.{i}", migration_interface="eno7")
         node.add_bond("bond0", slaves=["eno1", "eno2"], mode="802.3ad")
         node.add_bridge("vmbr1", ports=["eno3"], vlan_aware=True)
         node.add_vlan("vmbr1.30", interface="vmbr1", vlan=30, address=f"172.30.0.{i}/24")
@@ -150,7 +151,8 @@ def workloads_stack(pve_version: str) -> Any:
         cluster = Cluster(stack, "Cluster", name="work", pve_version=pve_version,
                           management_network="192.168.20.0/24", cluster_network="10.30.0.0/24")
         nodes = [cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
-                                  management_address=f"192.168.20.{i}", cluster_address=f"10.30.0.{i}")
+                                  management_address=f"192.168.20.{i}", cluster_address=f"10.30.0.{i}",
+                                  cluster_interface="eno5")
                  for i in (1, 2, 3, 4)]
         for node in nodes:
             node.add_bridge("vmbr1", ports=["eno2"], vlan_aware=True)
@@ -226,7 +228,8 @@ def storage_stack(scope: Any, name: str) -> Any:
                       cluster_network="10.40.0.0/24", storage_network="172.16.40.0/24")
     pve1, pve2, pve3 = (cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
                                          management_address=f"192.168.30.{i}", cluster_address=f"10.40.0.{i}",
-                                         storage_address=f"172.16.40.{i}") for i in (1, 2, 3))
+                                         cluster_interface="eno2",
+                                         storage_address=f"172.16.40.{i}", storage_interface="eno3") for i in (1, 2, 3))
     smb = _cdk.TerraformVariable(stack, "smb_password", type="string", sensitive=True)
     pbs = _cdk.TerraformVariable(stack, "pbs_secret", type="string", sensitive=True)
     keyring = _cdk.TerraformVariable(stack, "ceph_keyring", type="string", sensitive=True)
@@ -271,7 +274,9 @@ def ceph_stack(scope: Any, name: str) -> Any:
                       migration_network="10.60.0.0/24")
     nodes = [cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
                               management_address=f"192.168.40.{i}", cluster_address=f"10.50.0.{i}",
-                              storage_address=f"172.16.50.{i}", migration_address=f"10.60.0.{i}")
+                              cluster_interface="eno2",
+                              storage_address=f"172.16.50.{i}", storage_interface="eno3",
+                              migration_address=f"10.60.0.{i}", migration_interface="eno4")
              for i in (1, 2, 3, 4, 5)]
     ceph = cluster.enable_ceph(public_network=NetworkRole.STORAGE, cluster_network="10.60.0.0/24",
                                monitors=nodes[:3], managers=nodes[:2])
@@ -293,7 +298,178 @@ def ceph_stack(scope: Any, name: str) -> Any:
     return stack
 
 
+def booting_guests_stack(scope: Any, name: str) -> Any:
+    """Guests that boot: images and templates downloaded onto shared and local storage, snippets, a VM template
+    imported from a cloud image, full and linked clones with their own cloud-init, a container from a template."""
+    from pvecdk import (
+        ChecksumAlgorithm,
+        Clone,
+        CloudInit,
+        Cluster,
+        Container,
+        ContentType,
+        Decompression,
+        DirStorage,
+        Disk,
+        DownloadedFile,
+        IpConfig,
+        NetworkInterface,
+        NfsStorage,
+        Snippet,
+        Storage,
+        Vm,
+        VmTemplate,
+    )
+
+    stack = _cdk.TerraformStack(scope, name)
+    provider.ProxmoxProvider(stack, "proxmox")
+    cluster = Cluster(stack, "Cluster", name="boot", management_network="192.168.50.0/24",
+                      cluster_network="10.70.0.0/24")
+    pve1, pve2, pve3 = (cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
+                                         management_address=f"192.168.50.{i}", cluster_address=f"10.70.0.{i}",
+                                         cluster_interface="eno5")
+                        for i in (1, 2, 3))
+    pve2.add_bridge("vmbr1", ports=["eno2"])
+    images = NfsStorage(stack, "images", server="192.168.50.100", export="/srv/images",
+                        content=[ContentType.IMPORT, ContentType.ISO, ContentType.SNIPPETS])
+    scratch = DirStorage(stack, "scratch", path="/srv/scratch", content=[ContentType.SNIPPETS], nodes=[pve1])
+    rbd = Storage.from_id(stack, "ceph-vm", storage_type="rbd", content=["images", "rootdir"])
+    lvm = Storage.from_id(stack, "local-lvm")
+    local = Storage.from_id(stack, "local")
+    debian = DownloadedFile(stack, "debian-13", cluster=cluster, storage=images,
+                            url="https://cloud.example.org/debian-13-genericcloud-amd64.qcow2",
+                            checksum="ab" * 64, checksum_algorithm=ChecksumAlgorithm.SHA512)
+    ubuntu = DownloadedFile(stack, "ubuntu-24.04", cluster=cluster, storage=images,
+                            url="https://cloud.example.org/noble-server-cloudimg-amd64.img",
+                            file_name="noble-server-cloudimg-amd64.qcow2", content=ContentType.IMPORT,
+                            checksum="cd" * 32, checksum_algorithm="sha256", upload_timeout_seconds=1800)
+    DownloadedFile(stack, "alpine-iso", cluster=cluster, storage=local,
+                   url="http://mirror.example.org/alpine-virt-3.21.iso.gz", decompression=Decompression.GZ,
+                   checksum="ef" * 20, checksum_algorithm=ChecksumAlgorithm.SHA1, nodes=[pve1, pve2], verify_tls=False)
+    ct_template = DownloadedFile(stack, "debian-ct", cluster=cluster, storage=local,
+                                 url="http://download.example.org/debian-12-standard_12.7-1_amd64.tar.zst",
+                                 checksum="01" * 16, checksum_algorithm=ChecksumAlgorithm.MD5)
+    vendor = Snippet(stack, "agent", cluster=cluster, storage=images, file_name="agent.yaml",
+                     data="#cloud-config\npackages: [qemu-guest-agent]\n"
+                          "runcmd: [[systemctl, start, qemu-guest-agent]]\n")
+    network = Snippet(stack, "lab-net", cluster=cluster, storage=scratch, file_name="lab-net.yaml",
+                      data="network:\n  version: 2\n  ethernets:\n    eth0: {dhcp4: true}\n")
+    shared_template = VmTemplate(stack, "debian-13-template", node=pve1, vm_id=9000, image=debian, storage=rbd,
+                                 disk_size_gib=4, tags=["template"])
+    local_template = VmTemplate(stack, "ubuntu-template", node=pve1, vm_id=9001, image=ubuntu, storage=lvm,
+                                cloud_init_storage=lvm, cores=2, memory_mib=2048)
+    Vm(stack, "web", node=pve2, vm_id=100, clone=Clone.full(shared_template),
+       disks=[Disk(rbd, size_gib=20), Disk(rbd, size_gib=50)],
+       networks=[NetworkInterface(), NetworkInterface(bridge="vmbr1")],
+       cloud_init=CloudInit(user="ops", ssh_keys=("ssh-ed25519 AAAAC3Nza ops@example",), vendor_data=vendor,
+                            interfaces=(IpConfig("192.168.50.100/24", "192.168.50.254", "fd00:50::100/64",
+                                                 "fd00:50::1"), IpConfig(ipv4=None, ipv6="auto")),
+                            dns_servers=("192.168.50.254",), search_domain="boot.example.org"))
+    Vm(stack, "lab", node=pve1, vm_id=101, clone=Clone.linked(local_template),
+       cloud_init=CloudInit(network_data=network, user_data_file_id="local:snippets/lab-user.yaml"))
+    Container(stack, "dns", node=pve3, vm_id=200, template=ct_template, disk=Disk(rbd, size_gib=8),
+              cloud_init=CloudInit(interfaces=(IpConfig("192.168.50.53/24", "192.168.50.254"),)))
+    return stack
+
+
+def sdn_stack(scope: Any, name: str) -> Any:
+    """Tenant networks of every zone kind, with subnets, and guests on them (one under HA on a zone of two nodes)."""
+    from pvecdk import (
+        CloudInit,
+        Cluster,
+        Container,
+        DhcpRange,
+        Disk,
+        EvpnController,
+        EvpnZone,
+        HaOptions,
+        NetworkInterface,
+        QinqZone,
+        SimpleZone,
+        Storage,
+        VlanZone,
+        Vm,
+        VxlanZone,
+    )
+
+    stack = _cdk.TerraformStack(scope, name)
+    provider.ProxmoxProvider(stack, "proxmox")
+    cluster = Cluster(stack, "Cluster", name="tenants", management_network="192.168.70.0/24",
+                      cluster_network="10.70.0.0/24")
+    nodes = [cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
+                              management_address=f"192.168.70.{i}", cluster_address=f"10.70.0.{i}",
+                              cluster_interface="eno5")
+             for i in (1, 2, 3)]
+    trunks = [node.add_bridge("vmbr1", ports=["eno2"], vlan_aware=True) for node in nodes]
+    rbd = Storage.from_id(stack, "ceph-vm", storage_type="rbd", content=["images", "rootdir"])
+    tenants = SimpleZone(stack, "Tenants", zone_id="tenants", dhcp=True)
+    web = tenants.add_vnet("Web", vnet_id="web", alias="Web team")
+    web.add_subnet("10.10.0.0/24", gateway="10.10.0.1", snat=True, dhcp_range=DhcpRange("10.10.0.100", "10.10.0.200"),
+                   dhcp_dns_server="10.10.0.1")
+    vlans = VlanZone(stack, "Vlans", zone_id="vlans", bridge=trunks[0])
+    db = vlans.add_vnet("Db", vnet_id="db", tag=120, isolate_ports=True)
+    db.add_subnet("10.12.0.0/24", gateway="10.12.0.1")
+    vlans.add_vnet("Lab", vnet_id="lab", tag=4094, vlan_aware=True)
+    stacked = QinqZone(stack, "Stacked", zone_id="stacked", bridge="vmbr1", service_vlan=300,
+                       service_vlan_protocol="802.1ad", mtu=1496)
+    stacked.add_vnet("Cust", vnet_id="cust1", tag=1)
+    overlay = VxlanZone(stack, "Overlay", zone_id="overlay", nodes=nodes[:2], mtu=1450)
+    app = overlay.add_vnet("App", vnet_id="app", tag=16_777_215)
+    evpn = EvpnController(stack, "Evpn", controller_id="evpn", asn=65000)
+    routed = EvpnZone(stack, "Routed", zone_id="routed", controller=evpn, vrf_vxlan=10000,
+                      exit_nodes=nodes[:2], primary_exit_node=nodes[0], advertise_subnets=True, mtu=1450)
+    routed.add_vnet("Api", vnet_id="api", tag=11000).add_subnet("10.20.0.0/24", gateway="10.20.0.1", snat=True)
+    Vm(stack, "web-1", node=nodes[0], vm_id=101, disks=[Disk(rbd, size_gib=16)],
+       networks=[NetworkInterface(bridge=web), NetworkInterface(bridge=db)], cloud_init=CloudInit(ipv4="dhcp"))
+    Vm(stack, "app-1", node=nodes[1], vm_id=102, disks=[Disk(rbd, size_gib=16)],
+       networks=[NetworkInterface(bridge=app)],
+       ha=HaOptions(prefer=[nodes[0], nodes[1]], strict=True))
+    Container(stack, "cache", node=nodes[2], vm_id=200, template="local:vztmpl/debian-12-standard.tar.zst",
+              disk=Disk(rbd, size_gib=8), networks=[NetworkInterface(bridge=db)],
+              cloud_init=CloudInit(ipv4="10.12.0.20/24", ipv4_gateway="10.12.0.1"))
+
+
+def two_clusters_stack(scope: Any, name: str) -> Any:
+    """Two clusters in one stack, each on its own provider configurations: prod with Ceph and an HA guest on
+    its RBD storage, lab with a guest on local storage and a nightly backup to its NFS share."""
+    from pvecdk import BackupJob, Cluster, ContentType, Disk, HaOptions, NetworkRole, NfsStorage, Storage, Vm
+
+    stack = _cdk.TerraformStack(scope, name)
+    token = _cdk.TerraformVariable(stack, "lab_api_token", type="string", sensitive=True)
+    clusters = {}
+    for cid, alias, net, extra in (
+            ("Prod", "prod", 1, {"storage_network": "172.16.1.0/24"}),
+            ("Lab", "lab", 2, {"api_token": token.string_value})):
+        config = provider.ProxmoxProvider(stack, alias, alias=alias, endpoint=f"https://192.168.{net}.11:8006/",
+                                          **{k: v for k, v in extra.items() if k == "api_token"})
+        cluster = Cluster(stack, cid, name=alias, management_network=f"192.168.{net}.0/24",
+                          cluster_network=f"10.{net}.0.0/24", provider=config,
+                          **{k: v for k, v in extra.items() if k != "api_token"})
+        for i in (1, 2, 3):
+            node = cluster.add_node(f"{alias}{i}", node_id=i, management_interface="eno1",
+                                    management_address=f"192.168.{net}.{10 + i}",
+                                    cluster_address=f"10.{net}.0.{10 + i}",
+                                    storage_address=f"172.16.1.{10 + i}" if alias == "prod" else None)
+            node.add_bridge("vmbr1", ports=["eno2"], address=f"10.{net}.0.{10 + i}/24")
+            if alias == "prod":
+                node.add_bond("bond0", slaves=["eno3", "eno4"], address=f"172.16.1.{10 + i}/24")
+        clusters[alias] = cluster
+    prod, lab = clusters["prod"], clusters["lab"]
+    ceph = prod.enable_ceph(public_network=NetworkRole.STORAGE)
+    for node in prod.nodes:
+        node.add_osd("/dev/sdb")
+    rbd = ceph.add_pool("vm-pool").as_storage()
+    p1, p2, _ = prod.nodes
+    Vm(stack, "prod-db", node=p1, vm_id=100, disks=[Disk(rbd, size_gib=16)], ha=HaOptions(prefer=[p1, p2]))
+    nfs = NfsStorage(stack, "lab-nfs", storage_id="lab-nfs", server="192.168.2.100", export="/srv/lab",
+                     content=[ContentType.BACKUP, ContentType.ISO], cluster=lab)
+    Vm(stack, "lab-web", node=lab.nodes[0], vm_id=100, disks=[Disk(Storage.from_id(stack, "local-lvm"))])
+    BackupJob(stack, "lab-nightly", storage=nfs, schedule="02:00", node=lab.nodes[0])
+    return stack
+
+
 BUILT_STACKS = {
+    "booting-guests": booting_guests_stack,
     "cluster-features": cluster_features_stack,
     "secrets": secret_stack,
     "every-type": every_type_stack,
@@ -302,4 +478,6 @@ BUILT_STACKS = {
     "workloads-pve9": workloads_stack("9.1"),
     "storage": storage_stack,
     "ceph": ceph_stack,
+    "sdn": sdn_stack,
+    "two-clusters": two_clusters_stack,
 }

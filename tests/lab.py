@@ -29,7 +29,7 @@ def lab(nodes: int = 3, pve_version: str = "9.1", **cluster: Any) -> Lab:
     c = Cluster(stack, "Cluster", name="lab", pve_version=pve_version, management_network="192.168.1.0/24",
                 cluster_network="10.0.0.0/24", **cluster)
     members = [c.add_node(f"pve{i}", node_id=i, management_address=f"192.168.1.{10 + i}",
-                          cluster_address=f"10.0.0.{10 + i}", management_interface="eno1")
+                          cluster_address=f"10.0.0.{10 + i}", cluster_interface="eno2", management_interface="eno1")
                for i in range(1, nodes + 1)]
     return Lab(stack, c, members,
                rbd=Storage.from_id(stack, "ceph-vm", storage_type="rbd", content=["images", "rootdir"]),

@@ -16,24 +16,32 @@ from typing import Any
 import pytest
 from lab import Lab, lab, policy_errors, resources, synth_json
 from pvecdk import (
+    Clone,
     CloudInit,
     Cluster,
     ConfigError,
     Container,
     CorosyncLink,
     Disk,
+    DownloadedFile,
+    IpConfig,
     NetworkInterface,
     NetworkRole,
     Pool,
     QDevice,
+    Snippet,
+    Storage,
     Vm,
+    VmTemplate,
     _cdk,
 )
 from pvecdk.access import AutomationAccess
 from pvecdk.backup import BackupJob
+from pvecdk.bpg.provider import ProxmoxProvider
 from pvecdk.firewall import Action, Direction, FirewallRule, SecurityGroup
 from pvecdk.monitoring import GraphiteServer, InfluxDbServer
 from pvecdk.replication import Replication
+from pvecdk.sdn import DhcpRange, EvpnController, EvpnZone, QinqZone, SimpleZone, Subnet, VlanZone, VxlanZone
 from pvecdk.storage import DirStorage, LvmThinStorage, NfsStorage, PbsStorage, ZfsPoolStorage
 
 MGMT = "192.168.1.0/24"
@@ -59,6 +67,8 @@ def _node(**kw: Any) -> Callable[[Lab], Any]:
     kw.setdefault("management_address", "192.168.1.50")
     kw.setdefault("management_interface", "eno1")
     kw.setdefault("cluster_address", "10.0.0.50")
+    if kw["cluster_address"] is not None:
+        kw.setdefault("cluster_interface", "eno2")
     name = kw.pop("name", "pve9")
     return lambda lb: lb.cluster.add_node(name, **kw)
 
@@ -157,6 +167,83 @@ def _ceph(then: Callable[[Lab, Any], Any]) -> Callable[[Lab], Any]:
     return lambda lb: then(lb, lb.cluster.enable_ceph(public_network=NetworkRole.CLUSTER))
 
 
+def _import_store(lb: Lab) -> Any:
+    return Storage.from_id(lb.stack, "img", storage_type="nfs", content=["import", "iso", "vztmpl", "snippets"])
+
+
+def _download(**kw: Any) -> Callable[[Lab], Any]:
+    def build(lb: Lab) -> Any:
+        args: dict[str, Any] = {"cluster": lb.cluster, "storage": _import_store(lb), "checksum": "ab" * 32,
+                                "checksum_algorithm": "sha256", "url": "https://example.org/debian.qcow2"}
+        args.update({k: (v(lb) if callable(v) and not isinstance(v, type) else v) for k, v in kw.items()})
+        return DownloadedFile(lb.stack, "Image", **args)
+    return build
+
+
+def _snippet(**kw: Any) -> Callable[[Lab], Any]:
+    def build(lb: Lab) -> Any:
+        args: dict[str, Any] = {"cluster": lb.cluster, "storage": _import_store(lb), "file_name": "user.yaml",
+                                "data": "#cloud-config\n"}
+        args.update({k: (v(lb) if callable(v) and not isinstance(v, type) else v) for k, v in kw.items()})
+        return Snippet(lb.stack, "Snippet", **args)
+    return build
+
+
+def _template(**kw: Any) -> Callable[[Lab], Any]:
+    def build(lb: Lab) -> Any:
+        image = DownloadedFile(lb.stack, "Image", cluster=lb.cluster, storage=_import_store(lb), checksum="ab" * 32,
+                               checksum_algorithm="sha256", url="https://example.org/debian.qcow2")
+        args: dict[str, Any] = {"node": lb.nodes[0], "vm_id": 9000, "image": image, "storage": lb.rbd}
+        args.update({k: (v(lb) if callable(v) and not isinstance(v, type) else v) for k, v in kw.items()})
+        return VmTemplate(lb.stack, "Template", **args)
+    return build
+
+
+def _clone(linked: bool = False, template_storage: Callable[[Lab], Any] = lambda lb: lb.rbd,
+           **kw: Any) -> Callable[[Lab], Any]:
+    """VM 100 (``web``) cloned from template 9000 on pve1."""
+    def build(lb: Lab) -> Any:
+        template = _template(storage=template_storage)(lb)
+        args: dict[str, Any] = {"node": lb.nodes[0], "vm_id": 100,
+                                "clone": Clone.linked(template) if linked else Clone.full(template)}
+        args.update({k: (v(lb) if callable(v) and not isinstance(v, type) else v) for k, v in kw.items()})
+        return Vm(lb.stack, "web", **args)
+    return build
+
+
+def _zone(cls: type = SimpleZone, **kw: Any) -> Callable[[Lab], Any]:
+    kw.setdefault("zone_id", "tenants")
+    return lambda lb: cls(lb.stack, "Zone", **kw)
+
+
+def _vnet(cls: type = SimpleZone, zone: dict[str, Any] | None = None, **kw: Any) -> Callable[[Lab], Any]:
+    """A VNet ``Zone/Net`` in a zone of ``cls``."""
+    kw.setdefault("vnet_id", "web")
+    return lambda lb: cls(lb.stack, "Zone", zone_id="tenants", **(zone or {})).add_vnet("Net", **kw)
+
+
+def _subnet(cidr: str = "10.10.0.0/24", dhcp: bool = True, **kw: Any) -> Callable[[Lab], Any]:
+    """A subnet ``Subnet`` of a VNet in a simple zone (with DHCP unless told)."""
+    def build(lb: Lab) -> Any:
+        vnet = SimpleZone(lb.stack, "Zone", zone_id="tenants", dhcp=dhcp).add_vnet("Net", vnet_id="web")
+        return Subnet(lb.stack, "Subnet", vnet=vnet, cidr=cidr, **kw)
+    return build
+
+
+def _tags(zone: Any, *tags: int) -> list[Any]:
+    """A VNet of ``zone`` per tag."""
+    return [zone.add_vnet(f"N{t}", vnet_id=f"n{i}", tag=t) for i, t in enumerate(tags)]
+
+
+def _evpn(**kw: Any) -> Callable[[Lab], Any]:
+    def build(lb: Lab) -> Any:
+        controller = EvpnController(lb.stack, "Evpn", asn=65000)
+        kw.setdefault("vrf_vxlan", 10000)
+        return EvpnZone(lb.stack, "Zone", zone_id="routed", controller=controller,
+                        **{k: (v(lb) if callable(v) else v) for k, v in kw.items()})
+    return build
+
+
 def _tok(lb: Lab) -> Any:
     return _cdk.TerraformVariable(lb.stack, "n", type="number").number_value
 
@@ -240,6 +327,10 @@ BAD: list[Bad] = [
         "own"),
     Bad("node-cluster-missing", _node(cluster_address=None), "Cluster/pve9", "cluster_address",
         "cluster_address="),
+    Bad("node-interface-name", _node(cluster_interface="2nd nic"), "Cluster/pve9", "cluster_interface",
+        "give the name of the interface that carries the address"),
+    Bad("node-interface-no-address", _node(migration_interface="eno4"), "Cluster/pve9", "migration_interface",
+        "give migration_address=..."),
     Bad("node-storage-undefined", _node(storage_address="172.16.0.5"), "Cluster/pve9", "storage_address",
         "set storage_network"),
     Bad("node-name-fqdn", _node(name="pve9.example.org"), "Cluster/pve9.example.org", "name", "search_domain"),
@@ -399,6 +490,48 @@ BAD: list[Bad] = [
     Bad("ct-disk-list", _ct(disk=lambda lb: [Disk(lb.rbd)]), "ct", "disk", "Disk(storage"),
     Bad("ct-cores", _ct(cores=9000), "ct", "cores", "whole number of cores"),
     Bad("pool-id", lambda lb: Pool(lb.stack, "P", pool_id="my pool"), "P", "pool_id", ""),
+    # -- images, snippets, templates, clones
+    Bad("image-url-scheme", _download(url="ftp://example.org/debian.qcow2"), "Image", "url", "https://"),
+    Bad("image-checksum-length", _download(checksum="ab" * 31), "Image", "checksum", "sha256 checksum"),
+    Bad("image-checksum-hex", _download(checksum="xy" * 32), "Image", "checksum", "published"),
+    Bad("image-algorithm", _download(checksum_algorithm="crc32"), "Image", "checksum_algorithm", "sha256"),
+    Bad("image-storage-content", _download(storage=lambda lb: lb.nfs), "Image", "storage", "add import"),
+    Bad("image-storage-str", _download(storage="local"), "Image", "storage", "Storage.from_id"),
+    Bad("image-cluster", _download(cluster="lab"), "Image", "cluster", "Cluster"),
+    Bad("image-content", _download(content="images"), "Image", "content", "import"),
+    Bad("image-file-name", _download(file_name="../debian.qcow2"), "Image", "file_name", "letters, digits"),
+    Bad("image-ending", _download(url="https://example.org/noble.img", content="import"), "Image", "file_name",
+        ".qcow2"),
+    Bad("image-decompress-import", _download(decompression="gz"), "Image", "decompression", "unset"),
+    Bad("image-decompression", _download(url="https://example.org/a.iso.xz", decompression="xz"), "Image",
+        "decompression", "gz, lzo"),
+    Bad("image-nodes-shared", _download(nodes=lambda lb: [lb.nodes[0]]), "Image", "nodes", "leave nodes unset"),
+    Bad("image-timeout", _download(upload_timeout_seconds=0), "Image", "upload_timeout_seconds", "seconds"),
+    Bad("snippet-storage", _snippet(storage=lambda lb: lb.local), "Snippet", "storage", "add snippets"),
+    Bad("snippet-empty", _snippet(data=""), "Snippet", "data", "cloud-config"),
+    Bad("snippet-name", _snippet(file_name="a b.yaml"), "Snippet", "file_name", "letters, digits"),
+    Bad("template-image", _template(image="local:import/debian.qcow2"), "Template", "image", "DownloadedFile"),
+    Bad("template-size", _template(disk_size_gib=0), "Template", "disk_size_gib", "virtual size"),
+    Bad("template-storage", _template(storage=lambda lb: lb.nfs), "Template", "disks[0].storage", "add images"),
+    Bad("template-vmid", _template(vm_id=99), "Template", "vm_id", "100-999999999"),
+    Bad("clone-shrink", _clone(disks=lambda lb: [Disk(lb.rbd, size_gib=4)]), "web", "disks[0].size_gib",
+        "8 GiB or more"),
+    Bad("clone-linked-move", _clone(linked=True, disks=lambda lb: [Disk(lb.lvm, size_gib=8)]), "web",
+        "disks[0].storage", "Clone.full"),
+    Bad("vm-cloudinit-interfaces", _vm(cloud_init=CloudInit(interfaces=(IpConfig(), IpConfig()))), "web",
+        "cloud_init.interfaces", "one IpConfig per item"),
+    Bad("vm-cloudinit-both", _vm(cloud_init=CloudInit(ipv4_gateway="10.0.0.1", interfaces=(IpConfig(),))), "web",
+        "cloud_init.ipv4", "interfaces[0]"),
+    Bad("vm-cloudinit-ipv6", _vm(cloud_init=CloudInit(interfaces=(IpConfig(ipv6="slaac"),))), "web",
+        "cloud_init.interfaces[0].ipv6", "auto"),
+    Bad("vm-cloudinit-gateway", _vm(cloud_init=CloudInit(ipv4_gateway="router")), "web", "cloud_init.ipv4_gateway",
+        "gateway's address"),
+    Bad("vm-cloudinit-user-data-twice", _vm(cloud_init=lambda lb: CloudInit(
+        user_data=_snippet()(lb), user_data_file_id="local:snippets/u.yaml")), "web", "cloud_init.user_data",
+        "user_data_file_id"),
+    Bad("ct-cloudinit-interfaces", _ct(cloud_init=CloudInit(interfaces=(IpConfig(), IpConfig()))), "ct",
+        "cloud_init.interfaces", "one IpConfig per item"),
+    Bad("ct-template-iso", _ct(template=_download(url="https://example.org/a.iso")), "ct", "template", "VZTMPL"),
     # -- HA
     Bad("ha-restart", _protect(max_restart=-1), "Cluster/Ha/vm:100", "max_restart", "0-10"),
     Bad("ha-relocate-str", _protect(max_relocate="1"), "Cluster/Ha/vm:100", "max_relocate", "1 without quotes"),
@@ -468,6 +601,63 @@ BAD: list[Bad] = [
         "Cluster/Ceph/Osd-pve1-sdb", "wal_size_gib", "wal_device="),
     Bad("ceph-mds-name", _ceph(lambda lb, c: c.add_mds(lb.nodes[0], name="mds 1")), "Cluster/Ceph", "name",
         "letters, digits"),
+    # -- SDN
+    Bad("zone-id-long", _zone(zone_id="tenants12"), "Zone", "zone_id", "2-8 letters"),
+    Bad("zone-id-dash", _zone(zone_id="ten-ants"), "Zone", "zone_id", "2-8 letters"),
+    Bad("zone-id-digit", _zone(zone_id="9zone"), "Zone", "zone_id", "2-8 letters"),
+    Bad("zone-nodes-empty", _zone(nodes=[]), "Zone", "nodes", "leave nodes unset"),
+    Bad("zone-nodes-str", _zone(nodes=["pve1"]), "Zone", "nodes[0]", "cluster.add_node"),
+    Bad("zone-mtu", _zone(mtu=100), "Zone", "mtu", "1450"),
+    Bad("zone-dhcp-ipam", _zone(dhcp=True, ipam="netbox"), "Zone", "dhcp", "ipam as pve"),
+    Bad("vlan-zone-bridge", _zone(VlanZone, bridge="vmbr7"), "Zone", "bridge", "node.add_bridge"),
+    Bad("vlan-zone-bridge-name", _zone(VlanZone, bridge="my bridge"), "Zone", "bridge", "vmbr0"),
+    Bad("qinq-service-vlan-0", _zone(QinqZone, service_vlan=0), "Zone", "service_vlan", "1-4094"),
+    Bad("qinq-service-vlan-4095", _zone(QinqZone, service_vlan=4095), "Zone", "service_vlan", "1-4094"),
+    Bad("qinq-protocol", _zone(QinqZone, service_vlan=10, service_vlan_protocol="802.1x"), "Zone",
+        "service_vlan_protocol", "802.1ad"),
+    Bad("vxlan-peer-foreign", _zone(VxlanZone, peers=["10.0.0.11", "10.0.0.12", "10.0.0.99"]), "Zone",
+        "peers[2]", "addresses of the cluster's nodes"),
+    Bad("vxlan-peer-name", _zone(VxlanZone, peers=["pve1"]), "Zone", "peers[0]", "10.0.0.11"),
+    Bad("vxlan-peer-missing", _zone(VxlanZone, peers=["10.0.0.11"]), "Zone", "peers", "every node of the zone"),
+    Bad("evpn-asn-0", lambda lb: EvpnController(lb.stack, "Evpn", asn=0), "Evpn", "asn", "AS number"),
+    Bad("evpn-asn-str", lambda lb: EvpnController(lb.stack, "Evpn", asn="65000"), "Evpn", "asn", "without quotes"),
+    Bad("evpn-controller-id", lambda lb: EvpnController(lb.stack, "Evpn", asn=65000, controller_id="-x"), "Evpn",
+        "controller_id", "at most 64"),
+    Bad("evpn-vrf-0", _evpn(vrf_vxlan=0), "Zone", "vrf_vxlan", "1-16777215"),
+    Bad("evpn-controller-str", lambda lb: EvpnZone(lb.stack, "Zone", controller="evpn", vrf_vxlan=1), "Zone",
+        "controller", "EvpnController"),
+    Bad("evpn-exit-outside", _evpn(nodes=lambda lb: lb.nodes[:1], exit_nodes=lambda lb: lb.nodes[1:2]), "Zone",
+        "exit_nodes[0]", "among the zone's nodes"),
+    Bad("vnet-id-long", _vnet(vnet_id="webserver"), "Zone/Net", "vnet_id", "2-8 letters"),
+    Bad("vnet-id-bridge", _vnet(vnet_id="vmbr0"), "Zone/Net", "vnet_id", "no node's bridge"),
+    Bad("vnet-tag-simple", _vnet(tag=10), "Zone/Net", "tag", "leave tag unset"),
+    Bad("vnet-tag-missing", _vnet(VlanZone), "Zone/Net", "tag", "1-4094"),
+    Bad("vnet-vlan-0", _vnet(VlanZone, tag=0), "Zone/Net", "tag", "1-4094"),
+    Bad("vnet-vlan-4095", _vnet(VlanZone, tag=4095), "Zone/Net", "tag", "1-4094"),
+    Bad("vnet-qinq-4095", _vnet(QinqZone, {"service_vlan": 10}, tag=4095), "Zone/Net", "tag", "1-4094"),
+    Bad("vnet-vxlan-big", _vnet(VxlanZone, tag=16_777_216), "Zone/Net", "tag", "1-16777215"),
+    Bad("vnet-tag-str", _vnet(VlanZone, tag="10"), "Zone/Net", "tag", "without quotes"),
+    Bad("vnet-alias", _vnet(alias="web;rm"), "Zone/Net", "alias", "256 letters"),
+    Bad("vnet-zone-str", lambda lb: __import__("pvecdk").Vnet(lb.stack, "Net", zone="tenants"), "Net", "zone",
+        "SimpleZone"),
+    Bad("subnet-host-bits", _subnet("10.10.0.1/24"), "Subnet", "cidr", "network address"),
+    Bad("subnet-no-prefix", _subnet("10.10.0.0"), "Subnet", "cidr", "CIDR notation"),
+    Bad("subnet-gw-outside", _subnet(gateway="10.11.0.1"), "Subnet", "gateway", "inside 10.10.0.0/24"),
+    Bad("subnet-gw-network", _subnet(gateway="10.10.0.0"), "Subnet", "gateway", "host address"),
+    Bad("subnet-gw-name", _subnet(gateway="gw"), "Subnet", "gateway", "10.10.0.1"),
+    Bad("subnet-snat-no-gw", _subnet(snat=True), "Subnet", "snat", "gateway="),
+    Bad("subnet-dhcp-outside", _subnet(gateway="10.10.0.1", dhcp_range=DhcpRange("10.10.0.10", "10.10.1.10")),
+        "Subnet", "dhcp_range.end", "inside 10.10.0.0/24"),
+    Bad("subnet-dhcp-reversed", _subnet(dhcp_range=DhcpRange("10.10.0.90", "10.10.0.10")), "Subnet",
+        "dhcp_range", "lower address"),
+    Bad("subnet-dhcp-gateway", _subnet(gateway="10.10.0.50", dhcp_range=DhcpRange("10.10.0.10", "10.10.0.90")),
+        "Subnet", "dhcp_range", "after the gateway"),
+    Bad("subnet-dhcp-off", _subnet(dhcp=False, dhcp_range=DhcpRange("10.10.0.10", "10.10.0.90")), "Subnet",
+        "dhcp_range", "dhcp=True"),
+    Bad("subnet-dhcp-tuple", _subnet(dhcp_range=("10.10.0.10", "10.10.0.90")), "Subnet", "dhcp_range",
+        "DhcpRange(start, end)"),
+    Bad("subnet-dns", _subnet(dhcp_dns_server="dns.example"), "Subnet", "dhcp_dns_server", "10.10.0.1"),
+    Bad("nic-bridge-int", _vm(networks=[NetworkInterface(bridge=5)]), "web", "networks[0].bridge", "SDN VNet"),
     Bad("ceph-no-public-network", lambda lb: lb.cluster.enable_ceph(), "Cluster/Ceph", "public_network",
         "storage_network"),
 ]
@@ -475,6 +665,12 @@ BAD: list[Bad] = [
 # Edge cases PVE takes, which must pass: number tokens where a whole number goes, bounds of ranges, the other
 # spellings of PVE's formats.
 GOOD: list[tuple[str, Callable[[Lab], Any]]] = [
+    ("image-checksum-token", _download(checksum=lambda lb: _cdk.TerraformVariable(lb.stack, "sum",
+                                                                               type="string").string_value)),
+    ("image-uppercase-checksum-sha512", _download(checksum="AB" * 64, checksum_algorithm="sha512")),
+    ("clone-same-size-linked-lvmthin", _clone(linked=True, template_storage=lambda lb: lb.lvm,
+                                              disks=lambda lb: [Disk(lb.lvm, size_gib=8)])),
+    ("clone-grow", _clone(disks=lambda lb: [Disk(lb.rbd, size_gib=9)])),
     ("vm-memory-token", _vm(memory_mib=_tok)),
     ("vm-cores-token", _vm(cores=_tok)),
     ("vm-balloon-token-memory-token", _vm(memory_mib=_tok, balloon_mib=lambda lb: 512)),
@@ -482,7 +678,8 @@ GOOD: list[tuple[str, Callable[[Lab], Any]]] = [
     ("disk-size-token", _vm(disks=lambda lb: [Disk(lb.rbd, size_gib=_tok(lb))])),
     ("nic-vlan-token", _vm(networks=lambda lb: [NetworkInterface(vlan_id=_tok(lb))])),
     ("cluster-bw-token", lambda lb: Cluster(lb.stack, "C2", name="lab2", management_network=MGMT,
-                                           bandwidth_limit_migration_kibps=_tok(lb))),
+                                           bandwidth_limit_migration_kibps=_tok(lb),
+                                           provider=ProxmoxProvider(lb.stack, "lab2", alias="lab2"))),
     ("backup-bw-token", _backup(bandwidth_limit_kibps=_tok)),
     ("ha-restart-token", _vm_then(lambda lb, vm: lb.cluster.ha.protect(vm, max_restart=_tok(lb)))),
     ("graphite-port-token", lambda lb: GraphiteServer(lb.stack, "Graphite", server="10.0.0.9", port=_tok(lb),
@@ -512,6 +709,21 @@ GOOD: list[tuple[str, Callable[[Lab], Any]]] = [
         __import__("pvecdk._values", fromlist=["x"]).PveVersion.V9_1] - {"Permissions.Modify"}))),
     ("access-monitor-8", _access(privileges=["VM.Monitor", "VM.Audit"], pve_version="8.4")),
     ("node-token-free", _node(votes=0, node_id=2**32 - 1)),
+    ("vnet-vlan-edges", lambda lb: _tags(VlanZone(lb.stack, "Zone", zone_id="vlans"), 1, 4094)),
+    ("vnet-vxlan-edges", lambda lb: _tags(VxlanZone(lb.stack, "Zone", zone_id="vx"), 1, 16_777_215)),
+    ("vnet-tag-token", lambda lb: VlanZone(lb.stack, "Zone", zone_id="vlans").add_vnet("Net", vnet_id="web",
+                                                                                     tag=_tok(lb))),
+    ("qinq-edges", lambda lb: (QinqZone(lb.stack, "A", zone_id="qa", service_vlan=1),
+                               QinqZone(lb.stack, "B", zone_id="qb", service_vlan=4094))),
+    ("evpn-asn-edges", lambda lb: (EvpnController(lb.stack, "Ca", asn=1),
+                                   EvpnController(lb.stack, "Cb", asn=4_294_967_295))),
+    ("zone-id-edges", lambda lb: (SimpleZone(lb.stack, "A", zone_id="ab"),
+                                  SimpleZone(lb.stack, "B", zone_id="Ab345678"))),
+    ("subnet-v6-dhcp-gw-edges", _subnet("fd00:10::/64", gateway="fd00:10::1", snat=True,
+                                        dhcp_range=DhcpRange("fd00:10::2", "fd00:10::ffff"))),
+    ("subnet-slash-31", _subnet("10.10.0.0/31", dhcp=False, gateway="10.10.0.0")),
+    ("vm-on-vnet", lambda lb: Vm(lb.stack, "web", node=lb.nodes[0], vm_id=100, disks=[Disk(lb.rbd)], networks=[
+        NetworkInterface(bridge=SimpleZone(lb.stack, "Zone", zone_id="tenants").add_vnet("Net", vnet_id="web"))])),
 ]
 
 

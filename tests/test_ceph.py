@@ -34,7 +34,8 @@ def lab(nodes: int = 3, *, storage: bool = True, **cluster: Any) -> tuple[Any, C
     c = Cluster(stack, "Cluster", name="lab", **{**nets, **cluster})
     for i in range(1, nodes + 1):
         c.add_node(f"pve{i}", management_address=f"192.168.1.{10 + i}", cluster_address=f"10.0.0.{10 + i}",
-                   storage_address=f"172.16.0.{10 + i}" if storage else None, management_interface="eno1")
+                   cluster_interface="eno2", storage_address=f"172.16.0.{10 + i}" if storage else None,
+                   storage_interface="eno3" if storage else None, management_interface="eno1")
     return stack, c
 
 
@@ -66,7 +67,11 @@ def test_defaults_three_monitors_and_managers_on_the_first_nodes() -> None:
     assert (init["node_name"], init["endpoint"], init["network"]) == ("pve1", "https://192.168.1.11:8006",
                                                                       "172.16.0.0/24")
     assert "cluster_network" not in init
-    assert init["depends_on"] == sorted(refs(res, "pvecdk_cluster"))
+    # After the membership and Ceph's packages on every node (pveceph install: init fails without them).
+    assert set(init["depends_on"]) == refs(res, "pvecdk_cluster") | refs(res, "pvecdk_ceph_packages")
+    (packages,) = res["pvecdk_ceph_packages"].values()
+    assert sorted(packages["node"]) == [f"pve{i}" for i in range(1, 6)]
+    assert packages["node"]["pve2"] == {"endpoint": "https://192.168.1.12:8006", "ssh_address": "192.168.1.12"}
     assert ceph.monitors == ceph.managers == ("pve1", "pve2", "pve3")
     assert sorted((m["node_name"], m["address"]) for m in res["pvecdk_ceph_monitor"].values()) == [
         ("pve1", "172.16.0.11"), ("pve2", "172.16.0.12"), ("pve3", "172.16.0.13")]
@@ -127,7 +132,7 @@ def test_rejects_default_public_network_without_a_storage_network() -> None:
 
 def test_rejects_monitor_without_an_address_on_the_public_network() -> None:
     stack, cluster = lab(2)
-    cluster.add_node("pve3", management_address="192.168.1.13", cluster_address="10.0.0.13",
+    cluster.add_node("pve3", management_address="192.168.1.13", cluster_address="10.0.0.13", cluster_interface="eno2",
                      management_interface="eno1")
     with pytest.raises(ConfigError) as excinfo:
         cluster.enable_ceph()
@@ -138,8 +143,10 @@ def test_rejects_monitor_without_an_address_on_the_public_network() -> None:
 
 def test_rejects_monitors_of_another_cluster_and_twice() -> None:
     stack, cluster = lab()
-    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24")
+    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24",
+                    provider=provider.ProxmoxProvider(stack, "other", alias="other"))
     stray = other.add_node("px1", management_address="192.168.9.11", cluster_address="10.9.0.11",
+                           cluster_interface="eno2",
                            management_interface="eno1")
     pve1 = cluster.nodes[0]
     with pytest.raises(ConfigError) as excinfo:
@@ -160,7 +167,8 @@ def test_rejects_enabling_twice_and_without_nodes() -> None:
     assert (problem.path, problem.field, problem.problem, problem.fix) == (
         "lab/Cluster", "enable_ceph", "Ceph is already enabled on this cluster",
         "call enable_ceph() once and keep the Ceph it returns (cluster.ceph)")
-    empty = Cluster(stack, "Empty", name="empty", management_network="192.168.7.0/24", storage_network="172.17.0.0/24")
+    empty = Cluster(stack, "Empty", name="empty", management_network="192.168.7.0/24", storage_network="172.17.0.0/24",
+                    provider=provider.ProxmoxProvider(stack, "empty", alias="empty"))
     with pytest.raises(ConfigError) as excinfo:
         empty.enable_ceph()
     (problem,) = excinfo.value.problems
@@ -233,8 +241,10 @@ def test_rejects_bad_osd(first: dict[str, Any] | None, second: dict[str, Any], f
 
 def test_rejects_osd_on_a_node_of_another_cluster() -> None:
     stack, cluster, ceph = ceph_lab()
-    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24")
+    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24",
+                    provider=provider.ProxmoxProvider(stack, "other", alias="other"))
     stray = other.add_node("px1", management_address="192.168.9.11", cluster_address="10.9.0.11",
+                           cluster_interface="eno2",
                            management_interface="eno1")
     with pytest.raises(ConfigError) as excinfo:
         ceph.add_osd(stray, device="/dev/sdb")
@@ -475,8 +485,9 @@ def test_stages_are_ordered_whatever_the_call_order() -> None:
     chain = ["pvecdk_cluster", "pvecdk_ceph", "pvecdk_ceph_monitor", "pvecdk_ceph_manager", "pvecdk_ceph_osd",
              "proxmox_ceph_pool", "pvecdk_ceph_mds", "pvecdk_ceph_fs"]
     for before, after in zip(chain, chain[1:], strict=False):
+        expected = refs(res, before) | (refs(res, "pvecdk_ceph_packages") if after == "pvecdk_ceph" else set())
         for item in res[after].values():
-            assert set(item["depends_on"]) == refs(res, before), (after, item["depends_on"])
+            assert set(item["depends_on"]) == expected, (after, item["depends_on"])
 
 
 def test_stage_without_members_is_skipped() -> None:
@@ -567,7 +578,9 @@ def test_policy_refuses_before_anything_is_written(tmp_path: Path) -> None:
                           cluster_network="10.0.0.0/24", storage_network="172.16.0.0/24")
         for i in (1, 2, 3, 4):
             cluster.add_node(f"pve{i}", management_address=f"192.168.1.{10 + i}", cluster_address=f"10.0.0.{10 + i}",
-                             storage_address=f"172.16.0.{10 + i}", management_interface="eno1")
+                             cluster_interface="eno2",
+                             storage_address=f"172.16.0.{10 + i}", storage_interface="eno3",
+                             management_interface="eno1")
         cluster.enable_ceph(monitors=cluster.nodes)
         return stack
 

@@ -29,6 +29,10 @@ def node_args(i: int, **overrides: Any) -> dict[str, Any]:
     args: dict[str, Any] = {"node_id": i, "management_address": f"192.168.1.{10 + i}",
                             "cluster_address": f"10.0.0.{10 + i}", "management_interface": "eno1"}
     args.update(overrides)
+    # Each role address is on an existing interface (eno2 for the cluster's, eno3, eno4), unless given otherwise.
+    for role, nic in (("cluster", "eno2"), ("storage", "eno3"), ("migration", "eno4")):
+        if args.get(f"{role}_address") is not None:
+            args.setdefault(f"{role}_interface", nic)
     return {k: v for k, v in args.items() if v is not None}
 
 
@@ -356,7 +360,7 @@ def test_firewall_can_be_left_off() -> None:
     assert "proxmox_node_firewall" not in config["resource"]
 
 
-def test_insecure_migration_opens_its_ports() -> None:
+def test_migration_opens_its_ports_on_the_migration_network() -> None:
     config = synth(cluster_stack(cluster={"migration_type": "insecure"}))
     (group,) = config["resource"]["proxmox_virtual_environment_cluster_firewall_security_group"].values()
     assert ("tcp", "60000:60050", "+cluster") in {(r["proto"], r["dport"], r["source"]) for r in group["rule"]}
@@ -416,3 +420,55 @@ def test_security_group_props_are_checked_before_anything_is_added() -> None:
     problem = only(excinfo)
     assert problem.field == "rules[0]" and problem.fix == "pass FirewallRule(...)"
     assert firewall.node.try_find_child("Group-a") is None and firewall.node.try_find_child("Group-web") is None
+
+
+# ------------------------------------------------------------------------------------ role interfaces
+
+
+def _interface_errors(each: Callable[[Cluster], None], **overrides: Any) -> list[Any]:
+    stack = _cdk.TerraformStack(_cdk.Testing.app(), "t")
+    c = Cluster(stack, "Cluster", name="lab", storage_network="172.16.0.0/24", **NETS)
+    for i in (1, 2, 3):
+        c.add_node(f"pve{i}", **node_args(i, storage_address=f"172.16.0.{10 + i}", **overrides.get(f"pve{i}", {})))
+    each(c)
+    return [f.problem for f in check(c) if f.severity == "error"]
+
+
+@pytest.mark.parametrize("how", ["bridge", "bond", "vlan"])
+def test_a_role_address_on_an_interface_the_model_creates_passes(how: str) -> None:
+    def carry(c: Cluster) -> None:
+        for i, node in enumerate(c.nodes, start=1):
+            address = f"172.16.0.{10 + i}/24"
+            if how == "bridge":
+                node.add_bridge("vmbr2", ports=["eno3"], address=address)
+            elif how == "bond":
+                node.add_bond("bond1", slaves=["eno3", "eno4"], address=address)
+            else:
+                node.add_vlan("vmbr0.40", interface="vmbr0", vlan=40, address=address)
+
+    free = {f"pve{i}": {"storage_interface": None} for i in (1, 2, 3)}
+    assert _interface_errors(carry, **free) == []
+
+
+def test_rejects_a_role_address_on_no_interface_naming_each_node_that_lacks_it() -> None:
+    def carry(c: Cluster) -> None:
+        c.nodes[0].add_bridge("vmbr2", ports=["eno3"], address="172.16.0.11/24")
+        c.nodes[2].add_bridge("vmbr2", ports=["eno3"], address="172.16.0.99/24")  # another address
+
+    free = {f"pve{i}": {"storage_interface": None} for i in (1, 2, 3)}
+    problems = _interface_errors(carry, **free)
+    assert [(p.path, p.field) for p in problems] == [("t/Cluster/pve2", "storage_address"),
+                                                     ("t/Cluster/pve3", "storage_address")]
+    assert "172.16.0.12 is on no interface of pve2" in problems[0].problem
+    assert "storage_interface=" in problems[0].fix and "add_bridge" in problems[0].fix
+
+
+def test_an_address_named_as_on_an_existing_interface_passes_and_creates_nothing() -> None:
+    assert _interface_errors(lambda c: None) == []
+    config = synth(cluster_stack(each=lambda c: None))
+    assert {b["name"] for b in config["resource"]["proxmox_network_linux_bridge"].values()} == {"vmbr0"}
+
+
+def test_the_management_address_is_on_vmbr0() -> None:
+    problems = _interface_errors(lambda c: None, pve1={"cluster_interface": None})
+    assert [(p.path, p.field) for p in problems] == [("t/Cluster/pve1", "cluster_address")]

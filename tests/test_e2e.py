@@ -29,7 +29,7 @@ def synthesize(fake: FakeCluster, nodes: list[str], outdir: Path) -> dict[str, A
     for name in nodes:
         i = int(name.removeprefix("pve"))
         cluster.add_node(name, node_id=i, management_interface="eno1", management_address=f"192.168.1.{10 + i}",
-                         cluster_address=ADDRESSES[name], endpoint=fake.endpoint(name))
+                         cluster_address=ADDRESSES[name], cluster_interface="eno2", endpoint=fake.endpoint(name))
     app.synth()
     data: dict[str, Any] = json.loads((outdir / "stacks" / "e2e" / "cdk.tf.json").read_text())
     return data

@@ -191,11 +191,13 @@ def test_import_adopts_storage_and_a_monitor(fake: FakeCluster, workspace: Works
 
 
 def test_the_constructs_form_a_cluster_with_ceph_and_rbd_storage(tmp_path: Path) -> None:
-    """The same path from the L2 constructs: standalone nodes to a cluster with Ceph, a pool, RBD and CephFS."""
-    from pvecdk import Cluster
+    """The same path from the L2 constructs: standalone nodes without Ceph's packages to a cluster with Ceph
+    (installed over SSH first: init fails without them), a pool, RBD and CephFS."""
+    from pvecdk import Cluster, SshAccess
+    from sshd import Sshds
 
     with FakeCluster(nodes=ADDRESSES, token_id="root@pam!pvecdk", token_secret=TOKEN.split("=", 1)[1],
-                     task_seconds=0.02) as fake:
+                     task_seconds=0.02, ceph_installed=False) as fake, Sshds(fake, list(NODES)) as sshds:
         app = _cdk.App(outdir=str(tmp_path / "out"))
         stack = _cdk.TerraformStack(app, "l2")
         bpg_provider.ProxmoxProvider(stack, "proxmox")
@@ -203,7 +205,9 @@ def test_the_constructs_form_a_cluster_with_ceph_and_rbd_storage(tmp_path: Path)
                           cluster_network="10.0.0.0/24", firewall=False)
         nodes = [cluster.add_node(n, node_id=int(n[3:]), management_interface="eno1",
                                   management_address=f"192.168.1.{10 + int(n[3:])}", cluster_address=ADDRESSES[n],
-                                  endpoint=fake.endpoint(n)) for n in NODES]
+                                  cluster_interface="eno2",
+                                  endpoint=fake.endpoint(n),
+                                  ssh=SshAccess(address="127.0.0.1", port=sshds.nodes[n].port)) for n in NODES]
         ceph_ = cluster.enable_ceph(public_network="10.0.0.0/24")
         for node in nodes:
             node.add_osd("/dev/sdb")
@@ -215,7 +219,7 @@ def test_the_constructs_form_a_cluster_with_ceph_and_rbd_storage(tmp_path: Path)
         root = tmp_path / "tf"
         root.mkdir()
         env = {"PROXMOX_VE_API_TOKEN": TOKEN, "PVECDK_CA_FILE": fake.ca_file, "PVECDK_JOIN_PASSWORD": "s3cret-root",
-               "PVECDK_TIMEOUT_SECONDS": "5"}
+               "PVECDK_TIMEOUT_SECONDS": "5", **sshds.env()}
         with terraform_env(root, env):
             ws = Workspace(root, plugin_dir(root))
             ws.write(config)
@@ -224,6 +228,8 @@ def test_the_constructs_form_a_cluster_with_ceph_and_rbd_storage(tmp_path: Path)
             code, changes, errors = ws.plan()
             assert (code, errors, effective(changes)) == (0, [], [])
         assert sorted(fake.state.members) == list(NODES)
+        assert {n: fake.ceph_packages(n) for n in NODES} == dict.fromkeys(NODES, "squid")
+        assert sum(1 for _, argv in fake.commands if argv[:2] == ("pveceph", "install")) == 3
         view = fake.state.ceph
         assert view is not None and sorted(view.monitors) == list(NODES) and len(view.osds) == 3
         assert "cephfs" in view.filesystems and "vm-pool" in fake.state.storage

@@ -325,7 +325,9 @@ def test_rejects_a_bad_container_template() -> None:
         Container(l9.stack, "ct", node=l9.nodes[0], vm_id=200, template="debian-12.tar.zst", disk=Disk(l9.rbd))
     p = only(excinfo)
     assert (p.path, p.field) == ("test/ct", "template")
-    assert p.fix == "give <storage>:vztmpl/<file>, such as local:vztmpl/debian-12-standard.tar.zst"
+    assert p.fix == (
+        "give <storage>:vztmpl/<file>, such as local:vztmpl/debian-12-standard.tar.zst, or a DownloadedFile of vztmpl "
+        "content")
 
 
 @pytest.mark.parametrize(("pool_id", "problem", "fix"), [

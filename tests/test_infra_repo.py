@@ -156,7 +156,8 @@ def test_synth_writes_the_lock_entry_only_for_stacks_that_use_the_provider(tmp_p
                           cluster_network="10.0.0.0/24", firewall=False)
         for i in (1, 2, 3):
             cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1",
-                             management_address=f"192.168.1.1{i}", cluster_address=f"10.0.0.1{i}")
+                             management_address=f"192.168.1.1{i}", cluster_address=f"10.0.0.1{i}",
+                             cluster_interface="eno2")
         return stack
 
     def bpg_only(app: Any, name: str) -> Any:
@@ -353,7 +354,7 @@ def test_testing_asserts_policy_problems() -> None:
     cluster = Cluster(stack, "Cluster", name="c", management_network="192.168.1.0/24", cluster_network="10.0.0.0/24")
     for i in (1, 2):
         cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1", management_address=f"192.168.1.1{i}",
-                         cluster_address=f"10.0.0.1{i}")
+                         cluster_address=f"10.0.0.1{i}", cluster_interface="eno2")
     problem = testing.assert_policy_problem(stack, "qdevice", "even number of votes", severity="warning")
     assert problem.path == "test/Cluster"
     with pytest.raises(AssertionError, match="no error on 'qdevice'.*the errors are:\n  none"):

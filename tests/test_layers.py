@@ -49,6 +49,7 @@ LAYERS: dict[str, float] = {
     "pvecdk.provider.": 2,
     # 3: the bases of what others reference
     "pvecdk._base": 3,
+    "pvecdk._providers": 3.5,  # each cluster's provider configurations: on _base, the L1 base and bindings
     # 4-7: concerns
     "pvecdk.storage.base": 4.0,
     "pvecdk.storage.options": 4.0,
@@ -61,12 +62,19 @@ LAYERS: dict[str, float] = {
     "pvecdk.storage.gluster": 4.2,
     "pvecdk.storage.iscsi": 4.3,  # ZFS over iSCSI shares the pool name and block size formats of zfs
     "pvecdk.storage": 4.9,
+    "pvecdk.sdn.base": 4.5,  # the applier, zones and VNets as guests see them: on _base and storage
+    "pvecdk.sdn.vnets": 4.6,
+    "pvecdk.sdn.zones": 4.7,
+    "pvecdk.sdn": 4.8,
     "pvecdk.access": 4,
     "pvecdk.monitoring": 4,
     "pvecdk.firewall": 4,
+    "pvecdk.images": 4.95,  # files on storage: on storage and the bases
+    "pvecdk.cloudinit": 4.97,  # snippets: on images
     "pvecdk._guest_values": 5.0,
     "pvecdk._guest_props": 5.1,
     "pvecdk._guest": 5.2,
+    "pvecdk.templates": 5.3,  # VM templates and clones: on the guest base
     "pvecdk.ceph.values": 5.0,
     "pvecdk.ceph.base": 5.1,
     "pvecdk.ceph._props": 5.15,  # the props models of the parts
@@ -108,7 +116,7 @@ def _module_path(module: str) -> Path:
 
 
 # The construct layer: the package's modules, and those of its concern packages and of the L1 base.
-CONCERN_PACKAGES = ("_l1", "ceph", "storage")
+CONCERN_PACKAGES = ("_l1", "ceph", "sdn", "storage")
 
 
 def _construct_modules() -> list[str]:

@@ -30,7 +30,9 @@ def cluster_of(votes: list[int], *, qdevice: bool = False, storage: bool = False
     for i, v in enumerate(votes, start=1):
         c.add_node(f"pve{i}", node_id=i, votes=v, management_address=f"192.168.1.{10 + i}",
                    cluster_address=f"10.0.0.{10 + i}" if corosync else None,
-                   storage_address=f"172.16.0.{10 + i}" if storage else None, management_interface="eno1")
+                   cluster_interface="eno2" if corosync else None,
+                   storage_address=f"172.16.0.{10 + i}" if storage else None,
+                   storage_interface="eno3" if storage else None, management_interface="eno1")
     return c
 
 
@@ -197,7 +199,7 @@ def test_enforce_returns_every_warning_and_raises_every_error_of_every_cluster()
         provider.ProxmoxProvider(stack, "proxmox")
         c = Cluster(stack, "Cluster", name=name, management_network="192.168.1.0/24", cluster_network="10.0.0.0/24")
         members = [c.add_node(f"pve{i}", node_id=i, management_address=f"192.168.1.{10 + i}",
-                              cluster_address=f"10.0.0.{10 + i}", management_interface="eno1")
+                              cluster_address=f"10.0.0.{10 + i}", cluster_interface="eno2", management_interface="eno1")
                    for i in range(1, nodes + 1)]
         if ha:
             rbd = Storage.from_id(stack, "ceph-vm", storage_type="rbd", content=["images", "rootdir"])
@@ -211,7 +213,7 @@ def test_enforce_returns_every_warning_and_raises_every_error_of_every_cluster()
         c = Cluster(stack, "Cluster", name=name, management_network="192.168.1.0/24", cluster_network="10.0.0.0/24")
         for i in range(1, nodes + 1):
             c.add_node(f"pve{i}", node_id=i, management_address=f"192.168.1.{10 + i}",
-                       cluster_address=f"10.0.0.{10 + i}", management_interface="eno1")
+                       cluster_address=f"10.0.0.{10 + i}", cluster_interface="eno2", management_interface="eno1")
     warnings = enforce(only_warnings)
     assert [(f.severity, f.problem.path, f.problem.field) for f in warnings] == [
         ("warning", "b/Cluster", "nodes"), ("warning", "b/Cluster", "qdevice"), ("warning", "c/Cluster", "qdevice")]

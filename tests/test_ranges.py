@@ -46,6 +46,7 @@ def node(field: str) -> Build:
         stack = _cdk.TerraformStack(_cdk.Testing.app(), "r")
         c = Cluster(stack, "Cluster", name="r", management_network="192.168.1.0/24", cluster_network="10.0.0.0/24")
         return c.add_node("pve1", **{field: value}, management_address="192.168.1.11", cluster_address="10.0.0.11",
+                          cluster_interface="eno2",
                           management_interface="eno1")
 
     return build

@@ -8,6 +8,7 @@ import sys
 import pytest
 from pvecdk._model import (
     CephModel,
+    CloneModel,
     ClusterModel,
     GuestModel,
     HaResourceModel,
@@ -16,7 +17,7 @@ from pvecdk._model import (
     PoolModel,
     VolumeModel,
 )
-from pvecdk._rules import check, check_ceph, check_guests, quorum
+from pvecdk._rules import check, check_ceph, check_clones, check_guests, quorum
 from pvecdk._values import NetworkRole
 from pvecdk.errors import ConfigError
 
@@ -101,6 +102,33 @@ def test_a_bridge_some_node_lacks_and_affinity_rules() -> None:
         ("stack/Ha/Rule-apart", "guests", "vm:102 is in the rule but not under HA"),
         ("stack/Ha/Rule-apart", "guests", "3 guests kept apart on 2 nodes"),
     ]
+
+
+def test_clones_reach_the_templates_storage_and_linked_clones_need_the_clone_feature() -> None:
+    model = _cluster(3)
+    lvm = VolumeModel("disks[0].storage", "local-lvm", "lvmthin", False)
+    nfs_two = VolumeModel("disks[0].storage", "nfs", "nfs", True, nodes=frozenset({"pve1", "pve2"}))
+    thick = VolumeModel("disks[0].storage", "san", "lvm", True)
+    drive = VolumeModel("cloud_init.storage", "san", "lvm", True)  # PVE copies a cloud-init drive even when linked
+    model.add_guest(_guest(9000, volumes=(lvm, VolumeModel("cloud_init.storage", "local-lvm", "lvmthin", False))))
+    model.add_guest(_guest(9001, volumes=(nfs_two,)))
+    model.add_guest(_guest(9002, volumes=(VolumeModel("disks[0].storage", "rbd", "rbd", True), drive)))
+    model.add_guest(_guest(9003, volumes=(thick,)))
+    clones = {100: ("pve1", 9000, True), 101: ("pve2", 9000, False), 102: ("pve2", 9001, True),
+              103: ("pve3", 9001, False), 104: ("pve3", 9002, True), 105: ("pve2", 9003, False),
+              106: ("pve2", 9003, True), 107: ("pve1", 404, True)}
+    for vm_id, (node, template, linked) in clones.items():
+        guest = _guest(vm_id, node=node)
+        guest.clone = CloneModel(template, linked)
+        model.add_guest(guest)
+    found = [(f.problem.path, f.problem.problem.split(",")[0]) for f in check_clones(model)]
+    assert found == [
+        ("stack/vm-101", "template 9000's storage local-lvm (lvmthin) is local to pve1"),
+        ("stack/vm-103", "template 9001's storage nfs is not defined on pve3"),
+        ("stack/vm-106", "a linked clone needs storage that clones a base volume"),
+    ]
+    assert all(f.severity == "error" for f in check_clones(model))
+    assert [f.problem.path for f in check(model) if f.problem.field == "clone"] == [p for p, _ in found]
 
 
 def test_ceph_monitors_pools_and_metadata_servers() -> None:

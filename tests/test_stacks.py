@@ -48,13 +48,30 @@ def test_example_pins_the_provider(example: dict[str, Any]) -> None:
 
 
 def test_example_has_three_nodes_with_management_bridges(example: dict[str, Any]) -> None:
-    bridges = example["resource"]["proxmox_network_linux_bridge"].values()
+    bridges = [b for b in example["resource"]["proxmox_network_linux_bridge"].values() if b["name"] == "vmbr0"]
     assert sorted(b["node_name"] for b in bridges) == ["pve1", "pve2", "pve3"]
     management = ipaddress.ip_network("192.168.1.0/24")
     addresses = [ipaddress.ip_interface(b["address"]) for b in bridges]
     assert all(a.network == management for a in addresses)
     assert len({a.ip for a in addresses}) == 3
-    assert all(b["name"] == "vmbr0" and b["ports"] == ["eno1"] and b["gateway"] == "192.168.1.1" for b in bridges)
+    assert all(b["ports"] == ["eno1"] and b["gateway"] == "192.168.1.1" for b in bridges)
+
+
+def test_example_puts_every_role_address_on_an_interface(example: dict[str, Any]) -> None:
+    res = example["resource"]
+    carried = {(i["node_name"], i["name"]): ipaddress.ip_interface(i["address"])
+               for tf_type in ("proxmox_network_linux_bridge", "proxmox_network_linux_bond")
+               for i in res[tf_type].values() if "address" in i}
+    membership = _only(example, "pvecdk_cluster")
+    for node, member in membership["member"].items():
+        host = member["node_id"] + 10
+        assert carried[(node, "vmbr1")] == ipaddress.ip_interface(f"10.0.0.{host}/24"), "corosync link0's address"
+        assert str(carried[(node, "vmbr1")].ip) == member["addresses"][0]
+        assert carried[(node, "bond0")] == ipaddress.ip_interface(f"172.16.0.{host}/24"), "Ceph's public address"
+    bonds = res["proxmox_network_linux_bond"].values()
+    assert all(b["slaves"] == ["eno3", "eno4"] and b["bond_mode"] == "active-backup" for b in bonds)
+    monitors = {m["node_name"]: m["address"] for m in res["pvecdk_ceph_monitor"].values()}
+    assert all(str(carried[(n, "bond0")].ip) == a for n, a in monitors.items()), "monitors bind on the bond"
 
 
 def test_example_nodes_resolve_each_other_on_the_cluster_network(example: dict[str, Any]) -> None:
@@ -82,10 +99,12 @@ def test_example_firewall_opens_only_what_pve_needs(example: dict[str, Any]) -> 
     group = _only(example, "proxmox_virtual_environment_cluster_firewall_security_group")
     opened = {(r["proto"], r["dport"], r["source"]) for r in group["rule"]}
     assert opened == {
-        ("udp", "5404:5405", "+cluster"), ("udp", "5404:5405", "+management"),
+        ("udp", "5405:5412", "+cluster"), ("udp", "5405:5412", "+management"),
         ("tcp", "22", "+management"), ("tcp", "8006", "+management"), ("tcp", "3128", "+management"),
-        ("tcp", "5900:5999", "+management"), ("tcp", "22", "+cluster"),
+        ("tcp", "5900:5999", "+management"), ("tcp", "22", "+cluster"), ("tcp", "60000:60050", "+cluster"),
+        ("tcp", "3300,6789", "+storage"), ("tcp", "6800:7300", "+storage"),
     }
+    assert all(r["dest"] == r["source"] for r in group["rule"]), "each service only within its own network"
     assert all(r["action"] == "ACCEPT" and r["type"] == "in" for r in group["rule"])
     ipset_resources = example["resource"]["proxmox_virtual_environment_firewall_ipset"].values()
     ipsets = {i["name"]: i["cidr"][0]["name"] for i in ipset_resources}
@@ -101,7 +120,7 @@ def test_example_nfs_storage(example: dict[str, Any]) -> None:
     nfs = _only(example, "proxmox_storage_nfs")
     assert nfs["id"] == "nfs-storage"
     assert (nfs["server"], nfs["export"]) == ("192.168.1.100", "/srv/nfs/proxmox")
-    assert sorted(nfs["content"]) == ["backup", "images", "iso", "vztmpl"]
+    assert sorted(nfs["content"]) == ["backup", "images", "import", "iso", "vztmpl"]
     assert nfs["lifecycle"] == {"prevent_destroy": True}, "it holds disks and backups"
     assert nfs["depends_on"] == [_address(example, "pvecdk_cluster")]
 
@@ -133,7 +152,9 @@ def test_example_ceph_is_applied_in_order(example: dict[str, Any]) -> None:
     def refs(tf_type: str) -> set[str]:
         return {f"{tf_type}.{name}" for name in res[tf_type]}
 
-    assert set(_only(example, "pvecdk_ceph")["depends_on"]) == refs("pvecdk_cluster")
+    # Ceph's init waits for the membership and for Ceph's packages on every node (pveceph install).
+    assert set(_only(example, "pvecdk_ceph")["depends_on"]) == refs("pvecdk_cluster") | refs("pvecdk_ceph_packages")
+    assert sorted(_only(example, "pvecdk_ceph_packages")["node"]) == ["pve1", "pve2", "pve3"]
     for before, after in (("pvecdk_ceph", "pvecdk_ceph_monitor"), ("pvecdk_ceph_monitor", "pvecdk_ceph_manager"),
                           ("pvecdk_ceph_manager", "pvecdk_ceph_osd"), ("pvecdk_ceph_osd", "proxmox_ceph_pool")):
         for item in res[after].values():
@@ -153,7 +174,7 @@ def test_example_protects_vm_100(example: dict[str, Any]) -> None:
     ha = _only(example, "proxmox_haresource")
     assert ha["resource_id"] == "vm:100"
     assert (ha["max_restart"], ha["max_relocate"]) == (3, 1)
-    vm = _only(example, "proxmox_virtual_environment_vm")
+    (vm,) = [v for v in example["resource"]["proxmox_virtual_environment_vm"].values() if not v.get("template")]
     assert (vm["vm_id"], vm["node_name"], vm["cpu"]["type"]) == (100, "pve1", "x86-64-v2-AES")
     (disk,) = vm["disk"]
     (rbd,) = [k for k, v in example["resource"]["pvecdk_storage"].items() if v["type"] == "rbd"]
@@ -161,6 +182,53 @@ def test_example_protects_vm_100(example: dict[str, Any]) -> None:
     rule = _only(example, "proxmox_harule")  # PVE 9.1: node preferences are an HA rule, not a group
     assert (rule["type"], rule["nodes"], rule["strict"]) == ("node-affinity", {"pve1": 2, "pve2": 1}, False)
     assert "proxmox_hagroup" not in example["resource"]
+
+
+def test_example_vm_boots_from_a_clone_of_a_template_imported_from_a_cloud_image(example: dict[str, Any]) -> None:
+    # The image: downloaded once (NFS is shared), as import content, its checksum verified by PVE.
+    image = _only(example, "proxmox_download_file")
+    assert (image["content_type"], image["node_name"], image["checksum_algorithm"]) == ("import", "pve1", "sha512")
+    assert image["file_name"].endswith(".qcow2") and image["url"].startswith("https://cloud.debian.org/")
+    assert len(image["checksum"]) == 128 and image["datastore_id"].startswith("${proxmox_storage_nfs.")
+    # The template: its disk imported from that image onto RBD, with a cloud-init drive, serial console, agent.
+    vms = example["resource"]["proxmox_virtual_environment_vm"]
+    ((template_key, template),) = [(k, v) for k, v in vms.items() if v.get("template")]
+    (image_key,) = example["resource"]["proxmox_download_file"]
+    assert (template["vm_id"], template["started"]) == (9000, False)
+    (root,) = template["disk"]
+    assert root["import_from"] == f"${{proxmox_download_file.{image_key}.id}}"
+    assert root["interface"] == "scsi0" and root["datastore_id"].startswith("${pvecdk_storage.")
+    assert template["initialization"]["interface"] == "ide2"
+    assert template["serial_device"] == [{"device": "socket"}] and template["vga"] == {"type": "serial0"}
+    assert template["agent"] == {"enabled": True}
+    # The VM: a full clone of the template (a reference, so it is created after it), its disk grown to 32 GiB,
+    # its own cloud-init user, key (a variable) and address.
+    (vm,) = [v for v in vms.values() if not v.get("template")]
+    assert vm["clone"]["vm_id"] == f"${{proxmox_virtual_environment_vm.{template_key}.vm_id}}"
+    assert vm["clone"]["full"] is True and "node_name" not in vm["clone"], "the template is on the VM's node"
+    assert [(d["interface"], d["size"]) for d in vm["disk"]] == [("scsi0", 32)]
+    init = vm["initialization"]
+    assert init["user_account"] == {"username": "ops", "keys": ["${var.vm_ssh_public_key}"]}
+    assert init["ip_config"] == [{"ipv4": {"address": "10.10.0.10/24", "gateway": "10.10.0.1"}}]
+    assert "default" not in example["variable"]["vm_ssh_public_key"], "the key is the operator's to give"
+
+
+def test_example_vm_is_on_a_tenant_network(example: dict[str, Any]) -> None:
+    zone = _only(example, "proxmox_sdn_zone_simple")
+    assert (zone["id"], zone["dhcp"]) == ("tenants", "dnsmasq")
+    vnet = _only(example, "proxmox_sdn_vnet")
+    assert vnet["id"] == "web"
+    subnet = _only(example, "proxmox_sdn_subnet")
+    assert (subnet["cidr"], subnet["gateway"], subnet["snat"]) == ("10.10.0.0/24", "10.10.0.1", True)
+    assert ipaddress.ip_address(subnet["dhcp_range"]["start_address"]) in ipaddress.ip_network(subnet["cidr"])
+    ((applier_name, applier),) = [(k, v) for k, v in example["resource"]["proxmox_sdn_applier"].items()
+                                  if "_Sdn_Applier_" in k]
+    assert len(applier["lifecycle"]["replace_triggered_by"]) == 3, "applied after the zone, VNet and subnet"
+    (vm,) = [v for v in example["resource"]["proxmox_virtual_environment_vm"].values() if not v.get("template")]
+    assert [n["bridge"] for n in vm["network_device"]] == ["web"]
+    assert ipaddress.ip_address(vm["initialization"]["ip_config"][0]["ipv4"]["address"].split("/")[0]) in \
+        ipaddress.ip_network(subnet["cidr"]), "the VM's static address is on the tenant subnet"
+    assert f"proxmox_sdn_applier.{applier_name}" in vm["depends_on"], "the VM starts once the VNet exists"
 
 
 def test_example_backs_up_nightly_to_nfs(example: dict[str, Any]) -> None:

@@ -48,6 +48,7 @@ def lab(version: str = "9.1", nodes: int = 3) -> tuple[Any, Cluster]:
                       cluster_network="10.0.0.0/24")
     for i in range(1, nodes + 1):
         cluster.add_node(f"pve{i}", management_address=f"192.168.1.{10 + i}", cluster_address=f"10.0.0.{10 + i}",
+                         cluster_interface="eno2",
                          management_interface="eno1")
     return stack, cluster
 
@@ -331,8 +332,10 @@ def test_nodes_restrict_the_storage() -> None:
 
 def test_rejects_nodes_of_another_cluster() -> None:
     stack, cluster = lab()
-    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24")
+    other = Cluster(stack, "Other", name="other", management_network="192.168.9.0/24", cluster_network="10.9.0.0/24",
+                    provider=provider.ProxmoxProvider(stack, "other", alias="other"))
     stray = other.add_node("px1", management_address="192.168.9.11", cluster_address="10.9.0.11",
+                           cluster_interface="eno2",
                            management_interface="eno1")
     with pytest.raises(ConfigError) as excinfo:
         NfsStorage(stack, "nfs", server="nas", export="/srv", cluster=cluster, nodes=[cluster.nodes[0], stray])

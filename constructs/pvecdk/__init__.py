@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         PgAutoscaleMode,
         PoolApplication,
     )
+    from pvecdk.cloudinit import Snippet
     from pvecdk.cluster import (
         AptRepository,
         Cluster,
@@ -38,10 +39,12 @@ if TYPE_CHECKING:
         NextIdRange,
         PveVersion,
         QDevice,
+        SshAccess,
     )
     from pvecdk.firewall import Action, ClusterFirewall, Direction, FirewallRule, SecurityGroup
-    from pvecdk.guests import CloudInit, Container, Disk, Guest, NetworkInterface, Pool, Vm
+    from pvecdk.guests import CloudInit, Container, Disk, Guest, IpConfig, NetworkInterface, Pool, Vm
     from pvecdk.ha import Ha, HaOptions, HaResource, HaRule, HaState
+    from pvecdk.images import ChecksumAlgorithm, Decompression, DownloadedFile
     from pvecdk.monitoring import (
         GraphiteProtocol,
         GraphiteServer,
@@ -54,6 +57,19 @@ if TYPE_CHECKING:
     from pvecdk.node import BondMode, Node
     from pvecdk.policy import Quorum
     from pvecdk.replication import Replication
+    from pvecdk.sdn import (
+        DhcpRange,
+        EvpnController,
+        EvpnZone,
+        QinqZone,
+        Sdn,
+        SimpleZone,
+        Subnet,
+        VlanZone,
+        Vnet,
+        VxlanZone,
+        ZoneKind,
+    )
     from pvecdk.storage import (
         CephFsStorage,
         CifsStorage,
@@ -76,6 +92,7 @@ if TYPE_CHECKING:
         ZfsPoolStorage,
         ZfsRaidLevel,
     )
+    from pvecdk.templates import Clone, VmTemplate
 
 # The constructs are imported on first use, so `import pvecdk.engine` or `pvecdk.tfplugin` (the provider
 # plugins) never loads the CDK runtime.
@@ -90,7 +107,9 @@ _LAZY = {
     "CephFs": "pvecdk.ceph",
     "CephFsStorage": "pvecdk.storage",
     "CephPool": "pvecdk.ceph",
+    "ChecksumAlgorithm": "pvecdk.images",
     "CifsStorage": "pvecdk.storage",
+    "Clone": "pvecdk.templates",
     "CloudInit": "pvecdk.guests",
     "Cluster": "pvecdk.cluster",
     "ClusterBase": "pvecdk._base",
@@ -102,11 +121,16 @@ _LAZY = {
     "CorosyncLink": "pvecdk.cluster",
     "CrsMode": "pvecdk.cluster",
     "DEFAULT_AUTOMATION_PRIVILEGES": "pvecdk.access",
+    "Decompression": "pvecdk.images",
     "DeviceClass": "pvecdk.ceph",
+    "DhcpRange": "pvecdk.sdn",
     "DirStorage": "pvecdk.storage",
     "Direction": "pvecdk.firewall",
     "Disk": "pvecdk.guests",
+    "DownloadedFile": "pvecdk.images",
     "ErasureCoding": "pvecdk.ceph",
+    "EvpnController": "pvecdk.sdn",
+    "EvpnZone": "pvecdk.sdn",
     "FencingMode": "pvecdk.cluster",
     "FirewallRule": "pvecdk.firewall",
     "GlusterFsStorage": "pvecdk.storage",
@@ -122,6 +146,7 @@ _LAZY = {
     "HaState": "pvecdk.ha",
     "InfluxDbProtocol": "pvecdk.monitoring",
     "InfluxDbServer": "pvecdk.monitoring",
+    "IpConfig": "pvecdk.guests",
     "IscsiDirectStorage": "pvecdk.storage",
     "IscsiProvider": "pvecdk.storage",
     "IscsiStorage": "pvecdk.storage",
@@ -146,17 +171,28 @@ _LAZY = {
     "Preallocation": "pvecdk.storage",
     "PveVersion": "pvecdk.cluster",
     "QDevice": "pvecdk.cluster",
+    "QinqZone": "pvecdk.sdn",
     "Quorum": "pvecdk.policy",
     "RbdStorage": "pvecdk.storage",
     "Replication": "pvecdk.replication",
     "Retention": "pvecdk.backup",
+    "Sdn": "pvecdk.sdn",
     "SecurityGroup": "pvecdk.firewall",
+    "Snippet": "pvecdk.cloudinit",
+    "SimpleZone": "pvecdk.sdn",
+    "SshAccess": "pvecdk.cluster",
     "Storage": "pvecdk.storage",
+    "Subnet": "pvecdk.sdn",
+    "VlanZone": "pvecdk.sdn",
     "Vm": "pvecdk.guests",
+    "VmTemplate": "pvecdk.templates",
+    "Vnet": "pvecdk.sdn",
+    "VxlanZone": "pvecdk.sdn",
     "ZfsCompression": "pvecdk.storage",
     "ZfsOverIscsiStorage": "pvecdk.storage",
     "ZfsPoolStorage": "pvecdk.storage",
     "ZfsRaidLevel": "pvecdk.storage",
+    "ZoneKind": "pvecdk.sdn",
 }
 
 
@@ -186,7 +222,9 @@ __all__ = [
     "CephFs",
     "CephFsStorage",
     "CephPool",
+    "ChecksumAlgorithm",
     "CifsStorage",
+    "Clone",
     "CloudInit",
     "Cluster",
     "ClusterBase",
@@ -199,11 +237,16 @@ __all__ = [
     "CorosyncLink",
     "CrsMode",
     "DEFAULT_AUTOMATION_PRIVILEGES",
+    "Decompression",
     "DeviceClass",
+    "DhcpRange",
     "DirStorage",
     "Direction",
     "Disk",
+    "DownloadedFile",
     "ErasureCoding",
+    "EvpnController",
+    "EvpnZone",
     "FencingMode",
     "FirewallRule",
     "GlusterFsStorage",
@@ -219,6 +262,7 @@ __all__ = [
     "HaState",
     "InfluxDbProtocol",
     "InfluxDbServer",
+    "IpConfig",
     "IscsiDirectStorage",
     "IscsiProvider",
     "IscsiStorage",
@@ -245,16 +289,27 @@ __all__ = [
     "PveVersion",
     "PvecdkError",
     "QDevice",
+    "QinqZone",
     "Quorum",
     "RbdStorage",
     "Replication",
     "Retention",
+    "Sdn",
     "SecurityGroup",
+    "Snippet",
+    "SimpleZone",
+    "SshAccess",
     "Storage",
+    "Subnet",
+    "VlanZone",
     "Vm",
+    "VmTemplate",
+    "Vnet",
+    "VxlanZone",
     "ZfsCompression",
     "ZfsOverIscsiStorage",
     "ZfsPoolStorage",
     "ZfsRaidLevel",
+    "ZoneKind",
     "__version__",
 ]

@@ -12,14 +12,14 @@ import ipaddress
 import re
 import weakref
 import zoneinfo
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, ClassVar, TypeVar, cast
 
 from pydantic import BeforeValidator, StrictInt, field_validator, model_validator
 
 from pvecdk import _cdk
 from pvecdk._fault import Fault
 from pvecdk._model import ClusterModel, GuestModel, NodeModel
-from pvecdk._validation import Props, as_sequence, whole_number
+from pvecdk._validation import Props, as_sequence, raise_at, whole_number
 from pvecdk._values import (
     KEYBOARDS,
     MAX_LINKS,
@@ -34,6 +34,7 @@ from pvecdk._values import (
     NextIdRange,
     PveVersion,
     QDevice,
+    SshAccess,
     dns_server,
 )
 from pvecdk.errors import ConfigError, Problem
@@ -234,6 +235,7 @@ def url_host(address: str) -> str:
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _IFACE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,14}$")
 MAX_NODE_ID = 2**32 - 1
+_HOST_KEY = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,2}( .*)?$")
 
 
 class _NodeProps(Props):
@@ -245,7 +247,26 @@ class _NodeProps(Props):
     cluster_address: str | None
     storage_address: str | None
     migration_address: str | None
+    cluster_interface: str | None = None
+    storage_interface: str | None = None
+    migration_interface: str | None = None
     endpoint: str
+    ssh: SshAccess | None = None
+
+    @field_validator("ssh")
+    @classmethod
+    def _ssh(cls, v: SshAccess | None) -> SshAccess | None:
+        if v is None:
+            return v
+        if v.address is not None and (not isinstance(v.address, str) or not v.address.strip()):
+            raise Fault(f"SSH address {v.address!r} is not a host", "give the node's SSH host name or address, or "
+                        "leave it unset for the management address")
+        if not isinstance(v.port, int) or isinstance(v.port, bool) or not 1 <= v.port <= 65535:
+            raise Fault(f"SSH port {v.port!r} is not a TCP port", "give 1-65535 (22 by default)")
+        if v.host_key is not None and not (isinstance(v.host_key, str) and _HOST_KEY.match(v.host_key)):
+            raise Fault(f"SSH host key {v.host_key!r} is not a public key line", "give the contents of the "
+                        "node's /etc/ssh/ssh_host_ed25519_key.pub (ssh-ed25519 AAAA...)")
+        return v
 
     @field_validator("endpoint")
     @classmethod
@@ -286,6 +307,26 @@ class _NodeProps(Props):
             raise Fault(f"{v!r} is not an interface name", "give the NIC or bond vmbr0 bridges, such as eno1")
         return v
 
+    @field_validator("cluster_interface", "storage_interface", "migration_interface")
+    @classmethod
+    def _existing(cls, v: str | None) -> str | None:
+        if v is not None and not _IFACE.match(v):
+            raise Fault(f"{v!r} is not an interface name", "give the name of the interface that carries the "
+                        "address, such as eno2 or bond0")
+        return v
+
+    @model_validator(mode="after")
+    def _interface_needs_address(self) -> _NodeProps:
+        raise_at([(f"{role}_interface", f"{role}_interface without {role}_address", f"give {role}_address=..., "
+                   f"or leave {role}_interface unset") for role in ("cluster", "storage", "migration")
+                  if getattr(self, f"{role}_interface") is not None and getattr(self, f"{role}_address") is None])
+        return self
+
+    def existing_interfaces(self) -> dict[NetworkRole, str]:
+        """The interfaces named as existing, by the role whose address they carry."""
+        return {role: name for role in (NetworkRole.CLUSTER, NetworkRole.STORAGE, NetworkRole.MIGRATION)
+                if (name := getattr(self, f"{role.value}_interface")) is not None}
+
     @field_validator("management_address", "cluster_address", "storage_address", "migration_address")
     @classmethod
     def _address(cls, v: str | None) -> str | None:
@@ -311,6 +352,9 @@ class ClusterBase(_cdk.Construct):
     #: What every other resource of the cluster waits for: an owned cluster's ``pvecdk_cluster`` resource (its
     #: membership), or what a referenced cluster reads of the cluster in its own stack.
     membership: _cdk.ITerraformDependable
+    #: The bpg/proxmox and pvecdk/pvecdk configurations the cluster's resources use; None: the stack's default.
+    provider: Any = None
+    pvecdk_provider: Any = None
 
     def __init__(self, scope: _cdk.Construct, id: str, props: _ClusterProps) -> None:
         super().__init__(scope, id)
@@ -321,7 +365,8 @@ class ClusterBase(_cdk.Construct):
         self._hosts_entries: tuple[int, list[dict[str, Any]]] | None = None
         self._parts: dict[type, Any] = {}  # class -> the cluster's one construct of it (Ha, Ceph)
         #: What the rules that span constructs read (:mod:`pvecdk.policy`); the children join it.
-        self.model = ClusterModel(lambda: str(self.node.path), qdevice=props.qdevice is not None,
+        # The QDevice's vote counts once the cluster sets it up (a pvecdk_qdevice resource): see Cluster.
+        self.model = ClusterModel(lambda: str(self.node.path), name=props.name, qdevice=False,
                                   cluster_network=self.cluster_network, migration_network=self.migration_network)
 
     # -- attributes
@@ -398,7 +443,9 @@ class ClusterBase(_cdk.Construct):
 
     def join_node(self, node: NodeBase) -> None:
         """Add ``node`` to the cluster (its uniqueness was checked by :meth:`check_new_node`)."""
-        self.model.add_node(NodeModel(node.name, node.node_id, node.votes, dict(node.addresses)))
+        self.model.add_node(NodeModel(
+            node.name, node.node_id, node.votes, dict(node.addresses), where=lambda: str(node.node.path),
+            interfaces={} if node.manages_network else None, existing=node.props.existing_interfaces()))
         self._nodes.append(node)
 
     def join_guest(self, guest: Any, model: GuestModel) -> None:
@@ -450,6 +497,8 @@ class NodeBase(_cdk.Construct):
 
     Props = _NodeProps
     props: _NodeProps
+    #: Whether this stack creates the node's interfaces (an owned node), so its role addresses are checked.
+    manages_network: ClassVar[bool] = False
 
     def __init__(self, scope: ClusterBase, id: str, *, cluster: ClusterBase, props: _NodeProps,
                  addresses: dict[NetworkRole, str]) -> None:
@@ -503,6 +552,23 @@ class NodeBase(_cdk.Construct):
     @property
     def node_id(self) -> int:
         return self.props.node_id
+
+    @property
+    def ssh(self) -> SshAccess:
+        """Where the engine reaches the node's SSH server (the management address on port 22 by default)."""
+        given = self.props.ssh or SshAccess()
+        return SshAccess(address=given.address or self.props.management_address, port=given.port,
+                         host_key=given.host_key)
+
+    def ssh_entry(self) -> dict[str, object]:
+        """The node's entry in the ``node`` map of the command-line resources (QDevice, Ceph packages)."""
+        ssh = self.ssh
+        entry: dict[str, object] = {"endpoint": self.endpoint, "ssh_address": ssh.address}
+        if ssh.port != 22:
+            entry["ssh_port"] = ssh.port
+        if ssh.host_key is not None:
+            entry["host_key"] = ssh.host_key
+        return entry
 
     @property
     def votes(self) -> int:

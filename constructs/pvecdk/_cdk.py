@@ -100,6 +100,8 @@ except ImportError:  # pragma: no cover - exercised by `make test-cdktn`
 from constructs import Construct, IConstruct, IValidation, Node  # noqa: E402
 
 App = _runtime.App
+Aspects = _runtime.Aspects
+IAspect = _runtime.IAspect
 Annotations = _runtime.Annotations
 TerraformStack = _runtime.TerraformStack
 TerraformResource = _runtime.TerraformResource
@@ -171,6 +173,7 @@ __all__ = [
     "VERSION",
     "Annotations",
     "AnyMap",
+    "Aspects",
     "App",
     "BooleanList",
     "BooleanMap",
@@ -178,6 +181,7 @@ __all__ = [
     "Construct",
     "FileProvisioner",
     "Fn",
+    "IAspect",
     "IConstruct",
     "IImportableConfig",
     "IValidation",

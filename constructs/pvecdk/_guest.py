@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase, NodeBase
 from pvecdk._guest_values import HOST_CPU_TYPES, Disk, NetworkInterface, Pool
-from pvecdk._model import GuestModel, VolumeModel
+from pvecdk._model import CloneModel, GuestModel, VolumeModel
 from pvecdk._validation import LazyPath
 from pvecdk.errors import ConfigError, Problem
 from pvecdk.storage import ContentType, Storage
@@ -62,7 +62,8 @@ class GuestBase(_cdk.Construct):
                                 problems)
         for i, nic in enumerate(networks):
             bridge = nic.bridge_name
-            if bridge != "vmbr0" and not node.has_bridge(bridge):
+            # A VNet is on its zone's nodes once applied; the policy checks its cluster and nodes.
+            if nic.vnet is None and bridge != "vmbr0" and not node.has_bridge(bridge):
                 add(f"networks[{i}].bridge", f"node {node.name} has no bridge {bridge}",
                     f"add it with node.add_bridge({bridge!r}, ...) first, or use vmbr0")
         if cloud_init_storage is not None:
@@ -78,7 +79,13 @@ class GuestBase(_cdk.Construct):
     @staticmethod
     def _check_storage(path: LazyPath, field_name: str, storage: Storage, content: ContentType, node: NodeBase,
                        problems: list[Problem]) -> None:
-        if not storage.holds(content):
+        owner = getattr(storage, "cluster", None)
+        if isinstance(owner, ClusterBase) and owner is not node.cluster:
+            problems.append(Problem(path(), field_name, f"storage {storage.node.id} belongs to cluster {owner.name}, "
+                                    f"the guest runs on {node.name} of cluster {node.cluster.name}",
+                                    f"use a storage of {node.cluster.name}, or define the guest on a node of "
+                                    f"{owner.name}"))
+        elif not storage.holds(content):
             held = ", ".join(sorted(c.value for c in storage.content)) or "nothing"
             problems.append(Problem(path(), field_name, f"storage {storage.node.id} does not hold {content.value} "
                                     f"(it holds {held})",
@@ -89,31 +96,37 @@ class GuestBase(_cdk.Construct):
                                     f"use a storage defined on {node.name}, or add {node.name} to its nodes"))
 
     def _register(self, where: LazyPath, *, node: NodeBase, vm_id: int, disks: Sequence[Disk],
-                  cpu_type: str | None, allow_host_cpu: bool, networks: Sequence[NetworkInterface]) -> None:
+                  cpu_type: str | None, allow_host_cpu: bool, networks: Sequence[NetworkInterface],
+                  clone: CloneModel | None = None) -> None:
         """Hold the checked props and join the cluster's model (the policy's view of the guest)."""
         self._node = node
         self._vm_id = vm_id
         self._disks = tuple(disks)
         self._cpu_type = cpu_type
         self._allow_host_cpu = allow_host_cpu
-        self._bridges = tuple(n.bridge_name for n in networks)
+        self._bridges = tuple(n.bridge_name for n in networks if n.vnet is None)
+        self._vnets = tuple(dict.fromkeys(n.vnet for n in networks if n.vnet is not None))
         self._replications: list[Any] = []
         volumes = tuple(
             VolumeModel(f"{self.disk_prop(i)}.storage" if i < len(self._disks) else "cloud_init.storage",
                         storage.construct_id, storage.storage_type, storage.shared,
-                        self._disks[i].replicate if i < len(self._disks) else True)
+                        self._disks[i].replicate if i < len(self._disks) else True,
+                        frozenset(n.name for n in storage.nodes) if storage.nodes is not None else None)
             for i, storage in enumerate(self.volumes))
         self._model = GuestModel(vm_id, self.ha_resource_id, node.name, where, cpu_type=cpu_type,
                                  host_cpu=self.passes_host_cpu, allow_host_cpu=allow_host_cpu, volumes=volumes,
-                                 bridges=self._bridges)
+                                 bridges=self._bridges, clone=clone,
+                                 vnets=tuple(v.model for v in self._vnets))
         node.cluster.join_guest(self, self._model)
 
     def _common_attrs(self, *, tags: Sequence[str], pool: Pool | None, started: bool,
                       protection: bool) -> dict[str, Any]:
-        """The L1 arguments of VMs and containers alike; the guest is created after the cluster's membership."""
+        """The L1 arguments of VMs and containers alike; the guest is created after the cluster's membership, and
+        after the SDN applier of each VNet it is on (a VNet's bridge exists on the nodes only once applied)."""
+        appliers = list(dict.fromkeys(v.applier for v in self._vnets))
         return {"node_name": self._node.name, "vm_id": self._vm_id, "started": started,
                 "tags": sorted(set(tags)) or None, "pool_id": pool.pool_id if pool else None,
-                "protection": protection or None, "depends_on": [self.cluster.membership]}
+                "protection": protection or None, "depends_on": [self.cluster.membership, *appliers]}
 
     # -- attributes
 
@@ -167,8 +180,13 @@ class GuestBase(_cdk.Construct):
 
     @property
     def bridges(self) -> tuple[str, ...]:
-        """The bridges its network interfaces are on."""
+        """The bridges its network interfaces are on (SDN VNets excepted: see :attr:`vnets`)."""
         return self._bridges
+
+    @property
+    def vnets(self) -> tuple[Any, ...]:
+        """The SDN VNets its network interfaces are on (:class:`~pvecdk.sdn.Vnet`)."""
+        return self._vnets
 
     @property
     def replications(self) -> tuple[Any, ...]:

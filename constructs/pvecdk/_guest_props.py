@@ -32,6 +32,7 @@ from pvecdk._guest_values import (
     CloudInit,
     Disk,
     HaOptions,
+    IpConfig,
     NetworkInterface,
     Pool,
 )
@@ -40,7 +41,10 @@ from pvecdk._values import dns_server
 from pvecdk.bpg import (
     network_linux_bridge,
 )
-from pvecdk.storage import Storage
+from pvecdk.cloudinit import Snippet
+from pvecdk.images import DownloadedFile
+from pvecdk.sdn.base import VnetBase
+from pvecdk.storage import ContentType, Storage
 
 _CUSTOM_CPU = re.compile(r"^custom-[A-Za-z0-9_.-]+$")
 _NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
@@ -109,19 +113,26 @@ def _cpu_type(value: str) -> str:
     return value
 
 
-def _template(value: str) -> str:
-    if not _TEMPLATE.match(value):
+def _template(value: Any) -> Any:
+    if isinstance(value, DownloadedFile):
+        if value.content is not ContentType.VZTMPL:
+            raise Fault(f"{value.node.id} is {value.content.value} content, not a container template",
+                        "download it with content=ContentType.VZTMPL (a name ending .tar.zst, .tar.xz...)")
+        return value
+    if not isinstance(value, str) or not _TEMPLATE.match(value):
         raise Fault(f"{value!r} is not a container template volume id", "give <storage>:vztmpl/<file>, such as "
-                    "local:vztmpl/debian-12-standard.tar.zst")
+                    "local:vztmpl/debian-12-standard.tar.zst, or a DownloadedFile of vztmpl content")
     return value
 
 
 def _bridge(value: Any) -> Any:
+    if isinstance(value, VnetBase):
+        return value  # its id was checked when the VNet was defined
     name = value if isinstance(value, str) else (
         str(value.name_input) if isinstance(value, network_linux_bridge.NetworkLinuxBridge) else None)
     if name is None:
-        raise Fault(f"{value!r} is not a bridge", "give its name, such as vmbr0, or what node.add_bridge "
-                    "returned")
+        raise Fault(f"{value!r} is not a bridge", "give its name, such as vmbr0, what node.add_bridge "
+                    "returned, or an SDN VNet")
     if not _BRIDGE.match(name):
         raise Fault(f"{name!r} is not a bridge name", "give a bridge such as vmbr0")
     return value
@@ -155,15 +166,33 @@ def _disk_slot(value: str) -> str:
     return value
 
 
-def _ipv4(value: str) -> str:
-    if value != "dhcp":
-        try:
-            ipaddress.ip_interface(value)
-            if "/" not in value:
-                raise ValueError
-        except ValueError:
-            raise Fault(f"{value!r} is neither dhcp nor an address in CIDR notation", "give dhcp, or an "
-                        "address such as 10.0.0.5/24") from None
+def _cloud_init_address(keywords: tuple[str, ...], parse: Any, what: str, fix: str) -> Any:
+    """A check of a cloud-init address: one of ``keywords``, or an address in CIDR notation ``parse`` takes."""
+
+    def check(value: str) -> str:
+        if value not in keywords:
+            try:
+                parse(value)
+                if "/" not in value:
+                    raise ValueError
+            except ValueError:
+                raise Fault(f"{value!r} is neither {what} in CIDR notation", fix) from None
+        return value
+
+    return check
+
+
+_ipv4 = _cloud_init_address(("dhcp",), ipaddress.ip_interface, "dhcp nor an address",
+                            "give dhcp, or an address such as 10.0.0.5/24")
+_ipv6 = _cloud_init_address(("dhcp", "auto"), ipaddress.IPv6Interface, "dhcp, auto nor an IPv6 address",
+                            "give dhcp, auto (SLAAC), or an address such as fd00::5/64")
+
+
+def _gateway(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise Fault(f"{value!r} is not an IP address", "give the gateway's address, such as 10.0.0.1") from None
     return value
 
 
@@ -190,8 +219,8 @@ def _balloon(v: int, info: ValidationInfo) -> int:
 
 
 def _boot_devices(v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-    if "disks" not in info.data or "networks" not in info.data:
-        return v  # a bad disk or interface is reported as such
+    if "disks" not in info.data or "networks" not in info.data or info.data.get("cloned"):
+        return v  # a bad disk or interface is reported as such; a clone also boots from its template's disks
     slots = disk_slots(info.data["disks"])
     known = {*slots, *(f"net{i}" for i in range(len(info.data["networks"]))), "ide2"}
     unknown = [device for device in v if device not in known]
@@ -206,9 +235,25 @@ def _boot_devices(v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
 def _drive_storage(v: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
     """A VM's cloud-init drive needs a storage: its own, or the first disk's."""
     found: list[Located] = []
-    if v.storage is None and info.data.get("disks") == ():
+    if v.storage is None and info.data.get("disks") == () and not info.data.get("cloned"):
         found.append((("storage",), "no storage for the cloud-init drive", "pass CloudInit(storage=...), or give "
                       "the VM a disk"))
+    return _validate_with(handler, v, found)
+
+
+def _cloud_init_fits(v: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+    """One way to give each setting, and no more addresses than the VM has interfaces."""
+    found: list[Located] = []
+    if v.interfaces and (v.ipv4 != "dhcp" or v.ipv4_gateway is not None):
+        found.append((("ipv4",), "both ipv4/ipv4_gateway and interfaces are given", "give the first interface's "
+                      "addresses as interfaces[0], and leave ipv4 and ipv4_gateway unset"))
+    networks = info.data.get("networks")
+    if isinstance(networks, tuple) and isinstance(v.interfaces, tuple) and len(v.interfaces) > len(networks):
+        found.append((("interfaces",), f"{len(v.interfaces)} address settings for {len(networks)} network "
+                      "interface(s)", "give at most one IpConfig per item of networks"))
+    if v.user_data is not None and v.user_data_file_id is not None:
+        found.append((("user_data",), "both user_data and user_data_file_id are given",
+                      "give the Snippet as user_data, or the volume id as user_data_file_id"))
     return _validate_with(handler, v, found)
 
 
@@ -237,11 +282,20 @@ class _VmDiskProps(_DiskProps):
 class _NetworkInterfaceProps(Props):
     model_config = ConfigDict(from_attributes=True)
 
-    bridge: Annotated[str | network_linux_bridge.NetworkLinuxBridge, PlainValidator(_bridge)]
+    bridge: Annotated[str | network_linux_bridge.NetworkLinuxBridge | VnetBase, PlainValidator(_bridge)]
     vlan_id: Annotated[int, whole_number(1, 4094, "VLAN id must be 1-4094",
                                          "pick a VLAN in 1-4094")] | None
     mac_address: Annotated[str, AfterValidator(_mac_address)] | None
     rate_limit_mbps: Annotated[float, BeforeValidator(rate_limit_mbps)] | None
+
+
+class _IpConfigProps(Props):
+    model_config = ConfigDict(from_attributes=True)
+
+    ipv4: Annotated[str, AfterValidator(_ipv4)] | None
+    ipv4_gateway: Annotated[str, AfterValidator(_gateway)] | None
+    ipv6: Annotated[str, AfterValidator(_ipv6)] | None
+    ipv6_gateway: Annotated[str, AfterValidator(_gateway)] | None
 
 
 class _CloudInitProps(Props):
@@ -250,13 +304,21 @@ class _CloudInitProps(Props):
     model_config = ConfigDict(from_attributes=True)
 
     ipv4: Annotated[str, AfterValidator(_ipv4)]
+    ipv4_gateway: Annotated[str, AfterValidator(_gateway)] | None
+    interfaces: tuple[Annotated[_IpConfigProps, BeforeValidator(instance_of(IpConfig, "pass IpConfig(...)"))], ...]
     # Lists, so that one key or server given as a string is refused rather than taken letter by letter.
     ssh_keys: tuple[str, ...]
     dns_servers: tuple[Annotated[str, AfterValidator(dns_server)], ...]
 
 
+_Snippet = Annotated[Snippet, PlainValidator(instance_of(Snippet, "pass a Snippet (pvecdk.cloudinit)"))]
+
+
 class _VmCloudInitProps(_CloudInitProps):
     storage: _Storage | None
+    user_data: _Snippet | None
+    vendor_data: _Snippet | None
+    network_data: _Snippet | None
 
 
 _Disk = Annotated[_DiskProps, BeforeValidator(instance_of(Disk, "pass Disk(storage, size_gib=...)"))]
@@ -289,9 +351,10 @@ class VmProps(_GuestProps):
     sockets: Annotated[int, whole_number(1, 4, "sockets must be 1-4", "give 1-4 sockets")]
     balloon_mib: Annotated[int, whole_number(0, None, "balloon must be 0 or more MiB",
                                              "give MiB, or 0 to turn ballooning off"), AfterValidator(_balloon)] | None
+    cloned: bool = False  # cloned from a template, whose disks it has besides those given
     disks: tuple[_VmDisk, ...]
-    # The last validator runs first: _drive_storage is given a CloudInit.
-    cloud_init: Annotated[_VmCloudInitProps, WrapValidator(_drive_storage),
+    # The last validator runs first: _drive_storage and _cloud_init_fits are given a CloudInit.
+    cloud_init: Annotated[_VmCloudInitProps, WrapValidator(_cloud_init_fits), WrapValidator(_drive_storage),
                           BeforeValidator(instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
     boot_order: Annotated[tuple[str, ...], AfterValidator(_boot_devices)] | None
     migration_timeout_seconds: Annotated[int, whole_number(
@@ -316,10 +379,11 @@ class VmProps(_GuestProps):
 
 
 class ContainerProps(_GuestProps):
-    template: Annotated[str, AfterValidator(_template)]
+    template: Annotated[Any, PlainValidator(_template)]
     disk: _Disk
     swap_mib: Annotated[int, whole_number(0, None, "swap must be 0 or more MiB",
                                           "give swap in MiB, or 0")]
-    cloud_init: Annotated[_CloudInitProps, BeforeValidator(instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
+    cloud_init: Annotated[_CloudInitProps, WrapValidator(_cloud_init_fits),
+                          BeforeValidator(instance_of(CloudInit, _CLOUD_INIT_FIX))] | None
 
 

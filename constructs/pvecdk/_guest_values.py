@@ -20,9 +20,11 @@ from pvecdk.bpg import (
     network_linux_bridge,
     virtual_environment_pool,
 )
+from pvecdk.cloudinit import Snippet
+from pvecdk.sdn.base import VnetBase
 from pvecdk.storage import Storage
 
-__all__ = ["CloudInit", "Disk", "HaOptions", "HaState", "NetworkInterface", "Pool"]
+__all__ = ["CloudInit", "Disk", "HaOptions", "HaState", "IpConfig", "NetworkInterface", "Pool"]
 
 MIN_VMID, MAX_VMID = 100, 999_999_999
 DEFAULT_CPU_TYPE = "x86-64-v2-AES"
@@ -104,8 +106,8 @@ class NetworkInterface:
     """A network interface on a bridge.
 
     Args:
-        bridge: The bridge, by name (``vmbr0``, which every node has) or as returned by ``node.add_bridge``.
-            Defaults to vmbr0.
+        bridge: The bridge, by name (``vmbr0``, which every node has) or as returned by ``node.add_bridge``, or
+            an SDN VNet (:class:`~pvecdk.sdn.Vnet`), whose id becomes the bridge. Defaults to vmbr0.
         vlan_id: VLAN tag (1-4094). Defaults to none (untagged).
         firewall: Filter the interface with the guest's firewall. Defaults to on.
         model: VM NIC model (``virtio``, ``e1000``, ``vmxnet3``, ``rtl8139``). Defaults to virtio.
@@ -114,7 +116,7 @@ class NetworkInterface:
         mtu: MTU (VM: 1 means the bridge's). Defaults to the bridge's.
     """
 
-    bridge: str | network_linux_bridge.NetworkLinuxBridge = "vmbr0"
+    bridge: str | network_linux_bridge.NetworkLinuxBridge | VnetBase = "vmbr0"
     vlan_id: int | None = None
     firewall: bool = True
     model: str = "virtio"
@@ -126,7 +128,31 @@ class NetworkInterface:
     def bridge_name(self) -> str:
         if isinstance(self.bridge, str):
             return self.bridge
+        if isinstance(self.bridge, VnetBase):
+            return self.bridge.vnet_id
         return str(self.bridge.name_input)
+
+    @property
+    def vnet(self) -> VnetBase | None:
+        """The SDN VNet the interface is on, if it is on one."""
+        return self.bridge if isinstance(self.bridge, VnetBase) else None
+
+
+@dataclass(frozen=True)
+class IpConfig:
+    """The addresses cloud-init gives one network interface.
+
+    Args:
+        ipv4: ``dhcp``, or an address in CIDR notation (``10.0.0.5/24``). Defaults to dhcp.
+        ipv4_gateway: Gateway for a static IPv4 address. Defaults to none.
+        ipv6: ``dhcp``, ``auto`` (SLAAC) or an address in CIDR notation. Defaults to none (no IPv6 set).
+        ipv6_gateway: Gateway for a static IPv6 address. Defaults to none.
+    """
+
+    ipv4: str | None = "dhcp"
+    ipv4_gateway: str | None = None
+    ipv6: str | None = None
+    ipv6_gateway: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,8 +169,15 @@ class CloudInit:
         ipv4_gateway: Gateway for a static address. Defaults to none.
         dns_servers: DNS servers. Defaults to the node's.
         search_domain: DNS search domain. Defaults to the node's.
-        user_data_file_id: A snippet with your own user-data (``local:snippets/user.yaml``; VM). Defaults to
-            none (PVE generates it).
+        user_data_file_id: The volume id of a snippet on storage with your own user-data
+            (``local:snippets/user.yaml``; VM). Defaults to none (PVE generates it).
+        interfaces: The addresses of each interface, net0 first (:class:`IpConfig`; VM and container), instead
+            of ``ipv4`` and ``ipv4_gateway``, which give only the first. Defaults to those two.
+        user_data: A :class:`~pvecdk.cloudinit.Snippet` with your own user-data (VM), instead of what PVE
+            generates from ``user`` and ``ssh_keys``. Defaults to none.
+        vendor_data: A snippet with vendor-data (VM), run besides the user-data: packages, the guest agent.
+            Defaults to none.
+        network_data: A snippet with network-config (VM), instead of what PVE generates. Defaults to none.
     """
 
     storage: Storage | None = None
@@ -155,6 +188,21 @@ class CloudInit:
     dns_servers: tuple[str, ...] = ()
     search_domain: str | None = None
     user_data_file_id: str | None = None
+    interfaces: tuple[IpConfig, ...] = ()
+    user_data: Snippet | None = None
+    vendor_data: Snippet | None = None
+    network_data: Snippet | None = None
+
+    @property
+    def snippets(self) -> dict[str, Snippet]:
+        """The snippets it uses, by prop name."""
+        given = {"user_data": self.user_data, "vendor_data": self.vendor_data, "network_data": self.network_data}
+        return {name: s for name, s in given.items() if s is not None}
+
+    @property
+    def ip_configs(self) -> tuple[IpConfig, ...]:
+        """The addresses per interface: ``interfaces``, else the first interface's from ``ipv4``."""
+        return self.interfaces or (IpConfig(self.ipv4, self.ipv4_gateway),)
 
 
 class Pool(_cdk.Construct):

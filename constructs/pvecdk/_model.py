@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pvecdk._values import NetworkRole
 from pvecdk.errors import ConfigError, Problem
 
-__all__ = ["CephModel", "ClusterModel", "GuestModel", "HaResourceModel", "HaRuleModel", "NodeModel",
-           "PoolModel", "VolumeModel", "Where"]
+__all__ = ["CephModel", "CloneModel", "ClusterModel", "GuestModel", "HaResourceModel", "HaRuleModel", "NodeModel",
+           "PoolModel", "VnetModel", "VolumeModel", "Where"]
 
 #: Returns a construct's path; called only to report a problem.
 Where = Callable[[], str]
@@ -34,6 +34,12 @@ class NodeModel:
     votes: int
     addresses: dict[NetworkRole, str]
     bridges: set[str] = field(default_factory=set)
+    where: Where | None = None
+    #: The interfaces the model creates on the node (bridges, bonds, VLANs) and the address each carries
+    #: (``10.0.0.11/24``, or None); None for a node whose network is managed elsewhere (another stack's).
+    interfaces: dict[str, str | None] | None = None
+    #: Interfaces that exist already and carry a role's address, by role (``cluster_interface="eno2"``).
+    existing: dict[NetworkRole, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class VolumeModel:
         storage_type: PVE's storage type.
         shared: Whether every node sees the same data.
         replicate: Whether replication copies it (a disk's ``replicate``; a cloud-init drive always).
+        nodes: The nodes its storage is defined on; None: every node.
     """
 
     field: str
@@ -53,6 +60,33 @@ class VolumeModel:
     storage_type: str
     shared: bool
     replicate: bool = True
+    nodes: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class CloneModel:
+    """What a VM is cloned from: its template's VMID (a guest of the same model), and whether the clone is linked
+    (its disks stay backed by the template's) or full (copies)."""
+
+    template_vm_id: int
+    linked: bool
+
+
+@dataclass(frozen=True)
+class VnetModel:
+    """An SDN VNet a guest's interface is on, as the rules see it.
+
+    Attributes:
+        vnet_id: PVE's VNet id (the bridge name guests get).
+        cluster: The name of the cluster whose SDN defines it.
+        nodes: The nodes its zone spans; None: every node of that cluster.
+        where: The VNet's construct path.
+    """
+
+    vnet_id: str
+    cluster: str
+    nodes: frozenset[str] | None
+    where: Where
 
 
 @dataclass
@@ -66,7 +100,9 @@ class GuestModel:
     allow_host_cpu: bool = False
     volumes: tuple[VolumeModel, ...] = ()
     bridges: tuple[str, ...] = ()
+    vnets: tuple[VnetModel, ...] = ()  # SDN VNets its interfaces are on (not in bridges)
     replicas: list[str] = field(default_factory=list)  # the nodes replication jobs copy it to
+    clone: CloneModel | None = None  # what the VM is cloned from
 
 
 @dataclass(frozen=True)
@@ -104,6 +140,8 @@ class CephModel:
     osd_hosts: list[str] = field(default_factory=list)  # one entry per OSD
     pools: list[PoolModel] = field(default_factory=list)
     filesystems: list[str] = field(default_factory=list)
+    #: Ceph's public network (monitors, clients), whether or not it is one of the cluster's networks.
+    public_network: Network | None = None
 
     @property
     def osd_nodes(self) -> tuple[str, ...]:
@@ -116,6 +154,7 @@ class ClusterModel:
     """What the rules know of one cluster (see the module docstring)."""
 
     where: Where
+    name: str = ""  # the cluster's name, which the SDN objects a guest uses must belong to
     qdevice: bool = False
     cluster_network: Network | None = None
     #: The migration network the cluster defines, if any: live migration runs there between every two nodes.
@@ -155,6 +194,15 @@ class ClusterModel:
         """The lowest node id no node has."""
         taken = {n.node_id for n in self.nodes.values()}
         return next(i for i in range(1, len(taken) + 2) if i not in taken)
+
+    def add_interface(self, node: str, name: str, address: str | None) -> None:
+        """Record an interface the model creates on ``node`` and the address (with prefix) it carries."""
+        interfaces = self.nodes[node].interfaces
+        if interfaces is None:
+            raise ValueError(f"node {node}'s network is not managed here")
+        if name in interfaces:
+            raise ValueError(f"node {node} has interface {name} already")
+        interfaces[name] = address
 
     def add_bridge(self, node: str, bridge: str) -> None:
         bridges = self.nodes[node].bridges

@@ -4,11 +4,16 @@ Quorum: corosync keeps a partition running only while it holds more than half of
 the model's votes this module computes the quorum and how many node failures the cluster survives, and
 checks the field's rules:
 
+A QDevice's vote counts only when the model sets the QDevice up (``ClusterModel.qdevice``, set by the cluster
+once it has its ``pvecdk_qdevice`` resource): a vote nothing applies is never counted.
+
 * fewer than three votes cannot fail over (unless two nodes plus a QDevice): a warning;
 * an even vote count without a QDevice risks a split with no majority: a warning;
 * HA on a cluster that cannot keep quorum after one node fails: an error;
 * a QDevice on an odd number of nodes adds no tie-break (PVE supports it only on even clusters): a warning;
-* corosync sharing the management network (no cluster network): a warning.
+* corosync sharing the management network (no cluster network): a warning;
+* a node's cluster, storage or migration address that no interface carries (neither one the model creates
+  with that address nor one named as existing): an error, since corosync links and Ceph bind to it.
 
 Guests and HA (:func:`check_guests`):
 
@@ -21,6 +26,19 @@ Guests and HA (:func:`check_guests`):
 * an HA affinity rule naming a guest that is not under HA, or keeping apart more guests than there are
   nodes: an error.
 
+Clones (:func:`check_clones`):
+
+* a VM cloned onto another node than its template's, while a volume of the template is on storage that node
+  cannot reach (local storage, or shared storage not defined there): PVE clones to another node only from
+  shared storage: an error;
+* a linked clone of a template whose disk is on storage that cannot clone a base volume (thick LVM, iSCSI):
+  an error.
+
+SDN (:func:`check_vnets`):
+
+* a guest on a VNet of another cluster's SDN (the VNet does not exist where the guest runs): an error;
+* a guest on a VNet whose zone does not span the guest's node, or (under HA) a node HA may move it to: an error.
+
 Nothing here imports cdktf or jsii: the rules read only the model a cluster's constructs join, so they run
 (and are tested) on a model built by hand. :mod:`pvecdk.policy` applies them to the clusters of a construct
 tree.
@@ -28,13 +46,16 @@ tree.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from pvecdk._model import ClusterModel, Where
+from pvecdk._storage_types import LINKED_CLONE_TYPES
 from pvecdk._values import NetworkRole
 from pvecdk.errors import Problem
 
-__all__ = ["Finding", "Quorum", "check", "check_ceph", "check_guests", "quorum"]
+__all__ = ["Finding", "Quorum", "check", "check_ceph", "check_clones", "check_guests", "check_interfaces",
+           "check_vnets", "quorum"]
 
 
 @dataclass(frozen=True)
@@ -118,8 +139,62 @@ def check(model: ClusterModel) -> list[Finding]:
     if model.cluster_network is None:
         add("warning", "cluster_network", "corosync shares the management network; traffic there can delay "
             "corosync and fence nodes", "give the cluster a separate cluster_network")
+    findings += check_interfaces(model)
     findings += check_guests(model)
+    findings += check_clones(model)
+    findings += check_vnets(model)
     findings += check_ceph(model)
+    return findings
+
+
+def check_vnets(model: ClusterModel) -> list[Finding]:
+    """The rules on the SDN VNets the cluster's guests are on (see the module docstring)."""
+    findings: list[Finding] = []
+    for guest in model.guests.values():
+        ha = model.ha_resources.get(guest.ha_resource_id)
+        for vnet in guest.vnets:
+            if vnet.cluster != model.name:
+                findings.append(Finding("error", Problem(
+                    guest.where(), "networks", f"VNet {vnet.vnet_id} ({vnet.where()}) belongs to cluster "
+                    f"{vnet.cluster}, but the guest runs on {guest.node} of cluster {model.name}: the VNet "
+                    "does not exist there", f"attach the guest to a VNet of cluster {model.name}'s SDN, or "
+                    f"move the guest to a node of {vnet.cluster}")))
+                continue
+            if vnet.nodes is None:
+                continue
+            # Where the guest may run: its node, and under HA every node HA may start it on.
+            may_run = {guest.node}
+            if ha is not None:
+                may_run |= set(ha.strict_nodes if ha.strict_nodes is not None else model.nodes)
+            outside = sorted(may_run - vnet.nodes)
+            if outside:
+                why = "runs on" if outside == [guest.node] else "may run (HA) on"
+                findings.append(Finding("error", Problem(
+                    guest.where(), "networks", f"the guest {why} {', '.join(outside)}, where the zone of VNet "
+                    f"{vnet.vnet_id} does not reach (its nodes: {', '.join(sorted(vnet.nodes))})",
+                    f"add {', '.join(outside)} to the zone's nodes, or keep the guest on "
+                    f"{', '.join(sorted(vnet.nodes))} (node=, or prefer=[...] with strict=True)")))
+    return findings
+
+
+def check_interfaces(model: ClusterModel) -> list[Finding]:
+    """Every role address of a node whose network the model manages lives on an interface (management's is
+    vmbr0's, which the node creates)."""
+    findings: list[Finding] = []
+    for node in model.nodes.values():
+        if node.interfaces is None or node.where is None:
+            continue
+        carried = {ipaddress.ip_interface(a).ip for a in node.interfaces.values() if a is not None}
+        for role, address in node.addresses.items():
+            if role is NetworkRole.MANAGEMENT or role in node.existing:
+                continue
+            if ipaddress.ip_address(address) not in carried:
+                findings.append(Finding("error", Problem(
+                    node.where(), f"{role.value}_address",
+                    f"{address} is on no interface of {node.name}: the {role.value} network has no interface there",
+                    f"add a bridge, bond or VLAN carrying it (node.add_bridge('vmbr1', ports=[...], "
+                    f"address='{address}/<prefix>')), or name the existing one with "
+                    f"{role.value}_interface='<name>'")))
     return findings
 
 
@@ -184,6 +259,36 @@ def check_guests(model: ClusterModel) -> list[Finding]:
         if rule.negative and len(rule.members) > node_count:
             error(rule.where, "guests", f"{len(rule.members)} guests kept apart on {node_count} nodes",
                   "keep apart at most as many guests as the cluster has nodes")
+    return findings
+
+
+def check_clones(model: ClusterModel) -> list[Finding]:
+    """The rules PVE has for cloning a template: where the clone may go, and what a linked clone needs."""
+    findings: list[Finding] = []
+    for guest in model.guests.values():
+        clone = guest.clone
+        template = model.guests.get(clone.template_vm_id) if clone is not None else None
+        if clone is None or template is None:
+            continue  # a template of another cluster is refused when the clone is defined
+        unreachable: dict[str, str] = {}  # storage -> why, once per storage (a disk and a drive may share it)
+        for volume in template.volumes:
+            if not volume.shared:
+                if guest.node != template.node:
+                    unreachable[volume.storage] = f"({volume.storage_type}) is local to {template.node}"
+            elif volume.nodes is not None and guest.node not in volume.nodes:
+                unreachable[volume.storage] = f"is not defined on {guest.node}"
+            if clone.linked and volume.field != "cloud_init.storage" and volume.storage_type not in LINKED_CLONE_TYPES:
+                # PVE copies a cloud-init drive even into a linked clone: only disks need the clone feature.
+                findings.append(Finding("error", Problem(
+                    guest.where(), "clone", f"a linked clone needs storage that clones a base volume, and template "
+                    f"{template.vm_id}'s storage {volume.storage} is {volume.storage_type}",
+                    "use Clone.full(template), or keep the template on lvmthin, zfspool, rbd or a directory "
+                    "or NFS storage")))
+        for storage, why in unreachable.items():
+            findings.append(Finding("error", Problem(
+                guest.where(), "clone", f"template {template.vm_id}'s storage {storage} {why}, so {guest.node} "
+                "cannot clone it (PVE clones to another node only from shared storage)",
+                f"put the VM on {template.node}, or the template on shared storage {guest.node} has")))
     return findings
 
 

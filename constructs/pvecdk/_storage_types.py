@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CONTENT", "SHARED_TYPES", "STORAGE_ID", "ContentType", "create_defaults", "release_options"]
+__all__ = ["CONTENT", "LINKED_CLONE_TYPES", "SHARED_TYPES", "STORAGE_ID", "ContentType", "create_defaults",
+           "release_options"]
 
 
 class ContentType(enum.StrEnum):
@@ -32,6 +33,10 @@ class ContentType(enum.StrEnum):
 # Storage types whose data every node sees: PVE treats them as shared without a `shared` flag.
 SHARED_TYPES = frozenset({"nfs", "cifs", "glusterfs", "cephfs", "rbd", "pbs", "iscsi", "iscsidirect", "zfs"})
 
+# Storage types that can clone a template's base volume into a linked clone (pve-storage's `clone` feature on
+# base volumes): the file-based ones (any format: the clone is a qcow2 backed by the base), LVM-thin, ZFS, RBD
+# and ZFS over iSCSI. Thick LVM, iSCSI LUNs, CephFS and PBS cannot.
+LINKED_CLONE_TYPES = frozenset({"dir", "nfs", "cifs", "glusterfs", "lvmthin", "zfspool", "rbd", "zfs"})
 
 _ALL = frozenset(ContentType)
 _C = ContentType

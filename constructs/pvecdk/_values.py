@@ -31,6 +31,7 @@ __all__ = [
     "PveVersion",
     "QDevice",
     "Retention",
+    "SshAccess",
     "dns_server",
 ]
 
@@ -121,6 +122,25 @@ class QDevice:
     """
 
     address: str
+
+
+@dataclass(frozen=True)
+class SshAccess:
+    """How the engine reaches a node's SSH server, for what PVE offers only on the command line (QDevice setup,
+    ``pveceph install``).
+
+    Args:
+        address: Host name or address. Defaults to the node's management address.
+        port: TCP port. Defaults to 22.
+        host_key: The node's public host key, ``ssh-ed25519 AAAA...`` as in
+            ``/etc/ssh/ssh_host_ed25519_key.pub``: only that key is accepted. Defaults to none: the key the node
+            offers on first contact is pinned in the Terraform state (and reported), and a later change of it
+            is refused.
+    """
+
+    address: str | None = None
+    port: int = 22
+    host_key: str | None = None
 
 
 @dataclass(frozen=True)

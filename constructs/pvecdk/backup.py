@@ -188,9 +188,14 @@ class _BackupJobProps(Props):
         if self.exclude and (self.guests is not None or self.pool is not None):
             located.append(("exclude", "exclude applies to every guest, not to a list or a pool", "drop exclude, or "
                             "drop guests/pool"))
-        if len(self.clusters()) > 1:
+        clusters = self.clusters()
+        owner = getattr(self.storage, "cluster", None)
+        if len(clusters) > 1:
             located.append(("guests", "the guests and node belong to different clusters", "back up one cluster per "
                             "job"))
+        elif clusters and isinstance(owner, ClusterBase) and owner is not clusters[0]:
+            located.append(("storage", f"storage {self.storage.node.id} belongs to cluster {owner.name}, the "
+                            f"guests to cluster {clusters[0].name}", f"back up to a storage of {clusters[0].name}"))
         elif self.node is not None:
             for field, items in (("guests", self.guests or ()), ("exclude", self.exclude)):
                 located += [(f"{field}[{i}]", f"guest {g.vm_id} runs on {g.node_name}, not on {self.node.name}", ""
@@ -364,6 +369,14 @@ class BackupJob(_cdk.Construct):
     def job_id(self) -> str:
         """PVE's job id."""
         return self._job_id
+
+    @property
+    def cluster(self) -> ClusterBase | None:
+        """The cluster the job runs on: its guests' or node's, else its storage's; None when neither tells."""
+        if self._cluster is not None:
+            return self._cluster
+        owner = getattr(self._storage, "cluster", None)
+        return owner if isinstance(owner, ClusterBase) else None
 
     @property
     def storage(self) -> Storage:

@@ -92,7 +92,9 @@ def _cluster_models(outdir: Path) -> list[tuple[str, Any, str | None, dict[str, 
                            for r in items.values() if isinstance(r.get("id"), str) and "${" not in r["id"]})
         extra = {"ceph": bool(resources.get("pvecdk_ceph")), "storages": storages}
         for resource in (resources.get("pvecdk_cluster") or {}).values():
-            found.append((path.parent.name, spec_from_config(resource), resource.get("pve_version"), extra))
+            qdevice = resource.get("qdevice")
+            found.append((path.parent.name, spec_from_config(resource), resource.get("pve_version"),
+                          {**extra, "qdevice": qdevice if isinstance(qdevice, str) else None}))
     return found
 
 

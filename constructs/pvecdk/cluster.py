@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from pvecdk import _cdk, policy
+from pvecdk import _cdk, _providers, policy
 from pvecdk._base import ClusterBase, ensure_pvecdk_provider
 from pvecdk._validation import check_props, construct_path
 from pvecdk._values import (
@@ -26,13 +26,16 @@ from pvecdk._values import (
     NextIdRange,
     PveVersion,
     QDevice,
+    SshAccess,
 )
 from pvecdk.bpg import cluster_options
+from pvecdk.bpg import provider as bpg_provider
 from pvecdk.ceph import Ceph, enable
 from pvecdk.firewall import ClusterFirewall
 from pvecdk.ha import Ha
 from pvecdk.node import Node
 from pvecdk.provider import cluster as membership_l1
+from pvecdk.provider import qdevice as qdevice_l1
 
 __all__ = [
     "AptRepository",
@@ -47,6 +50,7 @@ __all__ = [
     "NextIdRange",
     "PveVersion",
     "QDevice",
+    "SshAccess",
 ]
 
 class Cluster(ClusterBase):
@@ -96,6 +100,7 @@ class Cluster(ClusterBase):
         management_gateway: str | None = None,
         apt_repository: AptRepository | None = None,
         firewall: bool = True,
+        provider: bpg_provider.ProxmoxProvider | None = None,
     ) -> None:
         """Define the cluster.
 
@@ -110,7 +115,9 @@ class Cluster(ClusterBase):
             storage_network: CIDR of the storage network (Ceph public network, NFS). Defaults to none.
             migration_network: CIDR for live migration. Defaults to the cluster network.
             links: Corosync links, link0 first. Defaults to one link on the cluster network (or management).
-            qdevice: An external vote. Defaults to none.
+            qdevice: An external vote, set up by the engine over SSH (``pvecm qdevice setup``) on a member once
+                the cluster is formed, removed before a node joins or leaves and set up again after. Its vote
+                counts in the quorum rules because the model sets it up. Defaults to none.
             migration_type: ``secure`` (through SSH) by default.
             ha_shutdown_policy: What HA does with services when a node shuts down. Defaults to conditional.
             crs_mode: The HA resource scheduler. Defaults to PVE's (basic).
@@ -127,6 +134,11 @@ class Cluster(ClusterBase):
             management_gateway: Default gateway of the management bridge. Defaults to none.
             apt_repository: The PVE repository every node uses. Defaults to none (left as installed).
             firewall: Turn on the cluster firewall with the rules PVE needs. Defaults to on.
+            provider: The bpg/proxmox configuration (with an ``alias``) of this cluster's API, for a stack that
+                holds several clusters: every resource of the cluster uses it, and a pvecdk/pvecdk configuration
+                with the same alias, endpoint and credentials is derived from it. Defaults to the stack's default
+                configurations (no alias), which one cluster per stack needs; two clusters of a stack cannot
+                share a configuration.
         """
         path = construct_path(scope, id)
         props = check_props(ClusterBase.Props, path, dict(
@@ -143,17 +155,31 @@ class Cluster(ClusterBase):
             time_zone=time_zone, management_gateway=management_gateway, apt_repository=apt_repository,
             firewall=firewall,
         ))
+        _providers.check_provider(scope, path, name, provider)
         super().__init__(scope, id, props)
-        ensure_pvecdk_provider(self)
+        self.provider = provider
+        self.pvecdk_provider = _providers.derive_pvecdk_provider(self, provider)
+        if self.pvecdk_provider is None:
+            ensure_pvecdk_provider(self)
         p = props
         # Membership (create, join, remove) goes through our own provider; everything else that needs the
         # cluster waits for it. Terraform cannot dissolve a cluster, so destroying it is refused by default.
         self.membership = membership_l1.Cluster(
             self, "Membership", name=p.name, fencing=p.fencing.value, pve_version=p.pve_version.value,
             link=[{"priority": link.priority} for link in self.links], member={},
+            qdevice=p.qdevice.address if p.qdevice else None,
             lifecycle=_cdk.TerraformResourceLifecycle(prevent_destroy=True),
         )
         self.membership.render_late(self._render_members)
+        #: The ``pvecdk_qdevice`` resource that sets the QDevice up (None without one).
+        self.qdevice_resource: qdevice_l1.Qdevice | None = None
+        if p.qdevice is not None:
+            # After the membership: Terraform then removes it before a join or removal and sets it up after.
+            self.qdevice_resource = qdevice_l1.Qdevice(
+                self, "QDevice", cluster_name=p.name, host=p.qdevice.address, node_attribute={},
+                depends_on=[self.membership])
+            self.qdevice_resource.render_late(self._render_qdevice_nodes)
+            self.model.qdevice = True  # a vote the model sets up is a vote the rules may count
         self.resource = cluster_options.ClusterOptions(
             self, "Resource", depends_on=[self.membership],
             migration_cidr=str(self.migration_network or self.cluster_network or self.management_network),
@@ -233,6 +259,10 @@ class Cluster(ClusterBase):
         storage_address: str | None = None,
         migration_address: str | None = None,
         endpoint: str | None = None,
+        cluster_interface: str | None = None,
+        storage_interface: str | None = None,
+        migration_interface: str | None = None,
+        ssh: SshAccess | None = None,
     ) -> Node:
         """Add a node: its corosync membership, and its configuration (DNS, hosts, time, vmbr0, firewall).
 
@@ -247,6 +277,12 @@ class Cluster(ClusterBase):
             migration_address: Its address on the migration network (required when the cluster has one).
             endpoint: Its API URL, which the engine uses to create, join and read the cluster. Defaults to
                 ``https://<management_address>:8006``.
+            cluster_interface: An interface that exists already on the node (set up outside this model) and
+                carries ``cluster_address``, such as ``eno2``. Defaults to none: a bridge, bond or VLAN added to
+                the node with ``address=<cluster_address>/<prefix>`` must carry it. Likewise
+                ``storage_interface`` and ``migration_interface``.
+            ssh: How the engine reaches its SSH server for command-line steps (QDevice, Ceph packages).
+                Defaults to the management address on port 22, the host key pinned on first contact.
 
         Returns:
             The node.
@@ -255,7 +291,9 @@ class Cluster(ClusterBase):
             self, name, cluster=self, name=name, node_id=node_id if node_id is not None else self.free_node_id(),
             votes=votes, management_address=management_address, management_interface=management_interface,
             cluster_address=cluster_address, storage_address=storage_address, migration_address=migration_address,
-            endpoint=endpoint,
+            endpoint=endpoint, cluster_interface=cluster_interface, storage_interface=storage_interface,
+            migration_interface=migration_interface,
+            ssh=ssh,
         )
 
     def _render_members(self) -> None:
@@ -265,6 +303,11 @@ class Cluster(ClusterBase):
                      "addresses": [n.link_address(i) for i in range(len(self.links))]}
             for n in sorted(self._nodes, key=lambda n: n.node_id)
         })
+
+    def _render_qdevice_nodes(self) -> None:
+        """Every member's SSH access, for the QDevice (rendered at synthesis)."""
+        assert self.qdevice_resource is not None
+        self.qdevice_resource.put_node_attribute({n.name: n.ssh_entry() for n in self._nodes})
 
     # -- quorum figures
 
@@ -276,3 +319,4 @@ class Cluster(ClusterBase):
         return (f"cluster {self.name} (PVE {self.pve_version.value}): {len(self._nodes)} nodes{qdev}, "
                 f"{q.votes} votes, quorum {q.quorum}, survives {q.tolerated_failures} node "
                 f"failure{'s' if q.tolerated_failures != 1 else ''}; {links}")
+

@@ -11,7 +11,13 @@
         ├── TaskError            a task (UPID) failed or did not finish in time: .node, .upid, .exitstatus,
         │                        .log (last lines), .timed_out
         ├── PlanRefused          the change is unsafe, nothing was done: .problems (EngineProblem)
-        └── PrerequisiteMissing  a Ceph object's prerequisite is not there yet: .problems (EngineProblem)
+        ├── PrerequisiteMissing  a Ceph object's prerequisite is not there yet: .problems (EngineProblem)
+        └── ShellError           a command-line step over SSH went wrong: .node
+            ├── HostKeyError     the node's SSH host key is not the one known (changed) or none is known and
+            │                    pinning was not allowed: .expected, .got (fingerprints); nothing was sent
+            └── CommandError     a command ran and failed: .command, .exit_status, .output (last lines)
+
+A dropped or refused SSH connection is an ``UnreachableError`` whose method is ``SSH``.
 
 A ``ConfigError`` is raised before anything is written: a construct that fails validation is never added to
 the construct tree. Its message is a count line, then one line per problem::
@@ -32,8 +38,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["ApiError", "ConcurrentEditError", "ConfigError", "EngineError", "EngineProblem", "PlanRefused",
-           "PrerequisiteMissing", "Problem", "PvecdkError", "Severity", "TaskError", "UnreachableError"]
+__all__ = ["ApiError", "CommandError", "ConcurrentEditError", "ConfigError", "EngineError", "EngineProblem",
+           "HostKeyError", "PlanRefused", "PrerequisiteMissing", "Problem", "PvecdkError", "Severity", "ShellError",
+           "TaskError", "UnreachableError"]
 
 
 class Severity(StrEnum):
@@ -197,3 +204,48 @@ class PrerequisiteMissing(_Problems):
     """Something a Ceph object needs is not there yet (Ceph not initialised, no monitor); nothing was done."""
 
     prefix = "missing: "
+
+
+class ShellError(EngineError):
+    """A step PVE offers only on the command line (run over SSH) went wrong."""
+
+
+class HostKeyError(ShellError):
+    """The node's SSH host key is not the one known for it; nothing was sent to it (no login, no command).
+
+    Attributes:
+        address: ``host:port`` connected to.
+        expected: Fingerprint of the known key (None: none was known and pinning on first contact is off).
+        got: Fingerprint of the key the node presented.
+    """
+
+    def __init__(self, *, node: str, address: str, expected: str | None, got: str) -> None:
+        self.address = address
+        self.expected = expected
+        self.got = got
+        if expected is None:
+            text = (f"{node}: SSH host key of {address} is unknown ({got}) and pinning on first contact is off; "
+                    "give the node's host key in the model")
+        else:
+            text = (f"{node}: SSH host key of {address} changed: known {expected}, offered {got}; refusing to "
+                    "connect. If the node was reinstalled, put its new key in the model (or remove the pinned "
+                    "one from the state); otherwise someone may be intercepting the connection")
+        super().__init__(text, node=node)
+
+
+class CommandError(ShellError):
+    """A command ran on the node and exited non-zero.
+
+    Attributes:
+        command: The command line.
+        exit_status: Its exit status.
+        output: Its last lines of output (standard error after standard output).
+    """
+
+    def __init__(self, *, node: str, command: str, exit_status: int, output: list[str]) -> None:
+        self.command = command
+        self.exit_status = exit_status
+        self.output = list(output)
+        tail = "\n".join(f"  | {line}" for line in self.output)
+        super().__init__(f"{node}: `{command}` failed with exit status {exit_status}" + (f"\n{tail}" if tail else ""),
+                         node=node)

@@ -1,10 +1,20 @@
-"""The cluster firewall: on, with rules that open only what PVE needs, and room for the user's own.
+"""The cluster firewall: on, with rules derived from the model, and room for the user's own.
 
-PVE's ports, each open only from the network that uses it: corosync (UDP 5404-5405) from every corosync
-link's network; SSH (22), the web UI (8006), the SPICE proxy (3128) and VNC consoles (5900-5999) from the
-management network; SSH from the migration network too when migration runs there (``secure`` migration goes
-through SSH; ``insecure`` migration also needs TCP 60000-60050). The rules form the security group
-``pve-cluster``, applied at cluster level. Each network gets an IP set and an alias named after its role.
+Every service the model turns on gets exactly its ports, open only from (and to) the network that carries it,
+as PVE documents them ("Ports used by Proxmox VE", the ``Ceph`` macro, the QDevice chapter):
+
+* corosync (knet): UDP 5405-5412 on each corosync link's network;
+* Ceph, once enabled: monitors (TCP 3300 and 6789) and the other daemons (OSDs, managers, metadata servers:
+  TCP 6800-7300) on Ceph's public network; the daemons' range again on Ceph's cluster network when it is
+  another one (OSD replication and heartbeats);
+* live migration: TCP 60000-60050 on the migration network (the migration network, else the cluster network,
+  else management), and SSH (22) there, which ``secure`` migration tunnels through and cluster actions use;
+* management: SSH (22), the web UI and API (8006), VNC consoles (5900-5999) and the SPICE proxy (3128);
+* with a QDevice, the nodes' connections out to its qnetd host (TCP 5403) are allowed by name.
+
+Nothing is opened to the world: every source is one of the model's networks. The rules form the security group
+``pve-cluster``, applied at cluster level, and are derived at synthesis, so Ceph enabled after the cluster
+still gets its ports. Each network gets an IP set and an alias named after its role.
 """
 
 from __future__ import annotations
@@ -12,7 +22,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -21,8 +31,9 @@ from pydantic import AfterValidator, PlainValidator, field_validator
 from pvecdk import _cdk
 from pvecdk._base import ClusterBase
 from pvecdk._fault import Fault
+from pvecdk._model import Network
 from pvecdk._validation import LazyPath, Props, check_props, instance_of, raise_at
-from pvecdk._values import MigrationType, NetworkRole
+from pvecdk._values import NetworkRole
 from pvecdk.bpg import (
     virtual_environment_cluster_firewall,
     virtual_environment_cluster_firewall_security_group,
@@ -231,20 +242,69 @@ class SecurityGroup(_cdk.Construct):
         super().__init__(scope, id)
         self.group_name = name
         self._rules = list(rules)
+        self._derived: Callable[[], list[FirewallRule]] = list
         group = virtual_environment_cluster_firewall_security_group
         self.resource = group.VirtualEnvironmentClusterFirewallSecurityGroup(
             self, "Resource", name=name, comment=comment, rule=[r.render() for r in self._rules])
-        # Rules added later are rendered at synthesis, once.
-        self.resource.render_late(lambda: self.resource.put_rule([r.render() for r in self._rules]))
+        # Rules added later, and those derived from the model, are rendered at synthesis, once.
+        self.resource.render_late(lambda: self.resource.put_rule([r.render() for r in self.rules]))
 
     @property
     def rules(self) -> tuple[FirewallRule, ...]:
-        return tuple(self._rules)
+        """The group's rules: those derived from the model (as it stands now), then those given and added."""
+        return (*self._derived(), *self._rules)
+
+    def _derive(self, rules: Callable[[], list[FirewallRule]]) -> None:
+        """Put the rules ``rules()`` returns first, computed when read (the cluster firewall's own group)."""
+        self._derived = rules
 
     def add_rule(self, rule: FirewallRule) -> None:
         """Append a rule to the group."""
         check_props(_RuleProps, lambda: str(self.node.path), {"rule": rule})
         self._rules.append(rule)
+
+
+# PVE's ports ("Ports used by Proxmox VE", the Ceph macro, the QDevice chapter of pvecm).
+COROSYNC_PORTS = "5405:5412"  # knet, one port per link number
+CEPH_MONITOR_PORTS = "3300,6789"  # msgr2, msgr1
+CEPH_DAEMON_PORTS = "6800:7300"  # OSDs, managers, metadata servers
+MIGRATION_PORTS = "60000:60050"
+QNETD_PORT = "5403"
+MANAGEMENT_PORTS = (("22", "SSH"), ("8006", "web UI and API"), ("5900:5999", "VNC consoles"),
+                    ("3128", "SPICE proxy"))
+
+
+def _on(cluster: ClusterBase, network: Network) -> str:
+    """A network as a rule's source or destination: its role's IP set, or the CIDR when it has no role."""
+    role = next((r for r, n in cluster.defined_networks.items() if n == network), None)
+    return f"+{role.value}" if role is not None else str(network)
+
+
+def service_rules(cluster: ClusterBase) -> list[FirewallRule]:
+    """The rules every service the model of ``cluster`` turns on needs, each only on its own network."""
+    def accept(proto: str, dport: str, network: str, comment: str) -> FirewallRule:
+        return FirewallRule(Action.ACCEPT, proto=proto, dport=dport, source=network, dest=network, comment=comment)
+
+    rules = [accept("udp", COROSYNC_PORTS, f"+{link.network.value}", f"corosync link{i}")
+             for i, link in enumerate(cluster.links)]
+    mgmt = f"+{NetworkRole.MANAGEMENT.value}"
+    rules += [accept("tcp", port, mgmt, what) for port, what in MANAGEMENT_PORTS]
+    migration = _on(cluster, cluster.migration_network or cluster.cluster_network or cluster.management_network)
+    if migration != mgmt:
+        rules.append(accept("tcp", "22", migration, "SSH for migration and cluster actions"))
+    rules.append(accept("tcp", MIGRATION_PORTS, migration, "live migration"))
+    ceph = cluster.model.ceph
+    if ceph is not None and ceph.public_network is not None:
+        public = _on(cluster, ceph.public_network)
+        rules += [accept("tcp", CEPH_MONITOR_PORTS, public, "Ceph monitors"),
+                  accept("tcp", CEPH_DAEMON_PORTS, public, "Ceph OSDs, managers, metadata servers")]
+        if ceph.cluster_network is not None and ceph.cluster_network != ceph.public_network:
+            rules.append(accept("tcp", CEPH_DAEMON_PORTS, _on(cluster, ceph.cluster_network),
+                                "Ceph OSD replication"))
+    if cluster.qdevice is not None:
+        rules.append(FirewallRule(Action.ACCEPT, Direction.OUT, proto="tcp", dport=QNETD_PORT,
+                                  dest=cluster.qdevice.address, comment="QDevice (corosync-qnetd)"))
+    return rules
 
 
 class ClusterFirewall(_cdk.Construct):
@@ -268,28 +328,10 @@ class ClusterFirewall(_cdk.Construct):
             self.aliases[role] = virtual_environment_firewall_alias.VirtualEnvironmentFirewallAlias(
                 self, f"Alias-{role.value}", name=f"{role.value}-net", cidr=str(network),
                 comment=f"{role.value} network", depends_on=[cluster.membership])
-        rules = [
-            FirewallRule(Action.ACCEPT, proto="udp", dport="5404:5405", source=f"+{link.network.value}",
-                         comment=f"corosync link{i}")
-            for i, link in enumerate(cluster.links)
-        ]
-        mgmt = f"+{NetworkRole.MANAGEMENT.value}"
-        rules += [
-            FirewallRule(Action.ACCEPT, proto="tcp", dport="22", source=mgmt, comment="SSH"),
-            FirewallRule(Action.ACCEPT, proto="tcp", dport="8006", source=mgmt, comment="web UI and API"),
-            FirewallRule(Action.ACCEPT, proto="tcp", dport="3128", source=mgmt, comment="SPICE proxy"),
-            FirewallRule(Action.ACCEPT, proto="tcp", dport="5900:5999", source=mgmt, comment="VNC consoles"),
-        ]
-        migration = NetworkRole.MIGRATION if cluster.migration_network else (
-            NetworkRole.CLUSTER if cluster.cluster_network else NetworkRole.MANAGEMENT)
-        if migration != NetworkRole.MANAGEMENT:
-            rules.append(FirewallRule(Action.ACCEPT, proto="tcp", dport="22", source=f"+{migration.value}",
-                                      comment="live migration over SSH"))
-        if cluster.props.migration_type == MigrationType.INSECURE:
-            rules.append(FirewallRule(Action.ACCEPT, proto="tcp", dport="60000:60050", source=f"+{migration.value}",
-                                      comment="live migration (insecure)"))
-        self.pve_group = SecurityGroup(self, "PveGroup", name=PVE_GROUP, rules=rules,
+        self.pve_group = SecurityGroup(self, "PveGroup", name=PVE_GROUP, rules=[],
                                        comment="what Proxmox VE needs")
+        # Derived at synthesis: Ceph, enabled after the cluster, adds its ports then.
+        self.pve_group._derive(lambda: service_rules(cluster))
         # Rules name IP sets and groups by string, so Terraform learns the order from depends_on.
         _depends_on(self.pve_group.resource, list(self.ipsets.values()))
         self._cluster_rules: list[dict[str, Any]] = [{"security_group": PVE_GROUP, "comment": "Proxmox VE"}]

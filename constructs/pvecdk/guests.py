@@ -3,7 +3,9 @@
 A guest lives on a :class:`~pvecdk.node.Node` of a cluster; its disks are :class:`Disk` values on
 :class:`~pvecdk.storage.Storage` constructs, its network interfaces :class:`NetworkInterface` values on a
 bridge. ``ha=`` puts it under HA (:meth:`pvecdk.ha.Ha.protect`); :meth:`Guest.replicate_to` adds a storage
-replication job (:class:`~pvecdk.replication.Replication`).
+replication job (:class:`~pvecdk.replication.Replication`). A VM may be cloned from a
+:class:`~pvecdk.templates.VmTemplate` (``clone=``), a container made from a downloaded template
+(:class:`~pvecdk.images.DownloadedFile`).
 
 Checked when the guest is defined: the VMID (100-999999999, unique in the cluster), the node (of the cluster
 the guest is defined in), each disk's storage (holds ``images`` for a VM disk, ``rootdir`` for a container
@@ -24,14 +26,17 @@ from pvecdk import _cdk
 from pvecdk._base import NodeBase
 from pvecdk._guest import GuestBase
 from pvecdk._guest_props import ContainerProps, VmProps, disk_slots
-from pvecdk._guest_values import DEFAULT_CPU_TYPE, CloudInit, Disk, HaOptions, NetworkInterface, Pool
+from pvecdk._guest_values import DEFAULT_CPU_TYPE, CloudInit, Disk, HaOptions, IpConfig, NetworkInterface, Pool
 from pvecdk._validation import LazyPath, as_sequence, check_props
 from pvecdk.bpg import virtual_environment_container, virtual_environment_vm
+from pvecdk.errors import ConfigError
 from pvecdk.ha import Ha, HaResource
+from pvecdk.images import DownloadedFile
 from pvecdk.replication import Replication
 from pvecdk.storage import ContentType, Storage
+from pvecdk.templates import Clone
 
-__all__ = ["CloudInit", "Container", "Disk", "Guest", "NetworkInterface", "Pool", "Vm"]
+__all__ = ["CloudInit", "Container", "Disk", "Guest", "IpConfig", "NetworkInterface", "Pool", "Vm"]
 
 
 class Guest(GuestBase):
@@ -74,11 +79,15 @@ def _nic(nic: NetworkInterface) -> dict[str, Any]:
 
 
 def _network_init(ci: CloudInit) -> dict[str, Any]:
-    """The ``initialization`` a VM and a container share: the first interface's address and the DNS."""
-    ipv4: dict[str, Any] = {"address": ci.ipv4}
-    if ci.ipv4_gateway:
-        ipv4["gateway"] = ci.ipv4_gateway
-    out: dict[str, Any] = {"ip_config": [{"ipv4": ipv4}]}
+    """The ``initialization`` a VM and a container share: each interface's addresses and the DNS."""
+    configs = []
+    for ip in ci.ip_configs:
+        config: dict[str, Any] = {}
+        for family, address, gateway in (("ipv4", ip.ipv4, ip.ipv4_gateway), ("ipv6", ip.ipv6, ip.ipv6_gateway)):
+            if address is not None:
+                config[family] = {"address": address, **({"gateway": gateway} if gateway else {})}
+        configs.append(config)
+    out: dict[str, Any] = {"ip_config": configs}
     if ci.dns_servers or ci.search_domain:
         out["dns"] = {"servers": list(ci.dns_servers) or None, "domain": ci.search_domain}
     return out
@@ -111,6 +120,7 @@ class Vm(Guest):
         node: NodeBase,
         vm_id: int,
         name: str | None = None,
+        clone: Clone | None = None,
         cpu_type: str = DEFAULT_CPU_TYPE,
         cores: int = 2,
         sockets: int = 1,
@@ -140,6 +150,9 @@ class Vm(Guest):
             node: The node it runs on.
             vm_id: The VMID (100-999999999), unique in the cluster.
             name: Its name in PVE (a DNS name). Defaults to the construct id.
+            clone: The template it is cloned from (:class:`~pvecdk.templates.Clone`): ``Clone.full(template)``
+                or ``Clone.linked(template)``. It then has the template's disks besides ``disks``; a disk given
+                for one of the template's slots (the first is scsi0) grows that disk. Defaults to none (a new VM).
             cpu_type: QEMU CPU model (``cpu.type``); see the class docstring for what migrates. Defaults to
                 x86-64-v2-AES.
             cores: Cores per socket. Defaults to 2.
@@ -148,7 +161,7 @@ class Vm(Guest):
             balloon_mib: Minimum memory in MiB the balloon driver may shrink it to (``memory.floating``).
                 Defaults to PVE's (ballooning off).
             disks: Its disks, each on a storage that holds images; ``interface`` defaults to scsi0, scsi1...
-                Defaults to none (a VM that boots from the network or a CD-ROM).
+                Defaults to none (a VM that boots from the network or a CD-ROM, or a clone's template's disks).
             networks: Its network interfaces, net0 first. Defaults to one virtio interface on vmbr0 with the
                 firewall on.
             cloud_init: Cloud-init settings (a cloud-init drive). Defaults to none.
@@ -176,17 +189,22 @@ class Vm(Guest):
             networks=as_sequence(networks), tags=as_sequence(tags), pool=pool, ha=ha, cpu_type=cpu_type,
             sockets=sockets, balloon_mib=balloon_mib, disks=as_sequence(disks), cloud_init=cloud_init,
             boot_order=as_sequence(boot_order) if boot_order is not None else None,
-            migration_timeout_seconds=migration_timeout_seconds,
+            migration_timeout_seconds=migration_timeout_seconds, cloned=clone is not None,
         ))
         disk_list = list(disks)
         nic_list = list(networks)
         self._check_placement(scope, path, node=node, vm_id=vm_id, disks=disk_list, networks=nic_list,
                               cloud_init_storage=cloud_init.storage if cloud_init is not None else None)
         interfaces = disk_slots(disk_list)
+        if cloud_init is not None and (unseen := [p for f, s in cloud_init.snippets.items()
+                                                  if (p := s.problem_on(node, path(), f"cloud_init.{f}"))]):
+            raise ConfigError(unseen)
+        if clone is not None:  # the template's disks join those given; whether the node reaches them is policy's
+            disk_list, interfaces = clone.disks(path(), node, disk_list, interfaces)
         super().__init__(scope, id)
         self._cloud_init = cloud_init
         self._register(path, node=node, vm_id=vm_id, disks=disk_list, cpu_type=cpu_type,
-                       allow_host_cpu=allow_host_cpu, networks=nic_list)
+                       allow_host_cpu=allow_host_cpu, networks=nic_list, clone=clone.model if clone else None)
         disk_blocks = [{"interface": iface, "datastore_id": d.storage.storage_id, "size": d.size_gib,
                         "ssd": d.ssd or None, "discard": "on" if d.discard else None,
                         "iothread": d.iothread or None, "cache": d.cache, "backup": d.backup,
@@ -201,6 +219,7 @@ class Vm(Guest):
             boot_order=list(boot_order) if boot_order is not None else None,
             operating_system={"type": os_type}, agent={"enabled": agent}, on_boot=start_on_boot,
             migrate=migrate, timeout_migrate=migration_timeout_seconds,
+            clone=clone.render(node, disk_list, interfaces) if clone is not None else None,
         )
         self.ha = self._protect(ha)
 
@@ -210,6 +229,8 @@ class Vm(Guest):
             out["user_account"] = {"username": ci.user, "keys": list(ci.ssh_keys) or None}
         if ci.user_data_file_id:
             out["user_data_file_id"] = ci.user_data_file_id
+        for prop, snippet in ci.snippets.items():
+            out[f"{prop}_file_id"] = snippet.file_id_on(self._node)
         return out
 
     def _cloud_init_storage(self, ci: CloudInit) -> Storage:
@@ -253,7 +274,7 @@ class Container(Guest):
         *,
         node: NodeBase,
         vm_id: int,
-        template: str,
+        template: str | DownloadedFile,
         disk: Disk,
         hostname: str | None = None,
         cores: int = 1,
@@ -278,7 +299,8 @@ class Container(Guest):
             id: Construct id; stable (renaming it replaces the container).
             node: The node it runs on.
             vm_id: The VMID (100-999999999), unique in the cluster.
-            template: The OS template's volume id (``local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst``).
+            template: The OS template: a :class:`~pvecdk.images.DownloadedFile` of ``vztmpl`` content the node
+                sees, or the volume id of one on storage (``local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst``).
             disk: The root volume, on a storage that holds rootdir.
             hostname: Host name inside the container. Defaults to the construct id.
             cores: CPU cores. Defaults to 1.
@@ -305,6 +327,8 @@ class Container(Guest):
             swap_mib=swap_mib, cloud_init=cloud_init,
         ))
         nic_list = list(networks)
+        if isinstance(template, DownloadedFile) and (found := template.problem_on(node, path(), "template")):
+            raise ConfigError([found])
         self._check_placement(scope, path, node=node, vm_id=vm_id, disks=[disk], networks=nic_list)
         super().__init__(scope, id)
         self._register(path, node=node, vm_id=vm_id, disks=[disk], cpu_type=None, allow_host_cpu=False,
@@ -318,7 +342,8 @@ class Container(Guest):
             cpu={"cores": cores}, memory={"dedicated": memory_mib, "swap": swap_mib},
             disk={"datastore_id": disk.storage.storage_id, "size": disk.size_gib, "replicate": disk.replicate},
             network_interface=[{"name": f"eth{i}", **_nic(n)} for i, n in enumerate(nic_list)] or None,
-            operating_system={"template_file_id": template, "type": os_type},
+            operating_system={"template_file_id": template.file_id_on(node) if isinstance(
+                template, DownloadedFile) else template, "type": os_type},
             initialization=init, unprivileged=unprivileged, features={"nesting": True} if nesting else None,
             start_on_boot=start_on_boot,
         )

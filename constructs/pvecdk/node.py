@@ -4,6 +4,8 @@ Created by :meth:`pvecdk.cluster.Cluster.add_node`. Each node manages its DNS se
 names every node on the cluster network (so nodes resolve each other without DNS), its time zone, the
 ``vmbr0`` bridge on the management network, its firewall options and its package repository; further
 bridges, bonds and VLANs are added with :meth:`Node.add_bridge`, :meth:`Node.add_bond`, :meth:`Node.add_vlan`.
+The node's cluster, storage and migration addresses each live on one of those (given its ``address``) or on an
+interface named as existing (``cluster_interface=...``); the policy refuses an address on no interface.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pvecdk import ceph
 from pvecdk._base import ClusterBase, NodeBase, url_host
 from pvecdk._fault import Fault
 from pvecdk._validation import Props, check_props, construct_path, whole_number
-from pvecdk._values import BondMode, NetworkRole
+from pvecdk._values import BondMode, NetworkRole, SshAccess
 from pvecdk.bpg import (
     apt_standard_repository,
     network_linux_bond,
@@ -115,6 +117,8 @@ class Node(NodeBase):
         pve1.add_vlan("vmbr0.20", interface="vmbr0", vlan=20)
     """
 
+    manages_network = True
+
     def __init__(
         self,
         scope: ClusterBase,
@@ -130,15 +134,22 @@ class Node(NodeBase):
         storage_address: str | None,
         migration_address: str | None,
         endpoint: str | None = None,
+        cluster_interface: str | None = None,
+        storage_interface: str | None = None,
+        migration_interface: str | None = None,
+        ssh: SshAccess | None = None,
     ) -> None:
         path = construct_path(scope, id)
         props = check_props(NodeBase.Props, path, dict(
             name=name, node_id=node_id, votes=votes, management_address=management_address,
             management_interface=management_interface, cluster_address=cluster_address,
             storage_address=storage_address, migration_address=migration_address,
+            cluster_interface=cluster_interface, storage_interface=storage_interface,
+            migration_interface=migration_interface,
             # A management address that is not a string is reported as such; the endpoint is not guessed from it.
             endpoint=endpoint or (f"https://{url_host(management_address)}:8006"
                                   if isinstance(management_address, str) else "https://unset:8006"),
+            ssh=ssh,
         ))
         addresses = {role: addr for role, addr in (
             (NetworkRole.MANAGEMENT, management_address), (NetworkRole.CLUSTER, cluster_address),
@@ -227,6 +238,7 @@ class Node(NodeBase):
             self, f"Bridge-{name}", node_name=self.name, name=name, ports=list(props.ports) or None, address=address,
             gateway=gateway, vlan_aware=vlan_aware, mtu=mtu, comment=comment, autostart=True, depends_on=self._after)
         self.join_bridge(name, bridge)
+        self.cluster.model.add_interface(self.name, name, address)
         return bridge
 
     def add_bond(
@@ -251,10 +263,12 @@ class Node(NodeBase):
             raise ConfigError([Problem(path, "mode", f"{mode!r} is not a bond mode",
                                        "pick one of " + ", ".join(m.value for m in BondMode))])
         self._enslave(path, "slaves", name, props.slaves)
-        return network_linux_bond.NetworkLinuxBond(
+        bond = network_linux_bond.NetworkLinuxBond(
             self, f"Bond-{name}", node_name=self.name, name=name, slaves=list(props.slaves),
             bond_mode=BondMode(mode).value,
             address=address, mtu=mtu, comment=comment, autostart=True, depends_on=self._after)
+        self.cluster.model.add_interface(self.name, name, address)
+        return bond
 
     def add_vlan(
         self,
@@ -270,9 +284,11 @@ class Node(NodeBase):
             interface=interface, vlan=vlan, address=address, comment=comment))
         self._check_iface("add_vlan", name, r"^[A-Za-z][A-Za-z0-9_]*\.\d{1,4}$|^vlan\d{1,4}$",
                           "<interface>.<vlan>, such as vmbr0.20")
-        return network_linux_vlan.NetworkLinuxVlan(
+        vlan_interface = network_linux_vlan.NetworkLinuxVlan(
             self, f"Vlan-{name}", node_name=self.name, name=name, interface=interface, vlan=vlan,
             address=address, comment=comment, autostart=True, depends_on=self._after)
+        self.cluster.model.add_interface(self.name, name, address)
+        return vlan_interface
 
     def _enslave(self, path: str, field: str, owner: str, ports: Sequence[str]) -> None:
         """Record ``ports`` as ``owner``'s; a port can belong to one bridge or bond only."""

@@ -1,11 +1,11 @@
 """Rules that span constructs, checked before synthesis.
 
-The rules themselves (quorum, guests under HA and migration, Ceph) are pure functions of a cluster's model, in
-:mod:`pvecdk._rules`; see there for the list. This module applies them to constructs: each function takes a
-:class:`~pvecdk.cluster.Cluster` (or its ``model``). :func:`enforce` runs every rule on every cluster in a
-construct tree and raises a ConfigError listing all errors; ``pvecdk.synth.synth_app`` calls it before writing
-anything. Each cluster also registers the rules as a cdktf validation, so ``app.synth()`` called directly
-refuses the same models.
+The rules themselves (quorum, guests under HA and migration, clones of templates, SDN VNets, Ceph) are pure functions
+of a cluster's model, in :mod:`pvecdk._rules`; see there for the list. This module applies them to constructs: each
+function takes a :class:`~pvecdk.cluster.Cluster` (or its ``model``). :func:`enforce` runs every rule on every
+cluster in a construct tree and raises a ConfigError listing all errors; ``pvecdk.synth.synth_app`` calls it
+before writing anything. Each cluster also registers the rules as a cdktf validation, so ``app.synth()`` called
+directly refuses the same models.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from pvecdk._model import ClusterModel
 from pvecdk._rules import Finding, Quorum
 from pvecdk.errors import ConfigError
 
-__all__ = ["Finding", "Quorum", "check", "check_ceph", "check_guests", "clusters_in", "enforce", "quorum",
-           "register"]
+__all__ = ["Finding", "Quorum", "check", "check_ceph", "check_clones", "check_guests", "check_vnets", "clusters_in",
+           "enforce",
+           "quorum", "register"]
 
 
 def _model(cluster: ClusterBase | ClusterModel) -> ClusterModel:
@@ -41,6 +42,16 @@ def check(cluster: ClusterBase | ClusterModel) -> list[Finding]:
 def check_guests(cluster: ClusterBase | ClusterModel) -> list[Finding]:
     """The rules on the cluster's guests that HA and migration need."""
     return _rules.check_guests(_model(cluster))
+
+
+def check_clones(cluster: ClusterBase | ClusterModel) -> list[Finding]:
+    """PVE's rules for cloning templates: the clone's node reaches the template's storage; linked clones."""
+    return _rules.check_clones(_model(cluster))
+
+
+def check_vnets(cluster: ClusterBase | ClusterModel) -> list[Finding]:
+    """The rules on the SDN VNets the cluster's guests are on."""
+    return _rules.check_vnets(_model(cluster))
 
 
 def check_ceph(cluster: ClusterBase | ClusterModel) -> list[Finding]:

@@ -192,9 +192,32 @@ def test_preflight_reports_every_check(fake: FakeCluster) -> None:
         reports = {r.node: r for r in preflight(c, spec(fake, "pve1", "pve2", "pve3", "pve4"), pve_version="9.1")}
     assert reports["pve1"].ok and reports["pve2"].ok
     assert [(ch.name, ch.ok) for ch in reports["pve3"].checks] == [
-        ("reachable", True), ("version", True), ("clock", True), ("membership", True)]
+        ("reachable", True), ("version", True), ("clock", True), ("addresses", True), ("membership", True)]
     assert reports["pve3"].checks[-1].detail == "standalone: will join lab"
     assert not reports["pve4"].ok and reports["pve4"].checks[0].name == "reachable"
+
+
+def test_preflight_reports_a_link_address_no_interface_carries(fake: FakeCluster) -> None:
+    wrong = ClusterSpec("lab", (MemberSpec("pve1", 1, ("10.0.0.11",), fake.endpoint("pve1")),
+                                MemberSpec("pve2", 2, ("10.0.0.99",), fake.endpoint("pve2"))))
+    with client(fake) as c:
+        reports = {r.node: r for r in preflight(c, wrong)}
+    assert reports["pve1"].ok
+    (check,) = [ch for ch in reports["pve2"].checks if ch.name == "addresses"]
+    assert not check.ok and "link0 10.0.0.99" in check.detail
+
+
+def test_a_join_whose_link_address_is_missing_is_refused_before_it_starts(fake: FakeCluster) -> None:
+    wrong = ClusterSpec("lab", (MemberSpec("pve1", 1, ("10.0.0.11",), fake.endpoint("pve1")),
+                                MemberSpec("pve2", 2, ("10.0.0.99",), fake.endpoint("pve2"))))
+    with client(fake) as c:
+        with pytest.raises(EngineError) as excinfo:
+            apply_changes(c, wrong, join_password=ROOT_PASSWORD)
+        assert "link0 10.0.0.99" in str(excinfo.value) and excinfo.value.node == "pve2"
+        assert sorted(fake.state.members) == ["pve1"], "pve1 formed the cluster, pve2 was not touched"
+        assert not any(r.method == "POST" and r.path == "/cluster/config/join" for r in fake.requests)
+        live = apply_changes(c, spec(fake, "pve1", "pve2"), join_password=ROOT_PASSWORD)
+    assert sorted(live.members) == ["pve1", "pve2"], "with the address fixed, a rerun converges"
 
 
 def test_preflight_catches_a_version_the_model_does_not_target(fake: FakeCluster) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .api import Request
 from .cluster import ClusterState, ClusterView, FakeCluster, Member
+from .commands import CommandFault
 from .faults import Fault
 from .model import Guest
 from .views import (
@@ -28,6 +29,7 @@ __all__ = [
     "CephView",
     "ClusterState",
     "ClusterView",
+    "CommandFault",
     "DiskView",
     "FakeCluster",
     "Fault",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http
 import json
 import re
+import secrets
 import threading
 import traceback
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 # Importing the handler modules fills the route table.
 from . import (  # noqa: F401
+    commands,
     handlers_ceph,
     handlers_ceph_daemons,
     handlers_ceph_osds,
@@ -111,6 +113,9 @@ class Backend:
         self._auth_delay = auth_failure_delay
         self._certs: dict[str, NodeCert] = {}
         self._record_lock = threading.Lock()
+        # The command-line stand-ins of the SSH tests post to /fakepve/command with this secret.
+        self.control_secret = secrets.token_hex(16)
+        self.commands = commands.CommandBook()
         for node in world.nodes.values():
             self._certs[node.name] = ca.issue(node.name, node.addresses)
 
@@ -138,6 +143,8 @@ class Backend:
         """Answer one request; None means: close the connection without an answer."""
         url = urlsplit(target)
         path = unquote(url.path)
+        if path == "/fakepve/command":
+            return self._command(node, method, headers, body)
         match = re.fullmatch(r"/api2/+([a-z][a-z0-9]+)(/.*)?", path)
         if match is None:
             return self._error(ApiError(501, f"no such file '{path}'\n"))
@@ -170,6 +177,16 @@ class Backend:
             if stop:
                 return late
         return response
+
+    def _command(self, node: str, method: str, headers: Mapping[str, str], body: bytes) -> Response:
+        """A command a stand-in ran on ``node`` (see commands.py); not part of PVE's API."""
+        if method != "POST" or not secrets.compare_digest(headers.get("X-Fakepve-Control", ""), self.control_secret):
+            return self._error(ApiError(403, "fakepve control: forbidden"))
+        argv = [str(a) for a in json.loads(body)["argv"]]
+        with self.world.lock:
+            outcome = commands.run(self.world, self.commands, node, argv)
+        payload = {"exit": outcome.exit, "stdout": outcome.stdout, "stderr": outcome.stderr, "drop": outcome.drop}
+        return Response(200, "OK", json.dumps(payload).encode(), False)
 
     def _apply(self, rule: FaultRule, interrupt: threading.Event) -> tuple[bool, Response | None]:
         """(True, answer) when the fault replaces the answer (None: drop); (False, None) to carry on."""

@@ -21,6 +21,8 @@ from .auth import Credentials
 from .ceph import daemons
 from .certs import CertAuthority
 from .clusterops import Link, create_cluster, remove_member
+from .commands import CommandFault
+from .commands import FaultRule as CommandRule
 from .disks import DiskSpec, make_disks
 from .faults import Fault, FaultRule
 from .model import ClusterConf, CorosyncNode, Guest, NodeState, World, corosync_conf
@@ -186,7 +188,8 @@ class FakeCluster:
     several addresses, the first being that one and the others further local addresses usable for links (and
     for Ceph's public and cluster networks). `disks` gives a node's data disks besides its system disk
     /dev/sda: device paths (1 TiB SSDs each) or paths with sizes in bytes; a node not named gets /dev/sdb,
-    /dev/sdc and /dev/sdd.
+    /dev/sdc and /dev/sdd. `ceph_installed=False` leaves the Ceph packages off the nodes (Ceph init then fails
+    until `pveceph install` ran).
     """
 
     def __init__(
@@ -201,6 +204,7 @@ class FakeCluster:
         rotate_certs_on_join: bool = True,
         auth_failure_delay: float = 0.0,
         disks: Mapping[str, DiskSpec] | None = None,
+        ceph_installed: bool = True,
     ) -> None:
         if version not in RELEASES:
             raise ValueError(f"version must be one of {sorted(RELEASES)}, not {version!r}")
@@ -224,6 +228,8 @@ class FakeCluster:
             raise ValueError(f"disks given for unknown nodes: {sorted(unknown)}")
         for name, node in self._world.nodes.items():
             node.disks = make_disks(name, (disks or {}).get(name))
+            # Installed unless the test installs them itself (`pveceph install` over SSH).
+            node.ceph_packages = "squid" if ceph_installed else None
         self._backend: Backend | None = None
         self._servers: dict[str, NodeServer] = {}
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -348,6 +354,36 @@ class FakeCluster:
             raise ValueError("times must be at least 1 (or None for every matching request)")
         rule = FaultRule(node, kind, path, method.upper() if method else None, times, delay, message, after)
         self._running().faults.add(rule)
+
+    # --- the command line (the SSH tests' stand-ins) --------------------------------------------------
+
+    @property
+    def control_secret(self) -> str:
+        """What a command stand-in sends to the control endpoint (``POST /fakepve/command``)."""
+        return self._running().control_secret
+
+    def command_fault(self, prefix: Sequence[str], kind: CommandFault, times: int = 1) -> None:
+        """The next ``times`` commands starting with ``prefix`` (``["pvecm", "qdevice", "setup"]``) meet
+        ``kind``."""
+        with self._world.lock:
+            self._running().commands.rules.append(CommandRule(tuple(prefix), kind, times))
+
+    @property
+    def commands(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Every command the stand-ins ran: (node, argv)."""
+        with self._world.lock:
+            return list(self._running().commands.ran)
+
+    def qdevice(self) -> str | None:
+        """The qnetd host of the main cluster's QDevice (None: none configured)."""
+        with self._world.lock:
+            cluster = self._world.main_cluster()
+            return cluster.qdevice if cluster is not None else None
+
+    def ceph_packages(self, node: str) -> str | None:
+        """The Ceph release installed on ``node`` (None: none)."""
+        with self._world.lock:
+            return self._world.nodes[node].ceph_packages
 
     def clear_faults(self, node: str | None = None) -> None:
         self._running().faults.clear(node)

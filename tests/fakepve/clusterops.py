@@ -95,6 +95,8 @@ def add_node(
         raise AddNodeError("invalid corosync.conf", {"error0": "no nodes found"})
     if not world.quorate(member):
         raise AddNodeError("cluster not ready - no quorum?")
+    if cluster.qdevice:
+        raise AddNodeError("cannot add node with a QDevice configured, remove it first (pvecm qdevice remove)")
     for link in links.values():
         for other in cluster.nodes.values():
             if other.name == name:
@@ -239,6 +241,8 @@ def delete_node(world: World, node: NodeState, target: str) -> None:
         )
     if cluster is None or found is None:
         raise ApiError(500, f"Node/IP: {target} is not a known host of the cluster.\n")
+    if cluster.qdevice:
+        raise ApiError(500, "cannot delete node with a QDevice configured, remove it first (pvecm qdevice remove)\n")
     remove_member(world, cluster, found.name)
 
 

@@ -136,6 +136,9 @@ def cmd_safety(call: Call) -> dict[str, Any]:
 def init(call: Call) -> None:
     """Write ceph.conf once per cluster. A repeat keeps fsid, size and min_size, as PVE keeps [global]."""
     node = target_node(call)
+    if node.ceph_packages is None:
+        # PVE checks for the Ceph binaries first; `pveceph install` puts them there.
+        raise ApiError(500, "binary not installed: /usr/bin/ceph-mon\n")
     if not call.world.quorate(node):
         raise ApiError(500, CONF_NO_QUORUM + "\n")
     wanted = new_ceph(call.services.release.schema, call.params)

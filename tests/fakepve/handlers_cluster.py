@@ -101,7 +101,15 @@ def config_totem(call: Call) -> dict[str, Any] | None:
 
 @route("GET", "/cluster/config/qdevice")
 def qdevice(call: Call) -> dict[str, str]:
-    return {}  # no corosync-qdevice socket, hence no status
+    cluster = call.node.cluster
+    if cluster is None or not cluster.qdevice:
+        return {}  # no corosync-qdevice socket, hence no status
+    # The fields corosync-qdevice-tool -sv prints, as PVE passes them on.
+    member = cluster.nodes.get(call.node.name)
+    return {"Algorithm": "Fifty-Fifty split", "Echo reply": "Received", "Heuristics": "Disabled",
+            "Model": "Net", "Node ID": str(member.nodeid if member else 0), "QNetd host": f"{cluster.qdevice}:5403",
+            "State": "Connected", "Tie-breaker": "Node with lowest node ID", "Configured node list": str(
+                len(cluster.nodes))}
 
 
 @route("GET", "/cluster/config/join")

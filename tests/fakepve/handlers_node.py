@@ -1,4 +1,4 @@
-"""Node-level API methods: version, login, the node list, node time, worker tasks and the node's disks."""
+"""Node-level API methods: version, login, the node list, node time, network, worker tasks and the node's disks."""
 
 from __future__ import annotations
 
@@ -65,6 +65,24 @@ def node_time(call: Call) -> dict[str, Any]:
     node = target_node(call)
     now = int(time.time() + node.clock_skew)
     return {"time": now, "localtime": now, "timezone": "UTC"}
+
+
+@route("GET", "/nodes/{node}/network")
+def node_network(call: Call) -> list[dict[str, Any]]:
+    """One configured interface per address of the node (its own first), as ``/nodes/{node}/network`` lists
+    them: IPv4 in ``address``/``cidr``, IPv6 in ``address6``/``cidr6``."""
+    node = target_node(call)
+    rows: list[dict[str, Any]] = []
+    for i, address in enumerate(node.addresses):
+        row: dict[str, Any] = {"iface": f"vmbr{i}", "type": "bridge", "method": "static", "active": 1,
+                               "autostart": 1, "families": ["inet6" if ":" in address else "inet"]}
+        if ":" in address:
+            row.update(address6=address, cidr6=f"{address}/64", netmask6="64", method6="static")
+        else:
+            row.update(address=address, cidr=f"{address}/24", netmask="255.255.255.0")
+        rows.append(row)
+    kind = call.params.get("type")
+    return [r for r in rows if kind in (None, "any_bridge", r["type"])]
 
 
 def _task(call: Call) -> Task:

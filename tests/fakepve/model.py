@@ -43,6 +43,8 @@ class ClusterConf:
     storage: dict[str, StorageEntry] = field(default_factory=default_storage)
     ceph: CephCluster | None = None
     config_version: int = 1
+    qdevice: str | None = None  # the qnetd host `pvecm qdevice setup` configured (one more vote)
+    qdevice_certs: bool = False  # a setup got as far as the certificate stores (a half-done one leaves them)
 
 
 @dataclass
@@ -67,6 +69,8 @@ class NodeState:
     local_ceph: CephCluster | None = None
     disks: dict[str, Disk] = field(default_factory=dict)
     tasks: dict[str, Task] = field(default_factory=dict)
+    ceph_packages: str | None = None  # the Ceph release `pveceph install` put on the node (None: none)
+    watchdog_module: str | None = None  # WATCHDOG_MODULE in /etc/default/pve-ha-manager (None: softdog)
 
     @property
     def address(self) -> str:
@@ -160,9 +164,11 @@ class World:
     def cluster_quorate(self, cluster: ClusterConf) -> bool:
         if self.partitioned or time.monotonic() < self.unsettled_until:
             return False
-        total = sum(m.votes for m in cluster.nodes.values())
+        # A QDevice is one more vote, held while the qnetd host answers (it always does here).
+        qdevice = 1 if cluster.qdevice else 0
+        total = sum(m.votes for m in cluster.nodes.values()) + qdevice
         online = sum(m.votes for m in cluster.nodes.values() if m.name in self.nodes and self.nodes[m.name].online)
-        return online >= total // 2 + 1
+        return online + qdevice >= total // 2 + 1
 
     def quorate(self, node: NodeState) -> bool:
         """A standalone node runs its configuration store in local mode, which is always writable."""
@@ -227,7 +233,11 @@ def corosync_conf(cluster: ClusterConf) -> str:
         lines.append("  node {")
         lines += [f"    {k}: {v}" for k, v in sorted(nodelist_entry(member).items())]
         lines.append("  }")
-    lines += ["}", "", "quorum {", "  provider: corosync_votequorum", "}", "", "totem {"]
+    lines += ["}", "", "quorum {"]
+    if cluster.qdevice:
+        lines += ["  device {", "    model: net", "    net {", "      algorithm: ffsplit",
+                  f"      host: {cluster.qdevice}", "      tls: on", "    }", "    votes: 1", "  }"]
+    lines += ["  provider: corosync_votequorum", "}", "", "totem {"]
     for key, value in totem(cluster).items():
         if key == "interface":
             for iface in value.values():

@@ -221,7 +221,7 @@ def synthesize(fake: FakeCluster, outdir: Path) -> None:
     for name in ("pve1", "pve2", "pve3"):
         i = int(name[3:])
         cluster.add_node(name, node_id=i, management_interface="eno1", management_address=f"192.168.1.{10 + i}",
-                         cluster_address=ADDRESSES[name], endpoint=fake.endpoint(name))
+                         cluster_address=ADDRESSES[name], cluster_interface="eno2", endpoint=fake.endpoint(name))
     app.synth()
 
 

@@ -6,9 +6,10 @@ OSDs, pools and file systems are added with :meth:`Ceph.add_osd` (or ``node.add_
 and :meth:`Ceph.add_filesystem`, and ``pool.as_storage()`` / ``fs.as_storage()`` define the RBD and CephFS
 storage on them.
 
-Terraform applies everything in the order Ceph needs, whatever order the calls came in: cluster membership,
-init, monitors, managers, OSDs, pools, metadata servers, file systems, storage (each stage ``depends_on`` the
-one before, rendered at synthesis). Props are checked when a thing is added; rules over the whole Ceph (an odd
+Terraform applies everything in the order Ceph needs, whatever order the calls came in: cluster membership and
+Ceph's packages on every node (``pveceph install`` over SSH, ``pvecdk_ceph_packages``), init, monitors,
+managers, OSDs, pools, metadata servers, file systems, storage (each stage ``depends_on`` the one before,
+rendered at synthesis). Props are checked when a thing is added; rules over the whole Ceph (an odd
 number of monitors, pool sizes against the nodes with OSDs, a metadata server for each file system) are
 checked before synthesis by :mod:`pvecdk.policy`.
 """

@@ -76,7 +76,7 @@ class CephBase(_cdk.Construct):
                  init_node: NodeBase) -> None:
         super().__init__(scope, id)
         cluster.attach(self)
-        self.model = CephModel(lambda: str(self.node.path), public_role, private)
+        self.model = CephModel(lambda: str(self.node.path), public_role, private, public_network=public)
         cluster.model.enable_ceph(self.model)
         self.cluster = cluster
         self.public_network: Network = public

@@ -26,7 +26,7 @@ from pvecdk.ceph.values import (
 )
 from pvecdk.errors import ConfigError, Problem
 from pvecdk.provider import ceph as ceph_l1
-from pvecdk.provider import ceph_manager, ceph_mds, ceph_monitor
+from pvecdk.provider import ceph_manager, ceph_mds, ceph_monitor, ceph_packages
 
 
 class Ceph(CephBase):
@@ -66,10 +66,14 @@ class Ceph(CephBase):
         assert public is not None
         super().__init__(scope, id, cluster=cluster, public=public, private=private, public_role=public_role,
                          private_role=private_role, init_node=mons[0])
+        #: ``pvecdk_ceph_packages``: ``pveceph install`` on every node of the cluster, before Ceph's init.
+        self.packages = ceph_packages.CephPackages(self, "Packages", node_attribute={})
+        self.packages.render_late(lambda: self.packages.put_node_attribute(
+            {n.name: n.ssh_entry() for n in cluster.nodes}))
         self.resource = ceph_l1.Ceph(
             self, "Resource", node_name=self.init_node.name, endpoint=self.init_node.endpoint,
             network=str(public), cluster_network=str(private) if private is not None else None,
-            depends_on=[cluster.membership],
+            depends_on=[cluster.membership, self.packages],
         )
         for node in mons:
             self.add_monitor(node)

@@ -8,7 +8,9 @@ join each missing node, remove one departed node, set the fencing mode) and refu
 * removing a node that hosts guests or HA resources (migrate them first);
 * a removal after which the remaining online nodes would not be quorate;
 * changing the id, votes or addresses of an existing member (PVE cannot; remove and rejoin it);
-* any join or removal while the cluster has no quorum.
+* any join or removal while the cluster has no quorum;
+* any join or removal while a QDevice is configured (PVE refuses them: it is removed first, see
+  :mod:`pvecdk.engine.qdevice`).
 
 :func:`apply_changes` carries out one step at a time and reads the cluster again after each, so a run that
 stopped half-way (a crash, a failed task) is simply continued by the next run: every step checks that it is
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pvecdk.engine.client import Client
+from pvecdk.engine.qdevice import qnetd_host
 from pvecdk.engine.steps import Action, Step
 from pvecdk.errors import ApiError, EngineError, EngineProblem, PlanRefused, TaskError, UnreachableError
 
@@ -35,6 +38,7 @@ __all__ = [
     "PlanRefused",
     "Step",
     "apply_changes",
+    "missing_addresses",
     "plan_changes",
     "read_cluster",
 ]
@@ -104,6 +108,7 @@ class LiveCluster:
     guests: dict[str, list[str]] = field(default_factory=dict)  # node -> guest ids on it
     ha_nodes: dict[str, list[str]] = field(default_factory=dict)  # node -> HA resources placed on it
     answered_by: str | None = None  # the member whose view this is
+    qdevice: str | None = None  # the qnetd host of a configured QDevice
 
 
 # --------------------------------------------------------------------------------------------------- read
@@ -157,6 +162,10 @@ def read_cluster(client: Client, spec: ClusterSpec) -> LiveCluster:
     if live.answered_by is not None:
         _read_placement(client, live)
         _read_links(client, live)
+        try:
+            live.qdevice = qnetd_host(client.get(live.answered_by, "/cluster/config/qdevice"))
+        except (ApiError, UnreachableError):
+            pass  # unread, a join or removal still meets PVE's own refusal
     return live
 
 
@@ -237,6 +246,11 @@ def plan_changes(spec: ClusterSpec, live: LiveCluster) -> tuple[list[Step], list
                                           "through the PVE API", "remove the node in one run and add it back in "
                                           "the next", "member"))
     removals = sorted(n for n in live.members if spec.member(n) is None)
+    if live.qdevice and live.name is not None and (joining or removals):
+        problems.append(EngineProblem(f"cluster {live.name}", f"has a QDevice on {live.qdevice}, and PVE adds or "
+                                      "removes nodes only without one", "model it (Cluster qdevice=...), so it is "
+                                      "removed before the change and set up again after, or run `pvecm qdevice "
+                                      "remove` first", "qdevice"))
     if len(removals) > 1:
         problems.append(EngineProblem(", ".join(removals), f"{len(removals)} removals at once",
                                       "remove one node per run so quorum can be checked between steps", "member"))
@@ -257,6 +271,14 @@ def plan_changes(spec: ClusterSpec, live: LiveCluster) -> tuple[list[Step], list
     if spec.fencing is not None and spec.fencing != (live.fencing or "watchdog"):
         steps.append(Step(Action.OPTIONS, ordered[0].name, f"set fencing to {spec.fencing}"))
     return steps, problems
+
+
+def missing_addresses(client: Client, member: MemberSpec) -> list[str]:
+    """The link addresses of ``member`` that no interface of the node carries (``/nodes/{node}/network``)."""
+    rows = client.get(member.name, f"/nodes/{member.name}/network") or []
+    configured = {str(r[key]).split("/")[0] for r in rows for key in ("address", "address6", "cidr", "cidr6")
+                  if r.get(key)}
+    return [f"link{i} {address}" for i, address in enumerate(member.links) if address not in configured]
 
 
 # --------------------------------------------------------------------------------------------------- apply
@@ -314,6 +336,14 @@ def _run(client: Client, spec: ClusterSpec, live: LiveCluster, step: Step, join_
     member = spec.member(step.node)
     if step.action in (Action.CREATE, Action.JOIN) and _await_running_tasks(client, step.node, task_timeout):
         return  # an earlier run's create or join was still running: read again, then plan from its outcome
+    if step.action in (Action.CREATE, Action.JOIN):
+        assert member is not None
+        # corosync binds each link to its address: one the node lacks fails the join half-way.
+        missing = missing_addresses(client, member)
+        if missing:
+            raise EngineError(f"{', '.join(missing)}: no interface of {member.name} carries this address; "
+                              "configure the interface the model gives it (apply the node's network first), "
+                              "then run again", node=member.name)
     if step.action is Action.CREATE:
         assert member is not None
         upid = client.post(member.name, "/cluster/config", clustername=spec.name, nodeid=member.node_id,

@@ -1,10 +1,13 @@
 """Day-0 checks of every node in the model, in parallel, before Terraform touches anything.
 
 For each node: it answers; it runs the PVE release the model targets, like every other node; its clock is
-within ``max_skew_seconds`` of this machine's; its membership is what the model expects (in the model's
+within ``max_skew_seconds`` of this machine's; each of its corosync link addresses is configured on one of
+its interfaces (``/nodes/{node}/network``); its membership is what the model expects (in the model's
 cluster with the model's node id, or standalone and ready to join); and, once clustered, the cluster is
 quorate. Where the model has them: the storage definitions it names are active on the node (or not defined
 yet), and Ceph, once initialised, reports its health (``HEALTH_ERR`` fails; a warning passes with its checks).
+The QDevice (``/cluster/config/qdevice``), once the cluster is formed: the one the model sets up, connected (or
+not set up yet: the apply will); none when the model has none, as a vote the model does not count would be.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from typing import Any
 
 from pvecdk.engine.ceph import read_ceph
 from pvecdk.engine.client import Client
-from pvecdk.engine.membership import ClusterSpec, MemberSpec
+from pvecdk.engine.membership import ClusterSpec, MemberSpec, missing_addresses
+from pvecdk.engine.qdevice import qnetd_host
 from pvecdk.engine.storage import release_of
 from pvecdk.errors import EngineError
 
@@ -65,6 +69,7 @@ def _node(client: Client, spec: ClusterSpec, member: MemberSpec, pve_version: st
     except EngineError as exc:
         add(Check("clock", False, str(exc)))
         return report
+    add(_address_check(client, member))
     cluster = next((e for e in status if e.get("type") == "cluster"), None)
     me: dict[str, Any] = next((e for e in status if e.get("type") == "node" and e.get("name") == member.name), {})
     if cluster is None:
@@ -81,6 +86,18 @@ def _node(client: Client, spec: ClusterSpec, member: MemberSpec, pve_version: st
     if storages:
         add(_storage_check(client, member.name, storages))
     return report
+
+
+def _address_check(client: Client, member: MemberSpec) -> Check:
+    """Every corosync link address of ``member`` is on one of its interfaces, before it is used."""
+    try:
+        missing = missing_addresses(client, member)
+    except EngineError as exc:
+        return Check("addresses", False, str(exc))
+    if missing:
+        return Check("addresses", False, f"not on any interface: {', '.join(missing)}; configure the node's "
+                     "network first")
+    return Check("addresses", True, ", ".join(member.links))
 
 
 def _storage_check(client: Client, node: str, storages: Sequence[str]) -> Check:
@@ -116,21 +133,42 @@ def _ceph_check(client: Client, node: str) -> Check:
     return Check("ceph", status in ("HEALTH_OK", "HEALTH_WARN"), status + (f" ({detail})" if detail else ""))
 
 
+def _qdevice_check(client: Client, node: str, wanted: str | None) -> Check:
+    try:
+        status = client.get(node, "/cluster/config/qdevice") or {}
+    except EngineError as exc:
+        return Check("qdevice", False, str(exc))
+    host = qnetd_host(status)
+    state = str(status.get("State") or "no state")
+    if wanted is None:
+        return Check("qdevice", host is None, "none" if host is None else f"a QDevice on {host} ({state}) that the "
+                     "model does not have: add it to the model (qdevice=QDevice(address=...)) or remove it")
+    if host is None:
+        return Check("qdevice", True, f"not set up yet on {wanted}: the apply will")
+    if host != wanted:
+        return Check("qdevice", False, f"on {host}, the model says {wanted}")
+    return Check("qdevice", state == "Connected", f"on {host}: {state}")
+
+
 def preflight(client: Client, spec: ClusterSpec, *, pve_version: str | None = None,
-              max_skew_seconds: float = 2.0, ceph: bool = False, storages: Sequence[str] = ()) -> list[NodeReport]:
+              max_skew_seconds: float = 2.0, ceph: bool = False, storages: Sequence[str] = (),
+              qdevice: str | None = None) -> list[NodeReport]:
     """Check every node of ``spec`` in parallel; the reports come back in node-id order.
 
     Args:
         ceph: The model has Ceph: its health is checked once, through the first quorate member.
         storages: Storage ids the model defines, checked on every node.
+        qdevice: The qnetd host of the QDevice the model sets up (None: none); checked once, through the first
+            quorate member.
     """
     members = spec.ordered()
     with ThreadPoolExecutor(max_workers=max(1, min(16, len(members)))) as pool:
         reports = list(pool.map(lambda m: _node(client, spec, m, pve_version, max_skew_seconds, storages),
                                 members))
-    if ceph:
-        speaker = next((r for r in reports if any(c.name == "quorum" and c.ok for c in r.checks)), None)
-        if speaker is not None:
+    speaker = next((r for r in reports if any(c.name == "quorum" and c.ok for c in r.checks)), None)
+    if speaker is not None:
+        speaker.checks.append(_qdevice_check(client, speaker.node, qdevice))
+        if ceph:
             speaker.checks.append(_ceph_check(client, speaker.node))
     versions = {r.version for r in reports if r.version}
     if len(versions) > 1:

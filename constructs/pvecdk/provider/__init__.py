@@ -19,7 +19,9 @@ TYPES: dict[tuple[str, str], tuple[str, str]] = {
     ('resource', 'pvecdk_ceph_mds'): ('ceph_mds', 'CephMds'),
     ('resource', 'pvecdk_ceph_monitor'): ('ceph_monitor', 'CephMonitor'),
     ('resource', 'pvecdk_ceph_osd'): ('ceph_osd', 'CephOsd'),
+    ('resource', 'pvecdk_ceph_packages'): ('ceph_packages', 'CephPackages'),
     ('resource', 'pvecdk_cluster'): ('cluster', 'Cluster'),
+    ('resource', 'pvecdk_qdevice'): ('qdevice', 'Qdevice'),
     ('resource', 'pvecdk_storage'): ('storage', 'Storage'),
     ('provider', 'pvecdk'): ('provider', 'PvecdkProvider'),
 }

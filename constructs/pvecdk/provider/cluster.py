@@ -157,6 +157,7 @@ class ClusterConfig(_l1.Struct):
         'member': _l1.nested('member', ClusterMember, 'map', 'r', block=False),
         'name': _l1.attr('name', "string", 'r'),
         'pve_version': _l1.attr('pve_version', "string", 'oc'),
+        'qdevice': _l1.attr('qdevice', "string", 'o'),
     }
     _EXTRA: ClassVar[tuple[str, ...]] = ('connection', 'count', 'depends_on', 'for_each', 'lifecycle', 'provider', 'provisioners')
 
@@ -168,6 +169,7 @@ class ClusterConfig(_l1.Struct):
         fencing: str | None = None,
         link: Sequence[ClusterLink | Mapping[str, Any]] | IResolvable | None = None,
         pve_version: str | None = None,
+        qdevice: str | None = None,
         connection: SSHProvisionerConnection | WinrmProvisionerConnection | None = None,
         count: float | TerraformCount | None = None,
         depends_on: Sequence[ITerraformDependable] | None = None,
@@ -176,7 +178,7 @@ class ClusterConfig(_l1.Struct):
         provider: TerraformProvider | None = None,
         provisioners: Sequence[FileProvisioner | LocalExecProvisioner | RemoteExecProvisioner] | None = None,
     ) -> None:
-        self._init(member=member, name=name, fencing=fencing, link=link, pve_version=pve_version, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners)
+        self._init(member=member, name=name, fencing=fencing, link=link, pve_version=pve_version, qdevice=qdevice, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners)
 
 
 class Cluster(_l1.Resource):
@@ -200,6 +202,7 @@ class Cluster(_l1.Resource):
         fencing: str | None = None,
         link: Sequence[ClusterLink | Mapping[str, Any]] | IResolvable | None = None,
         pve_version: str | None = None,
+        qdevice: str | None = None,
         connection: SSHProvisionerConnection | WinrmProvisionerConnection | None = None,
         count: float | TerraformCount | None = None,
         depends_on: Sequence[ITerraformDependable] | None = None,
@@ -218,10 +221,11 @@ class Cluster(_l1.Resource):
             member: ``member`` (required).
             name: ``name`` (required).
             pve_version: ``pve_version`` (optional, computed by the provider when unset).
+            qdevice: ``qdevice`` (optional).
             connection, count, depends_on, for_each, lifecycle, provider, provisioners: Terraform's
                 meta-arguments.
         """
-        super().__init__(scope, id, ClusterConfig(member=member, name=name, fencing=fencing, link=link, pve_version=pve_version, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners))
+        super().__init__(scope, id, ClusterConfig(member=member, name=name, fencing=fencing, link=link, pve_version=pve_version, qdevice=qdevice, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners))
 
     @classmethod
     def generate_config_for_import(
@@ -302,6 +306,21 @@ class Cluster(_l1.Resource):
 
     def reset_pve_version(self) -> None:
         self._reset('pve_version')
+
+    @property
+    def qdevice(self) -> str:
+        return self._ref('qdevice', "string")  # type: ignore[no-any-return]
+
+    @qdevice.setter
+    def qdevice(self, value: str | None) -> None:
+        self._set('qdevice', value)
+
+    @property
+    def qdevice_input(self) -> str | None:
+        return self._input('qdevice')  # type: ignore[no-any-return]
+
+    def reset_qdevice(self) -> None:
+        self._reset('qdevice')
 
     @property
     def quorate(self) -> IResolvable:

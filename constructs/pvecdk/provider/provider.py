@@ -44,6 +44,9 @@ class PvecdkProviderConfig(_l1.Struct):
         'insecure': _l1.attr('insecure', "bool", 'o'),
         'join_password': _l1.attr('join_password', "string", 'os'),
         'password': _l1.attr('password', "string", 'os'),
+        'ssh_password': _l1.attr('ssh_password', "string", 'os'),
+        'ssh_private_key': _l1.attr('ssh_private_key', "string", 'os'),
+        'ssh_username': _l1.attr('ssh_username', "string", 'o'),
         'timeout_seconds': _l1.attr('timeout_seconds', "number", 'o'),
         'username': _l1.attr('username', "string", 'o'),
     }
@@ -58,11 +61,14 @@ class PvecdkProviderConfig(_l1.Struct):
         insecure: bool | IResolvable | None = None,
         join_password: str | None = None,
         password: str | None = None,
+        ssh_password: str | None = None,
+        ssh_private_key: str | None = None,
+        ssh_username: str | None = None,
         timeout_seconds: float | None = None,
         username: str | None = None,
         alias: str | None = None,
     ) -> None:
-        self._init(api_token=api_token, ca_file=ca_file, endpoint=endpoint, insecure=insecure, join_password=join_password, password=password, timeout_seconds=timeout_seconds, username=username, alias=alias)
+        self._init(api_token=api_token, ca_file=ca_file, endpoint=endpoint, insecure=insecure, join_password=join_password, password=password, ssh_password=ssh_password, ssh_private_key=ssh_private_key, ssh_username=ssh_username, timeout_seconds=timeout_seconds, username=username, alias=alias)
 
 
 class PvecdkProvider(_l1.Provider):
@@ -88,6 +94,9 @@ class PvecdkProvider(_l1.Provider):
         insecure: bool | IResolvable | None = None,
         join_password: str | None = None,
         password: str | None = None,
+        ssh_password: str | None = None,
+        ssh_private_key: str | None = None,
+        ssh_username: str | None = None,
         timeout_seconds: float | None = None,
         username: str | None = None,
         alias: str | None = None,
@@ -103,11 +112,14 @@ class PvecdkProvider(_l1.Provider):
             insecure: ``insecure`` (optional).
             join_password: ``join_password`` (optional, sensitive: a token or unset, never a literal).
             password: ``password`` (optional, sensitive: a token or unset, never a literal).
+            ssh_password: ``ssh_password`` (optional, sensitive: a token or unset, never a literal).
+            ssh_private_key: ``ssh_private_key`` (optional, sensitive: a token or unset, never a literal).
+            ssh_username: ``ssh_username`` (optional).
             timeout_seconds: ``timeout_seconds`` (optional).
             username: ``username`` (optional).
             alias: The provider alias, for more than one configuration of the provider.
         """
-        super().__init__(scope, id, PvecdkProviderConfig(api_token=api_token, ca_file=ca_file, endpoint=endpoint, insecure=insecure, join_password=join_password, password=password, timeout_seconds=timeout_seconds, username=username, alias=alias))
+        super().__init__(scope, id, PvecdkProviderConfig(api_token=api_token, ca_file=ca_file, endpoint=endpoint, insecure=insecure, join_password=join_password, password=password, ssh_password=ssh_password, ssh_private_key=ssh_private_key, ssh_username=ssh_username, timeout_seconds=timeout_seconds, username=username, alias=alias))
 
     @property
     def api_token(self) -> str | None:
@@ -174,6 +186,39 @@ class PvecdkProvider(_l1.Provider):
 
     def reset_password(self) -> None:
         self._reset('password')
+
+    @property
+    def ssh_password(self) -> str | None:
+        return self._input('ssh_password')  # type: ignore[no-any-return]
+
+    @ssh_password.setter
+    def ssh_password(self, value: str | None) -> None:
+        self._set('ssh_password', value)
+
+    def reset_ssh_password(self) -> None:
+        self._reset('ssh_password')
+
+    @property
+    def ssh_private_key(self) -> str | None:
+        return self._input('ssh_private_key')  # type: ignore[no-any-return]
+
+    @ssh_private_key.setter
+    def ssh_private_key(self, value: str | None) -> None:
+        self._set('ssh_private_key', value)
+
+    def reset_ssh_private_key(self) -> None:
+        self._reset('ssh_private_key')
+
+    @property
+    def ssh_username(self) -> str | None:
+        return self._input('ssh_username')  # type: ignore[no-any-return]
+
+    @ssh_username.setter
+    def ssh_username(self, value: str | None) -> None:
+        self._set('ssh_username', value)
+
+    def reset_ssh_username(self) -> None:
+        self._reset('ssh_username')
 
     @property
     def timeout_seconds(self) -> float | None:

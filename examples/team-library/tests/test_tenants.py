@@ -15,7 +15,7 @@ def build(stack: Any, name: str) -> tuple[Cluster, Any, Any]:
                       cluster_network="10.0.0.0/24")
     for i in (1, 2, 3):
         cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1", management_address=f"192.168.1.1{i}",
-                         cluster_address=f"10.0.0.1{i}")
+                         cluster_address=f"10.0.0.1{i}", cluster_interface="eno2")
     nfs = NfsStorage(stack, "nfs", server="192.168.1.100", export="/srv/pve",
                      content=[ContentType.IMAGES, ContentType.BACKUP])
     return cluster, nfs, TenantSpace(stack, "web", name=name, zone="tenants", vlan=120)

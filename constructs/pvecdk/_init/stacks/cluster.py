@@ -24,4 +24,5 @@ class ClusterStack(TerraformStack):
                                cluster_network="10.0.0.0/24")
         for node_id, (name, host) in enumerate(NODES.items(), start=1):
             self.cluster.add_node(name, node_id=node_id, management_interface="eno1",
-                                  management_address=f"192.168.1.{host}", cluster_address=f"10.0.0.{host}")
+                                  management_address=f"192.168.1.{host}", cluster_address=f"10.0.0.{host}",
+                                  cluster_interface="eno2")

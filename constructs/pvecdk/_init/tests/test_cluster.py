@@ -28,6 +28,6 @@ def test_two_nodes_without_a_qdevice_are_flagged() -> None:
                       cluster_network="10.0.0.0/24")
     for i in (1, 2):
         cluster.add_node(f"pve{i}", node_id=i, management_interface="eno1", management_address=f"192.168.1.1{i}",
-                         cluster_address=f"10.0.0.1{i}")
+                         cluster_address=f"10.0.0.1{i}", cluster_interface="eno2")
     problem = testing.assert_policy_problem(stack, "qdevice", "even number of votes", severity="warning")
     assert problem.path == "test/Cluster"

@@ -2,8 +2,9 @@
 :mod:`pvecdk.tfplugin`.
 
 One module per concern: :mod:`.cluster` (``pvecdk_cluster``: membership), :mod:`.ceph` (Ceph init, monitors,
-managers, OSDs, metadata servers, file systems) and :mod:`.storage` (``pvecdk_storage``: the storage types
-bpg lacks). Terraform plans them like any resource: a refresh reads what the nodes report (drift shows), a
+managers, OSDs, metadata servers, file systems), :mod:`.storage` (``pvecdk_storage``: the storage types
+bpg lacks), and over SSH (:mod:`.shell`) :mod:`.qdevice` (``pvecdk_qdevice``) and :mod:`.packages`
+(``pvecdk_ceph_packages``). Terraform plans them like any resource: a refresh reads what the nodes report (drift shows), a
 plan refuses unsafe changes with a diagnostic that says why, an apply converges step by step and can be rerun.
 Secrets (API token, passwords, keyrings) come from the provider block, the environment or sensitive
 attributes, never from errors or logs.
@@ -18,9 +19,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from pvecdk.engine.client import Client, Credentials, TlsSettings
+from pvecdk.engine.shell import SshCredentials, SshHost, SshShell
 from pvecdk.errors import EngineError
 from pvecdk.provider._plugin.ceph import CEPH_SCHEMAS, ceph_resources
 from pvecdk.provider._plugin.cluster import CLUSTER_SCHEMA, ClusterResource, spec_from_config
+from pvecdk.provider._plugin.packages import CEPH_PACKAGES_SCHEMA, CephPackagesResource
+from pvecdk.provider._plugin.qdevice import QDEVICE_SCHEMA, QDeviceResource
 from pvecdk.provider._plugin.storage import STORAGE_SCHEMA, StorageResource
 from pvecdk.tfplugin import (
     UNKNOWN,
@@ -49,16 +53,23 @@ PROVIDER_SCHEMA = Schema(Block((
     Attribute("insecure", type=t.BOOL, optional=True),
     Attribute("ca_file", type=t.STRING, optional=True),
     Attribute("timeout_seconds", type=t.NUMBER, optional=True),
+    # SSH, for what PVE offers only on the command line (QDevice, pveceph install).
+    Attribute("ssh_username", type=t.STRING, optional=True),
+    Attribute("ssh_private_key", type=t.STRING, optional=True, sensitive=True),
+    Attribute("ssh_password", type=t.STRING, optional=True, sensitive=True),
 )))
 
 #: The provider block's settings and the variables they stand for (a setting in the block wins).
 _VARIABLES = {"endpoint": "PROXMOX_VE_ENDPOINT", "api_token": "PROXMOX_VE_API_TOKEN",
               "username": "PROXMOX_VE_USERNAME", "password": "PROXMOX_VE_PASSWORD",
               "join_password": "PVECDK_JOIN_PASSWORD", "insecure": "PROXMOX_VE_INSECURE",
-              "ca_file": "PVECDK_CA_FILE", "timeout_seconds": "PVECDK_TIMEOUT_SECONDS"}
+              "ca_file": "PVECDK_CA_FILE", "timeout_seconds": "PVECDK_TIMEOUT_SECONDS",
+              "ssh_username": "PROXMOX_VE_SSH_USERNAME", "ssh_private_key": "PROXMOX_VE_SSH_PRIVATE_KEY",
+              "ssh_password": "PROXMOX_VE_SSH_PASSWORD"}
 
 RESOURCE_SCHEMAS: dict[str, Schema] = {"pvecdk_cluster": CLUSTER_SCHEMA, **CEPH_SCHEMAS,
-                                       "pvecdk_storage": STORAGE_SCHEMA}
+                                       "pvecdk_ceph_packages": CEPH_PACKAGES_SCHEMA,
+                                       "pvecdk_qdevice": QDEVICE_SCHEMA, "pvecdk_storage": STORAGE_SCHEMA}
 
 
 def schema_json() -> dict[str, Any]:
@@ -83,6 +94,8 @@ class PvecdkProvider(Provider):
         self._env = dict(os.environ if environ is None else environ)
         self.config: dict[str, Any] = {}
         resources: dict[str, ResourceType] = {"pvecdk_cluster": ClusterResource(self),
+                                              "pvecdk_qdevice": QDeviceResource(self),
+                                              "pvecdk_ceph_packages": CephPackagesResource(self),
                                               "pvecdk_storage": StorageResource(self)}
         resources.update(ceph_resources(self))
         self.resources = resources
@@ -141,6 +154,13 @@ class PvecdkProvider(Provider):
         env = self._environ()
         timeout = float(env.get("PVECDK_TIMEOUT_SECONDS") or 10)
         return Client(endpoints, Credentials.from_env(env), TlsSettings.from_env(env), timeout_seconds=timeout)
+
+    def shell(self, hosts: Mapping[str, SshHost]) -> SshShell:
+        """SSH to ``hosts`` with the provider's SSH credentials; unknown host keys are pinned on first contact
+        (the resources keep them in the state and report them)."""
+        env = self._environ()
+        timeout = float(env.get("PVECDK_TIMEOUT_SECONDS") or 10)
+        return SshShell(hosts, SshCredentials.from_env(env), timeout_seconds=timeout)
 
 
 def main() -> int:

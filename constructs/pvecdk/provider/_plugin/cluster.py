@@ -51,6 +51,9 @@ CLUSTER_SCHEMA = Schema(Block(
         # The release the model targets; unset (or imported), the one the cluster runs.
         Attribute("pve_version", type=t.STRING, optional=True, computed=True),
         Attribute("quorate", type=t.BOOL, computed=True),
+        # The qnetd host of the QDevice the model sets up through pvecdk_qdevice (unset: none). Set, a join or
+        # removal is allowed at plan time although a QDevice is configured: pvecdk_qdevice is replaced around it.
+        Attribute("qdevice", type=t.STRING, optional=True),
         # A map keyed by node name, so a plan that removes one node shows that node's removal, not a shift of
         # every later one. An attribute, not blocks: a `for` expression builds it from values known only at
         # plan time, where dynamic blocks would need their labels while validating.
@@ -216,6 +219,9 @@ class ClusterResource(EngineResource, ResourceType):
         except EngineError as exc:
             return PlanResult(planned, replace, [error("Cannot read the cluster", str(exc))])
         steps, problems = plan_changes(spec, live)
+        if (config or {}).get("qdevice") or (prior or {}).get("qdevice"):
+            # Modelled (now, or until this apply removes it): pvecdk_qdevice is removed before the change.
+            problems = [p for p in problems if p.field != "qdevice"]
         if problems:
             return PlanResult(planned, replace, self.refused("Unsafe cluster change refused", problems))
         if steps or prior is None or set(prior_members) != set(spec.endpoints):
