@@ -103,7 +103,7 @@ class ExampleClusterStack(TerraformStack):
         for node in self.cluster.nodes:
             node.add_osd("/dev/sdb")
         rbd = ceph.add_pool("vm-pool", size=3, min_size=2).as_storage()
-        pve1, pve2, _ = self.cluster.nodes
+        pve1, pve2 = self.cluster.nodes[:2]
         # On shared NFS one node downloads the image for all; the checksum is the one Debian publishes.
         image = DownloadedFile(
             self, "debian-12-image", cluster=self.cluster, storage=nfs,

@@ -1,7 +1,8 @@
 """End to end: a synthesized stack, real Terraform, our provider and the fake PVE cluster.
 
 The cluster forms with 3 nodes, then grows to 5; a second plan is empty; a node removed behind Terraform's
-back shows as drift; removing two nodes at once is refused at plan time.
+back shows as drift; removing a node still online, or two nodes at once, is refused at plan time; a node
+powered off is removed, and the next plan is empty.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import Any
 
 import pytest
 from fakepve import FakeCluster
-from pvecdk import Cluster, _cdk
+from pvecdk import _cdk
 from pvecdk.bpg import provider
-from tfrun import Workspace, plugin_dir, terraform_env
+from tfrun import Workspace, fake_lab, lab_cluster, plugin_dir, provider_env, terraform_env
 
 ADDRESSES = {f"pve{i}": f"10.0.0.{10 + i}" for i in range(1, 6)}
 
@@ -24,12 +25,7 @@ def synthesize(fake: FakeCluster, nodes: list[str], outdir: Path) -> dict[str, A
     app = _cdk.App(outdir=str(outdir))
     stack = _cdk.TerraformStack(app, "e2e")
     provider.ProxmoxProvider(stack, "proxmox")
-    cluster = Cluster(stack, "Cluster", name="lab", management_network="192.168.1.0/24",
-                      cluster_network="10.0.0.0/24", firewall=False)
-    for name in nodes:
-        i = int(name.removeprefix("pve"))
-        cluster.add_node(name, node_id=i, management_interface="eno1", management_address=f"192.168.1.{10 + i}",
-                         cluster_address=ADDRESSES[name], cluster_interface="eno2", endpoint=fake.endpoint(name))
+    lab_cluster(stack, fake, ADDRESSES, nodes)
     app.synth()
     data: dict[str, Any] = json.loads((outdir / "stacks" / "e2e" / "cdk.tf.json").read_text())
     return data
@@ -37,18 +33,14 @@ def synthesize(fake: FakeCluster, nodes: list[str], outdir: Path) -> dict[str, A
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeCluster]:
-    with FakeCluster(nodes=ADDRESSES, version="9.1", root_password="s3cret-root", token_id="root@pam!pvecdk",
-                     token_secret="11111111-2222-3333-4444-555555555555", task_seconds=0.05) as cluster:
+    with fake_lab(ADDRESSES) as cluster:
         yield cluster
 
 
 @pytest.fixture(scope="module")
 def workspace(fake: FakeCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     root = tmp_path_factory.mktemp("e2e")
-    env = {"PROXMOX_VE_API_TOKEN": "root@pam!pvecdk=11111111-2222-3333-4444-555555555555",
-           "PVECDK_CA_FILE": str(fake.ca_file), "PVECDK_JOIN_PASSWORD": "s3cret-root",
-           "PVECDK_TIMEOUT_SECONDS": "5"}
-    with terraform_env(root, env):
+    with terraform_env(root, provider_env(fake)):
         yield Workspace(root, plugin_dir(root))
 
 
@@ -88,8 +80,14 @@ def test_out_of_band_removal_shows_as_drift(fake: FakeCluster, workspace: Worksp
     assert "pve5" in fake.state.members
 
 
-def test_removing_one_node_plans_that_nodes_removal(fake: FakeCluster, workspace: Workspace, tmp_path: Path) -> None:
+def test_removing_a_node_still_online_is_refused_at_plan_time_then_planned_once_it_is_off(
+        fake: FakeCluster, workspace: Workspace, tmp_path: Path) -> None:
     workspace.write(synthesize(fake, ["pve1", "pve2", "pve4", "pve5"], tmp_path / "without-pve3"))
+    code, _changes, errors = workspace.plan()
+    assert code == 1
+    assert [e["detail"].split(":")[0:2] for e in errors] == [["pve3", " is still online"]], errors
+    assert "shut pve3 down" in errors[0]["detail"]
+    fake.set_offline("pve3")
     (change,) = [c["change"] for c in workspace.resource_changes() if c["type"] == "pvecdk_cluster"]
     before, after = change["before"]["member"], change["after"]["member"]
     assert sorted(before) == ["pve1", "pve2", "pve3", "pve4", "pve5"]
@@ -99,15 +97,34 @@ def test_removing_one_node_plans_that_nodes_removal(fake: FakeCluster, workspace
         assert {k: v for k, v in after[name].items() if k != "online"} == {
             k: v for k, v in before[name].items() if k != "online"}
     assert _members(fake) == ["pve1", "pve2", "pve3", "pve4", "pve5"], "a plan changes nothing"
+    removals = [r for r in fake.requests if r.method == "DELETE"]
+    assert removals == [], "neither plan sent a removal"
 
 
 def test_two_removals_at_once_are_refused_at_plan_time(fake: FakeCluster, workspace: Workspace,
                                                        tmp_path: Path) -> None:
-    workspace.write(synthesize(fake, ["pve1", "pve2", "pve3"], tmp_path / "shrink"))
-    code, _changes, errors = workspace.plan()
+    fake.set_offline("pve4")
+    fake.set_offline("pve5")
+    try:
+        workspace.write(synthesize(fake, ["pve1", "pve2"], tmp_path / "shrink"))
+        code, _changes, errors = workspace.plan()
+    finally:
+        for node in ("pve4", "pve5"):
+            fake.set_offline(node, False)
     assert code == 1
-    assert any(e.get("detail", "").startswith("pve4, pve5: 2 removals at once") for e in errors), errors
+    assert any(e.get("detail", "").startswith("pve3, pve4, pve5: 3 removals at once") for e in errors), errors
     assert _members(fake) == ["pve1", "pve2", "pve3", "pve4", "pve5"], "nothing was removed"
+
+
+def test_the_powered_off_node_is_removed_and_a_second_plan_is_empty(fake: FakeCluster, workspace: Workspace,
+                                                                    tmp_path: Path) -> None:
+    workspace.write(synthesize(fake, ["pve1", "pve2", "pve4", "pve5"], tmp_path / "without-pve3"))
+    code, errors = workspace.apply()
+    assert (code, errors) == (0, [])
+    assert _members(fake) == ["pve1", "pve2", "pve4", "pve5"]
+    assert [r.path for r in fake.requests if r.method == "DELETE"] == ["/cluster/config/nodes/pve3"]
+    code, changes, errors = workspace.plan()
+    assert (code, errors) == (0, []), changes
 
 
 def test_no_secret_in_state(fake: FakeCluster, workspace: Workspace) -> None:

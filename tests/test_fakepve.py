@@ -270,7 +270,7 @@ def test_unknown_paths_and_methods(connect: Connect) -> None:
         api.version.delete()
     assert (caught.value.status_code, caught.value.content) == (501, "Method 'DELETE /version' not implemented")
     with pytest.raises(ResourceException) as caught:
-        api.nodes("pve1").qemu.get()  # in the schema, not in the fake
+        api.nodes("pve1").qemu.post(vmid=100)  # in the schema, not in the fake
     assert caught.value.status_code == 501
 
 

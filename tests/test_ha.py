@@ -377,3 +377,14 @@ def test_workload_snapshot(name: str, synth: Any, snapshot_json: Any) -> None:
         assert kinds == [("node-affinity", None), ("node-affinity", None), ("resource-affinity", "negative"),
                          ("resource-affinity", "positive")]
     assert {r["resource_id"] for r in res["proxmox_haresource"].values()} == {"vm:100", "vm:101", "vm:110", "ct:200"}
+    # Every guest moves by migration; those under HA are placed by HA, the others by their placement.
+    placements = {(p["type"], p["vm_id"]): p.get("ha_managed") for p in res["pvecdk_guest_placement"].values()}
+    under_ha = {("qemu" if sid.startswith("vm") else "lxc", int(sid.split(":")[1]))
+                for sid in (r["resource_id"] for r in res["proxmox_haresource"].values())}
+    assert {k for k, managed in placements.items() if managed} == under_ha
+    for tf_type in ("proxmox_virtual_environment_vm", "proxmox_virtual_environment_container"):
+        assert all(g["lifecycle"]["ignore_changes"] == ["node_name"] for g in res.get(tf_type, {}).values())
+    # A moved container must be re-adopted by its bpg resource, which its placement names.
+    (container,) = res["proxmox_virtual_environment_container"]
+    (ct,) = [p for p in res["pvecdk_guest_placement"].values() if p["type"] == "lxc"]
+    assert ct["guest_address"] == f"proxmox_virtual_environment_container.{container}"

@@ -36,9 +36,9 @@ SECRET = "root@pam!x=5ecret-value-in-source"
 def test_init_writes_a_repo_with_pinned_cli_and_requirement(tmp_path: Path) -> None:
     written = init_project(tmp_path / "infra", runtime="cdktn", requirement="pvecdk @ git+https://git.example/p.git@v1")
     names = sorted(str(p.relative_to(tmp_path / "infra")) for p in written)
-    assert names == [".github/workflows/synth.yml", ".gitignore", "README.md", "cdktf.json", "main.py",
-                     "package.json", "pyproject.toml", "requirements.txt", "stacks/__init__.py", "stacks/cluster.py",
-                     "tests/test_cluster.py"]
+    assert names == [".github/workflows/diff.yml", ".github/workflows/synth.yml", ".gitignore", "README.md",
+                     "cdktf.json", "main.py", "package.json", "pyproject.toml", "requirements.txt",
+                     "stacks/__init__.py", "stacks/cluster.py", "tests/test_cluster.py"]
     infra = tmp_path / "infra"
     assert json.loads((infra / "cdktf.json").read_text())["terraformProviders"] == []
     assert json.loads((infra / "package.json").read_text())["devDependencies"] == {"cdktn-cli": "0.24.0"}

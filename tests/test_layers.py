@@ -93,7 +93,8 @@ LAYERS: dict[str, float] = {
 }
 
 OUTSIDE = {"pvecdk", "pvecdk.cli", "pvecdk.synth", "pvecdk.validate", "pvecdk._codegen", "pvecdk._cdk",
-           "pvecdk.init", "pvecdk.node_cli", "pvecdk.local_provider", "pvecdk.embedded_terraform", "pvecdk.testing"}
+           "pvecdk.init", "pvecdk.node_cli", "pvecdk.local_provider", "pvecdk.embedded_terraform", "pvecdk.testing",
+           "pvecdk.adopt", "pvecdk.diff"}  # `pvecdk import` (a command-layer package) and the helper its modules call
 
 
 def _layer(module: str) -> float | None:

@@ -231,6 +231,18 @@ def test_example_vm_is_on_a_tenant_network(example: dict[str, Any]) -> None:
     assert f"proxmox_sdn_applier.{applier_name}" in vm["depends_on"], "the VM starts once the VNet exists"
 
 
+def test_example_vm_100_moves_by_migration_and_ha_places_it(example: dict[str, Any]) -> None:
+    (vm_address, vm), = [(k, v) for k, v in example["resource"]["proxmox_virtual_environment_vm"].items()
+                         if not v.get("template")]
+    assert vm["lifecycle"] == {"ignore_changes": ["node_name"]}, "bpg never replaces it for a node change"
+    placement = _only(example, "pvecdk_guest_placement")
+    assert (placement["vm_id"], placement["type"], placement["node_name"]) == (100, "qemu", "pve1")
+    assert placement["ha_managed"] is True, "under HA: the HA manager places it, the placement never migrates it"
+    assert placement["endpoints"] == {f"pve{i}": f"https://192.168.1.1{i}:8006" for i in (1, 2, 3)}
+    assert placement["depends_on"] == [f"proxmox_virtual_environment_vm.{vm_address}"]
+    assert "guest_address" not in placement, "bpg follows a VM wherever it runs: no re-adoption to name"
+
+
 def test_example_backs_up_nightly_to_nfs(example: dict[str, Any]) -> None:
     job = _only(example, "proxmox_backup_job")
     assert job["schedule"] == "02:00"

@@ -92,9 +92,11 @@ def test_the_library_wheel_installs_into_an_infra_repo_and_a_team_stack_validate
     assert set(stack["resource"]) == {
         "proxmox_virtual_environment_pool", "proxmox_virtual_environment_group", "proxmox_virtual_environment_role",
         "proxmox_acl", "proxmox_sdn_vnet", "proxmox_backup_job", "proxmox_virtual_environment_vm",
-        "proxmox_haresource"}
+        "proxmox_haresource", "pvecdk_guest_placement"}
     vms = stack["resource"]["proxmox_virtual_environment_vm"].values()
     assert sorted((vm["vm_id"], vm["node_name"], vm["disk"][0]["datastore_id"]) for vm in vms) == [
         (2001, "pve1", "vm-pool"), (2002, "pve2", "vm-pool")]
+    placements = stack["resource"]["pvecdk_guest_placement"].values()
+    assert sorted((p["vm_id"], p["node_name"]) for p in placements) == [(2001, "pve1"), (2002, "pve2")]
     out = run([str(infra / ".venv" / "bin" / "pvecdk"), "validate", "--stack", "team-web"], infra)
     assert "team-web: ok" in out

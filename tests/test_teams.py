@@ -59,7 +59,12 @@ def test_team_stacks_hold_only_their_own_resources_and_wait_for_the_platform(syn
     for team, first in (("team-1", 1000), ("team-2", 2000)):
         config = load(synthesized, team)
         assert set(config["resource"]) == {"proxmox_virtual_environment_pool", "proxmox_virtual_environment_vm",
-                                           "proxmox_haresource", "proxmox_backup_job"}
+                                           "proxmox_haresource", "proxmox_backup_job", "pvecdk_guest_placement"}
+        # Each guest's node is its placement's (a move migrates it), and the bpg VM never acts on node_name.
+        placements = resources(config, "pvecdk_guest_placement")
+        assert [(p["vm_id"], p["node_name"], p["type"]) for p in placements] == [
+            (first, "pve1", "qemu"), (first + 1, "pve2", "qemu"), (first + 2, "pve3", "qemu")]
+        assert set(config["provider"]) == {"proxmox", "pvecdk"}
         assert set(config["data"]) == {"proxmox_virtual_environment_nodes"}
         vms = resources(config, "proxmox_virtual_environment_vm")
         assert [(vm["vm_id"], vm["node_name"]) for vm in vms] == [
@@ -67,7 +72,7 @@ def test_team_stacks_hold_only_their_own_resources_and_wait_for_the_platform(syn
         # Disks on the platform's RBD storage by its PVE id: no reference into the platform's state.
         assert {vm["disk"][0]["datastore_id"] for vm in vms} == {"vm-pool"}
         nodes = "data.proxmox_virtual_environment_nodes.Platform_Nodes_1DCBE3C1"
-        assert all(vm["depends_on"] == [nodes] for vm in vms)
+        assert all(vm["depends_on"] == [nodes] and vm["lifecycle"] == {"ignore_changes": ["node_name"]} for vm in vms)
         assert resource(config, "proxmox_haresource")["resource_id"] == f"vm:{first}"
         backup = resource(config, "proxmox_backup_job")
         pool = "${proxmox_virtual_environment_pool.Pool_D3F588B8.pool_id}"

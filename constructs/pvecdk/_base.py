@@ -212,10 +212,20 @@ class _ClusterProps(Props):
 
 
 def ensure_pvecdk_provider(scope: _cdk.Construct) -> None:
-    """Add the ``pvecdk`` provider block to the stack unless it has one (it reads PROXMOX_VE_* then)."""
+    """Add the ``pvecdk`` provider block to the stack unless it has one (it reads PROXMOX_VE_* then).
+
+    Every guest asks: the answer is kept per stack, so the stack's children are listed (a jsii call that returns
+    every one of them) once, not once per guest.
+    """
     stack = _cdk.TerraformStack.of(scope)
+    if stack in _PROVIDED:
+        return
     if not any(isinstance(c, pvecdk_provider.PvecdkProvider) for c in stack.node.children):
         pvecdk_provider.PvecdkProvider(stack, "pvecdk")
+    _PROVIDED[stack] = True
+
+
+_PROVIDED: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 
 
 # The clusters of each stack, as they are built: storage finds its stack's one cluster here rather than by

@@ -122,11 +122,16 @@ class GuestBase(_cdk.Construct):
     def _common_attrs(self, *, tags: Sequence[str], pool: Pool | None, started: bool,
                       protection: bool) -> dict[str, Any]:
         """The L1 arguments of VMs and containers alike; the guest is created after the cluster's membership, and
-        after the SDN applier of each VNet it is on (a VNet's bridge exists on the nodes only once applied)."""
+        after the SDN applier of each VNet it is on (a VNet's bridge exists on the nodes only once applied).
+
+        ``node_name`` is where the guest is created; bpg never acts on a change of it (it would replace a
+        container, and read an HA relocation as drift): the guest's ``pvecdk_guest_placement`` migrates it.
+        """
         appliers = list(dict.fromkeys(v.applier for v in self._vnets))
         return {"node_name": self._node.name, "vm_id": self._vm_id, "started": started,
                 "tags": sorted(set(tags)) or None, "pool_id": pool.pool_id if pool else None,
-                "protection": protection or None, "depends_on": [self.cluster.membership, *appliers]}
+                "protection": protection or None, "depends_on": [self.cluster.membership, *appliers],
+                "lifecycle": _cdk.TerraformResourceLifecycle(ignore_changes=["node_name"])}
 
     # -- attributes
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import subprocess
 import sys
 from collections import Counter
@@ -19,8 +18,8 @@ __all__ = ["main"]
 
 _VALIDATE_HELP = """\
 Check synthesized stacks with Terraform itself, offline: for every stack, Terraform runs
-`init -plugin-dir`, `validate` and `plan -refresh=false` against providers that serve the exact
-schema of the real ones (bpg/proxmox 0.111.1).
+`init`, `validate` and `plan -refresh=false` against providers that serve the exact
+schema of the real ones (bpg/proxmox 0.111.1), served once per run from this process.
 
 The stacks are those of the last synthesis, as its cdktf.out/manifest.json lists them, in the
 format it wrote (cdk.tf.json, or cdk.tf after `cdktf synth --hcl`). A stack file that is missing
@@ -36,14 +35,11 @@ Exit status: 0 when every stack passes, 1 when any fails, 2 on a usage error.
 """
 
 
-def _synth(app_dir: Path, outdir: Path) -> None:
+def _synth(app_dir: Path, outdir: Path, *, quiet: bool = False) -> None:
     """Run the app command of cdktf.json with this Python, writing into ``outdir``."""
-    config = json.loads((app_dir / "cdktf.json").read_text())
-    command = shlex.split(config.get("app", "python3 main.py"))
-    if command and Path(command[0]).name.startswith("python"):
-        command[0] = sys.executable
-    env = {**os.environ, "CDKTF_OUTDIR": str(outdir.resolve())}
-    subprocess.run(command, cwd=app_dir, env=env, check=True)
+    from pvecdk.diff.sources import run_app
+
+    run_app(app_dir, outdir, quiet=quiet)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -76,6 +72,120 @@ def _validate(args: argparse.Namespace) -> int:
     print(f"{len(checks) - len(failed)} of {len(checks)} stacks passed" + (f"; failed: {', '.join(failed)}"
                                                                            if failed else ""))
     return 1 if failed else 0
+
+
+_DIFF_HELP = """\
+Tell what a change does to the cluster and what it risks: nodes joining or leaving (votes, quorum and
+failures tolerated before and after), Ceph monitors, OSDs and pools, storage, guests moving (by migration
+or replacement), HA and backup coverage, firewall rules opened; each risk flagged high, medium or low.
+
+Sources, one of:
+  --base REF          synthesize REF (in a temporary git worktree) and the working tree, and compare;
+                      Terraform's actions are predicted from the providers' replace-on-change facts
+  --base REF --offline-plan
+                      the same pair through Terraform: apply the base against schema-serving providers
+                      that record state, then plan the head against that state (no cluster, no network)
+  --base-outdir DIR   a synthesized output (cdktf.out) as the base instead of a git revision
+  --plan FILE         a live plan, as `terraform show -json PLANFILE` writes it, read as is
+
+Exit status: 0; 1 when --fail-on is given and a flag is at least that severe (or synthesis fails);
+2 on a usage error.
+"""
+
+
+def _head_and_base(args: argparse.Namespace, work: Path) -> tuple[dict[str, Any], dict[str, Any], str, str]:
+    from pvecdk.diff.sources import base_revision, load_outdir, revision_label
+
+    app_dir = Path(args.app_dir)
+    base_label = str(args.base_outdir) if args.base_outdir else revision_label(app_dir, args.base)
+    if args.head_outdir:
+        head, head_label = load_outdir(Path(args.head_outdir)), str(args.head_outdir)
+    else:
+        if not (app_dir / "cdktf.json").is_file():
+            raise PvecdkError(f"no cdktf.json in {app_dir} to synthesize the head from (give --app-dir)")
+        _synth(app_dir, work / "head", quiet=True)
+        head, head_label = load_outdir(work / "head"), "working tree"
+    if args.base_outdir:
+        return load_outdir(Path(args.base_outdir)), head, base_label, head_label
+    with base_revision(app_dir, args.base) as base_dir:
+        if not (base_dir / "cdktf.json").is_file():  # the app is newer than the base: every stack is new
+            print(f"pvecdk diff: {args.base} has no cdktf.json in {args.app_dir}: comparing with nothing",
+                  file=sys.stderr)
+            return {}, head, base_label, head_label
+        _synth(base_dir, work / "base", quiet=True)
+    return load_outdir(work / "base"), head, base_label, head_label
+
+
+def _diff(args: argparse.Namespace) -> int:
+    import tempfile
+    import time
+
+    from pvecdk.diff import diff_configs, report_of
+    from pvecdk.diff.render import dumps, to_markdown, to_text
+    from pvecdk.diff.risk import at_least
+    from pvecdk.diff.sources import plan_diffs
+
+    started = time.monotonic()
+    if args.plan:
+        plan = json.loads(Path(args.plan).read_text())
+        report = report_of([plan_diffs(plan, args.stack or Path(args.plan).stem)], base="state",
+                           head=str(args.plan), source="plan")
+    elif args.base or args.base_outdir:
+        with tempfile.TemporaryDirectory(prefix="pvecdk-diff-") as tmp:
+            base, head, base_label, head_label = _head_and_base(args, Path(tmp))
+        if args.stack:
+            if args.stack not in base and args.stack not in head:
+                raise PvecdkError(f"no stack named {args.stack} on either side; have "
+                                  f"{', '.join(sorted({*base, *head})) or 'none'}")
+            base = {args.stack: base[args.stack]} if args.stack in base else {}
+            head = {args.stack: head[args.stack]} if args.stack in head else {}
+        if args.offline_plan:
+            from pvecdk.diff.offline_plan import offline_plans
+
+            plans = offline_plans(base, head, workspace=args.workspace)
+            report = report_of([plan_diffs(p, name, "offline-plan") for name, p in sorted(plans.items())],
+                               base=base_label, head=head_label, source="offline-plan")
+        else:
+            report = diff_configs(base, head, base=base_label, head=head_label)
+    else:
+        print("pvecdk diff: give --base REF, --base-outdir DIR or --plan FILE", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        text = dumps(report)
+    elif args.format == "markdown":
+        text = to_markdown(report)
+    else:
+        colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = to_text(report, colour=colour)
+    if args.json_output:
+        Path(args.json_output).write_text(dumps(report))
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    print(f"pvecdk diff: {len(report.flags)} flag(s), highest {report.highest or 'none'}, "
+          f"in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    failed = args.fail_on and report.highest and at_least(report.highest, args.fail_on)
+    return 1 if failed else 0
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from pvecdk.diff.mermaid import topology_graph
+    from pvecdk.diff.sources import load_outdir
+    from pvecdk.diff.topology import read_topology
+
+    app_dir = Path(args.app_dir)
+    outdir = Path(args.outdir) if Path(args.outdir).is_absolute() else app_dir / args.outdir
+    if args.synth or not (outdir / "manifest.json").is_file():
+        _synth(app_dir, outdir, quiet=True)
+    stacks = load_outdir(outdir)
+    chosen = [args.stack] if args.stack else sorted(stacks)
+    for name in chosen:
+        if name not in stacks:
+            raise PvecdkError(f"no synthesized stack named {name}; have {', '.join(sorted(stacks)) or 'none'}")
+        graph = topology_graph(read_topology(stacks[name]))
+        print(graph if args.format == "mermaid" else f"### Stack `{name}`\n\n```mermaid\n{graph}\n```\n")
+    return 0
 
 
 def _cluster_models(outdir: Path) -> list[tuple[str, Any, str | None, dict[str, Any]]]:
@@ -203,6 +313,41 @@ def _cli(argv: Sequence[str]) -> int:
     return node_cli.run_cli(Path.cwd(), args)
 
 
+def _import(args: argparse.Namespace) -> int:
+    from pvecdk.adopt.adopt import adopt
+
+    node_endpoints = {}
+    for pair in args.node_endpoint or []:
+        node, sep, url = pair.partition("=")
+        if not sep or not url.startswith("https://"):
+            print(f"pvecdk import: --node-endpoint {pair!r}: give NODE=https://ADDRESS:8006", file=sys.stderr)
+            return 2
+        node_endpoints[node] = url
+    out = Path(args.out)
+    report = adopt(args.endpoint, out, stack_name=args.stack, node_endpoints=node_endpoints)
+    print(report.terminal())
+    markdown = Path(args.report) if args.report else out.with_suffix(".import.md")
+    markdown.write_text(report.markdown())
+    print(f"  report: {markdown}")
+    return 0 if report.ok else 1
+
+
+_IMPORT_HELP = """\
+Read a running cluster through one node's API and write one stack module for it: the cluster, its nodes and
+networks, storage, Ceph, guests (grouped per node) with HA and replication, pools, backup jobs and metrics
+servers, with the constructs of pvecdk. Every resource the stack would create gets a Terraform `import` block
+with its provider's id (module-level IMPORTS), so the first plan imports and changes nothing. Secrets are never
+read: each becomes a sensitive Terraform variable named at the top of the module.
+
+Credentials: PROXMOX_VE_API_TOKEN, or PROXMOX_VE_USERNAME and PROXMOX_VE_PASSWORD; PVECDK_CA_FILE for the nodes'
+CA (TLS is verified). A part that cannot be read (a node offline, a path the token may not read) is reported and
+left out; the rest is written.
+
+Exit status: 0 when written and nothing failed, 1 when written with parts unreadable or rules the cluster
+breaks (see the report), 2 when nothing could be written.
+"""
+
+
 def _init(args: argparse.Namespace) -> int:
     from pvecdk.init import init_project
 
@@ -282,6 +427,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     init.add_argument("--requirement", metavar="SPEC",
                       help="how the repo requires pvecdk (default: how this pvecdk was installed, if from a git URL, "
                            "else pvecdk==<this version>); extras are added")
+    adopt = commands.add_parser(
+        "import", help="adopt a running cluster: write its stack module with import blocks",
+        description=_IMPORT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    adopt.add_argument("--endpoint", required=True, help="API URL of one node, such as https://10.0.0.11:8006")
+    adopt.add_argument("--out", required=True, help="the module to write, such as stacks/prod.py")
+    adopt.add_argument("--stack", help="the stack's name (default: the module's name, with '-' for '_')")
+    adopt.add_argument("--node-endpoint", action="append", metavar="NODE=URL",
+                       help="a node's API URL when it is not https://<management address>:8006 (repeatable)")
+    adopt.add_argument("--report", metavar="FILE", help="markdown report (default: next to --out, .import.md)")
+    diff = commands.add_parser("diff", help="what a change does to the cluster, and what it risks",
+                               description=_DIFF_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    diff.add_argument("--base", metavar="REF", help="git revision to compare the working tree with")
+    diff.add_argument("--base-outdir", metavar="DIR", help="a synthesized output to use as the base")
+    diff.add_argument("--head-outdir", metavar="DIR",
+                      help="a synthesized output to use as the head (default: synthesize the working tree)")
+    diff.add_argument("--plan", metavar="FILE", help="a plan from `terraform show -json PLANFILE`, read as is")
+    diff.add_argument("--offline-plan", action="store_true",
+                      help="run the base and the head through Terraform, offline, for its own actions")
+    diff.add_argument("--workspace", metavar="DIR", help="keep the offline plan's Terraform directories here")
+    diff.add_argument("--app-dir", default=".", help="directory with cdktf.json (default: .)")
+    diff.add_argument("--stack", metavar="NAME", help="only this stack")
+    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                      help="text (coloured on a terminal), markdown (a PR comment) or json (default: text)")
+    diff.add_argument("--output", metavar="FILE", help="write the report here (default: standard output)")
+    diff.add_argument("--json-output", metavar="FILE", help="also write the JSON report here (for CI)")
+    diff.add_argument("--fail-on", choices=("high", "medium", "low"),
+                      help="exit 1 when a flag is at least this severe")
+    graph = commands.add_parser("graph", help="draw the cluster's topology (Mermaid)",
+                                description="Print a Mermaid picture of each synthesized stack's cluster: nodes, "
+                                "corosync links and networks, storage, Ceph daemons and pools, HA placement.")
+    graph.add_argument("--app-dir", default=".", help="directory with cdktf.json (default: .)")
+    graph.add_argument("--outdir", default="cdktf.out", help="synthesized output (default: cdktf.out)")
+    graph.add_argument("--synth", action="store_true", help="synthesize first (default: only when there is none)")
+    graph.add_argument("--stack", metavar="NAME", help="only this stack")
+    graph.add_argument("--format", choices=("markdown", "mermaid"), default="markdown",
+                       help="markdown (a mermaid block per stack) or mermaid (the bare diagram; default: markdown)")
     args = parser.parse_args(argv)
     try:
         if args.command == "validate":
@@ -294,6 +475,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _provider_install(args)
         if args.command == "init":
             return _init(args)
+        if args.command == "import":
+            return _import(args)
+        if args.command == "diff":
+            return _diff(args)
+        if args.command == "graph":
+            return _graph(args)
     except PvecdkError as exc:
         print(f"pvecdk {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pvecdk import _cdk
-from pvecdk._base import NodeBase
+from pvecdk._base import NodeBase, ensure_pvecdk_provider
 from pvecdk._guest import GuestBase
 from pvecdk._guest_props import ContainerProps, VmProps, disk_slots
 from pvecdk._guest_values import DEFAULT_CPU_TYPE, CloudInit, Disk, HaOptions, IpConfig, NetworkInterface, Pool
@@ -32,6 +32,7 @@ from pvecdk.bpg import virtual_environment_container, virtual_environment_vm
 from pvecdk.errors import ConfigError
 from pvecdk.ha import Ha, HaResource
 from pvecdk.images import DownloadedFile
+from pvecdk.provider import guest_placement
 from pvecdk.replication import Replication
 from pvecdk.storage import ContentType, Storage
 from pvecdk.templates import Clone
@@ -50,6 +51,26 @@ class Guest(GuestBase):
             return None
         options = ha if isinstance(ha, HaOptions) else HaOptions()  # True: the props model let nothing else by
         return Ha.of(self.cluster).protect(self, **vars(options))  # its fields are protect's keyword arguments
+
+    #: The ``pvecdk_guest_placement`` resource: the node the guest runs on, changed by migration.
+    placement: guest_placement.GuestPlacement
+
+    def _place(self, guest_type: str, *, timeout_seconds: int | None = None) -> None:
+        """Add the guest's placement: a change of its node plans an update of it, which migrates the guest
+        (the bpg resource ignores ``node_name``, so it is never replaced for it). Under HA it never migrates
+        the guest: HA places it (see :meth:`pvecdk.ha.Ha.protect`'s ``prefer``)."""
+        ensure_pvecdk_provider(self)
+        self.placement = guest_placement.GuestPlacement(
+            self, "Placement", vm_id=self.vm_id, type=guest_type, node_name=self.node_name,
+            endpoints={self.node_name: self.guest_node.endpoint}, timeout_seconds=timeout_seconds,
+            depends_on=[self.resource])
+        self.placement.render_late(self._render_placement)
+
+    def _render_placement(self) -> None:
+        self.placement.endpoints = {n.name: n.endpoint for n in self.cluster.nodes}
+        self.placement.ha_managed = True if self.under_ha else None
+        if self.KIND == "ct":  # named in the re-adoption a moved container needs (a jsii call, so only then)
+            self.placement.guest_address = f"{self.resource.TF_RESOURCE_TYPE}.{self.resource.friendly_unique_id}"
 
     @property
     def replications(self) -> tuple[Replication, ...]:
@@ -175,11 +196,11 @@ class Vm(Guest):
             protection: Refuse removal of the VM and its disks in PVE. Defaults to off.
             ha: Put it under HA: ``True`` for :meth:`~pvecdk.ha.Ha.protect`'s defaults, or
                 :class:`~pvecdk.ha.HaOptions`. Defaults to no HA.
-            migrate: When ``node`` changes, migrate the VM (``migrate``) rather than destroy and re-create it.
-                The provider migrates online with local disks; it takes no target storage, so each disk keeps
-                its storage id, which the new node must have. Defaults to on.
-            migration_timeout_seconds: How long a migration may take (``timeout_migrate``). Defaults to the
-                provider's (1800 s).
+            migrate: bpg's own ``migrate`` setting. A change of ``node`` always migrates the VM (online when
+                it runs, its local disks along; each disk keeps its storage id, which the new node must have)
+                through its ``pvecdk_guest_placement`` (:attr:`placement`), never re-creates it. Defaults to on.
+            migration_timeout_seconds: How long a migration may take (``timeout_migrate``, and the placement's
+                ``timeout_seconds``). Defaults to 1800 s.
             allow_host_cpu: Allow ``host``/``max`` CPU types on a cluster of several nodes or under HA: set it
                 only when every node has the same CPU. Defaults to off.
         """
@@ -221,6 +242,7 @@ class Vm(Guest):
             migrate=migrate, timeout_migrate=migration_timeout_seconds,
             clone=clone.render(node, disk_list, interfaces) if clone is not None else None,
         )
+        self._place("qemu", timeout_seconds=migration_timeout_seconds)
         self.ha = self._protect(ha)
 
     def _initialization(self, ci: CloudInit) -> dict[str, Any]:
@@ -253,8 +275,9 @@ class Vm(Guest):
 class Container(Guest):
     """An LXC container (``proxmox_virtual_environment_container``), unprivileged by default.
 
-    PVE moves containers by restart migration (stop, move, start), so HA relocates them with a short outage;
-    the provider has no migration setting for them. Example::
+    PVE moves containers by restart migration (stop, move, start), so HA relocates them with a short outage.
+    bpg has no migration setting for them and replaces a container whose node changes; here a change of
+    ``node`` migrates it in restart mode through its ``pvecdk_guest_placement`` instead. Example::
 
         ct = Container(stack, "dns", node=pve2, vm_id=200, template="local:vztmpl/debian-12-standard.tar.zst",
                        disk=Disk(rbd, size_gib=8), hostname="dns1")
@@ -347,5 +370,6 @@ class Container(Guest):
             initialization=init, unprivileged=unprivileged, features={"nesting": True} if nesting else None,
             start_on_boot=start_on_boot,
         )
+        self._place("lxc")
         self.ha = self._protect(ha)
 

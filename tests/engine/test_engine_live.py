@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fakepve import FakeCluster, Fault
 from pvecdk.engine import Client, ClusterSpec, Credentials, MemberSpec, PlanRefused, TlsSettings, apply_changes
+from pvecdk.engine.ceph import CephInit, Monitor, apply_ceph
+from pvecdk.engine.membership import plan_changes, read_cluster
 from pvecdk.engine.preflight import preflight
 from pvecdk.errors import ApiError, EngineError, TaskError, UnreachableError
 
@@ -153,20 +155,73 @@ def test_a_join_without_quorum_waits_then_fails_without_touching_nodes(fake: Fak
     assert "pve4" not in fake.state.members
 
 
+def deletes(fake: FakeCluster, since: int = 0) -> list[str]:
+    return [r.path for r in fake.requests[since:] if r.method == "DELETE"]
+
+
 def test_removal_of_a_node_with_guests_is_refused(fake: FakeCluster) -> None:
     fake.form_cluster("lab", members=["pve1", "pve2", "pve3", "pve4"])
     fake.add_guest("pve4", 100)
+    fake.set_offline("pve4")
     with client(fake) as c, pytest.raises(PlanRefused) as excinfo:
         apply_changes(c, spec(fake, "pve1", "pve2", "pve3"), join_password=ROOT_PASSWORD)
     assert [(p.subject, p.problem) for p in excinfo.value.problems] == [("pve4", "hosts guests (qemu/100)")]
-    assert "pve4" in fake.state.members
+    assert "pve4" in fake.state.members and deletes(fake) == []
 
 
-def test_removes_one_node(fake: FakeCluster) -> None:
+def test_removes_one_node_once_it_is_powered_off(fake: FakeCluster) -> None:
     fake.form_cluster("lab", members=["pve1", "pve2", "pve3", "pve4"])
+    fake.set_offline("pve4")
     with client(fake) as c:
         live = apply_changes(c, spec(fake, "pve1", "pve2", "pve3"), join_password=ROOT_PASSWORD)
     assert sorted(live.members) == ["pve1", "pve2", "pve3"]
+    assert deletes(fake) == ["/cluster/config/nodes/pve4"]
+
+
+def test_a_node_still_online_in_the_middle_is_never_deleted_and_a_rerun_after_power_off_converges(
+        fake: FakeCluster) -> None:
+    fake.form_cluster("lab", members=["pve1", "pve2", "pve3", "pve4"])
+    wanted = spec(fake, "pve1", "pve3", "pve4")
+    with client(fake) as c:
+        with pytest.raises(PlanRefused) as excinfo:
+            apply_changes(c, wanted, join_password=ROOT_PASSWORD)
+        assert [(p.subject, p.problem.split(":")[0]) for p in excinfo.value.problems] == [
+            ("pve2", "is still online")]
+        assert "shut pve2 down" in excinfo.value.problems[0].fix
+        assert deletes(fake) == [] and sorted(fake.state.members) == ["pve1", "pve2", "pve3", "pve4"]
+        fake.set_offline("pve2")
+        live = apply_changes(c, wanted, join_password=ROOT_PASSWORD)
+        assert sorted(live.members) == ["pve1", "pve3", "pve4"] and live.quorate
+        steps: list[object] = []
+        apply_changes(c, wanted, join_password=ROOT_PASSWORD, on_step=steps.append)
+    assert steps == [] and deletes(fake) == ["/cluster/config/nodes/pve2"]
+
+
+def test_a_node_that_comes_back_online_before_the_apply_is_not_deleted(fake: FakeCluster) -> None:
+    # The plan saw it offline; the apply reads the cluster again before the DELETE and refuses.
+    fake.form_cluster("lab", members=["pve1", "pve2", "pve3", "pve4"])
+    wanted = spec(fake, "pve1", "pve2", "pve4")
+    fake.set_offline("pve3")
+    with client(fake) as c:
+        live = read_cluster(c, wanted)
+        assert plan_changes(wanted, live)[1] == []
+        fake.set_offline("pve3", False)
+        with pytest.raises(PlanRefused, match="pve3: is still online"):
+            apply_changes(c, wanted, join_password=ROOT_PASSWORD)
+    assert deletes(fake) == [] and "pve3" in fake.state.members
+
+
+def test_a_powered_off_node_that_still_holds_a_ceph_monitor_is_not_removed(fake: FakeCluster) -> None:
+    fake.form_cluster("lab", members=["pve1", "pve2", "pve3", "pve4"])
+    with client(fake) as c:
+        apply_ceph(c, CephInit("pve1", network="10.0.0.0/24"))
+        for node in ("pve1", "pve2", "pve3"):
+            apply_ceph(c, Monitor(node))
+        fake.set_offline("pve2")
+        with pytest.raises(PlanRefused) as excinfo:
+            apply_changes(c, spec(fake, "pve1", "pve3", "pve4"), join_password=ROOT_PASSWORD)
+    assert [(p.subject, p.problem) for p in excinfo.value.problems] == [("pve2", "runs Ceph daemons (mon.pve2)")]
+    assert deletes(fake) == [] and "pve2" in fake.state.members
 
 
 def test_join_needs_the_password(fake: FakeCluster) -> None:

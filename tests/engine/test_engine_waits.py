@@ -148,6 +148,7 @@ def test_a_quorum_wait_during_which_no_member_answers_names_no_node_but_the_clus
 def test_a_removal_waits_for_quorum_to_settle(fake: FakeCluster) -> None:
     fake.form_cluster("lab", members=["pve1", "pve2", "pve3", "pve4"])
     fake.settle_quorum(DELAY)
+    fake.set_offline("pve4")
     started = time.monotonic()
     with client(fake) as c:
         live = apply_changes(c, spec(fake, "pve1", "pve2", "pve3"), join_password=ROOT_PASSWORD)
@@ -158,6 +159,7 @@ def test_a_removal_waits_for_quorum_to_settle(fake: FakeCluster) -> None:
 def test_a_removal_whose_quorum_does_not_settle_in_time_fails_cleanly(fake: FakeCluster) -> None:
     fake.form_cluster("lab", members=["pve1", "pve2", "pve3", "pve4"])
     fake.settle_quorum(3.0)
+    fake.set_offline("pve4")
     with client(fake) as c, pytest.raises(EngineError) as excinfo:
         apply_changes(c, spec(fake, "pve1", "pve2", "pve3"), join_password=ROOT_PASSWORD,
                       quorum_timeout_seconds=0.4)
@@ -168,6 +170,7 @@ def test_a_removal_whose_quorum_does_not_settle_in_time_fails_cleanly(fake: Fake
 def test_a_removal_goes_through_the_first_online_member(fake: FakeCluster) -> None:
     fake.form_cluster("lab", members=["pve1", "pve2", "pve3", "pve4", "pve5"])
     fake.set_offline("pve1")
+    fake.set_offline("pve5")
     before = len(fake.requests)
     with client(fake) as c:
         live = apply_changes(c, spec(fake, "pve1", "pve2", "pve3", "pve4"), join_password=ROOT_PASSWORD)
@@ -183,8 +186,10 @@ def test_a_removal_one_vote_short_of_quorum_is_refused_before_any_write(fake: Fa
     before = len(fake.requests)
     with client(fake) as c, pytest.raises(PlanRefused) as excinfo:
         apply_changes(c, spec(fake, "pve1", "pve2", "pve3", "pve4"), join_password=ROOT_PASSWORD)
-    assert excinfo.value.problems == (EngineProblem("pve5", "removing it leaves 2 of 4 votes online, short of quorum 3",
-                                                    "bring nodes online first", "member"),)
+    # pve5 itself is still up (refused on its own); once it is off, 2 of 5 would leave no quorum to remove it in.
+    assert [p.problem for p in excinfo.value.problems] == [
+        "is still online: PVE removes only a node that is powered off, which must never come back with its old "
+        "cluster configuration", "removing it leaves 2 of 4 votes online, short of quorum 3"]
     assert writes(fake, before) == [] and "pve5" in fake.state.members
 
 

@@ -40,6 +40,12 @@ def unreachable(node: str, reason: str, to: str) -> EngineProblem:
     return EngineProblem(node, f"cannot reach it to {to}: {reason}", "check its endpoint and that it is up", "member")
 
 
+def still_online(node: str) -> EngineProblem:
+    return EngineProblem(node, "is still online: PVE removes only a node that is powered off, which must never "
+                         "come back with its old cluster configuration", f"migrate its guests off, shut {node} down "
+                         "(it then shows offline in /cluster/status) and run again", "member")
+
+
 def removals_at_once(*nodes: str) -> EngineProblem:
     return EngineProblem(", ".join(nodes), f"{len(nodes)} removals at once",
                          "remove one node per run so quorum can be checked between steps", "member")
@@ -67,7 +73,7 @@ REMOVALS = [
 def test_removal_keeps_quorum_exactly_at_the_boundary(before: int, offline: tuple[int, ...],
                                                       short: tuple[int, int] | None) -> None:
     keep = tuple(range(1, before))
-    steps, problems = plan_changes(spec(*keep), live(*range(1, before + 1), offline=offline))
+    steps, problems = plan_changes(spec(*keep), live(*range(1, before + 1), offline=(*offline, before)))
     assert steps == [s for s in steps if s.action is Action.REMOVE] and [str(s) for s in steps] == [
         f"remove pve{before}: remove pve{before} from lab"]
     assert problems == ([] if short is None else [short_of_quorum(f"pve{before}", *short)])
@@ -76,34 +82,34 @@ def test_removal_keeps_quorum_exactly_at_the_boundary(before: int, offline: tupl
 def test_the_node_removed_does_not_count_towards_quorum_even_when_online() -> None:
     # 5 -> 4 with two of the four remaining offline: 2 of 4 is short of 3, whatever pve5 itself says.
     _, problems = plan_changes(spec(1, 2, 3, 4), live(1, 2, 3, 4, 5, offline=(1, 2)))
-    assert problems == [short_of_quorum("pve5", 2, 4)]
+    assert problems == [still_online("pve5"), short_of_quorum("pve5", 2, 4)]
 
 
 @pytest.mark.parametrize(("offline", "short"), [((1,), None), ((1, 3), None), ((2,), (2, 5)), ((2, 3), (1, 5))])
 def test_removal_counts_votes_not_nodes(offline: tuple[int, ...], short: tuple[int, int] | None) -> None:
     # Remaining: pve1 with 1 vote, pve2 with 3, pve3 with 1: 5 votes, quorum 3. pve2 alone holds it.
     votes = {2: 3}
-    _, problems = plan_changes(spec(1, 2, 3, votes=votes), live(1, 2, 3, 4, offline=offline, votes=votes))
+    _, problems = plan_changes(spec(1, 2, 3, votes=votes), live(1, 2, 3, 4, offline=(*offline, 4), votes=votes))
     assert problems == ([] if short is None else [short_of_quorum("pve4", *short)])
 
 
 def test_removing_the_last_votes_is_refused() -> None:
     # Every remaining member carries no vote: nothing could ever be quorate again.
     votes = {1: 0}
-    _, problems = plan_changes(spec(1, votes=votes), live(1, 2, votes=votes))
+    _, problems = plan_changes(spec(1, votes=votes), live(1, 2, offline=(2,), votes=votes))
     assert problems == [short_of_quorum("pve2", 0, 0)]
 
 
 def test_two_or_three_removals_at_once_are_refused_and_only_the_first_is_planned() -> None:
-    _, problems = plan_changes(spec(1, 2, 3), live(1, 2, 3, 4, 5))
+    _, problems = plan_changes(spec(1, 2, 3), live(1, 2, 3, 4, 5, offline=(4, 5)))
     assert problems == [removals_at_once("pve4", "pve5")]
-    steps, problems = plan_changes(spec(1, 3, 5), live(1, 2, 3, 4, 5, 6))
+    steps, problems = plan_changes(spec(1, 3, 5), live(1, 2, 3, 4, 5, 6, offline=(2, 4, 6)))
     assert problems == [removals_at_once("pve2", "pve4", "pve6")]
     assert [s.action for s in steps] == [Action.REMOVE] and steps[0].node == "pve2"
 
 
 def test_guests_and_ha_count_only_on_the_node_removed() -> None:
-    state = live(1, 2, 3, 4)
+    state = live(1, 2, 3, 4, offline=(4,))
     state.guests = {"pve1": ["qemu/100"], "pve3": ["lxc/101"], "pve4": []}
     state.ha_nodes = {"pve2": ["vm:102"]}
     steps, problems = plan_changes(spec(1, 2, 3), state)
@@ -111,7 +117,7 @@ def test_guests_and_ha_count_only_on_the_node_removed() -> None:
 
 
 def test_every_guest_and_ha_resource_on_the_node_removed_is_named() -> None:
-    state = live(1, 2, 3, 4)
+    state = live(1, 2, 3, 4, offline=(4,))
     state.guests = {"pve4": ["qemu/100", "lxc/101", "qemu/102"], "pve2": ["qemu/103"]}
     state.ha_nodes = {"pve4": ["vm:100", "ct:101"]}
     _, problems = plan_changes(spec(1, 2, 3), state)
@@ -122,10 +128,57 @@ def test_every_guest_and_ha_resource_on_the_node_removed_is_named() -> None:
     ]
 
 
+# -------------------------------------------------------------------------------- powered off and empty
+
+
+@pytest.mark.parametrize("removed", [2, 3, 4], ids=["first after pve1", "in the middle", "last"])
+def test_only_a_node_shown_offline_is_removed_wherever_it_sits(removed: int) -> None:
+    keep = tuple(n for n in range(1, 6) if n != removed)
+    steps, problems = plan_changes(spec(*keep), live(1, 2, 3, 4, 5))
+    assert problems == [still_online(f"pve{removed}")]
+    assert [s.node for s in steps] == [f"pve{removed}"], "the plan names the removal it refuses"
+    # Offline: the same plan goes ahead, and other offline members (not removed) change nothing.
+    steps, problems = plan_changes(spec(*keep), live(1, 2, 3, 4, 5, offline=(removed,)))
+    assert (problems, [str(s) for s in steps]) == ([], [f"remove pve{removed}: remove pve{removed} from lab"])
+
+
+def test_an_offline_member_the_model_keeps_is_left_alone() -> None:
+    steps, problems = plan_changes(spec(1, 2, 3, 4, 5), live(1, 2, 3, 4, 5, offline=(3,)))
+    assert (steps, problems) == ([], [])
+
+
+def test_ceph_daemons_count_only_on_the_node_removed_and_each_is_named() -> None:
+    state = live(1, 2, 3, 4, 5, offline=(3,))
+    state.ceph_daemons = {"pve2": ["mon.pve2", "osd.1"], "pve4": ["mgr.pve4"]}
+    assert plan_changes(spec(1, 2, 4, 5), state)[1] == []
+    state.ceph_daemons["pve3"] = ["mon.pve3", "mgr.pve3", "osd.2", "osd.5"]
+    assert plan_changes(spec(1, 2, 4, 5), state)[1] == [EngineProblem(
+        "pve3", "runs Ceph daemons (mon.pve3, mgr.pve3, osd.2, osd.5)", "destroy them first: take its monitor, "
+        "manager, metadata server and OSDs out of the model and apply that, then remove the node", "member")]
+
+
+def test_a_removal_whose_guests_could_not_be_read_is_refused_but_a_join_is_not() -> None:
+    state = live(1, 2, 3, offline=(3,))
+    state.placement_unread = "its guests and HA resources could not be read: HTTP 500"
+    assert plan_changes(spec(1, 2), state)[1] == [EngineProblem(
+        "pve3", "cannot be checked for removal: its guests and HA resources could not be read: HTTP 500",
+        "check that the cluster answers and run again", "member")]
+    assert plan_changes(spec(1, 2, 3, 4), state)[1] == []
+
+
+def test_every_reason_is_named_together_for_an_online_node_with_guests_and_daemons() -> None:
+    state = live(1, 2, 3)
+    state.guests = {"pve3": ["qemu/100"]}
+    state.ceph_daemons = {"pve3": ["osd.0"]}
+    problems = plan_changes(spec(1, 2), state)[1]
+    assert [p.problem.split(" ")[0:2] for p in problems] == [["is", "still"], ["hosts", "guests"],
+                                                            ["runs", "Ceph"]]
+
+
 def test_no_removal_and_no_join_without_quorum() -> None:
     no_quorum = EngineProblem("cluster lab", "has no quorum: no member can be added or removed",
                               "bring enough nodes online until it is quorate again", "member")
-    assert plan_changes(spec(1, 2), live(1, 2, 3, quorate=False))[1] == [no_quorum]
+    assert plan_changes(spec(1, 2), live(1, 2, 3, offline=(3,), quorate=False))[1] == [no_quorum]
     assert plan_changes(spec(1, 2, 3, 4), live(1, 2, 3, quorate=False))[1] == [no_quorum]
 
 
@@ -198,5 +251,5 @@ def test_fencing_goes_through_the_first_node(wanted: str, current: str | None, e
 
 def test_a_changed_member_after_the_one_removed_is_still_named() -> None:
     wanted = ClusterSpec("lab", (member(1), member(2), member(4, votes=2)), (10,))
-    _, problems = plan_changes(wanted, live(1, 2, 3, 4))
+    _, problems = plan_changes(wanted, live(1, 2, 3, 4, offline=(3,)))
     assert problems == [unchanged("pve4", "votes")]

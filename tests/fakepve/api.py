@@ -25,6 +25,8 @@ from . import (  # noqa: F401
     handlers_ceph_osds,
     handlers_ceph_pools,
     handlers_cluster,
+    handlers_guests,
+    handlers_inventory,
     handlers_node,
     handlers_storage,
 )
@@ -194,6 +196,8 @@ class Backend:
             return True, None
         if rule.kind is Fault.HTTP_500:
             return True, self._error(ApiError(500, rule.message or "Internal Server Error"))
+        if rule.kind is Fault.FORBIDDEN:
+            return True, self._error(ApiError(403, rule.message or "Permission check failed"))
         if rule.kind is Fault.PROXY_ERROR:
             page = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad "
                     b"Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")

@@ -462,6 +462,18 @@ class FakeCluster:
                 raise ValueError(f"guest {vmid} exists already")
             self._world.guests[vmid] = Guest(vmid, node, kind, status, name or f"guest{vmid}")
 
+    def set_inventory(self, path: str, data: object) -> None:
+        """What GET `path` answers from now on, for the configuration the fake keeps as data
+        (handlers_inventory.py): `/nodes/pve1/network`, `/nodes/pve1/qemu/100/config`, `/cluster/ha/rules`..."""
+        with self._world.lock:
+            self._world.inventory[path] = data
+
+    def relocate_guest(self, vmid: int, node: str) -> None:
+        """Move a guest behind the API's back (HA recovering it after a fence, or a migration by hand)."""
+        self._node(node)
+        with self._world.lock:
+            self._world.guests[vmid].node = node
+
     def add_ha_resource(self, sid: str, state: str = "started") -> None:
         """An HA resource such as 'vm:100' or 'ct:101' (a bare VMID gets its prefix from the guest's kind)."""
         with self._world.lock:

@@ -14,6 +14,7 @@ class Fault(enum.Enum):
     SLOW = "slow"  # sleep `delay` seconds before handling (to exceed a client's timeout)
     DROP = "drop"  # close the connection without any response
     TASK_FAIL = "task_fail"  # the next task started on the node ends with an error exit status
+    FORBIDDEN = "forbidden"  # answer 403, as PVE does when the token lacks a privilege on the path
     PROXY_ERROR = "proxy_error"  # a reverse proxy in front of the node answers 502 with its HTML error page
 
 

@@ -101,6 +101,10 @@ def config_totem(call: Call) -> dict[str, Any] | None:
 
 @route("GET", "/cluster/config/qdevice")
 def qdevice(call: Call) -> dict[str, str]:
+    # A status a test set up whole (FakeCluster.set_inventory) wins over the one a set-up QDevice shows.
+    shown = call.world.inventory.get("/cluster/config/qdevice")
+    if shown is not None:
+        return dict(shown)
     cluster = call.node.cluster
     if cluster is None or not cluster.qdevice:
         return {}  # no corosync-qdevice socket, hence no status

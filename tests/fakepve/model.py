@@ -86,6 +86,8 @@ class World:
         self.nodes = {name: NodeState(name, addrs, secrets.token_bytes(32)) for name, addrs in nodes.items()}
         self.guests: dict[int, Guest] = {}
         self.ha_resources: dict[str, str] = {}
+        # What the read-only inventory routes answer (inventory.py), by concrete API path.
+        self.inventory: dict[str, Any] = {}
         self.partitioned = False
         self._serial = 0
         # Delay modes (FakeCluster.delay_joins, settle_quorum, lag_view, restore_quorum(after=)): corosync

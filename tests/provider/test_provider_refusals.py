@@ -96,7 +96,8 @@ def test_a_plan_with_a_value_unknown_until_apply_reads_nothing_and_refuses_nothi
     seen = len(fake.requests)
     result = storage.plan(None, wanted, wanted, b"")
     assert (result.diagnostics, result.requires_replace) == ([], [])
-    assert result.planned_state == {**wanted, "shared": UNKNOWN}
+    # allow_destroy unset is false; pve_version unset is the cluster's release, read back at apply
+    assert result.planned_state == {**wanted, "shared": UNKNOWN, "allow_destroy": False, "pve_version": UNKNOWN}
     assert fake.requests[seen:] == []
 
 

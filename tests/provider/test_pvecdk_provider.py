@@ -90,8 +90,9 @@ def test_plan_refuses_unsafe_changes_with_the_reason(fake: FakeCluster, env: dic
     fake.add_guest("pve4", 100)
     wanted = config(fake, "pve1", "pve2", "pve3")
     result = resource(env).plan(None, wanted, wanted, b"")
-    assert [d.summary for d in result.diagnostics] == ["Unsafe cluster change refused"] * 2
+    assert [d.summary for d in result.diagnostics] == ["Unsafe cluster change refused"] * 3
     details = " ".join(d.detail for d in result.diagnostics)
+    assert "pve4: is still online" in details and "shut pve4 down" in details
     assert "pve4: hosts guests (qemu/100)" in details and "pve4: runs HA resources (vm:100)" in details
 
 

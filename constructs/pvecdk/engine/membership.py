@@ -5,7 +5,10 @@ they form now; :func:`plan_changes` turns the difference into steps (create the 
 join each missing node, remove one departed node, set the fencing mode) and refuses what is unsafe:
 
 * two removals at once (one node per run keeps quorum checkable between steps);
-* removing a node that hosts guests or HA resources (migrate them first);
+* removing a node that is still online (PVE requires it powered off first: once removed it must never come
+  back with its old cluster configuration);
+* removing a node that hosts guests or HA resources (migrate them first), or Ceph daemons or OSDs (destroy
+  them first), or whose guests or Ceph daemons could not be read (nothing is removed on a guess);
 * a removal after which the remaining online nodes would not be quorate;
 * changing the id, votes or addresses of an existing member (PVE cannot; remove and rejoin it);
 * any join or removal while the cluster has no quorum;
@@ -24,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pvecdk.engine.ceph import read_ceph
 from pvecdk.engine.client import Client
 from pvecdk.engine.qdevice import qnetd_host
 from pvecdk.engine.steps import Action, Step
@@ -107,6 +111,9 @@ class LiveCluster:
     addresses: dict[str, str] = field(default_factory=dict)  # node -> the address /cluster/status reports
     guests: dict[str, list[str]] = field(default_factory=dict)  # node -> guest ids on it
     ha_nodes: dict[str, list[str]] = field(default_factory=dict)  # node -> HA resources placed on it
+    ceph_daemons: dict[str, list[str]] = field(default_factory=dict)  # node -> Ceph daemons on it (mon.pve3, osd.4)
+    #: Why the guests or Ceph daemons of the nodes could not be read (None: they were); a removal then waits.
+    placement_unread: str | None = None
     answered_by: str | None = None  # the member whose view this is
     qdevice: str | None = None  # the qnetd host of a configured QDevice
 
@@ -166,7 +173,27 @@ def read_cluster(client: Client, spec: ClusterSpec) -> LiveCluster:
             live.qdevice = qnetd_host(client.get(live.answered_by, "/cluster/config/qdevice"))
         except (ApiError, UnreachableError):
             pass  # unread, a join or removal still meets PVE's own refusal
+        if any(spec.member(n) is None for n in live.members):  # a removal is coming: what still runs there
+            _read_ceph_daemons(client, live)
     return live
+
+
+def _read_ceph_daemons(client: Client, live: LiveCluster) -> None:
+    """The Ceph monitors, managers, metadata servers and OSDs of each node, as the answering member lists them."""
+    node = live.answered_by
+    assert node is not None
+    try:
+        ceph = read_ceph(client, node)
+    except EngineError as exc:
+        live.placement_unread = f"its Ceph daemons could not be read: {exc}"
+        return
+    for kind, daemons in (("mon", ceph.monitors), ("mgr", ceph.managers), ("mds", ceph.mds)):
+        for name, daemon in daemons.items():
+            host = daemon.host or name  # PVE names monitors, managers and MDS after their node
+            live.ceph_daemons.setdefault(host, []).append(f"{kind}.{name}")
+    for osd_id, osd in sorted(ceph.osds.items()):
+        if osd.host:
+            live.ceph_daemons.setdefault(osd.host, []).append(f"osd.{osd_id}")
 
 
 def _read_links(client: Client, live: LiveCluster) -> None:
@@ -196,8 +223,9 @@ def _read_placement(client: Client, live: LiveCluster) -> None:
             if sid in by_sid:
                 live.ha_nodes.setdefault(by_sid[sid], []).append(sid)
         live.fencing = (client.get(node, "/cluster/options") or {}).get("fencing")
-    except (ApiError, UnreachableError):
-        pass  # placement is advisory for planning; a missing answer leaves the lists empty
+    except (ApiError, UnreachableError) as exc:
+        # Joins do not need it; a removal is refused while it is unknown (an empty list would read as "empty").
+        live.placement_unread = f"its guests and HA resources could not be read: {exc}"
 
 
 # --------------------------------------------------------------------------------------------------- plan
@@ -255,12 +283,24 @@ def plan_changes(spec: ClusterSpec, live: LiveCluster) -> tuple[list[Step], list
         problems.append(EngineProblem(", ".join(removals), f"{len(removals)} removals at once",
                                       "remove one node per run so quorum can be checked between steps", "member"))
     for name in removals[:1]:
+        if live.members[name].online:
+            problems.append(EngineProblem(name, "is still online: PVE removes only a node that is powered off, "
+                                          "which must never come back with its old cluster configuration",
+                                          f"migrate its guests off, shut {name} down (it then shows offline in "
+                                          "/cluster/status) and run again", "member"))
+        if live.placement_unread is not None:
+            problems.append(EngineProblem(name, f"cannot be checked for removal: {live.placement_unread}",
+                                          "check that the cluster answers and run again", "member"))
         if live.guests.get(name):
             problems.append(EngineProblem(name, f"hosts guests ({', '.join(live.guests[name])})",
                                           "migrate them off before removing it", "member"))
         if live.ha_nodes.get(name):
             problems.append(EngineProblem(name, f"runs HA resources ({', '.join(live.ha_nodes[name])})",
                                           "move or remove them first", "member"))
+        if live.ceph_daemons.get(name):
+            problems.append(EngineProblem(name, f"runs Ceph daemons ({', '.join(live.ceph_daemons[name])})",
+                                          "destroy them first: take its monitor, manager, metadata server and "
+                                          "OSDs out of the model and apply that, then remove the node", "member"))
         remaining = [m for n, m in live.members.items() if n != name]
         expected = sum(m.votes for m in remaining)
         online = sum(m.votes for m in remaining if m.online)

@@ -9,7 +9,7 @@ __all__ = ["Action", "Step"]
 
 
 class Action(StrEnum):
-    """What a step does. Membership, Ceph and storage each have their own."""
+    """What a step does. Membership, Ceph, storage and guest placement each have their own."""
 
     # membership
     CREATE = "create"
@@ -34,6 +34,8 @@ class Action(StrEnum):
     CREATE_STORAGE = "create_storage"
     UPDATE_STORAGE = "update_storage"
     DELETE_STORAGE = "delete_storage"
+    # guests
+    MIGRATE = "migrate"
 
     @property
     def creates(self) -> bool:

@@ -38,7 +38,7 @@ class CephFsConfig(_l1.Struct):
 
     __slots__ = ()
     _FIELDS: ClassVar[Mapping[str, _l1.Field]] = {
-        'allow_destroy': _l1.attr('allow_destroy', "bool", 'o'),
+        'allow_destroy': _l1.attr('allow_destroy', "bool", 'oc'),
         'endpoint': _l1.attr('endpoint', "string", 'r'),
         'name': _l1.attr('name', "string", 'r'),
         'node_name': _l1.attr('node_name', "string", 'r'),
@@ -99,7 +99,7 @@ class CephFs(_l1.Resource):
         Args:
             scope: The construct to add it to.
             id: The construct id, unique in its scope; stable (renaming it replaces the object).
-            allow_destroy: ``allow_destroy`` (optional).
+            allow_destroy: ``allow_destroy`` (optional, computed by the provider when unset).
             endpoint: ``endpoint`` (required).
             name: ``name`` (required).
             node_name: ``node_name`` (required).

@@ -38,7 +38,7 @@ class CephMonitorConfig(_l1.Struct):
 
     __slots__ = ()
     _FIELDS: ClassVar[Mapping[str, _l1.Field]] = {
-        'address': _l1.attr('address', "string", 'o'),
+        'address': _l1.attr('address', "string", 'oc'),
         'endpoint': _l1.attr('endpoint', "string", 'r'),
         'node_name': _l1.attr('node_name', "string", 'r'),
     }
@@ -93,7 +93,7 @@ class CephMonitor(_l1.Resource):
         Args:
             scope: The construct to add it to.
             id: The construct id, unique in its scope; stable (renaming it replaces the object).
-            address: ``address`` (optional).
+            address: ``address`` (optional, computed by the provider when unset).
             endpoint: ``endpoint`` (required).
             node_name: ``node_name`` (required).
             connection, count, depends_on, for_each, lifecycle, provider, provisioners: Terraform's

@@ -38,7 +38,7 @@ class CephOsdConfig(_l1.Struct):
 
     __slots__ = ()
     _FIELDS: ClassVar[Mapping[str, _l1.Field]] = {
-        'allow_destroy': _l1.attr('allow_destroy', "bool", 'o'),
+        'allow_destroy': _l1.attr('allow_destroy', "bool", 'oc'),
         'db_device': _l1.attr('db_device', "string", 'o'),
         'db_size_gib': _l1.attr('db_size_gib', "number", 'o'),
         'device': _l1.attr('device', "string", 'r'),
@@ -114,7 +114,7 @@ class CephOsd(_l1.Resource):
         Args:
             scope: The construct to add it to.
             id: The construct id, unique in its scope; stable (renaming it replaces the object).
-            allow_destroy: ``allow_destroy`` (optional).
+            allow_destroy: ``allow_destroy`` (optional, computed by the provider when unset).
             db_device: ``db_device`` (optional).
             db_size_gib: ``db_size_gib`` (optional).
             device: ``device`` (required).

@@ -38,7 +38,7 @@ class StorageConfig(_l1.Struct):
 
     __slots__ = ()
     _FIELDS: ClassVar[Mapping[str, _l1.Field]] = {
-        'allow_destroy': _l1.attr('allow_destroy', "bool", 'o'),
+        'allow_destroy': _l1.attr('allow_destroy', "bool", 'oc'),
         'content': _l1.attr('content', ["set", "string"], 'oc'),
         'disable': _l1.attr('disable', "bool", 'o'),
         'endpoint': _l1.attr('endpoint', "string", 'r'),
@@ -46,7 +46,7 @@ class StorageConfig(_l1.Struct):
         'keyring': _l1.attr('keyring', "string", 'os'),
         'nodes': _l1.attr('nodes', ["set", "string"], 'o'),
         'options': _l1.attr('options', ["map", "string"], 'o'),
-        'pve_version': _l1.attr('pve_version', "string", 'o'),
+        'pve_version': _l1.attr('pve_version', "string", 'oc'),
         'type': _l1.attr('type', "string", 'r'),
     }
     _EXTRA: ClassVar[tuple[str, ...]] = ('connection', 'count', 'depends_on', 'for_each', 'lifecycle', 'provider', 'provisioners')
@@ -114,7 +114,7 @@ class Storage(_l1.Resource):
         Args:
             scope: The construct to add it to.
             id_: The construct id, unique in its scope; stable (renaming it replaces the object).
-            allow_destroy: ``allow_destroy`` (optional).
+            allow_destroy: ``allow_destroy`` (optional, computed by the provider when unset).
             content: ``content`` (optional, computed by the provider when unset).
             disable: ``disable`` (optional).
             endpoint: ``endpoint`` (required).
@@ -122,7 +122,7 @@ class Storage(_l1.Resource):
             keyring: ``keyring`` (optional, sensitive: a token or unset, never a literal).
             nodes: ``nodes`` (optional).
             options: ``options`` (optional).
-            pve_version: ``pve_version`` (optional).
+            pve_version: ``pve_version`` (optional, computed by the provider when unset).
             type: ``type`` (required).
             connection, count, depends_on, for_each, lifecycle, provider, provisioners: Terraform's
                 meta-arguments.

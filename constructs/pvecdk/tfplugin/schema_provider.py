@@ -7,7 +7,13 @@ framework providers enforce in code, plans by keeping configured values and mark
 unknown, and answers applies, reads, imports and data sources with values of the right shape. It talks to
 no API: it proves that configuration is what the provider accepts, not that a cluster would.
 
-Run as a plugin: ``python -m pvecdk.tfplugin.schema_provider --schema FILE --name proxmox``.
+Given the provider's replace-on-change facts too (``--replace FILE``: ``{"resources": {type: {path: kind}}}``,
+paths dotted through blocks), a plan marks a resource for replacement when an attribute the provider replaces
+on changes, as the real provider would. ``conditional`` paths count as ``always`` (the stub cannot tell the
+cases apart, so it errs towards replacement), except the one documented case it can: a VM's ``node_name`` with
+``migrate = true`` is migrated in place.
+
+Run as a plugin: ``python -m pvecdk.tfplugin.schema_provider --schema FILE --name proxmox [--replace FILE]``.
 """
 
 from __future__ import annotations
@@ -151,18 +157,51 @@ def _limits(block: Block, config: Any, path: tuple[Any, ...] = ()) -> list[Diagn
 # --------------------------------------------------------------------------------------------------- types
 
 
+def _at(value: Any, path: list[str]) -> Any:
+    """The values at a dotted path, through nested blocks and lists (a list of them under a list block)."""
+    if not path:
+        return value
+    if isinstance(value, list):
+        return [_at(v, path) for v in value]
+    return _at(value.get(path[0]) if isinstance(value, dict) else None, path[1:])
+
+
+#: Conditional replacements the stub can decide: (type suffix, path) -> the attribute that turns it off.
+_IN_PLACE_WHEN = {("_vm", "node_name"): "migrate"}
+
+
 class SchemaResource(ResourceType):
     """A resource type that only has a schema: plans and applies without side effects."""
 
-    def __init__(self, name: str, schema: Schema) -> None:
+    def __init__(self, name: str, schema: Schema, replace: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.schema = schema
+        self.replace = dict(replace or {})
+
+    def _replaced(self, prior: Any, planned: Any) -> list[tuple[Any, ...]]:
+        """The top-level attributes or blocks whose change makes the provider replace the resource."""
+        if not isinstance(prior, dict) or not isinstance(planned, dict):
+            return []
+        out: list[tuple[Any, ...]] = []
+        for path in sorted(self.replace):
+            steps = path.split(".")
+            before, after = _at(prior, steps), _at(planned, steps)
+            if before == after or UNKNOWN in (after if isinstance(after, list) else [after]):
+                continue
+            switch = next((a for (suffix, p), a in _IN_PLACE_WHEN.items()
+                           if p == path and self.name.endswith(suffix)), None)
+            if switch is not None and planned.get(switch) is True:
+                continue
+            if (steps[0],) not in out:
+                out.append((steps[0],))
+        return out
 
     def validate(self, config: Mapping[str, Any]) -> list[Diagnostic]:
         return _limits(self.schema.block, config)
 
     def plan(self, prior: Any, proposed: Any, config: Any, private: bytes) -> PlanResult:
-        return PlanResult(_plan_block(self.schema.block, proposed, config, prior))
+        planned = _plan_block(self.schema.block, proposed, config, prior)
+        return PlanResult(planned, self._replaced(prior, planned))
 
     def apply(self, prior: Any, planned: Any, config: Any, private: bytes) -> ApplyResult:
         if planned is None:
@@ -196,17 +235,19 @@ class SchemaDataSource(DataSourceType):
 class SchemaProvider(Provider):
     """A provider serving the schema of another, for offline checks (see the module docstring)."""
 
-    def __init__(self, type_name: str, schemas: Mapping[str, Any]) -> None:
+    def __init__(self, type_name: str, schemas: Mapping[str, Any],
+                 replace: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.type_name = type_name
         self.schema = Schema.from_json(schemas["provider"])
-        self.resources = {n: SchemaResource(n, Schema.from_json(s))
+        self.resources = {n: SchemaResource(n, Schema.from_json(s), (replace or {}).get(n))
                           for n, s in schemas.get("resource_schemas", {}).items()}
         self.data_sources = {n: SchemaDataSource(n, Schema.from_json(s))
                              for n, s in schemas.get("data_source_schemas", {}).items()}
 
     @classmethod
-    def from_file(cls, path: str | Path, type_name: str) -> SchemaProvider:
-        return cls(type_name, json.loads(Path(path).read_text()))
+    def from_file(cls, path: str | Path, type_name: str, replace: str | Path | None = None) -> SchemaProvider:
+        facts = json.loads(Path(replace).read_text())["resources"] if replace is not None else None
+        return cls(type_name, json.loads(Path(path).read_text()), facts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,8 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pvecdk.tfplugin.schema_provider", description=__doc__)
     parser.add_argument("--schema", required=True, help="provider schema JSON (terraform providers schema -json)")
     parser.add_argument("--name", required=True, help="the provider's local name, e.g. proxmox")
+    parser.add_argument("--replace", help="replace-on-change facts JSON ({resources: {type: {path: kind}}})")
     args = parser.parse_args(argv)
-    return serve(SchemaProvider.from_file(args.schema, args.name))
+    return serve(SchemaProvider.from_file(args.schema, args.name, args.replace))
 
 
 if __name__ == "__main__":

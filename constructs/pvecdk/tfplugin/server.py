@@ -14,8 +14,9 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent import futures
+from contextlib import contextmanager
 from typing import Any
 
 from pvecdk.errors import Severity
@@ -24,7 +25,7 @@ from pvecdk.tfplugin.provider import DataSourceType, Diagnostic, DiagnosticError
 from pvecdk.tfplugin.schema import Schema
 from pvecdk.tfplugin.values import decode_json, decode_msgpack, encode_msgpack
 
-__all__ = ["MAGIC_COOKIE_KEY", "MAGIC_COOKIE_VALUE", "ProviderService", "serve"]
+__all__ = ["MAGIC_COOKIE_KEY", "MAGIC_COOKIE_VALUE", "ProviderService", "serve", "serve_in_process"]
 
 MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
 MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
@@ -335,3 +336,35 @@ def serve(provider: Provider, environ: Mapping[str, str] | None = None) -> int:
             pass
         server.stop(grace=0.2)
     return 0
+
+
+@contextmanager
+def serve_in_process(providers: Mapping[str, Provider]) -> Iterator[str]:
+    """Serve ``providers`` (by provider address, ``registry.terraform.io/bpg/proxmox``) from this process, and
+    yield the value of ``TF_REATTACH_PROVIDERS`` that points Terraform at them.
+
+    Terraform then starts no plugin process: every command of a run (init, validate, plan, apply, show) talks
+    to the same servers. Each listens on a Unix socket in a private directory (mode 0700), without TLS, as
+    Terraform connects to reattached providers; they stop when the block ends.
+    """
+    import json
+
+    import grpc
+
+    servers = []
+    config = {}
+    with tempfile.TemporaryDirectory(prefix="pvecdk-plugin-") as tmp:
+        try:
+            for i, (address, provider) in enumerate(sorted(providers.items())):
+                server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+                _proto.rpc().add_ProviderServicer_to_server(ProviderService(provider), server)
+                socket = os.path.join(tmp, f"provider-{i}.sock")
+                server.add_insecure_port(f"unix://{socket}")
+                server.start()
+                servers.append(server)
+                config[address] = {"Protocol": "grpc", "ProtocolVersion": _APP_PROTOCOL, "Pid": os.getpid(),
+                                   "Test": True, "Addr": {"Network": "unix", "String": socket}}
+            yield json.dumps(config)
+        finally:
+            for server in servers:
+                server.stop(grace=0.2)

@@ -88,7 +88,8 @@ CEPH_SCHEMA = _daemon(
 )
 
 CEPH_MONITOR_SCHEMA = _daemon(
-    Attribute("address", type=t.STRING, optional=True),
+    # Optional and computed: unset, PVE picks the node's address on the public network, and that is read back.
+    Attribute("address", type=t.STRING, optional=True, computed=True),
 )
 
 CEPH_MANAGER_SCHEMA = _daemon()
@@ -101,7 +102,7 @@ CEPH_OSD_SCHEMA = _daemon(
     Attribute("db_size_gib", type=t.NUMBER, optional=True),
     Attribute("wal_device", type=t.STRING, optional=True),
     Attribute("wal_size_gib", type=t.NUMBER, optional=True),
-    Attribute("allow_destroy", type=t.BOOL, optional=True),
+    Attribute("allow_destroy", type=t.BOOL, optional=True, computed=True),  # unset: false
     Attribute("osd_id", type=t.NUMBER, computed=True),
 )
 
@@ -114,7 +115,7 @@ CEPH_MDS_SCHEMA = _daemon(
 CEPH_FS_SCHEMA = _daemon(
     Attribute("name", type=t.STRING, required=True),
     Attribute("pg_num", type=t.NUMBER, optional=True),
-    Attribute("allow_destroy", type=t.BOOL, optional=True),
+    Attribute("allow_destroy", type=t.BOOL, optional=True, computed=True),  # unset: false
     Attribute("data_pool", type=t.STRING, computed=True),
     Attribute("metadata_pool", type=t.STRING, computed=True),
 )
@@ -188,6 +189,8 @@ class _CephType(EngineResource, ResourceType):
         for key in self.defaulted:
             if (config or {}).get(key) is None:
                 planned[key] = UNKNOWN if prior is None or replace else prior.get(key)
+        if "allow_destroy" in planned and planned.get("allow_destroy") is None:
+            planned["allow_destroy"] = False
         self.fill(planned)
         if has_unknown({k: planned.get(k) for k in ("node_name", "endpoint", *self.replace_keys)}):
             return PlanResult(planned, replace)
@@ -283,6 +286,8 @@ class _CephType(EngineResource, ResourceType):
             if values is None:
                 return []
             base: dict[str, Any] = {a.name: None for a in self.schema.block.attributes}
+            if "allow_destroy" in base:
+                base["allow_destroy"] = False  # the argument's default: an import allows no destroy
             base.update(values, endpoint=endpoint)
             obj = self.obj(base)
             if obj.node not in members:
@@ -343,6 +348,7 @@ class CephMonitorResource(_CephType):
     name = "pvecdk_ceph_monitor"
     schema = CEPH_MONITOR_SCHEMA
     replace_keys = ("node_name", "address")
+    defaulted = ("address",)
 
     def validate(self, config: Mapping[str, Any]) -> list[Diagnostic]:
         diags = super().validate(config)
@@ -357,7 +363,8 @@ class CephMonitorResource(_CephType):
         return diags
 
     def obj(self, values: Mapping[str, Any]) -> CephObject:
-        return Monitor(values["node_name"], values.get("address"))
+        address = values.get("address")
+        return Monitor(values["node_name"], address if known(address) else None)
 
     def state(self, base: Mapping[str, Any], obj: CephObject, live: LiveCeph) -> dict[str, Any] | None:
         assert isinstance(obj, Monitor)
@@ -365,14 +372,13 @@ class CephMonitorResource(_CephType):
         if mon is None:
             return None
         address = base.get("address")
-        if address is not None and mon.address and str(address) not in mon.address:
+        if mon.address and (address is None or address is UNKNOWN or str(address) not in mon.address):
             found = _IP.search(mon.address)
             address = found.group(1).strip("[]") if found else mon.address
         return {**base, "id": obj.label, "address": address}
 
     def import_values(self, id_: str, client: Client, node: str) -> dict[str, Any] | None:
-        name = id_.removeprefix("mon.")
-        return {"node_name": name}
+        return {"node_name": id_.removeprefix("mon.")}  # its address is read back (state)
 
 
 class CephManagerResource(_CephType):

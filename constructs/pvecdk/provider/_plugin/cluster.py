@@ -120,8 +120,9 @@ def _state(base: Mapping[str, Any], live: LiveCluster, spec: ClusterSpec, *, lin
     link = []
     for i in range(count):
         priority = live.link_priorities.get(i)
-        if priority is None and i < len(spec.link_priorities) and not live.link_priorities:
-            priority = spec.link_priorities[i]  # totem unreadable: the model's stands
+        if priority is None and i < len(spec.link_priorities) and not any(
+                p is not None for p in live.link_priorities.values()):
+            priority = spec.link_priorities[i]  # totem unreadable, or naming no priority: the model's stands
         link.append({"priority": priority})
     # PVE's default fencing (watchdog) is not written to datacenter.cfg: unset reads as watchdog.
     return {**base, "id": live.name, "name": live.name, "quorate": live.quorate, "member": members,
@@ -308,4 +309,9 @@ class ClusterResource(EngineResource, ResourceType):
             for m in live.members.values())
         spec = ClusterSpec(name, members)
         base: dict[str, Any] = {"name": name, "pve_version": release, "link": [], "member": {}}
-        return [_state(base, live, spec, links=len(live.link_priorities))]
+        state = _state(base, live, spec, links=len(live.link_priorities))
+        if not any(p is not None for p in live.link_priorities.values()):
+            # A totem without priorities: as on refresh, where the model's priorities then stand, the imported
+            # links get the model's default (0), so an adopted model that sets none plans no change.
+            state["link"] = [{"priority": 0} for _ in state["link"]]
+        return [state]

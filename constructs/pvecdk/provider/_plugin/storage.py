@@ -63,10 +63,11 @@ STORAGE_SCHEMA = Schema(Block((
     Attribute("disable", type=t.BOOL, optional=True),
     Attribute("options", type=t.Map(t.STRING), optional=True),
     Attribute("keyring", type=t.STRING, optional=True, sensitive=True),
-    Attribute("allow_destroy", type=t.BOOL, optional=True),
+    # Optional and computed: unset, false (and an import records false).
+    Attribute("allow_destroy", type=t.BOOL, optional=True, computed=True),
     # The cluster's PVE release (8.4, 9.1) when the model knows it: validation then checks the options
-    # against that release's table (GlusterFS is gone in 9).
-    Attribute("pve_version", type=t.STRING, optional=True),
+    # against that release's table (GlusterFS is gone in 9). Unset, the release the cluster runs is read back.
+    Attribute("pve_version", type=t.STRING, optional=True, computed=True),
     Attribute("shared", type=t.BOOL, computed=True),
 )))
 
@@ -118,6 +119,10 @@ class StorageResource(EngineResource, ResourceType):
         planned["shared"] = UNKNOWN if prior is None else prior.get("shared")
         if planned.get("content") is None:
             planned["content"] = UNKNOWN  # created with PVE's default content, read back after the apply
+        if planned.get("allow_destroy") is None:
+            planned["allow_destroy"] = False
+        if (config or {}).get("pve_version") is None:
+            planned["pve_version"] = UNKNOWN if prior is None else prior.get("pve_version")
         if has_unknown({k: proposed.get(k) for k in ("id", "type", "endpoint", "options")}):
             return PlanResult(planned)
         replace: list[tuple[Any, ...]] = []
@@ -136,6 +141,8 @@ class StorageResource(EngineResource, ResourceType):
                 live = read_storage(client, label, spec.id)
         except EngineError as exc:
             return PlanResult(planned, replace, [error("Cannot read the storage", str(exc))])
+        if planned.get("pve_version") is UNKNOWN and release:
+            planned["pve_version"] = release
         diags: list[Diagnostic] = []
         if replace and not destroy_allowed(prior):
             changed = ", ".join(str(r[-1][1]) if isinstance(r[-1], tuple) else str(r[-1]) for r in replace)
@@ -171,6 +178,8 @@ class StorageResource(EngineResource, ResourceType):
             with client:
                 live = apply_storage(client, label, str(values["id"]), spec, previous=previous,
                                      allow_destroy=destroy_allowed(prior, planned), keyring_changed=keyring_changed)
+                if planned is not None and planned.get("pve_version") is UNKNOWN:
+                    planned = {**planned, "pve_version": cluster_release(client, label)}
         except PlanRefused as exc:
             return ApplyResult(prior, _problem_diags(exc.problems))
         except EngineError as exc:
@@ -196,9 +205,11 @@ class StorageResource(EngineResource, ResourceType):
         client, label = self._client(endpoint)
         with client:
             live = read_storage(client, label, id_)
+            release = cluster_release(client, label) if live is not None else None
         if live is None:
             return []
         base: dict[str, Any] = {a.name: None for a in self.schema.block.attributes}
+        base.update(pve_version=release, allow_destroy=False)  # the release asked; an import allows no destroy
         # PVE's own default (a CephFS mount point) is no option the configuration sets.
         options = {k: v for k, v in live.options.items() if not (k == "path" and v == f"/mnt/pve/{id_}")}
         base.update(id=id_, type=live.type, endpoint=endpoint, options=options or None,

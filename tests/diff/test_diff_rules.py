@@ -1,0 +1,152 @@
+"""The risk rules at their boundaries, on small hand-written configurations, and the replace-on-change facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pvecdk.diff import diff_configs
+from pvecdk.diff.changes import SENSITIVE, resource_changes
+from pvecdk.diff.replace import requires_replace
+from pvecdk.diff.topology import quorum
+
+
+def cluster(*votes: int, monitors: int = 0, min_size: int | None = None, extra: dict[str, Any] | None = None
+            ) -> dict[str, Any]:
+    members = {f"pve{i}": {"votes": v, "node_id": i, "addresses": [f"10.0.0.{i}"]} for i, v in enumerate(votes, 1)}
+    resource: dict[str, Any] = {"pvecdk_cluster": {"c": {"name": "c", "member": members}}}
+    if monitors:
+        resource["pvecdk_ceph_monitor"] = {f"m{i}": {"node_name": f"pve{i}"} for i in range(1, monitors + 1)}
+    if min_size is not None:
+        resource["proxmox_ceph_pool"] = {"p": {"name": "p", "size": 3, "min_size": min_size}}
+    for tf_type, items in (extra or {}).items():
+        resource.setdefault(tf_type, {}).update(items)
+    return {"resource": resource}
+
+
+def flags(base: dict[str, Any], head: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(f.severity, f.rule) for f in diff_configs({"s": base}, {"s": head}).flags}
+
+
+@pytest.mark.parametrize(("votes", "expected"), [
+    ([1], (1, 1, 0)), ([1, 1], (2, 2, 0)), ([1, 1, 1], (3, 2, 1)), ([1, 1, 1, 1], (4, 3, 1)),
+    ([1, 1, 1, 1, 1], (5, 3, 2)), ([3, 1, 1], (5, 3, 0)), ([2, 1, 1, 1], (5, 3, 1)),
+])
+def test_quorum_figures(votes: list[int], expected: tuple[int, int, int]) -> None:
+    assert quorum(votes) == expected
+
+
+def test_one_node_removed_from_five_is_safe_two_are_flagged_three_lose_quorum() -> None:
+    five = cluster(1, 1, 1, 1, 1)
+    assert flags(five, cluster(1, 1, 1, 1)) == {("medium", "even-votes")}
+    assert flags(five, cluster(1, 1, 1)) == {("high", "nodes-removed")}  # 3 of 5 votes stay: quorum 3 holds
+    assert flags(five, cluster(1, 1)) == {("high", "nodes-removed"), ("high", "quorum-lost"),
+                                          ("medium", "even-votes"), ("high", "no-failure-tolerated")}
+
+
+def test_votes_changed_without_membership_change() -> None:
+    # 4 votes, quorum 3: the node with 2 votes failing stops the cluster
+    assert flags(cluster(1, 1, 1), cluster(2, 1, 1)) == {("high", "no-failure-tolerated"), ("medium", "even-votes")}
+    assert flags(cluster(1, 1, 1), cluster(1, 1, 1)) == set()
+
+
+def test_monitor_majority_boundaries() -> None:
+    nodes = (1, 1, 1, 1, 1)
+    assert flags(cluster(*nodes, monitors=5), cluster(*nodes, monitors=3)) == set()
+    assert flags(cluster(*nodes, monitors=5), cluster(*nodes, monitors=4)) == {("medium", "monitor-majority")}
+    assert flags(cluster(*nodes, monitors=3), cluster(*nodes, monitors=2)) == {("medium", "monitor-majority")}
+    assert flags(cluster(*nodes, monitors=3), cluster(*nodes, monitors=1)) == {("high", "monitor-majority")}
+    assert flags(cluster(*nodes, monitors=5), cluster(*nodes, monitors=2)) == {("high", "monitor-majority")}
+
+
+def test_min_size_boundaries() -> None:
+    assert flags(cluster(1, 1, 1, min_size=2), cluster(1, 1, 1, min_size=1)) == {("high", "pool-redundancy")}
+    assert flags(cluster(1, 1, 1, min_size=3), cluster(1, 1, 1, min_size=2)) == {("medium", "pool-redundancy")}
+    assert flags(cluster(1, 1, 1, min_size=2), cluster(1, 1, 1, min_size=3)) == set()
+
+
+def test_ha_guest_on_local_storage() -> None:
+    local = {"proxmox_storage_lvmthin": {"l": {"id": "local-lvm", "volume_group": "pve", "thin_pool": "data"}},
+             "proxmox_storage_nfs": {"n": {"id": "nfs", "server": "x", "export": "/e"}},
+             "proxmox_haresource": {"h": {"resource_id": "vm:100"}}}
+
+    def with_vm(store: str) -> dict[str, Any]:
+        vm = {"proxmox_virtual_environment_vm": {"v": {"vm_id": 100, "node_name": "pve1", "migrate": True,
+                                                       "disk": [{"datastore_id": store, "size": 8}]}}}
+        return cluster(1, 1, 1, extra={**local, **vm})
+
+    assert flags(with_vm("nfs"), with_vm("local-lvm")) == {("medium", "ha-local-storage")}
+    assert flags(with_vm("local-lvm"), with_vm("nfs")) == set()
+
+
+def test_firewall_disabled_or_policy_accept() -> None:
+    def fw(enabled: bool, policy: str) -> dict[str, Any]:
+        return cluster(1, 1, 1, extra={"proxmox_virtual_environment_cluster_firewall": {
+            "f": {"enabled": enabled, "input_policy": policy}}})
+
+    assert flags(fw(True, "DROP"), fw(False, "DROP")) == {("high", "firewall-open")}
+    assert flags(fw(True, "DROP"), fw(True, "ACCEPT")) == {("high", "firewall-open")}
+    assert flags(fw(False, "DROP"), fw(True, "DROP")) == set()
+
+
+def test_sensitive_values_are_never_shown() -> None:
+    def metrics(token: str) -> dict[str, Any]:
+        return {"variable": {"t": {"type": "string", "sensitive": True}},
+                "resource": {"proxmox_metrics_server": {"m": {"name": "m", "server": "a", "influx_token": token}},
+                             "proxmox_user_token": {"u": {"token_name": "x", "comment": "${var.t}"}}}}
+
+    (metric, user) = resource_changes(metrics("old-secret"), metrics("new-secret") | {"resource": {
+        "proxmox_metrics_server": {"m": {"name": "m", "server": "a", "influx_token": "new-secret"}},
+        "proxmox_user_token": {"u": {"token_name": "x", "comment": "${var.t} more"}}}})
+    assert [(a.name, a.before, a.after) for a in metric.attributes] == [("influx_token", SENSITIVE, SENSITIVE)]
+    assert [(a.before, a.after) for a in user.attributes] == [(SENSITIVE, SENSITIVE)]
+
+
+@pytest.mark.parametrize(("tf_type", "prior", "proposed", "expected"), [
+    ("proxmox_virtual_environment_vm", {"node_name": "a", "migrate": True}, {"node_name": "b", "migrate": True}, []),
+    ("proxmox_virtual_environment_vm", {"node_name": "a"}, {"node_name": "b"}, ["node_name"]),
+    ("proxmox_virtual_environment_vm", {"node_name": "a", "migrate": False}, {"node_name": "b", "migrate": False},
+     ["node_name"]),
+    ("proxmox_virtual_environment_vm", {"vm_id": 100}, {"vm_id": 101}, ["vm_id"]),
+    ("proxmox_virtual_environment_vm", {"vm_id": 100}, {}, []),  # null: computed, kept
+    ("proxmox_virtual_environment_vm", {"efi_disk": [{"type": "2m"}]}, {"efi_disk": [{"type": "4m"}]},
+     ["efi_disk.type"]),
+    ("proxmox_virtual_environment_vm", {}, {"efi_disk": [{"type": "4m"}]}, []),
+    ("proxmox_virtual_environment_container", {"disk": [{"size": 8}]}, {"disk": [{"size": 16}]}, []),
+    ("proxmox_virtual_environment_container", {"disk": [{"size": 16}]}, {"disk": [{"size": 8}]}, ["disk"]),
+    ("proxmox_virtual_environment_container", {"node_name": "a"}, {"node_name": "b"}, ["node_name"]),
+    ("proxmox_storage_nfs", {"server": "a", "content": ["images"]}, {"server": "b", "content": ["iso"]}, ["server"]),
+    ("proxmox_ceph_pool", {"name": "p", "min_size": 2}, {"name": "p", "min_size": 1}, []),
+    ("proxmox_download_file", {"size": 1}, {"size": 2}, []),  # decided against the live file
+    ("pvecdk_ceph_osd", {"node_name": "a", "device": "/dev/sdb"}, {"node_name": "a", "device": "/dev/sdc"},
+     ["device"]),
+    ("pvecdk_storage", {"id": "r", "type": "iscsi", "options": {"portal": "a", "target": "t"}},
+     {"id": "r", "type": "iscsi", "options": {"portal": "b", "target": "t"}}, ["options"]),
+    ("pvecdk_storage", {"id": "r", "type": "rbd", "options": {"pool": "a"}},
+     {"id": "r", "type": "rbd", "options": {"pool": "b"}}, []),  # PVE changes an RBD storage's pool in place
+    ("pvecdk_storage", {"id": "r", "type": "rbd", "content": ["images"]},
+     {"id": "r", "type": "rbd", "content": ["rootdir"]}, []),
+    ("pvecdk_cluster", {"name": "a"}, {"name": "b"}, ["name"]),
+])
+def test_replace_on_change(tf_type: str, prior: dict[str, Any], proposed: dict[str, Any], expected: list[str]) -> None:
+    assert requires_replace(tf_type, prior, proposed) == expected
+    assert requires_replace(tf_type, None, proposed) == []
+
+
+def test_a_disk_removed_from_a_guest_loses_its_data() -> None:
+    def vm(*interfaces: str) -> dict[str, Any]:
+        disks = [{"datastore_id": "nfs", "interface": i, "size": 8} for i in interfaces]
+        return cluster(1, 1, 1, extra={"proxmox_virtual_environment_vm": {"v": {
+            "vm_id": 100, "node_name": "pve1", "migrate": True, "disk": disks}}})
+
+    assert flags(vm("scsi0", "scsi1"), vm("scsi0")) == {("high", "data-destroyed")}
+    assert flags(vm("scsi0"), vm("scsi0", "scsi1")) == set()
+    assert flags(vm("scsi0", "scsi1"), vm("scsi0", "scsi1")) == set()
+
+
+def test_nested_replace_paths_ignore_blocks_without_the_attribute() -> None:
+    vm = "proxmox_virtual_environment_vm"
+    one, two = [{"interface": "scsi0"}], [{"interface": "scsi0"}, {"interface": "scsi1"}]
+    assert requires_replace(vm, {"disk": one}, {"disk": two}) == []
+    assert requires_replace(vm, {"disk": [{"file_id": "iso:a.img"}]}, {"disk": [{"file_id": "iso:b.img"}]}) == [
+        "disk.file_id"]
