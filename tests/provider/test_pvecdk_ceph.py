@@ -407,7 +407,7 @@ def test_a_replacement_on_another_node_plans_the_removal_from_the_old_node(fake:
 
 
 def test_a_plan_that_cannot_read_the_node_says_so(fake: FakeCluster, provider: PvecdkProvider) -> None:
-    res = provider.resources["pvecdk_ceph_monitor"]
+    res = provider.resources["pvecdk_ceph_manager"]
     wanted = config(res, **on(fake, "pve3"))
     fake.fault("pve3", Fault.HTTP_500, times=None, message="no answer from pve3")
     result = res.plan(None, wanted, wanted, b"")
