@@ -507,3 +507,16 @@ def test_a_daemon_gone_behind_terraforms_back_is_planned_anew_and_one_kept_asks_
     again = res.plan(states["mon.pve3"], states["mon.pve3"], states["mon.pve3"], b"")
     assert again.diagnostics == [] and again.requires_replace == []
     assert again.planned_state == {**states["mon.pve3"], "id": UNKNOWN}, "created again: its id comes from apply"
+
+
+def test_allow_destroy_left_unset_is_planned_false_and_only_where_the_type_has_it(fake: FakeCluster,
+                                                                                 provider: PvecdkProvider) -> None:
+    for kind, extra in (("pvecdk_ceph_osd", {"device": "/dev/sdb"}), ("pvecdk_ceph_fs", {"name": "cephfs"})):
+        res = provider.resources[kind]
+        wanted = config(res, **on(fake, "pve1", **extra))
+        assert res.plan(None, wanted, wanted, b"").planned_state["allow_destroy"] is False, kind
+        allowed = {**wanted, "allow_destroy": True}
+        assert res.plan(None, allowed, allowed, b"").planned_state["allow_destroy"] is True, kind
+    manager = provider.resources["pvecdk_ceph_manager"]
+    wanted = config(manager, **on(fake, "pve1"))
+    assert "allow_destroy" not in manager.plan(None, wanted, wanted, b"").planned_state
