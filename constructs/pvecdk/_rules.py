@@ -313,11 +313,10 @@ def check_ceph(model: ClusterModel) -> list[Finding]:
     if mons % 2 == 0:
         add("error", path, "monitors", f"{mons} monitors: an even number survives no more failures than one "
             "fewer and can split with no majority", "run monitors on an odd number of nodes (3 or 5)")
-    elif mons < 3:
+    elif mons == 1:  # odd and below three
         # A lab of one or two nodes cannot do better; a cluster with three nodes or more must.
         severity = "error" if len(model.nodes) >= 3 else "warning"
-        add(severity, path, "monitors", f"{mons} monitor{'s' if mons != 1 else ''}: losing "
-            f"{'it' if mons == 1 else 'one'} stops Ceph", "run three monitors (on three nodes)")
+        add(severity, path, "monitors", "1 monitor: losing it stops Ceph", "run three monitors (on three nodes)")
     if len(ceph.managers) == 1 and len(model.nodes) >= 3:
         add("warning", path, "managers", "one manager: when it fails, nothing reports or balances until it returns",
             "run a manager beside each monitor")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any, cast
 
 import pytest
 from fakepve import FakeCluster
@@ -18,6 +19,7 @@ from pvecdk.engine import (
     apply_changes,
     read_cluster,
 )
+from pvecdk.engine.membership import _await_running_tasks, _wait_member
 from pvecdk.errors import EngineError, EngineProblem, TaskError
 
 TOKEN_ID = "root@pam!pvecdk"
@@ -116,6 +118,25 @@ def test_quorum_that_returns_after_the_deadline_stops_the_run_before_any_write(f
                       quorum_timeout_seconds=0.4)
     assert time.monotonic() - started < 2.5
     assert excinfo.value.node == "pve1"
+    assert str(excinfo.value).endswith("cluster lab has had no quorum for 0.4 s; nothing was changed. Bring enough "
+                                       "nodes online (or check corosync) and run again")
+    assert writes(fake, before) == []
+
+
+def test_a_quorum_wait_during_which_no_member_answers_names_no_node_but_the_cluster(fake: FakeCluster) -> None:
+    fake.form_cluster("lab", members=["pve1", "pve2", "pve3"])
+    fake.lose_quorum()
+
+    def every_node_goes_down(seconds: float) -> None:
+        for name in ("pve1", "pve2", "pve3"):
+            fake.set_offline(name)
+        time.sleep(seconds)
+
+    before = len(fake.requests)
+    with client(fake) as c, pytest.raises(EngineError) as excinfo:
+        apply_changes(c, spec(fake, "pve1", "pve2", "pve3", "pve4"), join_password=ROOT_PASSWORD,
+                      quorum_timeout_seconds=0.4, sleep=every_node_goes_down)
+    assert excinfo.value.node == "-", "no member answered: there is no node to name"
     assert str(excinfo.value).endswith("cluster lab has had no quorum for 0.4 s; nothing was changed. Bring enough "
                                        "nodes online (or check corosync) and run again")
     assert writes(fake, before) == []
@@ -295,3 +316,56 @@ def test_a_join_still_running_past_the_reruns_deadline_stops_the_rerun_without_a
         assert len(joins) == 1, "no second join while the first still runs"
     finally:
         fake.close()
+
+
+class ActiveTasks:
+    """A node's answer to /nodes/{node}/tasks?source=active, and every task the engine then waits for."""
+
+    def __init__(self, *active: dict[str, str], fails: bool = False) -> None:
+        self.active, self.fails, self.waited = list(active), fails, list[tuple[str, str, float]]()
+
+    def get(self, node: str, path: str, **params: Any) -> list[dict[str, str]]:
+        assert (path, params) == (f"/nodes/{node}/tasks", {"source": "active"})
+        return self.active
+
+    def wait_task(self, node: str, upid: str, *, timeout_seconds: float) -> list[str]:
+        self.waited.append((node, upid, timeout_seconds))
+        if self.fails:
+            raise TaskError(node=node, upid=upid, exitstatus="cluster join failed", log=[], timed_out=False)
+        return []
+
+
+def test_only_a_create_or_join_an_earlier_run_left_running_is_awaited() -> None:
+    others = ({"type": "vzdump", "upid": "UPID:pve2:1"}, {"type": "clusterjoin", "upid": ""},
+              {"type": "qmstart", "upid": "UPID:pve2:2"})
+    tasks = ActiveTasks(*others)
+    assert _await_running_tasks(cast(Client, tasks), "pve2", 5.0) is False
+    assert tasks.waited == [], "a backup or a guest's task is no reason to wait"
+    join, create = {"type": "clusterjoin", "upid": "UPID:pve2:3"}, {"type": "clustercreate", "upid": "UPID:pve2:4"}
+    tasks = ActiveTasks(others[0], join, others[2], create)
+    assert _await_running_tasks(cast(Client, tasks), "pve2", 5.0) is True
+    assert tasks.waited == [("pve2", "UPID:pve2:3", 5.0), ("pve2", "UPID:pve2:4", 5.0)]
+    failing = ActiveTasks(join, create, fails=True)
+    assert _await_running_tasks(cast(Client, failing), "pve2", 5.0) is True, "a failed attempt: plan again"
+    assert [upid for _, upid, _ in failing.waited] == ["UPID:pve2:3", "UPID:pve2:4"]
+
+
+class StatusAnswers:
+    """/cluster/status as a node answers it in turn (the last answer repeats), and every call made."""
+
+    def __init__(self, *answers: list[dict[str, Any]]) -> None:
+        self.answers, self.asked = list(answers), list[tuple[str, str]]()
+
+    def get(self, node: str, path: str, **params: Any) -> list[dict[str, Any]]:
+        self.asked.append((node, path))
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def test_a_status_without_the_cluster_row_or_the_node_row_yet_is_asked_again() -> None:
+    # Right after a create or join, pmxcfs may answer before it lists the cluster, then before it lists the node.
+    cluster, node = {"type": "cluster", "name": "lab", "quorate": 1}, {"type": "node", "name": "pve2", "online": 1}
+    wanted = ClusterSpec("lab", (MemberSpec("pve1", 1, ("10.0.0.11",), "https://10.0.0.11:8006"),), (10,))
+    status = StatusAnswers([], [cluster], [{**cluster, "quorate": 0}, node], [cluster, node])
+    slept: list[float] = []
+    _wait_member(cast(Client, status), wanted, "pve1", "pve2", 5.0, slept.append)
+    assert status.asked == [("pve1", "/cluster/status")] * 4 and len(slept) == 3

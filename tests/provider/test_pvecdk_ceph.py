@@ -9,7 +9,7 @@ import pytest
 from fakepve import FakeCluster, Fault
 from pvecdk.engine import Client, Credentials, TlsSettings, read_ceph
 from pvecdk.provider._plugin import PvecdkProvider
-from pvecdk.tfplugin import UNKNOWN, Diagnostic, ResourceType
+from pvecdk.tfplugin import UNKNOWN, Diagnostic, PlanResult, ResourceType
 
 TOKEN = "root@pam!pvecdk=11111111-2222-3333-4444-555555555555"
 NODES = ("pve1", "pve2", "pve3")
@@ -284,3 +284,239 @@ def test_a_replacement_through_the_same_node_reads_it_once(fake: FakeCluster, pr
     paths = [q.path for q in fake.requests[seen:] if q.method == "GET"]
     assert paths.count("/nodes/pve1/ceph/cfg/raw") == 1 and paths.count("/nodes/pve1/disks/list") == 1
     assert "/nodes/pve1/ceph/cmd-safety" in paths, "the removal of the old OSD is still asked about"
+
+
+# -------------------------------------------------------------------------------- destroy and replacement refusals
+
+
+def diagnostics(diags: list[Diagnostic]) -> list[tuple[str, str, str, tuple[Any, ...]]]:
+    """Every diagnostic whole: severity, summary, detail and the attribute it points at."""
+    return [(str(d.severity), d.summary, d.detail, d.path) for d in diags]
+
+
+def replacing_osd(fake: FakeCluster, provider: PvecdkProvider, **change: Any) -> tuple[dict[str, Any], PlanResult]:
+    """Ceph bootstrapped, then the plan of pve1's OSD with ``change``: its prior state and the plan."""
+    prior = bootstrap(fake, provider)["osd.pve1"]
+    proposed = {**prior, **change}
+    return prior, provider.resources["pvecdk_ceph_osd"].plan(prior, proposed, proposed, b"")
+
+
+REFUSED = "Unsafe Ceph change refused"
+
+
+@pytest.mark.parametrize(("kind", "severity"), [
+    ("pvecdk_ceph_osd", "error"), ("pvecdk_ceph_fs", "error"),  # data at stake: the plan stops
+    ("pvecdk_ceph_monitor", "warning"), ("pvecdk_ceph_manager", "warning"), ("pvecdk_ceph_mds", "warning"),
+])
+def test_a_destroy_plan_that_cannot_read_ceph_stops_only_where_data_is_at_stake(
+        fake: FakeCluster, provider: PvecdkProvider, kind: str, severity: str) -> None:
+    res = provider.resources[kind]
+    extra = {"pvecdk_ceph_osd": {"device": "/dev/sdb"}, "pvecdk_ceph_fs": {"name": "cephfs"}}.get(kind, {})
+    prior = config(res, **on(fake, "pve2", **extra), id="x")
+    fake.fault("pve2", Fault.HTTP_500, times=None, message="ceph status unavailable")
+    result = res.plan_destroy(prior, b"")
+    fake.clear_faults()
+    assert result.planned_state is None
+    ((got, summary, detail, path),) = diagnostics(result.diagnostics)
+    assert (got, summary, path) == (severity, "Cannot read Ceph on pve2", ())
+    assert "ceph status unavailable" in detail
+
+
+def test_a_destroy_plan_asks_ceph_whether_stopping_the_osd_keeps_data_online(fake: FakeCluster,
+                                                                              provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    res = provider.resources["pvecdk_ceph_osd"]
+    allowed = {**states["osd.pve2"], "allow_destroy": True}
+    assert diagnostics(res.plan_destroy(allowed, b"").diagnostics) == []
+    fake.set_ceph_daemon(f"osd.{states['osd.pve1']['osd_id']}", False)  # one copy down already
+    osd = f"osd.{allowed['osd_id']}"
+    ((severity, summary, detail, path),) = diagnostics(res.plan_destroy(allowed, b"").diagnostics)
+    assert (severity, summary, path) == ("error", REFUSED, ())
+    assert detail.startswith(f"{osd}: taking {osd} out of service: Ceph says unsafe to stop osd(s) at this time")
+    assert detail.endswith("; add OSDs or lower the pools' size first")
+
+
+def test_a_destroy_plan_asks_ceph_whether_a_file_system_keeps_an_active_mds(fake: FakeCluster,
+                                                                            provider: PvecdkProvider) -> None:
+    bootstrap(fake, provider)
+    r = provider.resources
+    mds = {n: create(r["pvecdk_ceph_mds"], config(r["pvecdk_ceph_mds"], **on(fake, n))) for n in ("pve1", "pve2")}
+    assert diagnostics(r["pvecdk_ceph_mds"].plan_destroy(mds["pve2"], b"").diagnostics) == [], "a standby"
+    for name in ("fs1", "fs2"):  # each takes an active MDS: no standby left
+        create(r["pvecdk_ceph_fs"], config(r["pvecdk_ceph_fs"], **on(fake, "pve1", name=name, pg_num=16)))
+    assert diagnostics(r["pvecdk_ceph_mds"].plan_destroy(mds["pve2"], b"").diagnostics) == [
+        ("error", REFUSED, "mds.pve2: removing mds.pve2: Ceph says one or more filesystems would be left without "
+         "an active MDS after stopping mds.pve2; add a standby metadata server first", ())]
+
+
+def test_every_destroy_refusal_whole(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    r = provider.resources
+    osd = states["osd.pve2"]
+    assert diagnostics(r["pvecdk_ceph_osd"].plan_destroy(osd, b"").diagnostics) == [
+        ("error", REFUSED, f"osd.{osd['osd_id']}: destroying it on pve2:/dev/sdb wipes the data it holds; set "
+         "allow_destroy = true on it, apply, then remove it", ("allow_destroy",))]
+    assert diagnostics(r["pvecdk_ceph_osd"].plan_destroy({**osd, "allow_destroy": False}, b"").diagnostics) != []
+    mds = create(r["pvecdk_ceph_mds"], config(r["pvecdk_ceph_mds"], **on(fake, "pve3")))
+    fs = create(r["pvecdk_ceph_fs"], config(r["pvecdk_ceph_fs"], **on(fake, "pve1", name="cephfs")))
+    assert diagnostics(r["pvecdk_ceph_fs"].plan_destroy(fs, b"").diagnostics) == [
+        ("error", REFUSED, "CephFS cephfs: destroying it loses the files in it; set allow_destroy = true on it, "
+         "apply, then remove it", ("allow_destroy",))]
+    assert diagnostics(r["pvecdk_ceph_fs"].plan_destroy({**fs, "allow_destroy": True}, b"").diagnostics) == []
+    assert diagnostics(r["pvecdk_ceph_mds"].plan_destroy(mds, b"").diagnostics) == [
+        ("error", REFUSED, "mds.pve3: the last metadata server, and CephFS cephfs needs one; remove the file system "
+         "first or add another metadata server", ())]
+    fake.set_ceph_daemon("mon.pve3", False)
+    assert diagnostics(r["pvecdk_ceph_monitor"].plan_destroy(states["mon.pve2"], b"").diagnostics) == [
+        ("error", REFUSED, "mon.pve2: removing it leaves 1 of 2 monitors in quorum, short of the majority 2; bring "
+         "the other monitors back into quorum first", ())]
+    # What holds no data and keeps quorum goes without a word.
+    assert diagnostics(r["pvecdk_ceph_manager"].plan_destroy(states["mgr.pve1"], b"").diagnostics) == []
+    assert r["pvecdk_ceph_manager"].plan_destroy(states["mgr.pve1"], b"").planned_state is None
+
+
+def test_a_replacement_names_every_attribute_it_changes_and_points_at_the_first(fake: FakeCluster,
+                                                                                provider: PvecdkProvider) -> None:
+    prior, result = replacing_osd(fake, provider, device="/dev/sdc", db_device="/dev/sdd")
+    assert result.requires_replace == [("device",), ("db_device",)]
+    assert diagnostics(result.diagnostics) == [
+        ("error", REFUSED, f"osd.{prior['osd_id']}: destroying it on pve1:/dev/sdb wipes the data it holds; set "
+         "allow_destroy = true on it, apply, then remove it (changing device, db_device replaces the OSD on "
+         "pve1:/dev/sdb; set allow_destroy = true and apply that on its own first: the removal half of a "
+         "replacement sees only the current state)", ("device",))]
+
+
+def test_a_replacement_on_another_node_plans_the_removal_from_the_old_node(fake: FakeCluster,
+                                                                           provider: PvecdkProvider) -> None:
+    # The new OSD on pve2 through pve1's endpoint: the old one is still pve1's, not the OSD on pve2's /dev/sdb.
+    prior, result = replacing_osd(fake, provider, node_name="pve2", device="/dev/sdc")
+    assert result.requires_replace == [("node_name",), ("device",)]
+    ((severity, summary, detail, path),) = diagnostics(result.diagnostics)
+    assert (severity, summary, path) == ("error", REFUSED, ("node_name",))
+    assert detail.startswith(f"osd.{prior['osd_id']}: destroying it on pve1:/dev/sdb wipes the data it holds")
+    # The old node cannot be read: the replacement is kept and the plan says why it stopped.
+    fake.fault("pve1", Fault.HTTP_500, times=None, message="pve1 is down")
+    moved = {**prior, "node_name": "pve2", "device": "/dev/sdc", "endpoint": fake.endpoint("pve2")}
+    result = provider.resources["pvecdk_ceph_osd"].plan(prior, moved, moved, b"")
+    fake.clear_faults()
+    assert result.requires_replace == [("node_name",), ("device",)]
+    assert result.planned_state == {**moved, "id": UNKNOWN, "osd_id": UNKNOWN}, "the plan of the new OSD stands"
+    ((severity, summary, detail, path),) = diagnostics(result.diagnostics)
+    assert (severity, summary, path) == ("error", "Cannot read Ceph on pve1", ())
+    assert "pve1 is down" in detail
+
+
+def test_a_plan_that_cannot_read_the_node_says_so(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    res = provider.resources["pvecdk_ceph_manager"]
+    wanted = config(res, **on(fake, "pve3"))
+    fake.fault("pve3", Fault.HTTP_500, times=None, message="no answer from pve3")
+    result = res.plan(None, wanted, wanted, b"")
+    fake.clear_faults()
+    assert result.requires_replace == [] and result.planned_state["id"] is UNKNOWN
+    ((severity, summary, detail, path),) = diagnostics(result.diagnostics)
+    assert (severity, summary, path) == ("error", "Cannot read Ceph on pve3", ())
+    assert "no answer from pve3" in detail
+
+
+def test_an_unset_cluster_network_is_read_back_and_a_set_one_planned_as_given(fake: FakeCluster,
+                                                                              provider: PvecdkProvider) -> None:
+    res = provider.resources["pvecdk_ceph"]
+    unset = config(res, **on(fake, "pve1", network=NETWORK))
+    assert res.plan(None, unset, unset, b"").planned_state["cluster_network"] is UNKNOWN, "Ceph's own default"
+    given = config(res, **on(fake, "pve1", network=NETWORK, cluster_network="10.1.0.0/24"))
+    planned = res.plan(None, given, given, b"")
+    assert planned.diagnostics == [] and planned.planned_state["cluster_network"] == "10.1.0.0/24"
+    state = create(res, given)
+    assert state["cluster_network"] == "10.1.0.0/24"
+    other = {**given, **{k: state[k] for k in ("id", "fsid")}, "cluster_network": "10.2.0.0/24"}
+    changed = res.plan(state, other, other, b"")
+    assert changed.requires_replace == [("cluster_network",)]
+    assert changed.planned_state["cluster_network"] == "10.2.0.0/24" and changed.planned_state["fsid"] is UNKNOWN
+
+
+def test_a_plan_with_where_or_what_unknown_until_apply_reads_nothing(fake: FakeCluster,
+                                                                     provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    res = provider.resources["pvecdk_ceph_osd"]
+    prior = states["osd.pve1"]
+    for unknown in ("node_name", "endpoint", "device"):
+        seen = len(fake.requests)
+        proposed = {**prior, unknown: UNKNOWN}
+        result = res.plan(prior, proposed, proposed, b"")
+        assert fake.requests[seen:] == [], f"{unknown} unknown: nothing to read yet"
+        assert result.diagnostics == [] and result.requires_replace == [], "an unknown value forces nothing yet"
+        assert result.planned_state["osd_id"] == prior["osd_id"]
+    moved = {**prior, "node_name": "pve2", "endpoint": UNKNOWN}
+    result = res.plan(prior, moved, moved, b"")
+    assert result.diagnostics == [] and result.requires_replace == [("node_name",)], "a known change forces it"
+    assert result.planned_state["osd_id"] is UNKNOWN
+    # pvecdk_ceph: node_name is only where init ran, no attribute that forces a replacement; unknown, still unread.
+    seen = len(fake.requests)
+    ceph = {**states["ceph"], "node_name": UNKNOWN}
+    result = provider.resources["pvecdk_ceph"].plan(states["ceph"], ceph, ceph, b"")
+    assert fake.requests[seen:] == [] and result.diagnostics == [] and result.requires_replace == []
+
+
+def test_a_create_the_node_cannot_take_is_refused_at_plan(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    bootstrap(fake, provider)
+    res = provider.resources["pvecdk_ceph_osd"]
+    wanted = config(res, **on(fake, "pve3", device="/dev/sdz"))
+    disks = ", ".join(sorted(live(fake, "pve3", disks=True).disks))
+    assert diagnostics(res.plan(None, wanted, wanted, b"").diagnostics) == [
+        ("error", REFUSED, f"pve3: has no disk /dev/sdz (device); its disks: {disks}; set device to one of its disks",
+         ("device",))]
+
+
+def test_a_replacement_through_another_endpoint_reads_the_old_object_through_its_own(
+        fake: FakeCluster, provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    res = provider.resources["pvecdk_ceph_osd"]
+    prior = {**states["osd.pve1"], "allow_destroy": True}
+    proposed = {**prior, "device": "/dev/sdc", "endpoint": fake.endpoint("pve2")}
+    seen = len(fake.requests)
+    result = res.plan(prior, proposed, proposed, b"")
+    assert result.requires_replace == [("device",)] and errors(result.diagnostics) == []
+    reads = [(q.node, q.path) for q in fake.requests[seen:] if q.method == "GET"]
+    assert ("pve2", "/nodes/pve1/disks/list") in reads, "the new OSD through the new endpoint"
+    assert ("pve1", "/nodes/pve1/disks/list") in reads, "the old one through the endpoint its state names"
+
+
+def test_a_replacement_refused_on_both_halves_shows_both(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    prior, result = replacing_osd(fake, provider, device="/dev/sdz")
+    disks = ", ".join(sorted(live(fake, "pve1", disks=True).disks))
+    assert diagnostics(result.diagnostics) == [
+        ("error", REFUSED, f"pve1: has no disk /dev/sdz (device); its disks: {disks}; set device to one of its disks",
+         ("device",)),
+        ("error", REFUSED, f"osd.{prior['osd_id']}: destroying it on pve1:/dev/sdb wipes the data it holds; set "
+         "allow_destroy = true on it, apply, then remove it (changing device replaces the OSD on pve1:/dev/sdb; "
+         "set allow_destroy = true and apply that on its own first: the removal half of a replacement sees only "
+         "the current state)", ("device",)),
+    ]
+
+
+def test_a_daemon_gone_behind_terraforms_back_is_planned_anew_and_one_kept_asks_nothing_of_its_removal(
+        fake: FakeCluster, provider: PvecdkProvider) -> None:
+    states = bootstrap(fake, provider)
+    res = provider.resources["pvecdk_ceph_monitor"]
+    seen = len(fake.requests)
+    kept = res.plan(states["mon.pve2"], states["mon.pve2"], states["mon.pve2"], b"")
+    assert kept.diagnostics == [] and kept.planned_state == states["mon.pve2"]
+    assert not [q for q in fake.requests[seen:] if q.path.endswith("/ceph/cmd-safety")], "nothing is removed"
+    with Client({"pve3": fake.endpoint("pve3")}, Credentials.from_token(TOKEN), TlsSettings(ca_file=fake.ca_file)) as c:
+        c.wait_task("pve3", c.delete("pve3", "/nodes/pve3/ceph/mon/pve3"))
+    again = res.plan(states["mon.pve3"], states["mon.pve3"], states["mon.pve3"], b"")
+    assert again.diagnostics == [] and again.requires_replace == []
+    assert again.planned_state == {**states["mon.pve3"], "id": UNKNOWN}, "created again: its id comes from apply"
+
+
+def test_allow_destroy_left_unset_is_planned_false_and_only_where_the_type_has_it(fake: FakeCluster,
+                                                                                 provider: PvecdkProvider) -> None:
+    for kind, extra in (("pvecdk_ceph_osd", {"device": "/dev/sdb"}), ("pvecdk_ceph_fs", {"name": "cephfs"})):
+        res = provider.resources[kind]
+        wanted = config(res, **on(fake, "pve1", **extra))
+        assert res.plan(None, wanted, wanted, b"").planned_state["allow_destroy"] is False, kind
+        allowed = {**wanted, "allow_destroy": True}
+        assert res.plan(None, allowed, allowed, b"").planned_state["allow_destroy"] is True, kind
+    manager = provider.resources["pvecdk_ceph_manager"]
+    wanted = config(manager, **on(fake, "pve1"))
+    assert "allow_destroy" not in manager.plan(None, wanted, wanted, b"").planned_state

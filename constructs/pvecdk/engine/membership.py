@@ -452,7 +452,7 @@ def _wait_quorate(client: Client, spec: ClusterSpec, live: LiveCluster, timeout:
     deadline = time.monotonic() + timeout
     while not live.quorate:
         if time.monotonic() >= deadline:
-            raise EngineError(f"cluster {live.name} has had no quorum for {timeout:g} s; nothing was changed. "
+            raise EngineError(f"cluster {spec.name} has had no quorum for {timeout:g} s; nothing was changed. "
                               "Bring enough nodes online (or check corosync) and run again",
                               node=live.answered_by or "-")
         sleep(0.5)

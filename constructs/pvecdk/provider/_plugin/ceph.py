@@ -30,7 +30,15 @@ from pvecdk.engine.ceph import (
 from pvecdk.engine.client import Client
 from pvecdk.engine.storage import NODE_NAME
 from pvecdk.errors import EngineError, PlanRefused, PrerequisiteMissing
-from pvecdk.provider._plugin._common import REPLACE_NEEDS_STATE, EngineResource, destroy_allowed, has_unknown, known, local_node, replaced
+from pvecdk.provider._plugin._common import (
+    REPLACE_NEEDS_STATE,
+    EngineResource,
+    destroy_allowed,
+    has_unknown,
+    known,
+    local_node,
+    replaced,
+)
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -187,13 +195,12 @@ class _CephType(EngineResource, ResourceType):
         if has_unknown({k: planned.get(k) for k in ("node_name", "endpoint", *self.replace_keys)}):
             return PlanResult(planned, replace)
         obj = self.obj(planned)
-        diags: list[Diagnostic] = []
         try:
             live = self._read(planned, obj)
         except EngineError as exc:
             return PlanResult(planned, replace, [error(f"Cannot read Ceph on {obj.node}", str(exc))])
         plan = plan_ceph(obj, live, present=True)
-        diags += self.refused("Unsafe Ceph change refused", plan.refused)
+        diags = self.refused("Unsafe Ceph change refused", plan.refused)
         if replace:
             allow = destroy_allowed(prior)  # not the proposed config: see REPLACE_NEEDS_STATE
             old = self.obj(prior)
