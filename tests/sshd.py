@@ -1,5 +1,8 @@
 """Real OpenSSH servers on loopback for the SSH tests: one per fake node, each with its own host key, config
-and port, whose ``pvecm``, ``pveceph`` and ``dpkg-query`` are stand-ins acting on the fake cluster.
+and port, whose ``pvecm``, ``pveceph`` and ``dpkg-query`` are stand-ins acting on the fake cluster. ``cat`` and
+``sh`` are the real ones with ``/etc/default/...`` moved under the node's own directory (``etc_default``, seeded
+with PVE's ``pve-ha-manager``), so the nodes do not share this machine's files; each ``sh`` run is counted in
+``sh.log`` (the tests' measure of writes).
 
 Uses Debian's ``openssh-server`` (``make test`` installs it without starting its system service). The server
 runs as the user running the tests and lets in only that user with the key made here. Under root it needs the
@@ -23,6 +26,16 @@ from fakepve import FakeCluster
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 STANDIN = Path(__file__).parent / "fakepve" / "standin.py"
 TOOLS = ("pvecm", "pveceph", "dpkg-query")
+#: What PVE's pve-ha-manager package ships in /etc/default/pve-ha-manager.
+PVE_HA_MANAGER_DEFAULT = "# select watchdog module (default is softdog)\n#WATCHDOG_MODULE=ipmi_watchdog\n"
+_REROOTED = """#!/bin/sh
+for a do
+  shift
+  case $a in /etc/default/*) a="{root}$a" ;; esac
+  set -- "$@" "$a"
+done
+{log}exec /bin/{tool} "$@"
+"""
 
 
 def _free_port() -> int:
@@ -51,6 +64,14 @@ class NodeSshd:
             script = bindir / tool
             script.write_text(f"#!/bin/sh\nexec {sys.executable} {STANDIN} {tool} \"$@\"\n")
             script.chmod(0o755)
+        self.etc_default = root / "etc" / "default"
+        self.etc_default.mkdir(parents=True)
+        (self.etc_default / "pve-ha-manager").write_text(PVE_HA_MANAGER_DEFAULT)
+        self.sh_log = root / "sh.log"
+        for tool in ("cat", "sh"):
+            log = f"echo run >> {self.sh_log}\n" if tool == "sh" else ""
+            (bindir / tool).write_text(_REROOTED.format(root=root, log=log, tool=tool))
+            (bindir / tool).chmod(0o755)
         (root / "authorized_keys").write_text(authorized_key + "\n")
         self.host_key_file = root / "ssh_host_ed25519_key"
         self.host_key = _keygen(self.host_key_file)
@@ -87,6 +108,9 @@ class NodeSshd:
             self._process.terminate()
             self._process.wait(timeout=10)
             self._process = None
+
+    def sh_runs(self) -> int:
+        return len(self.sh_log.read_text().splitlines()) if self.sh_log.exists() else 0
 
     def new_host_key(self) -> str:
         """The node is reinstalled (or impersonated): a new host key, the server restarted with it."""

@@ -33,6 +33,7 @@ LAYERS: dict[str, float] = {
     "pvecdk._fault": 0,
     "pvecdk._cdk": 0,
     "pvecdk._storage_types": 0,
+    "pvecdk._watchdog": 0,  # the HA watchdog facts the engine shares
     "pvecdk._values": 0.5,  # on _fault
     "pvecdk._calendar": 0.5,  # on _fault
     "pvecdk._model": 1,  # on _values and errors

@@ -8,6 +8,7 @@ preferences become an HA group on PVE 8 (``proxmox_hagroup``) and a node-affinit
 Rules checked before synthesis (:mod:`pvecdk.policy`): HA needs a cluster that keeps quorum after one node
 fails; every disk of an HA guest is on shared storage or replicated to another node; a guest in an affinity
 rule is under HA. How a failed node is fenced is the cluster's ``fencing`` (applied by the engine).
+:meth:`Ha.use_watchdog` picks the hardware watchdog module fencing relies on (``pvecdk_ha_watchdog``, over SSH).
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ from pydantic import (
 )
 
 from pvecdk import _cdk
-from pvecdk._base import ClusterBase, NodeBase
+from pvecdk._base import ClusterBase, NodeBase, ensure_pvecdk_provider
 from pvecdk._fault import Fault
 from pvecdk._guest import GuestBase
 from pvecdk._guest_values import HaOptions, HaState
 from pvecdk._model import HaResourceModel, HaRuleModel
 from pvecdk._validation import CONFIG_ID, LazyPath, Located, Props, check_props, raise_at, whole_number
+from pvecdk._watchdog import MODULE_NAME
 from pvecdk.bpg import hagroup, haresource, harule
+from pvecdk.provider import ha_watchdog
 
 __all__ = ["Ha", "HaOptions", "HaResource", "HaRule", "HaState"]
 
@@ -281,6 +284,22 @@ class _AffinityProps(Props):
         raise_at(gate)  # gate is not empty, so this raises
 
 
+class _WatchdogProps(Props):
+    """The arguments of :meth:`Ha.use_watchdog`."""
+
+    module: str
+
+    @field_validator("module", mode="before")
+    @classmethod
+    def _module(cls, v: object, info: ValidationInfo) -> object:
+        if not isinstance(v, str) or not MODULE_NAME.fullmatch(v):
+            raise Fault(f"{v!r} is not a kernel module name", "give the watchdog driver's module, like "
+                        "ipmi_watchdog or iTCO_wdt (letters, digits, '_' and '-', at most 55)")
+        if _context(info)["ha"].watchdog is not None:
+            raise Fault("the cluster's watchdog module is already chosen", "call use_watchdog once per cluster")
+        return v
+
+
 def _preference_name(priorities: Mapping[str, int], strict: bool) -> str:
     """A readable, stable name for a set of node priorities: ``prefer-pve1_2-pve2_1[-strict]``."""
     ordered = sorted(priorities.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -307,6 +326,8 @@ class Ha(_cdk.Construct):
         self._resources: dict[str, HaResource] = {}
         self._groups: dict[str, hagroup.Hagroup] = {}
         self._rules: dict[str, HaRule] = {}
+        #: The ``pvecdk_ha_watchdog`` resource (None: PVE's default, softdog, left as the nodes have it).
+        self.watchdog: ha_watchdog.HaWatchdog | None = None
 
     @classmethod
     def of(cls, cluster: ClusterBase) -> Ha:
@@ -336,6 +357,34 @@ class Ha(_cdk.Construct):
     def is_protected(self, guest: GuestBase) -> bool:
         """Tell whether ``guest`` is under HA."""
         return guest.ha_resource_id in self._resources
+
+    # -- watchdog
+
+    def use_watchdog(self, module: str) -> ha_watchdog.HaWatchdog:
+        """Fence with the hardware watchdog ``module`` (``ipmi_watchdog``, ``iTCO_wdt``, ...) instead of PVE's
+        software one (softdog) on every node of the cluster.
+
+        Adds a ``pvecdk_ha_watchdog``, which sets ``WATCHDOG_MODULE`` in ``/etc/default/pve-ha-manager`` on
+        each node over SSH. The module takes effect when a node reboots: the apply warns which nodes need it
+        and reboots nothing. Taking the call out of the model removes the line again where the resource wrote it.
+
+        Args:
+            module: The kernel module of the nodes' watchdog device.
+
+        Returns:
+            The ``pvecdk_ha_watchdog`` resource.
+        """
+        props = check_props(_WatchdogProps, LazyPath(self, "Watchdog"), {"module": module}, context={"ha": self},
+                            tf_type="pvecdk_ha_watchdog")
+        cluster = self.cluster
+        if cluster.pvecdk_provider is None:
+            ensure_pvecdk_provider(self)
+        resource = ha_watchdog.HaWatchdog(self, "Watchdog", module=props.module, node_attribute={},
+                                          depends_on=[cluster.membership])
+        # Every node's SSH access, rendered at synthesis (nodes may be added after this call).
+        resource.render_late(lambda: resource.put_node_attribute({n.name: n.ssh_entry() for n in cluster.nodes}))
+        self.watchdog = resource
+        return resource
 
     # -- protect
 

@@ -22,6 +22,7 @@ TYPES: dict[tuple[str, str], tuple[str, str]] = {
     ('resource', 'pvecdk_ceph_packages'): ('ceph_packages', 'CephPackages'),
     ('resource', 'pvecdk_cluster'): ('cluster', 'Cluster'),
     ('resource', 'pvecdk_guest_placement'): ('guest_placement', 'GuestPlacement'),
+    ('resource', 'pvecdk_ha_watchdog'): ('ha_watchdog', 'HaWatchdog'),
     ('resource', 'pvecdk_qdevice'): ('qdevice', 'Qdevice'),
     ('resource', 'pvecdk_storage'): ('storage', 'Storage'),
     ('provider', 'pvecdk'): ('provider', 'PvecdkProvider'),

@@ -4,7 +4,8 @@
 One module per concern: :mod:`.cluster` (``pvecdk_cluster``: membership), :mod:`.ceph` (Ceph init, monitors,
 managers, OSDs, metadata servers, file systems), :mod:`.storage` (``pvecdk_storage``: the storage types
 bpg lacks), :mod:`.guests` (``pvecdk_guest_placement``: guests moved by migration), and over SSH (:mod:`.shell`)
-:mod:`.qdevice` (``pvecdk_qdevice``) and :mod:`.packages` (``pvecdk_ceph_packages``). Terraform plans them like any
+:mod:`.qdevice` (``pvecdk_qdevice``), :mod:`.packages` (``pvecdk_ceph_packages``) and :mod:`.watchdog`
+(``pvecdk_ha_watchdog``). Terraform plans them like any
 resource: a refresh reads what the nodes report (drift shows), a plan refuses unsafe changes with a diagnostic
 that says why, an apply converges step by step and can be rerun.
 Secrets (API token, passwords, keyrings) come from the provider block, the environment or sensitive
@@ -28,6 +29,7 @@ from pvecdk.provider._plugin.guests import GUEST_PLACEMENT_SCHEMA, GuestPlacemen
 from pvecdk.provider._plugin.packages import CEPH_PACKAGES_SCHEMA, CephPackagesResource
 from pvecdk.provider._plugin.qdevice import QDEVICE_SCHEMA, QDeviceResource
 from pvecdk.provider._plugin.storage import STORAGE_SCHEMA, StorageResource
+from pvecdk.provider._plugin.watchdog import HA_WATCHDOG_SCHEMA, HaWatchdogResource
 from pvecdk.tfplugin import (
     UNKNOWN,
     Attribute,
@@ -72,7 +74,8 @@ _VARIABLES = {"endpoint": "PROXMOX_VE_ENDPOINT", "api_token": "PROXMOX_VE_API_TO
 RESOURCE_SCHEMAS: dict[str, Schema] = {"pvecdk_cluster": CLUSTER_SCHEMA, **CEPH_SCHEMAS,
                                        "pvecdk_ceph_packages": CEPH_PACKAGES_SCHEMA,
                                        "pvecdk_qdevice": QDEVICE_SCHEMA, "pvecdk_storage": STORAGE_SCHEMA,
-                                       "pvecdk_guest_placement": GUEST_PLACEMENT_SCHEMA}
+                                       "pvecdk_guest_placement": GUEST_PLACEMENT_SCHEMA,
+                                       "pvecdk_ha_watchdog": HA_WATCHDOG_SCHEMA}
 
 
 def schema_json() -> dict[str, Any]:
@@ -102,6 +105,7 @@ class PvecdkProvider(Provider):
                                               "pvecdk_storage": StorageResource(self)}
         resources.update(ceph_resources(self))
         resources["pvecdk_guest_placement"] = GuestPlacementResource(self)
+        resources["pvecdk_ha_watchdog"] = HaWatchdogResource(self)
         self.resources = resources
         self.data_sources = {}
 
