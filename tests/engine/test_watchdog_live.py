@@ -12,7 +12,7 @@ import pytest
 from fakepve import FakeCluster
 from pvecdk.engine.watchdog import configured_module, with_module
 from pvecdk.provider._plugin import PvecdkProvider
-from pvecdk.tfplugin import UNKNOWN
+from pvecdk.tfplugin import UNKNOWN, DiagnosticError
 from sshd import PVE_HA_MANAGER_DEFAULT, Sshds
 
 NODES = {"pve1": "10.0.0.11", "pve2": "10.0.0.12", "pve3": "10.0.0.13"}
@@ -104,6 +104,14 @@ def test_a_bad_module_name_is_refused_before_any_node_is_contacted(sshds: Sshds)
     (diag,) = resource.validate(_config(sshds, "iTCO_wdt; reboot"))
     assert diag.summary == "Invalid watchdog module" and "iTCO_wdt" in diag.detail
     assert resource.validate(_config(sshds, "ipmi_watchdog")) == []
+    assert _writes(sshds) == {"pve1": 0, "pve2": 0, "pve3": 0}
+
+
+def test_an_import_is_refused_with_what_to_do_instead(sshds: Sshds) -> None:
+    with pytest.raises(DiagnosticError) as caught:
+        _resource(sshds).import_state("ha-watchdog")
+    (diag,) = caught.value.diagnostics
+    assert "apply it instead" in diag.detail
     assert _writes(sshds) == {"pve1": 0, "pve2": 0, "pve3": 0}
 
 

@@ -23,6 +23,7 @@ from pvecdk.tfplugin import (
     Attribute,
     Block,
     Diagnostic,
+    DiagnosticError,
     PlanResult,
     ResourceType,
     Schema,
@@ -99,3 +100,9 @@ class HaWatchdogResource(EngineResource, ResourceType):
         changed = sorted(n for n, w in wrote.items() if w)
         return ApplyResult(state, pin_warnings(shell) + _reboot_warning(module, changed)
                            + _reboot_warning(None, restored))
+
+    def import_state(self, id_: str) -> list[Any]:
+        # Nothing to adopt: an apply reads each node's file first and writes none that already says so.
+        raise DiagnosticError(error(f"Cannot import {self.name} {id_!r}", "it holds no object of its own to adopt: "
+                                    "apply it instead; nodes whose file already names the module are read, not "
+                                    "written, and keep their line when the resource is removed"))
