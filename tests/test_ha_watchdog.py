@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from pvecdk import Cluster, ConfigError, SshAccess
+from pvecdk.diff.changes import group_of
 from pvecdk.testing import resource, resources, stack, synth
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB5l7P+6iYSFKbqlHE3U5XWe1mFX1wCADVocTY0NHhyo"
@@ -70,3 +71,7 @@ def test_the_longest_module_name_passes_and_a_second_choice_is_refused() -> None
         cluster.ha.use_watchdog("iTCO_wdt")
     (problem,) = caught.value.problems
     assert problem.field == "module" and "already chosen" in problem.problem
+
+
+def test_a_change_of_it_is_grouped_with_ha_in_the_change_report() -> None:
+    assert group_of("pvecdk_ha_watchdog") == "ha"
