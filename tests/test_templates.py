@@ -319,3 +319,14 @@ def test_booting_guests_snapshot(synth: Any, snapshot_json: Any) -> None:
         "local:snippets/lab-user.yaml")
     (ct,) = res["proxmox_virtual_environment_container"].values()
     assert ct["operating_system"]["template_file_id"].startswith("${proxmox_download_file.debian-ct_Resource-pve3_")
+
+
+def test_a_template_s_interfaces_carry_what_a_vm_s_do() -> None:
+    lb = lab()
+    nic = NetworkInterface(vlan_id=20, mac_address="BC:24:11:00:00:01", rate_limit_mbps=100, mtu=1450, model="e1000")
+    _template(lb, networks=[NetworkInterface(), nic])
+    (template,) = [v for v in resources(lb.stack, "proxmox_virtual_environment_vm") if v.get("template")]
+    device = template["network_device"][1]
+    assert (device["vlan_id"], device["mac_address"], device["rate_limit"], device["mtu"], device["model"]) == (
+        20, "BC:24:11:00:00:01", 100, 1450, "e1000"), "no interface setting is dropped from a template"
+    assert template["network_device"][0]["bridge"] == "vmbr0"

@@ -6,7 +6,7 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -123,6 +123,11 @@ class NetworkInterface:
     mac_address: str | None = None
     rate_limit_mbps: float | None = None
     mtu: int | None = None
+
+    def attrs(self) -> dict[str, Any]:
+        """What a VM's ``network_device`` (a template's too) and a container's ``network_interface`` share."""
+        return {"bridge": self.bridge_name, "vlan_id": self.vlan_id, "firewall": self.firewall,
+                "mac_address": self.mac_address, "rate_limit": self.rate_limit_mbps, "mtu": self.mtu}
 
     @property
     def bridge_name(self) -> str:

@@ -93,12 +93,6 @@ class Guest(GuestBase):
                            schedule=schedule, rate_limit_mbps=rate_limit_mbps, enabled=enabled, comment=comment)
 
 
-def _nic(nic: NetworkInterface) -> dict[str, Any]:
-    """What a VM's ``network_device`` and a container's ``network_interface`` share."""
-    return {"bridge": nic.bridge_name, "vlan_id": nic.vlan_id, "firewall": nic.firewall,
-            "mac_address": nic.mac_address, "rate_limit": nic.rate_limit_mbps, "mtu": nic.mtu}
-
-
 def _network_init(ci: CloudInit) -> dict[str, Any]:
     """The ``initialization`` a VM and a container share: each interface's addresses and the DNS."""
     configs = []
@@ -234,7 +228,7 @@ class Vm(Guest):
             self, "Resource", **self._common_attrs(tags=tags, pool=pool, started=started, protection=protection),
             name=name or id, cpu={"type": cpu_type, "cores": cores, "sockets": sockets},
             memory={"dedicated": memory_mib, "floating": balloon_mib},
-            disk=disk_blocks or None, network_device=[{**_nic(n), "model": n.model} for n in nic_list] or None,
+            disk=disk_blocks or None, network_device=[{**n.attrs(), "model": n.model} for n in nic_list] or None,
             scsi_hardware="virtio-scsi-single" if any(i.startswith("scsi") for i in interfaces) else None,
             initialization=self._initialization(cloud_init) if cloud_init else None,
             boot_order=list(boot_order) if boot_order is not None else None,
@@ -364,7 +358,7 @@ class Container(Guest):
             self, "Resource", **self._common_attrs(tags=tags, pool=pool, started=started, protection=protection),
             cpu={"cores": cores}, memory={"dedicated": memory_mib, "swap": swap_mib},
             disk={"datastore_id": disk.storage.storage_id, "size": disk.size_gib, "replicate": disk.replicate},
-            network_interface=[{"name": f"eth{i}", **_nic(n)} for i, n in enumerate(nic_list)] or None,
+            network_interface=[{"name": f"eth{i}", **n.attrs()} for i, n in enumerate(nic_list)] or None,
             operating_system={"template_file_id": template.file_id_on(node) if isinstance(
                 template, DownloadedFile) else template, "type": os_type},
             initialization=init, unprivileged=unprivileged, features={"nesting": True} if nesting else None,

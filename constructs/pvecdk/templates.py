@@ -141,8 +141,7 @@ class VmTemplate(GuestBase):
             # Cloud images print their console on the first serial port, and the GUI's console follows it there.
             serial_device=[{"device": "socket"}], vga={"type": "serial0"},
             agent={"enabled": True}, operating_system={"type": os_type},
-            network_device=[{"bridge": n.bridge_name, "vlan_id": n.vlan_id, "firewall": n.firewall,
-                             "model": n.model} for n in nic_list] or None,
+            network_device=[{**n.attrs(), "model": n.model} for n in nic_list] or None,
         )
 
     @property
