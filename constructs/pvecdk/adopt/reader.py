@@ -148,7 +148,7 @@ def _read_ceph(r: _Reader, names: list[str], online: dict[str, bool]) -> None:
     first = r.entry if r.entry in up else up[0]
 
     def read() -> CephInfo | None:
-        live = read_ceph(r.client, first, pools=True)
+        live = read_ceph(r.client, first)  # the pools are read whole below; read_ceph would ask for them once more
         if not live.initialised:
             return None
         info = CephInfo(config={k: v for k, v in (("public_network", live.network),
