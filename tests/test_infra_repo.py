@@ -199,6 +199,23 @@ def test_cli_environment_uses_the_wheel_node_this_python_and_a_terraform(tmp_pat
     assert cli_environment({"PATH": "", "TERRAFORM_BINARY_NAME": "tofu"})["TERRAFORM_BINARY_NAME"] == "tofu"
 
 
+def test_cli_environment_gives_every_locking_command_a_lock_timeout_unless_the_user_chose_one() -> None:
+    env = cli_environment({"PATH": "", "TERRAFORM_BINARY_NAME": "terraform"})
+    assert {k: v for k, v in env.items() if k.startswith("TF_CLI_ARGS")} == {
+        "TF_CLI_ARGS_plan": "-lock-timeout=10s", "TF_CLI_ARGS_apply": "-lock-timeout=10s",
+        "TF_CLI_ARGS_destroy": "-lock-timeout=10s", "TF_CLI_ARGS_refresh": "-lock-timeout=10s"}
+
+    # The user's own arguments are kept; a lock timeout of theirs, per command or for all, is not overridden.
+    env = cli_environment({"PATH": "", "TERRAFORM_BINARY_NAME": "terraform", "TF_CLI_ARGS_plan": "-parallelism=2",
+                           "TF_CLI_ARGS_apply": "-lock-timeout=5m", "TF_CLI_ARGS_refresh": "-lock=false"})
+    assert env["TF_CLI_ARGS_plan"] == "-parallelism=2 -lock-timeout=10s"
+    assert env["TF_CLI_ARGS_apply"] == "-lock-timeout=5m"
+    assert env["TF_CLI_ARGS_destroy"] == "-lock-timeout=10s"
+    assert env["TF_CLI_ARGS_refresh"] == "-lock=false -lock-timeout=10s"
+    env = cli_environment({"PATH": "", "TERRAFORM_BINARY_NAME": "terraform", "TF_CLI_ARGS": "-lock-timeout=0s"})
+    assert not any(k.startswith("TF_CLI_ARGS_") for k in env)
+
+
 def test_embedded_terraform_answers_like_terraform() -> None:
     result = subprocess.run([str(Path(sys.executable).parent / "pvecdk-terraform"), "version"],
                             capture_output=True, text=True, timeout=120)

