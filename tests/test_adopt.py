@@ -277,10 +277,26 @@ def test_five_nodes_with_a_qdevice(tmp_path: Path) -> None:
     assert imports_of(text)["Cluster/Membership"].startswith("lab,pve1=")
     assert any(d.startswith("SSH host keys: the QDevice is managed over SSH") for d in report.decisions)
     assert imports_of(text)["Cluster/QDevice"].startswith("lab,node.pve1.endpoint=https://")
-    # A QDevice on an odd number of nodes breaks no tie: the rule is named in the report.
-    assert report.policy_errors == []
-    assert any("a QDevice on an odd number of nodes (5)" in w for w in report.policy_warnings), report.policy_warnings
-    assert "a QDevice on an odd number of nodes (5)" in report.terminal()
+    # PVE runs a QDevice on five nodes only when forced, and the plan would refuse it: the module is still written
+    # as the cluster runs, the report names the broken rule with its fix, and the module says what to decide.
+    assert [e.split(": ", 2)[:2] for e in report.policy_errors] == [["five/Cluster", "qdevice"]]
+    (rule,) = report.policy_errors
+    assert "a QDevice on an odd number of nodes (5)" in rule and rule.endswith("; remove the QDevice or add a node")
+    assert not report.ok
+    assert "rules the cluster breaks:\n    - five/Cluster: qdevice: a QDevice on an odd number of nodes (5)" in (
+        report.terminal())
+    assert "## Rules the cluster breaks\n\n- five/Cluster: qdevice: a QDevice on an odd number" in report.markdown()
+    (decision,) = [d for d in report.decisions if d.startswith("the QDevice runs on 5 nodes")]
+    assert "remove qdevice= and the 'Cluster/QDevice' entry of IMPORTS" in decision
+    assert "# DECIDE: the QDevice runs on 5 nodes" in text
+    # The module is one a user can fix as the decision says: without the QDevice it breaks no rule, and its
+    # warnings are those the report gave beside the error.
+    fixed = re.sub(r'\n    "Cluster/QDevice": \((\n        .*)+\n    \),', "",
+                   text.replace('qdevice=QDevice("192.168.1.5"), ', ""))
+    assert "Cluster/QDevice" not in imports_of(fixed) and "qdevice" not in kwargs(calls(fixed, "cluster = Cluster")[0])
+    config, errors, warnings = build_stack(fixed, "LabStack", "five")
+    assert config is not None and "pvecdk_qdevice" not in config["resource"] and errors == []
+    assert warnings == report.policy_warnings
 
 
 def test_two_hundred_guests_grouped_per_node(tmp_path: Path) -> None:
@@ -349,6 +365,23 @@ def test_cli_writes_the_module_and_the_report(tmp_path: Path, monkeypatch: pytes
     assert (tmp_path / "stacks" / "lab.import.md").read_text().startswith("# Adoption of cluster `lab`")
     assert imports_of(out.read_text())["web1/Resource"] == "pve2/100"
     assert shapes.TOKEN.split("=")[1] not in printed
+
+
+def test_cli_writes_a_cluster_that_breaks_a_rule_and_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with shapes.shape(5) as fake:
+        fake.set_inventory("/cluster/config/qdevice", {"QNetd host": "192.168.1.5:5403", "State": "Connected"})
+        monkeypatch.setenv("PROXMOX_VE_API_TOKEN", shapes.TOKEN)
+        monkeypatch.setenv("PVECDK_CA_FILE", fake.ca_file)
+        out = tmp_path / "stacks" / "five.py"
+        args = ["import", "--endpoint", fake.endpoint("pve1"), "--out", str(out)]
+        for n in shapes.node_endpoints(fake, 5).items():
+            args += ["--node-endpoint", "=".join(n)]
+        assert cli.main(args) == 1
+    assert "rules the cluster breaks:" in capsys.readouterr().out
+    assert "- five/Cluster: qdevice: a QDevice on an odd number of nodes (5)" in (
+        tmp_path / "stacks" / "five.import.md").read_text()
+    assert imports_of(out.read_text())["Cluster/QDevice"].startswith("lab,")
 
 
 def test_cli_refuses_a_bad_node_endpoint(capsys: pytest.CaptureFixture[str]) -> None:

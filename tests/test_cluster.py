@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,8 @@ BAD_TOPOLOGIES: list[tuple[str, Callable[[Any, str], Any], str, str]] = [
     ("two nodes without QDevice plus HA", cluster_stack(nodes=2, each=protect),
      "ha", "cannot keep quorum after one node fails"),
     ("one node plus HA", cluster_stack(nodes=1, each=protect), "ha", "cannot keep quorum"),
+    ("QDevice on three nodes", cluster_stack(cluster={"qdevice": QDevice("192.168.1.5")}),
+     "qdevice", "a QDevice on an odd number of nodes (3)"),
     ("a cluster without nodes", cluster_stack(nodes=0), "nodes", "the cluster has no node"),
     ("node id 0", cluster_stack(each=add("pve9", node_id=0)), "node_id", "node id must be 1 or more"),
     ("too many votes", cluster_stack(each=add("pve9", votes=300)), "votes", "votes must be 0-255"),
@@ -135,6 +138,7 @@ WHERE_AND_FIX: dict[str, tuple[str, str]] = {
     "cluster name too long": ("bad/Cluster", "use 1-15 letters, digits or '-'"),
     "two nodes without QDevice plus HA": ("bad/Cluster", "or two nodes plus a QDevice, before protecting guests"),
     "one node plus HA": ("bad/Cluster", "add nodes (three or more)"),
+    "QDevice on three nodes": ("bad/Cluster", "remove the QDevice or add a node"),
     "a cluster without nodes": ("bad/Cluster", "add nodes with cluster.add_node(...)"),
     "node id 0": ("bad/Cluster/pve9", "number nodes from 1"),
     "too many votes": ("bad/Cluster/pve9", "give each node 1 vote unless you have a reason"),
@@ -216,8 +220,21 @@ def test_warns_on_even_votes_without_qdevice() -> None:
     assert any("even number of votes (4)" in w for w in _warnings(4))
 
 
-def test_warns_on_qdevice_with_odd_nodes() -> None:
-    assert any("QDevice on an odd number of nodes (3)" in w for w in _warnings(3, qdevice=QDevice("192.168.1.5")))
+@pytest.mark.parametrize(("nodes", "refused"), [(2, False), (3, True), (4, False), (5, True)])
+def test_a_qdevice_synthesizes_on_an_even_number_of_nodes_only(nodes: int, refused: bool, tmp_path: Path) -> None:
+    factory = cluster_stack(nodes=nodes, cluster={"qdevice": QDevice("192.168.1.5")})
+    if refused:
+        with pytest.raises(ConfigError) as excinfo:
+            synth_app({"q": factory}, outdir=str(tmp_path / "out"))
+        assert [(p.path, p.field, p.fix) for p in excinfo.value.problems] == [
+            ("q/Cluster", "qdevice", "remove the QDevice or add a node")]
+        assert f"a QDevice on an odd number of nodes ({nodes})" in excinfo.value.problems[0].problem
+        return
+    (report,) = synth_app({"q": factory}, outdir=str(tmp_path / "out"))
+    assert not any(": qdevice: " in note for note in report.notes), report.notes
+    config = json.loads(report.path.read_text())
+    assert len(config["resource"]["pvecdk_qdevice"]) == 1
+    assert f"{nodes} nodes + QDevice" in report.notes[0]
 
 
 def test_warns_that_two_votes_cannot_fail_over() -> None:

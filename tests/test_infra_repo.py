@@ -48,6 +48,28 @@ def test_init_writes_a_repo_with_pinned_cli_and_requirement(tmp_path: Path) -> N
     assert not any("@@" in p.read_text() for p in written)
 
 
+def test_init_requirement_points_a_new_repo_at_a_build_of_ones_own(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """An editable or local build's version is on no index: `pvecdk init --requirement` writes the build instead,
+    and the repo's README says how."""
+    spec = "pvecdk @ file:///home/me/src/pvecdk"
+    assert cli(["init", str(tmp_path / "infra"), "--runtime", "cdktf", "--requirement", spec]) == 0
+    assert "requirements.txt" in capsys.readouterr().out
+    lines = (tmp_path / "infra" / "requirements.txt").read_text().splitlines()
+    assert [line for line in lines if line.startswith("pvecdk")] == [
+        "pvecdk[cdktf,validate] @ file:///home/me/src/pvecdk"]
+    readme = " ".join((tmp_path / "infra" / "README.md").read_text().split())
+    assert "`requirements.txt` requires `pvecdk[cdktf,validate] @ file:///home/me/src/pvecdk`." in readme
+    assert "To point the repo at your own build, write it with `pvecdk init --requirement 'pvecdk @ git+" in readme
+    # A requirements.txt that exists already is kept: init refuses and writes nothing.
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "requirements.txt").write_text("pvecdk==0.0.1\n")
+    assert cli(["init", str(tmp_path / "mine"), "--requirement", spec]) == 2
+    assert "would overwrite requirements.txt" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["requirements.txt"]
+    assert (tmp_path / "mine" / "requirements.txt").read_text() == "pvecdk==0.0.1\n"
+
+
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     (tmp_path / "main.py").write_text("mine")
     with pytest.raises(PvecdkError, match="would overwrite main.py"):

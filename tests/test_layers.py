@@ -34,6 +34,7 @@ LAYERS: dict[str, float] = {
     "pvecdk._cdk": 0,
     "pvecdk._storage_types": 0,
     "pvecdk._watchdog": 0,  # the HA watchdog facts the engine shares
+    "pvecdk._qdevice": 0,  # the QDevice rule the policy, the provider and the engine share
     "pvecdk._values": 0.5,  # on _fault
     "pvecdk._calendar": 0.5,  # on _fault
     "pvecdk._model": 1,  # on _values and errors

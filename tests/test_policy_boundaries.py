@@ -281,6 +281,13 @@ def test_quorum_figures_with_nodes_that_carry_no_vote(votes: list[int], qdevice:
 
 FAIL_OVER = ("cannot fail over: losing one node loses quorum", "add a third node, or a QDevice to a two-node cluster")
 EVEN = ("can split into two halves with no majority", "add a node, or a QDevice (qdevice=QDevice(address=...))")
+ODD_QDEVICE = ("a QDevice on an odd number of nodes ({}): its vote makes the total even, so the cluster survives no "
+               "more failures and the QDevice is one more part that can fail; pvecm qdevice setup refuses it (PVE sets "
+               "a QDevice up only on an even number of nodes)", "remove the QDevice or add a node")
+
+
+def odd_qdevice(nodes: int) -> tuple[str, str, str, str]:
+    return ("error", "qdevice", ODD_QDEVICE[0].format(nodes), ODD_QDEVICE[1])
 
 
 def quorum_findings(cluster: Cluster) -> list[tuple[str, str, str, str]]:
@@ -289,16 +296,19 @@ def quorum_findings(cluster: Cluster) -> list[tuple[str, str, str, str]]:
 
 @pytest.mark.parametrize(("votes", "qdevice", "expected"), [
     ([1], False, [("warning", "nodes", f"1 vote {FAIL_OVER[0]}", FAIL_OVER[1])]),
-    ([1], True, [("warning", "nodes", f"2 votes {FAIL_OVER[0]}", FAIL_OVER[1]),
-                 ("warning", "qdevice", "a QDevice on an odd number of nodes (1) breaks no tie and PVE supports it "
-                  "only on even clusters", "remove the QDevice, or use an even number of nodes")]),
+    ([1], True, [("warning", "nodes", f"2 votes {FAIL_OVER[0]}", FAIL_OVER[1]), odd_qdevice(1)]),
     ([1, 1], False, [("warning", "nodes", f"2 votes {FAIL_OVER[0]}", FAIL_OVER[1]),
                      ("warning", "qdevice", f"an even number of votes (2) {EVEN[0]}", EVEN[1])]),
     ([1, 0], True, []),  # two nodes and a QDevice: the one way below three votes to fail over
-    ([1, 0, 0], True, [("warning", "nodes", f"2 votes {FAIL_OVER[0]}", FAIL_OVER[1]),
-                       ("warning", "qdevice", "a QDevice on an odd number of nodes (3) breaks no tie and PVE "
-                        "supports it only on even clusters", "remove the QDevice, or use an even number of nodes")]),
+    ([1, 0, 0], True, [("warning", "nodes", f"2 votes {FAIL_OVER[0]}", FAIL_OVER[1]), odd_qdevice(3)]),
     ([1, 1, 1], False, []),
+    # A QDevice at its boundaries: refused on an odd number of nodes whatever their votes, accepted on an even one.
+    ([1, 1, 1], True, [odd_qdevice(3)]),
+    ([1, 1, 1, 1], True, []),
+    ([1, 1, 1, 1, 1], True, [odd_qdevice(5)]),
+    ([1, 1, 1, 1, 1, 1], True, []),
+    ([2, 1, 1], True, [odd_qdevice(3)]),  # pvecm counts nodes, not votes
+    ([2, 1, 1, 1], True, []),
 ])
 def test_every_quorum_finding_whole(votes: list[int], qdevice: bool,
                                     expected: list[tuple[str, str, str, str]]) -> None:

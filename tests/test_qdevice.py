@@ -1,5 +1,6 @@
 """The QDevice in the model: set up by a ``pvecdk_qdevice`` resource after the membership, and counted in the
-quorum rules only because it is (a QDevice nothing sets up would be a vote that may not exist)."""
+quorum rules only because it is (a QDevice nothing sets up would be a vote that may not exist). On an odd number
+of nodes the policy refuses it with the words the resource's plan refuses it with."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 from pvecdk import Cluster, ConfigError, QDevice, SshAccess, policy
 from pvecdk._model import ClusterModel
 from pvecdk._rules import quorum
+from pvecdk.errors import Severity
+from pvecdk.provider._plugin import PvecdkProvider
 from pvecdk.testing import resource, resources, stack, synth
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB5l7P+6iYSFKbqlHE3U5XWe1mFX1wCADVocTY0NHhyo"
@@ -71,3 +74,34 @@ def test_rejects_bad_ssh_access(ssh: dict[str, Any], fragment: str) -> None:
         _cluster(QDevice("192.168.1.5"), **ssh)
     (problem,) = caught.value.problems
     assert problem.field == "ssh" and fragment in problem.problem and problem.path.endswith("pve1")
+
+
+ODD = ("a QDevice on an odd number of nodes ({}): its vote makes the total even, so the cluster survives no more "
+       "failures and the QDevice is one more part that can fail; pvecm qdevice setup refuses it (PVE sets a QDevice "
+       "up only on an even number of nodes)")
+
+
+@pytest.mark.parametrize("nodes", [1, 2, 3, 4, 5, 6, 7])
+def test_the_policy_refuses_the_node_counts_the_plan_refuses_in_the_same_words(nodes: int) -> None:
+    _, cluster = _cluster(QDevice("192.168.1.5"), nodes=nodes)
+    found = [(f.severity, f.problem.path, f.problem.field, f.problem.problem, f.problem.fix)
+             for f in policy.check(cluster) if f.problem.field == "qdevice"]
+    # What pvecdk_qdevice's plan sees: the node map the cluster renders into it.
+    config = {"cluster_name": "lab", "host": "192.168.1.5", "node": {n.name: n.ssh_entry() for n in cluster.nodes}}
+    plan = PvecdkProvider(environ={}).resources["pvecdk_qdevice"].validate(config)
+    if nodes % 2 == 0:
+        assert (found, plan) == ([], [])
+        return
+    assert found == [("error", "lab/Cluster", "qdevice", ODD.format(nodes), "remove the QDevice or add a node")]
+    assert [(d.severity, d.summary, d.detail, d.path) for d in plan] == [
+        (Severity.ERROR, "QDevice on an odd number of nodes", ODD.format(nodes) + "; remove the QDevice or add a node",
+         ("node",))]
+
+
+def test_a_qdevice_on_three_nodes_stops_synthesis() -> None:
+    scope, _ = _cluster(QDevice("192.168.1.5"), nodes=3)
+    with pytest.raises(ConfigError) as caught:
+        synth(scope)
+    (problem,) = caught.value.problems
+    assert (problem.path, problem.field, problem.fix) == ("lab/Cluster", "qdevice", "remove the QDevice or add a node")
+    assert str(problem).startswith("lab/Cluster: qdevice: a QDevice on an odd number of nodes (3)")

@@ -10,7 +10,8 @@ once it has its ``pvecdk_qdevice`` resource): a vote nothing applies is never co
 * fewer than three votes cannot fail over (unless two nodes plus a QDevice): a warning;
 * an even vote count without a QDevice risks a split with no majority: a warning;
 * HA on a cluster that cannot keep quorum after one node fails: an error;
-* a QDevice on an odd number of nodes adds no tie-break (PVE supports it only on even clusters): a warning;
+* a QDevice on an odd number of nodes: an error, the one :func:`pvecdk._qdevice.odd_nodes` decides, so the
+  policy refuses what ``pvecdk_qdevice``'s plan and ``pvecm qdevice setup`` refuse;
 * corosync sharing the management network (no cluster network): a warning;
 * a node's cluster, storage or migration address that no interface carries (neither one the model creates
   with that address nor one named as existing): an error, since corosync links and Ceph bind to it.
@@ -50,6 +51,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pvecdk import _qdevice
 from pvecdk._model import ClusterModel, Where
 from pvecdk._storage_types import LINKED_CLONE_TYPES
 from pvecdk._values import NetworkRole
@@ -127,9 +129,9 @@ def check(model: ClusterModel) -> list[Finding]:
     if q.votes % 2 == 0 and not model.qdevice:
         add("warning", "qdevice", f"an even number of votes ({q.votes}) can split into two halves with no "
             "majority", "add a node, or a QDevice (qdevice=QDevice(address=...))")
-    if model.qdevice and len(nodes) % 2 == 1:
-        add("warning", "qdevice", f"a QDevice on an odd number of nodes ({len(nodes)}) breaks no tie and PVE "
-            "supports it only on even clusters", "remove the QDevice, or use an even number of nodes")
+    odd = _qdevice.odd_nodes(len(nodes)) if model.qdevice else None
+    if odd is not None:
+        add("error", "qdevice", odd, _qdevice.ODD_NODES_FIX)
     if model.ha_resources and q.tolerated_failures < 1:
         add("error", "ha", f"HA is configured for {len(model.ha_resources)} guest(s), but with {q.votes} votes and "
             f"quorum {q.quorum} the cluster cannot keep quorum after one node fails",

@@ -117,7 +117,8 @@ class Cluster(ClusterBase):
             links: Corosync links, link0 first. Defaults to one link on the cluster network (or management).
             qdevice: An external vote, set up by the engine over SSH (``pvecm qdevice setup``) on a member once
                 the cluster is formed, removed before a node joins or leaves and set up again after. Its vote
-                counts in the quorum rules because the model sets it up. Defaults to none.
+                counts in the quorum rules because the model sets it up. Only on an even number of nodes: on an
+                odd number the policy refuses it, as ``pvecm qdevice setup`` does. Defaults to none.
             migration_type: ``secure`` (through SSH) by default.
             ha_shutdown_policy: What HA does with services when a node shuts down. Defaults to conditional.
             crs_mode: The HA resource scheduler. Defaults to PVE's (basic).

@@ -21,7 +21,7 @@ from pvecdk._rules import Finding, Quorum
 from pvecdk.errors import ConfigError
 
 __all__ = ["Finding", "Quorum", "check", "check_ceph", "check_clones", "check_guests", "check_vnets", "clusters_in",
-           "enforce",
+           "enforce", "findings",
            "quorum", "register"]
 
 
@@ -64,13 +64,18 @@ def clusters_in(scope: Any) -> list[ClusterBase]:
     return [c for c in scope.node.find_all() if isinstance(c, ClusterBase)]
 
 
+def findings(scope: Any) -> list[Finding]:
+    """Every finding, errors and warnings, on every cluster under ``scope``."""
+    return [f for cluster in clusters_in(scope) for f in check(cluster)]
+
+
 def enforce(scope: Any) -> list[Finding]:
     """Check every cluster under ``scope``; raise a ConfigError with all errors, return the warnings."""
-    findings = [f for cluster in clusters_in(scope) for f in check(cluster)]
-    errors = [f.problem for f in findings if f.severity == "error"]
+    found = findings(scope)
+    errors = [f.problem for f in found if f.severity == "error"]
     if errors:
         raise ConfigError(errors)
-    return [f for f in findings if f.severity == "warning"]
+    return [f for f in found if f.severity == "warning"]
 
 
 @jsii.implements(_cdk.IValidation)

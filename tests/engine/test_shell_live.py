@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from fakepve import CommandFault, FakeCluster
+from pvecdk._qdevice import odd_nodes
 from pvecdk.engine.client import Client
 from pvecdk.engine.membership import ClusterSpec, MemberSpec, plan_changes, read_cluster
 from pvecdk.engine.qdevice import read_qdevice, remove_qdevice, set_up_qdevice
@@ -182,7 +183,10 @@ def test_refuses_a_qdevice_on_an_odd_number_of_nodes_before_running_anything() -
         with Client({n: fake.endpoint(n) for n in NODES}, Credentials.from_token(TOKEN),
                     TlsSettings(ca_file=fake.ca_file)) as client, shell, pytest.raises(PlanRefused) as caught:
             set_up_qdevice(client, shell, list(NODES), cluster="lab", host=QNETD)
-        assert "3 nodes" in str(caught.value) and fake.commands == []
+        # The rule the policy and the plan apply, in their words.
+        (problem,) = caught.value.problems
+        assert (problem.problem, problem.fix) == (odd_nodes(3), "remove the QDevice or add a node")
+        assert problem.problem.startswith("a QDevice on an odd number of nodes (3)") and fake.commands == []
 
 
 def test_a_join_or_removal_with_a_qdevice_configured_is_refused(

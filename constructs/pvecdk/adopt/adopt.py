@@ -44,12 +44,10 @@ def build_stack(text: str, class_name: str, stack_name: str, filename: str = "<a
             stack = module.__dict__[class_name](app, stack_name)
         except ConfigError as exc:
             return None, [str(p) for p in exc.problems], []
-        errors: list[str] = []
-        warnings: list[str] = []
-        try:
-            warnings = [str(f.problem) for f in policy.enforce(app)]
-        except ConfigError as exc:
-            errors = [str(p) for p in exc.problems]
+        # The warnings too when a rule is broken (enforce() would stop at the errors).
+        findings = policy.findings(app)
+        errors = [str(f.problem) for f in findings if f.severity == "error"]
+        warnings = [str(f.problem) for f in findings if f.severity == "warning"]
         config: dict[str, Any] = stack.to_terraform()
     return config, errors, warnings
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pvecdk._qdevice import ODD_NODES, odd_nodes
 from pvecdk._storage_types import CONTENT
 from pvecdk._values import NetworkRole
 from pvecdk.adopt.base import flag, kv
@@ -92,6 +93,12 @@ class _Writer(GuestWriter):
             if host:
                 src.use("QDevice")
                 kw["qdevice"] = Arg(f"QDevice({literal(host)})")
+                if odd_nodes(len(inv.nodes)) is not None:
+                    # Set up by force (PVE's lms algorithm): written as it runs, and the report names the rule.
+                    self.decide(f"the QDevice runs on {len(inv.nodes)} nodes, which pvecm does only when forced; "
+                                f"the policy and the plan refuse a {ODD_NODES} (see the report): add a node, or "
+                                "remove qdevice= and the 'Cluster/QDevice' entry of IMPORTS, then run `pvecm qdevice "
+                                "remove` on a node")
         self.options(kw)
         dns = [n.dns for n in inv.nodes if n.dns]
         if dns:

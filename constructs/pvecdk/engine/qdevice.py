@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pvecdk._qdevice import ODD_NODES_FIX, odd_nodes
 from pvecdk.engine.client import Client
 from pvecdk.engine.shell import Shell
 from pvecdk.errors import ApiError, EngineError, EngineProblem, PlanRefused, PrerequisiteMissing, UnreachableError
@@ -104,8 +105,8 @@ def set_up_qdevice(client: Client, shell: Shell, nodes: Sequence[str], *, cluste
     """Set up the QDevice on ``host`` unless it is already; return what the cluster reports after.
 
     Raises:
-        PlanRefused: another QDevice is configured, the cluster has an odd number of nodes (PVE supports a
-            QDevice only on even ones) or no quorum; nothing was run.
+        PlanRefused: another QDevice is configured, the cluster has an odd number of nodes
+            (:func:`pvecdk._qdevice.odd_nodes`) or no quorum; nothing was run.
         PrerequisiteMissing: the cluster is not formed yet.
         CommandError: ``pvecm qdevice setup`` failed; a rerun continues.
     """
@@ -116,11 +117,9 @@ def set_up_qdevice(client: Client, shell: Shell, nodes: Sequence[str], *, cluste
     if live.host is not None:
         raise PlanRefused([EngineProblem(f"cluster {cluster}", f"has a QDevice on {live.host} already",
                                          f"remove it first (pvecm qdevice remove) to use {host}", "host")])
-    if live.nodes % 2 == 1:
-        raise PlanRefused([EngineProblem(f"cluster {cluster}", f"has {live.nodes} nodes: a QDevice adds a tie-"
-                                         "break only to an even number, and PVE supports it only there",
-                                         "remove the QDevice from the model, or use an even number of nodes",
-                                         "host")])
+    odd = odd_nodes(live.nodes)
+    if odd is not None:
+        raise PlanRefused([EngineProblem(f"cluster {cluster}", odd, ODD_NODES_FIX, "host")])
     # No QDevice is configured and the node count is even, so --force can only clear the certificate stores a
     # setup that failed half-way left behind (which make a plain setup refuse to run).
     shell.run(via, ["pvecm", "qdevice", "setup", host, "--force"])

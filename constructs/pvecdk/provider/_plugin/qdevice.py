@@ -2,9 +2,9 @@
 
 A refresh reads ``/cluster/config/qdevice``: a QDevice removed behind Terraform's back shows as drift (``state``
 ``absent``: it is set up again in place, with the host keys pinned in the state still checked), one moved to
-another host shows as a change of ``host`` (replaced). A plan refuses a QDevice on an
-odd number of nodes (PVE supports it only on even ones). An apply runs ``pvecm qdevice setup`` or ``remove`` on
-a member (see :mod:`pvecdk.engine.qdevice`), each only when still needed, and waits for quorum.
+another host shows as a change of ``host`` (replaced). A plan refuses a QDevice on an odd number of nodes, by
+the rule the policy applies at synthesis (:mod:`pvecdk._qdevice`). An apply runs ``pvecm qdevice setup`` or
+``remove`` on a member (see :mod:`pvecdk.engine.qdevice`), each only when still needed, and waits for quorum.
 
 Ordering around membership changes: PVE adds or removes a node only while no QDevice is configured. ``node``
 lists the cluster's members, so a plan that adds or removes one replaces this resource; as the resource depends
@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pvecdk._qdevice import ODD_NODES, ODD_NODES_FIX, odd_nodes
 from pvecdk.engine.client import Client
 from pvecdk.engine.qdevice import LiveQDevice, read_qdevice, remove_qdevice, set_up_qdevice
 from pvecdk.engine.shell import SshShell
@@ -75,11 +76,9 @@ class QDeviceResource(EngineResource, ResourceType):
     def validate(self, config: Mapping[str, Any]) -> list[Diagnostic]:
         members = config.get("node")
         if isinstance(members, dict) and not has_unknown(members):
-            if len(members) % 2 == 1:
-                return [error("QDevice on an odd number of nodes",
-                              f"the cluster has {len(members)} nodes: a QDevice breaks ties only between two "
-                              "halves, and PVE supports it only with an even number of nodes; remove the QDevice "
-                              "or use an even number of nodes", ("node",))]
+            odd = odd_nodes(len(members))  # the rule the policy applies at synthesis
+            if odd is not None:
+                return [error(ODD_NODES, f"{odd}; {ODD_NODES_FIX}", ("node",))]
         return []
 
     def plan(self, prior: Any, proposed: Any, config: Any, private: bytes) -> PlanResult:
