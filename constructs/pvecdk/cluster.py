@@ -116,6 +116,7 @@ class Cluster(ClusterBase):
             storage_network: CIDR of the storage network (Ceph public network, NFS). Defaults to none.
             migration_network: CIDR for live migration. Defaults to the cluster network.
             links: Corosync links, link0 first. Defaults to one link on the cluster network (or management).
+                Changing them once the cluster is formed needs :meth:`manage_links`.
             qdevice: An external vote, set up by the engine over SSH (``pvecm qdevice setup``) on a member once
                 the cluster is formed, removed before a node joins or leaves and set up again after. Its vote
                 counts in the quorum rules because the model sets it up. Defaults to none.
@@ -317,7 +318,8 @@ class Cluster(ClusterBase):
                 carries ``cluster_address``, such as ``eno2``. Defaults to none: a bridge, bond or VLAN added to
                 the node with ``address=<cluster_address>/<prefix>`` must carry it. Likewise
                 ``storage_interface`` and ``migration_interface``.
-            ssh: How the engine reaches its SSH server for command-line steps (QDevice, Ceph packages).
+            ssh: How the engine reaches its SSH server for command-line steps (QDevice, Ceph packages,
+                corosync links).
                 Defaults to the management address on port 22, the host key pinned on first contact.
 
         Returns:
