@@ -424,7 +424,8 @@ def _read(shell: Shell, node: str, path: str) -> tuple[Block, LinkConfig]:
         return root, link_config(root)
     except ConfError as exc:
         raise EngineError(f"{node}: {path} cannot be read as a corosync configuration: {exc}; fix the file by "
-                          "hand (PVE keeps its backups in /var/lib/pve-cluster/backup), then run again",
+                          "hand (each node keeps the copy corosync last loaded in /etc/corosync/corosync.conf), "
+                          "then run again",
                           node=node) from None
 
 
