@@ -218,6 +218,9 @@ def test_links_carried_elsewhere_change_without_a_step_but_never_beside_a_join_o
                              "member")
     join = ClusterSpec("lab", (*wanted.members, member(6)), (10,))
     assert plan_changes(join, live(1, 2, 3, 4, 5), links_elsewhere=True)[1] == [together]
+    two = ClusterSpec("lab", (member(1), member(2, links=("10.0.0.99",)), relinked, member(4), member(5),
+                              member(6)), (10,))
+    assert [p.subject for p in plan_changes(two, live(1, 2, 3, 4, 5), links_elsewhere=True)[1]] == ["pve2, pve3"]
     removal = ClusterSpec("lab", (member(1), member(2), relinked, member(4)), (10,))
     assert together in plan_changes(removal, live(1, 2, 3, 4, 5, offline=(5,)), links_elsewhere=True)[1]
 

@@ -224,7 +224,8 @@ def link_config(root: Block) -> LinkConfig:
     """What ``root`` (a parsed ``corosync.conf``) says about the links.
 
     Raises:
-        ConfError: no ``totem`` block, a node without a name, or a ``config_version`` that is no number.
+        ConfError: no ``totem`` or ``nodelist`` block, a node without a name, or a ``config_version`` that is no
+            number.
     """
     totem = root.block("totem")
     if totem is None:
@@ -234,7 +235,9 @@ def link_config(root: Block) -> LinkConfig:
         raise ConfError(f"totem.config_version {version!r} is no number")
     addresses: dict[str, dict[int, str]] = {}
     nodelist = root.block("nodelist")
-    for node in nodelist.blocks("node") if nodelist else []:
+    if nodelist is None:
+        raise ConfError("no nodelist block")
+    for node in nodelist.blocks("node"):
         name = node.get("name")
         if not name:
             raise ConfError("a node of the nodelist has no name")
@@ -250,15 +253,21 @@ def link_config(root: Block) -> LinkConfig:
 
 def with_links(root: Block, wanted: WantedLinks, *, version: int) -> Block:
     """A copy of ``root`` with each node's link addresses and the totem interfaces as ``wanted`` says, and
-    ``config_version`` set to ``version``; everything else kept as it was, in its order."""
+    ``config_version`` set to ``version``; everything else kept as it was, in its order.
+
+    Raises:
+        ConfError: no ``totem`` or ``nodelist`` block.
+    """
     copy = parse(render(root))
     totem = copy.block("totem")
     nodelist = copy.block("nodelist")
-    assert totem is not None and nodelist is not None, "link_config() checked the file first"
+    if totem is None or nodelist is None:
+        raise ConfError("no totem block" if totem is None else "no nodelist block")
     count = len(wanted.priorities)
     for node in nodelist.blocks("node"):
-        name = node.get("name") or ""
-        addresses = wanted.addresses.get(name, ())
+        addresses = wanted.addresses.get(str(node.get("name")))
+        if addresses is None:
+            continue  # a member the model does not list (plan_links refuses it): its links are never stripped
         for number in range(MAX_LINKS):
             key = next((e.key for e in node.entries if isinstance(e, Pair) and e.key in (
                 f"ring{number}_addr", f"link{number}_addr")), f"ring{number}_addr")
@@ -274,9 +283,11 @@ def with_links(root: Block, wanted: WantedLinks, *, version: int) -> Block:
         iface = interfaces.get(number)
         if iface is None:
             iface = Block("interface", [Pair("linknumber", str(number))])
-            last = max((i for i, e in enumerate(totem.entries) if isinstance(e, Block) and e.name == "interface"),
-                       default=len(totem.entries) - 1)
-            totem.entries.insert(last + 1, iface)
+            placed = [i for i, e in enumerate(totem.entries) if isinstance(e, Block) and e.name == "interface"]
+            if placed:
+                totem.entries.insert(placed[-1] + 1, iface)
+            else:
+                totem.entries.append(iface)
         # Written whenever the file is: the priority read back is then the model's, 0 included.
         iface.set("knet_link_priority", str(wanted.priorities[number]), after=["linknumber"])
     totem.set("config_version", str(version))
@@ -398,7 +409,7 @@ def plan_links(current: LinkConfig, wanted: WantedLinks, live: LiveStatus, *, cl
         problems.append(EngineProblem(subject, "has no quorum: corosync.conf cannot be written",
                                       "bring enough nodes online until it is quorate again", "node"))
     for name in sorted(wanted.addresses):
-        if live.cluster is not None and not live.online.get(name, False):
+        if live.cluster is not None and not live.online.get(name):
             problems.append(EngineProblem(name, "is offline: it would miss the reload and come back with the old "
                                           "links", f"bring {name} online (it then shows online in /cluster/status)"
                                           " and run again", "node"))
