@@ -129,6 +129,25 @@ def test_a_dropped_connection_after_the_move_is_reported_and_a_rerun_writes_noth
     assert _moves(fake) == 1
 
 
+def test_a_connection_dropped_before_the_move_is_reported_and_a_rerun_writes(
+        fake: FakeCluster, sshds: Sshds, client: Client) -> None:
+    version = int(_shown(client)[0])
+    fake.command_fault(["mv"], CommandFault.DROP_BEFORE)
+    with _shell(sshds) as shell, pytest.raises(UnreachableError, match="it may have run: run again"):
+        _apply(client, shell, TWO)
+    assert _shown(client)[0] == str(version)  # the move never happened
+    with _shell(sshds) as shell:
+        assert _apply(client, shell, TWO) == version + 1
+    assert _moves(fake) == 2 and _shown(client)[2] == {n: list(a) for n, a in NODES.items()}
+
+
+def test_a_read_whose_connection_drops_is_retried(fake: FakeCluster, sshds: Sshds, client: Client) -> None:
+    fake.command_fault(["cat"], CommandFault.DROP_BEFORE)
+    with _shell(sshds) as shell:
+        _apply(client, shell, TWO)
+    assert sum(1 for _, argv in fake.commands if argv[:1] == ("cat",)) >= 3  # dropped, read, checked in the write
+
+
 def test_a_move_failing_half_way_is_reported_and_a_rerun_converges(
         fake: FakeCluster, sshds: Sshds, client: Client) -> None:
     version = int(_shown(client)[0])

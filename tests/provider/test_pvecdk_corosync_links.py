@@ -71,6 +71,13 @@ def test_an_update_is_planned_on_the_first_apply_and_when_the_links_differ_from_
     assert _errors(res.plan(state, moved, moved, b"")) == ["Unsafe corosync link change refused"]
 
 
+def test_destroying_it_leaves_the_links_and_says_so(fake: FakeCluster, provider: PvecdkProvider) -> None:
+    res = provider.resources["pvecdk_corosync_links"]
+    result = res.apply(links(fake, 1, config_version=3.0), None, None, b"")
+    assert result.new_state is None and [d.summary for d in result.diagnostics] == ["Corosync links left as they are"]
+    assert fake.commands == []
+
+
 def test_changing_every_recorded_link_at_once_is_refused_at_plan_time(
         fake: FakeCluster, provider: PvecdkProvider) -> None:
     res = provider.resources["pvecdk_corosync_links"]
