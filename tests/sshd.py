@@ -1,8 +1,10 @@
 """Real OpenSSH servers on loopback for the SSH tests: one per fake node, each with its own host key, config
 and port, whose ``pvecm``, ``pveceph`` and ``dpkg-query`` are stand-ins acting on the fake cluster. ``cat`` and
-``sh`` are the real ones with ``/etc/default/...`` moved under the node's own directory (``etc_default``, seeded
-with PVE's ``pve-ha-manager``), so the nodes do not share this machine's files; each ``sh`` run is counted in
-``sh.log`` (the tests' measure of writes).
+``sh`` (and ``mv``) are the real ones with ``/etc/default/...`` and ``/etc/pve/...`` moved under the node's own
+directory (``etc_default`` is seeded with PVE's ``pve-ha-manager``), so the nodes do not share this machine's
+files; each ``sh`` run is counted in ``sh.log`` (the tests' measure of writes). ``/etc/pve/corosync.conf`` is the
+fake cluster's, as pmxcfs shares it: ``cat`` reads it from the fake, and a ``mv`` onto it hands the new file to
+the fake, which takes its links and ``config_version`` (so the API shows them).
 
 Uses Debian's ``openssh-server`` (``make test`` installs it without starting its system service). The server
 runs as the user running the tests and lets in only that user with the key made here. Under root it needs the
@@ -31,11 +33,18 @@ PVE_HA_MANAGER_DEFAULT = "# select watchdog module (default is softdog)\n#WATCHD
 _REROOTED = """#!/bin/sh
 for a do
   shift
-  case $a in /etc/default/*) a="{root}$a" ;; esac
+  case $a in /etc/default/*|/etc/pve/*) a="{root}$a" ;; esac
   set -- "$@" "$a"
 done
-{log}exec /bin/{tool} "$@"
+{log}{hook}exec /bin/{tool} "$@"
 """
+# /etc/pve/corosync.conf is the fake cluster's (pmxcfs shares it): read from it, and moved into it.
+_HOOKS = {
+    "cat": 'if [ "$#" -eq 1 ] && [ "$1" = "{root}/etc/pve/corosync.conf" ]; then exec {standin} cat '
+           '/etc/pve/corosync.conf; fi\n',
+    "mv": 'eval last=\\${{$#}}; if [ "$#" -ge 2 ] && [ "$last" = "{root}/etc/pve/corosync.conf" ]; then eval '
+          'src=\\${{$(($# - 1))}}; exec {standin} mv "$src" /etc/pve/corosync.conf; fi\n',
+}
 
 
 def _free_port() -> int:
@@ -66,11 +75,13 @@ class NodeSshd:
             script.chmod(0o755)
         self.etc_default = root / "etc" / "default"
         self.etc_default.mkdir(parents=True)
+        (root / "etc" / "pve").mkdir()
         (self.etc_default / "pve-ha-manager").write_text(PVE_HA_MANAGER_DEFAULT)
         self.sh_log = root / "sh.log"
-        for tool in ("cat", "sh"):
+        for tool in ("cat", "sh", "mv"):
             log = f"echo run >> {self.sh_log}\n" if tool == "sh" else ""
-            (bindir / tool).write_text(_REROOTED.format(root=root, log=log, tool=tool))
+            hook = _HOOKS.get(tool, "").format(root=root, standin=f"{sys.executable} {STANDIN}")
+            (bindir / tool).write_text(_REROOTED.format(root=root, log=log, tool=tool, hook=hook))
             (bindir / tool).chmod(0o755)
         (root / "authorized_keys").write_text(authorized_key + "\n")
         self.host_key_file = root / "ssh_host_ed25519_key"

@@ -35,6 +35,7 @@ from pvecdk.firewall import ClusterFirewall
 from pvecdk.ha import Ha
 from pvecdk.node import Node
 from pvecdk.provider import cluster as membership_l1
+from pvecdk.provider import corosync_links as corosync_links_l1
 from pvecdk.provider import qdevice as qdevice_l1
 
 __all__ = [
@@ -115,6 +116,7 @@ class Cluster(ClusterBase):
             storage_network: CIDR of the storage network (Ceph public network, NFS). Defaults to none.
             migration_network: CIDR for live migration. Defaults to the cluster network.
             links: Corosync links, link0 first. Defaults to one link on the cluster network (or management).
+                Changing them once the cluster is formed needs :meth:`manage_links`.
             qdevice: An external vote, set up by the engine over SSH (``pvecm qdevice setup``) on a member once
                 the cluster is formed, removed before a node joins or leaves and set up again after. Its vote
                 counts in the quorum rules because the model sets it up. Only on an even number of nodes: on an
@@ -181,6 +183,8 @@ class Cluster(ClusterBase):
                 depends_on=[self.membership])
             self.qdevice_resource.render_late(self._render_qdevice_nodes)
             self.model.qdevice = True  # a vote the model sets up is a vote the rules may count
+        #: The ``pvecdk_corosync_links`` resource (None until :meth:`manage_links`).
+        self.links_resource: corosync_links_l1.CorosyncLinks | None = None
         self.resource = cluster_options.ClusterOptions(
             self, "Resource", depends_on=[self.membership],
             migration_cidr=str(self.migration_network or self.cluster_network or self.management_network),
@@ -208,6 +212,39 @@ class Cluster(ClusterBase):
     def nodes(self) -> tuple[Node, ...]:
         """The nodes, in the order added."""
         return cast(tuple[Node, ...], super().nodes)
+
+    def manage_links(self) -> corosync_links_l1.CorosyncLinks:
+        """Let a change of the corosync links reach the formed cluster: a link added to or removed from
+        ``links``, a link's priority, or a node's address on a link's network.
+
+        PVE's API sets a node's links only when it joins; a formed cluster's links change in
+        ``/etc/pve/corosync.conf``. This adds a ``pvecdk_corosync_links`` that edits that file over SSH on a
+        member (each node's ``ssh``), as PVE documents: written only when it differs, ``config_version`` bumped,
+        refused while the cluster has no quorum or a member is offline, or when the change would leave no link
+        or change every link at once (add the new link first, remove the old one in a later apply); the apply
+        then waits until the cluster shows the links and is quorate. Without this call such a change is refused
+        at plan time. A links change and a join or removal are refused together: apply one, then the other.
+        Calling it again returns the same resource.
+
+        Returns:
+            The ``pvecdk_corosync_links`` resource.
+        """
+        if self.links_resource is not None:
+            return self.links_resource
+        resource = corosync_links_l1.CorosyncLinks(
+            self, "CorosyncLinks", cluster_name=self.name, addresses={}, node_attribute={},
+            link_priorities=[link.priority for link in self.links], depends_on=[self.membership])
+        resource.render_late(self._render_links)
+        self.membership.links_managed = True
+        self.links_resource = resource
+        return resource
+
+    def _render_links(self) -> None:
+        """Every node's SSH access and link addresses, for pvecdk_corosync_links (rendered at synthesis)."""
+        assert self.links_resource is not None
+        self.links_resource.put_node_attribute({n.name: n.ssh_entry() for n in self._nodes})
+        self.links_resource.addresses = {n.name: [n.link_address(i) for i in range(len(self.links))]
+                                         for n in self._nodes}
 
     @property
     def firewall(self) -> ClusterFirewall | None:
@@ -282,7 +319,8 @@ class Cluster(ClusterBase):
                 carries ``cluster_address``, such as ``eno2``. Defaults to none: a bridge, bond or VLAN added to
                 the node with ``address=<cluster_address>/<prefix>`` must carry it. Likewise
                 ``storage_interface`` and ``migration_interface``.
-            ssh: How the engine reaches its SSH server for command-line steps (QDevice, Ceph packages).
+            ssh: How the engine reaches its SSH server for command-line steps (QDevice, Ceph packages,
+                corosync links).
                 Defaults to the management address on port 22, the host key pinned on first contact.
 
         Returns:

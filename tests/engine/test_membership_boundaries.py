@@ -32,8 +32,11 @@ def short_of_quorum(node: str, online: int, expected: int) -> EngineProblem:
 
 
 def unchanged(node: str, fields: str) -> EngineProblem:
-    return EngineProblem(node, f"{fields} of an existing member cannot change through the PVE API",
-                         "remove the node in one run and add it back in the next", "member")
+    fix = "remove the node in one run and add it back in the next"
+    if "links" in fields:
+        fix = ("call manage_links() on the Cluster, so pvecdk_corosync_links changes the links in corosync.conf "
+               f"over SSH; or {fix}")
+    return EngineProblem(node, f"{fields} of an existing member cannot change through the PVE API", fix, "member")
 
 
 def unreachable(node: str, reason: str, to: str) -> EngineProblem:
@@ -200,6 +203,26 @@ def test_every_changed_field_is_named(changed: MemberSpec, field: str) -> None:
     wanted = ClusterSpec("lab", (member(1), changed, member(3)), (10,))
     _, problems = plan_changes(wanted, live(1, 2, 3))
     assert problems == [unchanged("pve2", field)]
+
+
+def test_links_carried_elsewhere_change_without_a_step_but_never_beside_a_join_or_removal() -> None:
+    relinked = member(3, links=("10.0.0.13", "10.1.0.13"))
+    wanted = ClusterSpec("lab", (member(1), member(2), relinked, member(4), member(5)), (10,))
+    assert plan_changes(wanted, live(1, 2, 3, 4, 5), links_elsewhere=True) == ([], [])
+    # Other fields of the member in the middle are still refused, the links no longer.
+    votes = ClusterSpec("lab", (member(1), member(2), member(3, votes=2, links=relinked.links), member(4)), (10,))
+    assert plan_changes(votes, live(1, 2, 3, 4), links_elsewhere=True)[1] == [unchanged("pve3", "votes")]
+    together = EngineProblem("pve3", "links change in the same run as a join or removal: a node joins with the "
+                             "links the cluster has, and quorum is checked between the two changes",
+                             "change the links in one apply and the membership in the next (either first)",
+                             "member")
+    join = ClusterSpec("lab", (*wanted.members, member(6)), (10,))
+    assert plan_changes(join, live(1, 2, 3, 4, 5), links_elsewhere=True)[1] == [together]
+    two = ClusterSpec("lab", (member(1), member(2, links=("10.0.0.99",)), relinked, member(4), member(5),
+                              member(6)), (10,))
+    assert [p.subject for p in plan_changes(two, live(1, 2, 3, 4, 5), links_elsewhere=True)[1]] == ["pve2, pve3"]
+    removal = ClusterSpec("lab", (member(1), member(2), relinked, member(4)), (10,))
+    assert together in plan_changes(removal, live(1, 2, 3, 4, 5, offline=(5,)), links_elsewhere=True)[1]
 
 
 def test_joins_go_in_node_id_order_and_an_unreachable_one_in_the_middle_is_named() -> None:

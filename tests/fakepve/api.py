@@ -184,9 +184,10 @@ class Backend:
         """A command a stand-in ran on ``node`` (see commands.py); not part of PVE's API."""
         if method != "POST" or not secrets.compare_digest(headers.get("X-Fakepve-Control", ""), self.control_secret):
             return self._error(ApiError(403, "fakepve control: forbidden"))
-        argv = [str(a) for a in json.loads(body)["argv"]]
+        request = json.loads(body)
+        argv = [str(a) for a in request["argv"]]
         with self.world.lock:
-            outcome = commands.run(self.world, self.commands, node, argv)
+            outcome = commands.run(self.world, self.commands, node, argv, content=request.get("content"))
         payload = {"exit": outcome.exit, "stdout": outcome.stdout, "stderr": outcome.stderr, "drop": outcome.drop}
         return Response(200, "OK", json.dumps(payload).encode(), False)
 

@@ -1,4 +1,5 @@
-"""What the nodes' command-line tools do to the fake cluster: ``pvecm qdevice``, ``pveceph install``, ``dpkg-query``.
+"""What the nodes' command-line tools do to the fake cluster: ``pvecm qdevice``, ``pveceph install``, ``dpkg-query``,
+and ``cat``/``mv`` of ``/etc/pve/corosync.conf`` (pmxcfs: the file the API reads its links from).
 
 The SSH tests run a real sshd whose ``pvecm``, ``pveceph`` and ``dpkg-query`` are stand-ins (standin.py): each
 posts its argv to the fake's control endpoint (``POST /fakepve/command`` on the node's HTTPS port), which runs
@@ -7,7 +8,8 @@ what a command does shows in the fake's API (``/cluster/config/qdevice``, ``coro
 
 Faults (:class:`CommandFault`): the connection drops before the command runs or after it ran, or the command
 fails half-way (a QDevice setup leaves its certificate stores behind, as a real failed setup does, so a plain
-rerun is refused until ``--force``).
+rerun is refused until ``--force``; a ``mv`` onto corosync.conf fails after ``corosync.conf.new`` was written,
+which stays behind).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .model import NodeState, World
+from .model import ClusterConf, NodeState, World, corosync_conf
+
+COROSYNC_CONF = "/etc/pve/corosync.conf"
 
 
 class CommandFault(enum.Enum):
@@ -60,8 +64,9 @@ DEFAULT_CEPH = "squid"
 CEPH_VERSIONS = {"squid": "19.2.3-pve1", "reef": "18.2.7-pve1"}
 
 
-def run(world: World, book: CommandBook, node_name: str, argv: Sequence[str]) -> Outcome:
-    """Run ``argv`` on ``node_name`` (hold the World lock)."""
+def run(world: World, book: CommandBook, node_name: str, argv: Sequence[str], *, content: str | None = None
+        ) -> Outcome:
+    """Run ``argv`` on ``node_name`` (hold the World lock); ``content``: the text of the file a ``mv`` moves."""
     book.ran.append((node_name, tuple(argv)))
     fault = book.take(argv)
     if fault is CommandFault.DROP_BEFORE:
@@ -74,6 +79,14 @@ def run(world: World, book: CommandBook, node_name: str, argv: Sequence[str]) ->
             return Outcome(100, stdout="Unpacking ceph-base ...\n",
                            stderr="E: Sub-process /usr/bin/dpkg returned an error code (1)\n")
         outcome = _pveceph_install(node, list(argv[2:]))
+    elif list(argv) == ["cat", COROSYNC_CONF]:
+        if node.cluster is None:
+            return Outcome(1, stderr=f"cat: {COROSYNC_CONF}: No such file or directory\n")
+        outcome = Outcome(0, stdout=corosync_conf(node.cluster))
+    elif argv[:1] == ["mv"] and argv[-1:] == [COROSYNC_CONF]:
+        if fault is CommandFault.FAIL_HALFWAY:
+            return Outcome(1, stderr=f"mv: cannot move '{argv[1]}' to '{COROSYNC_CONF}': Device or resource busy\n")
+        outcome = _corosync_conf_moved(world, node, content or "")
     elif argv[:1] == ["dpkg-query"]:
         outcome = _dpkg_query(node, list(argv[1:]))
     else:
@@ -139,3 +152,44 @@ def _dpkg_query(node: NodeState, args: list[str]) -> Outcome:
     if package in ("ceph-mon", "ceph-osd", "ceph-mgr", "ceph-mds", "ceph") and node.ceph_packages is not None:
         return Outcome(0, stdout=CEPH_VERSIONS[node.ceph_packages])
     return Outcome(1, stderr=f"dpkg-query: no packages found matching {package}\n")
+
+
+def _conf_blocks(text: str) -> dict[str, object]:
+    """corosync's brace format as nested dicts; a repeated block name gathers its blocks in a list."""
+    root: dict[str, object] = {}
+    stack = [root]
+    for line in (raw.split("#", 1)[0].strip() for raw in text.splitlines()):
+        if line.endswith("{"):
+            block: dict[str, object] = {}
+            found = stack[-1].setdefault(line[:-1].strip() + "[]", [])
+            assert isinstance(found, list)
+            found.append(block)
+            stack.append(block)
+        elif line == "}":
+            stack.pop()
+        elif line:
+            key, _, value = line.partition(":")
+            stack[-1][key.strip()] = value.strip()
+    return root
+
+
+def _corosync_conf_moved(world: World, node: NodeState, text: str) -> Outcome:
+    """pmxcfs takes the new corosync.conf for the whole cluster; corosync reloads its links from it."""
+    cluster: ClusterConf | None = node.cluster
+    if cluster is None:
+        return Outcome(1, stderr=f"mv: cannot move to '{COROSYNC_CONF}': No such file or directory\n")
+    if not world.quorate(node):  # pmxcfs is read-only without quorum
+        return Outcome(1, stderr=f"mv: cannot move to '{COROSYNC_CONF}': Permission denied\n")
+    conf = _conf_blocks(text)
+    totem = (conf.get("totem[]") or [{}])[0]
+    nodelist = (conf.get("nodelist[]") or [{}])[0]
+    assert isinstance(totem, dict) and isinstance(nodelist, dict)
+    for entry in nodelist.get("node[]") or []:
+        member = cluster.nodes.get(str(entry.get("name")))
+        if member is not None:
+            member.links = {int(k[4]): str(v) for k, v in entry.items() if k.startswith("ring") and
+                            k.endswith("_addr")}
+    cluster.interfaces = {int(i.get("linknumber", 0)): {k: str(v) for k, v in i.items()}
+                          for i in totem.get("interface[]") or []}
+    cluster.config_version = int(str(totem.get("config_version", cluster.config_version)))
+    return Outcome(0)

@@ -1,4 +1,5 @@
-"""A node's command-line tool (``pvecm``, ``pveceph``, ``dpkg-query``) as the SSH tests' sshd runs it.
+"""A node's command-line tool (``pvecm``, ``pveceph``, ``dpkg-query``; ``cat`` and ``mv`` of
+``/etc/pve/corosync.conf``) as the SSH tests' sshd runs it.
 
 ``standin.py NAME ARGS...`` posts ``[NAME, *ARGS]`` to the fake's control endpoint of the node this sshd
 stands for (``FAKEPVE_CONTROL``, ``FAKEPVE_CA``, ``FAKEPVE_SECRET`` in the environment sshd sets), prints what the
@@ -31,8 +32,12 @@ def _sshd_ancestor() -> int | None:
 
 def main() -> int:
     argv = sys.argv[1:]
+    payload: dict[str, object] = {"argv": argv}
+    if argv[:1] == ["mv"]:  # `mv <file> /etc/pve/corosync.conf`: the fake takes the file's text
+        with open(argv[1]) as f:
+            payload = {"argv": ["mv", "/etc/pve/corosync.conf.new", argv[2]], "content": f.read()}
     request = urllib.request.Request(
-        os.environ["FAKEPVE_CONTROL"] + "/fakepve/command", data=json.dumps({"argv": argv}).encode(),
+        os.environ["FAKEPVE_CONTROL"] + "/fakepve/command", data=json.dumps(payload).encode(),
         headers={"Content-Type": "application/json", "X-Fakepve-Control": os.environ["FAKEPVE_SECRET"]})
     context = ssl.create_default_context(cafile=os.environ["FAKEPVE_CA"])
     with urllib.request.urlopen(request, context=context, timeout=60) as response:
@@ -41,6 +46,8 @@ def main() -> int:
     sys.stderr.write(answer["stderr"])
     sys.stdout.flush()
     sys.stderr.flush()
+    if argv[:1] == ["mv"] and answer["exit"] == 0:
+        os.unlink(argv[1])  # moved
     if answer["drop"]:
         pid = _sshd_ancestor()
         if pid is not None:

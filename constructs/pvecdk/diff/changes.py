@@ -40,7 +40,7 @@ def holds_data(tf_type: str) -> bool:
 
 def group_of(tf_type: str) -> str:
     kind = tf_type.removeprefix("proxmox_virtual_environment_").removeprefix("proxmox_").removeprefix("pvecdk_")
-    if kind in ("cluster", "cluster_options", "qdevice"):
+    if kind in ("cluster", "cluster_options", "qdevice", "corosync_links"):
         return "cluster"
     if kind.startswith("sdn"):
         return "network"

@@ -10,7 +10,10 @@ join each missing node, remove one departed node, set the fencing mode) and refu
 * removing a node that hosts guests or HA resources (migrate them first), or Ceph daemons or OSDs (destroy
   them first), or whose guests or Ceph daemons could not be read (nothing is removed on a guess);
 * a removal after which the remaining online nodes would not be quorate;
-* changing the id, votes or addresses of an existing member (PVE cannot; remove and rejoin it);
+* changing the id, votes or addresses of an existing member (PVE cannot; remove and rejoin it), unless the
+  links are changed in corosync.conf by :mod:`pvecdk.engine.corosync` (``links_elsewhere``): then such a change
+  is refused only beside a join or removal (one kind of change per run: a node joins with the links the cluster
+  has, and quorum is checked between the two);
 * any join or removal while the cluster has no quorum;
 * any join or removal while a QDevice is configured (PVE refuses them: it is removed first, see
   :mod:`pvecdk.engine.qdevice`).
@@ -231,8 +234,15 @@ def _read_placement(client: Client, live: LiveCluster) -> None:
 # --------------------------------------------------------------------------------------------------- plan
 
 
-def plan_changes(spec: ClusterSpec, live: LiveCluster) -> tuple[list[Step], list[EngineProblem]]:
-    """The steps from ``live`` to ``spec``, and the reasons to refuse them (empty when safe)."""
+def plan_changes(spec: ClusterSpec, live: LiveCluster, *, links_elsewhere: bool = False
+                 ) -> tuple[list[Step], list[EngineProblem]]:
+    """The steps from ``live`` to ``spec``, and the reasons to refuse them (empty when safe).
+
+    Args:
+        links_elsewhere: The members' link addresses are changed by ``pvecdk_corosync_links`` (see
+            :mod:`pvecdk.engine.corosync`): a change of them is no step here, and is refused only beside a join
+            or removal.
+    """
     problems: list[EngineProblem] = []
     steps: list[Step] = []
     for node, other in live.foreign.items():
@@ -262,6 +272,8 @@ def plan_changes(spec: ClusterSpec, live: LiveCluster) -> tuple[list[Step], list
                                           f"{live.unreachable[member.name]}", "check its endpoint and that it is "
                                           "up", "member"))
         steps.append(Step(Action.JOIN, member.name, f"join {member.name} (node id {member.node_id}) to {spec.name}"))
+    removals = sorted(n for n in live.members if spec.member(n) is None)
+    relinked = []
     for name, current in live.members.items():
         wanted = spec.member(name)
         if wanted is None:
@@ -269,11 +281,21 @@ def plan_changes(spec: ClusterSpec, live: LiveCluster) -> tuple[list[Step], list
         pairs = (("node_id", current.node_id, wanted.node_id), ("votes", current.votes, wanted.votes),
                  ("links", current.links, wanted.links))
         changed = [f for f, a, b in pairs if a != b]
+        if links_elsewhere and "links" in changed:
+            changed.remove("links")
+            relinked.append(name)
         if changed:
+            fix = "remove the node in one run and add it back in the next"
+            if "links" in changed:
+                fix = ("call manage_links() on the Cluster, so pvecdk_corosync_links changes the links in "
+                       f"corosync.conf over SSH; or {fix}")
             problems.append(EngineProblem(name, f"{', '.join(changed)} of an existing member cannot change "
-                                          "through the PVE API", "remove the node in one run and add it back in "
-                                          "the next", "member"))
-    removals = sorted(n for n in live.members if spec.member(n) is None)
+                                          "through the PVE API", fix, "member"))
+    if relinked and live.name is not None and (joining or removals):
+        problems.append(EngineProblem(", ".join(sorted(relinked)), "links change in the same run as a join or "
+                                      "removal: a node joins with the links the cluster has, and quorum is "
+                                      "checked between the two changes", "change the links in one apply and the "
+                                      "membership in the next (either first)", "member"))
     if live.qdevice and live.name is not None and (joining or removals):
         problems.append(EngineProblem(f"cluster {live.name}", f"has a QDevice on {live.qdevice}, and PVE adds or "
                                       "removes nodes only without one", "model it (Cluster qdevice=...), so it is "
@@ -338,6 +360,7 @@ def apply_changes(
     spec: ClusterSpec,
     *,
     join_password: str | None,
+    links_elsewhere: bool = False,
     task_timeout_seconds: float = 600.0,
     quorum_timeout_seconds: float = 120.0,
     on_step: Callable[[Step], None] | None = None,
@@ -347,6 +370,7 @@ def apply_changes(
 
     Args:
         join_password: root@pam password of the cluster's members, which a join needs.
+        links_elsewhere: See :func:`plan_changes`.
         on_step: Called after each step completes (progress reporting; tests inject crashes here).
 
     Raises:
@@ -355,11 +379,11 @@ def apply_changes(
     """
     for _ in range(2 * len(spec.members) + 4):
         live = read_cluster(client, spec)
-        steps, problems = plan_changes(spec, live)
+        steps, problems = plan_changes(spec, live, links_elsewhere=links_elsewhere)
         waits = any(s.action is not Action.OPTIONS for s in steps)
         if problems and live.name is not None and not live.quorate and waits:
             live = _wait_quorate(client, spec, live, quorum_timeout_seconds, sleep)
-            steps, problems = plan_changes(spec, live)
+            steps, problems = plan_changes(spec, live, links_elsewhere=links_elsewhere)
         if problems:
             raise PlanRefused(problems)
         if not steps:

@@ -21,6 +21,7 @@ TYPES: dict[tuple[str, str], tuple[str, str]] = {
     ('resource', 'pvecdk_ceph_osd'): ('ceph_osd', 'CephOsd'),
     ('resource', 'pvecdk_ceph_packages'): ('ceph_packages', 'CephPackages'),
     ('resource', 'pvecdk_cluster'): ('cluster', 'Cluster'),
+    ('resource', 'pvecdk_corosync_links'): ('corosync_links', 'CorosyncLinks'),
     ('resource', 'pvecdk_guest_placement'): ('guest_placement', 'GuestPlacement'),
     ('resource', 'pvecdk_ha_watchdog'): ('ha_watchdog', 'HaWatchdog'),
     ('resource', 'pvecdk_qdevice'): ('qdevice', 'Qdevice'),

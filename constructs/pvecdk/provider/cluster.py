@@ -154,6 +154,7 @@ class ClusterConfig(_l1.Struct):
     _FIELDS: ClassVar[Mapping[str, _l1.Field]] = {
         'fencing': _l1.attr('fencing', "string", 'oc'),
         'link': _l1.nested('link', ClusterLink, 'list', 'o', block=True, max_items=8),
+        'links_managed': _l1.attr('links_managed', "bool", 'o'),
         'member': _l1.nested('member', ClusterMember, 'map', 'r', block=False),
         'name': _l1.attr('name', "string", 'r'),
         'pve_version': _l1.attr('pve_version', "string", 'oc'),
@@ -168,6 +169,7 @@ class ClusterConfig(_l1.Struct):
         name: str,
         fencing: str | None = None,
         link: Sequence[ClusterLink | Mapping[str, Any]] | IResolvable | None = None,
+        links_managed: bool | IResolvable | None = None,
         pve_version: str | None = None,
         qdevice: str | None = None,
         connection: SSHProvisionerConnection | WinrmProvisionerConnection | None = None,
@@ -178,7 +180,7 @@ class ClusterConfig(_l1.Struct):
         provider: TerraformProvider | None = None,
         provisioners: Sequence[FileProvisioner | LocalExecProvisioner | RemoteExecProvisioner] | None = None,
     ) -> None:
-        self._init(member=member, name=name, fencing=fencing, link=link, pve_version=pve_version, qdevice=qdevice, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners)
+        self._init(member=member, name=name, fencing=fencing, link=link, links_managed=links_managed, pve_version=pve_version, qdevice=qdevice, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners)
 
 
 class Cluster(_l1.Resource):
@@ -201,6 +203,7 @@ class Cluster(_l1.Resource):
         name: str,
         fencing: str | None = None,
         link: Sequence[ClusterLink | Mapping[str, Any]] | IResolvable | None = None,
+        links_managed: bool | IResolvable | None = None,
         pve_version: str | None = None,
         qdevice: str | None = None,
         connection: SSHProvisionerConnection | WinrmProvisionerConnection | None = None,
@@ -218,6 +221,7 @@ class Cluster(_l1.Resource):
             id: The construct id, unique in its scope; stable (renaming it replaces the object).
             fencing: ``fencing`` (optional, computed by the provider when unset).
             link: ``link`` (optional, blocks, at most 8).
+            links_managed: ``links_managed`` (optional).
             member: ``member`` (required).
             name: ``name`` (required).
             pve_version: ``pve_version`` (optional, computed by the provider when unset).
@@ -225,7 +229,7 @@ class Cluster(_l1.Resource):
             connection, count, depends_on, for_each, lifecycle, provider, provisioners: Terraform's
                 meta-arguments.
         """
-        super().__init__(scope, id, ClusterConfig(member=member, name=name, fencing=fencing, link=link, pve_version=pve_version, qdevice=qdevice, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners))
+        super().__init__(scope, id, ClusterConfig(member=member, name=name, fencing=fencing, link=link, links_managed=links_managed, pve_version=pve_version, qdevice=qdevice, connection=connection, count=count, depends_on=depends_on, for_each=for_each, lifecycle=lifecycle, provider=provider, provisioners=provisioners))
 
     @classmethod
     def generate_config_for_import(
@@ -268,6 +272,21 @@ class Cluster(_l1.Resource):
 
     def put_link(self, value: Sequence[ClusterLink | Mapping[str, Any]] | IResolvable) -> None:
         self._set('link', value)
+
+    @property
+    def links_managed(self) -> bool | IResolvable:
+        return self._ref('links_managed', "bool")  # type: ignore[no-any-return]
+
+    @links_managed.setter
+    def links_managed(self, value: bool | IResolvable | None) -> None:
+        self._set('links_managed', value)
+
+    @property
+    def links_managed_input(self) -> bool | IResolvable | None:
+        return self._input('links_managed')  # type: ignore[no-any-return]
+
+    def reset_links_managed(self) -> None:
+        self._reset('links_managed')
 
     @property
     def member(self) -> ClusterMemberMap:

@@ -4,8 +4,8 @@
 One module per concern: :mod:`.cluster` (``pvecdk_cluster``: membership), :mod:`.ceph` (Ceph init, monitors,
 managers, OSDs, metadata servers, file systems), :mod:`.storage` (``pvecdk_storage``: the storage types
 bpg lacks), :mod:`.guests` (``pvecdk_guest_placement``: guests moved by migration), and over SSH (:mod:`.shell`)
-:mod:`.qdevice` (``pvecdk_qdevice``), :mod:`.packages` (``pvecdk_ceph_packages``) and :mod:`.watchdog`
-(``pvecdk_ha_watchdog``). Terraform plans them like any
+:mod:`.qdevice` (``pvecdk_qdevice``), :mod:`.packages` (``pvecdk_ceph_packages``), :mod:`.watchdog`
+(``pvecdk_ha_watchdog``) and :mod:`.corosync` (``pvecdk_corosync_links``). Terraform plans them like any
 resource: a refresh reads what the nodes report (drift shows), a plan refuses unsafe changes with a diagnostic
 that says why, an apply converges step by step and can be rerun.
 Secrets (API token, passwords, keyrings) come from the provider block, the environment or sensitive
@@ -25,6 +25,7 @@ from pvecdk.engine.shell import SshCredentials, SshHost, SshShell
 from pvecdk.errors import EngineError
 from pvecdk.provider._plugin.ceph import CEPH_SCHEMAS, ceph_resources
 from pvecdk.provider._plugin.cluster import CLUSTER_SCHEMA, ClusterResource, spec_from_config
+from pvecdk.provider._plugin.corosync import COROSYNC_LINKS_SCHEMA, CorosyncLinksResource
 from pvecdk.provider._plugin.guests import GUEST_PLACEMENT_SCHEMA, GuestPlacementResource
 from pvecdk.provider._plugin.packages import CEPH_PACKAGES_SCHEMA, CephPackagesResource
 from pvecdk.provider._plugin.qdevice import QDEVICE_SCHEMA, QDeviceResource
@@ -75,7 +76,8 @@ RESOURCE_SCHEMAS: dict[str, Schema] = {"pvecdk_cluster": CLUSTER_SCHEMA, **CEPH_
                                        "pvecdk_ceph_packages": CEPH_PACKAGES_SCHEMA,
                                        "pvecdk_qdevice": QDEVICE_SCHEMA, "pvecdk_storage": STORAGE_SCHEMA,
                                        "pvecdk_guest_placement": GUEST_PLACEMENT_SCHEMA,
-                                       "pvecdk_ha_watchdog": HA_WATCHDOG_SCHEMA}
+                                       "pvecdk_ha_watchdog": HA_WATCHDOG_SCHEMA,
+                                       "pvecdk_corosync_links": COROSYNC_LINKS_SCHEMA}
 
 
 def schema_json() -> dict[str, Any]:
@@ -106,6 +108,7 @@ class PvecdkProvider(Provider):
         resources.update(ceph_resources(self))
         resources["pvecdk_guest_placement"] = GuestPlacementResource(self)
         resources["pvecdk_ha_watchdog"] = HaWatchdogResource(self)
+        resources["pvecdk_corosync_links"] = CorosyncLinksResource(self)
         self.resources = resources
         self.data_sources = {}
 

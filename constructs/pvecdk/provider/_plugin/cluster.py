@@ -54,6 +54,10 @@ CLUSTER_SCHEMA = Schema(Block(
         # The qnetd host of the QDevice the model sets up through pvecdk_qdevice (unset: none). Set, a join or
         # removal is allowed at plan time although a QDevice is configured: pvecdk_qdevice is replaced around it.
         Attribute("qdevice", type=t.STRING, optional=True),
+        # True: pvecdk_corosync_links changes the members' link addresses and the link priorities (over SSH),
+        # so a change of them is no refusal here (unless beside a join or removal), and a refresh keeps the
+        # ones given (that resource reads and reports the live ones).
+        Attribute("links_managed", type=t.BOOL, optional=True),
         # A map keyed by node name, so a plan that removes one node shows that node's removal, not a shift of
         # every later one. An attribute, not blocks: a `for` expression builds it from values known only at
         # plan time, where dynamic blocks would need their labels while validating.
@@ -107,18 +111,36 @@ def default_endpoint(address: str) -> str:
     return f"https://{host}:8006"
 
 
+def _links_managed(*values: Mapping[str, Any] | None) -> bool:
+    """Whether pvecdk_corosync_links carries the links (the configuration says so: once it no longer does, a
+    change of links is refused again, as nothing would carry it out)."""
+    return any(v is not None and v.get("links_managed") is True for v in values)
+
+
 def _state(base: Mapping[str, Any], live: LiveCluster, spec: ClusterSpec, *, links: int | None = None
            ) -> dict[str, Any]:
-    """The resource's state from what the nodes report; endpoints are the model's (PVE does not know them)."""
+    """The resource's state from what the nodes report; endpoints are the model's (PVE does not know them).
+
+    With ``links_managed``, a member's addresses and the link priorities stay those of ``base``:
+    pvecdk_corosync_links changes them and reports their drift, so reading them here too would fight it.
+    """
+    managed = _links_managed(base)
+    given = _members(base)
     members = {}
     for m in sorted(live.members.values(), key=lambda m: m.node_id):
         wanted = spec.member(m.name)
         address = live.addresses.get(m.name) or (m.links[0] if m.links else m.name)
-        members[m.name] = {"node_id": m.node_id, "votes": m.votes, "addresses": list(m.links),
+        kept = given.get(m.name, {}).get("addresses") if managed and isinstance(given.get(m.name), dict) else None
+        members[m.name] = {"node_id": m.node_id, "votes": m.votes,
+                           "addresses": list(kept) if isinstance(kept, list) else list(m.links),
                            "endpoint": wanted.endpoint if wanted else default_endpoint(address), "online": m.online}
     count = len(base.get("link") or []) if links is None else links
     link = []
     for i in range(count):
+        given_link = (base.get("link") or [None] * count)[i]
+        if managed and isinstance(given_link, dict) and isinstance(given_link.get("priority"), (int, float)):
+            link.append({"priority": given_link["priority"]})
+            continue
         priority = live.link_priorities.get(i)
         if priority is None and i < len(spec.link_priorities) and not any(
                 p is not None for p in live.link_priorities.values()):
@@ -220,7 +242,7 @@ class ClusterResource(EngineResource, ResourceType):
                 live = read_cluster(client, spec)
         except EngineError as exc:
             return PlanResult(planned, replace, [error("Cannot read the cluster", str(exc))])
-        steps, problems = plan_changes(spec, live)
+        steps, problems = plan_changes(spec, live, links_elsewhere=_links_managed(config))
         if (config or {}).get("qdevice") or (prior or {}).get("qdevice"):
             # Modelled (now, or until this apply removes it): pvecdk_qdevice is removed before the change.
             problems = [p for p in problems if p.field != "qdevice"]
@@ -241,7 +263,8 @@ class ClusterResource(EngineResource, ResourceType):
         spec = spec_from_config(planned, fencing=(config or {}).get("fencing"))
         try:
             with self.provider.client(spec.endpoints) as client:
-                live = apply_changes(client, spec, join_password=self.provider.join_password)
+                live = apply_changes(client, spec, join_password=self.provider.join_password,
+                                     links_elsewhere=_links_managed(config))
                 release = cluster_release(client, live.answered_by or spec.ordered()[0].name)
         except PlanRefused as exc:
             return ApplyResult(prior, self.refused("Unsafe cluster change refused", exc.problems))
