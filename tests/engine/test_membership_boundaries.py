@@ -276,3 +276,28 @@ def test_a_changed_member_after_the_one_removed_is_still_named() -> None:
     wanted = ClusterSpec("lab", (member(1), member(2), member(4, votes=2)), (10,))
     _, problems = plan_changes(wanted, live(1, 2, 3, 4, offline=(3,)))
     assert problems == [unchanged("pve4", "votes")]
+
+
+# -------------------------------------------------------------------------------- a QDevice in place
+
+
+def qdevice_in_place(host: str) -> EngineProblem:
+    return EngineProblem("cluster lab", f"has a QDevice on {host}, and PVE adds or removes nodes only without one",
+                         "model it (Cluster qdevice=...), so it is removed before the change and set up again after, "
+                         "or run `pvecm qdevice remove` first", "qdevice")
+
+
+def test_a_qdevice_pve_has_stops_a_join_and_a_removal_but_nothing_else() -> None:
+    def with_qdevice(state: LiveCluster) -> LiveCluster:
+        state.qdevice = "10.0.0.5"
+        return state
+
+    # A join in the middle of the node ids, a removal of an offline node with quorum kept: each refused alone.
+    steps, problems = plan_changes(spec(1, 2, 4, 5), with_qdevice(live(1, 2, 5)))
+    assert [s.action for s in steps] == [Action.JOIN] and problems == [qdevice_in_place("10.0.0.5")]
+    steps, problems = plan_changes(spec(1, 2, 4), with_qdevice(live(1, 2, 3, 4, offline=(3,))))
+    assert [s.action for s in steps] == [Action.REMOVE] and problems == [qdevice_in_place("10.0.0.5")]
+    # Without a membership change the QDevice is no concern; without a QDevice the same changes go ahead.
+    assert plan_changes(spec(1, 2, 3, 4), with_qdevice(live(1, 2, 3, 4))) == ([], [])
+    assert plan_changes(spec(1, 2, 4, 5), live(1, 2, 5))[1] == []
+    assert plan_changes(spec(1, 2, 4), live(1, 2, 3, 4, offline=(3,)))[1] == []
