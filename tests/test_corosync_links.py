@@ -39,11 +39,24 @@ def test_manage_links_carries_every_nodes_links_after_the_membership() -> None:
     assert links["node"]["pve1"] == {"endpoint": "https://192.168.1.11:8006", "ssh_address": "192.168.1.11",
                                      "ssh_port": 2222, "host_key": KEY}
     assert set(links["node"]) == {"pve1", "pve2", "pve3"}
-    (after,) = links["depends_on"]
-    assert after.startswith("pvecdk_cluster.Cluster_Membership")
+    # After the membership, and after the firewall rules that open corosync's ports on each link's network.
+    after = [d.split(".")[0] for d in links["depends_on"]]
+    assert after == ["pvecdk_cluster", "proxmox_virtual_environment_cluster_firewall_security_group",
+                     "proxmox_virtual_environment_firewall_rules"]
+    assert links["depends_on"][0].startswith("pvecdk_cluster.Cluster_Membership")
     membership = resource(synthesized, "pvecdk_cluster")
     assert membership["links_managed"] is True
     assert membership["member"]["pve3"]["addresses"] == links["addresses"]["pve3"]
+
+
+def test_without_a_cluster_firewall_the_links_wait_for_the_membership_alone() -> None:
+    scope = stack("lab")
+    cluster = Cluster(scope, "Cluster", name="lab", management_network="192.168.1.0/24", firewall=False)
+    for i in (1, 2, 3):
+        cluster.add_node(f"pve{i}", management_address=f"192.168.1.{10 + i}", management_interface="eno1")
+    cluster.manage_links()
+    (after,) = resource(synth(scope), "pvecdk_corosync_links")["depends_on"]
+    assert after.startswith("pvecdk_cluster.Cluster_Membership")
 
 
 def test_without_manage_links_no_resource_and_the_membership_refuses_link_changes() -> None:

@@ -231,9 +231,11 @@ class Cluster(ClusterBase):
         """
         if self.links_resource is not None:
             return self.links_resource
+        # A link on a new network needs corosync's ports open there before corosync is told to use it.
+        firewall = [self._firewall.pve_group.resource, self._firewall.rules] if self._firewall else []
         resource = corosync_links_l1.CorosyncLinks(
             self, "CorosyncLinks", cluster_name=self.name, addresses={}, node_attribute={},
-            link_priorities=[link.priority for link in self.links], depends_on=[self.membership])
+            link_priorities=[link.priority for link in self.links], depends_on=[self.membership, *firewall])
         resource.render_late(self._render_links)
         self.membership.links_managed = True
         self.links_resource = resource
