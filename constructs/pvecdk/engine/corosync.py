@@ -36,6 +36,7 @@ from typing import Any
 from pvecdk.engine.client import Client
 from pvecdk.engine.membership import MemberSpec, missing_addresses
 from pvecdk.engine.shell import Shell
+from pvecdk.engine.status import first_member_status
 from pvecdk.errors import ApiError, CommandError, EngineError, EngineProblem, PlanRefused, UnreachableError
 
 __all__ = ["CONF_PATH", "MAX_LINKS", "Block", "Comment", "ConfError", "LinkChange", "LinkConfig", "LiveStatus",
@@ -330,24 +331,14 @@ class LiveStatus:
 
 def read_status(client: Client, nodes: Sequence[str]) -> LiveStatus:
     """Ask ``nodes`` in turn; the first that answers as a member speaks for the cluster."""
-    live = LiveStatus()
-    for node in nodes:
-        try:
-            status = client.get(node, "/cluster/status") or []
-        except (UnreachableError, ApiError) as exc:
-            if isinstance(exc, ApiError) and exc.status in (401, 403):
-                raise
-            live.unreachable[node] = exc.reason if isinstance(exc, UnreachableError) else exc.message
-            continue
-        cluster = next((e for e in status if e.get("type") == "cluster"), None)
-        if cluster is None:
-            continue
-        live.cluster = str(cluster.get("name"))
-        live.quorate = bool(_int(str(cluster.get("quorate") or 0)))
-        live.online = {str(e.get("name")): bool(_int(str(e.get("online") or 0))) for e in status
-                       if e.get("type") == "node"}
-        live.answered_by = node
-        return live
+    answer, failed = first_member_status(client, nodes)
+    live = LiveStatus(unreachable={node: exc.reason if isinstance(exc, UnreachableError) else exc.message
+                                   for node, exc in failed.items()})
+    if answer is not None:
+        live.cluster = str(answer.cluster.get("name"))
+        live.quorate = bool(_int(str(answer.cluster.get("quorate") or 0)))
+        live.online = {str(e.get("name")): bool(_int(str(e.get("online") or 0))) for e in answer.nodes}
+        live.answered_by = answer.node
     return live
 
 

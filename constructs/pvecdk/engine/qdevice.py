@@ -20,7 +20,8 @@ from typing import Any
 from pvecdk._qdevice import ODD_NODES_FIX, odd_nodes
 from pvecdk.engine.client import Client
 from pvecdk.engine.shell import Shell
-from pvecdk.errors import ApiError, EngineError, EngineProblem, PlanRefused, PrerequisiteMissing, UnreachableError
+from pvecdk.engine.status import first_member_status
+from pvecdk.errors import EngineError, EngineProblem, PlanRefused, PrerequisiteMissing
 
 __all__ = ["LiveQDevice", "qnetd_host", "read_qdevice", "remove_qdevice", "set_up_qdevice"]
 
@@ -65,26 +66,16 @@ def qnetd_host(status: Mapping[str, Any] | None) -> str | None:
 def read_qdevice(client: Client, nodes: Sequence[str]) -> LiveQDevice:
     """Ask ``nodes`` in turn; the first in a cluster says what is configured. Unreachable nodes are skipped;
     none answering is an UnreachableError of the last."""
-    last: EngineError | None = None
-    for node in nodes:
-        try:
-            status = client.get(node, "/cluster/status") or []
-        except (UnreachableError, ApiError) as exc:
-            if isinstance(exc, ApiError) and exc.status in (401, 403):
-                raise
-            last = exc
-            continue
-        cluster = next((e for e in status if e.get("type") == "cluster"), None)
-        if cluster is None:
-            continue
-        qdevice = client.get(node, "/cluster/config/qdevice") or {}
-        return LiveQDevice(cluster=str(cluster.get("name")), host=qnetd_host(qdevice),
-                           state=str(qdevice.get("State")) if qdevice.get("State") else None,
-                           nodes=sum(1 for e in status if e.get("type") == "node"),
-                           quorate=bool(int(cluster.get("quorate") or 0)), answered_by=node)
-    if last is not None:
-        raise last
-    return LiveQDevice()
+    answer, failed = first_member_status(client, nodes)
+    if answer is None:
+        if failed:
+            raise list(failed.values())[-1]
+        return LiveQDevice()
+    qdevice = client.get(answer.node, "/cluster/config/qdevice") or {}
+    return LiveQDevice(cluster=str(answer.cluster.get("name")), host=qnetd_host(qdevice),
+                       state=str(qdevice.get("State")) if qdevice.get("State") else None,
+                       nodes=len(answer.nodes), quorate=bool(int(answer.cluster.get("quorate") or 0)),
+                       answered_by=answer.node)
 
 
 def _speaker(live: LiveQDevice, cluster: str) -> str:
