@@ -70,8 +70,13 @@ def _shown(client: Client) -> tuple[str, dict[str, dict[str, str]], dict[str, li
 def test_link1_is_added_shown_by_the_api_kept_on_a_rerun_and_removed(
         fake: FakeCluster, sshds: Sshds, client: Client) -> None:
     version, _, _ = _shown(client)
+    backup = sshds.nodes["pve1"].root / "etc" / "pve" / "corosync.conf.bak"
     with _shell(sshds) as shell:
+        before = shell.run("pve1", ["cat", "/etc/pve/corosync.conf"]).stdout
         assert _apply(client, shell, TWO) == int(version) + 1
+        assert backup.read_text() == before  # the file as it was, for a person to go back to
+        with_two = shell.run("pve1", ["cat", "/etc/pve/corosync.conf"]).stdout
+        assert with_two != before and f"config_version: {int(version) + 1}" in with_two
         assert _shown(client) == (str(int(version) + 1), {
             "0": {"linknumber": "0", "knet_link_priority": "0"}, "1": {"linknumber": "1", "knet_link_priority": "10"}},
             {n: list(a) for n, a in NODES.items()})
@@ -79,6 +84,7 @@ def test_link1_is_added_shown_by_the_api_kept_on_a_rerun_and_removed(
         assert _apply(client, shell, TWO) == int(version) + 1  # equal: read, not written
         assert _moves(fake) == 1
         assert _apply(client, shell, ONE) == int(version) + 2
+        assert backup.read_text() == with_two
         assert _shown(client)[1:] == ({"0": {"linknumber": "0", "knet_link_priority": "0"}},
                                       {n: [a[0]] for n, a in NODES.items()})
         assert _moves(fake) == 2
@@ -157,6 +163,7 @@ def test_a_move_failing_half_way_is_reported_and_a_rerun_converges(
     message = str(failed.value)
     assert "writing /etc/pve/corosync.conf (add link1) failed with exit status 1" in message
     assert "Device or resource busy" in message and "run again" in message and "totem" not in message
+    assert "the file before it is in /etc/pve/corosync.conf.bak" in message
     assert _shown(client)[0] == str(version)  # nothing reached the cluster
     assert (sshds.nodes["pve1"].root / "etc" / "pve" / "corosync.conf.new").exists()  # left behind
     with _shell(sshds) as shell:

@@ -5,8 +5,9 @@ PVE's API adds a node with its links but cannot change the links of a formed clu
 (:class:`~pvecdk.engine.shell.Shell`): read the file (``cat``), parse it (:func:`parse`, corosync's brace format,
 every key, comment and order kept), put each node's ``ring<N>_addr`` and the totem ``interface`` blocks
 (``linknumber``, ``knet_link_priority``) where the model wants them (:func:`with_links`), and only if that
-differs write ``corosync.conf.new`` beside it with ``totem.config_version`` one higher and ``mv`` it into place:
-pmxcfs hands the new file to every member and corosync reloads it.
+differs keep the file as it was in ``corosync.conf.bak``, write ``corosync.conf.new`` beside it with
+``totem.config_version`` one higher and ``mv`` it into place: pmxcfs hands the new file to every member and
+corosync reloads it.
 
 Before writing, :func:`plan_links` refuses (nothing is written):
 
@@ -50,11 +51,15 @@ MAX_LINKS = 8
 DEFAULT_PRIORITY = 0
 #: Exit status of the write command when the file changed since it was read.
 _MOVED = 3
+#: Beside the file: what it held before the last write, for a person to go back to.
+BACKUP_SUFFIX = ".bak"
 # $1 the new text, $2 the file, $3 the config_version read. The version is checked in the command that writes,
-# so an edit made since the read is never overwritten; `.new` beside the file, then one `mv`, as PVE documents.
-_WRITE = ('f=$2; cat "$f" | grep -Eqx "[[:space:]]*config_version:[[:space:]]*$3[[:space:]]*" || '
+# so an edit made since the read is never overwritten; the file as it was is kept in `.bak`, the new one written
+# to `.new` beside it, then one `mv`, as PVE documents.
+_WRITE = ('f=$2; old=$(cat "$f") || exit 1; '
+          'printf "%s\\n" "$old" | grep -Eqx "[[:space:]]*config_version:[[:space:]]*$3[[:space:]]*" || '
           '{ echo "config_version is no longer $3" >&2; exit 3; }; '
-          'printf %s "$1" > "$f.new" && mv -f "$f.new" "$f"')
+          f'printf "%s\\n" "$old" > "$f{BACKUP_SUFFIX}" && printf %s "$1" > "$f.new" && mv -f "$f.new" "$f"')
 
 
 # --------------------------------------------------------------------------------------------- the format
@@ -491,7 +496,8 @@ def apply_links(client: Client, shell: Shell, nodes: Sequence[str], wanted: Want
         # The command line holds the whole file: say what failed, not the argument list.
         raise EngineError(f"{via}: writing {path} ({change.describe()}) failed with exit status "
                           f"{exc.exit_status}" + "".join(f"\n  | {line}" for line in exc.output) + "\nNothing "
-                          "reached the other members unless the `mv` ran; run again: it reads the file first",
+                          "reached the other members unless the `mv` ran (the file before it is in "
+                          f"{path}{BACKUP_SUFFIX}); run again: it reads the file first",
                           node=via) from None
     _wait_shown(client, nodes, wanted, version, timeout_seconds, sleep)
     return LinksResult(change, via, version)
