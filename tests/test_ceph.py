@@ -617,6 +617,18 @@ def test_ceph_stack_snapshot(synth: Any, snapshot_json: Any) -> None:
     }
     for osd in res["pvecdk_ceph_osd"].values():
         assert set(osd["depends_on"]) == {f"pvecdk_ceph_manager.{n}" for n in res["pvecdk_ceph_manager"]}
+    # What the snapshot's firewall shows, pinned: Ceph's ports on its public network (storage, 172.16.50.0/24)
+    # and replication on its cluster network (migration, 10.60.0.0/24), corosync's knet range, each within its
+    # own network; and the packages installed before Ceph is initialised.
+    (group,) = res["proxmox_virtual_environment_cluster_firewall_security_group"].values()
+    opened = {(r["proto"], r["dport"], r["source"]) for r in group["rule"]}
+    assert {("tcp", "3300,6789", "+storage"), ("tcp", "6800:7300", "+storage"), ("tcp", "6800:7300", "+migration"),
+            ("udp", "5405:5412", "+cluster")} <= opened
+    assert not any("5404" in r["dport"] for r in group["rule"])
+    assert all(r["dest"] == r["source"] for r in group["rule"])
+    ipsets = {i["name"]: i["cidr"][0]["name"] for i in res["proxmox_virtual_environment_firewall_ipset"].values()}
+    assert (ipsets["storage"], ipsets["migration"]) == (init["network"], init["cluster_network"])
+    assert "pvecdk_ceph_packages" in " ".join(init["depends_on"])
     assert normalise(config) == snapshot_json
 
 

@@ -388,3 +388,9 @@ def test_workload_snapshot(name: str, synth: Any, snapshot_json: Any) -> None:
     (container,) = res["proxmox_virtual_environment_container"]
     (ct,) = [p for p in res["pvecdk_guest_placement"].values() if p["type"] == "lxc"]
     assert ct["guest_address"] == f"proxmox_virtual_environment_container.{container}"
+    # The cluster firewall the snapshot shows: derived from the model, corosync's knet range and live migration on
+    # the cluster network, each rule within its own network.
+    (group,) = res["proxmox_virtual_environment_cluster_firewall_security_group"].values()
+    opened = {(r["proto"], r["dport"], r["source"]) for r in group["rule"]}
+    assert {("udp", "5405:5412", "+cluster"), ("tcp", "60000:60050", "+cluster")} <= opened
+    assert all(r["dest"] == r["source"] for r in group["rule"])

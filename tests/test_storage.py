@@ -625,6 +625,13 @@ def test_storage_stack_snapshot(synth: Any, snapshot_json: Any) -> None:
     assert "lifecycle" not in nfs["isos"] and nfs["nfs"]["lifecycle"] == {"prevent_destroy": True}
     assert len(res["proxmox_node_disk_zfs"]) == 2
     assert "hunter" not in json.dumps(config)
+    # The snapshot's firewall, pinned: no Ceph in this stack, so no Ceph port; corosync's knet range and
+    # migration on the cluster network, each rule within its own network.
+    (group,) = res["proxmox_virtual_environment_cluster_firewall_security_group"].values()
+    opened = {(r["proto"], r["dport"], r["source"]) for r in group["rule"]}
+    assert ("udp", "5405:5412", "+cluster") in opened and ("tcp", "60000:60050", "+cluster") in opened
+    assert not any(port in r["dport"] for r in group["rule"] for port in ("6789", "6800", "5404"))
+    assert all(r["dest"] == r["source"] for r in group["rule"])
     # What the snapshot shows, pinned: secrets are variable references, ...
     (smb,) = res["proxmox_storage_cifs"].values()
     (pbs,) = res["proxmox_storage_pbs"].values()
