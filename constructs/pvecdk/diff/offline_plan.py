@@ -89,7 +89,7 @@ class PlanningProvider(SchemaProvider):
 
 def planning_providers() -> dict[str, PlanningProvider]:
     """The offline providers by Terraform provider address."""
-    return {f"registry.terraform.io/{source}": PlanningProvider(p.type_name, json.loads(p.schema.read_text()))
+    return {f"registry.terraform.io/{source}": PlanningProvider.from_file(p.schema, p.type_name)
             for source, p in OFFLINE_PROVIDERS.items()}
 
 
