@@ -101,8 +101,6 @@ def _head_and_base(args: argparse.Namespace, work: Path) -> tuple[dict[str, Any]
     if args.head_outdir:
         head, head_label = load_outdir(Path(args.head_outdir)), str(args.head_outdir)
     else:
-        if not (app_dir / "cdktf.json").is_file():
-            raise PvecdkError(f"no cdktf.json in {app_dir} to synthesize the head from (give --app-dir)")
         _synth(app_dir, work / "head", quiet=True)
         head, head_label = load_outdir(work / "head"), "working tree"
     if args.base_outdir:
@@ -127,7 +125,15 @@ def _diff(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     if args.plan:
-        plan = json.loads(Path(args.plan).read_text())
+        if args.offline_plan or args.head_outdir:
+            print("pvecdk diff: --plan is read as is: give --offline-plan and --head-outdir with --base or "
+                  "--base-outdir only", file=sys.stderr)
+            return 2
+        try:
+            plan = json.loads(Path(args.plan).read_text())
+        except (OSError, ValueError) as exc:
+            raise PvecdkError(f"--plan {args.plan}: not readable as JSON ({exc}); write it with "
+                              "terraform show -json PLANFILE > FILE") from exc
         report = report_of([plan_diffs(plan, args.stack or Path(args.plan).stem)], base="state",
                            head=str(args.plan), source="plan")
     elif args.base or args.base_outdir:
@@ -438,11 +444,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     adopt.add_argument("--report", metavar="FILE", help="markdown report (default: next to --out, .import.md)")
     diff = commands.add_parser("diff", help="what a change does to the cluster, and what it risks",
                                description=_DIFF_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    diff.add_argument("--base", metavar="REF", help="git revision to compare the working tree with")
-    diff.add_argument("--base-outdir", metavar="DIR", help="a synthesized output to use as the base")
+    source = diff.add_mutually_exclusive_group()
+    source.add_argument("--base", metavar="REF", help="git revision to compare the working tree with")
+    source.add_argument("--base-outdir", metavar="DIR", help="a synthesized output to use as the base")
     diff.add_argument("--head-outdir", metavar="DIR",
                       help="a synthesized output to use as the head (default: synthesize the working tree)")
-    diff.add_argument("--plan", metavar="FILE", help="a plan from `terraform show -json PLANFILE`, read as is")
+    source.add_argument("--plan", metavar="FILE", help="a plan from `terraform show -json PLANFILE`, read as is")
     diff.add_argument("--offline-plan", action="store_true",
                       help="run the base and the head through Terraform, offline, for its own actions")
     diff.add_argument("--workspace", metavar="DIR", help="keep the offline plan's Terraform directories here")

@@ -86,3 +86,18 @@ def test_base_without_the_app_compares_with_nothing(tmp_path: Path) -> None:
     assert report["notes"] == ["stack cluster is new"] and report["summary"]["delete"] == 0
     assert report["summary"]["create"] > 10 and {c["summary"][:15] for s in report["stacks"] for c in s["changes"]
                                                  if c["group"] == "node"} >= {"pve1 joins with"}
+
+
+def test_bad_sources_say_what_to_give(tmp_path: Path) -> None:
+    missing = run(tmp_path, "diff", "--plan", "plan.json")
+    assert missing.returncode == 2 and "--plan plan.json: not readable as JSON" in missing.stderr
+    assert "terraform show -json PLANFILE > FILE" in missing.stderr and "Traceback" not in missing.stderr
+    (tmp_path / "plan.json").write_text("Terraform will perform the following actions:\n")
+    assert "not readable as JSON" in run(tmp_path, "diff", "--plan", "plan.json").stderr
+    both = run(tmp_path, "diff", "--plan", "plan.json", "--base", "main")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+    offline = run(tmp_path, "diff", "--plan", "plan.json", "--offline-plan")
+    assert offline.returncode == 2 and "--plan is read as is" in offline.stderr
+    graph = run(tmp_path, "graph")
+    assert graph.returncode == 2 and "no cdktf.json in . to synthesize from (give --app-dir" in graph.stderr
+    assert "Traceback" not in graph.stderr

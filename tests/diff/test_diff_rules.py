@@ -212,3 +212,15 @@ def test_what_ignore_changes_names_is_no_change() -> None:
     unruled = {"resource": {"proxmox_virtual_environment_container": {"ct": {"node_name": "pve2", "vm_id": 200}}}}
     (change,) = resource_changes(base, unruled)
     assert (change.action, change.replace_paths) == ("replace", ("node_name",))
+
+
+def test_a_guest_moved_by_replacement_is_flagged_once_a_migration_is_not() -> None:
+    def vm(node: str, migrate: bool = False) -> dict[str, Any]:
+        attrs = {"vm_id": 100, "name": "db", "node_name": node, "migrate": migrate}
+        return cluster(1, 1, 1, extra={"proxmox_virtual_environment_vm": {"db": attrs}})
+
+    replaced = diff_configs({"s": vm("pve1")}, {"s": vm("pve2")})
+    assert [c.summary for c in replaced.stacks[0].changes if c.action == "moved"] == [
+        "VM 100 (db) moves pve1 -> pve2 by replacement: destroyed on the old node and created empty on the new one"]
+    assert [(f.severity, f.rule, f.subject) for f in replaced.flags] == [("high", "guest-replaced", "vm:100")]
+    assert flags(vm("pve1", migrate=True), vm("pve2", migrate=True)) == set()

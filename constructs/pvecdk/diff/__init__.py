@@ -14,14 +14,14 @@ from typing import Any
 
 from pvecdk.diff.changes import StackDiff, diff_stack
 from pvecdk.diff.render import Report
-from pvecdk.diff.risk import Flag, flags_of
+from pvecdk.diff.risk import SEVERITIES, Flag, flags_of
 
 __all__ = ["Flag", "Report", "StackDiff", "diff_configs", "report_of"]
 
 
 def report_of(diffs: list[StackDiff], **labels: Any) -> Report:
     """The report of some stacks' diffs, with their flags."""
-    flags = sorted((f for d in diffs for f in flags_of(d)), key=lambda f: ("high", "medium", "low").index(f.severity))
+    flags = sorted((f for d in diffs for f in flags_of(d)), key=lambda f: SEVERITIES.index(f.severity))
     return Report(diffs, flags, **labels)
 
 

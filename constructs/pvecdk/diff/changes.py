@@ -11,11 +11,11 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from pvecdk.diff.replace import requires_replace
 from pvecdk.diff.topology import Config, Topology, construct_path, read_topology, resources
+from pvecdk.validate import OFFLINE_PROVIDERS
 
 __all__ = ["DATA_TYPES", "GROUPS", "SENSITIVE", "AttributeChange", "Change", "ResourceChange", "StackDiff",
            "attribute_changes", "cluster_changes", "diff_stack", "group_of", "holds_data", "resource_changes"]
@@ -25,8 +25,6 @@ SENSITIVE = "(sensitive)"
 #: The groups of a report, in order.
 GROUPS = ("cluster", "node", "network", "storage", "ceph", "ha", "guests", "backups", "firewall", "access", "other")
 
-_SCHEMAS = (Path(__file__).resolve().parent.parent / "bpg" / "schema" / "bpg-proxmox-0.111.1.schema.json",
-            Path(__file__).resolve().parent.parent / "provider" / "schema" / "pvecdk-0.1.0.schema.json")
 _IGNORED = ("//", "depends_on", "lifecycle", "provider", "count", "for_each", "provisioner", "connection")
 #: Types that hold data: destroying or replacing one loses it (or the cluster's way to it).
 DATA_TYPES = ("pvecdk_storage", "pvecdk_ceph_osd", "pvecdk_ceph_fs", "proxmox_ceph_pool",
@@ -74,8 +72,8 @@ def _sensitive_attributes() -> dict[str, frozenset[str]]:
         return (any(a.get("sensitive") or sensitive(a.get("nested_type") or {}) for a in attrs.values())
                 or any(sensitive(b.get("block") or {}) for b in (block.get("block_types") or {}).values()))
 
-    for path in _SCHEMAS:
-        schemas = json.loads(path.read_text()).get("resource_schemas", {})
+    for provider in OFFLINE_PROVIDERS.values():
+        schemas = json.loads(provider.schema.read_text()).get("resource_schemas", {})
         for tf_type, schema in schemas.items():
             block = schema.get("block") or {}
             names = {n for n, a in (block.get("attributes") or {}).items()

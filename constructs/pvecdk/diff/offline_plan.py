@@ -89,7 +89,7 @@ class PlanningProvider(SchemaProvider):
 
 def planning_providers() -> dict[str, PlanningProvider]:
     """The offline providers by Terraform provider address."""
-    return {f"registry.terraform.io/{source}": PlanningProvider(p.type_name, json.loads(p.schema.read_text()))
+    return {f"registry.terraform.io/{source}": PlanningProvider.from_file(p.schema, p.type_name)
             for source, p in OFFLINE_PROVIDERS.items()}
 
 
@@ -126,8 +126,9 @@ def _plan_stack(stack: str, base: Mapping[str, Any], head: Mapping[str, Any], ro
     if applied.retcode != 0:
         raise _failed(stack, "apply (base)", applied)
     _write(work, head)
-    if cli.init(input=False).retcode != 0:  # the head may use a provider the base did not
-        raise _failed(stack, "init", init)
+    init = cli.init(input=False)  # the head may use a provider the base did not
+    if init.retcode != 0:
+        raise _failed(stack, "init (head)", init)
     planned = cli.plan(input=False, lock=False, refresh=False, out="head.tfplan")
     if planned.retcode not in (0, 2):
         raise _failed(stack, "plan (head)", planned)

@@ -11,7 +11,7 @@ from pvecdk.diff.changes import GROUPS, StackDiff
 from pvecdk.diff.mermaid import topology_graph
 from pvecdk.diff.risk import Flag, highest
 
-__all__ = ["MARKER", "MAX_ROWS", "Report", "to_json", "to_markdown", "to_text"]
+__all__ = ["MARKER", "MAX_ROWS", "Report", "dumps", "to_json", "to_markdown", "to_text"]
 
 #: Resource rows in the Markdown report, per stack: a PR comment holds at most 65,536 characters.
 MAX_ROWS = 100
@@ -57,9 +57,10 @@ _SOURCE = {"config": "predicted from the two syntheses", "offline-plan": "Terraf
 
 def to_json(report: Report) -> dict[str, Any]:
     """The report as plain data: summary, flags, and per stack its changes and resource actions."""
+    counts = report.counts()
     return {
         "base": report.base, "head": report.head, "source": report.source, "highest": report.highest,
-        "summary": {a: report.counts()[a] for a in _ACTIONS},
+        "summary": {a: counts[a] for a in _ACTIONS},
         "flags": [{"severity": f.severity, "rule": f.rule, "stack": f.stack, "subject": f.subject,
                    "reason": f.reason} for f in report.flags],
         "notes": report.notes,

@@ -35,8 +35,6 @@ from pvecdk.validate import BPG_REPLACE_FACTS
 
 __all__ = ["LIVE_ONLY", "replace_table", "requires_replace", "values_at"]
 
-_BPG_REPLACE = BPG_REPLACE_FACTS
-
 #: Conditional paths decided against the live system: an offline plan treats them as updates in place.
 LIVE_ONLY = frozenset({("proxmox_download_file", "size"), ("proxmox_virtual_environment_download_file", "size"),
                        ("proxmox_oci_image", "size"), ("proxmox_virtual_environment_oci_image", "size")})
@@ -57,7 +55,7 @@ def _pvecdk_table() -> dict[str, dict[str, str]]:
 @cache
 def replace_table() -> dict[str, dict[str, str]]:
     """Resource type -> attribute path -> ``always`` or ``conditional``, for both providers."""
-    table: dict[str, dict[str, str]] = json.loads(_BPG_REPLACE.read_text())["resources"]
+    table: dict[str, dict[str, str]] = json.loads(BPG_REPLACE_FACTS.read_text())["resources"]
     return {**table, **_pvecdk_table()}
 
 

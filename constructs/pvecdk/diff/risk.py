@@ -134,7 +134,8 @@ def _guest_flags(diff: StackDiff) -> list[Flag]:
             out.append(Flag("medium", "backup-lost", key, f"{after.guests[key].label} is no longer covered by any "
                             "backup job"))
     for change in diff.changes:
-        if change.group == "guests" and change.action == "moved" and "replacement" in change.summary:
+        replaced = any(diff.action_of(a) in ("replace", "delete") for a in change.addresses)
+        if change.group == "guests" and change.action == "moved" and replaced:
             out.append(Flag("high", "guest-replaced", change.subject, f"{change.summary}, its disks lost"))
     return out
 

@@ -24,6 +24,8 @@ __all__ = ["base_revision", "load_outdir", "plan_diffs", "revision_label", "run_
 def run_app(app_dir: Path, outdir: Path, *, quiet: bool = False) -> None:
     """Run the app command of ``app_dir/cdktf.json`` with this Python, writing into ``outdir`` (its output to
     standard error when ``quiet``: a report on standard output stays clean)."""
+    if not (app_dir / "cdktf.json").is_file():
+        raise PvecdkError(f"no cdktf.json in {app_dir} to synthesize from (give --app-dir, the app's directory)")
     config = json.loads((app_dir / "cdktf.json").read_text())
     command = shlex.split(config.get("app", "python3 main.py"))
     if command and Path(command[0]).name.startswith("python"):

@@ -167,7 +167,6 @@ class Topology:
     rules: list[Rule] = field(default_factory=list)
     firewall_enabled: bool | None = None
     input_policy: str | None = None
-    sensitive_vars: set[str] = field(default_factory=set)
 
     @property
     def votes(self) -> list[int]:
@@ -296,8 +295,6 @@ def read_topology(config: Config) -> Topology:
     """The cluster one stack's configuration describes (empty parts for what it does not hold)."""
     topo = Topology()
     resolve = _Resolver(config)
-    topo.sensitive_vars = {name for name, spec in (config.get("variable") or {}).items()
-                           if isinstance(spec, Mapping) and spec.get("sensitive")}
     placements: dict[str, tuple[str, str, bool]] = {}  # guest key -> (address, node, ha_managed)
     sets: dict[str, set[str]] = {}  # "+ipset" or alias name -> its CIDRs
     for address, tf_type, attrs in resources(config):

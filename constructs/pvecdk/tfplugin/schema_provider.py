@@ -19,7 +19,7 @@ import argparse
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from pvecdk.tfplugin.provider import (
     ApplyResult,
@@ -208,7 +208,7 @@ class SchemaProvider(Provider):
                              for n, s in schemas.get("data_source_schemas", {}).items()}
 
     @classmethod
-    def from_file(cls, path: str | Path, type_name: str) -> SchemaProvider:
+    def from_file(cls, path: str | Path, type_name: str) -> Self:
         return cls(type_name, json.loads(Path(path).read_text()))
 
 
