@@ -335,6 +335,24 @@ def test_a_node_offline_is_reported_and_the_rest_imported(tmp_path: Path) -> Non
     assert imports_of(text)["web1/Resource"] == "pve1/100"
 
 
+def test_a_node_offline_takes_the_management_port_the_others_use(tmp_path: Path) -> None:
+    """A node that reported no interfaces gets the port of the others' management bridge, not a guess."""
+    with shapes.shape(3) as fake:
+        for i, node in enumerate(("pve1", "pve2"), start=1):
+            fake.set_inventory(f"/nodes/{node}/network", [
+                {"iface": "enp1s0", "type": "eth"}, {"iface": "eno2", "type": "eth"},
+                {"iface": "vmbr0", "type": "bridge", "cidr": f"192.168.1.{10 + i}/24", "gateway": "192.168.1.1",
+                 "bridge_ports": "enp1s0"},
+                {"iface": "vmbr1", "type": "bridge", "cidr": f"10.0.0.{10 + i}/24", "bridge_ports": "eno2"}])
+        fake.set_offline("pve3")
+        run(fake, tmp_path / "lab.py", 3)
+    text = (tmp_path / "lab.py").read_text()
+    interfaces = [kwargs(calls(text, f"{n} = cluster.add_node")[0])["management_interface"]
+                  for n in ("pve1", "pve2", "pve3")]
+    assert interfaces == ["'enp1s0'"] * 3
+    assert "# DECIDE: pve3 did not report its interfaces" in text
+
+
 def test_permission_denied_on_one_path_is_reported(tmp_path: Path) -> None:
     with shapes.shape(3) as fake:
         shapes.add_vm(fake, "pve1", 100, "web1")

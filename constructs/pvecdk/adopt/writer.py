@@ -208,7 +208,11 @@ class _Writer(GuestWriter):
         self.node_vars[node.name] = var
         addrs = roles.addresses.get(node.name, {})
         mgmt = management_interface(node)
-        ports = str((mgmt or {}).get("bridge_ports") or "").split()
+        if node.interfaces:
+            ports = str((mgmt or {}).get("bridge_ports") or "").split()
+        else:  # nothing reported: the port the others' management bridge uses
+            others = [management_interface(n) for n in self.inv.nodes if n.interfaces]
+            ports = str((others[0] or {}).get("bridge_ports") or "").split() if others else []
         kw: dict[str, Any] = {"node_id": node.node_id}
         if node.votes != 1:
             kw["votes"] = node.votes
@@ -228,8 +232,6 @@ class _Writer(GuestWriter):
             how = "inferred from the other nodes' address plan" if node.name in roles.inferred else "unknown"
             self.decide(f"{node.name} did not report its interfaces: its addresses are {how}; check them and "
                         "management_interface")
-            others = [management_interface(n) for n in self.inv.nodes if n.interfaces]
-            ports = str((others[0] or {}).get("bridge_ports") or "").split() if others else []
         elif not ports:
             self.decide(f"{node.name}: the management bridge has no port: set management_interface")
         elif mgmt is not None and mgmt.get("iface") != "vmbr0":
