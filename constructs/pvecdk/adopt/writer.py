@@ -339,10 +339,14 @@ class _Writer(GuestWriter):
             kw["enabled"] = False
         prune = kv(entry.get("prune-backups"))
         if prune and kind in ("dir", "nfs", "cifs", "pbs", "cephfs"):
-            self.src.use("Retention")
-            kw["retention"] = Arg("Retention(" + ", ".join(
-                f"{k.replace('-', '_')}={int(v)}" for k, v in sorted(prune.items()) if k.startswith("keep")) + ")")
+            kw["retention"] = self.retention(prune)
         return kw
+
+    def retention(self, prune: dict[str, str]) -> Arg:
+        """``Retention(keep_daily=7, ...)`` from PVE's ``prune-backups`` (``keep-daily=7,...``)."""
+        self.src.use("Retention")
+        return Arg("Retention(" + ", ".join(
+            f"{k.replace('-', '_')}={int(v)}" for k, v in sorted(prune.items()) if k.startswith("keep")) + ")")
 
     _STORAGE_CLASSES = {"dir": "DirStorage", "nfs": "NfsStorage", "cifs": "CifsStorage", "lvm": "LvmStorage",
                         "lvmthin": "LvmThinStorage", "zfspool": "ZfsPoolStorage", "pbs": "PbsStorage",
@@ -504,10 +508,7 @@ class _Writer(GuestWriter):
                 kw["compression"] = Arg("Compression." + {"0": "NONE", "1": "LZO"}.get(compress, compress.upper()))
             prune = kv(job.get("prune-backups"))
             if prune:
-                self.src.use("Retention")
-                kw["retention"] = Arg("Retention(" + ", ".join(
-                    f"{k.replace('-', '_')}={int(v)}" for k, v in sorted(prune.items()) if k.startswith("keep"))
-                    + ")")
+                kw["retention"] = self.retention(prune)
             if job.get("vmid"):
                 ids = [int(v) for v in str(job["vmid"]).split(",") if v.strip()]
                 missing = [v for v in ids if v not in self.guest_vars]
