@@ -401,10 +401,13 @@ class _Writer(GuestWriter):
             self.src.use("NetworkRole")
             kw[prop] = Arg(f"NetworkRole.{role.name}") if role else value
         order = [n.name for n in sorted(self.inv.nodes, key=lambda n: n.node_id)]
-        mons = [str(m.get("host") or m["name"]) for m in ceph.monitors]
-        mgrs = [str(m.get("host") or m["name"]) for m in ceph.managers]
-        mons_sorted = sorted(mons, key=lambda n: order.index(n) if n in order else 99)
-        mgrs_sorted = sorted(mgrs, key=lambda n: order.index(n) if n in order else 99)
+
+        def by_node_id(hosts: list[str]) -> list[str]:
+            """Hosts in the nodes' order (node ids), one that is no member last."""
+            return sorted(hosts, key=lambda n: order.index(n) if n in order else len(order))
+
+        mons_sorted = by_node_id([str(m.get("host") or m["name"]) for m in ceph.monitors])
+        mgrs_sorted = by_node_id([str(m.get("host") or m["name"]) for m in ceph.managers])
         if mons_sorted != order[:3]:
             kw["monitors"] = [Arg(self.node_vars[n]) for n in mons_sorted if n in self.node_vars]
         if mgrs_sorted != mons_sorted:
@@ -428,8 +431,7 @@ class _Writer(GuestWriter):
             name = str(fs["name"])
             kw = {}
             if mds_hosts:
-                kw["mds_nodes"] = [Arg(self.node_vars[n]) for n in sorted(
-                    mds_hosts, key=lambda n: order.index(n) if n in order else 99) if n in self.node_vars]
+                kw["mds_nodes"] = [Arg(self.node_vars[n]) for n in by_node_id(mds_hosts) if n in self.node_vars]
             var = self.var(f"fs_{name}")
             self.line(call(f"{var} = ceph.add_filesystem", [name] if name != "cephfs" else [], kw))
             for sid, entry in sorted(local.items()):
