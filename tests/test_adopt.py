@@ -405,6 +405,24 @@ def test_cli_writes_a_cluster_that_breaks_a_rule_and_exits_1(tmp_path: Path, mon
 def test_cli_refuses_a_bad_node_endpoint(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["import", "--endpoint", "https://x:8006", "--out", "x.py", "--node-endpoint", "pve1"]) == 2
     assert "give NODE=https://ADDRESS:8006" in capsys.readouterr().err
+    assert cli.main(["import", "--endpoint", "https://x:8006", "--out", "x.py", "--node-endpoint",
+                     "=https://10.0.0.11:8006"]) == 2, "a node without a name"
+    assert "give NODE=https://ADDRESS:8006" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_node_endpoint_for_no_member_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    with shapes.shape(3) as fake:
+        monkeypatch.setenv("PROXMOX_VE_API_TOKEN", shapes.TOKEN)
+        monkeypatch.setenv("PVECDK_CA_FILE", fake.ca_file)
+        out = tmp_path / "stacks" / "lab.py"
+        args = ["import", "--endpoint", fake.endpoint("pve1"), "--out", str(out),
+                "--node-endpoint", f"pve2={fake.endpoint('pve2')}", "--node-endpoint", "pve9=https://10.9.9.9:8006"]
+        assert cli.main(args) == 2
+    assert capsys.readouterr().err.strip() == (
+        "pvecdk import: --node-endpoint pve9: no such node in cluster lab (its nodes: pve1, pve2, pve3); "
+        "give NODE=URL with a member's name")
+    assert not out.exists() and not out.with_suffix(".import.md").exists()
 
 
 def test_the_module_passes_pvecdk_validate(three: tuple[FakeCluster, Report, str, Path], tmp_path: Path) -> None:

@@ -319,7 +319,7 @@ def _import(args: argparse.Namespace) -> int:
     node_endpoints = {}
     for pair in args.node_endpoint or []:
         node, sep, url = pair.partition("=")
-        if not sep or not url.startswith("https://"):
+        if not node or not sep or not url.startswith("https://"):
             print(f"pvecdk import: --node-endpoint {pair!r}: give NODE=https://ADDRESS:8006", file=sys.stderr)
             return 2
         node_endpoints[node] = url

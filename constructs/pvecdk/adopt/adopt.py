@@ -16,7 +16,7 @@ from pvecdk.adopt.reader import read_inventory
 from pvecdk.adopt.report import Report
 from pvecdk.adopt.writer import write_module
 from pvecdk.engine.client import Client
-from pvecdk.errors import ConfigError
+from pvecdk.errors import ConfigError, PvecdkError
 
 __all__ = ["adopt", "build_stack"]
 
@@ -58,10 +58,15 @@ def adopt(endpoint: str, out: Path, *, stack_name: str | None = None,
     """Read the cluster behind ``endpoint`` and write its stack module to ``out``; return the report.
 
     Raises:
-        PvecdkError: the cluster could not be read at all.
+        PvecdkError: the cluster could not be read at all, or ``node_endpoints`` names a node it does not have.
     """
     inv = read_inventory(endpoint, client_factory)
     endpoints = dict(node_endpoints or {})
+    members = sorted(n.name for n in inv.nodes)
+    unknown = sorted(set(endpoints) - set(members))
+    if unknown:
+        raise PvecdkError(f"--node-endpoint {', '.join(unknown)}: no such node in cluster {inv.cluster_name} "
+                          f"(its nodes: {', '.join(members)}); give NODE=URL with a member's name")
     class_name = class_name_for(inv.cluster_name)
     name = stack_name or out.stem.replace("_", "-")
     first = write_module(inv, class_name=class_name, node_endpoints=endpoints)
