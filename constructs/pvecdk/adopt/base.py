@@ -47,6 +47,7 @@ class WriterBase:
         self.storage_vars: dict[str, str] = {}
         self.guest_vars: dict[int, str] = {}
         self.pool_vars: dict[str, str] = {}
+        self.guest_pools: dict[int, str] = {}  # vmid -> the variable of its pool (the first that lists it)
         self.construct_ids: set[str] = set()
         self.secrets: list[tuple[str, str]] = []
         self.left_out: list[LeftOut] = []
