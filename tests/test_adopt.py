@@ -392,13 +392,14 @@ def test_cli_writes_a_cluster_that_breaks_a_rule_and_exits_1(tmp_path: Path, mon
         monkeypatch.setenv("PROXMOX_VE_API_TOKEN", shapes.TOKEN)
         monkeypatch.setenv("PVECDK_CA_FILE", fake.ca_file)
         out = tmp_path / "stacks" / "five.py"
-        args = ["import", "--endpoint", fake.endpoint("pve1"), "--out", str(out)]
+        args = ["import", "--endpoint", fake.endpoint("pve1"), "--out", str(out),
+                "--report", str(tmp_path / "reports" / "five.md")]  # a folder that does not exist yet
         for n in shapes.node_endpoints(fake, 5).items():
             args += ["--node-endpoint", "=".join(n)]
         assert cli.main(args) == 1
     assert "rules the cluster breaks:" in capsys.readouterr().out
     assert "- five/Cluster: qdevice: a QDevice on an odd number of nodes (5)" in (
-        tmp_path / "stacks" / "five.import.md").read_text()
+        tmp_path / "reports" / "five.md").read_text()
     assert imports_of(out.read_text())["Cluster/QDevice"].startswith("lab,")
 
 

@@ -327,6 +327,7 @@ def _import(args: argparse.Namespace) -> int:
     report = adopt(args.endpoint, out, stack_name=args.stack, node_endpoints=node_endpoints)
     print(report.terminal())
     markdown = Path(args.report) if args.report else out.with_suffix(".import.md")
+    markdown.parent.mkdir(parents=True, exist_ok=True)
     markdown.write_text(report.markdown())
     print(f"  report: {markdown}")
     return 0 if report.ok else 1
