@@ -22,6 +22,21 @@ from pvecdk.adopt.code import Arg, call, literal
 from pvecdk.adopt.guests import GuestWriter
 from pvecdk.adopt.model import Inventory, Json, LeftOut
 from pvecdk.adopt.networks import carrier, management_interface, recognise
+from pvecdk.storage import (
+    CephFsStorage,
+    CifsStorage,
+    DirStorage,
+    GlusterFsStorage,
+    IscsiDirectStorage,
+    IscsiStorage,
+    LvmStorage,
+    LvmThinStorage,
+    NfsStorage,
+    PbsStorage,
+    RbdStorage,
+    ZfsOverIscsiStorage,
+    ZfsPoolStorage,
+)
 
 __all__ = ["Written", "write_module"]
 
@@ -348,11 +363,10 @@ class _Writer(GuestWriter):
         return Arg("Retention(" + ", ".join(
             f"{k.replace('-', '_')}={int(v)}" for k, v in sorted(prune.items()) if k.startswith("keep")) + ")")
 
-    _STORAGE_CLASSES = {"dir": "DirStorage", "nfs": "NfsStorage", "cifs": "CifsStorage", "lvm": "LvmStorage",
-                        "lvmthin": "LvmThinStorage", "zfspool": "ZfsPoolStorage", "pbs": "PbsStorage",
-                        "rbd": "RbdStorage", "cephfs": "CephFsStorage", "iscsi": "IscsiStorage",
-                        "iscsidirect": "IscsiDirectStorage", "zfs": "ZfsOverIscsiStorage",
-                        "glusterfs": "GlusterFsStorage"}
+    #: PVE storage type -> the construct's name (its STORAGE_TYPE says which type it writes).
+    _STORAGE_CLASSES = {cls.STORAGE_TYPE: cls.__name__ for cls in (
+        DirStorage, NfsStorage, CifsStorage, LvmStorage, LvmThinStorage, ZfsPoolStorage, PbsStorage, RbdStorage,
+        CephFsStorage, IscsiStorage, IscsiDirectStorage, ZfsOverIscsiStorage, GlusterFsStorage)}
 
     def storage(self, entry: Json) -> None:
         kind, sid = str(entry.get("type")), str(entry.get("storage"))
