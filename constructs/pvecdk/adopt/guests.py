@@ -7,9 +7,9 @@ import re
 from collections import Counter
 from typing import Any
 
-from pvecdk.adopt.base import WriterBase, flag, kv
+from pvecdk.adopt.base import WriterBase
 from pvecdk.adopt.code import Arg, call, literal
-from pvecdk.adopt.model import GuestInfo, Json
+from pvecdk.adopt.model import GuestInfo, Json, flag, kv
 from pvecdk.ha import _preference_name as preference_name
 
 __all__ = ["GuestWriter"]

@@ -17,10 +17,9 @@ from typing import Any
 from pvecdk._qdevice import ODD_NODES, odd_nodes
 from pvecdk._storage_types import CONTENT
 from pvecdk._values import NetworkRole
-from pvecdk.adopt.base import flag, kv
 from pvecdk.adopt.code import Arg, call, literal
 from pvecdk.adopt.guests import GuestWriter
-from pvecdk.adopt.model import Inventory, Json, LeftOut
+from pvecdk.adopt.model import Inventory, Json, LeftOut, flag, kv
 from pvecdk.adopt.networks import carrier, management_interface, recognise
 from pvecdk.storage import (
     CephFsStorage,
