@@ -335,6 +335,24 @@ def test_a_node_offline_is_reported_and_the_rest_imported(tmp_path: Path) -> Non
     assert imports_of(text)["web1/Resource"] == "pve1/100"
 
 
+def test_a_node_offline_takes_the_management_port_the_others_use(tmp_path: Path) -> None:
+    """A node that reported no interfaces gets the port of the others' management bridge, not a guess."""
+    with shapes.shape(3) as fake:
+        for i, node in enumerate(("pve1", "pve2"), start=1):
+            fake.set_inventory(f"/nodes/{node}/network", [
+                {"iface": "enp1s0", "type": "eth"}, {"iface": "eno2", "type": "eth"},
+                {"iface": "vmbr0", "type": "bridge", "cidr": f"192.168.1.{10 + i}/24", "gateway": "192.168.1.1",
+                 "bridge_ports": "enp1s0"},
+                {"iface": "vmbr1", "type": "bridge", "cidr": f"10.0.0.{10 + i}/24", "bridge_ports": "eno2"}])
+        fake.set_offline("pve3")
+        run(fake, tmp_path / "lab.py", 3)
+    text = (tmp_path / "lab.py").read_text()
+    interfaces = [kwargs(calls(text, f"{n} = cluster.add_node")[0])["management_interface"]
+                  for n in ("pve1", "pve2", "pve3")]
+    assert interfaces == ["'enp1s0'"] * 3
+    assert "# DECIDE: pve3 did not report its interfaces" in text
+
+
 def test_permission_denied_on_one_path_is_reported(tmp_path: Path) -> None:
     with shapes.shape(3) as fake:
         shapes.add_vm(fake, "pve1", 100, "web1")
@@ -374,19 +392,38 @@ def test_cli_writes_a_cluster_that_breaks_a_rule_and_exits_1(tmp_path: Path, mon
         monkeypatch.setenv("PROXMOX_VE_API_TOKEN", shapes.TOKEN)
         monkeypatch.setenv("PVECDK_CA_FILE", fake.ca_file)
         out = tmp_path / "stacks" / "five.py"
-        args = ["import", "--endpoint", fake.endpoint("pve1"), "--out", str(out)]
+        args = ["import", "--endpoint", fake.endpoint("pve1"), "--out", str(out),
+                "--report", str(tmp_path / "reports" / "five.md")]  # a folder that does not exist yet
         for n in shapes.node_endpoints(fake, 5).items():
             args += ["--node-endpoint", "=".join(n)]
         assert cli.main(args) == 1
     assert "rules the cluster breaks:" in capsys.readouterr().out
     assert "- five/Cluster: qdevice: a QDevice on an odd number of nodes (5)" in (
-        tmp_path / "stacks" / "five.import.md").read_text()
+        tmp_path / "reports" / "five.md").read_text()
     assert imports_of(out.read_text())["Cluster/QDevice"].startswith("lab,")
 
 
 def test_cli_refuses_a_bad_node_endpoint(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["import", "--endpoint", "https://x:8006", "--out", "x.py", "--node-endpoint", "pve1"]) == 2
     assert "give NODE=https://ADDRESS:8006" in capsys.readouterr().err
+    assert cli.main(["import", "--endpoint", "https://x:8006", "--out", "x.py", "--node-endpoint",
+                     "=https://10.0.0.11:8006"]) == 2, "a node without a name"
+    assert "give NODE=https://ADDRESS:8006" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_node_endpoint_for_no_member_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    with shapes.shape(3) as fake:
+        monkeypatch.setenv("PROXMOX_VE_API_TOKEN", shapes.TOKEN)
+        monkeypatch.setenv("PVECDK_CA_FILE", fake.ca_file)
+        out = tmp_path / "stacks" / "lab.py"
+        args = ["import", "--endpoint", fake.endpoint("pve1"), "--out", str(out),
+                "--node-endpoint", f"pve2={fake.endpoint('pve2')}", "--node-endpoint", "pve9=https://10.9.9.9:8006"]
+        assert cli.main(args) == 2
+    assert capsys.readouterr().err.strip() == (
+        "pvecdk import: --node-endpoint pve9: no such node in cluster lab (its nodes: pve1, pve2, pve3); "
+        "give NODE=URL with a member's name")
+    assert not out.exists() and not out.with_suffix(".import.md").exists()
 
 
 def test_the_module_passes_pvecdk_validate(three: tuple[FakeCluster, Report, str, Path], tmp_path: Path) -> None:

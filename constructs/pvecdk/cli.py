@@ -325,7 +325,7 @@ def _import(args: argparse.Namespace) -> int:
     node_endpoints = {}
     for pair in args.node_endpoint or []:
         node, sep, url = pair.partition("=")
-        if not sep or not url.startswith("https://"):
+        if not node or not sep or not url.startswith("https://"):
             print(f"pvecdk import: --node-endpoint {pair!r}: give NODE=https://ADDRESS:8006", file=sys.stderr)
             return 2
         node_endpoints[node] = url
@@ -333,6 +333,7 @@ def _import(args: argparse.Namespace) -> int:
     report = adopt(args.endpoint, out, stack_name=args.stack, node_endpoints=node_endpoints)
     print(report.terminal())
     markdown = Path(args.report) if args.report else out.with_suffix(".import.md")
+    markdown.parent.mkdir(parents=True, exist_ok=True)
     markdown.write_text(report.markdown())
     print(f"  report: {markdown}")
     return 0 if report.ok else 1

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from pvecdk import _cdk
-from pvecdk.adopt.imports import import_ids
+from pvecdk.adopt.imports import import_ids, resources
 from pvecdk.adopt.reader import read_inventory
 from pvecdk.adopt.report import Report
 from pvecdk.adopt.writer import write_module
 from pvecdk.engine.client import Client
-from pvecdk.errors import ConfigError
+from pvecdk.errors import ConfigError, PvecdkError
 
 __all__ = ["adopt", "build_stack"]
 
@@ -58,10 +58,15 @@ def adopt(endpoint: str, out: Path, *, stack_name: str | None = None,
     """Read the cluster behind ``endpoint`` and write its stack module to ``out``; return the report.
 
     Raises:
-        PvecdkError: the cluster could not be read at all.
+        PvecdkError: the cluster could not be read at all, or ``node_endpoints`` names a node it does not have.
     """
     inv = read_inventory(endpoint, client_factory)
-    endpoints = {**dict(node_endpoints or {})}
+    endpoints = dict(node_endpoints or {})
+    members = sorted(n.name for n in inv.nodes)
+    unknown = sorted(set(endpoints) - set(members))
+    if unknown:
+        raise PvecdkError(f"--node-endpoint {', '.join(unknown)}: no such node in cluster {inv.cluster_name} "
+                          f"(its nodes: {', '.join(members)}); give NODE=URL with a member's name")
     class_name = class_name_for(inv.cluster_name)
     name = stack_name or out.stem.replace("_", "-")
     first = write_module(inv, class_name=class_name, node_endpoints=endpoints)
@@ -73,15 +78,13 @@ def adopt(endpoint: str, out: Path, *, stack_name: str | None = None,
         ids, missing = import_ids(config)
         live = {"proxmox_hagroup": {str(g.get("group")) for g in inv.ha_groups},
                 "proxmox_harule": {str(r.get("rule")) for r in inv.ha_rules}}
-        for tf_type, items in config.get("resource", {}).items():
-            for attrs in items.values():
-                path = str(attrs["//"]["metadata"]["path"]).split("/", 1)[1]
-                if path in ids and tf_type in live and ids[path] not in live[tf_type]:
-                    # pvecdk names HA groups and rules after their preferences; one the cluster lacks is created
-                    del ids[path]
-                    missing.append(f"{path} ({tf_type}): not in the cluster yet, created")
-                elif path in ids:
-                    types_[tf_type] += 1
+        for tf_type, path, _attrs in resources(config):
+            if path in ids and tf_type in live and ids[path] not in live[tf_type]:
+                # pvecdk names HA groups and rules after their preferences; one the cluster lacks is created
+                del ids[path]
+                missing.append(f"{path} ({tf_type}): not in the cluster yet, created")
+            elif path in ids:
+                types_[tf_type] += 1
     final = write_module(inv, class_name=class_name, node_endpoints=endpoints, imports=ids)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(final.text)

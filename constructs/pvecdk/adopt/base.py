@@ -1,39 +1,16 @@
 """What the writer's parts share: the module's lines, the names taken, the variables of nodes, storages, guests
-and pools, the secrets, decisions and what was left out; and PVE's property strings."""
+and pools, the secrets, decisions and what was left out."""
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping
-from typing import Any
 
 from pvecdk.adopt.code import LINE, Arg, Source, call, identifier
 from pvecdk.adopt.model import Inventory, LeftOut
 from pvecdk.adopt.networks import Roles
 
-__all__ = ["WriterBase", "flag", "kv"]
-
-
-def flag(value: Any) -> bool:
-    """PVE's booleans: 1, true, yes, on."""
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
-def kv(text: Any) -> dict[str, str]:
-    """``a=1,b=2`` (PVE's property strings) -> dict; a leading bare value is ``""``'s. An object (the API returns
-    datacenter.cfg's property strings parsed) is taken as it is."""
-    if isinstance(text, dict):
-        return {str(k): str(v) for k, v in text.items()}
-    out: dict[str, str] = {}
-    for part in str(text or "").split(","):
-        if not part:
-            continue
-        key, sep, value = part.partition("=")
-        if sep:
-            out[key.strip()] = value.strip()
-        else:
-            out[""] = key.strip()
-    return out
+__all__ = ["WriterBase"]
 
 
 class WriterBase:
@@ -47,6 +24,7 @@ class WriterBase:
         self.storage_vars: dict[str, str] = {}
         self.guest_vars: dict[int, str] = {}
         self.pool_vars: dict[str, str] = {}
+        self.guest_pools: dict[int, str] = {}  # vmid -> the variable of its pool (the first that lists it)
         self.construct_ids: set[str] = set()
         self.secrets: list[tuple[str, str]] = []
         self.left_out: list[LeftOut] = []

@@ -4,11 +4,12 @@ networks and HA, replication jobs and HA affinity rules."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
-from pvecdk.adopt.base import WriterBase, flag, kv
+from pvecdk.adopt.base import WriterBase
 from pvecdk.adopt.code import Arg, call, literal
-from pvecdk.adopt.model import GuestInfo, Json
+from pvecdk.adopt.model import GuestInfo, Json, flag, kv
 from pvecdk.ha import _preference_name as preference_name
 
 __all__ = ["GuestWriter"]
@@ -42,28 +43,24 @@ class GuestWriter(WriterBase):
             pid = str(pool.get("poolid"))
             var = self.var(f"pool_{pid}")
             self.pool_vars[pid] = var
+            for member in pool.get("members") or []:
+                if member.get("vmid") is not None:
+                    self.guest_pools.setdefault(int(member["vmid"]), var)
             kw: dict[str, Any] = {"pool_id": pid}
             if pool.get("comment"):
                 kw["comment"] = str(pool["comment"]).strip()
             self.line(call(f"{var} = Pool", [Arg("self"), self.construct_id(f"Pool-{pid}")], kw))
 
-    def _guest_pool(self, vmid: int) -> str | None:
-        for pool in self.inv.pools:
-            for member in pool.get("members") or []:
-                if member.get("vmid") is not None and int(member["vmid"]) == vmid:
-                    return self.pool_vars.get(str(pool.get("poolid")))
-        return None
-
     def guests(self) -> None:
         by_node: dict[str, list[GuestInfo]] = {}
         for guest in sorted(self.inv.guests, key=lambda g: g.vmid):
             by_node.setdefault(guest.node, []).append(guest)
-        names = [g.name for g in self.inv.guests]
+        names = Counter(g.name for g in self.inv.guests)
         for node in sorted(by_node):
             self.line()
             self.line(f"        # Guests on {node}")
             for guest in by_node[node]:
-                unique = names.count(guest.name) == 1 and _DNS_LABEL.fullmatch(guest.name) is not None
+                unique = names[guest.name] == 1 and _DNS_LABEL.fullmatch(guest.name) is not None
                 cid = self.construct_id(guest.name if unique else f"{'vm' if guest.kind == 'qemu' else 'ct'}-"
                                                                     f"{guest.vmid}")
                 if guest.kind == "qemu":
@@ -181,7 +178,7 @@ class GuestWriter(WriterBase):
         tags = sorted(t for t in re.split(r"[;, ]", str(c.get("tags") or "")) if t)
         if tags:
             kw["tags"] = tags
-        pool = self._guest_pool(guest.vmid)
+        pool = self.guest_pools.get(guest.vmid)
         if pool:
             kw["pool"] = Arg(pool)
         if flag(c.get("protection")):
@@ -237,7 +234,8 @@ class GuestWriter(WriterBase):
                         "virtio-scsi-single, which the guest sees as new hardware")
         if c.get("ostype") and c["ostype"] != "l26":
             kw["os_type"] = c["ostype"]
-        if not flag(kv(c.get("agent")).get("enabled", kv(c.get("agent")).get("", "0"))):
+        agent = kv(c.get("agent"))
+        if not flag(agent.get("enabled", agent.get("", "0"))):
             kw["agent"] = False
         self._guest_common(guest, kw)
         self.src.use("Vm")

@@ -8,13 +8,13 @@ puts them on the stack's resources (cdktf's ``import_from``), so synthesis write
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pvecdk import _cdk
 from pvecdk.provider._plugin._common import settings_id
 
-__all__ = ["IMPORT_FORMATS", "adopt_existing", "import_id", "import_ids"]
+__all__ = ["IMPORT_FORMATS", "adopt_existing", "import_id", "import_ids", "resources"]
 
 Attrs = Mapping[str, Any]
 
@@ -95,24 +95,30 @@ def import_id(tf_type: str, attrs: Attrs) -> str | None:
     return fmt(attrs) if fmt is not None else None
 
 
+def resources(config: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(Terraform type, construct path below the stack, arguments) for every resource of a synthesized stack
+    (``cdk.tf.json``), by type."""
+    for tf_type, items in sorted(config.get("resource", {}).items()):
+        for attrs in items.values():
+            yield tf_type, str(attrs["//"]["metadata"]["path"]).split("/", 1)[1], attrs
+
+
 def import_ids(config: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
     """(construct path below the stack -> import id, the paths of resources no import id could be made for)
     for a synthesized stack (``cdk.tf.json``)."""
-    resources: Mapping[str, Mapping[str, Any]] = config.get("resource", {})
+    by_type: Mapping[str, Mapping[str, Any]] = config.get("resource", {})
     found: dict[str, str] = {}
     missing: list[str] = []
-    for tf_type, items in sorted(resources.items()):
-        for attrs in items.values():
-            path = str(attrs["//"]["metadata"]["path"]).split("/", 1)[1]
-            resolved = {k: _resolve(v, resources) for k, v in attrs.items()}
-            try:
-                ident = import_id(tf_type, resolved)
-            except (KeyError, TypeError):
-                ident = None
-            if ident is None or "${" in ident:
-                missing.append(f"{path} ({tf_type})")
-            else:
-                found[path] = ident
+    for tf_type, path, attrs in resources(config):
+        resolved = {k: _resolve(v, by_type) for k, v in attrs.items()}
+        try:
+            ident = import_id(tf_type, resolved)
+        except (KeyError, TypeError):
+            ident = None
+        if ident is None or "${" in ident:
+            missing.append(f"{path} ({tf_type})")
+        else:
+            found[path] = ident
     return found, missing
 
 

@@ -1,11 +1,36 @@
-"""What ``pvecdk import`` read from a running cluster: plain data, as PVE reports it, and what was left out."""
+"""What ``pvecdk import`` read from a running cluster: plain data, as PVE reports it, and what was left out; and
+PVE's booleans and property strings read as Python values."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = ["CephInfo", "GuestInfo", "Inventory", "Json", "LeftOut", "NodeInfo", "flag", "kv"]
+
 Json = dict[str, Any]
+
+
+def flag(value: Any) -> bool:
+    """PVE's booleans: 1, true, yes, on."""
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def kv(text: Any) -> dict[str, str]:
+    """``a=1,b=2`` (PVE's property strings) -> dict; a leading bare value is ``""``'s. An object (the API returns
+    datacenter.cfg's property strings parsed) is taken as it is."""
+    if isinstance(text, dict):
+        return {str(k): str(v) for k, v in text.items()}
+    out: dict[str, str] = {}
+    for part in str(text or "").split(","):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        if sep:
+            out[key.strip()] = value.strip()
+        else:
+            out[""] = key.strip()
+    return out
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from pvecdk._values import NetworkRole
-from pvecdk.adopt.model import Inventory, Json, LeftOut, NodeInfo
+from pvecdk.adopt.model import Inventory, Json, LeftOut, NodeInfo, kv
 
 __all__ = ["Roles", "carrier", "management_interface", "recognise"]
 
@@ -87,9 +87,7 @@ def recognise(inv: Inventory) -> Roles:
         net = ipaddress.ip_network(public.split(",")[0].strip(), strict=False)
         if net not in roles.networks.values():
             roles.networks[NetworkRole.STORAGE] = net
-    raw = inv.options.get("migration") or ""
-    migration = ({str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict)
-                 else dict(p.split("=", 1) for p in str(raw).split(",") if "=" in p))
+    migration = kv(inv.options.get("migration"))
     if migration.get("network"):
         net = ipaddress.ip_network(migration["network"], strict=False)
         if net not in roles.networks.values():

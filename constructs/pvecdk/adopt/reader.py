@@ -85,18 +85,18 @@ def read_inventory(endpoint: str, client_factory: Callable[[dict[str, str]], Cli
         _read_cluster(r, names, online)
         for node in inv.nodes:
             _read_node(r, node)
-        inv.storage = r.part("storage", lambda: list(r.get("/storage") or [])) or []
+        inv.storage = r.part("storage", partial(r.rows, "/storage")) or []
         _read_ceph(r, names, online)
         _read_ha(r)
         for node in inv.nodes:
             _read_guests(r, node)
         inv.pools = _read_pools(r)
-        inv.backup_jobs = r.part("backup jobs", lambda: list(r.get("/cluster/backup") or [])) or []
-        inv.replication = r.part("replication jobs", lambda: list(r.get("/cluster/replication") or [])) or []
-        inv.metrics = r.part("metrics servers", lambda: list(r.get("/cluster/metrics/server") or [])) or []
-        inv.firewall = r.part("cluster firewall", lambda: dict(r.get("/cluster/firewall/options") or {}))
-        inv.users = r.part("users", lambda: list(r.get("/access/users") or [])) or []
-        inv.acl = r.part("ACLs", lambda: list(r.get("/access/acl") or [])) or []
+        inv.backup_jobs = r.part("backup jobs", partial(r.rows, "/cluster/backup")) or []
+        inv.replication = r.part("replication jobs", partial(r.rows, "/cluster/replication")) or []
+        inv.metrics = r.part("metrics servers", partial(r.rows, "/cluster/metrics/server")) or []
+        inv.firewall = r.part("cluster firewall", partial(r.obj, "/cluster/firewall/options"))
+        inv.users = r.part("users", partial(r.rows, "/access/users")) or []
+        inv.acl = r.part("ACLs", partial(r.rows, "/access/acl")) or []
     return inv
 
 
@@ -109,7 +109,7 @@ def _int(value: Any, default: int = 0) -> int:
 
 def _read_cluster(r: _Reader, names: list[str], online: dict[str, bool]) -> None:
     inv = r.inv
-    members = r.part("corosync nodes", lambda: list(r.get("/cluster/config/nodes") or [])) or []
+    members = r.part("corosync nodes", partial(r.rows, "/cluster/config/nodes")) or []
     by_name = {str(m.get("name") or m.get("node")): m for m in members}
     for name in names:
         m = by_name.get(name, {})
@@ -118,13 +118,13 @@ def _read_cluster(r: _Reader, names: list[str], online: dict[str, bool]) -> None
                  (k.startswith("link") and k[4:].isdigit())}
         inv.nodes.append(NodeInfo(name, _int(m.get("nodeid")), _int(m.get("quorum_votes"), 1), links,
                                   online.get(name, False)))
-    totem = r.part("corosync totem", lambda: dict(r.get("/cluster/config/totem") or {})) or {}
+    totem = r.part("corosync totem", partial(r.obj, "/cluster/config/totem")) or {}
     for number, iface in (totem.get("interface") or {}).items():
         if isinstance(iface, dict) and iface.get("knet_link_priority") is not None:
             inv.link_priorities[_int(number)] = _int(iface["knet_link_priority"])
     qdevice = r.part("QDevice", lambda: r.get("/cluster/config/qdevice"))
     inv.qdevice = dict(qdevice) if isinstance(qdevice, dict) and qdevice else None
-    inv.options = r.part("cluster options", lambda: dict(r.get("/cluster/options") or {})) or {}
+    inv.options = r.part("cluster options", partial(r.obj, "/cluster/options")) or {}
 
 
 def _read_node(r: _Reader, node: NodeInfo) -> None:
@@ -133,11 +133,11 @@ def _read_node(r: _Reader, node: NodeInfo) -> None:
                                       "node offline: PVE lists it but cannot forward calls to it", failed=True))
         return
     n = node.name
-    node.interfaces = r.part(f"node {n}: networks", lambda: list(r.get(f"/nodes/{n}/network") or [])) or []
-    node.dns = r.part(f"node {n}: DNS", lambda: dict(r.get(f"/nodes/{n}/dns") or {})) or {}
-    hosts = r.part(f"node {n}: hosts", lambda: dict(r.get(f"/nodes/{n}/hosts") or {}))
+    node.interfaces = r.part(f"node {n}: networks", partial(r.rows, f"/nodes/{n}/network")) or []
+    node.dns = r.part(f"node {n}: DNS", partial(r.obj, f"/nodes/{n}/dns")) or {}
+    hosts = r.part(f"node {n}: hosts", partial(r.obj, f"/nodes/{n}/hosts"))
     node.hosts = str(hosts.get("data") or "") if hosts else None
-    time = r.part(f"node {n}: time", lambda: dict(r.get(f"/nodes/{n}/time") or {})) or {}
+    time = r.part(f"node {n}: time", partial(r.obj, f"/nodes/{n}/time")) or {}
     node.time_zone = time.get("timezone")
 
 
@@ -181,15 +181,15 @@ def _read_ceph(r: _Reader, names: list[str], online: dict[str, bool]) -> None:
 
 def _read_ha(r: _Reader) -> None:
     inv = r.inv
-    listed = r.part("HA resources", lambda: list(r.get("/cluster/ha/resources") or [])) or []
+    listed = r.part("HA resources", partial(r.rows, "/cluster/ha/resources")) or []
     for row in sorted(listed, key=lambda x: str(x.get("sid"))):
         sid = str(row.get("sid"))
         detail = r.part(f"HA resource {sid}", partial(r.obj, f"/cluster/ha/resources/{sid}"))
         inv.ha_resources.append({**row, **(detail or {})})
     if inv.release.startswith("8"):
-        inv.ha_groups = r.part("HA groups", lambda: list(r.get("/cluster/ha/groups") or [])) or []
+        inv.ha_groups = r.part("HA groups", partial(r.rows, "/cluster/ha/groups")) or []
     else:
-        inv.ha_rules = r.part("HA rules", lambda: list(r.get("/cluster/ha/rules") or [])) or []
+        inv.ha_rules = r.part("HA rules", partial(r.rows, "/cluster/ha/rules")) or []
 
 
 def _read_guests(r: _Reader, node: NodeInfo) -> None:

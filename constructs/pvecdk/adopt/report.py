@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pvecdk.adopt.model import Inventory, LeftOut
+from pvecdk.adopt.model import CephInfo, Inventory, LeftOut
 
 __all__ = ["Report"]
 
@@ -28,20 +28,17 @@ class Report:
 
     def read_counts(self) -> list[tuple[str, int]]:
         inv = self.inventory
-        ceph = inv.ceph
-        rows = [("nodes", len(inv.nodes)), ("storages", len(inv.storage)),
-                ("Ceph monitors", len(ceph.monitors) if ceph else 0),
-                ("Ceph managers", len(ceph.managers) if ceph else 0),
-                ("Ceph metadata servers", len(ceph.mds) if ceph else 0), ("Ceph OSDs", len(ceph.osds) if ceph else 0),
-                ("Ceph pools", len(ceph.pools) if ceph else 0),
-                ("Ceph file systems", len(ceph.filesystems) if ceph else 0),
+        ceph = inv.ceph or CephInfo()  # none read: every count 0
+        return [("nodes", len(inv.nodes)), ("storages", len(inv.storage)), ("Ceph monitors", len(ceph.monitors)),
+                ("Ceph managers", len(ceph.managers)), ("Ceph metadata servers", len(ceph.mds)),
+                ("Ceph OSDs", len(ceph.osds)), ("Ceph pools", len(ceph.pools)),
+                ("Ceph file systems", len(ceph.filesystems)),
                 ("VMs", sum(1 for g in inv.guests if g.kind == "qemu")),
                 ("containers", sum(1 for g in inv.guests if g.kind == "lxc")),
                 ("HA resources", len(inv.ha_resources)), ("HA groups", len(inv.ha_groups)),
                 ("HA rules", len(inv.ha_rules)), ("resource pools", len(inv.pools)),
                 ("backup jobs", len(inv.backup_jobs)), ("replication jobs", len(inv.replication)),
                 ("metrics servers", len(inv.metrics)), ("users", len(inv.users)), ("ACL entries", len(inv.acl))]
-        return rows
 
     @property
     def ok(self) -> bool:

@@ -17,11 +17,25 @@ from typing import Any
 from pvecdk._qdevice import ODD_NODES, odd_nodes
 from pvecdk._storage_types import CONTENT
 from pvecdk._values import NetworkRole
-from pvecdk.adopt.base import flag, kv
 from pvecdk.adopt.code import Arg, call, literal
 from pvecdk.adopt.guests import GuestWriter
-from pvecdk.adopt.model import Inventory, Json, LeftOut
+from pvecdk.adopt.model import Inventory, Json, LeftOut, flag, kv
 from pvecdk.adopt.networks import carrier, management_interface, recognise
+from pvecdk.storage import (
+    CephFsStorage,
+    CifsStorage,
+    DirStorage,
+    GlusterFsStorage,
+    IscsiDirectStorage,
+    IscsiStorage,
+    LvmStorage,
+    LvmThinStorage,
+    NfsStorage,
+    PbsStorage,
+    RbdStorage,
+    ZfsOverIscsiStorage,
+    ZfsPoolStorage,
+)
 
 __all__ = ["Written", "write_module"]
 
@@ -208,7 +222,11 @@ class _Writer(GuestWriter):
         self.node_vars[node.name] = var
         addrs = roles.addresses.get(node.name, {})
         mgmt = management_interface(node)
-        ports = str((mgmt or {}).get("bridge_ports") or "").split()
+        if node.interfaces:
+            ports = str((mgmt or {}).get("bridge_ports") or "").split()
+        else:  # nothing reported: the port the others' management bridge uses
+            others = [management_interface(n) for n in self.inv.nodes if n.interfaces]
+            ports = str((others[0] or {}).get("bridge_ports") or "").split() if others else []
         kw: dict[str, Any] = {"node_id": node.node_id}
         if node.votes != 1:
             kw["votes"] = node.votes
@@ -228,8 +246,6 @@ class _Writer(GuestWriter):
             how = "inferred from the other nodes' address plan" if node.name in roles.inferred else "unknown"
             self.decide(f"{node.name} did not report its interfaces: its addresses are {how}; check them and "
                         "management_interface")
-            others = [management_interface(n) for n in self.inv.nodes if n.interfaces]
-            ports = str((others[0] or {}).get("bridge_ports") or "").split() if others else []
         elif not ports:
             self.decide(f"{node.name}: the management bridge has no port: set management_interface")
         elif mgmt is not None and mgmt.get("iface") != "vmbr0":
@@ -337,16 +353,19 @@ class _Writer(GuestWriter):
             kw["enabled"] = False
         prune = kv(entry.get("prune-backups"))
         if prune and kind in ("dir", "nfs", "cifs", "pbs", "cephfs"):
-            self.src.use("Retention")
-            kw["retention"] = Arg("Retention(" + ", ".join(
-                f"{k.replace('-', '_')}={int(v)}" for k, v in sorted(prune.items()) if k.startswith("keep")) + ")")
+            kw["retention"] = self.retention(prune)
         return kw
 
-    _STORAGE_CLASSES = {"dir": "DirStorage", "nfs": "NfsStorage", "cifs": "CifsStorage", "lvm": "LvmStorage",
-                        "lvmthin": "LvmThinStorage", "zfspool": "ZfsPoolStorage", "pbs": "PbsStorage",
-                        "rbd": "RbdStorage", "cephfs": "CephFsStorage", "iscsi": "IscsiStorage",
-                        "iscsidirect": "IscsiDirectStorage", "zfs": "ZfsOverIscsiStorage",
-                        "glusterfs": "GlusterFsStorage"}
+    def retention(self, prune: dict[str, str]) -> Arg:
+        """``Retention(keep_daily=7, ...)`` from PVE's ``prune-backups`` (``keep-daily=7,...``)."""
+        self.src.use("Retention")
+        return Arg("Retention(" + ", ".join(
+            f"{k.replace('-', '_')}={int(v)}" for k, v in sorted(prune.items()) if k.startswith("keep")) + ")")
+
+    #: PVE storage type -> the construct's name (its STORAGE_TYPE says which type it writes).
+    _STORAGE_CLASSES = {cls.STORAGE_TYPE: cls.__name__ for cls in (
+        DirStorage, NfsStorage, CifsStorage, LvmStorage, LvmThinStorage, ZfsPoolStorage, PbsStorage, RbdStorage,
+        CephFsStorage, IscsiStorage, IscsiDirectStorage, ZfsOverIscsiStorage, GlusterFsStorage)}
 
     def storage(self, entry: Json) -> None:
         kind, sid = str(entry.get("type")), str(entry.get("storage"))
@@ -395,10 +414,13 @@ class _Writer(GuestWriter):
             self.src.use("NetworkRole")
             kw[prop] = Arg(f"NetworkRole.{role.name}") if role else value
         order = [n.name for n in sorted(self.inv.nodes, key=lambda n: n.node_id)]
-        mons = [str(m.get("host") or m["name"]) for m in ceph.monitors]
-        mgrs = [str(m.get("host") or m["name"]) for m in ceph.managers]
-        mons_sorted = sorted(mons, key=lambda n: order.index(n) if n in order else 99)
-        mgrs_sorted = sorted(mgrs, key=lambda n: order.index(n) if n in order else 99)
+
+        def by_node_id(hosts: list[str]) -> list[str]:
+            """Hosts in the nodes' order (node ids), one that is no member last."""
+            return sorted(hosts, key=lambda n: order.index(n) if n in order else len(order))
+
+        mons_sorted = by_node_id([str(m.get("host") or m["name"]) for m in ceph.monitors])
+        mgrs_sorted = by_node_id([str(m.get("host") or m["name"]) for m in ceph.managers])
         if mons_sorted != order[:3]:
             kw["monitors"] = [Arg(self.node_vars[n]) for n in mons_sorted if n in self.node_vars]
         if mgrs_sorted != mons_sorted:
@@ -422,8 +444,7 @@ class _Writer(GuestWriter):
             name = str(fs["name"])
             kw = {}
             if mds_hosts:
-                kw["mds_nodes"] = [Arg(self.node_vars[n]) for n in sorted(
-                    mds_hosts, key=lambda n: order.index(n) if n in order else 99) if n in self.node_vars]
+                kw["mds_nodes"] = [Arg(self.node_vars[n]) for n in by_node_id(mds_hosts) if n in self.node_vars]
             var = self.var(f"fs_{name}")
             self.line(call(f"{var} = ceph.add_filesystem", [name] if name != "cephfs" else [], kw))
             for sid, entry in sorted(local.items()):
@@ -502,10 +523,7 @@ class _Writer(GuestWriter):
                 kw["compression"] = Arg("Compression." + {"0": "NONE", "1": "LZO"}.get(compress, compress.upper()))
             prune = kv(job.get("prune-backups"))
             if prune:
-                self.src.use("Retention")
-                kw["retention"] = Arg("Retention(" + ", ".join(
-                    f"{k.replace('-', '_')}={int(v)}" for k, v in sorted(prune.items()) if k.startswith("keep"))
-                    + ")")
+                kw["retention"] = self.retention(prune)
             if job.get("vmid"):
                 ids = [int(v) for v in str(job["vmid"]).split(",") if v.strip()]
                 missing = [v for v in ids if v not in self.guest_vars]
