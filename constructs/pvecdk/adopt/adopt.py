@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pvecdk import _cdk
+from pvecdk import _cdk, policy
 from pvecdk.adopt.imports import import_ids, resources
 from pvecdk.adopt.reader import read_inventory
 from pvecdk.adopt.report import Report
@@ -36,7 +36,6 @@ def build_stack(text: str, class_name: str, stack_name: str, filename: str = "<a
     module = types.ModuleType("pvecdk_adopted")
     module.__file__ = filename
     exec(compile(text, filename, "exec"), module.__dict__)  # noqa: S102 - the text is what we just wrote
-    from pvecdk import policy  # the construct layer loads only when a stack is built
 
     with tempfile.TemporaryDirectory(prefix="pvecdk-import-") as outdir:
         app = _cdk.App(outdir=outdir)
