@@ -218,8 +218,11 @@ def check_props(model: type[M], path: str | Callable[[], str], values: Mapping[s
                 shown = " (value hidden)"
             else:
                 shown = f", got {err.get('input')!r}"[:80]
-            problems.append(Problem(where, field, err["msg"][0].lower() + err["msg"][1:] + shown,
-                                    _FIXES.get(err["type"], "see the construct's documentation"), tf_type))
+            if err["type"] == "dataclass_type":  # a value class (QDevice, SshAccess...) given as something else
+                fix = f"pass {err['ctx']['class_name']}(...)"
+            else:
+                fix = _FIXES.get(err["type"], "see the construct's documentation")
+            problems.append(Problem(where, field, err["msg"][0].lower() + err["msg"][1:] + shown, fix, tf_type))
         raise ConfigError(problems) from None
 
 
