@@ -778,3 +778,13 @@ def test_a_migration_network_one_node_lacks_names_that_node() -> None:
                    migration_address=f"10.9.0.{i}" if i != 2 else None)
     (problem,) = [p for p in policy_errors(c) if p.field == "migration_network"]
     assert "on pve2:" in problem.problem
+
+
+def test_a_wrong_construct_is_named_with_its_article() -> None:
+    lb = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        EvpnZone(lb.stack, "Zone", controller="evpn", vrf_vxlan=1)
+    assert excinfo.value.problems[0].problem == "'evpn' is not an EvpnController"
+    with pytest.raises(ConfigError) as excinfo:
+        SimpleZone(lb.stack, "Zone", nodes=["pve1"])
+    assert excinfo.value.problems[0].problem == "'pve1' is not a Node"
