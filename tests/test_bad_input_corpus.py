@@ -30,6 +30,7 @@ from pvecdk import (
     Pool,
     QDevice,
     Snippet,
+    SshAccess,
     Storage,
     Vm,
     VmTemplate,
@@ -276,12 +277,12 @@ BAD: list[Bad] = [
         "0-255"),
     Bad("links-undefined-net", _cluster(links=[CorosyncLink(NetworkRole.STORAGE)]), C, "(props)",
         "set storage_network"),
-    Bad("links-str", _cluster(links=["management"]), C, "links[0]", "see the construct"),
+    Bad("links-str", _cluster(links=["management"]), C, "links[0]", "pass CorosyncLink(...)"),
     Bad("qdevice-name", _cluster(qdevice=QDevice("qnetd.example")), C, "qdevice", "IP address"),
     Bad("qdevice-loopback", _cluster(qdevice=QDevice("127.0.0.1")), C, "qdevice", "own address"),
     Bad("qdevice-multicast", _cluster(qdevice=QDevice("224.0.0.1")), C, "qdevice", "own address"),
     Bad("qdevice-int", _cluster(qdevice=QDevice(5)), C, "qdevice", "IP address"),
-    Bad("qdevice-str", _cluster(qdevice="10.0.0.5"), C, "qdevice", "see the construct"),
+    Bad("qdevice-str", _cluster(qdevice="10.0.0.5"), C, "qdevice", "pass QDevice(...)"),
     Bad("migration-type", _cluster(migration_type="fast"), C, "migration_type", "listed values"),
     Bad("ha-policy", _cluster(ha_shutdown_policy="panic"), C, "ha_shutdown_policy", "listed values"),
     Bad("crs", _cluster(crs_mode="smart"), C, "crs_mode", "listed values"),
@@ -657,6 +658,9 @@ BAD: list[Bad] = [
     Bad("subnet-dhcp-tuple", _subnet(dhcp_range=("10.10.0.10", "10.10.0.90")), "Subnet", "dhcp_range",
         "DhcpRange(start, end)"),
     Bad("subnet-dns", _subnet(dhcp_dns_server="dns.example"), "Subnet", "dhcp_dns_server", "10.10.0.1"),
+    Bad("node-ssh-str", _node(ssh="root@10.0.0.50"), "Cluster/pve9", "ssh", "pass SshAccess(...)"),
+    Bad("node-ssh-port", _node(ssh=SshAccess(port=0)), "Cluster/pve9", "ssh", "1-65535"),
+    Bad("node-ssh-key", _node(ssh=SshAccess(host_key="AAAA")), "Cluster/pve9", "ssh", "ssh_host_ed25519_key.pub"),
     Bad("nic-bridge-int", _vm(networks=[NetworkInterface(bridge=5)]), "web", "networks[0].bridge", "SDN VNet"),
     Bad("ceph-no-public-network", lambda lb: lb.cluster.enable_ceph(), "Cluster/Ceph", "public_network",
         "storage_network"),
@@ -774,3 +778,13 @@ def test_a_migration_network_one_node_lacks_names_that_node() -> None:
                    migration_address=f"10.9.0.{i}" if i != 2 else None)
     (problem,) = [p for p in policy_errors(c) if p.field == "migration_network"]
     assert "on pve2:" in problem.problem
+
+
+def test_a_wrong_construct_is_named_with_its_article() -> None:
+    lb = lab()
+    with pytest.raises(ConfigError) as excinfo:
+        EvpnZone(lb.stack, "Zone", controller="evpn", vrf_vxlan=1)
+    assert excinfo.value.problems[0].problem == "'evpn' is not an EvpnController"
+    with pytest.raises(ConfigError) as excinfo:
+        SimpleZone(lb.stack, "Zone", nodes=["pve1"])
+    assert excinfo.value.problems[0].problem == "'pve1' is not a Node"

@@ -26,11 +26,11 @@ from pvecdk import (
     VlanZone,
     Vm,
     VxlanZone,
+    Zone,
     _cdk,
 )
 from pvecdk.bpg import provider
 from pvecdk.policy import enforce
-from pvecdk.sdn import Zone
 
 
 def _vm(lb: Lab, *nics: Any, vm_id: int = 100, node: int = 0, **kw: Any) -> Vm:

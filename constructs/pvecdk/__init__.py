@@ -68,6 +68,7 @@ if TYPE_CHECKING:
         VlanZone,
         Vnet,
         VxlanZone,
+        Zone,
         ZoneKind,
     )
     from pvecdk.storage import (
@@ -192,6 +193,7 @@ _LAZY = {
     "ZfsOverIscsiStorage": "pvecdk.storage",
     "ZfsPoolStorage": "pvecdk.storage",
     "ZfsRaidLevel": "pvecdk.storage",
+    "Zone": "pvecdk.sdn",
     "ZoneKind": "pvecdk.sdn",
 }
 
@@ -310,6 +312,7 @@ __all__ = [
     "ZfsOverIscsiStorage",
     "ZfsPoolStorage",
     "ZfsRaidLevel",
+    "Zone",
     "ZoneKind",
     "__version__",
 ]

@@ -402,6 +402,11 @@ class ClusterBase(_cdk.Construct):
     def nodes(self) -> tuple[NodeBase, ...]:
         return tuple(self._nodes)
 
+    def ssh_entries(self) -> dict[str, dict[str, object]]:
+        """Every node's SSH access, by name: the ``node`` map of the resources that act over SSH (QDevice,
+        corosync links, Ceph's packages, the HA watchdog)."""
+        return {n.name: n.ssh_entry() for n in self._nodes}
+
     @property
     def links(self) -> tuple[CorosyncLink, ...]:
         """The corosync links, link0 first."""

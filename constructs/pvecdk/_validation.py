@@ -58,12 +58,13 @@ class LazyPath:
 
 def instance_of(cls: type, fix: str, *, name: str | None = None) -> Any:
     """A check that the value is a ``cls``, in the library's words (pydantic's would only name the class):
-    ``"<value> is not a <name>; <fix>"``, ``name`` defaulting to the class's."""
+    ``"<value> is not a <name>; <fix>"`` (``an`` before a vowel), ``name`` defaulting to the class's."""
     shown = name or cls.__name__
+    article = "an" if shown[:1].lower() in "aeiou" else "a"
 
     def check(value: Any) -> Any:
         if not isinstance(value, cls):
-            raise Fault(f"{value!r} is not a {shown}", f"{fix}")
+            raise Fault(f"{value!r} is not {article} {shown}", fix)
         return value
 
     return check
@@ -218,8 +219,11 @@ def check_props(model: type[M], path: str | Callable[[], str], values: Mapping[s
                 shown = " (value hidden)"
             else:
                 shown = f", got {err.get('input')!r}"[:80]
-            problems.append(Problem(where, field, err["msg"][0].lower() + err["msg"][1:] + shown,
-                                    _FIXES.get(err["type"], "see the construct's documentation"), tf_type))
+            if err["type"] == "dataclass_type":  # a value class (QDevice, SshAccess...) given as something else
+                fix = f"pass {err['ctx']['class_name']}(...)"
+            else:
+                fix = _FIXES.get(err["type"], "see the construct's documentation")
+            problems.append(Problem(where, field, err["msg"][0].lower() + err["msg"][1:] + shown, fix, tf_type))
         raise ConfigError(problems) from None
 
 

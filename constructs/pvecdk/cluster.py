@@ -244,7 +244,7 @@ class Cluster(ClusterBase):
     def _render_links(self) -> None:
         """Every node's SSH access and link addresses, for pvecdk_corosync_links (rendered at synthesis)."""
         assert self.links_resource is not None
-        self.links_resource.put_node_attribute({n.name: n.ssh_entry() for n in self._nodes})
+        self.links_resource.put_node_attribute(self.ssh_entries())
         self.links_resource.addresses = {n.name: [n.link_address(i) for i in range(len(self.links))]
                                          for n in self._nodes}
 
@@ -348,7 +348,7 @@ class Cluster(ClusterBase):
     def _render_qdevice_nodes(self) -> None:
         """Every member's SSH access, for the QDevice (rendered at synthesis)."""
         assert self.qdevice_resource is not None
-        self.qdevice_resource.put_node_attribute({n.name: n.ssh_entry() for n in self._nodes})
+        self.qdevice_resource.put_node_attribute(self.ssh_entries())
 
     # -- quorum figures
 

@@ -234,7 +234,7 @@ class Vm(Guest):
             boot_order=list(boot_order) if boot_order is not None else None,
             operating_system={"type": os_type}, agent={"enabled": agent}, on_boot=start_on_boot,
             migrate=migrate, timeout_migrate=migration_timeout_seconds,
-            clone=clone.render(node, disk_list, interfaces) if clone is not None else None,
+            clone=clone.render(disk_list, interfaces) if clone is not None else None,
         )
         self._place("qemu", timeout_seconds=migration_timeout_seconds)
         self.ha = self._protect(ha)

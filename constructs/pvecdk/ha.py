@@ -382,7 +382,7 @@ class Ha(_cdk.Construct):
         resource = ha_watchdog.HaWatchdog(self, "Watchdog", module=props.module, node_attribute={},
                                           depends_on=[cluster.membership])
         # Every node's SSH access, rendered at synthesis (nodes may be added after this call).
-        resource.render_late(lambda: resource.put_node_attribute({n.name: n.ssh_entry() for n in cluster.nodes}))
+        resource.render_late(lambda: resource.put_node_attribute(cluster.ssh_entries()))
         self.watchdog = resource
         return resource
 

@@ -211,7 +211,7 @@ class Clone:
             raise ConfigError(problems)
         return [*given, *inherited.values()], [*slots, *inherited]
 
-    def render(self, node: NodeBase, disks: Sequence[Disk], slots: Sequence[str]) -> dict[str, Any]:
+    def render(self, disks: Sequence[Disk], slots: Sequence[str]) -> dict[str, Any]:
         """The ``clone`` block: the template by reference (so the VM is created after it), its node, and for a
         full clone the storage the root disk is copied to. The template's node is named even when it is the VM's:
         bpg replaces a VM whose ``clone`` block changes, so a VM moved to another node keeps the same block and

@@ -68,8 +68,7 @@ class Ceph(CephBase):
                          private_role=private_role, init_node=mons[0])
         #: ``pvecdk_ceph_packages``: ``pveceph install`` on every node of the cluster, before Ceph's init.
         self.packages = ceph_packages.CephPackages(self, "Packages", node_attribute={})
-        self.packages.render_late(lambda: self.packages.put_node_attribute(
-            {n.name: n.ssh_entry() for n in cluster.nodes}))
+        self.packages.render_late(lambda: self.packages.put_node_attribute(cluster.ssh_entries()))
         self.resource = ceph_l1.Ceph(
             self, "Resource", node_name=self.init_node.name, endpoint=self.init_node.endpoint,
             network=str(public), cluster_network=str(private) if private is not None else None,

@@ -101,6 +101,7 @@ def check_peers(cluster: ClusterBase, nodes: Sequence[NodeBase], peers: Sequence
     have no address among the peers (the tunnels would not reach them)."""
     found: list[tuple[str, str, str]] = []
     owner = {ipaddress.ip_address(a): n for n in cluster.nodes for a in n.addresses.values()}
+    reached: set[str] = set()
     for i, peer in enumerate(peers):
         try:
             ip = ipaddress.ip_address(peer)
@@ -108,24 +109,17 @@ def check_peers(cluster: ClusterBase, nodes: Sequence[NodeBase], peers: Sequence
             found.append((f"peers[{i}]", f"{peer!r} is not an IP address", "list the nodes' addresses, such as "
                           "10.0.0.11"))
             continue
-        if ip not in owner:
+        if ip in owner:
+            reached.add(owner[ip].name)
+        else:
             found.append((f"peers[{i}]", f"{peer} is no address of a node of cluster {cluster.name}",
                           "list only the addresses of the cluster's nodes (on one network)"))
-    reached = {owner[ipaddress.ip_address(p)].name for p in peers if _is_ip(p) and ipaddress.ip_address(p) in owner}
     missing = [n.name for n in nodes if n.name not in reached]
-    if missing and not any(f[0].startswith("peers[") for f in found):
+    if missing and not found:  # a node lacking a peer is told only once every peer given is right
         found.append(("peers", f"{', '.join(missing)} ha{'s' if len(missing) == 1 else 've'} no address among the "
                       "peers, so no tunnel reaches " + ("it" if len(missing) == 1 else "them"),
                       "add an address of every node of the zone, or leave peers unset for the nodes' addresses"))
     return found
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 class Sdn(_cdk.Construct):
