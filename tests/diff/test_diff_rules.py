@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from pvecdk.diff import diff_configs
-from pvecdk.diff.changes import SENSITIVE, group_of, resource_changes
+from pvecdk.diff.changes import SENSITIVE, attribute_changes, group_of, resource_changes
 from pvecdk.diff.replace import requires_replace
 from pvecdk.diff.topology import quorum
 
@@ -212,3 +212,15 @@ def test_what_ignore_changes_names_is_no_change() -> None:
     unruled = {"resource": {"proxmox_virtual_environment_container": {"ct": {"node_name": "pve2", "vm_id": 200}}}}
     (change,) = resource_changes(base, unruled)
     assert (change.action, change.replace_paths) == ("replace", ("node_name",))
+
+
+def test_a_block_list_shows_the_blocks_that_go_and_come_counted() -> None:
+    one, two = [{"priority": 0}], [{"priority": 0}, {"priority": 0}]  # a second corosync link like the first
+    (added,) = attribute_changes("pvecdk_cluster", {"link": one}, {"link": two})
+    assert (added.name, added.before, added.after) == ("link (items)", "-", '[{"priority": 0}]')
+    (removed,) = attribute_changes("pvecdk_cluster", {"link": two + [{"priority": 1}]}, {"link": [{"priority": 1}]})
+    assert (removed.before, removed.after) == ('[{"priority": 0}, {"priority": 0}]', "-")
+    # the same blocks in another order: the lists whole, not "- -> -"
+    (moved,) = attribute_changes("pvecdk_cluster", {"link": [{"priority": 1}, *one]}, {"link": [*one, {"priority": 1}]})
+    assert (moved.name, moved.before, moved.after) == ("link", '[{"priority": 1}, {"priority": 0}]',
+                                                       '[{"priority": 0}, {"priority": 1}]')
