@@ -89,6 +89,17 @@ def test_init_takes_the_runtime_the_requirement_names_over_the_installed_one(
         assert f"pvecdk[{installed},validate] @" in (tmp_path / name / "requirements.txt").read_text(), name
 
 
+def test_init_without_a_runtime_installed_or_named_writes_a_cdktf_repo(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # `pip install pvecdk` (no extra) to run `pvecdk init`: neither runtime is there, cdktf is the default.
+    import pvecdk.init
+
+    monkeypatch.setattr(pvecdk.init, "find_spec", lambda name: None)
+    init_project(tmp_path / "infra", requirement="pvecdk @ file:///src/pvecdk")
+    assert "pvecdk[cdktf,validate] @ file:///src/pvecdk" in (tmp_path / "infra/requirements.txt").read_text()
+    assert "cdktf-cli" in json.loads((tmp_path / "infra/package.json").read_text())["devDependencies"]
+
+
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     (tmp_path / "main.py").write_text("mine")
     with pytest.raises(PvecdkError, match="would overwrite main.py"):

@@ -49,7 +49,9 @@ def init_project(target: str | Path, *, runtime: str | None = None, requirement:
     from pvecdk.node_cli import CLI_PACKAGES
 
     root = Path(target)
-    runtime = runtime or _runtime_named_in(requirement) or ("cdktf" if find_spec("cdktf") is not None else "cdktn")
+    # cdktf unless only cdktn is installed: a pvecdk installed without extras (to run init) has neither.
+    only_cdktn = find_spec("cdktf") is None and find_spec("cdktn") is not None
+    runtime = runtime or _runtime_named_in(requirement) or ("cdktn" if only_cdktn else "cdktf")
     package, version, _command = CLI_PACKAGES[runtime]
     values = {
         "@@NAME@@": re.sub(r"[^a-z0-9-]+", "-", root.resolve().name.lower()).strip("-") or "infra",
