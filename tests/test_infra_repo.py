@@ -70,6 +70,36 @@ def test_init_requirement_points_a_new_repo_at_a_build_of_ones_own(tmp_path: Pat
     assert (tmp_path / "mine" / "requirements.txt").read_text() == "pvecdk==0.0.1\n"
 
 
+@pytest.mark.parametrize(("extra", "installed", "other"), [("cdktf", "cdktn", "cdktn"), ("cdktn", "cdktf", "cdktf")])
+def test_init_takes_the_runtime_the_requirement_names_over_the_installed_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str, installed: str, other: str) -> None:
+    import pvecdk.init
+    from pvecdk.node_cli import CLI_PACKAGES
+
+    monkeypatch.setattr(pvecdk.init, "find_spec", lambda name: object() if name == installed else None)
+    init_project(tmp_path / "named", requirement=f"pvecdk[{extra},validate] @ file:///src/pvecdk")
+    assert "pvecdk[" + extra + ",validate] @ file:///src/pvecdk" in (tmp_path / "named/requirements.txt").read_text()
+    package = json.loads((tmp_path / "named/package.json").read_text())["devDependencies"]
+    assert package == {CLI_PACKAGES[extra][0]: CLI_PACKAGES[extra][1]}
+    # Naming no runtime, or both, leaves the choice to what is installed; --runtime outranks the requirement.
+    for name, spec, runtime in [("bare", "pvecdk @ file:///src/pvecdk", None),
+                                ("both", "pvecdk[cdktf,cdktn] @ file:///src/pvecdk", None),
+                                ("forced", f"pvecdk[{extra}] @ file:///src/pvecdk", other)]:
+        init_project(tmp_path / name, requirement=spec, runtime=runtime)
+        assert f"pvecdk[{installed},validate] @" in (tmp_path / name / "requirements.txt").read_text(), name
+
+
+def test_init_without_a_runtime_installed_or_named_writes_a_cdktf_repo(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # `pip install pvecdk` (no extra) to run `pvecdk init`: neither runtime is there, cdktf is the default.
+    import pvecdk.init
+
+    monkeypatch.setattr(pvecdk.init, "find_spec", lambda name: None)
+    init_project(tmp_path / "infra", requirement="pvecdk @ file:///src/pvecdk")
+    assert "pvecdk[cdktf,validate] @ file:///src/pvecdk" in (tmp_path / "infra/requirements.txt").read_text()
+    assert "cdktf-cli" in json.loads((tmp_path / "infra/package.json").read_text())["devDependencies"]
+
+
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     (tmp_path / "main.py").write_text("mine")
     with pytest.raises(PvecdkError, match="would overwrite main.py"):

@@ -430,7 +430,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "a small cluster in stacks/, its tests, a pinned package.json for the CLI, requirements.txt, .gitignore "
         "and a CI workflow. Refuses to overwrite files that exist.")
     init.add_argument("dir", nargs="?", default=".", help="where to write it (default: .)")
-    init.add_argument("--runtime", choices=("cdktf", "cdktn"), help="CDK runtime (default: the one installed)")
+    init.add_argument("--runtime", choices=("cdktf", "cdktn"),
+                      help="CDK runtime (default: the one --requirement names, else cdktf unless only cdktn is "
+                           "installed)")
     init.add_argument("--requirement", metavar="SPEC",
                       help="how the repo requires pvecdk (default: how this pvecdk was installed, if from a git URL, "
                            "else pvecdk==<this version>); extras are added")

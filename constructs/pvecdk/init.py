@@ -36,12 +36,22 @@ def pvecdk_requirement(runtime: str, spec: str | None = None) -> str:
     return f"pvecdk{extras}=={dist.version}"
 
 
+def _runtime_named_in(spec: str | None) -> str | None:
+    """The runtime a requirement's extras name (``pvecdk[cdktf] @ ...``): what the user asked for outranks
+    whichever runtime the pvecdk running ``init`` happens to have."""
+    extras = re.match(r"^\s*pvecdk\s*\[([^]]*)\]", spec or "")
+    named = [e.strip() for e in extras.group(1).split(",") if e.strip() in ("cdktf", "cdktn")] if extras else []
+    return named[0] if len(named) == 1 else None
+
+
 def init_project(target: str | Path, *, runtime: str | None = None, requirement: str | None = None) -> list[Path]:
     """Write the infra repo into ``target``; return the files written. Refuses when any of them exists."""
     from pvecdk.node_cli import CLI_PACKAGES
 
     root = Path(target)
-    runtime = runtime or ("cdktf" if find_spec("cdktf") is not None else "cdktn")
+    # cdktf unless only cdktn is installed: a pvecdk installed without extras (to run init) has neither.
+    only_cdktn = find_spec("cdktf") is None and find_spec("cdktn") is not None
+    runtime = runtime or _runtime_named_in(requirement) or ("cdktn" if only_cdktn else "cdktf")
     package, version, _command = CLI_PACKAGES[runtime]
     values = {
         "@@NAME@@": re.sub(r"[^a-z0-9-]+", "-", root.resolve().name.lower()).strip("-") or "infra",

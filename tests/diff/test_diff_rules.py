@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from pvecdk.diff import diff_configs
-from pvecdk.diff.changes import SENSITIVE, group_of, resource_changes
+from pvecdk.diff.changes import SENSITIVE, attribute_changes, group_of, resource_changes
 from pvecdk.diff.replace import requires_replace
 from pvecdk.diff.topology import quorum
 
@@ -224,3 +224,15 @@ def test_a_guest_moved_by_replacement_is_flagged_once_a_migration_is_not() -> No
         "VM 100 (db) moves pve1 -> pve2 by replacement: destroyed on the old node and created empty on the new one"]
     assert [(f.severity, f.rule, f.subject) for f in replaced.flags] == [("high", "guest-replaced", "vm:100")]
     assert flags(vm("pve1", migrate=True), vm("pve2", migrate=True)) == set()
+
+
+def test_a_block_list_shows_the_blocks_that_go_and_come_counted() -> None:
+    one, two = [{"priority": 0}], [{"priority": 0}, {"priority": 0}]  # a second corosync link like the first
+    (added,) = attribute_changes("pvecdk_cluster", {"link": one}, {"link": two})
+    assert (added.name, added.before, added.after) == ("link (items)", "-", '[{"priority": 0}]')
+    (removed,) = attribute_changes("pvecdk_cluster", {"link": two + [{"priority": 1}]}, {"link": [{"priority": 1}]})
+    assert (removed.before, removed.after) == ('[{"priority": 0}, {"priority": 0}]', "-")
+    # the same blocks in another order: the lists whole, not "- -> -"
+    (moved,) = attribute_changes("pvecdk_cluster", {"link": [{"priority": 1}, *one]}, {"link": [*one, {"priority": 1}]})
+    assert (moved.name, moved.before, moved.after) == ("link", '[{"priority": 1}, {"priority": 0}]',
+                                                       '[{"priority": 0}, {"priority": 1}]')

@@ -169,9 +169,9 @@ def attribute_changes(tf_type: str, before: Mapping[str, Any] | None, after: Map
         pairs: list[tuple[str, Any, Any]] = [(name, old.get(name), new.get(name))]
         a_list, b_list = old.get(name), new.get(name)
         if not hide and isinstance(a_list, list) and isinstance(b_list, list) and len(a_list) + len(b_list) > 2:
-            gone = [i for i in a_list if i not in b_list]  # a list of blocks: the items that go and come
-            came = [i for i in b_list if i not in a_list]
-            pairs = [(f"{name} (items)", gone or None, came or None)]
+            gone, came = _minus(a_list, b_list), _minus(b_list, a_list)  # a list of blocks: what goes and comes
+            if gone or came:  # counted, so a second block equal to the first one shows; a reordering shows whole
+                pairs = [(f"{name} (items)", gone or None, came or None)]
         elif not hide and isinstance(old.get(name) or {}, Mapping) and isinstance(new.get(name) or {}, Mapping):
             a, b = old.get(name) or {}, new.get(name) or {}  # a map (cluster members, options): per key
             pairs = [(f"{name}.{k}", a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
@@ -179,6 +179,17 @@ def attribute_changes(tf_type: str, before: Mapping[str, Any] | None, after: Map
                                 SENSITIVE if hide and name in new else _shown(y), name in roots)
                 for label, x, y in pairs]
     return tuple(out)
+
+
+def _minus(items: list[Any], others: list[Any]) -> list[Any]:
+    """``items`` less one equal item of ``others`` for each of those (a multiset difference of blocks)."""
+    left, out = list(others), []
+    for item in items:
+        if item in left:
+            left.remove(item)
+        else:
+            out.append(item)
+    return out
 
 
 def _ignoring(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
