@@ -21,9 +21,9 @@ from typing import Any
 from pvecdk.engine.client import Client
 from pvecdk.engine.corosync import MAX_LINKS, WantedLinks, apply_links, read_status
 from pvecdk.engine.shell import SshShell
-from pvecdk.errors import ApiError, EngineError, PlanRefused, UnreachableError
+from pvecdk.errors import ApiError, EngineError, UnreachableError
 from pvecdk.provider._plugin._common import EngineResource, has_unknown
-from pvecdk.provider._plugin.shell import NODE_ATTRIBUTE, hosts, nodes, pin_warnings, pinned_state, plan_host_keys
+from pvecdk.provider._plugin.shell import NODE_ATTRIBUTE, applied, apply_failed, hosts, nodes, plan_host_keys
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -138,16 +138,11 @@ class CorosyncLinksResource(EngineResource, ResourceType):
         try:
             with client, shell:
                 result = apply_links(client, shell, order, wanted, cluster=str(planned["cluster_name"]))
-        except PlanRefused as exc:
-            return ApplyResult(prior, pin_warnings(shell) + self.refused("Corosync link change refused",
-                                                                         exc.problems))
         except EngineError as exc:
-            return ApplyResult(prior, pin_warnings(shell) + [error(
-                "Corosync links not changed", f"{exc}\nRun the apply again: it reads corosync.conf first and "
-                "writes only what still differs.")])
-        state = {**planned, "node": pinned_state(planned, shell), "config_version": float(result.version)}
-        diags = pin_warnings(shell)
-        return ApplyResult(state, diags)
+            return apply_failed(prior, shell, exc, refused="Corosync link change refused",
+                                failed="Corosync links not changed",
+                                rerun="it reads corosync.conf first and writes only what still differs.")
+        return applied(planned, shell, {"config_version": float(result.version)})
 
     def read(self, current: Any, private: bytes) -> ReadResult:
         client, order = self._engine(current)

@@ -21,15 +21,16 @@ from pvecdk._qdevice import ODD_NODES, ODD_NODES_FIX, odd_nodes
 from pvecdk.engine.client import Client
 from pvecdk.engine.qdevice import LiveQDevice, read_qdevice, remove_qdevice, set_up_qdevice
 from pvecdk.engine.shell import SshShell
-from pvecdk.errors import EngineError, PlanRefused, PrerequisiteMissing
+from pvecdk.errors import EngineError
 from pvecdk.provider._plugin._common import EngineResource, has_unknown, split_settings_id
 from pvecdk.provider._plugin.shell import (
     NODE_ATTRIBUTE,
+    applied,
+    apply_failed,
     hosts,
     imported_nodes,
     nodes,
     pin_warnings,
-    pinned_state,
     plan_host_keys,
 )
 from pvecdk.tfplugin import (
@@ -107,15 +108,11 @@ class QDeviceResource(EngineResource, ResourceType):
                     return ApplyResult(None, pin_warnings(shell))
                 live = set_up_qdevice(client, shell, order, cluster=str(planned["cluster_name"]),
                                       host=str(planned["host"]))
-        except (PlanRefused, PrerequisiteMissing) as exc:
-            return ApplyResult(prior, self.refused("QDevice change refused", exc.problems))
         except EngineError as exc:
-            what = "removal" if planned is None else "setup"
-            diags = pin_warnings(shell) + [error(f"QDevice {what} failed", f"{exc}\nRun the apply again: it checks "
-                                                 "what is configured first and continues from there.")]
-            return ApplyResult(prior, diags)
-        state = {**planned, "node": pinned_state(planned, shell), "state": live.state}
-        return ApplyResult(state, pin_warnings(shell))
+            return apply_failed(prior, shell, exc, refused="QDevice change refused",
+                                failed=f"QDevice {'removal' if planned is None else 'setup'} failed",
+                                rerun="it checks what is configured first and continues from there.")
+        return applied(planned, shell, {"state": live.state})
 
     def read(self, current: Any, private: bytes) -> ReadResult:
         client, shell, order = self._engine(current)
