@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pvecdk.engine.client import Client
-from pvecdk.engine.membership import MemberSpec, missing_addresses
+from pvecdk.engine.membership import carried_addresses
 from pvecdk.engine.shell import Shell
 from pvecdk.engine.status import first_member_status
 from pvecdk.errors import ApiError, CommandError, EngineError, EngineProblem, PlanRefused, UnreachableError
@@ -440,18 +440,18 @@ def _new_addresses(client: Client, current: LinkConfig, wanted: WantedLinks) -> 
     """Addresses the change brings that no interface of their node carries (``/nodes/{node}/network``)."""
     problems = []
     for name, addresses in sorted(wanted.addresses.items()):
-        new = [a for n, a in enumerate(addresses) if current.addresses.get(name, {}).get(n) != a]
+        new = {n: a for n, a in enumerate(addresses) if current.addresses.get(name, {}).get(n) != a}
         if not new:
             continue
         try:
-            missing = missing_addresses(client, MemberSpec(name, 0, tuple(new), ""))
+            carried = carried_addresses(client, name)
         except (ApiError, UnreachableError) as exc:
             problems.append(EngineProblem(name, f"its interfaces could not be read: {exc}", "check that it "
                                           "answers and run again", "addresses"))
             continue
-        for item in missing:
-            address = item.split(" ", 1)[1]
-            number = list(addresses).index(address)
+        for number, address in new.items():
+            if address in carried:
+                continue
             problems.append(EngineProblem(name, f"link{number} {address}: no interface of {name} carries this "
                                           "address", "configure the interface the model gives it first (apply "
                                           "the node's network), then run again", "addresses"))
