@@ -503,11 +503,12 @@ def apply_links(client: Client, shell: Shell, nodes: Sequence[str], wanted: Want
     return LinksResult(change, via, version)
 
 
-def _shown(client: Client, node: str, wanted: WantedLinks, version: int) -> str | None:
-    """What still differs from ``wanted`` in what ``node``'s API shows (None: nothing)."""
-    status = client.get(node, "/cluster/status") or []
-    cluster: dict[str, Any] = next((e for e in status if e.get("type") == "cluster"), {})
-    if not _int(str(cluster.get("quorate") or 0)):
+def _shown(client: Client, live: LiveStatus, wanted: WantedLinks, version: int) -> str | None:
+    """What still differs from ``wanted`` in what the member that answered ``live`` shows (None: nothing)."""
+    node = live.answered_by
+    if node is None:
+        return "no member answers"
+    if not live.quorate:
         return "the cluster is not quorate"
     totem: dict[str, Any] = client.get(node, "/cluster/config/totem") or {}
     if _int(str(totem.get("config_version") or 0)) < version:
@@ -530,12 +531,11 @@ def _wait_shown(client: Client, nodes: Sequence[str], wanted: WantedLinks, versi
     deadline = time.monotonic() + timeout
     while True:
         live = read_status(client, nodes)
-        node = live.answered_by
-        differs = _shown(client, node, wanted, version) if node else "no member answers"
+        differs = _shown(client, live, wanted, version)
         if differs is None:
             return
         if time.monotonic() >= deadline:
             raise EngineError(f"corosync.conf was written (config_version {version}), but after {timeout:g} s "
                               f"{differs}; check `journalctl -u corosync` on the members (corosync may have "
-                              "refused the reload) and run again", node=node or "-")
+                              "refused the reload) and run again", node=live.answered_by or "-")
         sleep(0.2)
