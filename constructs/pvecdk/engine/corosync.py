@@ -41,8 +41,8 @@ from pvecdk.engine.status import first_member_status
 from pvecdk.errors import ApiError, CommandError, EngineError, EngineProblem, PlanRefused, UnreachableError
 
 __all__ = ["CONF_PATH", "MAX_LINKS", "Block", "Comment", "ConfError", "LinkChange", "LinkConfig", "LiveStatus",
-           "Pair", "WantedLinks", "apply_links", "link_config", "parse", "plan_links", "read_status", "render",
-           "with_links"]
+           "Pair", "WantedLinks", "apply_links", "entry_links", "link_config", "parse", "plan_links", "read_status",
+           "render", "with_links"]
 
 CONF_PATH = "/etc/pve/corosync.conf"
 #: knet carries links 0 to 7.
@@ -503,6 +503,12 @@ def apply_links(client: Client, shell: Shell, nodes: Sequence[str], wanted: Want
     return LinksResult(change, via, version)
 
 
+def entry_links(entry: Mapping[str, Any]) -> list[str]:
+    """The link addresses of a ``/cluster/config/nodes`` entry (``ring<N>_addr`` or ``link<N>_addr``), link0
+    first."""
+    return [str(a) for i in range(MAX_LINKS) if (a := entry.get(f"ring{i}_addr") or entry.get(f"link{i}_addr"))]
+
+
 def _shown(client: Client, live: LiveStatus, wanted: WantedLinks, version: int) -> str | None:
     """What still differs from ``wanted`` in what the member that answered ``live`` shows (None: nothing)."""
     node = live.answered_by
@@ -520,9 +526,9 @@ def _shown(client: Client, live: LiveStatus, wanted: WantedLinks, version: int) 
     for entry in client.get(node, "/cluster/config/nodes") or []:
         name = str(entry.get("node") or entry.get("name"))
         want = wanted.addresses.get(name)
-        got = [entry.get(f"ring{i}_addr") or entry.get(f"link{i}_addr") for i in range(MAX_LINKS)]
-        if want is not None and [a for a in got if a] != list(want):
-            return f"{name} shows links {[a for a in got if a]}"
+        got = entry_links(entry)
+        if want is not None and got != list(want):
+            return f"{name} shows links {got}"
     return None
 
 

@@ -19,11 +19,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from pvecdk.engine.client import Client
-from pvecdk.engine.corosync import MAX_LINKS, WantedLinks, apply_links, read_status
+from pvecdk.engine.corosync import MAX_LINKS, WantedLinks, apply_links, entry_links, read_status
 from pvecdk.engine.shell import SshShell
 from pvecdk.errors import ApiError, EngineError, UnreachableError
 from pvecdk.provider._plugin._common import EngineResource, has_unknown
-from pvecdk.provider._plugin.shell import NODE_ATTRIBUTE, applied, apply_failed, hosts, nodes, plan_host_keys
+from pvecdk.provider._plugin.shell import (
+    NODE_ATTRIBUTE,
+    applied,
+    apply_failed,
+    hosts,
+    nodes,
+    plan_host_keys,
+)
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -163,8 +170,7 @@ class CorosyncLinksResource(EngineResource, ResourceType):
         for entry in entries:
             name = str(entry.get("node") or entry.get("name"))
             if name in addresses:
-                addresses[name] = [str(entry[k]) for i in range(MAX_LINKS)
-                                   for k in (f"ring{i}_addr", f"link{i}_addr") if entry.get(k)]
+                addresses[name] = entry_links(entry)
         version = totem.get("config_version")
         return ReadResult({**current, "addresses": addresses, "link_priorities": priorities,
                            "config_version": float(version) if version else current.get("config_version")})
