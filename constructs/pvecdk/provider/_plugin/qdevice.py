@@ -68,11 +68,10 @@ class QDeviceResource(EngineResource, ResourceType):
     schema = QDEVICE_SCHEMA
     endpoints_in_id = True
 
-    def _engine(self, values: Mapping[str, Any]) -> tuple[Client, SshShell, list[str]]:
+    def _engine(self, values: Mapping[str, Any]) -> tuple[Client, list[str]]:
+        """The API sessions to the nodes, and the order they are asked in (reads need no SSH)."""
         members = nodes(values)
-        order = sorted(members)
-        client = self.provider.client({n: str(m["endpoint"]) for n, m in members.items()})
-        return client, self.provider.shell(hosts(values)), order
+        return self.provider.client({n: str(m["endpoint"]) for n, m in members.items()}), sorted(members)
 
     def validate(self, config: Mapping[str, Any]) -> list[Diagnostic]:
         members = config.get("node")
@@ -100,7 +99,8 @@ class QDeviceResource(EngineResource, ResourceType):
 
     def apply(self, prior: Any, planned: Any, config: Any, private: bytes) -> ApplyResult:
         values = planned if planned is not None else prior
-        client, shell, order = self._engine(values)
+        client, order = self._engine(values)
+        shell: SshShell = self.provider.shell(hosts(values))
         try:
             with client, shell:
                 if planned is None:
@@ -115,14 +115,12 @@ class QDeviceResource(EngineResource, ResourceType):
         return applied(planned, shell, {"state": live.state})
 
     def read(self, current: Any, private: bytes) -> ReadResult:
-        client, shell, order = self._engine(current)
+        client, order = self._engine(current)
         try:
             with client:
                 live: LiveQDevice = read_qdevice(client, order)
         except EngineError as exc:
             return ReadResult(current, [warning("Cannot read the QDevice", str(exc))])
-        finally:
-            shell.close()
         if live.cluster is not None and live.host is None:
             # Removed behind Terraform's back: kept (with its pinned keys) and set up again by the next apply.
             return ReadResult({**current, "state": "absent"})
@@ -138,8 +136,7 @@ class QDeviceResource(EngineResource, ResourceType):
         except ValueError:
             name, given = "", {}
         members = imported_nodes("the cluster's name", id_, given)
-        client, shell, order = self._engine({"node": members})
-        shell.close()
+        client, order = self._engine({"node": members})
         with client:
             live = read_qdevice(client, order)
         if live.cluster != name or live.host is None:
