@@ -341,7 +341,7 @@ def read_status(client: Client, nodes: Sequence[str]) -> LiveStatus:
                                    for node, exc in failed.items()})
     if answer is not None:
         live.cluster = str(answer.cluster.get("name"))
-        live.quorate = bool(_int(str(answer.cluster.get("quorate") or 0)))
+        live.quorate = answer.quorate
         live.online = {str(e.get("name")): bool(_int(str(e.get("online") or 0))) for e in answer.nodes}
         live.answered_by = answer.node
     return live
