@@ -27,6 +27,7 @@ from pvecdk.provider._plugin.shell import (
     NODE_ATTRIBUTE,
     applied,
     apply_failed,
+    host_key_errors,
     hosts,
     nodes,
     plan_host_keys,
@@ -93,7 +94,7 @@ class CorosyncLinksResource(EngineResource, ResourceType):
         return self.provider.client({n: str(m["endpoint"]) for n, m in members.items()}), sorted(members)
 
     def validate(self, config: Any) -> list[Diagnostic]:
-        diags = []
+        diags = host_key_errors(config)
         priorities = config.get("link_priorities")
         if isinstance(priorities, list) and not has_unknown(priorities):
             if not 1 <= len(priorities) <= MAX_LINKS:

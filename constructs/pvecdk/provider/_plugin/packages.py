@@ -17,6 +17,7 @@ from pvecdk.provider._plugin.shell import (
     NODE_ATTRIBUTE,
     applied,
     apply_failed,
+    host_key_errors,
     hosts,
     imported_nodes,
     nodes,
@@ -59,7 +60,7 @@ class CephPackagesResource(EngineResource, ResourceType):
     endpoints_in_id = True
 
     def validate(self, config: Any) -> list[Diagnostic]:
-        diags = []
+        diags = host_key_errors(config)
         release = config.get("release")
         if isinstance(release, str) and release not in CEPH_RELEASES:
             diags.append(error("Unknown Ceph release", f"release {release!r}: pick one of "

@@ -27,6 +27,7 @@ from pvecdk.provider._plugin.shell import (
     NODE_ATTRIBUTE,
     applied,
     apply_failed,
+    host_key_errors,
     hosts,
     imported_nodes,
     nodes,
@@ -74,12 +75,13 @@ class QDeviceResource(EngineResource, ResourceType):
         return self.provider.client({n: str(m["endpoint"]) for n, m in members.items()}), sorted(members)
 
     def validate(self, config: Mapping[str, Any]) -> list[Diagnostic]:
+        diags = host_key_errors(config)
         members = config.get("node")
         if isinstance(members, dict) and not has_unknown(members):
             odd = odd_nodes(len(members))  # the rule the policy applies at synthesis
             if odd is not None:
-                return [error(ODD_NODES, f"{odd}; {ODD_NODES_FIX}", ("node",))]
-        return []
+                diags.append(error(ODD_NODES, f"{odd}; {ODD_NODES_FIX}", ("node",)))
+        return diags
 
     def plan(self, prior: Any, proposed: Any, config: Any, private: bytes) -> PlanResult:
         planned = dict(proposed)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pvecdk.engine.shell import SshHost, SshShell, fingerprint
+from pvecdk.engine.shell import SshHost, SshShell, fingerprint, parse_host_key
 from pvecdk.errors import EngineError, PlanRefused, PrerequisiteMissing
 from pvecdk.provider._plugin._common import problem_diagnostics
 from pvecdk.tfplugin import (
@@ -30,8 +30,8 @@ from pvecdk.tfplugin import (
 )
 from pvecdk.tfplugin import types as t
 
-__all__ = ["NODE_ATTRIBUTE", "applied", "apply_failed", "hosts", "imported_nodes", "nodes", "pinned_state",
-           "pin_warnings", "plan_host_keys"]
+__all__ = ["NODE_ATTRIBUTE", "applied", "apply_failed", "host_key_errors", "hosts", "imported_nodes", "nodes",
+           "pinned_state", "pin_warnings", "plan_host_keys"]
 
 NODE_ATTRIBUTE = Attribute("node", nested=NestedType((
     Attribute("endpoint", type=t.STRING, required=True),
@@ -45,6 +45,22 @@ NODE_ATTRIBUTE = Attribute("node", nested=NestedType((
 def nodes(values: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
     raw = (values or {}).get("node")
     return {k: v for k, v in raw.items() if isinstance(v, dict)} if isinstance(raw, dict) else {}
+
+
+def host_key_errors(config: Mapping[str, Any] | None) -> list[Diagnostic]:
+    """An error per ``host_key`` the configuration gives that is no SSH public key: found at validation, not
+    when the apply opens its first connection."""
+    out = []
+    for name, node in nodes(config).items():
+        key = node.get("host_key")
+        if isinstance(key, str):
+            try:
+                parse_host_key(key)
+            except ValueError as exc:
+                out.append(error("Invalid SSH host key", f"node {name}: host_key {key[:40]!r}: {exc}; give the "
+                                 "node's public key as in /etc/ssh/ssh_host_ed25519_key.pub, or leave it unset to "
+                                 "pin the key offered on first contact", ("node", ("key", name), "host_key")))
+    return out
 
 
 def imported_nodes(what: str, id_: str, given: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -20,6 +20,7 @@ from pvecdk.provider._plugin.shell import (
     NODE_ATTRIBUTE,
     applied,
     apply_failed,
+    host_key_errors,
     hosts,
     nodes,
     pin_warnings,
@@ -69,12 +70,13 @@ class HaWatchdogResource(EngineResource, ResourceType):
     schema = HA_WATCHDOG_SCHEMA
 
     def validate(self, config: Any) -> list[Diagnostic]:
+        diags = host_key_errors(config)
         module = config.get("module")
         if isinstance(module, str) and not MODULE_NAME.fullmatch(module):
-            return [error("Invalid watchdog module", f"module {module!r} is no kernel module name: give one like "
-                          "ipmi_watchdog or iTCO_wdt (letters, digits, _ and -), or leave it unset for softdog",
-                          ("module",))]
-        return []
+            diags.append(error("Invalid watchdog module", f"module {module!r} is no kernel module name: give one "
+                               "like ipmi_watchdog or iTCO_wdt (letters, digits, _ and -), or leave it unset for "
+                               "softdog", ("module",)))
+        return diags
 
     def plan(self, prior: Any, proposed: Any, config: Any, private: bytes) -> PlanResult:
         planned = dict(proposed)
