@@ -35,14 +35,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pvecdk.engine.client import Client
-from pvecdk.engine.membership import MemberSpec, missing_addresses
+from pvecdk.engine.membership import carried_addresses
 from pvecdk.engine.shell import Shell
 from pvecdk.engine.status import first_member_status
 from pvecdk.errors import ApiError, CommandError, EngineError, EngineProblem, PlanRefused, UnreachableError
 
 __all__ = ["CONF_PATH", "MAX_LINKS", "Block", "Comment", "ConfError", "LinkChange", "LinkConfig", "LiveStatus",
-           "Pair", "WantedLinks", "apply_links", "link_config", "parse", "plan_links", "read_status", "render",
-           "with_links"]
+           "Pair", "WantedLinks", "apply_links", "entry_links", "link_config", "parse", "plan_links", "read_status",
+           "render", "with_links"]
 
 CONF_PATH = "/etc/pve/corosync.conf"
 #: knet carries links 0 to 7.
@@ -341,7 +341,7 @@ def read_status(client: Client, nodes: Sequence[str]) -> LiveStatus:
                                    for node, exc in failed.items()})
     if answer is not None:
         live.cluster = str(answer.cluster.get("name"))
-        live.quorate = bool(_int(str(answer.cluster.get("quorate") or 0)))
+        live.quorate = answer.quorate
         live.online = {str(e.get("name")): bool(_int(str(e.get("online") or 0))) for e in answer.nodes}
         live.answered_by = answer.node
     return live
@@ -440,18 +440,18 @@ def _new_addresses(client: Client, current: LinkConfig, wanted: WantedLinks) -> 
     """Addresses the change brings that no interface of their node carries (``/nodes/{node}/network``)."""
     problems = []
     for name, addresses in sorted(wanted.addresses.items()):
-        new = [a for n, a in enumerate(addresses) if current.addresses.get(name, {}).get(n) != a]
+        new = {n: a for n, a in enumerate(addresses) if current.addresses.get(name, {}).get(n) != a}
         if not new:
             continue
         try:
-            missing = missing_addresses(client, MemberSpec(name, 0, tuple(new), ""))
+            carried = carried_addresses(client, name)
         except (ApiError, UnreachableError) as exc:
             problems.append(EngineProblem(name, f"its interfaces could not be read: {exc}", "check that it "
                                           "answers and run again", "addresses"))
             continue
-        for item in missing:
-            address = item.split(" ", 1)[1]
-            number = list(addresses).index(address)
+        for number, address in new.items():
+            if address in carried:
+                continue
             problems.append(EngineProblem(name, f"link{number} {address}: no interface of {name} carries this "
                                           "address", "configure the interface the model gives it first (apply "
                                           "the node's network), then run again", "addresses"))
@@ -503,11 +503,18 @@ def apply_links(client: Client, shell: Shell, nodes: Sequence[str], wanted: Want
     return LinksResult(change, via, version)
 
 
-def _shown(client: Client, node: str, wanted: WantedLinks, version: int) -> str | None:
-    """What still differs from ``wanted`` in what ``node``'s API shows (None: nothing)."""
-    status = client.get(node, "/cluster/status") or []
-    cluster: dict[str, Any] = next((e for e in status if e.get("type") == "cluster"), {})
-    if not _int(str(cluster.get("quorate") or 0)):
+def entry_links(entry: Mapping[str, Any]) -> list[str]:
+    """The link addresses of a ``/cluster/config/nodes`` entry (``ring<N>_addr`` or ``link<N>_addr``), link0
+    first."""
+    return [str(a) for i in range(MAX_LINKS) if (a := entry.get(f"ring{i}_addr") or entry.get(f"link{i}_addr"))]
+
+
+def _shown(client: Client, live: LiveStatus, wanted: WantedLinks, version: int) -> str | None:
+    """What still differs from ``wanted`` in what the member that answered ``live`` shows (None: nothing)."""
+    node = live.answered_by
+    if node is None:
+        return "no member answers"
+    if not live.quorate:
         return "the cluster is not quorate"
     totem: dict[str, Any] = client.get(node, "/cluster/config/totem") or {}
     if _int(str(totem.get("config_version") or 0)) < version:
@@ -519,9 +526,9 @@ def _shown(client: Client, node: str, wanted: WantedLinks, version: int) -> str 
     for entry in client.get(node, "/cluster/config/nodes") or []:
         name = str(entry.get("node") or entry.get("name"))
         want = wanted.addresses.get(name)
-        got = [entry.get(f"ring{i}_addr") or entry.get(f"link{i}_addr") for i in range(MAX_LINKS)]
-        if want is not None and [a for a in got if a] != list(want):
-            return f"{name} shows links {[a for a in got if a]}"
+        got = entry_links(entry)
+        if want is not None and got != list(want):
+            return f"{name} shows links {got}"
     return None
 
 
@@ -530,12 +537,11 @@ def _wait_shown(client: Client, nodes: Sequence[str], wanted: WantedLinks, versi
     deadline = time.monotonic() + timeout
     while True:
         live = read_status(client, nodes)
-        node = live.answered_by
-        differs = _shown(client, node, wanted, version) if node else "no member answers"
+        differs = _shown(client, live, wanted, version)
         if differs is None:
             return
         if time.monotonic() >= deadline:
             raise EngineError(f"corosync.conf was written (config_version {version}), but after {timeout:g} s "
                               f"{differs}; check `journalctl -u corosync` on the members (corosync may have "
-                              "refused the reload) and run again", node=node or "-")
+                              "refused the reload) and run again", node=live.answered_by or "-")
         sleep(0.2)

@@ -45,6 +45,7 @@ __all__ = [
     "PlanRefused",
     "Step",
     "apply_changes",
+    "carried_addresses",
     "missing_addresses",
     "plan_changes",
     "read_cluster",
@@ -335,12 +336,16 @@ def plan_changes(spec: ClusterSpec, live: LiveCluster, *, links_elsewhere: bool 
     return steps, problems
 
 
+def carried_addresses(client: Client, node: str) -> set[str]:
+    """The addresses the interfaces of ``node`` carry (``/nodes/{node}/network``), without prefix lengths."""
+    rows = client.get(node, f"/nodes/{node}/network") or []
+    return {str(r[key]).split("/")[0] for r in rows for key in ("address", "address6", "cidr", "cidr6") if r.get(key)}
+
+
 def missing_addresses(client: Client, member: MemberSpec) -> list[str]:
-    """The link addresses of ``member`` that no interface of the node carries (``/nodes/{node}/network``)."""
-    rows = client.get(member.name, f"/nodes/{member.name}/network") or []
-    configured = {str(r[key]).split("/")[0] for r in rows for key in ("address", "address6", "cidr", "cidr6")
-                  if r.get(key)}
-    return [f"link{i} {address}" for i, address in enumerate(member.links) if address not in configured]
+    """The link addresses of ``member`` that no interface of the node carries, as ``link<N> <address>``."""
+    carried = carried_addresses(client, member.name)
+    return [f"link{i} {address}" for i, address in enumerate(member.links) if address not in carried]
 
 
 # --------------------------------------------------------------------------------------------------- apply

@@ -74,8 +74,7 @@ def read_qdevice(client: Client, nodes: Sequence[str]) -> LiveQDevice:
     qdevice = client.get(answer.node, "/cluster/config/qdevice") or {}
     return LiveQDevice(cluster=str(answer.cluster.get("name")), host=qnetd_host(qdevice),
                        state=str(qdevice.get("State")) if qdevice.get("State") else None,
-                       nodes=len(answer.nodes), quorate=bool(int(answer.cluster.get("quorate") or 0)),
-                       answered_by=answer.node)
+                       nodes=len(answer.nodes), quorate=answer.quorate, answered_by=answer.node)
 
 
 def _speaker(live: LiveQDevice, cluster: str) -> str:

@@ -25,6 +25,14 @@ class StatusAnswer:
     def nodes(self) -> list[Mapping[str, Any]]:
         return [e for e in self.entries if e.get("type") == "node"]
 
+    @property
+    def quorate(self) -> bool:
+        """Whether the ``cluster`` entry says the cluster is quorate (``quorate: 1``)."""
+        try:
+            return bool(int(self.cluster.get("quorate") or 0))
+        except (TypeError, ValueError):
+            return False
+
 
 def first_member_status(client: Client, nodes: Sequence[str]
                         ) -> tuple[StatusAnswer | None, dict[str, UnreachableError | ApiError]]:

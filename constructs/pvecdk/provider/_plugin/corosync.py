@@ -19,11 +19,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from pvecdk.engine.client import Client
-from pvecdk.engine.corosync import MAX_LINKS, WantedLinks, apply_links, read_status
+from pvecdk.engine.corosync import MAX_LINKS, WantedLinks, apply_links, entry_links, read_status
 from pvecdk.engine.shell import SshShell
-from pvecdk.errors import ApiError, EngineError, PlanRefused, UnreachableError
+from pvecdk.errors import ApiError, EngineError, UnreachableError
 from pvecdk.provider._plugin._common import EngineResource, has_unknown
-from pvecdk.provider._plugin.shell import NODE_ATTRIBUTE, hosts, nodes, pin_warnings, pinned_state, plan_host_keys
+from pvecdk.provider._plugin.shell import (
+    NODE_ATTRIBUTE,
+    applied,
+    apply_failed,
+    host_key_errors,
+    hosts,
+    nodes,
+    plan_host_keys,
+)
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -86,7 +94,7 @@ class CorosyncLinksResource(EngineResource, ResourceType):
         return self.provider.client({n: str(m["endpoint"]) for n, m in members.items()}), sorted(members)
 
     def validate(self, config: Any) -> list[Diagnostic]:
-        diags = []
+        diags = host_key_errors(config)
         priorities = config.get("link_priorities")
         if isinstance(priorities, list) and not has_unknown(priorities):
             if not 1 <= len(priorities) <= MAX_LINKS:
@@ -138,16 +146,11 @@ class CorosyncLinksResource(EngineResource, ResourceType):
         try:
             with client, shell:
                 result = apply_links(client, shell, order, wanted, cluster=str(planned["cluster_name"]))
-        except PlanRefused as exc:
-            return ApplyResult(prior, pin_warnings(shell) + self.refused("Corosync link change refused",
-                                                                         exc.problems))
         except EngineError as exc:
-            return ApplyResult(prior, pin_warnings(shell) + [error(
-                "Corosync links not changed", f"{exc}\nRun the apply again: it reads corosync.conf first and "
-                "writes only what still differs.")])
-        state = {**planned, "node": pinned_state(planned, shell), "config_version": float(result.version)}
-        diags = pin_warnings(shell)
-        return ApplyResult(state, diags)
+            return apply_failed(prior, shell, exc, refused="Corosync link change refused",
+                                failed="Corosync links not changed",
+                                rerun="it reads corosync.conf first and writes only what still differs.")
+        return applied(planned, shell, {"config_version": float(result.version)})
 
     def read(self, current: Any, private: bytes) -> ReadResult:
         client, order = self._engine(current)
@@ -168,8 +171,7 @@ class CorosyncLinksResource(EngineResource, ResourceType):
         for entry in entries:
             name = str(entry.get("node") or entry.get("name"))
             if name in addresses:
-                addresses[name] = [str(entry[k]) for i in range(MAX_LINKS)
-                                   for k in (f"ring{i}_addr", f"link{i}_addr") if entry.get(k)]
+                addresses[name] = entry_links(entry)
         version = totem.get("config_version")
         return ReadResult({**current, "addresses": addresses, "link_priorities": priorities,
                            "config_version": float(version) if version else current.get("config_version")})

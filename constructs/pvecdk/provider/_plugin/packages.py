@@ -11,15 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from pvecdk.engine.packages import CEPH_RELEASES, install_ceph, read_ceph_versions, release_of_version
-from pvecdk.errors import EngineError, PlanRefused
+from pvecdk.errors import EngineError
 from pvecdk.provider._plugin._common import EngineResource, has_unknown, split_settings_id
 from pvecdk.provider._plugin.shell import (
     NODE_ATTRIBUTE,
+    applied,
+    apply_failed,
+    host_key_errors,
     hosts,
     imported_nodes,
     nodes,
-    pin_warnings,
-    pinned_state,
     plan_host_keys,
 )
 from pvecdk.tfplugin import (
@@ -59,7 +60,7 @@ class CephPackagesResource(EngineResource, ResourceType):
     endpoints_in_id = True
 
     def validate(self, config: Any) -> list[Diagnostic]:
-        diags = []
+        diags = host_key_errors(config)
         release = config.get("release")
         if isinstance(release, str) and release not in CEPH_RELEASES:
             diags.append(error("Unknown Ceph release", f"release {release!r}: pick one of "
@@ -89,13 +90,10 @@ class CephPackagesResource(EngineResource, ResourceType):
         try:
             with shell:
                 installed = install_ceph(shell, sorted(nodes(planned)), release=release, repository=repository)
-        except PlanRefused as exc:
-            return ApplyResult(prior, pin_warnings(shell) + self.refused("Ceph install refused", exc.problems))
         except EngineError as exc:
-            return ApplyResult(prior, pin_warnings(shell) + [error(
-                "Ceph install failed", f"{exc}\nRun the apply again: nodes that have Ceph are skipped.")])
-        state = {**planned, "node": pinned_state(planned, shell), "installed": installed}
-        return ApplyResult(state, pin_warnings(shell))
+            return apply_failed(prior, shell, exc, refused="Ceph install refused", failed="Ceph install failed",
+                                rerun="nodes that have Ceph are skipped.")
+        return applied(planned, shell, {"installed": installed})
 
     def imported(self, id_: str, endpoint: str) -> list[Any]:
         """``ceph-packages,node.<name>.endpoint=<url>,node.<name>.ssh_address=<address>,...[,release=<name>]

@@ -21,15 +21,17 @@ from pvecdk._qdevice import ODD_NODES, ODD_NODES_FIX, odd_nodes
 from pvecdk.engine.client import Client
 from pvecdk.engine.qdevice import LiveQDevice, read_qdevice, remove_qdevice, set_up_qdevice
 from pvecdk.engine.shell import SshShell
-from pvecdk.errors import EngineError, PlanRefused, PrerequisiteMissing
+from pvecdk.errors import EngineError
 from pvecdk.provider._plugin._common import EngineResource, has_unknown, split_settings_id
 from pvecdk.provider._plugin.shell import (
     NODE_ATTRIBUTE,
+    applied,
+    apply_failed,
+    host_key_errors,
     hosts,
     imported_nodes,
     nodes,
     pin_warnings,
-    pinned_state,
     plan_host_keys,
 )
 from pvecdk.tfplugin import (
@@ -67,19 +69,19 @@ class QDeviceResource(EngineResource, ResourceType):
     schema = QDEVICE_SCHEMA
     endpoints_in_id = True
 
-    def _engine(self, values: Mapping[str, Any]) -> tuple[Client, SshShell, list[str]]:
+    def _engine(self, values: Mapping[str, Any]) -> tuple[Client, list[str]]:
+        """The API sessions to the nodes, and the order they are asked in (reads need no SSH)."""
         members = nodes(values)
-        order = sorted(members)
-        client = self.provider.client({n: str(m["endpoint"]) for n, m in members.items()})
-        return client, self.provider.shell(hosts(values)), order
+        return self.provider.client({n: str(m["endpoint"]) for n, m in members.items()}), sorted(members)
 
     def validate(self, config: Mapping[str, Any]) -> list[Diagnostic]:
+        diags = host_key_errors(config)
         members = config.get("node")
         if isinstance(members, dict) and not has_unknown(members):
             odd = odd_nodes(len(members))  # the rule the policy applies at synthesis
             if odd is not None:
-                return [error(ODD_NODES, f"{odd}; {ODD_NODES_FIX}", ("node",))]
-        return []
+                diags.append(error(ODD_NODES, f"{odd}; {ODD_NODES_FIX}", ("node",)))
+        return diags
 
     def plan(self, prior: Any, proposed: Any, config: Any, private: bytes) -> PlanResult:
         planned = dict(proposed)
@@ -99,7 +101,8 @@ class QDeviceResource(EngineResource, ResourceType):
 
     def apply(self, prior: Any, planned: Any, config: Any, private: bytes) -> ApplyResult:
         values = planned if planned is not None else prior
-        client, shell, order = self._engine(values)
+        client, order = self._engine(values)
+        shell: SshShell = self.provider.shell(hosts(values))
         try:
             with client, shell:
                 if planned is None:
@@ -107,25 +110,19 @@ class QDeviceResource(EngineResource, ResourceType):
                     return ApplyResult(None, pin_warnings(shell))
                 live = set_up_qdevice(client, shell, order, cluster=str(planned["cluster_name"]),
                                       host=str(planned["host"]))
-        except (PlanRefused, PrerequisiteMissing) as exc:
-            return ApplyResult(prior, self.refused("QDevice change refused", exc.problems))
         except EngineError as exc:
-            what = "removal" if planned is None else "setup"
-            diags = pin_warnings(shell) + [error(f"QDevice {what} failed", f"{exc}\nRun the apply again: it checks "
-                                                 "what is configured first and continues from there.")]
-            return ApplyResult(prior, diags)
-        state = {**planned, "node": pinned_state(planned, shell), "state": live.state}
-        return ApplyResult(state, pin_warnings(shell))
+            return apply_failed(prior, shell, exc, refused="QDevice change refused",
+                                failed=f"QDevice {'removal' if planned is None else 'setup'} failed",
+                                rerun="it checks what is configured first and continues from there.")
+        return applied(planned, shell, {"state": live.state})
 
     def read(self, current: Any, private: bytes) -> ReadResult:
-        client, shell, order = self._engine(current)
+        client, order = self._engine(current)
         try:
             with client:
                 live: LiveQDevice = read_qdevice(client, order)
         except EngineError as exc:
             return ReadResult(current, [warning("Cannot read the QDevice", str(exc))])
-        finally:
-            shell.close()
         if live.cluster is not None and live.host is None:
             # Removed behind Terraform's back: kept (with its pinned keys) and set up again by the next apply.
             return ReadResult({**current, "state": "absent"})
@@ -141,8 +138,7 @@ class QDeviceResource(EngineResource, ResourceType):
         except ValueError:
             name, given = "", {}
         members = imported_nodes("the cluster's name", id_, given)
-        client, shell, order = self._engine({"node": members})
-        shell.close()
+        client, order = self._engine({"node": members})
         with client:
             live = read_qdevice(client, order)
         if live.cluster != name or live.host is None:

@@ -1,5 +1,7 @@
-"""What the command-line resources (``pvecdk_qdevice``, ``pvecdk_ceph_packages``) share: the nodes' SSH access
-as a nested map attribute, host keys pinned into the state, and the warnings that report a pin.
+"""What the command-line resources (``pvecdk_qdevice``, ``pvecdk_ceph_packages``, ``pvecdk_ha_watchdog``,
+``pvecdk_corosync_links``) share: the nodes' SSH access as a nested map attribute, host keys pinned into the
+state, the warnings that report a pin, and the apply's answer after the commands ran (:func:`applied`) or the
+engine stopped (:func:`apply_failed`).
 
 Each resource lists the nodes it may run commands on (``node``: name -> ``endpoint``, ``ssh_address``,
 ``ssh_port``, ``host_key``). A ``host_key`` the configuration gives is the one accepted. Left unset, the key a
@@ -9,14 +11,27 @@ reported as a warning with its fingerprint, so a first contact is never silent. 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pvecdk.engine.shell import SshHost, SshShell, fingerprint
-from pvecdk.tfplugin import UNKNOWN, Attribute, Diagnostic, DiagnosticError, NestedType, Nesting, error, warning
+from pvecdk.engine.shell import SshHost, SshShell, fingerprint, parse_host_key
+from pvecdk.errors import EngineError, PlanRefused, PrerequisiteMissing
+from pvecdk.provider._plugin._common import problem_diagnostics
+from pvecdk.tfplugin import (
+    UNKNOWN,
+    ApplyResult,
+    Attribute,
+    Diagnostic,
+    DiagnosticError,
+    NestedType,
+    Nesting,
+    error,
+    warning,
+)
 from pvecdk.tfplugin import types as t
 
-__all__ = ["NODE_ATTRIBUTE", "hosts", "imported_nodes", "nodes", "pinned_state", "pin_warnings", "plan_host_keys"]
+__all__ = ["NODE_ATTRIBUTE", "applied", "apply_failed", "host_key_errors", "hosts", "imported_nodes", "nodes",
+           "pinned_state", "pin_warnings", "plan_host_keys"]
 
 NODE_ATTRIBUTE = Attribute("node", nested=NestedType((
     Attribute("endpoint", type=t.STRING, required=True),
@@ -30,6 +45,22 @@ NODE_ATTRIBUTE = Attribute("node", nested=NestedType((
 def nodes(values: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
     raw = (values or {}).get("node")
     return {k: v for k, v in raw.items() if isinstance(v, dict)} if isinstance(raw, dict) else {}
+
+
+def host_key_errors(config: Mapping[str, Any] | None) -> list[Diagnostic]:
+    """An error per ``host_key`` the configuration gives that is no SSH public key: found at validation, not
+    when the apply opens its first connection."""
+    out = []
+    for name, node in nodes(config).items():
+        key = node.get("host_key")
+        if isinstance(key, str):
+            try:
+                parse_host_key(key)
+            except ValueError as exc:
+                out.append(error("Invalid SSH host key", f"node {name}: host_key {key[:40]!r}: {exc}; give the "
+                                 "node's public key as in /etc/ssh/ssh_host_ed25519_key.pub, or leave it unset to "
+                                 "pin the key offered on first contact", ("node", ("key", name), "host_key")))
+    return out
 
 
 def imported_nodes(what: str, id_: str, given: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -104,3 +135,22 @@ def pin_warnings(shell: SshShell) -> list[Diagnostic]:
                     "`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the node, or give the node's key in the "
                     "model.", ("node", ("key", node), "host_key"))
             for node, key in sorted(shell.pinned.items())]
+
+
+def applied(planned: Mapping[str, Any], shell: SshShell, computed: Mapping[str, Any],
+            diagnostics: Sequence[Diagnostic] = ()) -> ApplyResult:
+    """The state after a run: ``planned`` with every host key known and the ``computed`` attributes, and a
+    warning per key pinned in this run before ``diagnostics``."""
+    state = {**planned, "node": pinned_state(planned, shell), **computed}
+    return ApplyResult(state, pin_warnings(shell) + list(diagnostics))
+
+
+def apply_failed(prior: Any, shell: SshShell, exc: EngineError, *, refused: str, failed: str,
+                 rerun: str) -> ApplyResult:
+    """The answer when the engine stopped: ``prior`` kept, a warning per key pinned before it stopped, then the
+    refusal's problems (under ``refused``) or the error (under ``failed``, with ``rerun``: how a rerun goes on)."""
+    if isinstance(exc, (PlanRefused, PrerequisiteMissing)):
+        diags = problem_diagnostics(refused, exc.problems)
+    else:
+        diags = [error(failed, f"{exc}\nRun the apply again: {rerun}")]
+    return ApplyResult(prior, pin_warnings(shell) + diags)

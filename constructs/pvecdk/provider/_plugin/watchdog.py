@@ -16,7 +16,16 @@ from typing import Any
 from pvecdk.engine.watchdog import MODULE_NAME, remove_watchdog_module, set_watchdog_module
 from pvecdk.errors import EngineError
 from pvecdk.provider._plugin._common import EngineResource, has_unknown
-from pvecdk.provider._plugin.shell import NODE_ATTRIBUTE, hosts, nodes, pin_warnings, pinned_state, plan_host_keys
+from pvecdk.provider._plugin.shell import (
+    NODE_ATTRIBUTE,
+    applied,
+    apply_failed,
+    host_key_errors,
+    hosts,
+    nodes,
+    pin_warnings,
+    plan_host_keys,
+)
 from pvecdk.tfplugin import (
     UNKNOWN,
     ApplyResult,
@@ -61,12 +70,13 @@ class HaWatchdogResource(EngineResource, ResourceType):
     schema = HA_WATCHDOG_SCHEMA
 
     def validate(self, config: Any) -> list[Diagnostic]:
+        diags = host_key_errors(config)
         module = config.get("module")
         if isinstance(module, str) and not MODULE_NAME.fullmatch(module):
-            return [error("Invalid watchdog module", f"module {module!r} is no kernel module name: give one like "
-                          "ipmi_watchdog or iTCO_wdt (letters, digits, _ and -), or leave it unset for softdog",
-                          ("module",))]
-        return []
+            diags.append(error("Invalid watchdog module", f"module {module!r} is no kernel module name: give one "
+                               "like ipmi_watchdog or iTCO_wdt (letters, digits, _ and -), or leave it unset for "
+                               "softdog", ("module",)))
+        return diags
 
     def plan(self, prior: Any, proposed: Any, config: Any, private: bytes) -> PlanResult:
         planned = dict(proposed)
@@ -91,15 +101,14 @@ class HaWatchdogResource(EngineResource, ResourceType):
                 module = planned.get("module")
                 wrote = set_watchdog_module(shell, sorted(nodes(planned)), module)
         except EngineError as exc:
-            return ApplyResult(prior, pin_warnings(shell) + [error(
-                "HA watchdog module not configured", f"{exc}\nRun the apply again: nodes already configured are "
-                "not written again.")])
+            return apply_failed(prior, shell, exc, refused="HA watchdog module not configured",
+                                failed="HA watchdog module not configured",
+                                rerun="nodes already configured are not written again.")
         # A line this resource wrote stays its own while it names the module; the default has no line to own.
         written = {n: module is not None and (wrote[n] or bool(before.get(n))) for n in wrote}
-        state = {**planned, "node": pinned_state(planned, shell), "written": written}
         changed = sorted(n for n, w in wrote.items() if w)
-        return ApplyResult(state, pin_warnings(shell) + _reboot_warning(module, changed)
-                           + _reboot_warning(None, restored))
+        return applied(planned, shell, {"written": written},
+                       _reboot_warning(module, changed) + _reboot_warning(None, restored))
 
     def import_state(self, id_: str) -> list[Any]:
         # Nothing to adopt: an apply reads each node's file first and writes none that already says so.
