@@ -127,11 +127,16 @@ def pinned_state(values: Mapping[str, Any], shell: SshShell | None) -> dict[str,
     return out
 
 
-def pin_warnings(shell: SshShell) -> list[Diagnostic]:
-    """One warning per key pinned on first contact in this run."""
+def pin_warnings(shell: SshShell, *, kept: Mapping[str, Any] | None = None) -> list[Diagnostic]:
+    """One warning per key pinned on first contact in this run. ``kept``: the node map the state keeps, when
+    that is not every node contacted (an apply that failed keeps only the prior state's nodes)."""
+    def where(node: str) -> str:
+        if kept is None or node in kept:
+            return "it is kept in the state and every later connection must offer it"
+        return "this apply failed before the state held the node, so the next apply meets it as a first contact again"
     return [warning(f"Pinned the SSH host key of {node}",
                     f"{node} ({shell.hosts[node].label}) offered {key.split()[0]} {fingerprint(key)} on first "
-                    "contact; it is kept in the state and every later connection must offer it. Compare it with "
+                    f"contact; {where(node)}. Compare it with "
                     "`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the node, or give the node's key in the "
                     "model.", ("node", ("key", node), "host_key"))
             for node, key in sorted(shell.pinned.items())]
@@ -147,10 +152,14 @@ def applied(planned: Mapping[str, Any], shell: SshShell, computed: Mapping[str, 
 
 def apply_failed(prior: Any, shell: SshShell, exc: EngineError, *, refused: str, failed: str,
                  rerun: str) -> ApplyResult:
-    """The answer when the engine stopped: ``prior`` kept, a warning per key pinned before it stopped, then the
-    refusal's problems (under ``refused``) or the error (under ``failed``, with ``rerun``: how a rerun goes on)."""
+    """The answer when the engine stopped: ``prior`` kept, with the keys pinned before it stopped (the next run
+    must meet the same keys, not pin anew), a warning per such key, then the refusal's problems (under
+    ``refused``) or the error (under ``failed``, with ``rerun``: how a rerun goes on)."""
     if isinstance(exc, (PlanRefused, PrerequisiteMissing)):
         diags = problem_diagnostics(refused, exc.problems)
     else:
         diags = [error(failed, f"{exc}\nRun the apply again: {rerun}")]
-    return ApplyResult(prior, pin_warnings(shell) + diags)
+    if not isinstance(prior, Mapping):
+        return ApplyResult(prior, pin_warnings(shell, kept={}) + diags)
+    kept = pinned_state(prior, shell)
+    return ApplyResult({**prior, "node": kept}, pin_warnings(shell, kept=kept) + diags)
